@@ -1,0 +1,107 @@
+/**
+ * Error classes: a code, a short one-line message, a hint, and a cause.
+ * The exit code of each class is fixed by CLI.md § "Exit codes"; `exitCodeOf` is the
+ * only place that maps errors to exit codes.
+ *
+ * Rule: messages and hints never carry secrets (passphrases, keys, plaintext).
+ */
+
+export type ErrorCode =
+  | 'INTERNAL'
+  | 'USAGE'
+  | 'ACCESS_DENIED'
+  | 'INTEGRITY'
+  | 'BAD_PASSPHRASE'
+  | 'UNAVAILABLE'
+  | 'NOT_FOUND';
+
+/** CLI.md § Exit codes. */
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  INTERNAL: 1,
+  USAGE: 2,
+  ACCESS_DENIED: 3,
+  INTEGRITY: 4,
+  BAD_PASSPHRASE: 5,
+  UNAVAILABLE: 6,
+  NOT_FOUND: 7,
+});
+
+export interface ErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Extra machine-readable facts for `--json` (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export abstract class EmrError extends Error {
+  abstract readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.hint = opts.hint;
+    this.details = opts.details;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+/** A bug. The message asks the user to report it. */
+export class InternalError extends EmrError {
+  readonly code = 'INTERNAL' as const;
+}
+/** Bad flags or arguments, unreadable input file, missing passphrase source. */
+export class UsageError extends EmrError {
+  readonly code = 'USAGE' as const;
+}
+/** No grant, grant expired or revoked, provider not verified, not the patient. */
+export class AccessDeniedError extends EmrError {
+  readonly code = 'ACCESS_DENIED' as const;
+}
+/** Tampered or truncated ciphertext, bad signature, content hash or CID mismatch. */
+export class IntegrityError extends EmrError {
+  readonly code = 'INTEGRITY' as const;
+}
+/** The keystore would not open with the passphrase given. */
+export class BadPassphraseError extends EmrError {
+  readonly code = 'BAD_PASSPHRASE' as const;
+}
+/** Chain or IPFS endpoint unreachable; transaction dropped or reverted for another reason. */
+export class UnavailableError extends EmrError {
+  readonly code = 'UNAVAILABLE' as const;
+}
+/** Unknown record id, profile, address or CID. */
+export class NotFoundError extends EmrError {
+  readonly code = 'NOT_FOUND' as const;
+}
+
+export function isEmrError(e: unknown): e is EmrError {
+  return e instanceof EmrError;
+}
+
+/** Wraps anything thrown into an EmrError; unknown errors are bugs (exit 1). */
+export function toEmrError(e: unknown): EmrError {
+  if (e instanceof EmrError) return e;
+  const err = e as NodeJS.ErrnoException | undefined;
+  // Node's EPIPE on a closed stdout is the reader's choice, not a bug.
+  if (err && typeof err === 'object' && (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET')) {
+    return new UnavailableError(`connection failed: ${err.message}`, {
+      hint: 'check that the endpoint is running and reachable',
+      cause: e,
+    });
+  }
+  const msg = err instanceof Error ? err.message : String(e);
+  return new InternalError(`unexpected error: ${msg}`, {
+    hint: 'this is a bug in emr; please report it with the command you ran (run with EMR_DEBUG=1 for a stack trace)',
+    cause: e,
+  });
+}
+
+/** CLI.md § Exit codes: the single mapping from an error to the process exit code. */
+export function exitCodeOf(e: unknown): number {
+  return toEmrError(e).exitCode;
+}
