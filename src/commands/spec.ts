@@ -1,0 +1,50 @@
+/**
+ * The shape of a command (one file each under src/commands/<role>/). A command parses
+ * nothing itself and prints nothing: `run` gets the context, the positional arguments and
+ * the options commander parsed, and returns data plus an optional human view.
+ */
+import type { Context } from '../context.js';
+import type { CommandResult } from '../output.js';
+
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  default?: string | boolean | string[];
+  choices?: readonly string[];
+  /** Collect a repeatable option into an array. */
+  repeatable?: boolean;
+}
+
+export interface CommandSpec {
+  kind: 'command';
+  name: string;
+  summary: string;
+  /** commander argument syntax, e.g. `<file...>`, `[patient]`. */
+  args?: string[];
+  options?: OptionSpec[];
+  aliases?: string[];
+  examples?: string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run(ctx: Context, args: any[], opts: any): Promise<CommandResult>;
+}
+
+export interface GroupSpec {
+  kind: 'group';
+  name: string;
+  summary: string;
+  children: Array<CommandSpec | GroupSpec>;
+}
+
+export type Node = CommandSpec | GroupSpec;
+
+export interface RoleSpec {
+  /** The prefix: `emr <role> …`. */
+  name: string;
+  /** The heading in `emr --help`. */
+  heading: string;
+  summary: string;
+  children: Node[];
+}
+
+export const defineCommand = (c: Omit<CommandSpec, 'kind'>): CommandSpec => ({ kind: 'command', ...c });
+export const defineGroup = (name: string, summary: string, children: Node[]): GroupSpec => ({ kind: 'group', name, summary, children });

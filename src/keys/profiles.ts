@@ -1,0 +1,102 @@
+/**
+ * Local identities ("profiles") under the home (docs/KEYSTORE.md § 4):
+ *
+ *   <home>/keystore/<name>.json   Web3 Secret Storage v3, mode 0600 (cast/geth/ethers open it)
+ *   <home>/profiles/<name>.json   public facts: address, role, identity kind, age recipient
+ *
+ * The public file lets `key list`, `whois` and encryption to a local profile work without
+ * unlocking anything.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NotFoundError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import type { IdentityKind } from './derive.js';
+import type { KeystoreV3 } from './keystore-v3.js';
+
+export type Role = 'patient' | 'provider' | 'admin';
+export const ROLES: readonly Role[] = ['patient', 'provider', 'admin'];
+
+export interface Profile {
+  name: string;
+  /** 0x-prefixed, EIP-55 checksummed. */
+  address: string;
+  role: Role;
+  identityKind: IdentityKind;
+  /** The age recipient others encrypt to. */
+  recipient: string;
+  createdAt: string;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkProfileName(name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw new UsageError(`invalid profile name '${name}'`, {
+      hint: 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    });
+  }
+  return name;
+}
+
+export class ProfileStore {
+  constructor(readonly home: string) {}
+
+  keystorePath(name: string): string {
+    return join(this.home, 'keystore', `${checkProfileName(name)}.json`);
+  }
+  private profilePath(name: string): string {
+    return join(this.home, 'profiles', `${checkProfileName(name)}.json`);
+  }
+
+  exists(name: string): boolean {
+    return existsSync(this.profilePath(name)) || existsSync(this.keystorePath(name));
+  }
+
+  list(): Profile[] {
+    const dir = join(this.home, 'profiles');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+      .map((f) => this.get(f.slice(0, -5)))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): Profile {
+    const p = this.profilePath(name);
+    if (!existsSync(p)) {
+      throw new NotFoundError(`no profile named '${name}'`, { hint: 'see `emr key list`, or create one with `emr keygen --name <profile>`' });
+    }
+    return JSON.parse(readFileSync(p, 'utf8')) as Profile;
+  }
+
+  /** Finds a profile by address (case-insensitive), or undefined. */
+  byAddress(address: string): Profile | undefined {
+    const a = address.toLowerCase();
+    return this.list().find((p) => p.address.toLowerCase() === a);
+  }
+
+  readKeystore(name: string): KeystoreV3 {
+    const p = this.keystorePath(name);
+    if (!existsSync(p)) {
+      throw new NotFoundError(`profile '${name}' has no keystore`, { hint: `expected ${p}` });
+    }
+    return JSON.parse(readFileSync(p, 'utf8')) as KeystoreV3;
+  }
+
+  /**
+   * Saves a new profile. The keystore is written first (atomically, 0600, never replacing an
+   * existing file unless `force`); the public file second, so a crash leaves at worst a
+   * keystore without its public facts, never public facts without a key.
+   */
+  save(profile: Profile, keystore: KeystoreV3, opts: { force?: boolean } = {}): void {
+    if (!opts.force && this.exists(profile.name)) {
+      throw new UsageError(`profile '${profile.name}' already exists`, {
+        hint: 'choose another --name, or pass --force to replace it (the old key is lost unless backed up)',
+      });
+    }
+    mkdirSync(join(this.home, 'keystore'), { recursive: true, mode: 0o700 });
+    writeFileAtomic(this.keystorePath(profile.name), JSON.stringify(keystore, null, 2) + '\n', { mode: 0o600, overwrite: !!opts.force });
+    writeFileAtomic(this.profilePath(profile.name), JSON.stringify(profile, null, 2) + '\n', { mode: 0o644, overwrite: !!opts.force });
+  }
+}
