@@ -1,0 +1,55 @@
+/**
+ * From recipient/identity strings to stanzas and back to the file key.
+ */
+import { IntegrityError, UsageError } from '../errors.js';
+import { parseIdentity, parseRecipient, type ParsedIdentity } from './identity.js';
+import type { FileKey } from './keys.js';
+import { unwrapMlkem768x25519, wrapMlkem768x25519 } from './mlkem768x25519-stanza.js';
+import type { Stanza } from './stanza.js';
+import { unwrapX25519, wrapX25519 } from './x25519-stanza.js';
+
+/**
+ * One stanza per recipient. Like age 1.3, refuses to mix post-quantum and classic
+ * recipients: the file would only be as strong as its weakest stanza.
+ */
+export function wrapForRecipients(fileKey: FileKey, recipients: readonly string[]): Stanza[] {
+  if (recipients.length === 0) {
+    throw new UsageError('no recipients', { hint: 'name at least one recipient (age1… or age1pq1…)' });
+  }
+  const parsed = recipients.map(parseRecipient);
+  const kinds = new Set(parsed.map((p) => p.kind));
+  if (kinds.size > 1) {
+    throw new UsageError('cannot mix post-quantum (age1pq1…) and X25519 (age1…) recipients', {
+      hint: 'the file would only be as strong as its weakest recipient; use one kind for all',
+    });
+  }
+  return parsed.map((p) =>
+    p.kind === 'x25519' ? wrapX25519(fileKey, p.publicKey) : wrapMlkem768x25519(fileKey, p.publicKey),
+  );
+}
+
+function wipeIdentity(id: ParsedIdentity): void {
+  if (id.kind === 'x25519') id.secretKey.fill(0);
+  else id.seed.fill(0);
+}
+
+/** Tries every identity on every stanza; unknown stanza types are ignored (age.md). */
+export function unwrapFileKey(stanzas: readonly Stanza[], identities: readonly string[]): FileKey {
+  if (identities.length === 0) {
+    throw new UsageError('no identities to decrypt with', { hint: 'pass at least one AGE-SECRET-KEY-… identity' });
+  }
+  const parsed = identities.map(parseIdentity);
+  try {
+    for (const id of parsed) {
+      for (const s of stanzas) {
+        const key = id.kind === 'x25519' ? unwrapX25519(s, id.secretKey, id.publicKey) : unwrapMlkem768x25519(s, id.seed);
+        if (key) return key;
+      }
+    }
+  } finally {
+    parsed.forEach(wipeIdentity);
+  }
+  throw new IntegrityError('no identity matches this file', {
+    hint: 'the file is not addressed to these identities',
+  });
+}

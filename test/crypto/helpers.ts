@@ -1,0 +1,27 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const AGE_BIN = ['/usr/bin/age', '/usr/local/bin/age'].find((p) => existsSync(p)) ?? null;
+export const AGE_MISSING_REASON = 'stock `age` CLI not installed (CI installs it at /usr/bin/age)';
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'emr-crypto-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function age(args: string[], input?: Uint8Array): { status: number | null; stdout: Buffer; stderr: string } {
+  const r = spawnSync(AGE_BIN!, args, { input, maxBuffer: 1 << 30 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+export function ageKeygen(): { identity: string; recipient: string } {
+  const out = execFileSync('/usr/bin/age-keygen', { encoding: 'utf8' });
+  const identity = out.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+  const recipient = /public key: (age1\S+)/.exec(out)![1]!;
+  return { identity, recipient };
+}
+
+/** Files left in a directory (to assert that a failure leaves no output or temp file). */
+export const filesIn = (dir: string): string[] => readdirSync(dir).sort();
