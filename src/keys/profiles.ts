@@ -89,14 +89,16 @@ export class ProfileStore {
    * existing file unless `force`); the public file second, so a crash leaves at worst a
    * keystore without its public facts, never public facts without a key.
    */
-  save(profile: Profile, keystore: KeystoreV3, opts: { force?: boolean } = {}): void {
+  save(profile: Profile, keystore: KeystoreV3 | string, opts: { force?: boolean } = {}): void {
     if (!opts.force && this.exists(profile.name)) {
       throw new UsageError(`profile '${profile.name}' already exists`, {
         hint: 'choose another --name, or pass --force to replace it (the old key is lost unless backed up)',
       });
     }
     mkdirSync(join(this.home, 'keystore'), { recursive: true, mode: 0o700 });
-    writeFileAtomic(this.keystorePath(profile.name), JSON.stringify(keystore, null, 2) + '\n', { mode: 0o600, overwrite: !!opts.force });
+    // An imported keystore is kept byte-for-byte (text); a new one is serialized here.
+    const text = typeof keystore === 'string' ? keystore : JSON.stringify(keystore, null, 2) + '\n';
+    writeFileAtomic(this.keystorePath(profile.name), text, { mode: 0o600, overwrite: !!opts.force });
     writeFileAtomic(this.profilePath(profile.name), JSON.stringify(profile, null, 2) + '\n', { mode: 0o644, overwrite: !!opts.force });
   }
 }

@@ -1,0 +1,13 @@
+/** The commands every user has (CLI.md § Commands: Everyone). Assembly only. */
+import { defineGroup, type RoleSpec } from '../spec.js';
+import { keygen } from './keygen.js';
+import { keyList } from './key-list.js';
+import { keyExport } from './key-export.js';
+import { keyImport } from './key-import.js';
+
+export const everyone: RoleSpec = {
+  name: 'everyone',
+  heading: 'Everyone',
+  summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport])],
+};

@@ -1,0 +1,5 @@
+/** Every role's command tree, in the order `emr --help` shows them (CLI.md § Commands). */
+import type { RoleSpec } from './spec.js';
+import { everyone } from './everyone/index.js';
+
+export const roles: RoleSpec[] = [everyone].filter((r) => r.children.length > 0);

@@ -1,0 +1,70 @@
+/**
+ * Floor 4: composes the keystore (src/keys) and the age identity (src/crypto) into the
+ * acting identity of a command. docs/KEYSTORE.md § 3: the age identity is derived from the
+ * account secret, so unlocking the keystore is enough to sign and to decrypt.
+ */
+import type { Wallet } from 'ethers';
+import type { Context } from '../context.js';
+import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
+import { decryptKeystore } from '../keys/keystore-v3.js';
+import type { Profile } from '../keys/profiles.js';
+import { mlkem768x25519IdentityFromSeed, x25519IdentityFromSecret } from '../crypto/identity.js';
+
+export interface AgeKeys {
+  /** `AGE-SECRET-KEY-1…` (or the PQ form): a secret, never printed unless exported. */
+  identity: string;
+  recipient: string;
+}
+
+export function ageKeysFromAccount(privateKey: Uint8Array, kind: IdentityKind): AgeKeys {
+  const secret = deriveIdentitySecret(privateKey, kind);
+  try {
+    const pair = kind === 'x25519' ? x25519IdentityFromSecret(secret) : mlkem768x25519IdentityFromSeed(secret);
+    return { identity: pair.identity, recipient: pair.recipient };
+  } finally {
+    secret.fill(0);
+  }
+}
+
+export interface Unlocked {
+  profile: Profile;
+  /** The account secret; zeroed when the command's context closes. */
+  privateKey: Uint8Array;
+  age: AgeKeys;
+  /** An ethers Wallet for signing (EIP-712, transactions); loaded on first use. */
+  wallet(): Promise<Wallet>;
+}
+
+/**
+ * Unlocks a profile's keystore once per command run (cached on the context). A wrong
+ * passphrase is BadPassphraseError (exit 5) and leaves the keystore untouched: it is only read.
+ */
+export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
+  const profileName = ctx.profileName(name);
+  const key = `unlocked:${profileName}`;
+  const cached = ctx.cache.get(key) as Unlocked | undefined;
+  if (cached) return cached;
+  const profile = ctx.profiles.get(profileName);
+  const keystore = ctx.profiles.readKeystore(profileName);
+  const pass = await ctx.passphrase(`unlock profile '${profileName}'`);
+  const secret = await decryptKeystore(keystore, pass);
+  pass.fill(0);
+  ctx.holdSecret(secret.privateKey);
+  if (secret.mnemonic) secret.mnemonic.entropy.fill(0);
+  const age = ageKeysFromAccount(secret.privateKey, profile.identityKind);
+  let wallet: Wallet | undefined;
+  const unlocked: Unlocked = {
+    profile,
+    privateKey: secret.privateKey,
+    age,
+    async wallet() {
+      if (!wallet) {
+        const { Wallet } = await import('ethers');
+        wallet = new Wallet('0x' + Buffer.from(secret.privateKey).toString('hex'));
+      }
+      return wallet;
+    },
+  };
+  ctx.cache.set(key, unlocked);
+  return unlocked;
+}

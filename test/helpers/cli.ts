@@ -1,0 +1,72 @@
+/**
+ * Drives the built `emr` binary (bin/emr.js → dist/) exactly as a user or a batch job
+ * would: a child process, no TTY, env and stdin under the test's control.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'emr.js');
+
+export interface EmrRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  stdoutBytes: Buffer;
+  /** The parsed JSON document when stdout held one. */
+  json?: { ok: boolean; data?: any; error?: { code: string; message: string; hint: string } };
+}
+
+export interface EmrRunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string | Buffer;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+export function emr(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) if (v !== undefined) env[k] = v;
+    // Never inherit a passphrase from the developer's shell.
+    if (!opts.env?.EMR_PASSWORD) delete env.EMR_PASSWORD;
+    if (!opts.env?.EMR_PASSWORD_FILE) delete env.EMR_PASSWORD_FILE;
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdoutBytes = Buffer.concat(out);
+      const stdout = stdoutBytes.toString('utf8');
+      let json: EmrRun['json'];
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr: Buffer.concat(err).toString('utf8'), stdoutBytes, json });
+    });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}
+
+/** A throw-away home with a passphrase file per actor. */
+export function tempHome(): { home: string; pw(name: string, pass?: string): string } {
+  const home = mkdtempSync(join(tmpdir(), 'emr-test-'));
+  return {
+    home,
+    pw(name, pass = `pass-for-${name}-123`) {
+      const f = join(home, `${name}.pw`);
+      writeFileSync(f, pass + '\n', { mode: 0o600 });
+      return f;
+    },
+  };
+}
