@@ -1,0 +1,117 @@
+/**
+ * The emr record bundle: the plaintext inside the age file (docs/FORMAT.md § 3).
+ *
+ *   "emr-bundle/v1\n"                      magic line, 14 bytes
+ *   uint32 BE  metadata length L           1 ≤ L ≤ MAX_METADATA_SIZE
+ *   L bytes    canonical JSON metadata     (§ 3.2)
+ *   …          content bytes
+ *   32 bytes   SHA-256(content)            trailer (§ 3.3), 105 bytes in all
+ *   8 bytes    uint64 BE content size
+ *   65 bytes   EIP-712 signature r ‖ s ‖ v by the author
+ *
+ * The hash and size sit in a trailer because they are computed while streaming.
+ */
+import { getAddress, isAddress } from 'ethers';
+import { IntegrityError, UsageError } from '../errors.js';
+
+export const BUNDLE_MAGIC = Buffer.from('emr-bundle/v1\n', 'latin1');
+export const BUNDLE_FORMAT_VERSION = 1;
+/** Keeps magic + length + metadata inside the first 64 KiB STREAM chunk. */
+export const MAX_METADATA_SIZE = 32 * 1024;
+export const TRAILER_SIZE = 32 + 8 + 65;
+const MAX_TEXT = 4096;
+
+/** The metadata as stored (docs/FORMAT.md § 3.2). Absent optionals are omitted. */
+export interface BundleMetadata {
+  v: 1;
+  patient: string;
+  author: string;
+  type: string;
+  title?: string;
+  fileName?: string;
+  mediaType?: string;
+  createdAt: number;
+  /** EIP-712 domain fields the signature was made under; absent = the offline domain. */
+  chainId?: string;
+  verifyingContract?: string;
+}
+
+const KEYS = ['author', 'chainId', 'createdAt', 'fileName', 'mediaType', 'patient', 'title', 'type', 'v', 'verifyingContract'];
+const OPTIONAL_TEXT = ['title', 'fileName', 'mediaType'] as const;
+
+/** Canonical JSON: keys in code-point order, no whitespace, UTF-8 (docs/FORMAT.md § 3.2). */
+export function encodeMetadata(m: BundleMetadata): Buffer {
+  const obj: Record<string, unknown> = {};
+  for (const k of KEYS) {
+    const v = (m as unknown as Record<string, unknown>)[k];
+    if (v !== undefined) obj[k] = v;
+  }
+  const json = Buffer.from(JSON.stringify(obj), 'utf8');
+  if (json.length > MAX_METADATA_SIZE) {
+    throw new UsageError('record metadata too large', { hint: `keep title and names short (metadata ≤ ${MAX_METADATA_SIZE} bytes)` });
+  }
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(json.length);
+  return Buffer.concat([BUNDLE_MAGIC, len, json]);
+}
+
+function bad(what: string): IntegrityError {
+  return new IntegrityError(`invalid record bundle: ${what}`, {
+    hint: 'the record was not produced by emr or was altered before encryption',
+  });
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_TEXT;
+
+/** Strict parse: canonical bytes, known keys only, typed values, checksummed addresses. */
+export function parseMetadata(bytes: Uint8Array): BundleMetadata {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw bad('metadata is not UTF-8 JSON');
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw bad('metadata is not an object');
+  const m = obj as Record<string, unknown>;
+  if (!Object.keys(m).every((k) => KEYS.includes(k))) throw bad('unknown metadata field');
+  if (m.v !== BUNDLE_FORMAT_VERSION) throw bad('unsupported metadata version');
+  for (const k of ['patient', 'author'] as const) {
+    const a = m[k];
+    if (typeof a !== 'string' || !isAddress(a) || getAddress(a) !== a) throw bad(`${k} is not a checksummed address`);
+  }
+  if (!isText(m.type) || m.type.length === 0) throw bad('type');
+  for (const k of OPTIONAL_TEXT) if (m[k] !== undefined && !isText(m[k])) throw bad(k);
+  if (!Number.isSafeInteger(m.createdAt) || (m.createdAt as number) < 0) throw bad('createdAt');
+  if (m.chainId !== undefined && (typeof m.chainId !== 'string' || !/^(0|[1-9][0-9]{0,77})$/.test(m.chainId))) throw bad('chainId');
+  const vc = m.verifyingContract;
+  if (vc !== undefined && (typeof vc !== 'string' || !isAddress(vc) || getAddress(vc) !== vc)) throw bad('verifyingContract');
+  const meta = m as unknown as BundleMetadata;
+  // Canonical form only: one metadata, one byte string (no duplicate keys, no whitespace).
+  if (!encodeMetadata(meta).subarray(BUNDLE_MAGIC.length + 4).equals(Buffer.from(bytes))) throw bad('metadata is not canonical');
+  return meta;
+}
+
+export interface Trailer {
+  sha256: Uint8Array;
+  size: bigint;
+  signature: Uint8Array;
+}
+
+export function encodeTrailer(t: Trailer): Buffer {
+  if (t.signature.length !== 65) throw new UsageError('signature must be 65 bytes', { hint: 'use an ECDSA secp256k1 signer (r ‖ s ‖ v)' });
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64BE(t.size);
+  return Buffer.concat([t.sha256, size, t.signature]);
+}
+
+export function parseTrailer(b: Uint8Array): Trailer {
+  if (b.length !== TRAILER_SIZE) throw bad('trailer is truncated');
+  const buf = Buffer.from(b);
+  return { sha256: buf.subarray(0, 32), size: buf.readBigUInt64BE(32), signature: buf.subarray(40) };
+}
+
+/** Validates and normalises caller-supplied addresses (UsageError: it is the caller's input). */
+export function checksumAddress(a: string, what: string): string {
+  if (!isAddress(a)) throw new UsageError(`${what} is not an Ethereum address`, { hint: 'pass a 0x… address (40 hex digits)' });
+  return getAddress(a);
+}

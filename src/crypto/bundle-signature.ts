@@ -1,0 +1,79 @@
+/**
+ * EIP-712 signature over a record bundle (docs/FORMAT.md § 4). Checkable by anyone with
+ * standard Ethereum tooling, e.g. ethers 6 `verifyTypedData(domain, types, value, sig)`.
+ * Domain: {name: "emr", version: "1"} plus chainId and verifyingContract when known;
+ * without them it is the offline form.
+ */
+import { getAddress, hexlify, verifyTypedData, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { IntegrityError } from '../errors.js';
+import { toHex } from './bytes.js';
+import type { BundleMetadata } from './bundle-format.js';
+
+export const EIP712_TYPES: Record<string, TypedDataField[]> = {
+  Record: [
+    { name: 'version', type: 'uint16' },
+    { name: 'patient', type: 'address' },
+    { name: 'author', type: 'address' },
+    { name: 'recordType', type: 'string' },
+    { name: 'title', type: 'string' },
+    { name: 'fileName', type: 'string' },
+    { name: 'mediaType', type: 'string' },
+    { name: 'createdAt', type: 'uint64' },
+    { name: 'size', type: 'uint64' },
+    { name: 'contentHash', type: 'bytes32' },
+  ],
+};
+
+/** What an ethers Wallet (or any EIP-712 signer) provides. */
+export interface TypedDataSigner {
+  address: string;
+  signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string>;
+}
+
+export interface SigningDomain {
+  chainId?: bigint | number;
+  verifyingContract?: string;
+}
+
+export function eip712Domain(m: Pick<BundleMetadata, 'chainId' | 'verifyingContract'>): TypedDataDomain {
+  const d: TypedDataDomain = { name: 'emr', version: '1' };
+  if (m.chainId !== undefined) d.chainId = BigInt(m.chainId);
+  if (m.verifyingContract !== undefined) d.verifyingContract = m.verifyingContract;
+  return d;
+}
+
+export function eip712Value(m: BundleMetadata, size: bigint, sha256: Uint8Array): Record<string, unknown> {
+  return {
+    version: m.v,
+    patient: m.patient,
+    author: m.author,
+    recordType: m.type,
+    title: m.title ?? '',
+    fileName: m.fileName ?? '',
+    mediaType: m.mediaType ?? '',
+    createdAt: BigInt(m.createdAt),
+    size,
+    contentHash: `0x${toHex(sha256)}`,
+  };
+}
+
+/** Recovers the signer and requires it to be `metadata.author`. */
+export function verifyBundleSignature(m: BundleMetadata, size: bigint, sha256: Uint8Array, signature: Uint8Array): string {
+  let signer: string;
+  try {
+    signer = verifyTypedData(eip712Domain(m), EIP712_TYPES, eip712Value(m, size, sha256), hexlify(signature));
+  } catch (e) {
+    throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered', cause: e });
+  }
+  if (getAddress(signer) !== getAddress(m.author)) {
+    throw new IntegrityError('record signature is not by its author', {
+      hint: 'the record was signed by a different key than the author it names',
+      details: { author: m.author, signer },
+    });
+  }
+  return signer;
+}

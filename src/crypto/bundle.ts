@@ -1,0 +1,244 @@
+/**
+ * Sign-then-encrypt record bundles (docs/FORMAT.md § 3–5), streaming with one pass:
+ * the content SHA-256 is computed as bytes flow, then signed and appended as a trailer.
+ * Decryption holds back the trailer, verifies hash, size and signature, and only then
+ * commits the output (renames the temporary file).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { getBytes, type TypedDataDomain } from 'ethers';
+import { IntegrityError, UsageError } from '../errors.js';
+import { openAge, withSink } from './age-file.js';
+import { equalBytes, toHex, wipe } from './bytes.js';
+import {
+  BUNDLE_FORMAT_VERSION,
+  BUNDLE_MAGIC,
+  checksumAddress,
+  encodeMetadata,
+  encodeTrailer,
+  MAX_METADATA_SIZE,
+  parseMetadata,
+  parseTrailer,
+  TRAILER_SIZE,
+  type BundleMetadata,
+} from './bundle-format.js';
+import {
+  eip712Domain,
+  eip712Value,
+  EIP712_TYPES,
+  verifyBundleSignature,
+  type SigningDomain,
+  type TypedDataSigner,
+} from './bundle-signature.js';
+import { encodeHeader } from './header.js';
+import { openInput, type Input, type Output, type Sink } from './io.js';
+import { generateFileKey } from './keys.js';
+import { wrapForRecipients } from './recipients.js';
+import { decryptPayload } from './stream-decryptor.js';
+import { StreamEncryptor } from './stream-encryptor.js';
+import { PAYLOAD_NONCE_SIZE, payloadKey } from './stream.js';
+
+export interface RecordMeta {
+  patient: string;
+  author: string;
+  type: string;
+  title?: string;
+  fileName?: string;
+  mediaType?: string;
+  /** Unix seconds; defaults to now. */
+  createdAt?: number;
+}
+
+export interface EncryptBundleOptions {
+  input: Input;
+  output: Output;
+  recipients: string[];
+  meta: RecordMeta;
+  signer: TypedDataSigner;
+  domain?: SigningDomain;
+}
+
+export interface EncryptBundleResult {
+  sha256: string;
+  size: number;
+  metadata: BundleMetadata;
+  signature: string;
+}
+
+function buildMetadata(meta: RecordMeta, signer: TypedDataSigner, domain?: SigningDomain): BundleMetadata {
+  const author = checksumAddress(meta.author, 'author');
+  if (checksumAddress(signer.address, 'signer') !== author) {
+    throw new UsageError('the signer is not the record author', { hint: 'sign with the key of the author address' });
+  }
+  if (typeof meta.type !== 'string' || meta.type.length === 0) {
+    throw new UsageError('record type is required', { hint: 'pass --type, e.g. lab-result' });
+  }
+  const createdAt = meta.createdAt ?? Math.floor(Date.now() / 1000);
+  if (!Number.isSafeInteger(createdAt) || createdAt < 0) {
+    throw new UsageError('createdAt must be unix seconds', { hint: 'pass a non-negative integer' });
+  }
+  const m: BundleMetadata = {
+    v: BUNDLE_FORMAT_VERSION,
+    patient: checksumAddress(meta.patient, 'patient'),
+    author,
+    type: meta.type,
+    createdAt,
+  };
+  if (meta.title !== undefined) m.title = meta.title;
+  if (meta.fileName !== undefined) m.fileName = meta.fileName;
+  if (meta.mediaType !== undefined) m.mediaType = meta.mediaType;
+  if (domain?.chainId !== undefined) m.chainId = BigInt(domain.chainId).toString();
+  if (domain?.verifyingContract !== undefined) m.verifyingContract = checksumAddress(domain.verifyingContract, 'verifyingContract');
+  // Round-trips through the strict parser: whatever we write, we can read.
+  return parseMetadataForWrite(m);
+}
+
+function parseMetadataForWrite(m: BundleMetadata): BundleMetadata {
+  const bytes = encodeMetadata(m);
+  try {
+    return parseMetadata(bytes.subarray(BUNDLE_MAGIC.length + 4));
+  } catch (e) {
+    throw new UsageError('record metadata is invalid', { hint: 'check type, title and file name (≤ 4096 characters each)', cause: e });
+  }
+}
+
+export async function encryptBundle(o: EncryptBundleOptions): Promise<EncryptBundleResult> {
+  const metadata = buildMetadata(o.meta, o.signer, o.domain);
+  const prefix = encodeMetadata(metadata);
+  const fileKey = generateFileKey();
+  try {
+    const header = encodeHeader(wrapForRecipients(fileKey, o.recipients), fileKey);
+    const nonce = new Uint8Array(randomBytes(PAYLOAD_NONCE_SIZE));
+    const key = payloadKey(fileKey, nonce);
+    return await withSink(o.output, async (sink) => {
+      await sink.write(header);
+      await sink.write(nonce);
+      const enc = new StreamEncryptor(key, sink);
+      await enc.push(prefix);
+      const hash = createHash('sha256');
+      let size = 0;
+      const it = openInput(o.input);
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        hash.update(r.value);
+        size += r.value.length;
+        await enc.push(r.value);
+      }
+      const digest = new Uint8Array(hash.digest());
+      const signature = await o.signer.signTypedData(eip712Domain(metadata), EIP712_TYPES, eip712Value(metadata, BigInt(size), digest));
+      const sigBytes = getBytes(signature);
+      await enc.push(encodeTrailer({ sha256: digest, size: BigInt(size), signature: sigBytes }));
+      await enc.finish();
+      return { sha256: toHex(digest), size, metadata, signature };
+    });
+  } finally {
+    wipe(fileKey);
+  }
+}
+
+export interface DecryptBundleOptions {
+  input: Input;
+  /** Where the content goes; null verifies without writing plaintext anywhere. */
+  output: Output | null;
+  identities: string[];
+  fileKey?: Uint8Array;
+}
+
+export type DecryptBundleResult =
+  | {
+      signed: true;
+      metadata: BundleMetadata;
+      author: string;
+      signatureValid: true;
+      sha256: string;
+      size: number;
+      domain: TypedDataDomain;
+    }
+  | { signed: false; sha256: string; size: number };
+
+const nullSink: Sink = { write: async () => undefined, commit: async () => undefined, abort: async () => undefined };
+
+/** Splits the plaintext into bundle parts; a plaintext without the magic is passed through unsigned. */
+async function consumeBundle(chunks: AsyncIterable<Buffer>, sink: Sink): Promise<DecryptBundleResult> {
+  const hash = createHash('sha256');
+  let size = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  let stage = 'magic' as 'magic' | 'meta' | 'content' | 'plain';
+  let metaLen = 0;
+  let metadata: BundleMetadata | undefined;
+  const emit = async (b: Buffer) => {
+    if (b.length === 0) return;
+    hash.update(b);
+    size += b.length;
+    await sink.write(b);
+  };
+  const step = async (final: boolean) => {
+    if (stage === 'magic' && (pending.length >= BUNDLE_MAGIC.length + 4 || final)) {
+      if (pending.length >= BUNDLE_MAGIC.length && pending.subarray(0, BUNDLE_MAGIC.length).equals(BUNDLE_MAGIC)) {
+        if (pending.length < BUNDLE_MAGIC.length + 4) throw new IntegrityError('invalid record bundle: truncated', { hint: 'the record bundle is incomplete' });
+        metaLen = pending.readUInt32BE(BUNDLE_MAGIC.length);
+        if (metaLen === 0 || metaLen > MAX_METADATA_SIZE) {
+          throw new IntegrityError('invalid record bundle: metadata length out of bounds', { hint: `metadata is 1…${MAX_METADATA_SIZE} bytes` });
+        }
+        pending = pending.subarray(BUNDLE_MAGIC.length + 4);
+        stage = 'meta';
+      } else {
+        stage = 'plain';
+      }
+    }
+    if (stage === 'meta' && (pending.length >= metaLen || final)) {
+      if (pending.length < metaLen) throw new IntegrityError('invalid record bundle: truncated metadata', { hint: 'the record bundle is incomplete' });
+      metadata = parseMetadata(pending.subarray(0, metaLen));
+      pending = pending.subarray(metaLen);
+      stage = 'content';
+    }
+    if (stage === 'plain') {
+      await emit(pending);
+      pending = Buffer.alloc(0);
+    } else if (stage === 'content' && pending.length > TRAILER_SIZE) {
+      // Hold back the last TRAILER_SIZE bytes: they may be the trailer.
+      await emit(pending.subarray(0, pending.length - TRAILER_SIZE));
+      pending = Buffer.from(pending.subarray(pending.length - TRAILER_SIZE));
+    }
+  };
+  for await (const c of chunks) {
+    pending = pending.length === 0 ? c : Buffer.concat([pending, c]);
+    await step(false);
+  }
+  await step(true);
+  const done = stage as typeof stage; // step() moved it on; TS cannot see through the closure
+  const digest = new Uint8Array(hash.digest());
+  if (done === 'plain') return { signed: false, sha256: toHex(digest), size };
+  if (done !== 'content' || !metadata) throw new IntegrityError('invalid record bundle: truncated', { hint: 'the record bundle is incomplete' });
+  const t = parseTrailer(pending);
+  if (!equalBytes(t.sha256, digest)) {
+    throw new IntegrityError('record content hash mismatch', { hint: 'the content does not match what the author signed' });
+  }
+  if (t.size !== BigInt(size)) {
+    throw new IntegrityError('record content size mismatch', { hint: 'the content does not match what the author signed' });
+  }
+  const author = verifyBundleSignature(metadata, t.size, digest, t.signature);
+  return {
+    signed: true,
+    metadata,
+    author,
+    signatureValid: true,
+    sha256: toHex(digest),
+    size,
+    domain: eip712Domain(metadata),
+  };
+}
+
+export async function decryptBundle(o: DecryptBundleOptions): Promise<DecryptBundleResult> {
+  const opened = await openAge(o.input, o.identities, o.fileKey);
+  try {
+    const run = (sink: Sink) => consumeBundle(decryptPayload(opened.reader, opened.key), sink);
+    return o.output === null ? await run(nullSink) : await withSink(o.output, run);
+  } finally {
+    wipe(opened.key, opened.fileKey);
+    await opened.reader.close();
+  }
+}
+
+/** Checks the author's signature (and every chunk) without writing plaintext anywhere. */
+export async function verifyBundle(o: Omit<DecryptBundleOptions, 'output'>): Promise<DecryptBundleResult> {
+  return decryptBundle({ ...o, output: null });
+}
