@@ -1,0 +1,185 @@
+/**
+ * The embedded devnet (CLI.md § Network, `emr devnet up|down|status`): one anvil per
+ * home, detached so it outlives the CLI process, its state dumped to
+ * <home>/devnet/state.json so chain and contract survive down/up. Facts about the
+ * running node live in <home>/devnet/devnet.json.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonRpcProvider, Network, type Signer } from 'ethers';
+import { UnavailableError, UsageError } from '../errors.js';
+import { anvilFund, freePort, isPortFree, spawnAnvil, waitForRpc } from './anvil.js';
+import { deployContract } from './deploy.js';
+import { rpcCall } from './rpc.js';
+
+export interface DevnetRecord {
+  pid: number | null;
+  port: number;
+  rpcUrl: string;
+  chainId: number;
+  contract: string | null;
+  deployBlock: number;
+}
+
+export interface DevnetStatus {
+  running: boolean;
+  rpcUrl: string | null;
+  chainId: number | null;
+  contract: string | null;
+  pid: number | null;
+  deployBlock: number;
+}
+
+function devnetDir(home: string): string {
+  return join(home, 'devnet');
+}
+
+function recordPath(home: string): string {
+  return join(devnetDir(home), 'devnet.json');
+}
+
+export function readDevnetRecord(home: string): DevnetRecord | null {
+  try {
+    return JSON.parse(readFileSync(recordPath(home), 'utf8')) as DevnetRecord;
+  } catch {
+    return null;
+  }
+}
+
+function writeRecord(home: string, rec: DevnetRecord): void {
+  const path = recordPath(home);
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(rec, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+function pidAlive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function answers(rpcUrl: string): Promise<number | null> {
+  try {
+    return Number(BigInt(await rpcCall<string>(rpcUrl, 'eth_chainId', [], 1_000)));
+  } catch {
+    return null;
+  }
+}
+
+async function hasCode(rpcUrl: string, address: string | null): Promise<boolean> {
+  if (!address) return false;
+  const code = await rpcCall<string>(rpcUrl, 'eth_getCode', [address, 'latest']);
+  return typeof code === 'string' && code !== '0x';
+}
+
+export async function devnetStatus(params: { home: string }): Promise<DevnetStatus> {
+  const rec = readDevnetRecord(params.home);
+  if (!rec) return { running: false, rpcUrl: null, chainId: null, contract: null, pid: null, deployBlock: 0 };
+  const running = pidAlive(rec.pid) && (await answers(rec.rpcUrl)) !== null;
+  return {
+    running,
+    rpcUrl: rec.rpcUrl,
+    chainId: rec.chainId,
+    contract: rec.contract,
+    pid: running ? rec.pid : null,
+    deployBlock: rec.deployBlock,
+  };
+}
+
+/** Starts anvil if it is not running (same port when still free), returns the record. */
+async function ensureRunning(home: string): Promise<DevnetRecord> {
+  const prev = readDevnetRecord(home);
+  if (prev && pidAlive(prev.pid)) {
+    const chainId = await answers(prev.rpcUrl);
+    if (chainId !== null) return { ...prev, chainId };
+  }
+  const dir = devnetDir(home);
+  mkdirSync(dir, { recursive: true });
+  const port = prev && (await isPortFree(prev.port)) ? prev.port : await freePort();
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const logPath = join(dir, 'anvil.log');
+  const log = openSync(logPath, 'a');
+  const child = spawnAnvil({
+    port,
+    // --state loads the dump at start and writes it on exit; the interval bounds what a
+    // crash (SIGKILL, power loss) can lose.
+    extraArgs: ['--state', join(dir, 'state.json'), '--state-interval', '10'],
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+  closeSync(log);
+  child.unref();
+  const chainId = await waitForRpc(rpcUrl, { child, logHint: `see ${logPath}` });
+  const rec: DevnetRecord = {
+    pid: child.pid ?? null,
+    port,
+    rpcUrl,
+    chainId,
+    contract: prev?.contract ?? null,
+    deployBlock: prev?.deployBlock ?? 0,
+  };
+  writeRecord(home, rec);
+  return rec;
+}
+
+/**
+ * `emr devnet up`: idempotent. Starts the node if needed, deploys the contract with
+ * `signer` as first admin unless the recorded one still has code, funds `fund`.
+ */
+export async function devnetUp(params: { home: string; signer: Signer; fund?: string[] }): Promise<DevnetStatus> {
+  const rec = await ensureRunning(params.home);
+  if (!(await hasCode(rec.rpcUrl, rec.contract))) {
+    const provider = new JsonRpcProvider(rec.rpcUrl, Network.from(rec.chainId), { staticNetwork: true, pollingInterval: 200 });
+    try {
+      const admin = await params.signer.getAddress();
+      await anvilFund(rec.rpcUrl, admin);
+      const signer = params.signer.connect(provider);
+      const deployed = await deployContract({ signer, firstAdmin: admin });
+      rec.contract = deployed.address;
+      rec.deployBlock = deployed.blockNumber;
+      writeRecord(params.home, rec);
+    } finally {
+      provider.destroy();
+    }
+  }
+  for (const a of params.fund ?? []) await anvilFund(rec.rpcUrl, a);
+  return devnetStatus({ home: params.home });
+}
+
+/** `emr devnet down`: SIGTERM (anvil then dumps its state), wait, SIGKILL as a last resort. */
+export async function devnetDown(params: { home: string; timeoutMs?: number }): Promise<{ stopped: boolean }> {
+  const rec = readDevnetRecord(params.home);
+  if (!rec || !pidAlive(rec.pid)) {
+    if (rec) writeRecord(params.home, { ...rec, pid: null });
+    return { stopped: false };
+  }
+  const pid = rec.pid as number;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + (params.timeoutMs ?? 15_000);
+  while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (pidAlive(pid)) {
+    process.kill(pid, 'SIGKILL');
+    throw new UnavailableError('the devnet did not stop in time and was killed', {
+      hint: 'recent state may be lost; run `emr devnet up` again',
+    });
+  }
+  writeRecord(params.home, { ...rec, pid: null });
+  return { stopped: true };
+}
+
+/** Gives an account 100 ETH on the running devnet (anvil_setBalance: no nonce races). */
+export async function fundAccount(home: string, address: string, wei?: bigint): Promise<void> {
+  const rec = readDevnetRecord(home);
+  if (!rec || !pidAlive(rec.pid)) {
+    throw new UsageError('the devnet is not running', { hint: 'run `emr devnet up` first' });
+  }
+  await anvilFund(rec.rpcUrl, address, wei);
+}
+
+export function devnetExists(home: string): boolean {
+  return existsSync(recordPath(home));
+}

@@ -1,0 +1,164 @@
+/**
+ * Maps everything the chain can throw at us onto the house error classes
+ * (CLI.md § Exit codes): the contract's custom errors by name, transport failures to
+ * UnavailableError. Messages are one line and never carry key material.
+ */
+import type { Interface } from 'ethers';
+import {
+  AccessDeniedError,
+  EmrError,
+  IntegrityError,
+  NotFoundError,
+  UnavailableError,
+  UsageError,
+} from '../errors.js';
+
+type Kind = 'access' | 'usage' | 'notfound' | 'integrity';
+
+/** Every custom error of EmrAccess.sol, its class and a hint for the person at the terminal. */
+const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: string }>> = {
+  NotAdmin: { kind: 'access', message: 'not an admin of the contract', hint: 'ask an admin to run `emr admin add` for this address' },
+  LastAdmin: { kind: 'access', message: 'cannot remove the last admin', hint: 'add another admin first' },
+  AlreadyAdmin: { kind: 'usage', message: 'already an admin', hint: 'nothing to do' },
+  InvalidRole: { kind: 'usage', message: 'invalid role', hint: 'use --role patient or --role provider' },
+  RoleChange: { kind: 'access', message: 'this address is already registered with another role', hint: 'use a separate profile for each role' },
+  InvalidRecipient: { kind: 'usage', message: 'invalid encryption recipient', hint: 'the recipient must be 1..4096 bytes (an age1… string)' },
+  NotRegistered: { kind: 'notfound', message: 'address is not registered', hint: 'the other party must run `emr register` first' },
+  NotPatient: { kind: 'access', message: 'not a registered patient', hint: 'only the patient may do this; patients run `emr register --role patient`' },
+  NotProvider: { kind: 'access', message: 'not a registered provider', hint: 'providers run `emr register --role provider`, then an admin verifies them' },
+  ProviderNotVerified: { kind: 'access', message: 'provider is not verified', hint: 'ask an admin to run `emr admin verify <provider>`' },
+  SuspendedProvider: { kind: 'access', message: 'provider is suspended', hint: 'contact an admin of the contract' },
+  NotAuthorized: { kind: 'access', message: 'no live write grant from the patient for this record type', hint: 'ask the patient to `emr grant` write access for the type' },
+  NoReadAccess: { kind: 'access', message: 'no read access to this record', hint: 'ask the patient for a grant (`emr access request`)' },
+  InvalidRecordType: { kind: 'usage', message: 'invalid record type', hint: 'record types are indexes 0..31' },
+  InvalidCodec: { kind: 'usage', message: 'unsupported CID codec', hint: 'records must be CIDv1 raw (0x55) or dag-pb (0x70)' },
+  InvalidDigest: { kind: 'usage', message: 'empty content digest', hint: 'pass the sha2-256 digest of the record CID' },
+  UnknownRecord: { kind: 'notfound', message: 'unknown record id', hint: 'list records with `emr record list`' },
+  BadBatch: { kind: 'usage', message: 'malformed record batch', hint: 'each entry is 54 bytes; the batch must not be empty' },
+  InvalidExpiry: { kind: 'usage', message: 'expiry must be in the future', hint: 'use --expires 30d or a future ISO date' },
+  EmptyGrant: { kind: 'usage', message: 'nothing to grant', hint: 'name at least one type (--types) or record (--records)' },
+  SelfGrant: { kind: 'usage', message: 'a patient cannot grant to themself', hint: 'patients always read their own records' },
+  UnknownRequest: { kind: 'notfound', message: 'no such access request for this patient', hint: 'list requests with `emr access list`' },
+  RequestAlreadyDecided: { kind: 'access', message: 'request already decided', hint: 'a decided request cannot be decided again; ask for a new one' },
+  InvalidReason: { kind: 'usage', message: 'a reason (1..1024 bytes) is required', hint: 'pass --reason <text>' },
+  SignatureExpired: { kind: 'access', message: 'signed action expired', hint: 'ask the patient to sign again with a later deadline' },
+  BadNonce: { kind: 'access', message: 'signed action already used or out of order', hint: 'signatures are single-use; ask the patient to sign again' },
+  InvalidSignature: { kind: 'integrity', message: 'signature does not match the patient, chain or contract', hint: 'the action must be signed by the patient for this chain and contract' },
+};
+
+interface EthersLikeError {
+  code?: string;
+  shortMessage?: string;
+  message?: string;
+  data?: string;
+  info?: { error?: { code?: number; message?: string; data?: unknown } };
+  error?: { code?: number; message?: string; data?: unknown };
+  revert?: { name: string; args: readonly unknown[] } | null;
+  cause?: unknown;
+}
+
+/** The revert data hidden somewhere in an ethers/JSON-RPC error, if any. */
+function revertData(e: EthersLikeError): string | undefined {
+  const candidates = [e.data, e.info?.error?.data, e.error?.data];
+  for (const c of candidates) {
+    if (typeof c === 'string' && /^0x[0-9a-fA-F]{8,}$/.test(c)) return c;
+    if (c && typeof c === 'object' && typeof (c as { data?: unknown }).data === 'string') {
+      return (c as { data: string }).data;
+    }
+  }
+  return undefined;
+}
+
+function isTransportFailure(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const x = e as EthersLikeError & { errno?: string };
+  const code = x.code ?? x.errno;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'NETWORK_ERROR', 'TIMEOUT', 'SERVER_ERROR'].includes(code)) {
+    return true;
+  }
+  if (typeof x.message === 'string' && /fetch failed|ECONNREFUSED|socket hang up/.test(x.message)) return true;
+  return isTransportFailure(x.cause, depth + 1);
+}
+
+/** The name and args of a contract custom error, decoded from any thrown error. */
+export function decodeRevert(e: unknown, iface: Interface): { name: string; args: readonly unknown[] } | undefined {
+  if (!e || typeof e !== 'object') return undefined;
+  const x = e as EthersLikeError;
+  if (x.revert && typeof x.revert.name === 'string') return { name: x.revert.name, args: x.revert.args };
+  const data = revertData(x);
+  if (!data) return undefined;
+  try {
+    const parsed = iface.parseError(data);
+    return parsed ? { name: parsed.name, args: [...parsed.args] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fmtArgs(args: readonly unknown[]): Record<string, unknown> {
+  return Object.fromEntries(args.map((a, i) => [String(i), typeof a === 'bigint' ? a.toString() : a]));
+}
+
+/** Builds the house error for a named custom error of the contract. */
+export function customError(name: string, args: readonly unknown[] = [], cause?: unknown): EmrError {
+  const entry = CUSTOM[name];
+  const details = { contractError: name, args: fmtArgs(args) };
+  if (!entry) {
+    return new UnavailableError(`transaction reverted: ${name}`, {
+      hint: 'the contract refused the call; check the contract address (--contract)',
+      cause,
+      details,
+    });
+  }
+  const opts = { hint: entry.hint, cause, details };
+  switch (entry.kind) {
+    case 'access':
+      return new AccessDeniedError(entry.message, opts);
+    case 'usage':
+      return new UsageError(entry.message, opts);
+    case 'notfound':
+      return new NotFoundError(entry.message, opts);
+    case 'integrity':
+      return new IntegrityError(entry.message, opts);
+  }
+}
+
+/**
+ * Converts anything thrown by ethers (estimateGas, call, send, wait) into an EmrError:
+ * custom errors by name; unreachable endpoints, timeouts and other reverts → UNAVAILABLE.
+ */
+export function toChainError(e: unknown, iface: Interface): EmrError {
+  if (e instanceof EmrError) return e;
+  const decoded = decodeRevert(e, iface);
+  if (decoded) return customError(decoded.name, decoded.args, e);
+  const x = (e ?? {}) as EthersLikeError;
+  if (isTransportFailure(e)) {
+    return new UnavailableError('chain endpoint unreachable', {
+      hint: 'start the local chain with `emr devnet up`, or pass --rpc-url <url>',
+      cause: e,
+    });
+  }
+  if (x.code === 'INSUFFICIENT_FUNDS') {
+    return new UnavailableError('account has too little ether to pay for gas', {
+      hint: 'fund the account (on the devnet: `emr devnet up` funds local profiles)',
+      cause: e,
+    });
+  }
+  if (x.code === 'NONCE_EXPIRED' || x.code === 'REPLACEMENT_UNDERPRICED' || x.code === 'TRANSACTION_REPLACED') {
+    return new UnavailableError('transaction conflicted with another from the same account', {
+      hint: 'retry the command',
+      cause: e,
+    });
+  }
+  if (x.code === 'CALL_EXCEPTION') {
+    return new UnavailableError('transaction reverted', {
+      hint: 'the contract refused the call without a reason; check --contract and the arguments',
+      cause: e,
+    });
+  }
+  const msg = (x.shortMessage ?? x.message ?? String(e)).split('\n')[0]?.slice(0, 200);
+  return new UnavailableError(`chain request failed: ${msg}`, {
+    hint: 'check the endpoint (--rpc-url) and retry',
+    cause: e,
+  });
+}

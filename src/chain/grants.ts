@@ -1,0 +1,132 @@
+/**
+ * Grant reads. The contract answers "may X read?" in O(1) but cannot enumerate grantees;
+ * candidates come from events and each is confirmed against current state.
+ */
+import { toChainError } from './errors.js';
+import { addressTopic, blockTimes, queryEvents } from './logs.js';
+import { checkRecordType, parseAddress } from './params.js';
+import type { EmrChain } from './types.js';
+import { whois } from './whois.js';
+
+export interface GrantState {
+  patient: string;
+  provider: string;
+  /** Unix seconds; 0 when none. */
+  expiry: number;
+  readMask: number;
+  writeMask: number;
+  epoch: number;
+  emergencyUntil: number;
+  /** Expiry in the future (by the latest block's clock) and some mask set. */
+  live: boolean;
+}
+
+async function latestTime(chain: EmrChain): Promise<number> {
+  const b = await chain.provider.getBlock('latest');
+  return b ? b.timestamp : Math.floor(Date.now() / 1000);
+}
+
+export async function grantOf(chain: EmrChain, patient: string, provider: string): Promise<GrantState> {
+  const p = parseAddress(patient, 'patient');
+  const q = parseAddress(provider, 'provider');
+  try {
+    const [g, now] = await Promise.all([
+      chain.contract.getFunction('grantOf')(p, q) as Promise<[bigint, bigint, bigint, bigint, bigint]>,
+      latestTime(chain),
+    ]);
+    const [expiry, readMask, writeMask, epoch, emergencyUntil] = g.map(Number) as [number, number, number, number, number];
+    return { patient: p, provider: q, expiry, readMask, writeMask, epoch, emergencyUntil, live: expiry > now && (readMask | writeMask) !== 0 };
+  } catch (e) {
+    throw toChainError(e, chain.iface);
+  }
+}
+
+export async function canRead(
+  chain: EmrChain,
+  params: { reader: string; patient: string; recordType: number; recordId?: bigint | number },
+): Promise<boolean> {
+  try {
+    return (await chain.contract.getFunction('canRead')(
+      parseAddress(params.reader, 'reader'),
+      parseAddress(params.patient, 'patient'),
+      checkRecordType(params.recordType),
+      BigInt(params.recordId ?? 0),
+    )) as boolean;
+  } catch (e) {
+    throw toChainError(e, chain.iface);
+  }
+}
+
+export async function canWrite(
+  chain: EmrChain,
+  params: { author: string; patient: string; recordType: number },
+): Promise<boolean> {
+  try {
+    return (await chain.contract.getFunction('canWrite')(
+      parseAddress(params.author, 'author'),
+      parseAddress(params.patient, 'patient'),
+      checkRecordType(params.recordType),
+    )) as boolean;
+  } catch (e) {
+    throw toChainError(e, chain.iface);
+  }
+}
+
+export interface LiveReader {
+  address: string;
+  recipient: string;
+  expiry: number;
+}
+
+/**
+ * Everyone other than the patient who may read new records of `recordType` now, with
+ * their published recipients: the records flow encrypts new records to them. Emergency
+ * readers are not included (they read through the consortium emergency recipient).
+ */
+export async function liveReaders(chain: EmrChain, patient: string, recordType: number): Promise<LiveReader[]> {
+  const p = parseAddress(patient, 'patient');
+  const events = await queryEvents(chain, { names: ['Granted'], topics: [addressTopic(p)] });
+  const candidates = [...new Set(events.map((e) => e.args[1] as string))];
+  const out: LiveReader[] = [];
+  for (const c of candidates) {
+    const g = await grantOf(chain, p, c);
+    if (!g.live || ((g.readMask >>> recordType) & 1) === 0) continue;
+    // canRead adds what the grant slot alone cannot say (e.g. a suspended provider).
+    if (!(await canRead(chain, { reader: c, patient: p, recordType }))) continue;
+    const info = await whois(chain, c);
+    if (info.recipient) out.push({ address: c, recipient: info.recipient, expiry: g.expiry });
+  }
+  return out;
+}
+
+export interface KeyDelivery {
+  kind: 'grant' | 'records';
+  keyDelivery: string;
+  recordIds: bigint[];
+  blockNumber: number;
+  txHash: string;
+  time: number;
+}
+
+/** Digests of the key-delivery objects the patient published for a provider, oldest first. */
+export async function keyDeliveries(chain: EmrChain, patient: string, provider: string): Promise<KeyDelivery[]> {
+  const topics = [addressTopic(parseAddress(patient, 'patient')), addressTopic(parseAddress(provider, 'provider'))];
+  const events = await queryEvents(chain, { names: ['Granted', 'RecordsGranted'], topics });
+  const zero = `0x${'00'.repeat(32)}`;
+  const out: KeyDelivery[] = [];
+  for (const e of events) {
+    const kd = (e.name === 'Granted' ? e.args[5] : e.args[5]) as string;
+    if (kd === zero) continue;
+    out.push({
+      kind: e.name === 'Granted' ? 'grant' : 'records',
+      keyDelivery: kd,
+      recordIds: e.name === 'RecordsGranted' ? [...(e.args[2] as bigint[])] : [],
+      blockNumber: e.blockNumber,
+      txHash: e.txHash,
+      time: 0,
+    });
+  }
+  const times = await blockTimes(chain, out.map((k) => k.blockNumber));
+  for (const k of out) k.time = times.get(k.blockNumber) ?? 0;
+  return out;
+}

@@ -1,0 +1,132 @@
+/**
+ * Signed actions (CONTRACT.md § Signed actions): a patient signs grant, revoke, approve
+ * or deny offline as EIP-712 typed data, bound to the chain id and this contract, with a
+ * per-patient sequential nonce and a deadline; anyone may relay the signature.
+ */
+import type { Signer, TypedDataDomain, TypedDataField } from 'ethers';
+import { grantArgs, type GrantParameters } from './grant.js';
+import { checkBytes32, checkId, parseAddress, toUnixSeconds } from './params.js';
+import { send } from './send.js';
+import type { EmrChain, SentTx } from './types.js';
+
+export const EIP712_TYPES: Readonly<Record<'Grant' | 'Revoke' | 'Approve' | 'Deny', TypedDataField[]>> = {
+  Grant: [
+    { name: 'patient', type: 'address' },
+    { name: 'provider', type: 'address' },
+    { name: 'readMask', type: 'uint32' },
+    { name: 'writeMask', type: 'uint32' },
+    { name: 'expiry', type: 'uint40' },
+    { name: 'keyDelivery', type: 'bytes32' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'deadline', type: 'uint256' },
+  ],
+  Revoke: [
+    { name: 'patient', type: 'address' },
+    { name: 'provider', type: 'address' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'deadline', type: 'uint256' },
+  ],
+  Approve: [
+    { name: 'patient', type: 'address' },
+    { name: 'requestId', type: 'uint256' },
+    { name: 'expiry', type: 'uint40' },
+    { name: 'keyDelivery', type: 'bytes32' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'deadline', type: 'uint256' },
+  ],
+  Deny: [
+    { name: 'patient', type: 'address' },
+    { name: 'requestId', type: 'uint256' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'deadline', type: 'uint256' },
+  ],
+};
+
+export function eip712Domain(chainId: bigint, contract: string): TypedDataDomain {
+  return { name: 'EmrAccess', version: '1', chainId, verifyingContract: parseAddress(contract, 'contract') };
+}
+
+export type ActionBody =
+  | ({ kind: 'grant' } & GrantParameters)
+  | { kind: 'revoke'; provider: string }
+  | { kind: 'approve'; requestId: bigint | number; expiry: Date | number | bigint; keyDelivery?: string }
+  | { kind: 'deny'; requestId: bigint | number };
+
+/** A relayable action: plain JSON-safe strings, so it can travel as a file or QR code. */
+export interface SignedAction {
+  kind: ActionBody['kind'];
+  chainId: string;
+  contract: string;
+  message: Record<string, string | number>;
+  signature: string;
+}
+
+function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline: bigint) {
+  switch (body.kind) {
+    case 'grant': {
+      const [provider, readMask, writeMask, expiry, keyDelivery] = grantArgs(body);
+      return { type: 'Grant' as const, message: { patient, provider, readMask, writeMask, expiry, keyDelivery, nonce, deadline } };
+    }
+    case 'revoke':
+      return { type: 'Revoke' as const, message: { patient, provider: parseAddress(body.provider, 'provider'), nonce, deadline } };
+    case 'approve':
+      return {
+        type: 'Approve' as const,
+        message: {
+          patient,
+          requestId: checkId(body.requestId, 'request id'),
+          expiry: toUnixSeconds(body.expiry),
+          keyDelivery: checkBytes32(body.keyDelivery, 'key delivery digest'),
+          nonce,
+          deadline,
+        },
+      };
+    case 'deny':
+      return { type: 'Deny' as const, message: { patient, requestId: checkId(body.requestId, 'request id'), nonce, deadline } };
+  }
+}
+
+/** The patient's next unused nonce. */
+export async function nextNonce(chain: EmrChain, patient: string): Promise<bigint> {
+  return (await chain.contract.getFunction('nonces')(parseAddress(patient, 'patient'))) as bigint;
+}
+
+/** Signs `body` as `signer` (the patient). Works offline given chainId, contract and nonce. */
+export async function signAction(
+  signer: Signer,
+  params: { chainId: bigint; contract: string; nonce: bigint; deadline: Date | number | bigint; action: ActionBody },
+): Promise<SignedAction> {
+  const patient = parseAddress(await signer.getAddress(), 'signer');
+  const deadline = toUnixSeconds(params.deadline, 'deadline');
+  const { type, message } = typedMessage(patient, params.action, params.nonce, deadline);
+  const domain = eip712Domain(params.chainId, params.contract);
+  const signature = await signer.signTypedData(domain, { [type]: EIP712_TYPES[type] }, message);
+  return {
+    kind: params.action.kind,
+    chainId: params.chainId.toString(),
+    contract: domain.verifyingContract as string,
+    message: Object.fromEntries(
+      Object.entries(message).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]),
+    ) as Record<string, string | number>,
+    signature,
+  };
+}
+
+/** Relays a signed action from any funded account; the contract checks everything. */
+export async function relaySigned(chain: EmrChain, signed: SignedAction): Promise<SentTx> {
+  const m = signed.message;
+  switch (signed.kind) {
+    case 'grant':
+      return send(chain, 'grantBySig', [
+        m.patient, m.provider, m.readMask, m.writeMask, m.expiry, m.keyDelivery, m.nonce, m.deadline, signed.signature,
+      ]);
+    case 'revoke':
+      return send(chain, 'revokeBySig', [m.patient, m.provider, m.nonce, m.deadline, signed.signature]);
+    case 'approve':
+      return send(chain, 'approveBySig', [
+        m.patient, m.requestId, m.expiry, m.keyDelivery, m.nonce, m.deadline, signed.signature,
+      ]);
+    case 'deny':
+      return send(chain, 'denyBySig', [m.patient, m.requestId, m.nonce, m.deadline, signed.signature]);
+  }
+}

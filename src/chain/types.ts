@@ -1,0 +1,34 @@
+/** Shared types of the chain layer (docs/CONTRACT.md). */
+import type { Contract, Interface, JsonRpcProvider, Signer } from 'ethers';
+
+/** A connected client: one per command run, never module-level. */
+export interface EmrChain {
+  readonly provider: JsonRpcProvider;
+  /** Read-only contract bound to the provider. */
+  readonly contract: Contract;
+  readonly iface: Interface;
+  /** Checksummed contract address. */
+  readonly address: string;
+  readonly chainId: bigint;
+  /** The acting account (wrapped for sequential nonces), when one was given. */
+  readonly signer: Signer | undefined;
+  /** First block to scan for logs (the deployment block when known). */
+  readonly fromBlock: number;
+}
+
+export type Role = 'patient' | 'provider';
+export const ROLE_CODES: Readonly<Record<Role, number>> = Object.freeze({ patient: 1, provider: 2 });
+export function roleName(code: number): Role | null {
+  return code === 1 ? 'patient' : code === 2 ? 'provider' : null;
+}
+
+/** CID codecs a record may use (CONTRACT.md § Records). */
+export const CODEC_RAW = 0x55;
+export const CODEC_DAG_PB = 0x70;
+
+/** What a successful transaction leaves behind. */
+export interface SentTx {
+  txHash: string;
+  blockNumber: number;
+  gasUsed: bigint;
+}

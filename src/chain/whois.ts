@@ -1,0 +1,78 @@
+/**
+ * whois: an account's role, status and age recipient. Storage keeps only a 160-bit
+ * commitment to the recipient; the string itself is read from the latest Registered
+ * event and checked against the commitment (CONTRACT.md § Registration).
+ */
+import { getBytes, keccak256, toUtf8Bytes } from 'ethers';
+import { IntegrityError } from '../errors.js';
+import { toChainError } from './errors.js';
+import { addressTopic, queryEvents } from './logs.js';
+import { parseAddress } from './params.js';
+import { roleName, type EmrChain, type Role } from './types.js';
+
+export interface AccountInfo {
+  address: string;
+  registered: boolean;
+  role: Role | null;
+  verified: boolean;
+  suspended: boolean;
+  admin: boolean;
+  /** The age recipient, checked against the on-chain commitment; null when unregistered. */
+  recipient: string | null;
+  /** Unix seconds of the latest (re)registration; 0 when unregistered. */
+  keyUpdatedAt: number;
+  emergencyTypes: number;
+}
+
+/** The 160-bit commitment the contract stores: the top 20 bytes of keccak256(recipient). */
+export function recipientCommitment(recipient: string): string {
+  return keccak256(toUtf8Bytes(recipient)).slice(0, 42).toLowerCase();
+}
+
+export async function whois(chain: EmrChain, who: string): Promise<AccountInfo> {
+  const address = parseAddress(who);
+  let acct: [bigint, bigint, string, bigint, bigint];
+  let admin: boolean;
+  try {
+    [acct, admin] = await Promise.all([
+      chain.contract.getFunction('accountOf')(address) as Promise<[bigint, bigint, string, bigint, bigint]>,
+      chain.contract.getFunction('isAdmin')(address) as Promise<boolean>,
+    ]);
+  } catch (e) {
+    throw toChainError(e, chain.iface);
+  }
+  const [roleCode, status, commitment, keyUpdatedAt, emergencyTypes] = acct;
+  const role = roleName(Number(roleCode));
+  const info: AccountInfo = {
+    address,
+    registered: role !== null,
+    role,
+    verified: role === 'provider' && Number(status) === 1,
+    suspended: role === 'provider' && Number(status) === 2,
+    admin,
+    recipient: null,
+    keyUpdatedAt: Number(keyUpdatedAt),
+    emergencyTypes: Number(emergencyTypes),
+  };
+  if (role === null) return info;
+  const events = await queryEvents(chain, { names: ['Registered'], topics: [addressTopic(address)] });
+  const latest = events.at(-1);
+  if (!latest) {
+    throw new IntegrityError('registered account has no Registered event in range', {
+      hint: 'the RPC endpoint may prune logs; use an archive endpoint or set the deployment block',
+    });
+  }
+  const recipient = latest.args[2] as string;
+  // The commitment proves the event we read is the one the contract last accepted.
+  if (recipientCommitment(recipient) !== getBytesHex(commitment)) {
+    throw new IntegrityError('published recipient does not match its on-chain commitment', {
+      hint: 'the endpoint returned stale or forged logs; try another --rpc-url',
+    });
+  }
+  info.recipient = recipient;
+  return info;
+}
+
+function getBytesHex(b: string): string {
+  return `0x${Buffer.from(getBytes(b)).toString('hex')}`;
+}

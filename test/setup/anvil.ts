@@ -1,0 +1,50 @@
+/**
+ * vitest globalSetup: compiles the contracts when artifacts/ is missing or older than
+ * contracts/, starts ONE anvil on a free port for the whole run and provides its URL as
+ * `inject('anvilUrl')`. Tests deploy their own contract and use their own fresh
+ * accounts (funded with anvil_setBalance), so files never share nonces or state.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePort, spawnAnvil, waitForRpc } from '../../src/chain/anvil.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    anvilUrl: string;
+  }
+}
+
+const root = join(import.meta.dirname, '..', '..');
+
+function artifactsStale(): boolean {
+  const art = join(root, 'artifacts', 'EmrAccess.json');
+  if (!existsSync(art)) return true;
+  const built = statSync(art).mtimeMs;
+  return readdirSync(join(root, 'contracts'))
+    .filter((f) => f.endsWith('.sol'))
+    .some((f) => statSync(join(root, 'contracts', f)).mtimeMs > built);
+}
+
+let anvil: ChildProcess | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  if (artifactsStale()) {
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'compile-contracts.mjs')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('compiling contracts failed');
+  }
+  const port = await freePort();
+  anvil = spawnAnvil({ port, extraArgs: ['--silent'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForRpc(url, { child: anvil });
+  project.provide('anvilUrl', url);
+}
+
+export async function teardown(): Promise<void> {
+  if (!anvil || anvil.exitCode !== null) return;
+  const exited = new Promise((r) => anvil!.once('exit', r));
+  anvil.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+  if (anvil.exitCode === null) anvil.kill('SIGKILL');
+}
