@@ -4,10 +4,12 @@ import { keygen } from './keygen.js';
 import { keyList } from './key-list.js';
 import { keyExport } from './key-export.js';
 import { keyImport } from './key-import.js';
+import { encrypt } from './encrypt.js';
+import { decrypt } from './decrypt.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport])],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt],
 };

@@ -1,0 +1,50 @@
+/**
+ * CLI.md § Global behaviour: "Addresses are accepted as 0x… (checksummed or not) or as a
+ * local profile name". A recipient (`--to`) may also be an age recipient string.
+ */
+import type { Context } from '../context.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { parseRecipient } from '../crypto/identity.js';
+
+const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+
+export function isAddress(s: string): boolean {
+  return ADDRESS_RE.test(s);
+}
+
+/** A checksummed address for `who` (an address or a local profile name). */
+export async function resolveAddress(ctx: Context, who: string): Promise<string> {
+  if (isAddress(who)) {
+    const { getAddress } = await import('ethers');
+    try {
+      return getAddress(who);
+    } catch (e) {
+      // Mixed case that fails EIP-55 is a typo, not an address.
+      throw new UsageError(`bad address checksum: ${who}`, { hint: 'check the address, or write it all lower-case', cause: e });
+    }
+  }
+  if (/^0x/i.test(who)) throw new UsageError(`not an address: ${who}`, { hint: 'an address is 0x followed by 40 hex digits' });
+  if (!ctx.profiles.exists(who)) {
+    throw new NotFoundError(`no profile or address '${who}'`, { hint: 'give a 0x address or a name from `emr key list`' });
+  }
+  return ctx.profiles.get(who).address;
+}
+
+/**
+ * The age recipient for `who`: an `age1…` string as it is, a local profile's recipient, or a
+ * registered address's published recipient (looked up on chain only when not local).
+ */
+export async function resolveRecipient(ctx: Context, who: string): Promise<string> {
+  if (/^age1/i.test(who)) {
+    parseRecipient(who); // throws UsageError with a hint when malformed
+    return who;
+  }
+  if (isAddress(who)) {
+    const local = ctx.profiles.byAddress(who);
+    if (local) return local.recipient;
+    const { lookupRecipient } = await import('../session/chain.js');
+    return lookupRecipient(ctx, who);
+  }
+  if (ctx.profiles.exists(who)) return ctx.profiles.get(who).recipient;
+  throw new NotFoundError(`unknown recipient '${who}'`, { hint: 'give an age1… recipient, a profile from `emr key list`, or a registered 0x address' });
+}

@@ -1,0 +1,83 @@
+/**
+ * Floor 4: the chain client for a command run (CLI.md § Global behaviour: `--rpc-url`,
+ * `--contract`, default: the embedded devnet). Built once per run, closed with the context.
+ *
+ * Policy (docs/DEVNET.md): commands never start the devnet behind the user's back — a
+ * batch job must not silently talk to a fresh local chain. When no endpoint is given and
+ * the devnet is down, they fail with UNAVAILABLE (exit 6) and say `emr devnet up`.
+ * `emr demo` is the exception: starting it is the demo's job.
+ */
+import type { Context } from '../context.js';
+import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import type { EmrChain } from '../chain/types.js';
+
+export interface Endpoint {
+  rpcUrl: string;
+  contract: string;
+  /** True when this is the embedded devnet of this home (profiles get funded there). */
+  devnet: boolean;
+  fromBlock: number;
+}
+
+export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
+  const { readDevnetRecord, devnetStatus } = await import('../chain/devnet.js');
+  const rec = readDevnetRecord(ctx.home);
+  const rpcUrl = ctx.globals.rpcUrl ?? ctx.config.get('rpcUrl');
+  if (rpcUrl) {
+    const onDevnet = !!rec && rec.rpcUrl === rpcUrl;
+    const contract = ctx.globals.contract ?? (onDevnet ? rec!.contract ?? undefined : undefined) ?? ctx.config.get('contract');
+    if (!contract) {
+      throw new UsageError(`no contract address for ${rpcUrl}`, { hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one' });
+    }
+    return { rpcUrl, contract, devnet: onDevnet, fromBlock: onDevnet ? rec!.deployBlock : 0 };
+  }
+  const status = await devnetStatus({ home: ctx.home });
+  if (!status.running || !status.rpcUrl) {
+    throw new UnavailableError('the embedded devnet is not running', {
+      hint: rec ? 'start it with `emr devnet up` (its state is kept), or pass --rpc-url' : 'start one with `emr devnet up`, or pass --rpc-url <url> --contract <address>',
+    });
+  }
+  const contract = ctx.globals.contract ?? status.contract;
+  if (!contract) throw new UnavailableError('the devnet has no contract deployed', { hint: 'run `emr devnet up` again' });
+  return { rpcUrl: status.rpcUrl, contract, devnet: true, fromBlock: status.deployBlock };
+}
+
+/**
+ * The chain client; with `signer`, the acting profile (unlocked) signs transactions. On the
+ * devnet an unfunded profile is funded first (CLI.md § Network: "new profiles are funded
+ * automatically so they can pay gas").
+ */
+export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?: string } = {}): Promise<EmrChain> {
+  const key = `chain:${opts.signer ? ctx.profileName(opts.profile) : '-'}`;
+  const cached = ctx.cache.get(key) as EmrChain | undefined;
+  if (cached) return cached;
+  const ep = await resolveEndpoint(ctx);
+  const { connectChain } = await import('../chain/client.js');
+  let signer;
+  if (opts.signer) {
+    const { unlock } = await import('../identity/unlock.js');
+    const me = await unlock(ctx, opts.profile);
+    signer = await me.wallet();
+    if (ep.devnet) {
+      const { fundAccount } = await import('../chain/devnet.js');
+      const { rpcCall } = await import('../chain/rpc.js');
+      const bal = BigInt(await rpcCall<string>(ep.rpcUrl, 'eth_getBalance', [me.profile.address, 'latest']));
+      if (bal < 10n ** 18n) await fundAccount(ctx.home, me.profile.address);
+    }
+  }
+  const chain = await connectChain({ rpcUrl: ep.rpcUrl, contract: ep.contract, signer, fromBlock: ep.fromBlock, pollingIntervalMs: ep.devnet ? 250 : 1_000 });
+  ctx.onClose(() => chain.provider.destroy());
+  ctx.cache.set(key, chain);
+  return chain;
+}
+
+/** The published age recipient of a registered address (for `--to 0x…`). */
+export async function lookupRecipient(ctx: Context, address: string): Promise<string> {
+  const chain = await chainFor(ctx);
+  const { whois } = await import('../chain/whois.js');
+  const info = await whois(chain, address);
+  if (!info.registered || !info.recipient) {
+    throw new NotFoundError(`${address} is not registered`, { hint: 'they must run `emr register` first, or give their age1… recipient' });
+  }
+  return info.recipient;
+}
