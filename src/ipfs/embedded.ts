@@ -1,0 +1,175 @@
+/**
+ * The embedded backend (docs/STORAGE.md § "Embedded store"): blocks as files under
+ * `<dir>/blocks` (blockstore-fs), pins as empty files under `<dir>/pins`. No daemon and
+ * no network; only this machine's copy is ever affected.
+ */
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CID } from 'multiformats/cid';
+import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
+import { parseRecordCid } from './cid.js';
+import { importFile, type AddSource } from './import-file.js';
+import { readVerifiedFile, type FetchBlock } from './read-file.js';
+import { CODEC_DAG_PB } from './settings.js';
+import type { RecordStore, StoreCallOptions } from './store.js';
+
+export interface EmbeddedStore extends RecordStore {
+  readonly kind: 'embedded';
+  /** Deletes every block not reachable from a pin; returns how many were removed. */
+  gc(opts?: StoreCallOptions): Promise<{ removed: number }>;
+  /** Root CIDs pinned here. */
+  pins(): Promise<string[]>;
+}
+
+const HINT_DISK = 'check that the emr home is writable and the disk is not full';
+
+function isMissing(e: unknown): boolean {
+  return (e as { name?: string } | null)?.name === 'NotFoundError';
+}
+
+export async function openEmbeddedStore(opts: { dir: string }): Promise<EmbeddedStore> {
+  const { FsBlockstore } = await import('blockstore-fs');
+  const blocksDir = join(opts.dir, 'blocks');
+  const pinsDir = join(opts.dir, 'pins');
+  const blocks = new FsBlockstore(blocksDir);
+  try {
+    await blocks.open();
+    await mkdir(pinsDir, { recursive: true });
+  } catch (e) {
+    throw new UnavailableError('cannot open the embedded IPFS store', { hint: HINT_DISK, cause: e });
+  }
+
+  async function readBlock(cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const part of blocks.get(cid, signal ? { signal } : {})) parts.push(part);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  const fetch: FetchBlock = async (cid, { signal, isRoot }) => {
+    try {
+      return await readBlock(cid, signal);
+    } catch (e) {
+      signal.throwIfAborted();
+      if (!isMissing(e)) throw new UnavailableError('cannot read the embedded IPFS store', { hint: HINT_DISK, cause: e });
+      if (isRoot) {
+        throw new NotFoundError(`CID ${cid} is not in the local store`, {
+          hint: 'the record may live on another node: pass --ipfs-api <url> of a Kubo node that has it',
+        });
+      }
+      // The root is here but a block under it is not: the local copy is damaged.
+      throw new IntegrityError(`the local copy of a record is missing block ${cid}`, {
+        hint: 'the embedded store is damaged; fetch the record again from a Kubo node with --ipfs-api',
+        cause: e,
+      });
+    }
+  };
+
+  async function writePin(cid: string): Promise<void> {
+    const tmp = join(pinsDir, `.${cid}.${process.pid}.tmp`);
+    try {
+      await writeFile(tmp, '');
+      await rename(tmp, join(pinsDir, cid)); // atomic: a pin exists whole or not at all
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw new UnavailableError('cannot write a pin in the embedded IPFS store', { hint: HINT_DISK, cause: e });
+    }
+  }
+
+  async function drain(cid: CID, signal?: AbortSignal): Promise<void> {
+    for await (const _ of readVerifiedFile(cid, fetch, signal ? { signal } : {})) void _;
+  }
+
+  async function pins(): Promise<string[]> {
+    return (await readdir(pinsDir)).filter((n) => !n.startsWith('.'));
+  }
+
+  const store: EmbeddedStore = {
+    kind: 'embedded',
+
+    async add(source: AddSource, o: StoreCallOptions = {}) {
+      const result = await importFile(
+        source,
+        {
+          put: async (cid, bytes, p) => {
+            try {
+              return await blocks.put(cid, bytes, p);
+            } catch (e) {
+              p?.signal?.throwIfAborted();
+              throw new UnavailableError('cannot write to the embedded IPFS store', { hint: HINT_DISK, cause: e });
+            }
+          },
+        },
+        o,
+      );
+      // Pinning last makes add atomic for callers: a failure above leaves only unpinned
+      // blocks, which gc() removes.
+      await writePin(result.cid);
+      return result;
+    },
+
+    addBytes(bytes: Uint8Array, o?: StoreCallOptions) {
+      return store.add((async function* () { yield bytes; })(), o);
+    },
+
+    cat(cid: string, o: StoreCallOptions = {}) {
+      const { cid: root } = parseRecordCid(cid);
+      return readVerifiedFile(root, fetch, o);
+    },
+
+    async has(cid: string) {
+      return blocks.has(parseRecordCid(cid).cid);
+    },
+
+    async pin(cid: string, o: StoreCallOptions = {}) {
+      const { cid: root } = parseRecordCid(cid);
+      // Only a complete, verified DAG may be pinned.
+      await drain(root, o.signal);
+      await writePin(root.toString());
+    },
+
+    async unpin(cid: string) {
+      const { cid: root } = parseRecordCid(cid);
+      await rm(join(pinsDir, root.toString()), { force: true });
+    },
+
+    pins,
+
+    async gc(o: StoreCallOptions = {}) {
+      const dagPb = await import('@ipld/dag-pb');
+      // Mark: every block reachable from a pin, keyed by multihash (blockstore-fs's key).
+      const live = new Set<string>();
+      const todo: CID[] = (await pins()).map((p) => parseRecordCid(p).cid);
+      while (todo.length > 0) {
+        const cid = todo.pop()!;
+        const key = cid.multihash.bytes.toString();
+        if (live.has(key)) continue;
+        live.add(key);
+        if (cid.code !== CODEC_DAG_PB) continue;
+        let bytes: Uint8Array;
+        try {
+          bytes = await readBlock(cid, o.signal);
+        } catch {
+          continue; // missing: nothing below it to keep
+        }
+        try {
+          for (const link of dagPb.decode(bytes).Links) todo.push(link.Hash);
+        } catch {
+          // a corrupt node keeps itself but cannot name children
+        }
+      }
+      // Sweep.
+      let removed = 0;
+      for await (const { cid } of blocks.getAll(o.signal ? { signal: o.signal } : {})) {
+        if (live.has(cid.multihash.bytes.toString())) continue;
+        await blocks.delete(cid);
+        removed++;
+      }
+      return { removed };
+    },
+
+    async close() {
+      await blocks.close();
+    },
+  };
+  return store;
+}

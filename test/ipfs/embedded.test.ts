@@ -1,0 +1,208 @@
+import * as dagPb from '@ipld/dag-pb';
+import { FsBlockstore } from 'blockstore-fs';
+import { CID } from 'multiformats/cid';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IntegrityError, NotFoundError, UsageError } from '../../src/errors.js';
+import { cidFromDigest } from '../../src/ipfs/cid.js';
+import { openEmbeddedStore, type EmbeddedStore } from '../../src/ipfs/embedded.js';
+import { CHUNK_SIZE } from '../../src/ipfs/settings.js';
+import { openStore } from '../../src/ipfs/store.js';
+import { SIZES, bytesOf, chunked, collect, sameBytes } from './corpus.js';
+
+let home: string;
+let store: EmbeddedStore;
+
+beforeEach(async () => {
+  home = await mkdtemp(join(tmpdir(), 'emr-ipfs-emb-'));
+  store = (await openStore({ home })) as EmbeddedStore;
+});
+afterEach(async () => {
+  await store.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+/** Overwrites a stored block with other bytes, as disk rot or tampering would. */
+async function corruptBlock(cid: CID, bytes: Uint8Array): Promise<void> {
+  const bs = new FsBlockstore(join(home, 'ipfs', 'blocks'));
+  await bs.open();
+  await bs.delete(cid);
+  await bs.put(cid, bytes);
+}
+
+async function countBlocks(): Promise<number> {
+  const bs = new FsBlockstore(join(home, 'ipfs', 'blocks'));
+  let n = 0;
+  for await (const _ of bs.getAll()) n += _ ? 1 : 0;
+  return n;
+}
+
+async function leavesOf(root: string): Promise<CID[]> {
+  const bs = new FsBlockstore(join(home, 'ipfs', 'blocks'));
+  const parts: Uint8Array[] = [];
+  for await (const p of bs.get(CID.parse(root))) parts.push(p);
+  return dagPb.decode(Buffer.concat(parts)).Links.map((l) => l.Hash);
+}
+
+describe('embedded store', () => {
+  it('opens under <home>/ipfs and reports its kind', async () => {
+    expect(store.kind).toBe('embedded');
+    expect((await readdir(join(home, 'ipfs'))).sort()).toEqual(['blocks', 'pins']);
+  });
+
+  it.each(SIZES)('round-trips %i bytes (add from a stream and from a path agree)', async (n) => {
+    const bytes = bytesOf(n, n);
+    const a = await store.add(chunked(bytes));
+    const file = join(home, 'in.bin');
+    await writeFile(file, bytes);
+    const b = await store.add(file);
+    const c = await store.addBytes(bytes);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    expect(a.size).toBe(n);
+    expect(a.codec).toBe(n <= CHUNK_SIZE ? 0x55 : 0x70);
+    expect(a.digest).toHaveLength(32);
+    expect(cidFromDigest(a.codec, a.digest)).toBe(a.cid);
+    if (a.codec === 0x55) {
+      // a single raw block: its CID digest is the content's sha256
+      expect(Buffer.from(a.digest)).toEqual(createHash('sha256').update(bytes).digest());
+    }
+    expect(sameBytes(await collect(store.cat(a.cid)), bytes)).toBe(true);
+    expect(await store.has(a.cid)).toBe(true);
+    expect(await store.pins()).toContain(a.cid);
+  });
+
+  it('gives different content different CIDs', async () => {
+    const a = await store.addBytes(bytesOf(100, 1));
+    const b = await store.addBytes(bytesOf(100, 2));
+    expect(a.cid).not.toBe(b.cid);
+  });
+
+  it('unknown CID → NotFoundError; has() is false', async () => {
+    const missing = cidFromDigest(0x70, new Uint8Array(32).fill(7));
+    expect(await store.has(missing)).toBe(false);
+    await expect(collect(store.cat(missing))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.pin(missing)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('a malformed CID is a usage error', async () => {
+    expect(() => store.cat('nope')).toThrow(UsageError);
+    await expect(store.has('nope')).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('a corrupted leaf → IntegrityError, and no byte that differs from the original is ever yielded', async () => {
+    const bytes = bytesOf(3 * CHUNK_SIZE + 5, 42);
+    const { cid } = await store.addBytes(bytes);
+    const leaves = await leavesOf(cid);
+    expect(leaves).toHaveLength(4);
+    const bad = bytesOf(CHUNK_SIZE, 99);
+    await corruptBlock(leaves[2]!, bad);
+    const seen: Uint8Array[] = [];
+    let error: unknown;
+    try {
+      for await (const part of store.cat(cid)) seen.push(part);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as IntegrityError).exitCode).toBe(4);
+    const got = Buffer.concat(seen);
+    expect(got.length).toBeLessThanOrEqual(2 * CHUNK_SIZE); // stopped before the bad block
+    expect(sameBytes(got, bytes.subarray(0, got.length))).toBe(true);
+  });
+
+  it('a corrupted single-block record and a corrupted root → IntegrityError', async () => {
+    const small = await store.addBytes(bytesOf(1000, 5));
+    await corruptBlock(CID.parse(small.cid), bytesOf(1000, 6));
+    await expect(collect(store.cat(small.cid))).rejects.toBeInstanceOf(IntegrityError);
+
+    const big = await store.addBytes(bytesOf(CHUNK_SIZE + 1, 7));
+    await corruptBlock(CID.parse(big.cid), new Uint8Array([0x0a, 0x02, 0x08, 0x02]));
+    await expect(collect(store.cat(big.cid))).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('a truncated leaf (same CID, fewer bytes) → IntegrityError', async () => {
+    const bytes = bytesOf(2 * CHUNK_SIZE, 8);
+    const { cid } = await store.addBytes(bytes);
+    const [first] = await leavesOf(cid);
+    await corruptBlock(first!, bytes.subarray(0, CHUNK_SIZE - 1));
+    await expect(collect(store.cat(cid))).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('a missing block under a present root → IntegrityError (the local copy is damaged)', async () => {
+    const { cid } = await store.addBytes(bytesOf(2 * CHUNK_SIZE + 1, 9));
+    const leaves = await leavesOf(cid);
+    const bs = new FsBlockstore(join(home, 'ipfs', 'blocks'));
+    await bs.delete(leaves[1]!);
+    await expect(collect(store.cat(cid))).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('an unreadable input path → UsageError and nothing pinned', async () => {
+    await expect(store.add(join(home, 'does-not-exist'))).rejects.toBeInstanceOf(UsageError);
+    await expect(store.add(home)).rejects.toBeInstanceOf(UsageError); // a directory
+    expect(await store.pins()).toEqual([]);
+  });
+
+  it('a failed add pins nothing, and gc() removes its stray blocks but keeps pinned ones', async () => {
+    const kept = await store.addBytes(bytesOf(2 * CHUNK_SIZE + 3, 10));
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield bytesOf(3 * CHUNK_SIZE, 11);
+      throw new Error('source broke');
+    }
+    await expect(store.add(failing())).rejects.toThrow('source broke');
+    expect(await store.pins()).toEqual([kept.cid]);
+    await store.gc();
+    expect(await countBlocks()).toBe(4); // the kept record's 3 leaves + root, nothing else
+    expect(sameBytes(await collect(store.cat(kept.cid)), bytesOf(2 * CHUNK_SIZE + 3, 10))).toBe(true);
+    expect((await store.gc()).removed).toBe(0);
+  });
+
+  it('an aborted add pins nothing', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(store.addBytes(bytesOf(10, 1), { signal: ac.signal })).rejects.toThrow();
+    expect(await store.pins()).toEqual([]);
+  });
+
+  it('unpin + gc frees the local copy (and only the local copy: see STORAGE.md § Erasure)', async () => {
+    const a = await store.addBytes(bytesOf(CHUNK_SIZE + 10, 12));
+    await store.unpin(a.cid);
+    await store.unpin(a.cid); // idempotent
+    expect(await store.has(a.cid)).toBe(true); // unpin alone deletes nothing
+    expect((await store.gc()).removed).toBe(3);
+    expect(await store.has(a.cid)).toBe(false);
+    await expect(collect(store.cat(a.cid))).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('pin() re-pins a complete DAG and refuses a damaged one', async () => {
+    const a = await store.addBytes(bytesOf(CHUNK_SIZE + 10, 13));
+    await store.unpin(a.cid);
+    await store.pin(a.cid);
+    expect(await store.pins()).toEqual([a.cid]);
+    await store.unpin(a.cid);
+    const [leaf] = await leavesOf(a.cid);
+    await corruptBlock(leaf!, bytesOf(CHUNK_SIZE, 14));
+    await expect(store.pin(a.cid)).rejects.toBeInstanceOf(IntegrityError);
+    expect(await store.pins()).toEqual([]);
+  });
+
+  it('a consumer that stops early leaves the store usable', async () => {
+    const bytes = bytesOf(4 * CHUNK_SIZE, 15);
+    const { cid } = await store.addBytes(bytes);
+    for await (const part of store.cat(cid)) {
+      expect(part.length).toBe(CHUNK_SIZE);
+      break;
+    }
+    expect(sameBytes(await collect(store.cat(cid)), bytes)).toBe(true);
+  });
+
+  it('a second store on the same home sees the same records (state is on disk)', async () => {
+    const a = await store.addBytes(bytesOf(500, 16));
+    const again = await openEmbeddedStore({ dir: join(home, 'ipfs') });
+    expect(sameBytes(await collect(again.cat(a.cid)), bytesOf(500, 16))).toBe(true);
+    await again.close();
+  });
+});
