@@ -63,6 +63,11 @@ export function eip712Value(m: BundleMetadata, size: bigint, sha256: Uint8Array)
 
 /** Recovers the signer and requires it to be `metadata.author`. */
 export function verifyBundleSignature(m: BundleMetadata, size: bigint, sha256: Uint8Array, signature: Uint8Array): string {
+  // docs/FORMAT.md § 4: exactly r ‖ s ‖ v with v ∈ {27, 28}. ethers would also accept
+  // EIP-155-style v values, giving one signature several encodings (malleability).
+  if (signature.length !== 65 || (signature[64] !== 27 && signature[64] !== 28)) {
+    throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered' });
+  }
   let signer: string;
   try {
     signer = verifyTypedData(eip712Domain(m), EIP712_TYPES, eip712Value(m, size, sha256), hexlify(signature));
