@@ -44,8 +44,11 @@ export async function connectChain(params: ConnectChainParameters): Promise<EmrC
     });
   }
   // staticNetwork: we already know the chain id; ethers must not probe (and retry) again.
+  // cacheTimeout -1: ethers otherwise answers an identical request made within 250 ms
+  // from cache, so a read right after our own transaction could miss it.
   const provider = new JsonRpcProvider(params.rpcUrl, Network.from(chainId), {
     staticNetwork: true,
+    cacheTimeout: -1,
     pollingInterval: params.pollingIntervalMs ?? 1_000,
   });
   const { abi } = loadArtifact('EmrAccess');
