@@ -1,0 +1,90 @@
+import { Wallet } from 'ethers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { canRead } from '../../src/chain/grants.js';
+import { requestAccess } from '../../src/chain/request-access.js';
+import { listRequests } from '../../src/chain/requests.js';
+import { nextNonce, relaySigned, signAction, type ActionBody } from '../../src/chain/signed-actions.js';
+import { AccessDeniedError, IntegrityError } from '../../src/errors.js';
+import { fixture, type Actor, type Fixture } from './helpers.js';
+
+const YEAR = 365 * 86400;
+let f: Fixture;
+let patient: Actor;
+let doc: Actor;
+let relayer: Actor;
+
+beforeAll(async () => {
+  f = await fixture();
+  patient = await f.patient();
+  doc = await f.provider();
+  relayer = await f.actor(); // unregistered: anyone may relay
+});
+
+async function sign(action: ActionBody, over: { signer?: Wallet; chainId?: bigint; contract?: string; nonce?: bigint; deadline?: number } = {}) {
+  const signer = over.signer ?? patient.wallet;
+  return signAction(signer, {
+    chainId: over.chainId ?? f.chainId,
+    contract: over.contract ?? f.contract,
+    nonce: over.nonce ?? (await nextNonce(relayer.chain, signer.address)),
+    deadline: over.deadline ?? (await f.now()) + 3600,
+    action,
+  });
+}
+
+const reads = () => canRead(doc.chain, { reader: doc.address, patient: patient.address, recordType: 1 });
+
+describe('signed actions (EIP-712, relayed)', () => {
+  it('grant and revoke signed offline by the patient, relayed by a stranger', async () => {
+    const g = await sign({ kind: 'grant', provider: doc.address, readMask: 2, expiry: (await f.now()) + YEAR });
+    expect(JSON.parse(JSON.stringify(g))).toEqual(g); // travels as JSON
+    await relaySigned(relayer.chain, g);
+    expect(await reads()).toBe(true);
+    const r = await sign({ kind: 'revoke', provider: doc.address });
+    await relaySigned(relayer.chain, r);
+    expect(await reads()).toBe(false);
+    expect(await nextNonce(relayer.chain, patient.address)).toBe(2n);
+  });
+
+  it('a replayed signature is refused', async () => {
+    const g = await sign({ kind: 'grant', provider: doc.address, readMask: 2, expiry: (await f.now()) + YEAR });
+    await relaySigned(relayer.chain, g);
+    await expect(relaySigned(relayer.chain, g)).rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { contractError: 'BadNonce' } });
+  });
+
+  it('an expired signature is refused', async () => {
+    const g = await sign({ kind: 'revoke', provider: doc.address }, { deadline: (await f.now()) - 1 });
+    await expect(relaySigned(relayer.chain, g)).rejects.toMatchObject({ details: { contractError: 'SignatureExpired' } });
+    await expect(relaySigned(relayer.chain, g)).rejects.toBeInstanceOf(AccessDeniedError);
+  });
+
+  it('wrong chain, other contract, someone else’s signature and tampered fields are refused', async () => {
+    const action: ActionBody = { kind: 'grant', provider: doc.address, readMask: 1, expiry: (await f.now()) + YEAR };
+    const wrongChain = await sign(action, { chainId: f.chainId + 1n });
+    const otherContract = await sign(action, { contract: doc.address });
+    // Patient B signs a grant naming patient A's slot? B's address is the signer, so the
+    // message says patient=B; relabelling it as A must fail.
+    const other = await f.patient();
+    const forged = await sign(action, { signer: other.wallet, nonce: await nextNonce(relayer.chain, patient.address) });
+    forged.message.patient = patient.address;
+    const tampered = await sign(action);
+    tampered.message.readMask = 0xffff;
+    for (const s of [wrongChain, otherContract, forged, tampered]) {
+      await expect(relaySigned(relayer.chain, s)).rejects.toBeInstanceOf(IntegrityError);
+    }
+    const malleable = await sign(action);
+    malleable.signature = `${malleable.signature.slice(0, 130)}1d`; // v = 29
+    await expect(relaySigned(relayer.chain, malleable)).rejects.toMatchObject({ details: { contractError: 'InvalidSignature' } });
+  });
+
+  it('approve and deny by signature; only the request’s patient can sign them', async () => {
+    const a = await requestAccess(doc.chain, { patient: patient.address, readMask: 1 << 3 });
+    const d = await requestAccess(doc.chain, { patient: patient.address, readMask: 1 << 4 });
+    const other = await f.patient();
+    const wrong = await sign({ kind: 'approve', requestId: a.requestId, expiry: (await f.now()) + YEAR }, { signer: other.wallet });
+    await expect(relaySigned(relayer.chain, wrong)).rejects.toMatchObject({ details: { contractError: 'UnknownRequest' } });
+    await relaySigned(relayer.chain, await sign({ kind: 'approve', requestId: a.requestId, expiry: (await f.now()) + YEAR }));
+    await relaySigned(relayer.chain, await sign({ kind: 'deny', requestId: d.requestId }));
+    const states = Object.fromEntries((await listRequests(patient.chain, { patient: patient.address })).map((r) => [String(r.requestId), r.state]));
+    expect(states).toEqual({ [String(a.requestId)]: 'approved', [String(d.requestId)]: 'denied' });
+  });
+});
