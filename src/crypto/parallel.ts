@@ -87,11 +87,13 @@ export function runBatches(j: BatchJob, crypto: typeof nodeCrypto, fs: typeof no
   }
 }
 
+// process.getBuiltinModule works whether the worker's eval code is treated as CommonJS or
+// as ESM (workers inherit --input-type=module from the parent's execArgv).
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
 const runBatches = ${runBatches.toString()};
 try {
-  runBatches(workerData, require('node:crypto'), require('node:fs'));
+  runBatches(workerData, process.getBuiltinModule('node:crypto'), process.getBuiltinModule('node:fs'));
   parentPort.postMessage(null);
 } catch (e) {
   Atomics.store(workerData.state, 1, 2);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,3 +25,19 @@ export function ageKeygen(): { identity: string; recipient: string } {
 
 /** Files left in a directory (to assert that a failure leaves no output or temp file). */
 export const filesIn = (dir: string): string[] => readdirSync(dir).sort();
+
+/**
+ * Compiles src/crypto (and what it imports) to plain JS in `outDir`, so a child `node`
+ * process can run it as the CLI would run dist/. node_modules is linked beside it.
+ */
+export function buildCryptoJs(outDir: string): string {
+  const root = join(__dirname, '..', '..');
+  execFileSync(process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'), '--outDir', join(outDir, 'dist'), '--rootDir', join(root, 'src'),
+    '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--strict', '--skipLibCheck',
+    '--types', 'node', join(root, 'src/crypto/index.ts'),
+  ], { cwd: root, stdio: 'pipe' });
+  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
+  symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'));
+  return join(outDir, 'dist', 'crypto', 'index.js');
+}
