@@ -1,0 +1,174 @@
+/**
+ * `emr record add` (CLI.md § Records; docs/SHARING.md § 1): check the author may write,
+ * encrypt to the patient + author + live readers, sign, store and pin on IPFS, then
+ * register on chain. Order matters: nothing is registered unless its bytes are stored and
+ * pinned; a retry of the same content reuses the stored CID and never registers it twice.
+ */
+import { basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { rmSync, statSync } from 'node:fs';
+import type { EmrChain } from '../chain/types.js';
+import type { Unlocked } from '../identity/unlock.js';
+import type { RecordStore } from '../ipfs/store.js';
+import { UsageError } from '../errors.js';
+import { typeIndex, RECORD_TYPES } from '../record-types.js';
+import { PendingRecords, pendingKey } from './pending.js';
+import { assertCanWrite, recipientsForRecord } from './recipients.js';
+
+export interface RecordFile {
+  file: string;
+  type: string;
+  title?: string;
+  mediaType?: string;
+}
+
+export interface PreparedRecord {
+  file: string;
+  patient: string;
+  author: string;
+  type: string;
+  recordType: number;
+  cid: string;
+  cidCodec: number;
+  digest: string;
+  sha256: string;
+  size: number;
+  pendingKey: string;
+  recipients: number;
+}
+
+export interface AddedRecord {
+  id: string;
+  cid: string;
+  patient: string;
+  author: string;
+  type: string;
+  txHash: string;
+  sha256: string;
+  /** True when a retry found the record already registered (nothing sent). */
+  existing?: boolean;
+}
+
+export interface AddDeps {
+  home: string;
+  chain: EmrChain;
+  store: RecordStore;
+  me: Unlocked;
+  scratch: string;
+  now(): Date;
+}
+
+export function checkType(type: string): number {
+  const i = typeIndex(type);
+  if (i === undefined) throw new UsageError(`unknown record type '${type}'`, { hint: `one of: ${RECORD_TYPES.join(', ')}` });
+  return i;
+}
+
+function mediaTypeOf(file: string): string | undefined {
+  const ext = file.toLowerCase().split('.').pop();
+  const known: Record<string, string> = {
+    pdf: 'application/pdf', txt: 'text/plain', json: 'application/json', xml: 'application/xml', csv: 'text/csv',
+    png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', dcm: 'application/dicom', html: 'text/html', md: 'text/markdown',
+  };
+  return ext ? known[ext] : undefined;
+}
+
+/** Encrypts, signs and stores one record; registers nothing. */
+export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFile): Promise<PreparedRecord> {
+  const recordType = checkType(rf.type);
+  try {
+    if (!statSync(rf.file).isFile()) throw new Error('not a file');
+  } catch (e) {
+    throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
+  }
+  const author = deps.me.profile.address;
+  const { recipients } = await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType });
+  const { encryptBundle } = await import('../crypto/bundle.js');
+  const tmp = join(deps.scratch, `record-${randomBytes(8).toString('hex')}.age`);
+  try {
+    const res = await encryptBundle({
+      input: rf.file,
+      output: tmp,
+      recipients,
+      meta: {
+        patient,
+        author,
+        type: rf.type,
+        title: rf.title,
+        fileName: basename(rf.file),
+        mediaType: rf.mediaType ?? mediaTypeOf(rf.file),
+        createdAt: Math.floor(deps.now().getTime() / 1000),
+      },
+      signer: await deps.me.wallet(),
+      // Bound to this chain and contract (docs/FORMAT.md § 4): a signature cannot be
+      // replayed into another deployment.
+      domain: { chainId: deps.chain.chainId, verifyingContract: deps.chain.address },
+    });
+    const key = pendingKey({ patient, author, type: rf.type, sha256: res.sha256, title: rf.title });
+    const pending = new PendingRecords(deps.home);
+    const earlier = pending.get(key);
+    if (earlier && (await deps.store.has(earlier.cid))) {
+      // A previous attempt stored this content but may not have registered it: reuse it.
+      return { file: rf.file, patient, author, type: rf.type, recordType, ...earlier, pendingKey: key, recipients: recipients.length };
+    }
+    const added = await deps.store.add(tmp);
+    const rec: PreparedRecord = {
+      file: rf.file,
+      patient,
+      author,
+      type: rf.type,
+      recordType,
+      cid: added.cid,
+      cidCodec: added.codec,
+      digest: '0x' + Buffer.from(added.digest).toString('hex'),
+      sha256: res.sha256,
+      size: res.size,
+      pendingKey: key,
+      recipients: recipients.length,
+    };
+    pending.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
+    return rec;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Registers prepared records (one tx; a batch when several), skipping any already on chain. */
+export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]): Promise<AddedRecord[]> {
+  const { listRecords } = await import('../chain/records.js');
+  const { addRecord } = await import('../chain/add-record.js');
+  const { addRecords } = await import('../chain/add-records.js');
+  const pending = new PendingRecords(deps.home);
+  const out = new Map<PreparedRecord, AddedRecord>();
+  // Already registered by an earlier attempt whose confirmation we never saw?
+  const byPatient = new Map<string, Awaited<ReturnType<typeof listRecords>>>();
+  for (const p of prepared) {
+    if (!byPatient.has(p.patient)) byPatient.set(p.patient, await listRecords(deps.chain, { patient: p.patient, author: p.author }));
+    const hit = byPatient.get(p.patient)!.find((r) => r.digest.toLowerCase() === p.digest.toLowerCase() || r.originalCid === p.cid);
+    if (hit) out.set(p, { id: hit.id.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: hit.txHash ?? '', sha256: p.sha256, existing: true });
+  }
+  const todo = prepared.filter((p) => !out.has(p));
+  if (todo.length === 1) {
+    const p = todo[0]!;
+    const r = await addRecord(deps.chain, { patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest });
+    out.set(p, { id: r.id.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: r.txHash, sha256: p.sha256 });
+  } else if (todo.length > 1) {
+    const r = await addRecords(deps.chain, { records: todo.map((p) => ({ patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest })) });
+    todo.forEach((p, i) => out.set(p, { id: r.ids[i]!.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: r.txHash, sha256: p.sha256 }));
+  }
+  for (const p of prepared) pending.done(p.pendingKey);
+  return prepared.map((p) => out.get(p)!);
+}
+
+export async function addRecordFiles(deps: AddDeps, patient: string, files: RecordFile[]): Promise<AddedRecord[]> {
+  for (const f of files) checkType(f.type);
+  const first = files[0];
+  if (!first) throw new UsageError('no files given', { hint: 'emr record add <file>... --patient <who>' });
+  // Refuse before encrypting anything: a denied author stores nothing.
+  for (const t of new Set(files.map((f) => f.type))) {
+    await assertCanWrite(deps.chain, { author: deps.me.profile.address, patient, recordType: checkType(t), typeName: t });
+  }
+  const prepared: PreparedRecord[] = [];
+  for (const f of files) prepared.push(await prepareRecord(deps, patient, f));
+  return registerPrepared(deps, prepared);
+}

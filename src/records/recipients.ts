@@ -1,0 +1,48 @@
+/**
+ * Who a new record is encrypted to (CLI.md § Records, docs/SHARING.md § 1): the patient,
+ * the author, every provider holding a live grant that covers the type, and — when the
+ * patient marked the type emergency-visible — the consortium's emergency recipient.
+ */
+import type { EmrChain } from '../chain/types.js';
+import { AccessDeniedError, NotFoundError } from '../errors.js';
+
+export interface RecordRecipients {
+  /** age recipients, de-duplicated. */
+  recipients: string[];
+  /** Addresses of the providers (other than author/patient) the record is encrypted to. */
+  readers: string[];
+  emergency: boolean;
+}
+
+export async function recipientsForRecord(chain: EmrChain, p: { patient: string; author: string; authorRecipient: string; recordType: number }): Promise<RecordRecipients> {
+  const { whois } = await import('../chain/whois.js');
+  const { liveReaders } = await import('../chain/grants.js');
+  const patient = await whois(chain, p.patient);
+  if (!patient.registered || patient.role !== 'patient' || !patient.recipient) {
+    throw new NotFoundError(`${p.patient} is not a registered patient`, { hint: 'the patient must run `emr register` first' });
+  }
+  const readers = (await liveReaders(chain, p.patient, p.recordType)).filter(
+    (r) => r.address.toLowerCase() !== p.author.toLowerCase() && r.address.toLowerCase() !== p.patient.toLowerCase(),
+  );
+  const recipients = [patient.recipient, p.authorRecipient, ...readers.map((r) => r.recipient)];
+  let emergency = false;
+  if ((patient.emergencyTypes >>> p.recordType) & 1) {
+    const { emergencyRecipient } = await import('./emergency.js');
+    const er = await emergencyRecipient(chain);
+    if (er) {
+      recipients.push(er);
+      emergency = true;
+    }
+  }
+  return { recipients: [...new Set(recipients)], readers: readers.map((r) => r.address), emergency };
+}
+
+/** The author may add this record: the patient themself, or a verified provider the patient allowed to write. */
+export async function assertCanWrite(chain: EmrChain, p: { author: string; patient: string; recordType: number; typeName: string }): Promise<void> {
+  const { canWrite } = await import('../chain/grants.js');
+  if (!(await canWrite(chain, p))) {
+    throw new AccessDeniedError(`not allowed to add ${p.typeName} records for ${p.patient}`, {
+      hint: 'a provider must be verified (`emr admin verify`) and hold a write grant from the patient (`emr grant <provider> --write --types …`)',
+    });
+  }
+}

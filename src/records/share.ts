@@ -1,0 +1,146 @@
+/**
+ * Grants and revocation (CLI.md § Sharing; docs/SHARING.md § 2–3).
+ *
+ * Grant: the patient delivers the file keys of the existing records in scope to the grantee
+ * in a key-delivery object (age-encrypted to the grantee only, stored on IPFS, its digest in
+ * the grant transaction); records added later while the grant is live are encrypted to the
+ * grantee directly by `record add`.
+ *
+ * Revoke: the chain stops future access at once. What the provider already fetched, or the
+ * keys already delivered to them, cannot be recalled — the result says so honestly.
+ * `--rekey` re-encrypts the in-scope records under new file keys for the remaining readers
+ * (the signed bundle inside is unchanged) and points the chain at the new CIDs, so the
+ * revoked provider's keys no longer open what the chain points to.
+ */
+import type { EmrChain } from '../chain/types.js';
+import type { RecordInfo } from '../chain/records.js';
+import type { Unlocked } from '../identity/unlock.js';
+import type { RecordStore } from '../ipfs/store.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { typeName } from '../record-types.js';
+
+export interface ShareDeps {
+  chain: EmrChain;
+  store: RecordStore;
+  me: Unlocked;
+  scratch: string;
+}
+
+const ZERO32 = '0x' + '00'.repeat(32);
+
+export async function providerRecipient(chain: EmrChain, provider: string): Promise<string> {
+  const { whois } = await import('../chain/whois.js');
+  const info = await whois(chain, provider);
+  if (!info.registered || !info.recipient) {
+    throw new NotFoundError(`${provider} is not registered`, { hint: 'the provider must run `emr register --role provider` first' });
+  }
+  return info.recipient;
+}
+
+/** The patient's records a grant of (mask, ids) covers. */
+export async function recordsInScope(chain: EmrChain, patient: string, scope: { readMask: number; ids?: bigint[] }): Promise<RecordInfo[]> {
+  const { listRecords } = await import('../chain/records.js');
+  const all = await listRecords(chain, { patient });
+  const ids = new Set((scope.ids ?? []).map(String));
+  return all.filter((r) => ((scope.readMask >>> r.recordType) & 1) === 1 || ids.has(r.id.toString()));
+}
+
+/** Builds and stores the key delivery for `records`; ZERO32 when there is nothing to deliver. */
+export async function deliverKeys(deps: ShareDeps, grantee: string, records: RecordInfo[]): Promise<{ digest: string; cid: string | null; delivered: string[] }> {
+  if (records.length === 0) return { digest: ZERO32, cid: null, delivered: [] };
+  const { readFileKey } = await import('../crypto/age-file.js');
+  const { publishKeyDelivery } = await import('./key-delivery.js');
+  const recipient = await providerRecipient(deps.chain, grantee);
+  const keys = [];
+  try {
+    for (const r of records) {
+      // The patient is a recipient of every one of their records (SHARING.md § 1).
+      const fileKey = await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]);
+      keys.push({ id: r.id.toString(), cid: r.cid, fileKey });
+    }
+    const pub = await publishKeyDelivery(deps.store, { patient: deps.me.profile.address, grantee, keys }, recipient);
+    return { digest: pub.digest, cid: pub.cid, delivered: keys.map((k) => k.id) };
+  } finally {
+    for (const k of keys) k.fileKey.fill(0);
+  }
+}
+
+export interface GrantRequest {
+  provider: string;
+  readMask: number;
+  write: boolean;
+  ids: bigint[];
+  expiry: number;
+}
+
+export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
+  const patient = deps.me.profile.address;
+  if (g.provider.toLowerCase() === patient.toLowerCase()) throw new UsageError('you cannot grant yourself', { hint: 'name a provider' });
+  const inScope = await recordsInScope(deps.chain, patient, { readMask: g.readMask, ids: g.ids });
+  const missing = g.ids.filter((id) => !inScope.some((r) => r.id === id));
+  if (missing.length) throw new NotFoundError(`not your record(s): ${missing.join(', ')}`, { hint: 'see `emr record list`' });
+  const delivery = await deliverKeys(deps, g.provider, inScope);
+  const txs: string[] = [];
+  if (g.readMask !== 0 || g.write) {
+    const { grant } = await import('../chain/grant.js');
+    txs.push((await grant(deps.chain, { provider: g.provider, readMask: g.readMask, writeMask: g.write ? g.readMask : 0, expiry: g.expiry, keyDelivery: delivery.digest })).txHash);
+  }
+  if (g.ids.length) {
+    const { grantRecords } = await import('../chain/grant-records.js');
+    txs.push((await grantRecords(deps.chain, { provider: g.provider, ids: g.ids, expiry: g.expiry, keyDelivery: g.readMask ? ZERO32 : delivery.digest })).txHash);
+  }
+  return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, keyDeliveryCid: delivery.cid, txHashes: txs };
+}
+
+/** What a revoked provider may still hold: records they could read, and which ones they fetched. */
+export async function exposure(chain: EmrChain, patient: string, provider: string) {
+  const { queryEvents, addressTopic } = await import('../chain/logs.js');
+  const { grantOf } = await import('../chain/grants.js');
+  const { keyDeliveries } = await import('../chain/grants.js');
+  const g = await grantOf(chain, patient, provider);
+  const reads = await queryEvents(chain, { names: ['RecordAccessed'], topics: [null, addressTopic(patient), addressTopic(provider)], fromBlock: chain.fromBlock });
+  const fetched = [...new Set(reads.map((e) => (e.args[0] as bigint).toString()))];
+  const deliveries = await keyDeliveries(chain, patient, provider);
+  return { grant: g, fetched, hadKeyDeliveries: deliveries.length };
+}
+
+/** Re-encrypts `records` under new file keys for `recipients` and re-points the chain. */
+export async function rekeyRecords(deps: ShareDeps, records: RecordInfo[], recipientsFor: (r: RecordInfo) => Promise<string[]>) {
+  const { decryptFile, encryptFile } = await import('../crypto/age-file.js');
+  const { rekeyRecord } = await import('../chain/rekey-record.js');
+  const { join } = await import('node:path');
+  const { randomBytes } = await import('node:crypto');
+  const { rmSync } = await import('node:fs');
+  const out: Array<{ id: string; oldCid: string; newCid: string; txHash: string }> = [];
+  const { PassThrough } = await import('node:stream');
+  for (const r of records) {
+    const target = join(deps.scratch, `rekey-${randomBytes(8).toString('hex')}.age`);
+    try {
+      // The plaintext is the signed bundle: it streams through unchanged (never to disk), so
+      // the author's signature still verifies after the re-key (docs/SHARING.md § 3).
+      const pipe = new PassThrough();
+      const encrypting = encryptFile({ recipients: await recipientsFor(r), input: pipe, output: target });
+      try {
+        await decryptFile({ identities: [deps.me.age.identity], input: deps.store.cat(r.cid), output: pipe });
+        pipe.end();
+      } catch (e) {
+        pipe.destroy(e as Error);
+        await encrypting.catch(() => undefined);
+        throw e;
+      }
+      await encrypting;
+      const added = await deps.store.add(target);
+      const tx = await rekeyRecord(deps.chain, { id: r.id, cidCodec: added.codec, digest: '0x' + Buffer.from(added.digest).toString('hex') });
+      out.push({ id: r.id.toString(), oldCid: r.cid, newCid: added.cid, txHash: tx.txHash });
+    } finally {
+      rmSync(target, { force: true });
+    }
+  }
+  return out;
+}
+
+export function describeTypes(mask: number): string {
+  const names: string[] = [];
+  for (let i = 0; i < 32; i++) if ((mask >>> i) & 1) names.push(typeName(i));
+  return names.join(',');
+}
