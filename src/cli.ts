@@ -125,6 +125,7 @@ function readGlobals(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   return {
     home: resolveHome(str(o.home), env),
+    homeExplicit: !!str(o.home) || !!str(env.EMR_HOME),
     profile: str(o.profile),
     json: !!o.json,
     rpcUrl: str(o.rpcUrl) ?? str(env.EMR_RPC_URL) ?? str(env.ETH_RPC_URL),

@@ -11,6 +11,8 @@ import { styleFor, type Style } from './output.js';
 
 export interface GlobalOptions {
   home: string;
+  /** The user named the home (--home or EMR_HOME), rather than the OS default. */
+  homeExplicit?: boolean;
   profile?: string;
   json: boolean;
   rpcUrl?: string;

@@ -1,5 +1,7 @@
 /** Every role's command tree, in the order `emr --help` shows them (CLI.md § Commands). */
 import type { RoleSpec } from './spec.js';
 import { everyone } from './everyone/index.js';
+import { patient } from './patient/index.js';
+import { provider } from './provider/index.js';
 
-export const roles: RoleSpec[] = [everyone].filter((r) => r.children.length > 0);
+export const roles: RoleSpec[] = [everyone, patient, provider].filter((r) => r.children.length > 0);

@@ -6,10 +6,13 @@ import { keyExport } from './key-export.js';
 import { keyImport } from './key-import.js';
 import { encrypt } from './encrypt.js';
 import { decrypt } from './decrypt.js';
+import { fetch } from './fetch.js';
+import { verify } from './verify.js';
+import { demo } from './demo.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, demo],
 };

@@ -1,0 +1,21 @@
+/** The admin's commands (CLI.md § Commands: Admin): `emr admin …` and `emr devnet …`. Assembly only. */
+import { defineGroup, type RoleSpec } from '../spec.js';
+import { deploy } from './deploy.js';
+import { verify } from './verify.js';
+import { suspend } from './suspend.js';
+import { addAdminCommand } from './add-admin.js';
+import { removeAdminCommand } from './remove-admin.js';
+import { emergencyRecipientCommand } from './emergency-recipient.js';
+import { devnetUp } from './devnet-up.js';
+import { devnetDown } from './devnet-down.js';
+import { devnetStatus } from './devnet-status.js';
+
+export const admin: RoleSpec = {
+  name: 'admin',
+  heading: 'Admin',
+  summary: 'consortium administration and the embedded local chain',
+  children: [
+    defineGroup('admin', 'consortium administration', [deploy, verify, suspend, addAdminCommand, removeAdminCommand, emergencyRecipientCommand]),
+    defineGroup('devnet', 'the embedded local chain', [devnetUp, devnetDown, devnetStatus]),
+  ],
+};

@@ -1,0 +1,38 @@
+/**
+ * `emr access approve <requestId> [--expires]` (CLI.md § Sharing): the patient approves a
+ * provider's request; like `grant`, the keys of existing records in the requested types are
+ * delivered to the provider alone.
+ */
+import { NotFoundError, UsageError } from '../../errors.js';
+import { defineCommand } from '../spec.js';
+
+export const accessApprove = defineCommand({
+  name: 'approve',
+  summary: 'approve a provider’s access request (delivers the keys it covers)',
+  args: ['<requestId>'],
+  options: [{ flags: '--expires <when>', description: 'a duration (30d, 12h, 2w, 1y) or an ISO date', default: '90d' }],
+  async run(ctx, [idArg]: [string], opts: { expires: string }) {
+    if (!/^\d+$/.test(idArg)) throw new UsageError(`not a request id: ${idArg}`, { hint: 'see `emr access list`' });
+    const { parseExpiry } = await import('../../records/expiry.js');
+    const expiry = parseExpiry(opts.expires, ctx.clock.now());
+    const { unlock } = await import('../../identity/unlock.js');
+    const { chainFor } = await import('../../session/chain.js');
+    const { storeFor, scratchDir } = await import('../../session/store.js');
+    const { listRequests } = await import('../../chain/requests.js');
+    const { approveRequest } = await import('../../chain/approve-request.js');
+    const share = await import('../../records/share.js');
+    const me = await unlock(ctx);
+    const chain = await chainFor(ctx, { signer: true });
+    const req = (await listRequests(chain, { patient: me.profile.address })).find((r) => r.requestId === BigInt(idArg));
+    if (!req) throw new NotFoundError(`no request ${idArg} addressed to you`, { hint: 'see `emr access list`' });
+    const deps = { chain, store: await storeFor(ctx), me, scratch: await scratchDir(ctx) };
+    const inScope = await share.recordsInScope(chain, me.profile.address, { readMask: req.readMask });
+    const delivery = await share.deliverKeys(deps, req.provider, inScope);
+    const tx = await approveRequest(chain, { requestId: req.requestId, expiry, keyDelivery: delivery.digest });
+    const expiresAt = new Date(expiry * 1000).toISOString();
+    return {
+      data: { requestId: idArg, provider: req.provider, types: share.describeTypes(req.readMask).split(',').filter(Boolean), expiresAt, keysDelivered: delivery.delivered, txHash: tx.txHash },
+      view: { title: `Approved request ${idArg} from ${ctx.profiles.byAddress(req.provider)?.name ?? req.provider}`, fields: [['types', share.describeTypes(req.readMask)], ['until', expiresAt], ['tx', tx.txHash]] },
+    };
+  },
+});

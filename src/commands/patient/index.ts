@@ -1,0 +1,12 @@
+/** The patient's commands (CLI.md § Commands: Patient). Assembly only. */
+import { defineGroup, type RoleSpec } from '../spec.js';
+import { grant } from './grant.js';
+import { revoke } from './revoke.js';
+import { accessApprove } from './access-approve.js';
+
+export const patient: RoleSpec = {
+  name: 'patient',
+  heading: 'Patient',
+  summary: 'commands for patients: registration, grants, revocation, access requests',
+  children: [grant, revoke, defineGroup('access', 'access requests: request (provider), list/approve/deny (patient)', [accessApprove])],
+};

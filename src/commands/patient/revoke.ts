@@ -1,0 +1,71 @@
+/**
+ * `emr revoke <provider> [--rekey]` (CLI.md § Sharing; docs/SHARING.md § 3): ends the grant
+ * on chain at once, and says honestly what the provider may still hold. `--rekey` re-encrypts
+ * the records they could read under new file keys for everyone else who may read them.
+ */
+import { defineCommand } from '../spec.js';
+
+export const revoke = defineCommand({
+  name: 'revoke',
+  summary: 'end a provider’s access; --rekey re-encrypts what they could read',
+  args: ['<provider>'],
+  options: [{ flags: '--rekey', description: 're-encrypt the records in the revoked scope under new keys (old copies stay readable to whoever kept them)' }],
+  async run(ctx, [who]: [string], opts: { rekey?: boolean }) {
+    const { resolveAddress } = await import('../../identity/resolve.js');
+    const provider = await resolveAddress(ctx, who);
+    const { unlock } = await import('../../identity/unlock.js');
+    const { chainFor } = await import('../../session/chain.js');
+    const { storeFor, scratchDir } = await import('../../session/store.js');
+    const share = await import('../../records/share.js');
+    const me = await unlock(ctx);
+    const patient = me.profile.address;
+    const chain = await chainFor(ctx, { signer: true });
+    const store = await storeFor(ctx);
+    const deps = { chain, store, me, scratch: await scratchDir(ctx) };
+    // Before revoking: what could they read, and what did they fetch?
+    const before = await share.exposure(chain, patient, provider);
+    const { queryEvents, addressTopic } = await import('../../chain/logs.js');
+    const scoped = await queryEvents(chain, { names: ['RecordsGranted'], topics: [addressTopic(patient), addressTopic(provider)], fromBlock: chain.fromBlock });
+    // Record-scoped grants of the current epoch only: older ones already died with an earlier revoke.
+    const scopedIds = scoped.filter((e) => Number(e.args[4]) === before.grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map((x) => BigInt(x)));
+    const inScope = await share.recordsInScope(chain, patient, { readMask: before.grant.readMask, ids: scopedIds });
+    const { revoke: revokeTx } = await import('../../chain/revoke.js');
+    const tx = await revokeTx(chain, { provider });
+    let rekeyed: Awaited<ReturnType<typeof share.rekeyRecords>> = [];
+    if (opts.rekey && inScope.length) {
+      const { liveReaders } = await import('../../chain/grants.js');
+      const { whois } = await import('../../chain/whois.js');
+      rekeyed = await share.rekeyRecords(deps, inScope, async (r) => {
+        const readers = (await liveReaders(chain, patient, r.recordType)).filter((x) => x.address.toLowerCase() !== provider.toLowerCase());
+        const rcpts = [me.age.recipient, ...readers.map((x) => x.recipient)];
+        // The author keeps access unless the author is the one revoked.
+        if (r.author.toLowerCase() !== provider.toLowerCase() && r.author.toLowerCase() !== patient.toLowerCase()) {
+          const a = await whois(chain, r.author);
+          if (a.recipient) rcpts.push(a.recipient);
+        }
+        return [...new Set(rcpts)];
+      });
+    }
+    const stillHeld = {
+      fetched: before.fetched,
+      couldRead: inScope.map((r) => r.id.toString()),
+      note: 'copies the provider fetched, and keys delivered to them, cannot be recalled; re-keyed records no longer open with those keys',
+    };
+    const name = ctx.profiles.byAddress(provider)?.name ?? provider;
+    return {
+      data: { provider, txHash: tx.txHash, rekeyed, stillHeld },
+      view: {
+        title: `Revoked ${name}`,
+        fields: [
+          ['tx', tx.txHash],
+          ['records they could read', stillHeld.couldRead.join(', ') || 'none'],
+          ['records they fetched', stillHeld.fetched.join(', ') || 'none'],
+          ['re-keyed', opts.rekey ? rekeyed.map((r) => r.id).join(', ') || 'nothing to re-key' : 'no (pass --rekey)'],
+        ],
+        warnings: stillHeld.fetched.length
+          ? [`${name} fetched record(s) ${stillHeld.fetched.join(', ')} before the revoke: those copies cannot be recalled`]
+          : opts.rekey || !inScope.length ? [] : ['without --rekey, keys already delivered still open the current ciphertexts if the provider kept them'],
+      },
+    };
+  },
+});

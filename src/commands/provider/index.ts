@@ -1,0 +1,12 @@
+/** The provider's commands (CLI.md § Commands: Provider). Assembly only. */
+import { defineGroup, type RoleSpec } from '../spec.js';
+import { recordAdd } from './record-add.js';
+import { recordList } from './record-list.js';
+import { recordTypes } from './record-types.js';
+
+export const provider: RoleSpec = {
+  name: 'provider',
+  heading: 'Provider',
+  summary: 'commands for providers: adding records, requesting access, emergencies',
+  children: [defineGroup('record', 'add and list records', [recordAdd, recordList, recordTypes])],
+};

@@ -1,0 +1,54 @@
+/**
+ * One line per audit event for people (`emr audit`, `emr demo`): who did what to whom.
+ * Names local profiles where it can; addresses otherwise.
+ */
+import type { AuditEvent } from '../chain/audit.js';
+import { maskToTypes } from '../record-types.js';
+import { typeName } from '../record-types.js';
+
+export type NameOf = (address: string) => string;
+
+export function describeAuditEvent(e: AuditEvent, name: NameOf): string {
+  const f = e.fields as Record<string, unknown>;
+  const who = (k: string) => (typeof f[k] === 'string' ? name(f[k] as string) : '?');
+  const types = (k: string) => maskToTypes(Number(f[k] ?? 0)).join(',') || 'none';
+  const until = (k: string) => new Date(Number(f[k] ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
+  switch (e.kind) {
+    case 'Registered':
+      return `${who('account')} registered as ${Number(f.role) === 1 ? 'patient' : 'provider'}`;
+    case 'ProviderVerified':
+      return `${who('by')} verified provider ${who('provider')}`;
+    case 'ProviderSuspended':
+      return `${who('by')} suspended provider ${who('provider')}`;
+    case 'AdminAdded':
+      return `${who('by')} made ${who('admin')} an admin`;
+    case 'AdminRemoved':
+      return `${who('by')} removed admin ${who('admin')}`;
+    case 'RecordAdded':
+      return `${who('author')} added ${typeName(Number(f.recordType))} record #${f.id} for ${who('patient')}`;
+    case 'RecordRekeyed':
+      return `${who('patient')} re-keyed record #${f.id}`;
+    case 'Granted':
+      return `${who('patient')} granted ${who('provider')} read [${types('readMask')}]${Number(f.writeMask) ? ` write [${types('writeMask')}]` : ''} until ${until('expiry')}`;
+    case 'RecordsGranted':
+      return `${who('patient')} granted ${who('provider')} records #${(f.ids as string[]).join(', #')} until ${until('expiry')}`;
+    case 'Revoked':
+      return `${who('patient')} revoked ${who('provider')}`;
+    case 'AccessRequested':
+      return `${who('provider')} asked ${who('patient')} for [${types('readMask')}]: “${f.reason}” (request ${f.requestId})`;
+    case 'RequestApproved':
+      return `${who('patient')} approved request ${f.requestId} of ${who('provider')}`;
+    case 'RequestDenied':
+      return `${who('patient')} denied request ${f.requestId} of ${who('provider')}`;
+    case 'EmergencyOpened':
+      return `EMERGENCY: ${who('provider')} opened break-glass access to ${who('patient')} until ${until('expiresAt')}: “${f.reason}”`;
+    case 'EmergencyTypesSet':
+      return `${who('patient')} made [${types('mask')}] emergency-visible`;
+    case 'EmergencyRecipientSet':
+      return `${who('by')} published the consortium emergency key`;
+    case 'RecordAccessed':
+      return `${who('reader')} read record #${f.recordId} of ${who('patient')}`;
+    default:
+      return `${e.kind} by ${name(e.actor)}`;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * `emr demo` (CLI.md § Batch and demo; README § Start): the whole story on the embedded
+ * defaults, in one process, narrating each step with what the chain recorded. The actors
+ * are real profiles in the home (keystores with passphrase files beside them, so a person
+ * can go on exploring with the printed commands).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EmrChain } from '../chain/types.js';
+import type { Unlocked } from '../identity/unlock.js';
+import type { Role } from '../keys/profiles.js';
+import { AccessDeniedError, InternalError, IntegrityError } from '../errors.js';
+
+export interface DemoStep {
+  step: string;
+  detail: string;
+  txHash?: string;
+}
+
+export interface DemoOptions {
+  home: string;
+  /** Keep the devnet running afterwards (default: stop it, state stays in the home). */
+  keep: boolean;
+  narrate(line: string): void;
+  now(): Date;
+}
+
+interface Actor {
+  name: string;
+  me: Unlocked;
+  chain: EmrChain;
+  passwordFile: string;
+}
+
+async function makeActor(home: string, name: string, role: Role): Promise<Omit<Actor, 'chain'>> {
+  const { createAccount } = await import('../identity/create.js');
+  const { ageKeysFromAccount } = await import('../identity/unlock.js');
+  const { encryptKeystore } = await import('../keys/keystore-v3.js');
+  const { ProfileStore } = await import('../keys/profiles.js');
+  const { Wallet } = await import('ethers');
+  const store = new ProfileStore(home);
+  const acct = await createAccount({ words: 24 });
+  const pass = randomBytes(18).toString('base64url');
+  const passwordFile = join(home, `${name}.password`);
+  writeFileSync(passwordFile, pass + '\n', { mode: 0o600 });
+  const age = ageKeysFromAccount(acct.privateKey, 'x25519');
+  const ks = await encryptKeystore({ privateKey: acct.privateKey, mnemonic: { entropy: acct.entropy, path: acct.path, locale: 'en' } }, Buffer.from(pass));
+  const profile = { name, address: acct.address, role, identityKind: 'x25519' as const, recipient: age.recipient, createdAt: new Date().toISOString() };
+  store.save(profile, ks);
+  const wallet = new Wallet('0x' + Buffer.from(acct.privateKey).toString('hex'));
+  return { name, passwordFile, me: { profile, privateKey: acct.privateKey, age, wallet: async () => wallet } };
+}
+
+export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: string; contract: string; chainId: number; recordId: string; steps: DemoStep[]; audit: string[] }> {
+  const steps: DemoStep[] = [];
+  const say = (step: string, detail: string, txHash?: string) => {
+    steps.push({ step, detail, ...(txHash ? { txHash } : {}) });
+    o.narrate(`${String(steps.length).padStart(2)}. ${detail}${txHash ? `\n      tx ${txHash}` : ''}`);
+  };
+  mkdirSync(o.home, { recursive: true, mode: 0o700 });
+  const { Config } = await import('../config.js');
+  const { ProfileStore } = await import('../keys/profiles.js');
+  const existing = new ProfileStore(o.home);
+  // In a home that already has demo actors, use fresh names rather than touch them.
+  const suffix = ['admin', 'dr-grey', 'alice', 'dr-house'].some((n) => existing.exists(n)) ? `-${randomBytes(2).toString('hex')}` : '';
+  const n = (s: string) => s + suffix;
+
+  o.narrate(`emr demo — the whole story on a local chain and a local IPFS store (home: ${o.home})\n`);
+  const admin0 = await makeActor(o.home, n('admin'), 'admin');
+  const grey0 = await makeActor(o.home, n('dr-grey'), 'provider');
+  const alice0 = await makeActor(o.home, n('alice'), 'patient');
+  const house0 = await makeActor(o.home, n('dr-house'), 'provider');
+  const config = new Config(o.home);
+  if (!config.get('defaultProfile')) config.update({ defaultProfile: alice0.name });
+  say('keys', `Made four identities (Ethereum account + age key each): ${admin0.name} (consortium admin), ${grey0.name} (GP), ${alice0.name} (patient), ${house0.name} (specialist)`);
+
+  const { devnetUp, devnetDown } = await import('../chain/devnet.js');
+  const status = await devnetUp({ home: o.home, signer: await admin0.me.wallet(), fund: [grey0, alice0, house0, admin0].map((a) => a.me.profile.address) });
+  if (!status.running || !status.rpcUrl || !status.contract) throw new InternalError('the devnet did not come up', { hint: 'see <home>/devnet/anvil.log' });
+  say('devnet', `Started a local chain (anvil, chain ${status.chainId}) at ${status.rpcUrl} and deployed the access contract at ${status.contract}, ${admin0.name} as first admin`);
+
+  const { connectChain } = await import('../chain/client.js');
+  const connect = async (a: Omit<Actor, 'chain'>): Promise<Actor> => ({ ...a, chain: await connectChain({ rpcUrl: status.rpcUrl!, contract: status.contract!, signer: await a.me.wallet(), fromBlock: status.deployBlock, pollingIntervalMs: 200 }) });
+  const [admin, grey, alice, house] = await Promise.all([connect(admin0), connect(grey0), connect(alice0), connect(house0)]);
+  const { openStore } = await import('../ipfs/store.js');
+  const store = await openStore({ home: o.home });
+  const scratch = join(o.home, 'tmp');
+  mkdirSync(scratch, { recursive: true, mode: 0o700 });
+  try {
+    const { register } = await import('../chain/register.js');
+    for (const [a, role] of [[alice, 'patient'], [grey, 'provider'], [house, 'provider']] as const) {
+      const tx = await register(a.chain, { role, recipient: a.me.age.recipient });
+      say('register', `${a.name} published address ${a.me.profile.address} and encryption key as a ${role}`, tx.txHash);
+    }
+    const { verifyProvider } = await import('../chain/verify-provider.js');
+    for (const p of [grey, house]) {
+      const tx = await verifyProvider(admin.chain, { provider: p.me.profile.address });
+      say('verify', `${admin.name} verified ${p.name} as a provider`, tx.txHash);
+    }
+
+    const { grantAccess, rekeyRecords, exposure, recordsInScope } = await import('./share.js');
+    const { typesToMask } = await import('../record-types.js');
+    const lab = typesToMask(['lab']);
+    const share = (a: Actor) => ({ chain: a.chain, store, me: a.me, scratch });
+    const year = Math.floor(o.now().getTime() / 1000) + 365 * 86400;
+    const g1 = await grantAccess(share(alice), { provider: grey.me.profile.address, readMask: lab, write: true, ids: [], expiry: year });
+    say('grant', `${alice.name} let her GP ${grey.name} add and read her lab results for a year`, g1.txHashes[0]);
+
+    const file = join(o.home, 'cbc-panel.txt');
+    writeFileSync(file, `Complete blood count — ${alice.name}\nHb 13.9 g/dL · WBC 6.1 ×10⁹/L · PLT 250 ×10⁹/L\nSigned: ${grey.name}\n`);
+    const { addRecordFiles } = await import('./add.js');
+    const [rec] = await addRecordFiles({ home: o.home, chain: grey.chain, store, me: grey.me, scratch, now: o.now }, alice.me.profile.address, [{ file, type: 'lab', title: 'CBC panel' }]);
+    if (!rec) throw new InternalError('no record was added', { hint: 'report this' });
+    say('add', `${grey.name} encrypted the lab result to ${alice.name} and himself, signed it (EIP-712), stored it on IPFS as ${rec.cid} and registered it as record #${rec.id}`, rec.txHash);
+
+    const month = Math.floor(o.now().getTime() / 1000) + 30 * 86400;
+    const g2 = await grantAccess(share(alice), { provider: house.me.profile.address, readMask: lab, write: false, ids: [], expiry: month });
+    say('grant', `${alice.name} granted ${house.name} read access to her lab results for 30 days; the key of record #${rec.id} went to him in a key-delivery object only he can open (${g2.keyDeliveryCid})`, g2.txHashes[0]);
+
+    const { getRecord } = await import('../chain/records.js');
+    const { checkReadAccess, openRecord } = await import('./fetch.js');
+    const { logAccess } = await import('../chain/log-access.js');
+    const out = join(o.home, `record-${rec.id}-as-${house.name}.txt`);
+    const r1 = await getRecord(house.chain, BigInt(rec.id));
+    await checkReadAccess(house.chain, house.me.profile.address, r1);
+    const opened = await openRecord({ chain: house.chain, store, me: house.me }, r1, out);
+    const receipt = await logAccess(house.chain, { recordId: r1.id, patient: r1.patient, recordType: r1.recordType });
+    const same = readFileSync(out, 'utf8') === readFileSync(file, 'utf8');
+    if (!same) throw new IntegrityError('the fetched record differs from the original', { hint: 'report this' });
+    say('fetch', `${house.name} fetched record #${rec.id}: CID checked, decrypted with the delivered key, signature by ${grey.name} valid, content identical (sha256 ${opened.sha256.slice(0, 16)}…); he left a read receipt`, receipt.txHash);
+
+    const before = await exposure(alice.chain, alice.me.profile.address, house.me.profile.address);
+    const inScope = await recordsInScope(alice.chain, alice.me.profile.address, { readMask: before.grant.readMask });
+    const { revoke } = await import('../chain/revoke.js');
+    const rv = await revoke(alice.chain, { provider: house.me.profile.address });
+    say('revoke', `${alice.name} revoked ${house.name}. Honest note: he already fetched record(s) #${before.fetched.join(', #')}; that copy cannot be recalled`, rv.txHash);
+    const rekeyed = await rekeyRecords(share(alice), inScope, async () => [alice.me.age.recipient, grey.me.age.recipient]);
+    for (const k of rekeyed) say('rekey', `${alice.name} re-encrypted record #${k.id} under a new key for herself and ${grey.name} only: ${k.oldCid} → ${k.newCid}`, k.txHash);
+
+    try {
+      const r2 = await getRecord(house.chain, BigInt(rec.id));
+      await checkReadAccess(house.chain, house.me.profile.address, r2);
+      throw new InternalError('a revoked provider could still read', { hint: 'report this: access control failed' });
+    } catch (e) {
+      if (!(e instanceof AccessDeniedError)) throw e;
+      say('denied', `${house.name} tried to fetch record #${rec.id} again: refused (ACCESS_DENIED, exit 3) — ${e.message}`);
+    }
+    // Even with the chain check bypassed, his delivered key does not open the new ciphertext.
+    const r3 = await getRecord(house.chain, BigInt(rec.id));
+    const { decryptBundle } = await import('../crypto/bundle.js');
+    try {
+      await decryptBundle({ input: store.cat(r3.cid), output: null, identities: [house.me.age.identity] });
+      throw new InternalError('the revoked provider could open the re-keyed record', { hint: 'report this' });
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
+      say('rekey-check', `And the re-keyed ciphertext ${r3.cid} does not open with ${house.name}'s key (${e.message})`);
+    }
+
+    const { auditEvents } = await import('../chain/audit.js');
+    const { describeAuditEvent } = await import('./audit-text.js');
+    const names = new Map([admin, grey, alice, house].map((a) => [a.me.profile.address.toLowerCase(), a.name]));
+    const nameOf = (addr: string) => names.get(addr.toLowerCase()) ?? addr;
+    const trail = (await auditEvents(alice.chain, { patient: alice.me.profile.address })).map(
+      (e) => `${new Date(e.time * 1000).toISOString().slice(11, 19)}  block ${String(e.blockNumber).padStart(3)}  ${describeAuditEvent(e, nameOf)}`,
+    );
+    o.narrate(`\nThe audit trail of ${alice.name}, read back from the chain (\`emr audit\`):`);
+    for (const l of trail) o.narrate(`  ${l}`);
+    o.narrate(`\nExplore further:  emr --home ${o.home} --profile ${alice.name} --password-file ${alice.passwordFile} record list`);
+    return { home: o.home, rpcUrl: status.rpcUrl, contract: status.contract, chainId: Number(status.chainId), recordId: rec.id, steps, audit: trail };
+  } finally {
+    await store.close();
+    for (const a of [admin, grey, alice, house]) a.chain.provider.destroy();
+    for (const a of [admin0, grey0, alice0, house0]) a.me.privateKey.fill(0);
+    if (!o.keep) await devnetDown({ home: o.home });
+  }
+}
