@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// `npm run bench:gas`: gas of every EmrAccess action on a private anvil, as a Markdown
+// table (docs/CONTRACT.md § Gas). Uses artifacts/ (compiled at build) and ethers only.
+// Goals (the lead's): add ≤ 50k, ≤ 10k per record in a batch of 100, grant ≤ 60k,
+// revoke ≤ 30k, register ≤ 70k (X25519), access check flat in the number of grants.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ContractFactory, JsonRpcProvider, Network, NonceManager, Wallet, ZeroHash } from 'ethers';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const artifactPath = join(root, 'artifacts', 'EmrAccess.json');
+if (!existsSync(artifactPath)) {
+  process.stderr.write('bench:gas: artifacts/EmrAccess.json missing; run `npm run build` first\n');
+  process.exit(1);
+}
+const artifact = JSON.parse(readFileSync(artifactPath, 'utf8'));
+
+const require = createRequire(import.meta.url);
+const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+const anvilBin = join(dirname(require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/package.json`)), 'bin', 'anvil');
+
+const port = await new Promise((resolve) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => resolve(p));
+  });
+});
+const anvil = spawn(anvilBin, ['--host', '127.0.0.1', '--port', String(port), '--silent'], { stdio: 'ignore' });
+const url = `http://127.0.0.1:${port}`;
+const provider = new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 20 });
+for (let i = 0; ; i++) {
+  try {
+    await provider.send('eth_chainId', []);
+    break;
+  } catch (e) {
+    if (i > 150) throw e;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const rows = [];
+const row = (action, gas, goal = '', note = '') => rows.push({ action, gas: Number(gas), goal, note });
+
+async function fund(addr) {
+  await provider.send('anvil_setBalance', [addr, '0x56bc75e2d63100000']);
+}
+async function account() {
+  const w = Wallet.createRandom().connect(provider);
+  await fund(w.address);
+  return w;
+}
+async function gasOf(txPromise) {
+  const tx = await txPromise;
+  const r = await tx.wait();
+  if (r.status !== 1) throw new Error('reverted');
+  return r.gasUsed;
+}
+
+const X25519 = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+// mlkem768x25519 recipient: 1184 + 32 bytes of key material in bech32 ≈ 1,960 characters.
+const PQ = `age1pq1${'q'.repeat(1953)}`;
+const dig = (n) => `0x${n.toString(16).padStart(64, '0')}`;
+const now = async () => (await provider.getBlock('latest')).timestamp;
+
+try {
+  const admin = await account();
+  const factory = new ContractFactory(artifact.abi, artifact.bytecode, admin);
+  const c0 = await factory.deploy(admin.address);
+  const deployReceipt = await c0.deploymentTransaction().wait();
+  row('deploy', deployReceipt.gasUsed, '', `${(artifact.deployedBytecode.length - 2) / 2} bytes of code`);
+  const address = await c0.getAddress();
+  const as = (w) => c0.connect(new NonceManager(w));
+
+  const patient = await account();
+  row('register patient (X25519 recipient, 62 B)', await gasOf(as(patient).register(1, X25519)), '≤ 70k');
+  const pq = await account();
+  row('register (PQ hybrid recipient, 1.96 KB)', await gasOf(as(pq).register(1, PQ)));
+  row('re-register (rotate X25519 key)', await gasOf(as(patient).register(1, X25519.replace('q', 'p'))));
+  const doc = await account();
+  await gasOf(as(doc).register(2, X25519));
+  row('verifyProvider', await gasOf(as(admin).verifyProvider(doc.address)));
+
+  const far = (await now()) + 10 * 365 * 86400;
+  row('grant (new)', await gasOf(as(patient).grant(doc.address, 0b11, 0b11, far, dig(1))), '≤ 60k');
+  row('grant (update existing)', await gasOf(as(patient).grant(doc.address, 0b111, 0b11, far, dig(2))));
+
+  row('addRecord by patient', await gasOf(as(patient).addRecord(patient.address, 0, 0x55, dig(10))), '≤ 50k');
+  row('addRecord by granted provider', await gasOf(as(doc).addRecord(patient.address, 1, 0x55, dig(11))), '≤ 50k');
+
+  const pack = (entries) =>
+    `0x${entries.map(([p, t, codec, d]) => p.slice(2) + t.toString(16).padStart(2, '0') + codec.toString(16) + d.slice(2)).join('')}`;
+  const same = Array.from({ length: 100 }, (_, i) => [patient.address, 1, 0x55, dig(100 + i)]);
+  const g100 = await gasOf(as(doc).addRecords(pack(same)));
+  row('addRecords ×100, one patient (per record)', g100 / 100n, '≤ 10k', `total ${g100}`);
+  const g10 = await gasOf(as(doc).addRecords(pack(same.slice(0, 10))));
+  row('addRecords ×10, one patient (per record)', g10 / 10n, '', `total ${g10}`);
+  // 100 records over 20 patients (5 each): each new patient costs two cold slot reads.
+  const patients = [];
+  for (let i = 0; i < 20; i++) {
+    const p = await account();
+    await gasOf(as(p).register(1, X25519));
+    await gasOf(as(p).grant(doc.address, 0, 0b10, far, ZeroHash));
+    patients.push(p);
+  }
+  const mixed = Array.from({ length: 100 }, (_, i) => [patients[Math.floor(i / 5)].address, 1, 0x55, dig(300 + i)]);
+  const gm = await gasOf(as(doc).addRecords(pack(mixed)));
+  row('addRecords ×100, 20 patients (per record)', gm / 100n, '≤ 10k', `total ${gm}`);
+
+  row('rekeyRecord', await gasOf(as(patient).rekeyRecord(1, 0x70, dig(999))));
+  row('grantRecords (1 id)', await gasOf(as(patient).grantRecords(doc.address, [1], far, dig(3))));
+  row('grantRecords (10 ids)', await gasOf(as(patient).grantRecords(doc.address, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], far, dig(3))));
+  row('revoke', await gasOf(as(patient).revoke(doc.address)), '≤ 30k');
+  await gasOf(as(patient).grant(doc.address, 0b11, 0b11, far, ZeroHash));
+
+  const reqTx = await as(doc).requestAccess(patient.address, 0b100, 'pre-op check');
+  const reqR = await reqTx.wait();
+  row('requestAccess (12-byte reason)', reqR.gasUsed);
+  row('approveRequest (extends grant)', await gasOf(as(patient).approveRequest(1, far, dig(4))));
+  await gasOf(as(doc).requestAccess(patient.address, 0b1000, ''));
+  row('denyRequest', await gasOf(as(patient).denyRequest(2)));
+  row('setEmergencyTypes', await gasOf(as(patient).setEmergencyTypes(0b100000)));
+  row('openEmergency (14-byte reason)', await gasOf(as(doc).openEmergency(patient.address, 'unconscious ER')));
+  row('logAccess (read receipt)', await gasOf(as(doc).logAccess(1, patient.address, 1)), '~25k');
+
+  // Signed grant relayed by a third party.
+  const relayer = await account();
+  const signer = await account();
+  await gasOf(as(signer).register(1, X25519));
+  const deadline = (await now()) + 3600;
+  const msg = { patient: signer.address, provider: doc.address, readMask: 1, writeMask: 0, expiry: far, keyDelivery: ZeroHash, nonce: 0, deadline };
+  const sig = await signer.signTypedData(
+    { name: 'EmrAccess', version: '1', chainId: 31337, verifyingContract: address },
+    { Grant: [
+      { name: 'patient', type: 'address' }, { name: 'provider', type: 'address' }, { name: 'readMask', type: 'uint32' },
+      { name: 'writeMask', type: 'uint32' }, { name: 'expiry', type: 'uint40' }, { name: 'keyDelivery', type: 'bytes32' },
+      { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' } ] },
+    msg,
+  );
+  row('grantBySig (relayed)', await gasOf(as(relayer).grantBySig(msg.patient, msg.provider, 1, 0, far, ZeroHash, 0, deadline, sig)));
+
+  // Access check: estimated gas of canRead as a transaction, after 1, 10 and 100 grants.
+  const hub = await account();
+  await gasOf(as(hub).register(1, X25519));
+  const readers = [];
+  for (let n = 1; n <= 100; n++) {
+    const r = await account();
+    await gasOf(as(r).register(2, X25519));
+    await gasOf(as(hub).grant(r.address, 0b10, 0, far, ZeroHash));
+    readers.push(r);
+    if (n === 1 || n === 10 || n === 100) {
+      const est = await c0.canRead.estimateGas(r.address, hub.address, 1, 0);
+      row(`canRead (estimateGas) after ${n} grant${n > 1 ? 's' : ''}`, est, 'flat');
+    }
+  }
+  const denied = await account();
+  row('canRead (estimateGas), no grant: full path', await c0.canRead.estimateGas(denied.address, hub.address, 1, 5), 'flat');
+} finally {
+  provider.destroy();
+  anvil.kill('SIGTERM');
+}
+
+const fmt = (n) => n.toLocaleString('en-US');
+const lines = ['| action | gas | goal | note |', '|---|---:|---|---|'];
+for (const r of rows) lines.push(`| ${r.action} | ${fmt(r.gas)} | ${r.goal} | ${r.note} |`);
+process.stdout.write(`${lines.join('\n')}\n`);
+process.stdout.write(`\nanvil 1.7.1 (default hardfork), solc ${artifact.solcVersion.split('+')[0]}, optimizer 200 runs, evmVersion prague\n`);
