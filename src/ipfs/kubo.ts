@@ -149,7 +149,9 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
       const root = parseRecordCid(cid).cid;
       try {
         await call(`block ${root}`, HAS_TIMEOUT_MS, o.signal, true, (p) =>
-          client.block.stat(root, { ...p, searchParams: new URLSearchParams({ offline: 'true' }) }),
+          // kubo-rpc-client forwards unknown options as query parameters: Kubo's global
+          // `offline` flag keeps `has` from searching the network.
+          client.block.stat(root, { ...p, offline: true } as Parameters<typeof client.block.stat>[1]),
         );
         return true;
       } catch (e) {

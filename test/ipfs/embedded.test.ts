@@ -1,6 +1,8 @@
 import * as dagPb from '@ipld/dag-pb';
 import { FsBlockstore } from 'blockstore-fs';
+import { UnixFS } from 'ipfs-unixfs';
 import { CID } from 'multiformats/cid';
+import { sha256 } from 'multiformats/hashes/sha2';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -204,5 +206,38 @@ describe('embedded store', () => {
     const again = await openEmbeddedStore({ dir: join(home, 'ipfs') });
     expect(sameBytes(await collect(again.cat(a.cid)), bytesOf(500, 16))).toBe(true);
     await again.close();
+  });
+});
+
+describe('embedded store: DAG structure checks (hash-valid but inconsistent nodes)', () => {
+  /** Stores a re-encoded root under its true CID, so only the structure checks can catch it. */
+  async function putRewrittenRoot(cid: string, edit: (u: UnixFS) => void): Promise<string> {
+    const bs = new FsBlockstore(join(home, 'ipfs', 'blocks'));
+    const parts: Uint8Array[] = [];
+    for await (const p of bs.get(CID.parse(cid))) parts.push(p);
+    const node = dagPb.decode(Buffer.concat(parts));
+    const unixfs = UnixFS.unmarshal(node.Data!);
+    edit(unixfs);
+    const bytes = dagPb.encode(dagPb.prepare({ Data: unixfs.marshal(), Links: node.Links }));
+    const newCid = CID.createV1(0x70, await sha256.digest(bytes));
+    await bs.put(newCid, bytes);
+    return newCid.toString();
+  }
+
+  it('a root declaring a wrong leaf size → IntegrityError', async () => {
+    const { cid } = await store.addBytes(bytesOf(2 * CHUNK_SIZE + 10, 20));
+    const bad = await putRewrittenRoot(cid, (u) => {
+      u.blockSizes[2] = u.blockSizes[2]! + 1n;
+    });
+    await expect(collect(store.cat(bad))).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('a root that is a directory, not a file → IntegrityError', async () => {
+    const { cid } = await store.addBytes(bytesOf(CHUNK_SIZE + 10, 21));
+    const bad = await putRewrittenRoot(cid, (u) => {
+      u.type = 'directory';
+      u.blockSizes = [];
+    });
+    await expect(collect(store.cat(bad))).rejects.toBeInstanceOf(IntegrityError);
   });
 });
