@@ -115,7 +115,7 @@ export async function keyDeliveries(chain: EmrChain, patient: string, provider: 
   const zero = `0x${'00'.repeat(32)}`;
   const out: KeyDelivery[] = [];
   for (const e of events) {
-    const kd = (e.name === 'Granted' ? e.args[5] : e.args[5]) as string;
+    const kd = e.args[5] as string; // keyDelivery is the 6th field of both events
     if (kd === zero) continue;
     out.push({
       kind: e.name === 'Granted' ? 'grant' : 'records',
