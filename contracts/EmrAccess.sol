@@ -121,6 +121,8 @@ contract EmrAccess {
     event EmergencyTypesSet(address indexed patient, uint32 mask);
     event EmergencyRecipientSet(address indexed by, string recipient);
     event RecordAccessed(uint256 indexed recordId, address indexed patient, address indexed reader);
+    /// SHARING.md § 4.2: a consortium admin delivered the keys of emergency-visible records.
+    event EmergencyKeysReleased(address indexed patient, address indexed provider, address indexed by, bytes32 keyDelivery);
 
     // ──────────────────────────────── errors ────────────────────────────────
     // Every refusal has its own error; src/chain/errors.ts maps them to exit codes.
@@ -152,6 +154,7 @@ contract EmrAccess {
     error SignatureExpired(uint256 deadline);
     error BadNonce(uint256 expected, uint256 given);
     error InvalidSignature();
+    error NoOpenEmergency(address patient, address provider);
 
     // ─────────────────────────────── modifiers ──────────────────────────────
 
@@ -377,6 +380,16 @@ contract EmrAccess {
         uint256 g = _grants[patient][msg.sender];
         _grants[patient][msg.sender] = (g & ~(uint256(type(uint40).max) << 136)) | (uint256(expiresAt) << 136);
         emit EmergencyOpened(patient, msg.sender, expiresAt, reason);
+    }
+
+    /// @notice SHARING.md § 4.2: the consortium's key custodian (an admin) delivers the file
+    /// keys of the patient's emergency-visible records to a provider — only while that
+    /// provider's emergency is open, and always on the record. `keyDelivery` is the digest of
+    /// an off-chain object encrypted to the provider alone; no key material is on chain.
+    function releaseEmergencyKeys(address patient, address provider, bytes32 keyDelivery) external onlyAdmin {
+        if (uint40(_grants[patient][provider] >> 136) <= block.timestamp) revert NoOpenEmergency(patient, provider);
+        if (keyDelivery == bytes32(0)) revert InvalidDigest();
+        emit EmergencyKeysReleased(patient, provider, msg.sender, keyDelivery);
     }
 
     // ──────────────────────────── signed actions ────────────────────────────

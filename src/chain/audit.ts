@@ -26,6 +26,7 @@ const SHAPE: Readonly<Record<string, { patient?: string; actor: string }>> = {
   ProviderVerified: { actor: 'by' },
   ProviderSuspended: { actor: 'by' },
   EmergencyRecipientSet: { actor: 'by' },
+  EmergencyKeysReleased: { patient: 'patient', actor: 'by' },
 };
 
 export type AuditValue = string | number | boolean | string[];

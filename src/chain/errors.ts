@@ -29,6 +29,7 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
   ProviderNotVerified: { kind: 'access', message: 'provider is not verified', hint: 'ask an admin to run `emr admin verify <provider>`' },
   SuspendedProvider: { kind: 'access', message: 'provider is suspended', hint: 'contact an admin of the contract' },
   NotAuthorized: { kind: 'access', message: 'no live write grant from the patient for this record type', hint: 'ask the patient to `emr grant` write access for the type' },
+  NoOpenEmergency: { kind: 'access', message: 'no emergency is open for this patient and provider', hint: 'the provider must run `emr emergency open <patient> --reason …` first' },
   NoReadAccess: { kind: 'access', message: 'no read access to this record', hint: 'ask the patient for a grant (`emr access request`)' },
   InvalidRecordType: { kind: 'usage', message: 'invalid record type', hint: 'record types are indexes 0..31' },
   InvalidCodec: { kind: 'usage', message: 'unsupported CID codec', hint: 'records must be CIDv1 raw (0x55) or dag-pb (0x70)' },

@@ -19,6 +19,8 @@ export interface GrantState {
   emergencyUntil: number;
   /** Expiry in the future (by the latest block's clock) and some mask set. */
   live: boolean;
+  /** An emergency window is open now (by the latest block's clock). */
+  emergencyOpen: boolean;
 }
 
 async function latestTime(chain: EmrChain): Promise<number> {
@@ -35,7 +37,7 @@ export async function grantOf(chain: EmrChain, patient: string, provider: string
       latestTime(chain),
     ]);
     const [expiry, readMask, writeMask, epoch, emergencyUntil] = g.map(Number) as [number, number, number, number, number];
-    return { patient: p, provider: q, expiry, readMask, writeMask, epoch, emergencyUntil, live: expiry > now && (readMask | writeMask) !== 0 };
+    return { patient: p, provider: q, expiry, readMask, writeMask, epoch, emergencyUntil, live: expiry > now && (readMask | writeMask) !== 0, emergencyOpen: emergencyUntil > now };
   } catch (e) {
     throw toChainError(e, chain.iface);
   }
@@ -100,7 +102,7 @@ export async function liveReaders(chain: EmrChain, patient: string, recordType: 
 }
 
 export interface KeyDelivery {
-  kind: 'grant' | 'records';
+  kind: 'grant' | 'records' | 'emergency';
   keyDelivery: string;
   recordIds: bigint[];
   blockNumber: number;
@@ -108,17 +110,21 @@ export interface KeyDelivery {
   time: number;
 }
 
-/** Digests of the key-delivery objects the patient published for a provider, oldest first. */
+/**
+ * Digests of the key-delivery objects published for a provider about a patient, oldest
+ * first: by the patient (grants) or by a consortium admin during an open emergency.
+ */
 export async function keyDeliveries(chain: EmrChain, patient: string, provider: string): Promise<KeyDelivery[]> {
   const topics = [addressTopic(parseAddress(patient, 'patient')), addressTopic(parseAddress(provider, 'provider'))];
-  const events = await queryEvents(chain, { names: ['Granted', 'RecordsGranted'], topics });
+  const events = await queryEvents(chain, { names: ['Granted', 'RecordsGranted', 'EmergencyKeysReleased'], topics });
   const zero = `0x${'00'.repeat(32)}`;
   const out: KeyDelivery[] = [];
   for (const e of events) {
-    const kd = e.args[5] as string; // keyDelivery is the 6th field of both events
+    // keyDelivery is the 6th field of Granted/RecordsGranted, the 4th of EmergencyKeysReleased.
+    const kd = (e.name === 'EmergencyKeysReleased' ? e.args[3] : e.args[5]) as string;
     if (kd === zero) continue;
     out.push({
-      kind: e.name === 'Granted' ? 'grant' : 'records',
+      kind: e.name === 'Granted' ? 'grant' : e.name === 'RecordsGranted' ? 'records' : 'emergency',
       keyDelivery: kd,
       recordIds: e.name === 'RecordsGranted' ? [...(e.args[2] as bigint[])] : [],
       blockNumber: e.blockNumber,

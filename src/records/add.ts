@@ -73,8 +73,21 @@ function mediaTypeOf(file: string): string | undefined {
   return ext ? known[ext] : undefined;
 }
 
+export interface PrepareOptions {
+  /**
+   * The age recipients, when the caller already knows them (a batch asks the chain once
+   * per patient and type, not per row). Default: asked from the chain.
+   */
+  recipients?: readonly string[];
+  /**
+   * Use the <home>/pending retry journal (default true). A batch keeps its own journal
+   * (docs/MANIFEST.md § 6) and turns this off.
+   */
+  pending?: boolean;
+}
+
 /** Encrypts, signs and stores one record; registers nothing. */
-export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFile): Promise<PreparedRecord> {
+export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFile, opts: PrepareOptions = {}): Promise<PreparedRecord> {
   const recordType = checkType(rf.type);
   try {
     if (!statSync(rf.file).isFile()) throw new Error('not a file');
@@ -82,7 +95,10 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
   }
   const author = deps.me.profile.address;
-  const { recipients } = await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType });
+  const recipients = opts.recipients
+    ? [...opts.recipients]
+    : (await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType })).recipients;
+  const usePending = opts.pending ?? true;
   const { encryptBundle } = await import('../crypto/bundle.js');
   const tmp = join(deps.scratch, `record-${randomBytes(8).toString('hex')}.age`);
   try {
@@ -105,8 +121,8 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       domain: { chainId: deps.chain.chainId, verifyingContract: deps.chain.address },
     });
     const key = pendingKey({ patient, author, type: rf.type, sha256: res.sha256, title: rf.title });
-    const pending = new PendingRecords(deps.home);
-    const earlier = pending.get(key);
+    const pending = usePending ? new PendingRecords(deps.home) : undefined;
+    const earlier = pending?.get(key);
     if (earlier && (await deps.store.has(earlier.cid))) {
       // A previous attempt stored this content but may not have registered it: reuse it.
       return { file: rf.file, patient, author, type: rf.type, recordType, ...earlier, pendingKey: key, recipients: recipients.length };
@@ -126,7 +142,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       pendingKey: key,
       recipients: recipients.length,
     };
-    pending.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
+    pending?.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
     return rec;
   } finally {
     rmSync(tmp, { force: true });

@@ -46,6 +46,8 @@ export function describeAuditEvent(e: AuditEvent, name: NameOf): string {
       return `${who('patient')} made [${types('mask')}] emergency-visible`;
     case 'EmergencyRecipientSet':
       return `${who('by')} published the consortium emergency key`;
+    case 'EmergencyKeysReleased':
+      return `EMERGENCY: ${who('by')} released the keys of ${who('patient')}'s emergency-visible records to ${who('provider')}`;
     case 'RecordAccessed':
       return `${who('reader')} read record #${f.recordId} of ${who('patient')}`;
     default:

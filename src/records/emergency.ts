@@ -10,3 +10,54 @@ export async function emergencyRecipient(chain: EmrChain): Promise<string | null
   const last = events.at(-1);
   return last ? String(last.args[1]) : null;
 }
+
+/**
+ * SHARING.md § 4.2: the consortium key custodian (an admin whose age identity is the
+ * published emergency recipient) delivers the file keys of a patient's emergency-visible
+ * records to a provider whose emergency is open. Records not encrypted to the consortium
+ * (added before the type was made emergency-visible) cannot be released and are listed.
+ */
+export async function releaseEmergency(
+  deps: { chain: EmrChain; store: import('../ipfs/store.js').RecordStore; me: import('../identity/unlock.js').Unlocked },
+  patient: string,
+  provider: string,
+): Promise<{ released: string[]; unavailable: string[]; keyDeliveryCid: string | null; txHash: string | null; expiresAt: string }> {
+  const { AccessDeniedError, UsageError } = await import('../errors.js');
+  const { grantOf } = await import('../chain/grants.js');
+  const { whois } = await import('../chain/whois.js');
+  const { listRecords } = await import('../chain/records.js');
+  const { readFileKey } = await import('../crypto/age-file.js');
+  const { IntegrityError } = await import('../errors.js');
+  const g = await grantOf(deps.chain, patient, provider);
+  if (!g.emergencyOpen) {
+    throw new AccessDeniedError('no emergency is open for this patient and provider', { hint: 'the provider must run `emr emergency open <patient> --reason …` first' });
+  }
+  const published = await emergencyRecipient(deps.chain);
+  if (published !== deps.me.age.recipient) {
+    throw new UsageError('this profile does not hold the consortium emergency key', { hint: 'run as the admin whose key `emr admin emergency-recipient` published' });
+  }
+  const pat = await whois(deps.chain, patient);
+  const visible = (await listRecords(deps.chain, { patient })).filter((r) => (pat.emergencyTypes >>> r.recordType) & 1);
+  const keys: Array<{ id: string; cid: string; fileKey: Uint8Array }> = [];
+  const unavailable: string[] = [];
+  try {
+    for (const r of visible) {
+      try {
+        keys.push({ id: r.id.toString(), cid: r.cid, fileKey: await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]) });
+      } catch (e) {
+        if (!(e instanceof IntegrityError)) throw e;
+        unavailable.push(r.id.toString());
+      }
+    }
+    const expiresAt = new Date(g.emergencyUntil * 1000).toISOString();
+    if (!keys.length) return { released: [], unavailable, keyDeliveryCid: null, txHash: null, expiresAt };
+    const { providerRecipient } = await import('./share.js');
+    const { publishKeyDelivery } = await import('./key-delivery.js');
+    const { releaseEmergencyKeys } = await import('../chain/release-emergency-keys.js');
+    const pub = await publishKeyDelivery(deps.store, { patient, grantee: provider, keys }, await providerRecipient(deps.chain, provider));
+    const tx = await releaseEmergencyKeys(deps.chain, { patient, provider, keyDelivery: pub.digest });
+    return { released: keys.map((k) => k.id), unavailable, keyDeliveryCid: pub.cid, txHash: tx.txHash, expiresAt };
+  } finally {
+    for (const k of keys) k.fileKey.fill(0);
+  }
+}

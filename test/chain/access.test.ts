@@ -11,6 +11,7 @@ import { openEmergency } from '../../src/chain/open-emergency.js';
 import { requestAccess } from '../../src/chain/request-access.js';
 import { listRequests } from '../../src/chain/requests.js';
 import { revoke } from '../../src/chain/revoke.js';
+import { releaseEmergencyKeys } from '../../src/chain/release-emergency-keys.js';
 import { setEmergencyRecipient } from '../../src/chain/set-emergency-recipient.js';
 import { setEmergencyTypes } from '../../src/chain/set-emergency-types.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
@@ -162,6 +163,25 @@ describe('emergency', () => {
     expect(await reads(er, ALLERGY, 0n, p)).toBe(false);
     const evs = await auditEvents(p.chain, { patient: p.address });
     expect(evs.find((e) => e.kind === 'EmergencyOpened')).toMatchObject({ actor: er.address, patient: p.address, fields: { reason: 'unconscious, ER', expiresAt: res.expiresAt } });
+  });
+
+  it('emergency key release: only an admin, only while that provider\'s emergency is open, always evented', async () => {
+    const p = await f.patient();
+    const er = await f.provider();
+    const other = await f.provider();
+    await setEmergencyTypes(p.chain, { mask: 1 << ALLERGY });
+    // No emergency open yet: refused even for an admin (exit 3 class).
+    await expect(releaseEmergencyKeys(f.admin.chain, { patient: p.address, provider: er.address, keyDelivery: KD })).rejects.toBeInstanceOf(AccessDeniedError);
+    await openEmergency(er.chain, { patient: p.address, reason: 'anaphylaxis' });
+    await expect(releaseEmergencyKeys(er.chain, { patient: p.address, provider: er.address, keyDelivery: KD })).rejects.toMatchObject({ details: { contractError: 'NotAdmin' } });
+    await expect(releaseEmergencyKeys(f.admin.chain, { patient: p.address, provider: other.address, keyDelivery: KD })).rejects.toMatchObject({ details: { contractError: 'NoOpenEmergency' } });
+    await releaseEmergencyKeys(f.admin.chain, { patient: p.address, provider: er.address, keyDelivery: KD });
+    expect(await keyDeliveries(er.chain, p.address, er.address)).toEqual([expect.objectContaining({ kind: 'emergency', keyDelivery: KD })]);
+    const evs = await auditEvents(p.chain, { patient: p.address });
+    expect(evs.find((e) => e.kind === 'EmergencyKeysReleased')).toMatchObject({ actor: f.admin.address, patient: p.address, fields: { provider: er.address, keyDelivery: KD } });
+    // Once the provider is revoked the emergency is closed: no more releases.
+    await revoke(p.chain, { provider: er.address });
+    await expect(releaseEmergencyKeys(f.admin.chain, { patient: p.address, provider: er.address, keyDelivery: KD })).rejects.toBeInstanceOf(AccessDeniedError);
   });
 
   it('admins publish the emergency recipient; others cannot', async () => {

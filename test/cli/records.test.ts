@@ -1,0 +1,137 @@
+// Issue 4 § Tests: the record flow's negatives, end to end through the built binary on a
+// devnet in a temp home, each actor with its own passphrase file.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { emr, tempHome } from '../helpers/cli.js';
+
+const t = tempHome();
+const pw: Record<string, string> = {};
+const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', pw[who]!];
+let rpcUrl = '';
+let contract = '';
+
+async function ok(args: string[]) {
+  const r = await emr([...args, '--json']);
+  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
+  return r.json!.data;
+}
+
+async function rpc(method: string, params: unknown[] = []) {
+  const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return ((await res.json()) as { result: unknown }).result;
+}
+
+function file(name: string, text: string): string {
+  const f = join(t.home, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+beforeAll(async () => {
+  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider'], ['house', 'provider'], ['mallory', 'provider']] as const) {
+    pw[name] = t.pw(name);
+    await ok([...as(name), 'keygen', '--name', name, '--role', role]);
+  }
+  const up = await ok([...as('admin'), 'devnet', 'up']);
+  rpcUrl = up.rpcUrl;
+  contract = up.contract;
+  await ok([...as('alice'), 'register']);
+  for (const p of ['grey', 'house', 'mallory']) await ok([...as(p), 'register', '--role', 'provider']);
+  await ok([...as('admin'), 'admin', 'verify', 'grey']);
+  await ok([...as('admin'), 'admin', 'verify', 'house']);
+  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
+}, 180_000);
+
+afterAll(async () => {
+  await emr(['--home', t.home, 'devnet', 'down']);
+});
+
+describe('record add / fetch negatives', () => {
+  it('an unverified provider cannot add (exit 3) and nothing is stored or registered', async () => {
+    const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
+    const r = await emr([...as('mallory'), '--json', 'record', 'add', file('m.txt', 'fake'), '--patient', 'alice', '--type', 'lab']);
+    expect(r.code).toBe(3);
+    expect(r.json?.error?.code).toBe('ACCESS_DENIED');
+    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before);
+  });
+
+  it('a revoked provider cannot fetch a record added after the revoke (exit 3); --rekey leaves their key useless', async () => {
+    const first = (await ok([...as('grey'), 'record', 'add', file('lab1.txt', 'lab one'), '--patient', 'alice', '--type', 'lab'])).records[0];
+    await ok([...as('alice'), 'grant', 'house', '--types', 'lab', '--expires', '30d']);
+    const f1 = await ok([...as('house'), 'fetch', first.id, '-o', join(t.home, 'house-lab1.txt')]);
+    expect(f1.signatureValid).toBe(true);
+    const rv = await ok([...as('alice'), 'revoke', 'house', '--rekey']);
+    expect(rv.stillHeld.fetched).toContain(first.id);
+    expect(rv.rekeyed.map((x: any) => x.id)).toContain(first.id);
+    const later = (await ok([...as('grey'), 'record', 'add', file('lab2.txt', 'lab two'), '--patient', 'alice', '--type', 'lab'])).records[0];
+    for (const id of [first.id, later.id]) {
+      const r = await emr([...as('house'), '--json', 'fetch', id, '-o', join(t.home, `house-${id}.again`)]);
+      expect(r.code).toBe(3);
+      expect(() => statSync(join(t.home, `house-${id}.again`))).toThrow();
+    }
+    // The new ciphertext (fetched raw by the patient) does not open with house's identity.
+    const raw = join(t.home, 'lab1-rekeyed.age');
+    await ok([...as('alice'), 'fetch', first.id, '--raw', '-o', raw, '--no-receipt']);
+    const d = await emr([...as('house'), '--json', 'decrypt', raw, '-o', join(t.home, 'nope.txt')]);
+    expect(d.code).toBe(4);
+    // ... while the patient and the author still read it, signature intact.
+    expect((await ok([...as('alice'), 'decrypt', raw, '-o', join(t.home, 'lab1-alice.txt')])).author).toBe((await ok(['--home', t.home, 'whois', 'grey'])).address);
+    expect(readFileSync(join(t.home, 'lab1-alice.txt'), 'utf8')).toBe('lab one');
+  });
+
+  it('an expired grant is refused (exit 3)', async () => {
+    const rec = (await ok([...as('grey'), 'record', 'add', file('note1.txt', 'a note'), '--patient', 'alice', '--type', 'note'])).records[0];
+    await ok([...as('alice'), 'grant', 'house', '--types', 'note', '--expires', '1h']);
+    await ok([...as('house'), 'fetch', rec.id, '-o', join(t.home, 'note-ok.txt'), '--no-receipt']);
+    await rpc('evm_increaseTime', [7200]);
+    await rpc('evm_mine');
+    const r = await emr([...as('house'), '--json', 'fetch', rec.id, '-o', join(t.home, 'note-late.txt')]);
+    expect(r.code).toBe(3);
+  });
+
+  it('a corrupted block in the store → exit 4 and no output file', async () => {
+    const rec = (await ok([...as('grey'), 'record', 'add', file('lab3.txt', 'x'.repeat(5000)), '--patient', 'alice', '--type', 'lab'])).records[0];
+    // The embedded store keeps one file per block; this record is one raw block.
+    const blocks: string[] = [];
+    const walk = (d: string) => readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(join(d, e.name)) : blocks.push(join(d, e.name))));
+    walk(join(t.home, 'ipfs'));
+    const cidTail = rec.cid.slice(-12).toUpperCase();
+    const target = blocks.find((b) => b.toUpperCase().includes(cidTail)) ?? blocks.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs).find((b) => statSync(b).size > 5000);
+    expect(target).toBeDefined();
+    const bytes = readFileSync(target!);
+    bytes[bytes.length - 100] ^= 0x01;
+    writeFileSync(target!, bytes);
+    const out = join(t.home, 'corrupt-out.txt');
+    const r = await emr([...as('alice'), '--json', 'fetch', rec.id, '-o', out]);
+    expect(r.code).toBe(4);
+    expect(r.json?.error?.code).toBe('INTEGRITY');
+    expect(() => statSync(out)).toThrow();
+  });
+
+  it('the IPFS endpoint down → exit 6 and nothing registered', async () => {
+    const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
+    const r = await emr([...as('grey'), '--json', '--ipfs-api', 'http://127.0.0.1:9', 'record', 'add', file('lab4.txt', 'y'), '--patient', 'alice', '--type', 'lab']);
+    expect(r.code).toBe(6);
+    expect(r.json?.error?.code).toBe('UNAVAILABLE');
+    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before);
+  });
+
+  it('the chain down → exit 6 with a hint', async () => {
+    const r = await emr([...as('alice'), '--json', '--rpc-url', 'http://127.0.0.1:9', '--contract', contract, 'record', 'list']);
+    expect(r.code).toBe(6);
+    expect(r.json?.error?.hint).toBeTruthy();
+  });
+
+  it('a retry after a failed registration does not duplicate the record', async () => {
+    const f = file('lab5.txt', 'retry me');
+    const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
+    // Stored, then the chain is unreachable: nothing registered, the CID is kept pending.
+    const down = await emr([...as('grey'), '--json', '--rpc-url', 'http://127.0.0.1:9', '--contract', contract, 'record', 'add', f, '--patient', 'alice', '--type', 'lab']);
+    expect(down.code).toBe(6);
+    const a = (await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab'])).records[0];
+    const b = (await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab'])).records[0];
+    expect(b.id).toBe(a.id);
+    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before + 1);
+  });
+});
