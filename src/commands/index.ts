@@ -3,5 +3,7 @@ import type { RoleSpec } from './spec.js';
 import { everyone } from './everyone/index.js';
 import { patient } from './patient/index.js';
 import { provider } from './provider/index.js';
+import { admin } from './admin/index.js';
+import { batch } from './batch/index.js';
 
-export const roles: RoleSpec[] = [everyone, patient, provider].filter((r) => r.children.length > 0);
+export const roles: RoleSpec[] = [everyone, patient, provider, admin, batch].filter((r) => r.children.length > 0);

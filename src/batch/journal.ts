@@ -1,0 +1,182 @@
+/**
+ * The batch journal (MANIFEST.md § 6): append-only NDJSON, one event a line, each line
+ * fsynced before the step it announces starts and after it ends, so a job killed at any
+ * instant can be resumed from what the journal proves. A torn last line (the process died
+ * mid-write) is dropped on open; a bad line anywhere else is corruption (IntegrityError).
+ */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { IntegrityError, UsageError } from '../errors.js';
+
+export const JOURNAL_VERSION = 1;
+
+/** First line: which job this journal belongs to. */
+export interface JobEvent {
+  ev: 'job';
+  v: number;
+  manifest: string;
+  manifestSha256: string;
+  author: string;
+  chainId: string;
+  contract: string;
+  rows: number;
+}
+/** Before encrypting a row. */
+export interface StoreEvent { ev: 'store'; key: string; line: number }
+/** After the ciphertext is stored and pinned: its CID is known. */
+export interface StoredEvent { ev: 'stored'; key: string; line: number; patient: string; recordType: number; cid: string; cidCodec: number; digest: string; sha256: string; size: number }
+/** A transaction signed (hash known) and about to be broadcast; `raw` lets a resume re-broadcast the very same bytes. */
+export interface TxEvent { ev: 'tx'; txHash: string; nonce: number; keys: string[]; raw: string }
+/** After the node accepted the broadcast. */
+export interface SentEvent { ev: 'sent'; txHash: string }
+/** Mined with status 1: record ids per key (in `keys` order of the tx). */
+export interface ConfirmedEvent { ev: 'confirmed'; txHash: string; ids: Record<string, string>; gasUsed: string; blockNumber: number }
+/** The tx will never confirm (reverted, or its nonce went to another tx): its rows go back to "stored". */
+export interface AbandonedEvent { ev: 'abandoned'; txHash: string; reason: string }
+/** A row that failed for a reason of its own (its file vanished, the contract refused it). */
+export interface FailedEvent { ev: 'failed'; key: string; line: number; code: string; reason: string }
+
+export type JournalEvent = JobEvent | StoreEvent | StoredEvent | TxEvent | SentEvent | ConfirmedEvent | AbandonedEvent | FailedEvent;
+
+/** Test-only crash injection (MANIFEST.md § 6.3): after the n-th event named `event`, die. */
+export interface CrashPoint {
+  event: JournalEvent['ev'] | 'torn';
+  n: number;
+  /** Kills the process (SIGKILL); never returns. */
+  kill(): never;
+}
+
+export interface JournalOptions {
+  crash?: CrashPoint | undefined;
+}
+
+export class Journal {
+  private fd: number;
+  private readonly counts = new Map<string, number>();
+  private appended = 0;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    readonly events: JournalEvent[],
+    private readonly crash: CrashPoint | undefined,
+  ) {
+    this.fd = fd;
+  }
+
+  /** Opens (creating when absent) and replays the journal; a torn tail is cut off. */
+  static open(path: string, opts: JournalOptions = {}): Journal {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const { events, validBytes: keep } = readJournal(path);
+    const fd = openSync(path, 'a+', 0o600);
+    try {
+      // Drop a torn tail so the next line starts on a line of its own.
+      ftruncateSync(fd, keep);
+      fsyncSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      throw new UsageError(`cannot write the batch journal ${path}`, { hint: 'check the path and permissions', cause: e });
+    }
+    return new Journal(path, fd, events, opts.crash);
+  }
+
+  /** Appends one event and makes it durable (fsync) before returning. */
+  append(ev: JournalEvent): void {
+    const line = JSON.stringify(ev) + '\n';
+    this.appended++;
+    if (this.crash?.event === 'torn' && this.appended === this.crash.n) {
+      writeSync(this.fd, line.slice(0, Math.max(1, line.length >> 1)));
+      fsyncSync(this.fd);
+      this.crash.kill();
+    }
+    writeSync(this.fd, line);
+    fsyncSync(this.fd);
+    this.events.push(ev);
+    const c = (this.counts.get(ev.ev) ?? 0) + 1;
+    this.counts.set(ev.ev, c);
+    if (this.crash && this.crash.event === ev.ev && this.crash.n === c) this.crash.kill();
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+/**
+ * Reads a journal without changing it: complete lines only (bytes after the last newline
+ * are a torn write and are not events). A bad complete line is corruption.
+ */
+export function readJournal(path: string): { events: JournalEvent[]; validBytes: number } {
+  const events: JournalEvent[] = [];
+  if (!existsSync(path)) return { events, validBytes: 0 };
+  const buf = readFileSync(path);
+  const end = buf.lastIndexOf(0x0a) + 1;
+  const lines = buf.subarray(0, end).toString('utf8').split('\n');
+  lines.pop();
+  lines.forEach((l, i) => {
+    try {
+      events.push(JSON.parse(l) as JournalEvent);
+    } catch (e) {
+      throw new IntegrityError(`batch journal ${path} is corrupt at line ${i + 1}`, {
+        hint: 'a journal is only ever appended to; move it aside (records already added stay on chain) and re-run',
+        cause: e,
+      });
+    }
+  });
+  if (events.length && events[0]!.ev !== 'job') throw new IntegrityError(`${path} is not a batch journal`, { hint: 'pass another --journal file' });
+  return { events, validBytes: end };
+}
+
+/** What the journal proves about each row and each transaction (replay of the events). */
+export interface JournalState {
+  job: JobEvent | undefined;
+  stored: Map<string, StoredEvent>;
+  confirmed: Map<string, { id: string; txHash: string }>;
+  failed: Map<string, FailedEvent>;
+  /** Transactions signed but neither confirmed nor abandoned, in journal order. */
+  inflight: TxEvent[];
+  /** Confirmed transactions with their gas (for the report). */
+  txs: Map<string, { gasUsed: bigint; records: number }>;
+}
+
+export function replay(events: readonly JournalEvent[]): JournalState {
+  const s: JournalState = { job: undefined, stored: new Map(), confirmed: new Map(), failed: new Map(), inflight: [], txs: new Map() };
+  const open = new Map<string, TxEvent>();
+  for (const ev of events) {
+    switch (ev.ev) {
+      case 'job':
+        s.job = ev;
+        break;
+      case 'store':
+        break;
+      case 'stored':
+        s.stored.set(ev.key, ev);
+        s.failed.delete(ev.key);
+        break;
+      case 'tx':
+        open.set(ev.txHash, ev);
+        break;
+      case 'sent':
+        break;
+      case 'confirmed':
+        open.delete(ev.txHash);
+        for (const [key, id] of Object.entries(ev.ids)) {
+          s.confirmed.set(key, { id, txHash: ev.txHash });
+          s.failed.delete(key);
+        }
+        s.txs.set(ev.txHash, { gasUsed: BigInt(ev.gasUsed), records: Object.keys(ev.ids).length });
+        break;
+      case 'abandoned':
+        open.delete(ev.txHash);
+        break;
+      case 'failed':
+        s.failed.set(ev.key, ev);
+        break;
+    }
+  }
+  s.inflight = [...open.values()];
+  return s;
+}

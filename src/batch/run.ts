@@ -1,0 +1,199 @@
+/**
+ * The batch pipeline (MANIFEST.md § 5): encrypt + store rows concurrently (bounded), and
+ * register stored rows on chain in batches, one transaction at a time from one signer.
+ * A batch the contract refuses is bisected to the rows at fault. Infrastructure failures
+ * (chain or store unreachable, integrity) stop the job: nothing more is started, every
+ * finished step is in the journal, and `--resume` continues from there.
+ */
+import { isEmrError, toEmrError, UsageError, type EmrError } from '../errors.js';
+import type { AddDeps } from '../records/add.js';
+import { prepareRecord } from '../records/add.js';
+import { recipientsForRecord } from '../records/recipients.js';
+import type { Journal, JournalState, StoredEvent } from './journal.js';
+import { recoverInflight } from './recover.js';
+import { sendBatch, type BatchEntry, type WaitOptions } from './send-batch.js';
+import type { ValidRow } from './validate.js';
+
+export type RowStatus = 'added' | 'already-done' | 'invalid' | 'failed' | 'pending';
+
+export interface RowResult {
+  line: number;
+  file: string;
+  patient: string;
+  type: string;
+  status: RowStatus;
+  id?: string;
+  cid?: string;
+  txHash?: string;
+  error?: { code: string; message: string };
+  meta?: Record<string, string>;
+}
+
+export type BatchEvent =
+  | { event: 'start'; total: number; todo: number; done: number }
+  | { event: 'stored'; line: number; cid: string }
+  | { event: 'tx'; txHash: string; records: number; gasUsed: string }
+  | { event: 'row'; line: number; status: RowStatus; id?: string; error?: string }
+  | { event: 'stopped'; code: string; message: string };
+
+export interface BatchDeps extends AddDeps {
+  journal: Journal;
+  state: JournalState;
+  concurrency: number;
+  batchSize: number;
+  wait?: WaitOptions;
+  onEvent?(e: BatchEvent): void;
+}
+
+export interface BatchOutcome {
+  /** One result per valid row, in manifest order. */
+  rows: RowResult[];
+  /** The failure that stopped the job early (UNAVAILABLE, INTEGRITY, INTERNAL), if any. */
+  stopped?: EmrError;
+  /** Transactions this run mined, with their gas. */
+  txs: Array<{ txHash: string; records: number; gasUsed: bigint }>;
+}
+
+/** Failures of the row itself; anything else is the system's and stops the job. */
+function isRowFault(e: EmrError): boolean {
+  return e.code === 'USAGE' || e.code === 'ACCESS_DENIED' || e.code === 'NOT_FOUND';
+}
+
+export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Promise<BatchOutcome> {
+  const { journal, state } = deps;
+  const author = deps.me.profile.address;
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const results = new Map<string, RowResult>();
+  const base = (r: ValidRow): RowResult => ({
+    line: r.line,
+    file: r.fileName,
+    patient: r.patientAddress,
+    type: r.type,
+    status: 'pending',
+    ...(Object.keys(r.meta).length ? { meta: r.meta } : {}),
+  });
+  for (const r of rows) results.set(r.key, base(r));
+  const emit = (e: BatchEvent) => deps.onEvent?.(e);
+  const finish = (key: string, patch: Partial<RowResult>) => {
+    const res = results.get(key);
+    if (!res) return;
+    Object.assign(res, patch);
+    emit({ event: 'row', line: res.line, status: res.status, ...(res.id ? { id: res.id } : {}), ...(res.error ? { error: res.error.message } : {}) });
+  };
+  const txs: BatchOutcome['txs'] = [];
+
+  // 1. Settle what a killed run left in flight (never send before this).
+  const already = new Set(state.confirmed.keys());
+  const recovered = await recoverInflight(deps.chain, journal, state, author, deps.wait);
+  const confirmedNow = () => {
+    const s = new Map<string, { id: string; txHash: string }>();
+    for (const ev of journal.events) if (ev.ev === 'confirmed') for (const [k, id] of Object.entries(ev.ids)) s.set(k, { id, txHash: ev.txHash });
+    return s;
+  };
+  const confirmed = recovered.confirmed.length ? confirmedNow() : state.confirmed;
+
+  const todo: ValidRow[] = [];
+  const ready: StoredEvent[] = [];
+  for (const r of rows) {
+    const c = confirmed.get(r.key);
+    const stored = state.stored.get(r.key);
+    if (c) {
+      finish(r.key, { status: already.has(r.key) ? 'already-done' : 'added', id: c.id, txHash: c.txHash, ...(stored ? { cid: stored.cid } : {}) });
+    } else if (stored && (await deps.store.has(stored.cid))) {
+      // Stored by an earlier run: register the journaled CID, never re-encrypt.
+      results.get(r.key)!.cid = stored.cid;
+      ready.push(stored);
+    } else {
+      todo.push(r);
+    }
+  }
+  emit({ event: 'start', total: rows.length, todo: todo.length + ready.length, done: rows.length - todo.length - ready.length });
+
+  let stopped: EmrError | undefined;
+  const stop = (e: unknown) => {
+    const err = toEmrError(e);
+    if (!stopped) {
+      stopped = err;
+      emit({ event: 'stopped', code: err.code, message: err.message });
+    }
+  };
+
+  // 2. Registration: one transaction at a time; a refused batch is bisected.
+  const register = async (entries: StoredEvent[]): Promise<void> => {
+    if (stopped || entries.length === 0) return;
+    const batch: BatchEntry[] = entries.map((s) => ({ key: s.key, patient: s.patient, recordType: s.recordType, cidCodec: s.cidCodec, digest: s.digest }));
+    try {
+      const mined = await sendBatch(deps.chain, journal, batch, deps.wait);
+      txs.push({ txHash: mined.txHash, records: batch.length, gasUsed: mined.gasUsed });
+      emit({ event: 'tx', txHash: mined.txHash, records: batch.length, gasUsed: mined.gasUsed.toString() });
+      for (const [key, id] of mined.ids) finish(key, { status: 'added', id, txHash: mined.txHash });
+    } catch (e) {
+      const err = toEmrError(e);
+      if (!isRowFault(err)) return stop(err);
+      if (entries.length === 1) {
+        const s = entries[0]!;
+        journal.append({ ev: 'failed', key: s.key, line: s.line, code: err.code, reason: err.message });
+        finish(s.key, { status: 'failed', error: { code: err.code, message: err.message } });
+        return;
+      }
+      const mid = entries.length >> 1;
+      await register(entries.slice(0, mid));
+      await register(entries.slice(mid));
+    }
+  };
+  let sending: Promise<void> = Promise.resolve();
+  const flush = (all: boolean) => {
+    while (ready.length >= deps.batchSize || (all && ready.length > 0)) {
+      // Same-patient entries adjacent: the contract re-checks authorisation only on change (CONTRACT.md § Batch format).
+      const batch = ready.splice(0, deps.batchSize).sort((a, b) => (a.patient === b.patient ? a.recordType - b.recordType : a.patient < b.patient ? -1 : 1));
+      sending = sending.then(() => register(batch)).catch(stop);
+    }
+  };
+  flush(false);
+
+  // 3. Encryption + storage, `concurrency` rows at a time; recipients asked once per (patient, type).
+  const recipients = new Map<string, Promise<string[]>>();
+  const recipientsFor = (r: ValidRow) => {
+    const k = `${r.patientAddress}/${r.recordType}`;
+    let p = recipients.get(k);
+    if (!p) {
+      p = recipientsForRecord(deps.chain, { patient: r.patientAddress, author, authorRecipient: deps.me.age.recipient, recordType: r.recordType }).then((x) => x.recipients);
+      recipients.set(k, p);
+    }
+    return p;
+  };
+  let next = 0;
+  const worker = async () => {
+    while (!stopped && next < todo.length) {
+      const r = todo[next++]!;
+      try {
+        const to = await recipientsFor(r);
+        if (stopped) return;
+        journal.append({ ev: 'store', key: r.key, line: r.line });
+        const p = await prepareRecord(deps, r.patientAddress, { file: r.file, type: r.type, title: r.title, mediaType: r.mediaType }, { recipients: to, pending: false });
+        if (p.sha256 !== r.sha256) {
+          throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
+        }
+        const ev: StoredEvent = { ev: 'stored', key: r.key, line: r.line, patient: r.patientAddress, recordType: r.recordType, cid: p.cid, cidCodec: p.cidCodec, digest: p.digest, sha256: p.sha256, size: p.size };
+        journal.append(ev);
+        results.get(r.key)!.cid = p.cid;
+        emit({ event: 'stored', line: r.line, cid: p.cid });
+        if (stopped) return;
+        ready.push(ev);
+        flush(false);
+      } catch (e) {
+        const err = toEmrError(e);
+        if (isEmrError(err) && isRowFault(err)) {
+          journal.append({ ev: 'failed', key: r.key, line: r.line, code: err.code, reason: err.message });
+          finish(r.key, { status: 'failed', error: { code: err.code, message: err.message } });
+        } else {
+          stop(err);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+  if (!stopped) flush(true);
+  await sending;
+  return { rows: rows.map((r) => results.get(r.key)!), ...(stopped ? { stopped } : {}), txs };
+}

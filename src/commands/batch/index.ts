@@ -1,0 +1,10 @@
+/** Hospital batch jobs (CLI.md § Batch and demo). Assembly only. */
+import { defineGroup, type RoleSpec } from '../spec.js';
+import { batchAdd } from './add.js';
+
+export const batch: RoleSpec = {
+  name: 'batch',
+  heading: 'Batch jobs',
+  summary: 'hospital batch jobs: many records from a manifest, resumable',
+  children: [defineGroup('batch', 'hospital batch jobs', [batchAdd])],
+};
