@@ -42,6 +42,7 @@ const SUBJECT: Readonly<Record<string, string>> = {
   RequestDenied: 'provider',
   ProviderVerified: 'provider',
   ProviderSuspended: 'provider',
+  EmergencyKeysReleased: 'provider',
   AdminAdded: 'admin',
   AdminRemoved: 'admin',
 };
@@ -49,8 +50,14 @@ const RECORD_ID: Readonly<Record<string, string>> = { RecordAdded: 'id', RecordR
 
 const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
-/** Turns a chain audit event into the promised row; `name` labels addresses for people. */
-export function auditRow(e: AuditEvent, name: (a: string) => string, types: (mask: number) => string[], typeName: (i: number) => string): AuditRow {
+/** Turns a chain audit event into the promised row; the one-line text is the lead's (records/audit-text.ts), shared with `emr demo`. */
+export function auditRow(
+  e: AuditEvent,
+  name: (a: string) => string,
+  types: (mask: number) => string[],
+  typeName: (i: number) => string,
+  describe: (e: AuditEvent, name: (a: string) => string) => string,
+): AuditRow {
   const f = e.fields;
   const iso = (s: unknown) => new Date(Number(s) * 1000).toISOString();
   const details: Record<string, unknown> = {};
@@ -63,30 +70,6 @@ export function auditRow(e: AuditEvent, name: (a: string) => string, types: (mas
   }
   const subject = SUBJECT[e.kind] ? String(f[SUBJECT[e.kind]!]) : null;
   const recordId = RECORD_ID[e.kind] ? String(f[RECORD_ID[e.kind]!]) : null;
-  const n = (k: string) => name(String(f[k]));
-  const until = (k: string) => ` until ${iso(f[k]).replace('.000Z', 'Z')}`;
-  const quoted = (s: unknown) => (s ? ` — “${String(s)}”` : '');
-  let description: string;
-  switch (e.kind) {
-    case 'Registered': description = `${n('account')} registered as a ${details.role} (published an encryption key)`; break;
-    case 'RecordAdded': description = `${n('author')} added ${details.type} record #${f.id} for ${n('patient')}`; break;
-    case 'RecordRekeyed': description = `${n('patient')} re-keyed record #${f.id}`; break;
-    case 'Granted': description = `${n('patient')} granted ${n('provider')} read [${types(Number(f.readMask)).join(',')}] write [${types(Number(f.writeMask)).join(',')}]${until('expiry')}`; break;
-    case 'RecordsGranted': description = `${n('patient')} granted ${n('provider')} records ${(f.ids as string[]).map((i) => '#' + i).join(',')}${until('expiry')}`; break;
-    case 'Revoked': description = `${n('patient')} revoked ${n('provider')}`; break;
-    case 'AccessRequested': description = `${n('provider')} requested read [${types(Number(f.readMask)).join(',')}] from ${n('patient')} (request #${f.requestId})${quoted(f.reason)}`; break;
-    case 'RequestApproved': description = `${n('patient')} approved request #${f.requestId} of ${n('provider')}${until('expiry')}`; break;
-    case 'RequestDenied': description = `${n('patient')} denied request #${f.requestId} of ${n('provider')}`; break;
-    case 'EmergencyOpened': description = `EMERGENCY: ${n('provider')} opened break-glass access to ${n('patient')}${until('expiresAt')}${quoted(f.reason)}`; break;
-    case 'EmergencyTypesSet': description = `${n('patient')} made [${types(Number(f.mask)).join(',')}] emergency-visible`; break;
-    case 'RecordAccessed': description = `${n('reader')} read record #${f.recordId} of ${n('patient')}`; break;
-    case 'AdminAdded': description = f.admin === f.by ? `${n('admin')} became an admin (contract deployed)` : `${n('by')} made ${n('admin')} an admin`; break;
-    case 'AdminRemoved': description = `${n('by')} removed admin ${n('admin')}`; break;
-    case 'ProviderVerified': description = `${n('by')} verified provider ${n('provider')}`; break;
-    case 'ProviderSuspended': description = `${n('by')} suspended provider ${n('provider')}`; break;
-    case 'EmergencyRecipientSet': description = `${n('by')} set the consortium emergency recipient`; break;
-    default: description = `${e.kind} by ${name(e.actor)}`;
-  }
   return {
     block: e.blockNumber,
     time: new Date(e.time * 1000).toISOString(),
@@ -97,7 +80,7 @@ export function auditRow(e: AuditEvent, name: (a: string) => string, types: (mas
     patient: e.patient,
     subject,
     recordId,
-    description,
+    description: describe(e, name),
     details,
   };
 }
@@ -131,6 +114,7 @@ export const audit = defineCommand({
     const { auditEvents, watchAudit } = await import('../../chain/audit.js');
     const { maskToTypes, typeName } = await import('../../record-types.js');
     const { toJson } = await import('../../output.js');
+    const { describeAuditEvent } = await import('../../records/audit-text.js');
     let patient: string | undefined;
     let participant: string | undefined;
     let scope = 'every event';
@@ -151,7 +135,7 @@ export const audit = defineCommand({
     const names = namer(ctx);
     const keep = (r: AuditRow) => !participant || r.actor.toLowerCase() === participant || r.subject?.toLowerCase() === participant;
     const toRow = (e: AuditEvent) => {
-      const row = auditRow(e, names.name, maskToTypes, typeName);
+      const row = auditRow(e, names.name, maskToTypes, typeName, describeAuditEvent);
       row.actorName = names.profile(row.actor);
       return row;
     };
