@@ -49,7 +49,14 @@ export function unwrapFileKey(stanzas: readonly Stanza[], identities: readonly s
   } finally {
     parsed.forEach(wipeIdentity);
   }
-  throw new IntegrityError('no identity matches this file', {
+  throw new NoMatchingIdentityError('no identity matches this file', {
     hint: 'the file is not addressed to these identities',
   });
 }
+
+/**
+ * No stanza opened with the identities given. Still INTEGRITY (exit 4) to the user — a file
+ * for someone else — but callers that have another way in (a delivered file key) must tell
+ * it apart from damaged bytes.
+ */
+export class NoMatchingIdentityError extends IntegrityError {}

@@ -56,6 +56,8 @@ export interface AddDeps {
   me: Unlocked;
   scratch: string;
   now(): Date;
+  /** Test-only (EMR_TEST_CRASH_AT): SIGKILL self at this point, to prove crash safety. */
+  crashAt?: string;
 }
 
 export function checkType(type: string): number {
@@ -143,6 +145,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       recipients: recipients.length,
     };
     pending?.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
+    if (deps.crashAt === 'record-stored') process.kill(process.pid, 'SIGKILL');
     return rec;
   } finally {
     rmSync(tmp, { force: true });

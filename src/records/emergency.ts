@@ -27,7 +27,7 @@ export async function releaseEmergency(
   const { whois } = await import('../chain/whois.js');
   const { listRecords } = await import('../chain/records.js');
   const { readFileKey } = await import('../crypto/age-file.js');
-  const { IntegrityError } = await import('../errors.js');
+  const { NoMatchingIdentityError } = await import('../crypto/recipients.js');
   const g = await grantOf(deps.chain, patient, provider);
   if (!g.emergencyOpen) {
     throw new AccessDeniedError('no emergency is open for this patient and provider', { hint: 'the provider must run `emr emergency open <patient> --reason …` first' });
@@ -45,7 +45,7 @@ export async function releaseEmergency(
       try {
         keys.push({ id: r.id.toString(), cid: r.cid, fileKey: await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]) });
       } catch (e) {
-        if (!(e instanceof IntegrityError)) throw e;
+        if (!(e instanceof NoMatchingIdentityError)) throw e;
         unavailable.push(r.id.toString());
       }
     }

@@ -12,6 +12,7 @@ import type { Unlocked } from '../identity/unlock.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { AccessDeniedError, IntegrityError } from '../errors.js';
 import { typeName } from '../record-types.js';
+import { NoMatchingIdentityError } from '../crypto/recipients.js';
 
 export interface FetchDeps {
   chain: EmrChain;
@@ -81,7 +82,8 @@ export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: strin
   try {
     (await readFileKey(deps.store.cat(rec.cid), identities)).fill(0);
   } catch (e) {
-    if (!(e instanceof IntegrityError)) throw e;
+    // Only "not addressed to you" has another way in; damaged bytes stay INTEGRITY (exit 4).
+    if (!(e instanceof NoMatchingIdentityError)) throw e;
     fileKey = await deliveredKey(deps, rec);
     if (!fileKey) {
       throw new AccessDeniedError(`record ${rec.id} is not encrypted to you and no key was delivered`, {

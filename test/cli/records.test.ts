@@ -3,6 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { CID } from 'multiformats/cid';
 import { emr, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
@@ -92,12 +94,13 @@ describe('record add / fetch negatives', () => {
 
   it('a corrupted block in the store → exit 4 and no output file', async () => {
     const rec = (await ok([...as('grey'), 'record', 'add', file('lab3.txt', 'x'.repeat(5000)), '--patient', 'alice', '--type', 'lab'])).records[0];
-    // The embedded store keeps one file per block; this record is one raw block.
+    // The embedded store keeps one file per block; this record is one raw block, so the file
+    // to damage is the one whose sha2-256 is the CID's digest.
     const blocks: string[] = [];
     const walk = (d: string) => readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(join(d, e.name)) : blocks.push(join(d, e.name))));
-    walk(join(t.home, 'ipfs'));
-    const cidTail = rec.cid.slice(-12).toUpperCase();
-    const target = blocks.find((b) => b.toUpperCase().includes(cidTail)) ?? blocks.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs).find((b) => statSync(b).size > 5000);
+    walk(join(t.home, 'ipfs', 'blocks'));
+    const want = Buffer.from(CID.parse(rec.cid).multihash.digest).toString('hex');
+    const target = blocks.find((b) => createHash('sha256').update(readFileSync(b)).digest('hex') === want);
     expect(target).toBeDefined();
     const bytes = readFileSync(target!);
     bytes[bytes.length - 100] ^= 0x01;
@@ -123,15 +126,20 @@ describe('record add / fetch negatives', () => {
     expect(r.json?.error?.hint).toBeTruthy();
   });
 
-  it('a retry after a failed registration does not duplicate the record', async () => {
+  it('a crash after storing but before registering: the retry registers once, reusing the stored CID', async () => {
     const f = file('lab5.txt', 'retry me');
     const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
-    // Stored, then the chain is unreachable: nothing registered, the CID is kept pending.
-    const down = await emr([...as('grey'), '--json', '--rpc-url', 'http://127.0.0.1:9', '--contract', contract, 'record', 'add', f, '--patient', 'alice', '--type', 'lab']);
-    expect(down.code).toBe(6);
+    // Test-only crash point (docs/SHARING.md § 1.3): SIGKILL right after the ciphertext is
+    // stored and pinned and the pending entry written, before any transaction.
+    const crashed = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], { env: { EMR_TEST_CRASH_AT: 'record-stored' } });
+    expect(crashed.code).toBe(128 + 9);
+    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before);
+    const pending = readdirSync(join(t.home, 'pending'));
+    expect(pending).toHaveLength(1);
+    const stored = JSON.parse(readFileSync(join(t.home, 'pending', pending[0]!), 'utf8'));
     const a = (await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab'])).records[0];
-    const b = (await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab'])).records[0];
-    expect(b.id).toBe(a.id);
+    expect(a.cid).toBe(stored.cid);
+    expect(readdirSync(join(t.home, 'pending'))).toHaveLength(0);
     expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before + 1);
   });
 });

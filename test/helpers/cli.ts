@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,7 +51,7 @@ export function emr(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
       } catch {
         json = undefined;
       }
-      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr: Buffer.concat(err).toString('utf8'), stdoutBytes, json });
+      resolve({ code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1), stdout, stderr: Buffer.concat(err).toString('utf8'), stdoutBytes, json });
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();

@@ -9,10 +9,12 @@ import { decrypt } from './decrypt.js';
 import { fetch } from './fetch.js';
 import { verify } from './verify.js';
 import { demo } from './demo.js';
+import { whois } from './whois.js';
+import { audit } from './audit.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, demo],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, demo],
 };

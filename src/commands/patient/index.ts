@@ -3,10 +3,14 @@ import { defineGroup, type RoleSpec } from '../spec.js';
 import { grant } from './grant.js';
 import { revoke } from './revoke.js';
 import { accessApprove } from './access-approve.js';
+import { register } from './register.js';
+import { accessList } from './access-list.js';
+import { accessDeny } from './access-deny.js';
+import { emergencyTypes } from './emergency-types.js';
 
 export const patient: RoleSpec = {
   name: 'patient',
   heading: 'Patient',
   summary: 'commands for patients: registration, grants, revocation, access requests',
-  children: [grant, revoke, defineGroup('access', 'access requests: request (provider), list/approve/deny (patient)', [accessApprove])],
+  children: [register, grant, revoke, defineGroup('access', 'access requests: request (provider), list/approve/deny (patient)', [accessList, accessApprove, accessDeny]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyTypes])],
 };

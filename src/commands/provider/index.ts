@@ -3,10 +3,12 @@ import { defineGroup, type RoleSpec } from '../spec.js';
 import { recordAdd } from './record-add.js';
 import { recordList } from './record-list.js';
 import { recordTypes } from './record-types.js';
+import { accessRequest } from './access-request.js';
+import { emergencyOpen } from './emergency-open.js';
 
 export const provider: RoleSpec = {
   name: 'provider',
   heading: 'Provider',
   summary: 'commands for providers: adding records, requesting access, emergencies',
-  children: [defineGroup('record', 'add and list records', [recordAdd, recordList, recordTypes])],
+  children: [defineGroup('record', 'add and list records', [recordAdd, recordList, recordTypes]), defineGroup('access', 'ask patients for access', [accessRequest]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen])],
 };

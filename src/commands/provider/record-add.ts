@@ -27,7 +27,7 @@ export const recordAdd = defineCommand({
     const progress = await ctx.progress(`adding ${files.length} record(s)`);
     try {
       const records = await addRecordFiles(
-        { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now() },
+        { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), crashAt: ctx.env.EMR_TEST_CRASH_AT },
         patient,
         files.map((file) => ({ file, type: opts.type, title: opts.title })),
       );
