@@ -6,6 +6,7 @@ import { suspend } from './suspend.js';
 import { addAdminCommand } from './add-admin.js';
 import { removeAdminCommand } from './remove-admin.js';
 import { emergencyRecipientCommand } from './emergency-recipient.js';
+import { emergencyRelease } from './emergency-release.js';
 import { devnetUp } from './devnet-up.js';
 import { devnetDown } from './devnet-down.js';
 import { devnetStatus } from './devnet-status.js';
@@ -15,7 +16,7 @@ export const admin: RoleSpec = {
   heading: 'Admin',
   summary: 'consortium administration and the embedded local chain',
   children: [
-    defineGroup('admin', 'consortium administration', [deploy, verify, suspend, addAdminCommand, removeAdminCommand, emergencyRecipientCommand]),
+    defineGroup('admin', 'consortium administration', [deploy, verify, suspend, addAdminCommand, removeAdminCommand, emergencyRecipientCommand, emergencyRelease]),
     defineGroup('devnet', 'the embedded local chain', [devnetUp, devnetDown, devnetStatus]),
   ],
 };

@@ -1,0 +1,71 @@
+// docs/SHARING.md § 4: break-glass access end to end — patient-chosen emergency types, the
+// consortium key, the release only while an emergency is open, and the patient's audit.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { emr, tempHome } from '../helpers/cli.js';
+
+const t = tempHome();
+const pw: Record<string, string> = {};
+const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', pw[who]!];
+const ids: Record<string, string> = {};
+
+async function ok(args: string[]) {
+  const r = await emr([...args, '--json']);
+  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
+  return r.json!.data;
+}
+
+beforeAll(async () => {
+  for (const [name, role] of [['consortium', 'admin'], ['alice', 'patient'], ['er-doc', 'provider']] as const) {
+    pw[name] = t.pw(name);
+    await ok([...as(name), 'keygen', '--name', name, '--role', role]);
+  }
+  await ok([...as('consortium'), 'devnet', 'up']);
+  await ok([...as('alice'), 'register']);
+  await ok([...as('er-doc'), 'register', '--role', 'provider']);
+  await ok([...as('consortium'), 'admin', 'verify', 'er-doc']);
+  await ok([...as('consortium'), 'admin', 'emergency-recipient']);
+  await ok([...as('alice'), 'emergency', 'types', 'allergy']);
+  for (const [type, text] of [['allergy', 'Penicillin: anaphylaxis'], ['lab', 'private lab result']]) {
+    const f = join(t.home, `${type}.txt`);
+    writeFileSync(f, text);
+    ids[type] = (await ok([...as('alice'), 'record', 'add', f, '--patient', 'alice', '--type', type])).records[0].id;
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await emr(['--home', t.home, 'devnet', 'down']);
+});
+
+describe('emergency access', () => {
+  it('nothing opens before an emergency: fetch 3, release 3', async () => {
+    expect((await emr([...as('er-doc'), '--json', 'fetch', ids.allergy!, '-o', join(t.home, 'x')])).code).toBe(3);
+    const rel = await emr([...as('consortium'), '--json', 'admin', 'emergency-release', 'alice', 'er-doc']);
+    expect(rel.code).toBe(3);
+  });
+
+  it('after break-glass and the consortium release, the ER doctor reads the allergy record only', async () => {
+    const open = await ok([...as('er-doc'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
+    expect(Date.parse(open.expiresAt)).toBeGreaterThan(Date.now());
+    // Open on chain, but no key yet: refused with a hint, nothing written.
+    const early = await emr([...as('er-doc'), '--json', 'fetch', ids.allergy!, '-o', join(t.home, 'early.txt')]);
+    expect(early.code).toBe(3);
+    const rel = await ok([...as('consortium'), 'admin', 'emergency-release', 'alice', 'er-doc']);
+    expect(rel.released).toEqual([ids.allergy]);
+    const out = join(t.home, 'er-allergy.txt');
+    const f = await ok([...as('er-doc'), 'fetch', ids.allergy!, '-o', out]);
+    expect(f.signatureValid).toBe(true);
+    expect(readFileSync(out, 'utf8')).toBe('Penicillin: anaphylaxis');
+    const lab = await emr([...as('er-doc'), '--json', 'fetch', ids.lab!, '-o', join(t.home, 'er-lab.txt')]);
+    expect(lab.code).toBe(3);
+  });
+
+  it('the patient sees the emergency, the release and the read in her audit', async () => {
+    const a = await ok([...as('alice'), 'audit']);
+    const text = a.events.map((e: any) => e.description).join('\n');
+    expect(text).toMatch(/EMERGENCY: er-doc opened break-glass access to alice/);
+    expect(text).toMatch(/EMERGENCY: consortium released the keys of alice's emergency-visible records to er-doc/);
+    expect(text).toMatch(new RegExp(`er-doc read record #${ids.allergy} of alice`));
+  });
+});
