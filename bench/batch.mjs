@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// `npm run bench:batch` (docs/MANIFEST.md § 9): 1,000 records of 10 KB for 50 patients,
+// end to end through the built binary on a private devnet in a temp home: records/s, gas
+// per record (from receipts), peak RSS of the emr process; then the same job with
+// --batch-size 1. Goals: ≥ 100 records/s, ≤ 10k gas per record.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { Wallet } from 'ethers';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'emr.js');
+const { anvilFund } = await import(join(ROOT, 'dist/chain/anvil.js'));
+const { connectChain } = await import(join(ROOT, 'dist/chain/client.js'));
+const { register } = await import(join(ROOT, 'dist/chain/register.js'));
+const { grant } = await import(join(ROOT, 'dist/chain/grant.js'));
+const { generateIdentity } = await import(join(ROOT, 'dist/crypto/identity.js'));
+const { ALL_TYPES_MASK } = await import(join(ROOT, 'dist/record-types.js'));
+
+const N = Number(process.env.BENCH_RECORDS ?? 1000);
+const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 50);
+const SIZE = 10 * 1024;
+
+const home = mkdtempSync(join(tmpdir(), 'emr-bench-batch-'));
+const pw = join(home, 'dr.pw');
+writeFileSync(pw, 'bench-pass-123\n', { mode: 0o600 });
+
+/** Runs emr; with `measure`, samples the child's RSS from /proc every 20 ms. */
+function emr(args, { measure = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [BIN, '--home', home, '--profile', 'dr', '--password-file', pw, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let peak = 0;
+    const timer = measure
+      ? setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+          } catch {}
+        }, 20)
+      : undefined;
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (timer) clearInterval(timer);
+      const ms = performance.now() - t0;
+      let json;
+      try {
+        json = JSON.parse(out);
+      } catch {}
+      if (code !== 0) return reject(new Error(`emr ${args.join(' ')} → ${code}: ${err}${out}`));
+      resolve({ json, ms, peak });
+    });
+  });
+}
+
+async function main() {
+  process.stderr.write(`bench: setting up a devnet, a provider and ${PATIENTS} patients in ${home}\n`);
+  const dr = (await emr(['--json', 'keygen', '--name', 'dr', '--role', 'provider'])).json.data.address;
+  const { rpcUrl, contract } = (await emr(['--json', 'devnet', 'up'])).json.data;
+  await emr(['--json', 'register', '--role', 'provider']);
+  await emr(['--json', 'admin', 'verify', dr]);
+  const patients = [];
+  for (let i = 0; i < PATIENTS; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, PATIENTS - i) }, async () => {
+        const w = Wallet.createRandom();
+        await anvilFund(rpcUrl, w.address);
+        const chain = await connectChain({ rpcUrl, contract, signer: new Wallet(w.privateKey), pollingIntervalMs: 50 });
+        await register(chain, { role: 'patient', recipient: generateIdentity('x25519').recipient });
+        await grant(chain, { provider: dr, readMask: 0, writeMask: ALL_TYPES_MASK, expiry: Math.floor(Date.now() / 1000) + 86400 });
+        chain.provider.destroy();
+        patients.push(w.address);
+      }),
+    );
+  }
+  const job = (name, n) => {
+    const dir = join(home, name);
+    mkdirSync(dir);
+    const lines = ['file,patient,type,title'];
+    for (let i = 0; i < n; i++) {
+      writeFileSync(join(dir, `r${i}.bin`), randomBytes(SIZE));
+      lines.push(`r${i}.bin,${patients[i % patients.length]},${['lab', 'note', 'imaging'][i % 3]},record ${i}`);
+    }
+    writeFileSync(join(dir, 'manifest.csv'), lines.join('\n') + '\n');
+    return join(dir, 'manifest.csv');
+  };
+  const results = [];
+  for (const [label, n, extra] of [
+    ['batch-size 100 (default)', N, []],
+    ['batch-size 1', Math.min(N, Number(process.env.BENCH_SINGLE ?? N)), ['--batch-size', '1']],
+  ]) {
+    const m = job(label.replace(/\W+/g, '-'), n);
+    const r = await emr(['--json', 'batch', 'add', m, ...extra], { measure: true });
+    const d = r.json.data;
+    if (d.counts.added !== n) throw new Error(`${label}: added ${d.counts.added} of ${n}`);
+    results.push({
+      job: label,
+      records: n,
+      'wall s (incl. start-up + unlock)': (r.ms / 1000).toFixed(2),
+      'records/s': (n / (r.ms / 1000)).toFixed(1),
+      'records/s (job only)': (n / (d.elapsedMs / 1000)).toFixed(1),
+      txs: d.transactions,
+      'gas/record': d.gasPerRecord,
+      'peak RSS MiB': (r.peak / 2 ** 20).toFixed(0),
+    });
+  }
+  console.table(results);
+  console.log('goals: >= 100 records/s, <= 10000 gas/record');
+  await emr(['devnet', 'down']).catch(() => {});
+  if (!process.env.BENCH_KEEP) rmSync(home, { recursive: true, force: true });
+}
+
+main().catch(async (e) => {
+  console.error(e.message);
+  await emr(['devnet', 'down']).catch(() => {});
+  process.exitCode = 1;
+});
