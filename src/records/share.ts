@@ -71,6 +71,8 @@ export interface GrantRequest {
   write: boolean;
   ids: bigint[];
   expiry: number;
+  /** Sign offline for a relayer instead of sending (CONTRACT.md § Signed actions). */
+  signOnly?: { deadline: number };
 }
 
 export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
@@ -80,6 +82,18 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   const missing = g.ids.filter((id) => !inScope.some((r) => r.id === id));
   if (missing.length) throw new NotFoundError(`not your record(s): ${missing.join(', ')}`, { hint: 'see `emr record list`' });
   const delivery = await deliverKeys(deps, g.provider, inScope);
+  if (g.signOnly) {
+    if (g.ids.length) throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
+    const { nextNonce, signAction } = await import('../chain/signed-actions.js');
+    const signed = await signAction(await deps.me.wallet(), {
+      chainId: deps.chain.chainId,
+      contract: deps.chain.address,
+      nonce: await nextNonce(deps.chain, patient),
+      deadline: g.signOnly.deadline,
+      action: { kind: 'grant', provider: g.provider, readMask: g.readMask, writeMask: g.write ? g.readMask : 0, expiry: g.expiry, keyDelivery: delivery.digest },
+    });
+    return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, keyDeliveryCid: delivery.cid, txHashes: [] as string[], signed };
+  }
   const txs: string[] = [];
   if (g.readMask !== 0 || g.write) {
     const { grant } = await import('../chain/grant.js');
@@ -89,7 +103,7 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
     const { grantRecords } = await import('../chain/grant-records.js');
     txs.push((await grantRecords(deps.chain, { provider: g.provider, ids: g.ids, expiry: g.expiry, keyDelivery: g.readMask ? ZERO32 : delivery.digest })).txHash);
   }
-  return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, keyDeliveryCid: delivery.cid, txHashes: txs };
+  return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, keyDeliveryCid: delivery.cid, txHashes: txs, signed: undefined };
 }
 
 /** What a revoked provider may still hold: records they could read, and which ones they fetched. */

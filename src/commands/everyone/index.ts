@@ -11,10 +11,11 @@ import { verify } from './verify.js';
 import { demo } from './demo.js';
 import { whois } from './whois.js';
 import { audit } from './audit.js';
+import { relay } from './relay.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, demo],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, demo],
 };

@@ -7,6 +7,7 @@
  */
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
+import { SIGN_ONLY_OPTIONS } from '../signed-output.js';
 
 export function parseTypesList(text: string | undefined): string[] {
   return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -21,9 +22,10 @@ export const grant = defineCommand({
     { flags: '--records <ids>', description: 'comma-separated record ids' },
     { flags: '--expires <when>', description: 'a duration (30d, 12h, 2w, 1y) or an ISO date', default: '90d' },
     { flags: '--write', description: 'also allow adding records of these types (verified providers only)' },
+    ...SIGN_ONLY_OPTIONS,
   ],
   examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant 0xPharmacy… --records 12 --expires 7d'],
-  async run(ctx, [who]: [string], opts: { types?: string; records?: string; expires: string; write?: boolean }) {
+  async run(ctx, [who]: [string], opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string; output?: string }) {
     const { RECORD_TYPES, ALL_TYPES_MASK, typesToMask } = await import('../../record-types.js');
     const types = parseTypesList(opts.types);
     const ids = parseTypesList(opts.records);
@@ -45,9 +47,19 @@ export const grant = defineCommand({
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const { grantAccess } = await import('../../records/share.js');
     const me = await unlock(ctx);
-    const chain = await chainFor(ctx, { signer: true });
-    const res = await grantAccess({ chain, store: await storeFor(ctx), me, scratch: await scratchDir(ctx) }, { provider, readMask, write: !!opts.write, ids: ids.map(BigInt), expiry });
+    // Signing offline needs only reads (nonce, records to deliver keys for): no gas, no funds.
+    const chain = await chainFor(ctx, { signer: !opts.signOnly });
+    const signOnly = opts.signOnly ? { deadline: parseExpiry(opts.deadline, ctx.clock.now()) } : undefined;
+    const res = await grantAccess({ chain, store: await storeFor(ctx), me, scratch: await scratchDir(ctx) }, { provider, readMask, write: !!opts.write, ids: ids.map(BigInt), expiry, signOnly });
     const name = ctx.profiles.byAddress(provider)?.name;
+    if (res.signed) {
+      const { writeSignedAction } = await import('../signed-output.js');
+      const path = writeSignedAction(ctx, res.signed, opts.output);
+      return {
+        data: { ...res, path },
+        view: path === '-' ? {} : { title: `Signed a grant for ${name ?? provider} (not sent)`, fields: [['file', path], ['valid until', new Date(signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
+      };
+    }
     return {
       data: { ...res, types: types.includes('all') ? [...RECORD_TYPES] : types, records: ids, write: !!opts.write },
       view: {

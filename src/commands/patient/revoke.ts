@@ -3,16 +3,32 @@
  * on chain at once, and says honestly what the provider may still hold. `--rekey` re-encrypts
  * the records they could read under new file keys for everyone else who may read them.
  */
+import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
+import { SIGN_ONLY_OPTIONS } from '../signed-output.js';
 
 export const revoke = defineCommand({
   name: 'revoke',
   summary: 'end a provider’s access; --rekey re-encrypts what they could read',
   args: ['<provider>'],
-  options: [{ flags: '--rekey', description: 're-encrypt the records in the revoked scope under new keys (old copies stay readable to whoever kept them)' }],
-  async run(ctx, [who]: [string], opts: { rekey?: boolean }) {
+  options: [{ flags: '--rekey', description: 're-encrypt the records in the revoked scope under new keys (old copies stay readable to whoever kept them)' }, ...SIGN_ONLY_OPTIONS],
+  async run(ctx, [who]: [string], opts: { rekey?: boolean; signOnly?: boolean; deadline: string; output?: string }) {
     const { resolveAddress } = await import('../../identity/resolve.js');
     const provider = await resolveAddress(ctx, who);
+    if (opts.signOnly) {
+      if (opts.rekey) throw new UsageError('--rekey cannot be relayed', { hint: 're-keying needs your own transactions; revoke with --sign-only, then `emr revoke --rekey` when you can pay gas' });
+      const { parseExpiry } = await import('../../records/expiry.js');
+      const { unlock } = await import('../../identity/unlock.js');
+      const { chainFor } = await import('../../session/chain.js');
+      const { nextNonce, signAction } = await import('../../chain/signed-actions.js');
+      const me = await unlock(ctx);
+      const chain = await chainFor(ctx);
+      const deadline = parseExpiry(opts.deadline, ctx.clock.now());
+      const signed = await signAction(await me.wallet(), { chainId: chain.chainId, contract: chain.address, nonce: await nextNonce(chain, me.profile.address), deadline, action: { kind: 'revoke', provider } });
+      const { writeSignedAction } = await import('../signed-output.js');
+      const path = writeSignedAction(ctx, signed, opts.output);
+      return { data: { provider, signed, path }, view: path === '-' ? {} : { title: `Signed a revoke of ${ctx.profiles.byAddress(provider)?.name ?? provider} (not sent)`, fields: [['file', path]], lines: ['Anyone can send it with `emr relay <file>`.'] } };
+    }
     const { unlock } = await import('../../identity/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor, scratchDir } = await import('../../session/store.js');

@@ -1,0 +1,77 @@
+// CONTRACT.md § Signed actions through the CLI: a patient with no ETH signs a grant and a
+// revoke offline; another account relays them; replays are refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { emr, tempHome } from '../helpers/cli.js';
+
+const t = tempHome();
+const pw: Record<string, string> = {};
+const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', pw[who]!];
+let rpcUrl = '';
+let recordId = '';
+
+async function ok(args: string[]) {
+  const r = await emr([...args, '--json']);
+  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
+  return r.json!.data;
+}
+
+async function rpc(method: string, params: unknown[] = []) {
+  const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  return ((await res.json()) as { result: unknown }).result;
+}
+
+beforeAll(async () => {
+  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['doc', 'provider']] as const) {
+    pw[name] = t.pw(name);
+    await ok([...as(name), 'keygen', '--name', name, '--role', role]);
+  }
+  rpcUrl = (await ok([...as('admin'), 'devnet', 'up'])).rpcUrl;
+  await ok([...as('alice'), 'register']);
+  await ok([...as('doc'), 'register', '--role', 'provider']);
+  await ok([...as('admin'), 'admin', 'verify', 'doc']);
+  const f = join(t.home, 'own-note.txt');
+  writeFileSync(f, 'my own note');
+  recordId = (await ok([...as('alice'), 'record', 'add', f, '--patient', 'alice', '--type', 'note'])).records[0].id;
+}, 120_000);
+
+afterAll(async () => {
+  await emr(['--home', t.home, 'devnet', 'down']);
+});
+
+describe('signed actions relayed', () => {
+  it('a patient with zero balance grants by signature; the provider relays it and can read', async () => {
+    const alice = (await ok(['--home', t.home, 'whois', 'alice'])).address;
+    await rpc('anvil_setBalance', [alice, '0x0']);
+    const signedFile = join(t.home, 'grant.json');
+    const s = await ok([...as('alice'), 'grant', 'doc', '--types', 'note', '--expires', '30d', '--sign-only', '-o', signedFile]);
+    expect(s.txHashes).toEqual([]);
+    expect(s.keysDelivered).toEqual([recordId]);
+    expect(await rpc('eth_getBalance', [alice, 'latest'])).toBe('0x0');
+    // Not yet sent: no access.
+    expect((await emr([...as('doc'), '--json', 'fetch', recordId, '-o', join(t.home, 'early')])).code).toBe(3);
+    const r = await ok([...as('doc'), 'relay', signedFile]);
+    expect(r).toMatchObject({ kind: 'grant', patient: alice });
+    const f = await ok([...as('doc'), 'fetch', recordId, '-o', join(t.home, 'doc-note.txt'), '--no-receipt']);
+    expect(f.signatureValid).toBe(true);
+    // The same signature again: the nonce is spent.
+    const replay = await emr([...as('doc'), '--json', 'relay', signedFile]);
+    expect(replay.code).toBe(3);
+    expect(replay.json?.error?.message).toMatch(/already used/);
+  });
+
+  it('a revoke signed offline and relayed ends access', async () => {
+    const file = join(t.home, 'revoke.json');
+    await ok([...as('alice'), 'revoke', 'doc', '--sign-only', '-o', file]);
+    await ok([...as('admin'), 'relay', file]);
+    expect((await emr([...as('doc'), '--json', 'fetch', recordId, '-o', join(t.home, 'late')])).code).toBe(3);
+  });
+
+  it('a file that is not a signed action is exit 2; --rekey cannot be signed offline', async () => {
+    const bad = join(t.home, 'bad.json');
+    writeFileSync(bad, '{"kind":"steal"}');
+    expect((await emr([...as('doc'), '--json', 'relay', bad])).code).toBe(2);
+    expect((await emr([...as('alice'), '--json', 'revoke', 'doc', '--rekey', '--sign-only'])).code).toBe(2);
+  });
+});
