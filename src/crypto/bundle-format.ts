@@ -11,8 +11,8 @@
  *
  * The hash and size sit in a trailer because they are computed while streaming.
  */
-import { getAddress, isAddress } from 'ethers';
 import { IntegrityError, UsageError } from '../errors.js';
+import { toChecksumAddress } from './address.js';
 
 export const BUNDLE_MAGIC = Buffer.from('emr-bundle/v1\n', 'latin1');
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -77,14 +77,14 @@ export function parseMetadata(bytes: Uint8Array): BundleMetadata {
   if (m.v !== BUNDLE_FORMAT_VERSION) throw bad('unsupported metadata version');
   for (const k of ['patient', 'author'] as const) {
     const a = m[k];
-    if (typeof a !== 'string' || !isAddress(a) || getAddress(a) !== a) throw bad(`${k} is not a checksummed address`);
+    if (typeof a !== 'string' || toChecksumAddress(a) !== a) throw bad(`${k} is not a checksummed address`);
   }
   if (!isText(m.type) || m.type.length === 0) throw bad('type');
   for (const k of OPTIONAL_TEXT) if (m[k] !== undefined && !isText(m[k])) throw bad(k);
   if (!Number.isSafeInteger(m.createdAt) || (m.createdAt as number) < 0) throw bad('createdAt');
   if (m.chainId !== undefined && (typeof m.chainId !== 'string' || !/^(0|[1-9][0-9]{0,77})$/.test(m.chainId))) throw bad('chainId');
   const vc = m.verifyingContract;
-  if (vc !== undefined && (typeof vc !== 'string' || !isAddress(vc) || getAddress(vc) !== vc)) throw bad('verifyingContract');
+  if (vc !== undefined && (typeof vc !== 'string' || toChecksumAddress(vc) !== vc)) throw bad('verifyingContract');
   const meta = m as unknown as BundleMetadata;
   // Canonical form only: one metadata, one byte string (no duplicate keys, no whitespace).
   if (!encodeMetadata(meta).subarray(BUNDLE_MAGIC.length + 4).equals(Buffer.from(bytes))) throw bad('metadata is not canonical');
@@ -112,6 +112,7 @@ export function parseTrailer(b: Uint8Array): Trailer {
 
 /** Validates and normalises caller-supplied addresses (UsageError: it is the caller's input). */
 export function checksumAddress(a: string, what: string): string {
-  if (!isAddress(a)) throw new UsageError(`${what} is not an Ethereum address`, { hint: 'pass a 0x… address (40 hex digits)' });
-  return getAddress(a);
+  const sum = toChecksumAddress(a);
+  if (sum === null) throw new UsageError(`${what} is not an Ethereum address`, { hint: 'pass a 0x… address (40 hex digits)' });
+  return sum;
 }

@@ -4,8 +4,9 @@
  * Domain: {name: "emr", version: "1"} plus chainId and verifyingContract when known;
  * without them it is the offline form.
  */
-import { getAddress, hexlify, verifyTypedData, type TypedDataDomain, type TypedDataField } from 'ethers';
+import type { TypedDataDomain, TypedDataField } from 'ethers';
 import { IntegrityError } from '../errors.js';
+import { toChecksumAddress } from './address.js';
 import { toHex } from './bytes.js';
 import type { BundleMetadata } from './bundle-format.js';
 
@@ -61,20 +62,24 @@ export function eip712Value(m: BundleMetadata, size: bigint, sha256: Uint8Array)
   };
 }
 
-/** Recovers the signer and requires it to be `metadata.author`. */
-export function verifyBundleSignature(m: BundleMetadata, size: bigint, sha256: Uint8Array, signature: Uint8Array): string {
+/**
+ * Recovers the signer and requires it to be `metadata.author`. ethers is imported here,
+ * on first use, so the encrypt/decrypt path of plain age files never loads it.
+ */
+export async function verifyBundleSignature(m: BundleMetadata, size: bigint, sha256: Uint8Array, signature: Uint8Array): Promise<string> {
   // docs/FORMAT.md § 4: exactly r ‖ s ‖ v with v ∈ {27, 28}. ethers would also accept
   // EIP-155-style v values, giving one signature several encodings (malleability).
   if (signature.length !== 65 || (signature[64] !== 27 && signature[64] !== 28)) {
     throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered' });
   }
+  const { verifyTypedData, hexlify } = await import('ethers');
   let signer: string;
   try {
     signer = verifyTypedData(eip712Domain(m), EIP712_TYPES, eip712Value(m, size, sha256), hexlify(signature));
   } catch (e) {
     throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered', cause: e });
   }
-  if (getAddress(signer) !== getAddress(m.author)) {
+  if (toChecksumAddress(signer) !== toChecksumAddress(m.author)) {
     throw new IntegrityError('record signature is not by its author', {
       hint: 'the record was signed by a different key than the author it names',
       details: { author: m.author, signer },

@@ -5,7 +5,7 @@
  * commits the output (renames the temporary file).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { getBytes, type TypedDataDomain } from 'ethers';
+import type { TypedDataDomain } from 'ethers';
 import { IntegrityError, UsageError } from '../errors.js';
 import { openAge, withSink } from './age-file.js';
 import { equalBytes, toHex, wipe } from './bytes.js';
@@ -101,6 +101,14 @@ function parseMetadataForWrite(m: BundleMetadata): BundleMetadata {
   }
 }
 
+/** The signer's 0x-hex signature as bytes (encodeTrailer checks the length). */
+function signatureBytes(sig: string): Uint8Array {
+  if (typeof sig !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(sig)) {
+    throw new UsageError('the signer returned a malformed signature', { hint: 'use an ECDSA secp256k1 signer (r ‖ s ‖ v)' });
+  }
+  return new Uint8Array(Buffer.from(sig.slice(2), 'hex'));
+}
+
 export async function encryptBundle(o: EncryptBundleOptions): Promise<EncryptBundleResult> {
   const metadata = buildMetadata(o.meta, o.signer, o.domain);
   const prefix = encodeMetadata(metadata);
@@ -124,7 +132,7 @@ export async function encryptBundle(o: EncryptBundleOptions): Promise<EncryptBun
       }
       const digest = new Uint8Array(hash.digest());
       const signature = await o.signer.signTypedData(eip712Domain(metadata), EIP712_TYPES, eip712Value(metadata, BigInt(size), digest));
-      const sigBytes = getBytes(signature);
+      const sigBytes = signatureBytes(signature);
       await enc.push(encodeTrailer({ sha256: digest, size: BigInt(size), signature: sigBytes }));
       await enc.finish();
       return { sha256: toHex(digest), size, metadata, signature };
@@ -215,7 +223,7 @@ async function consumeBundle(chunks: AsyncIterable<Buffer>, sink: Sink): Promise
   if (t.size !== BigInt(size)) {
     throw new IntegrityError('record content size mismatch', { hint: 'the content does not match what the author signed' });
   }
-  const author = verifyBundleSignature(metadata, t.size, digest, t.signature);
+  const author = await verifyBundleSignature(metadata, t.size, digest, t.signature);
   return {
     signed: true,
     metadata,

@@ -6,7 +6,6 @@
  * Hybrid strings exceed bech32's 90-character limit, which age lifts for them.
  */
 import { bech32 } from '@scure/base';
-import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import {
@@ -20,6 +19,7 @@ import {
   type X25519SecretKey,
 } from './keys.js';
 import { x25519PublicKey } from './x25519.js';
+import { xwing } from './xwing.js';
 
 export type IdentityKind = 'x25519' | 'mlkem768x25519';
 
@@ -111,7 +111,7 @@ export function x25519IdentityFromSecret(secret32: Uint8Array): IdentityPair {
 export function mlkem768x25519IdentityFromSeed(seed32: Uint8Array): IdentityPair {
   const seed = asHybridSeed(Uint8Array.from(seed32));
   const identity = encodeBech32(HYBRID_IDENTITY_HRP, seed).toUpperCase();
-  const recipient = encodeHybridRecipient(asHybridPublicKey(ml_kem768_x25519.getPublicKey(seed)));
+  const recipient = encodeHybridRecipient(asHybridPublicKey(xwing().getPublicKey(seed)));
   seed.fill(0);
   return { identity, recipient };
 }
@@ -131,7 +131,7 @@ export function identityToRecipient(identity: string): string {
     id.secretKey.fill(0);
     return encodeX25519Recipient(id.publicKey);
   }
-  const pub = asHybridPublicKey(ml_kem768_x25519.getPublicKey(id.seed));
+  const pub = asHybridPublicKey(xwing().getPublicKey(id.seed));
   id.seed.fill(0);
   return encodeHybridRecipient(pub);
 }

@@ -4,8 +4,8 @@
  *   base64(HPKE-seal(file key))   with HPKE info = "age-encryption.org/mlkem768x25519"
  * Interoperates with age-encryption 0.3.1 (tested both ways).
  */
-import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { IntegrityError } from '../errors.js';
+import { xwing } from './xwing.js';
 import { open, seal } from './aead.js';
 import { decodeBase64Canonical, encodeBase64NoPad, utf8, wipe } from './bytes.js';
 import { hpkeKeySchedule, KEM_XWING } from './hpke.js';
@@ -17,7 +17,7 @@ const LABEL = utf8('age-encryption.org/mlkem768x25519');
 const ENC_SIZE = 1120;
 
 export function wrapMlkem768x25519(fileKey: FileKey, recipient: HybridPublicKey): Stanza {
-  const { cipherText, sharedSecret } = ml_kem768_x25519.encapsulate(recipient);
+  const { cipherText, sharedSecret } = xwing().encapsulate(recipient);
   const { key, nonce } = hpkeKeySchedule(KEM_XWING, sharedSecret, LABEL);
   const body = seal(key, nonce, fileKey);
   wipe(sharedSecret, key);
@@ -38,7 +38,7 @@ export function unwrapMlkem768x25519(s: Stanza, seed: HybridSeed): FileKey | nul
   if (!enc || enc.length !== ENC_SIZE || s.body.length !== STANZA_BODY_SIZE) throw malformed();
   let shared: Uint8Array;
   try {
-    shared = ml_kem768_x25519.decapsulate(enc, seed);
+    shared = xwing().decapsulate(enc, seed);
   } catch (e) {
     throw new IntegrityError('malformed mlkem768x25519 stanza in the age header', {
       hint: 'the file header is malformed or was tampered with',
