@@ -9,7 +9,7 @@ import { Context, type GlobalOptions, type Io } from './context.js';
 import { EmrError, UsageError, exitCodeOf, toEmrError } from './errors.js';
 import { humanError, jsonFailure, jsonSuccess, renderHuman, renderSideNotes } from './output.js';
 import { resolveHome } from './config.js';
-import type { CommandSpec, GroupSpec, Node, RoleSpec } from './commands/spec.js';
+import type { CommandSpec, Node, RoleSpec } from './commands/spec.js';
 import { roles } from './commands/index.js';
 
 export interface RunOptions {

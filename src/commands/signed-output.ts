@@ -3,10 +3,9 @@
  * action goes. It is not a secret (anyone may relay it), but it is an authorization until
  * its deadline, so a file is written 0600 and never over an existing one.
  */
-import { existsSync } from 'node:fs';
 import type { SignedAction } from '../chain/signed-actions.js';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { refuseOverwrite } from './output-file.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 
 export function writeSignedAction(ctx: Context, signed: SignedAction, output: string | undefined): string | null {
@@ -16,7 +15,7 @@ export function writeSignedAction(ctx: Context, signed: SignedAction, output: st
     ctx.io.stdout.write(text);
     return '-';
   }
-  if (existsSync(output)) throw new UsageError(`${output} already exists`, { hint: 'choose another -o path' });
+  refuseOverwrite(output, false, 'choose another -o path');
   writeFileAtomic(output, text, { mode: 0o600 });
   return output;
 }

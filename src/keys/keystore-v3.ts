@@ -7,7 +7,7 @@
  * with AES-256-CTR under bytes 32..64 of the same scrypt output, so
  * `ethers.Wallet.fromEncryptedJson` gives back the mnemonic too (ethers json-keystore.ts).
  */
-import { createCipheriv, createDecipheriv, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { BadPassphraseError, IntegrityError, UsageError } from '../errors.js';

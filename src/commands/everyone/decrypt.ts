@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
+import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
 
 function defaultOutput(file: string): string {
   return file.endsWith('.age') ? file.slice(0, -4) : `${file}.decrypted`;
@@ -27,10 +28,8 @@ export const decrypt = defineCommand({
     const fromStdin = file === '-';
     if (!fromStdin && !existsSync(file)) throw new UsageError(`cannot read ${file}`, { hint: 'check the path' });
     const output = opts.output ?? (fromStdin ? '-' : defaultOutput(file));
-    if (output !== '-' && existsSync(output) && !opts.force) {
-      throw new UsageError(`${output} already exists`, { hint: 'choose another -o path or pass --force' });
-    }
-    if (output === '-' && ctx.json) throw new UsageError('--json needs -o <file>', { hint: 'stdout carries the JSON document in --json mode' });
+    refuseOverwrite(output, opts.force);
+    refuseStdoutInJson(ctx, output);
     let identities: string[];
     if (opts.identity) {
       let text: string;

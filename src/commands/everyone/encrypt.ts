@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
+import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
 
 export const encrypt = defineCommand({
   name: 'encrypt',
@@ -26,10 +27,8 @@ export const encrypt = defineCommand({
     const fromStdin = file === '-';
     if (!fromStdin && !existsSync(file)) throw new UsageError(`cannot read ${file}`, { hint: 'check the path' });
     const output = opts.output ?? (fromStdin ? '-' : `${file}.age`);
-    if (output !== '-' && existsSync(output) && !opts.force) {
-      throw new UsageError(`${output} already exists`, { hint: 'choose another -o path or pass --force' });
-    }
-    if (output === '-' && ctx.json) throw new UsageError('--json needs -o <file>', { hint: 'stdout carries the JSON document in --json mode' });
+    refuseOverwrite(output, opts.force);
+    refuseStdoutInJson(ctx, output);
     const who = [...(opts.to ?? [])];
     if (!who.length && !opts.self) throw new UsageError('no recipients', { hint: 'pass --to <who> (repeatable) or --self' });
     const { resolveRecipient, resolveAddress } = await import('../../identity/resolve.js');

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
+import { refuseOverwrite } from '../output-file.js';
 
 export const fetch = defineCommand({
   name: 'fetch',
@@ -33,7 +34,7 @@ export const fetch = defineCommand({
     let data;
     if (opts.raw) {
       const out = opts.output ?? `record-${idArg}.age`;
-      if (existsSync(out) && !opts.force) throw new UsageError(`${out} already exists`, { hint: 'choose another -o path or pass --force' });
+      refuseOverwrite(out, opts.force);
       const { saveStream } = await import('../../records/save.js');
       const sha256 = await saveStream(store.cat(rec.cid), out);
       data = { id: idArg, path: out, sha256, author: rec.author, patient: rec.patient, cid: rec.cid, signatureValid: null as boolean | null, raw: true };
@@ -42,7 +43,7 @@ export const fetch = defineCommand({
       // is read twice, but nothing is written until the signature is known good.
       const checked = await openRecord(deps, rec, null);
       const out = opts.output ?? (checked.fileName && !existsSync(checked.fileName) ? checked.fileName : `record-${idArg}`);
-      if (existsSync(out) && !opts.force) throw new UsageError(`${out} already exists`, { hint: 'choose another -o path or pass --force' });
+      refuseOverwrite(out, opts.force);
       const opened = await openRecord(deps, rec, out);
       data = { ...opened, path: out };
     }

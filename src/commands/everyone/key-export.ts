@@ -4,10 +4,11 @@
  * the mnemonic are secrets: written only to the file named (mode 0600, atomic, never over an
  * existing file without --force) or, without -o, to stdout for a pipe — never into --json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { defineCommand } from '../spec.js';
+import { refuseOverwrite } from '../output-file.js';
 
 const FORMATS = ['keystore-v3', 'age-identity', 'mnemonic'] as const;
 
@@ -29,9 +30,7 @@ export const keyExport = defineCommand({
       // stdout carries exactly one JSON document in --json mode, and secrets never go in it.
       throw new UsageError('--json needs -o <file> for the exported key', { hint: 'pass -o <file>; the JSON document then names the file' });
     }
-    if (!toStdout && existsSync(opts.output!) && !opts.force) {
-      throw new UsageError(`${opts.output} already exists`, { hint: 'choose another -o path or pass --force' });
-    }
+    if (!toStdout) refuseOverwrite(opts.output!, opts.force);
     let text: string;
     if (opts.format === 'keystore-v3') {
       text = readFileSync(ctx.profiles.keystorePath(name), 'utf8');
