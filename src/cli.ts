@@ -115,7 +115,44 @@ export function buildProgram(invoke: Invoke): Command {
     }
   }
   for (const [name, node] of top) materialize(program, name, node, invoke);
+  // CLI.md § Commands: "`emr --help` lists the commands grouped by role, so each person sees
+  // their part first". Commander can list a command under one heading only, and `access` /
+  // `emergency` belong to two roles, so the root help lists each role's leaf commands itself.
+  program.configureHelp({ visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)) });
+  program.addHelpText('after', () => rolesHelp());
   return program;
+}
+
+function leafLines(nodes: Node[], prefix: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const n of nodes) {
+    if (n.kind === 'group') out.push(...leafLines(n.children, [...prefix, n.name]));
+    else out.push([[...prefix, n.name, ...(n.args ?? [])].join(' '), n.summary]);
+  }
+  return out;
+}
+
+function rolesHelp(): string {
+  const sections = roles.map((role) => ({ heading: role.heading, lines: leafLines(role.children, []) }));
+  const width = Math.min(28, Math.max(...sections.flatMap((s) => s.lines.map(([u]) => u.length))) + 2);
+  const wrap = (text: string, indent: number) => {
+    const max = Math.max(30, 96 - indent);
+    const words = text.split(' ');
+    const rows: string[] = [];
+    let row = '';
+    for (const w of words) {
+      if (row && row.length + 1 + w.length > max) {
+        rows.push(row);
+        row = w;
+      } else row = row ? `${row} ${w}` : w;
+    }
+    if (row) rows.push(row);
+    return rows.join('\n' + ' '.repeat(indent));
+  };
+  const body = sections
+    .map((s) => `${s.heading}:\n` + s.lines.map(([u, d]) => (u.length + 2 > width ? `  ${u}\n${' '.repeat(width + 2)}${wrap(d, width + 2)}` : `  ${u.padEnd(width)}${wrap(d, width + 2)}`)).join('\n'))
+    .join('\n\n');
+  return `\n${body}\n\nEach role is also a prefix: \`emr patient --help\`, \`emr provider record add …\`, \`emr admin verify …\`.\nRun \`emr <command> --help\` for options. Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity,\n5 bad passphrase, 6 unavailable, 7 not found.`;
 }
 
 const VERSION = '0.1.0';
