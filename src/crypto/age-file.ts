@@ -52,9 +52,17 @@ export async function withSink<T>(output: Output, body: (s: Sink) => Promise<T>)
   }
 }
 
-/** File → file with a regular input of at least `min` bytes: returns its size. */
-async function parallelEligible(input: Input, output: Output, min: number): Promise<number | null> {
-  if (typeof input !== 'string' || typeof output !== 'string') return null;
+/**
+ * The input's size when the two-thread path applies: file → file, a regular input of at
+ * least PARALLEL_MIN_SIZE bytes (any size when the test-only `path` is 'parallel').
+ */
+export async function parallelEligible(input: Input, output: Output | null, path: InternalEncryptOptions['path'] = 'auto'): Promise<number | null> {
+  if (path === 'stream') return null;
+  if (typeof input !== 'string' || typeof output !== 'string') {
+    if (path === 'parallel') throw new UsageError('parallel path needs file paths', { hint: 'test-only option' });
+    return null;
+  }
+  const min = path === 'parallel' ? 0 : PARALLEL_MIN_SIZE;
   try {
     const st = await stat(input);
     return st.isFile() && st.size >= min ? st.size : null;
@@ -69,9 +77,7 @@ export async function encryptFile(opts: EncryptFileOptions, internal: InternalEn
   try {
     const header = encodeHeader(wrapForRecipients(fileKey, opts.recipients), fileKey);
     const key = payloadKey(fileKey, nonce);
-    const path = internal.path ?? 'auto';
-    const min = path === 'parallel' ? 0 : PARALLEL_MIN_SIZE;
-    const size = path === 'stream' ? null : await parallelEligible(opts.input, opts.output, min);
+    const size = await parallelEligible(opts.input, opts.output, internal.path);
     if (size !== null) {
       await encryptFileParallel({
         inputPath: opts.input as string,
@@ -82,7 +88,6 @@ export async function encryptFile(opts: EncryptFileOptions, internal: InternalEn
       });
       return;
     }
-    if (path === 'parallel') throw new UsageError('parallel path needs file paths', { hint: 'test-only option' });
     await withSink(opts.output, async (sink) => {
       await sink.write(header);
       await sink.write(nonce);
@@ -138,9 +143,7 @@ export async function decryptFile(
   opts: DecryptFileOptions,
   internal: Pick<InternalEncryptOptions, 'path'> = {},
 ): Promise<void> {
-  const path = internal.path ?? 'auto';
-  const min = path === 'parallel' ? 0 : PARALLEL_MIN_SIZE;
-  const size = path === 'stream' ? null : await parallelEligible(opts.input, opts.output, min);
+  const size = await parallelEligible(opts.input, opts.output, internal.path);
   const opened = await openAge(opts.input, opts.identities, opts.fileKey);
   try {
     if (size !== null) {

@@ -2,33 +2,26 @@
  * Sign-then-encrypt record bundles (docs/FORMAT.md § 3–5), streaming with one pass:
  * the content SHA-256 is computed as bytes flow, then signed and appended as a trailer.
  * Decryption holds back the trailer, verifies hash, size and signature, and only then
- * commits the output (renames the temporary file).
+ * commits the output (renames the temporary file). File → file with a large input takes
+ * the two-thread path (bundle-parallel.ts), which writes the same bytes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { TypedDataDomain } from 'ethers';
-import { IntegrityError, UsageError } from '../errors.js';
-import { openAge, withSink } from './age-file.js';
-import { equalBytes, toHex, wipe } from './bytes.js';
+import { UsageError } from '../errors.js';
+import { openAge, parallelEligible, withSink, type InternalEncryptOptions } from './age-file.js';
+import { toHex, wipe } from './bytes.js';
 import {
   BUNDLE_FORMAT_VERSION,
   BUNDLE_MAGIC,
   checksumAddress,
   encodeMetadata,
   encodeTrailer,
-  MAX_METADATA_SIZE,
   parseMetadata,
-  parseTrailer,
   TRAILER_SIZE,
   type BundleMetadata,
 } from './bundle-format.js';
-import {
-  eip712Domain,
-  eip712Value,
-  EIP712_TYPES,
-  verifyBundleSignature,
-  type SigningDomain,
-  type TypedDataSigner,
-} from './bundle-signature.js';
+import { decryptBundleParallel, encryptBundleParallel } from './bundle-parallel.js';
+import { eip712Domain, eip712Value, EIP712_TYPES, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
+import { checkTrailer, metadataLength, truncated, type DecryptBundleResult } from './bundle-verify.js';
 import { encodeHeader } from './header.js';
 import { openInput, type Input, type Output, type Sink } from './io.js';
 import { generateFileKey } from './keys.js';
@@ -109,14 +102,37 @@ function signatureBytes(sig: string): Uint8Array {
   return new Uint8Array(Buffer.from(sig.slice(2), 'hex'));
 }
 
-export async function encryptBundle(o: EncryptBundleOptions): Promise<EncryptBundleResult> {
+/** Test-only knobs: fixed file key and nonce, and the choice of path (as for encryptFile). */
+export type InternalBundleOptions = InternalEncryptOptions;
+
+export async function encryptBundle(o: EncryptBundleOptions, internal: InternalBundleOptions = {}): Promise<EncryptBundleResult> {
   const metadata = buildMetadata(o.meta, o.signer, o.domain);
   const prefix = encodeMetadata(metadata);
-  const fileKey = generateFileKey();
+  const fileKey = internal.fileKey ?? generateFileKey();
+  let signature = '';
+  // Signs the content hash and returns the trailer (FORMAT.md § 3.3, § 4).
+  const trailer = async (digest: Uint8Array, size: number): Promise<Uint8Array> => {
+    signature = await o.signer.signTypedData(eip712Domain(metadata), EIP712_TYPES, eip712Value(metadata, BigInt(size), digest));
+    return encodeTrailer({ sha256: digest, size: BigInt(size), signature: signatureBytes(signature) });
+  };
   try {
     const header = encodeHeader(wrapForRecipients(fileKey, o.recipients), fileKey);
-    const nonce = new Uint8Array(randomBytes(PAYLOAD_NONCE_SIZE));
+    const nonce = internal.nonce ?? new Uint8Array(randomBytes(PAYLOAD_NONCE_SIZE));
     const key = payloadKey(fileKey, nonce);
+    const size = await parallelEligible(o.input, o.output, internal.path);
+    if (size !== null) {
+      const digest = await encryptBundleParallel({
+        inputPath: o.input as string,
+        outputPath: o.output as string,
+        size,
+        ageHead: Buffer.concat([header, nonce]),
+        prefix,
+        key,
+        trailer,
+      });
+      wipe(key);
+      return { sha256: toHex(digest), size, metadata, signature };
+    }
     return await withSink(o.output, async (sink) => {
       await sink.write(header);
       await sink.write(nonce);
@@ -131,16 +147,16 @@ export async function encryptBundle(o: EncryptBundleOptions): Promise<EncryptBun
         await enc.push(r.value);
       }
       const digest = new Uint8Array(hash.digest());
-      const signature = await o.signer.signTypedData(eip712Domain(metadata), EIP712_TYPES, eip712Value(metadata, BigInt(size), digest));
-      const sigBytes = signatureBytes(signature);
-      await enc.push(encodeTrailer({ sha256: digest, size: BigInt(size), signature: sigBytes }));
+      await enc.push(await trailer(digest, size));
       await enc.finish();
       return { sha256: toHex(digest), size, metadata, signature };
     });
   } finally {
-    wipe(fileKey);
+    if (!internal.fileKey) wipe(fileKey);
   }
 }
+
+export type { DecryptBundleResult };
 
 export interface DecryptBundleOptions {
   input: Input;
@@ -149,18 +165,6 @@ export interface DecryptBundleOptions {
   identities: string[];
   fileKey?: Uint8Array;
 }
-
-export type DecryptBundleResult =
-  | {
-      signed: true;
-      metadata: BundleMetadata;
-      author: string;
-      signatureValid: true;
-      sha256: string;
-      size: number;
-      domain: TypedDataDomain;
-    }
-  | { signed: false; sha256: string; size: number };
 
 const nullSink: Sink = { write: async () => undefined, commit: async () => undefined, abort: async () => undefined };
 
@@ -181,11 +185,8 @@ async function consumeBundle(chunks: AsyncIterable<Buffer>, sink: Sink): Promise
   const step = async (final: boolean) => {
     if (stage === 'magic' && (pending.length >= BUNDLE_MAGIC.length + 4 || final)) {
       if (pending.length >= BUNDLE_MAGIC.length && pending.subarray(0, BUNDLE_MAGIC.length).equals(BUNDLE_MAGIC)) {
-        if (pending.length < BUNDLE_MAGIC.length + 4) throw new IntegrityError('invalid record bundle: truncated', { hint: 'the record bundle is incomplete' });
-        metaLen = pending.readUInt32BE(BUNDLE_MAGIC.length);
-        if (metaLen === 0 || metaLen > MAX_METADATA_SIZE) {
-          throw new IntegrityError('invalid record bundle: metadata length out of bounds', { hint: `metadata is 1…${MAX_METADATA_SIZE} bytes` });
-        }
+        if (pending.length < BUNDLE_MAGIC.length + 4) throw truncated();
+        metaLen = metadataLength(pending);
         pending = pending.subarray(BUNDLE_MAGIC.length + 4);
         stage = 'meta';
       } else {
@@ -193,7 +194,7 @@ async function consumeBundle(chunks: AsyncIterable<Buffer>, sink: Sink): Promise
       }
     }
     if (stage === 'meta' && (pending.length >= metaLen || final)) {
-      if (pending.length < metaLen) throw new IntegrityError('invalid record bundle: truncated metadata', { hint: 'the record bundle is incomplete' });
+      if (pending.length < metaLen) throw truncated('truncated metadata');
       metadata = parseMetadata(pending.subarray(0, metaLen));
       pending = pending.subarray(metaLen);
       stage = 'content';
@@ -215,29 +216,22 @@ async function consumeBundle(chunks: AsyncIterable<Buffer>, sink: Sink): Promise
   const done = stage as typeof stage; // step() moved it on; TS cannot see through the closure
   const digest = new Uint8Array(hash.digest());
   if (done === 'plain') return { signed: false, sha256: toHex(digest), size };
-  if (done !== 'content' || !metadata) throw new IntegrityError('invalid record bundle: truncated', { hint: 'the record bundle is incomplete' });
-  const t = parseTrailer(pending);
-  if (!equalBytes(t.sha256, digest)) {
-    throw new IntegrityError('record content hash mismatch', { hint: 'the content does not match what the author signed' });
-  }
-  if (t.size !== BigInt(size)) {
-    throw new IntegrityError('record content size mismatch', { hint: 'the content does not match what the author signed' });
-  }
-  const author = await verifyBundleSignature(metadata, t.size, digest, t.signature);
-  return {
-    signed: true,
-    metadata,
-    author,
-    signatureValid: true,
-    sha256: toHex(digest),
-    size,
-    domain: eip712Domain(metadata),
-  };
+  if (done !== 'content' || !metadata) throw truncated();
+  return checkTrailer(metadata, pending, digest, size);
 }
 
-export async function decryptBundle(o: DecryptBundleOptions): Promise<DecryptBundleResult> {
+export async function decryptBundle(
+  o: DecryptBundleOptions,
+  internal: Pick<InternalBundleOptions, 'path'> = {},
+): Promise<DecryptBundleResult> {
+  const size = o.output === null ? null : await parallelEligible(o.input, o.output, internal.path);
   const opened = await openAge(o.input, o.identities, o.fileKey);
   try {
+    if (size !== null) {
+      const offset = opened.reader.consumed;
+      await opened.reader.close();
+      return await decryptBundleParallel({ inputPath: o.input as string, outputPath: o.output as string, offset, size, key: opened.key });
+    }
     const run = (sink: Sink) => consumeBundle(decryptPayload(opened.reader, opened.key), sink);
     return o.output === null ? await run(nullSink) : await withSink(o.output, run);
   } finally {

@@ -113,10 +113,10 @@ export interface Sink {
 }
 
 /** Unique 0600 temporary file in the target's directory, renamed over it on commit. */
-export async function openTempFile(target: string): Promise<{ fh: FileHandle; tmp: string }> {
+export async function openTempFile(target: string, flags: 'wx' | 'wx+' = 'wx'): Promise<{ fh: FileHandle; tmp: string }> {
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    return { fh: await open(tmp, 'wx', 0o600), tmp };
+    return { fh: await open(tmp, flags, 0o600), tmp };
   } catch (e) {
     throw usageForFs(e, 'write', target);
   }

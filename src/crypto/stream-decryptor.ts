@@ -4,7 +4,7 @@
  * trailing data and an empty final chunk that is not the only chunk.
  */
 import type { ByteReader } from './io.js';
-import { ENCRYPTED_CHUNK_SIZE, openChunk, payloadError, TAG_SIZE } from './stream.js';
+import { ENCRYPTED_CHUNK_SIZE, openChunk, openFinalChunk, payloadError, TAG_SIZE } from './stream.js';
 
 export async function* decryptPayload(r: ByteReader, key: Uint8Array): AsyncGenerator<Buffer> {
   for (let counter = 0; ; counter++) {
@@ -19,13 +19,7 @@ export async function* decryptPayload(r: ByteReader, key: Uint8Array): AsyncGene
     const rest = r.take(r.buffered);
     if (rest.length < TAG_SIZE) throw payloadError(counter === 0 ? 'is missing' : 'is truncated');
     if (rest.length === TAG_SIZE && counter > 0) throw payloadError('ends with an empty final chunk');
-    const pt = openChunk(key, counter, true, rest);
-    if (!pt) {
-      // A full chunk that opens as non-final means the final chunk was cut off.
-      const cut = rest.length === ENCRYPTED_CHUNK_SIZE && openChunk(key, counter, false, rest);
-      throw payloadError(cut ? 'is truncated' : 'final chunk failed to authenticate');
-    }
-    yield pt;
+    yield openFinalChunk(key, counter, rest);
     return;
   }
 }

@@ -51,6 +51,18 @@ export function openChunk(key: Uint8Array, counter: number, last: boolean, ct: U
   return pt;
 }
 
+/**
+ * Opens the final chunk; on failure tells truncation (a full chunk that opens as non-final:
+ * the real final chunk was cut off) from tampering.
+ */
+export function openFinalChunk(key: Uint8Array, counter: number, ct: Uint8Array): Buffer {
+  const pt = openChunk(key, counter, true, ct);
+  if (pt) return pt;
+  const cut = ct.length === ENCRYPTED_CHUNK_SIZE && openChunk(key, counter, false, ct);
+  if (cut) cut.fill(0);
+  throw payloadError(cut ? 'is truncated' : 'final chunk failed to authenticate');
+}
+
 export function payloadError(what: string): IntegrityError {
   return new IntegrityError(`age payload ${what}`, {
     hint: 'the file was truncated, reordered or tampered with',
