@@ -9,7 +9,7 @@
 // Env: BENCH_SMALL_RUNS (default 5), BENCH_LARGE_RUNS (default 3), BENCH_LARGE_MB
 // (default 100), BENCH_KEEP=1 keeps the temp home.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes, scrypt } from 'node:crypto';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,14 +33,20 @@ for (const who of ['admin', 'pat', 'dr']) {
   writeFileSync(pw[who], `bench-pass-${who}-123\n`, { mode: 0o600 });
 }
 
-/** Runs a process to completion; resolves with its wall time in ms (spawn to exit). */
+// The machine may be shared (other builds and tests): CPU time (user + sys, from GNU
+// time) is reported beside wall time because it barely moves with load.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const timeFile = join(home, 'time.out');
+
+/** Runs a process to completion; resolves with its wall time and CPU time in ms. */
 function run(cmd, args, { stdout } = {}) {
   return new Promise((resolve, reject) => {
     const out = [];
     let err = '';
     const t0 = performance.now();
     const fd = stdout ? openSync(stdout, 'w') : undefined;
-    const child = spawn(cmd, args, { stdio: ['ignore', fd ?? 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const [c, a] = TIME ? [TIME, ['-f', '%U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
+    const child = spawn(c, a, { stdio: ['ignore', fd ?? 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     child.stdout?.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -48,7 +54,8 @@ function run(cmd, args, { stdout } = {}) {
       const ms = performance.now() - t0;
       if (fd !== undefined) closeSync(fd);
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} → exit ${code}: ${err}${Buffer.concat(out)}`));
-      resolve({ ms, stdout: Buffer.concat(out).toString('utf8') });
+      const cpu = TIME ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((x, y) => x + Number(y) * 1000, 0) : NaN;
+      resolve({ ms, cpu, stdout: Buffer.concat(out).toString('utf8') });
     });
   });
 }
@@ -59,9 +66,11 @@ async function emr(who, args) {
   const r = await run(process.execPath, [BIN, ...base, ...args]);
   let data;
   if (args.includes('--json')) data = JSON.parse(r.stdout).data;
-  return { ms: r.ms, data };
+  return { ms: r.ms, cpu: r.cpu, data };
 }
 
+/** Median wall and CPU time of a list of runs. */
+const both = (rs) => ({ ms: median(rs.map((r) => r.ms)), cpu: median(rs.map((r) => r.cpu)) });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -109,11 +118,11 @@ async function main() {
   // Fixed costs every command pays, measured on their own.
   process.stderr.write('bench: fixed costs\n');
   const fixed = {
-    startup: median(await times(SMALL_RUNS, async () => (await emr(undefined, ['--help'])).ms)),
+    startup: both(await times(SMALL_RUNS, () => emr(undefined, ['--help']))),
     // key export = start-up + keystore unlock (one scrypt N=2^17) + a small write.
-    unlock: median(await times(SMALL_RUNS, async () => (await emr('pat', ['--json', 'key', 'export', 'pat', '--format', 'age-identity', '-o', ageKey, '--force'])).ms)),
+    unlock: both(await times(SMALL_RUNS, () => emr('pat', ['--json', 'key', 'export', 'pat', '--format', 'age-identity', '-o', ageKey, '--force']))),
     // whois = start-up + chain client + one contract read; no key.
-    chainRead: median(await times(SMALL_RUNS, async () => (await emr(undefined, ['--json', 'whois', 'pat'])).ms)),
+    chainRead: both(await times(SMALL_RUNS, () => emr(undefined, ['--json', 'whois', 'pat']))),
     scryptInProcess: median(await times(3, scryptOnce)),
   };
 
@@ -127,40 +136,58 @@ async function main() {
     const emrAdd = await times(size.runs, async () => {
       const r = await emr('dr', ['--json', 'record', 'add', plain, '--patient', 'pat', '--type', 'lab']);
       ids.push(r.data.records[0].id);
-      return r.ms;
+      return r;
     });
     // Reference add: encrypt to the same two recipients emr uses (patient and author) and hash.
     const x = join(home, `ref-${size.bytes}.age`);
     const refAdd = await times(size.runs, async () => {
       const a = await run(AGE, ['-r', recipient.pat, '-r', recipient.dr, '-o', x, plain]);
       const b = await run('sha256sum', [plain]);
-      return a.ms + b.ms;
+      return { ms: a.ms + b.ms, cpu: a.cpu + b.cpu };
     });
     const out = join(home, `out-${size.bytes}.bin`);
     const emrFetch = await times(size.runs, async (i) => {
       const r = await emr('pat', ['--json', 'fetch', ids[i], '-o', out, '--force']);
       if (statSync(out).size !== size.bytes || !r.data.signatureValid) throw new Error('fetch returned the wrong bytes or signature');
-      return r.ms;
+      return r;
     });
-    const emrFetchNoReceipt = await times(size.runs, async (i) => (await emr('pat', ['--json', 'fetch', ids[i], '-o', out, '--force', '--no-receipt'])).ms);
+    const emrFetchNoReceipt = await times(size.runs, async (i) => emr('pat', ['--json', 'fetch', ids[i], '-o', out, '--force', '--no-receipt']));
+    // --raw: the store read and CID check alone (no unwrap, no decryption, no signature).
+    const emrFetchRaw = await times(size.runs, async (i) => emr('pat', ['--json', 'fetch', ids[i], '--raw', '-o', out, '--force', '--no-receipt']));
     const y = join(home, `ref-out-${size.bytes}.bin`);
     const refFetch = await times(size.runs, async () => {
       const a = await run(AGE, ['-d', '-i', ageKey, x], { stdout: y });
       const b = await run('sha256sum', [y]);
-      return a.ms + b.ms;
+      return { ms: a.ms + b.ms, cpu: a.cpu + b.cpu };
     });
     rmSync(out, { force: true });
     rmSync(y, { force: true });
     rmSync(x, { force: true });
     rmSync(plain, { force: true });
-    const m = { add: median(emrAdd), refAdd: median(refAdd), fetch: median(emrFetch), fetchNoReceipt: median(emrFetchNoReceipt), refFetch: median(refFetch) };
-    rows.push({ op: 'record add', size: size.label, runs: size.runs, emr: fmt(m.add), reference: fmt(m.refAdd), ratio: `${(m.add / m.refAdd).toFixed(1)}×` });
-    rows.push({ op: 'fetch', size: size.label, runs: size.runs, emr: fmt(m.fetch), reference: fmt(m.refFetch), ratio: `${(m.fetch / m.refFetch).toFixed(1)}×` });
-    rows.push({ op: 'fetch --no-receipt', size: size.label, runs: size.runs, emr: fmt(m.fetchNoReceipt), reference: fmt(m.refFetch), ratio: `${(m.fetchNoReceipt / m.refFetch).toFixed(1)}×` });
+    const wall = (rs) => median(rs.map((r) => r.ms));
+    const cpu = (rs) => median(rs.map((r) => r.cpu));
+    const m = { add: both(emrAdd), refAdd: both(refAdd), fetch: both(emrFetch), fetchNoReceipt: both(emrFetchNoReceipt), fetchRaw: both(emrFetchRaw), refFetch: both(refFetch) };
+    const row = (op, e, ref) => ({
+      op,
+      size: size.label,
+      runs: size.runs,
+      emr: fmt(wall(e)),
+      'emr min–max': `${fmt(Math.min(...e.map((r) => r.ms)))}–${fmt(Math.max(...e.map((r) => r.ms)))}`,
+      reference: fmt(wall(ref)),
+      ratio: `${(wall(e) / wall(ref)).toFixed(1)}×`,
+      // GNU time counts CPU in 10 ms ticks: below that the ratio means nothing.
+      'emr CPU': fmt(cpu(e)),
+      'ref CPU': cpu(ref) < 10 ? '< 10 ms' : fmt(cpu(ref)),
+      'CPU ratio': cpu(ref) < 10 ? '—' : `${(cpu(e) / cpu(ref)).toFixed(1)}×`,
+    });
+    rows.push(row('record add', emrAdd, refAdd));
+    rows.push(row('fetch', emrFetch, refFetch));
+    rows.push(row('fetch --no-receipt', emrFetchNoReceipt, refFetch));
+    rows.push(row('fetch --raw --no-receipt', emrFetchRaw, refFetch));
     split.push({ size, m });
   }
 
-  console.log(`\nrecords bench: ${cpus().length} cores, Node ${process.versions.node}, ${(await run(AGE, ['--version'])).stdout.trim()} (age), load avg at start ${load0.toFixed(2)}; medians`);
+  console.log(`\nrecords bench: ${cpus().length} cores, Node ${process.versions.node}, ${(await run(AGE, ['--version'])).stdout.trim()} (age), load avg ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; medians (CPU = user + sys of the processes)`);
   console.log('reference: add = `age -r <patient> -r <author> -o x file` + `sha256sum file`; fetch = `age -d -i key x > y` + `sha256sum y`');
   console.table(rows);
 
@@ -169,25 +196,33 @@ async function main() {
   // command's own fixed work (chain reads, signing, the transaction, the store's fsyncs).
   const [s, l] = split;
   const dBytes = l.size.bytes - s.size.bytes;
-  const perMB = (a, b) => ((b - a) / dBytes) * 1e6;
-  const unlock = fixed.unlock - fixed.startup;
-  const chainConnect = fixed.chainRead - fixed.startup;
-  const breakdown = [
-    { part: 'process start-up (`emr --help`)', ms: fixed.startup.toFixed(0) },
-    { part: 'keystore unlock (key export − start-up)', ms: unlock.toFixed(0) },
-    { part: '  of which scrypt N=2^17 in-process', ms: fixed.scryptInProcess.toFixed(0) },
-    { part: 'chain connect + one read (whois − start-up)', ms: chainConnect.toFixed(0) },
-    { part: 'read-receipt tx (fetch − fetch --no-receipt, 10 KB)', ms: (s.m.fetch - s.m.fetchNoReceipt).toFixed(0) },
-    { part: 'record add: rest of fixed cost (10 KB − start-up − unlock)', ms: (s.m.add - fixed.startup - unlock).toFixed(0) },
-    { part: 'fetch: rest of fixed cost (10 KB − start-up − unlock)', ms: (s.m.fetch - fixed.startup - unlock).toFixed(0) },
-  ];
-  console.log('\nfixed costs per command (medians)');
-  console.table(breakdown);
-  const rate = (msPerMB) => `${msPerMB.toFixed(1)} ms/MB (${(1000 / msPerMB).toFixed(0)} MB/s)`;
-  console.log(`per-byte (slope ${s.size.label} → ${l.size.label})`);
+  const minus = (a, ...bs) => ({ ms: bs.reduce((x, b) => x - b.ms, a.ms), cpu: bs.reduce((x, b) => x - b.cpu, a.cpu) });
+  const part = (name, d) => ({ part: name, 'wall ms': d.ms.toFixed(0), 'CPU ms': Number.isNaN(d.cpu) ? '' : d.cpu.toFixed(0) });
+  const unlock = minus(fixed.unlock, fixed.startup);
+  console.log('\nfixed costs per command (medians; differences of medians, so small negatives are noise)');
   console.table([
-    { op: 'record add', emr: rate(perMB(s.m.add, l.m.add)), reference: rate(perMB(s.m.refAdd, l.m.refAdd)) },
-    { op: 'fetch', emr: rate(perMB(s.m.fetch, l.m.fetch)), reference: rate(perMB(s.m.refFetch, l.m.refFetch)) },
+    part('process start-up (`emr --help`)', fixed.startup),
+    part('keystore unlock (key export − start-up)', unlock),
+    { part: '  scrypt N=2^17 alone, in this process', 'wall ms': fixed.scryptInProcess.toFixed(0), 'CPU ms': '' },
+    part('chain connect + one read (whois − start-up)', minus(fixed.chainRead, fixed.startup)),
+    part('read-receipt tx (fetch − fetch --no-receipt, 10 KB)', minus(s.m.fetch, s.m.fetchNoReceipt)),
+    part('unwrap + decrypt + verify + write (fetch --no-receipt − --raw, 10 KB)', minus(s.m.fetchNoReceipt, s.m.fetchRaw)),
+    part('record add: rest (10 KB − start-up − unlock)', minus(s.m.add, fixed.startup, unlock)),
+    part('fetch: rest (10 KB − start-up − unlock)', minus(s.m.fetch, fixed.startup, unlock)),
+  ]);
+  // Per byte: the slope between the two sizes (fixed costs cancel out).
+  const rate = (a, b) => {
+    const d = minus(b, a);
+    const w = (d.ms / dBytes) * 1e6;
+    const c = (d.cpu / dBytes) * 1e6;
+    return `${w.toFixed(1)} ms/MB wall (${(1000 / w).toFixed(0)} MB/s), ${c.toFixed(1)} ms/MB CPU`;
+  };
+  console.log(`per byte (slope ${s.size.label} → ${l.size.label})`);
+  console.table([
+    { op: 'record add', emr: rate(s.m.add, l.m.add), reference: rate(s.m.refAdd, l.m.refAdd) },
+    { op: 'fetch', emr: rate(s.m.fetch, l.m.fetch), reference: rate(s.m.refFetch, l.m.refFetch) },
+    { op: 'fetch --no-receipt', emr: rate(s.m.fetchNoReceipt, l.m.fetchNoReceipt), reference: rate(s.m.refFetch, l.m.refFetch) },
+    { op: 'fetch --raw --no-receipt (store read + CID check)', emr: rate(s.m.fetchRaw, l.m.fetchRaw), reference: '' },
   ]);
   console.log(`total bench time ${fmt(performance.now() - started)}`);
 }
