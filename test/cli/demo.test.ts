@@ -1,7 +1,7 @@
 // The demo's narration must match what the chain says afterwards (issue: "its narration
 // matches what happened on chain"), and the actors it leaves behind keep working.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emr } from '../helpers/cli.js';
@@ -59,6 +59,19 @@ describe('emr demo', () => {
     expect(() => readFileSync(out)).toThrow();
     const g = await emr([...as('dr-grey'), '--json', 'fetch', demo.recordId, '-o', join(home, 'grey.txt'), '--no-receipt']);
     expect(g.code, g.stderr).toBe(0);
+  });
+
+  it('without -o, fetch names the file as the author signed it, then record-<id>, and never overwrites', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'emr-fetch-cwd-'));
+    const a = await emr([...as('alice'), '--json', 'fetch', demo.recordId, '--no-receipt'], { cwd: dir });
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.json!.data.path).toBe('cbc-panel.txt');
+    expect(readFileSync(join(dir, 'cbc-panel.txt'), 'utf8')).toBe(readFileSync(join(home, 'cbc-panel.txt'), 'utf8'));
+    const b = await emr([...as('alice'), '--json', 'fetch', demo.recordId, '--no-receipt'], { cwd: dir });
+    expect(b.json!.data.path).toBe(`record-${demo.recordId}`);
+    const c = await emr([...as('alice'), '--json', 'fetch', demo.recordId, '--no-receipt'], { cwd: dir });
+    expect(c.code).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual(['cbc-panel.txt', `record-${demo.recordId}`]);
   });
 
   it('an unknown record id is exit 7', async () => {

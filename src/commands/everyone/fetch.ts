@@ -3,7 +3,6 @@
  * fetch, verify, decrypt; plaintext appears only after every chunk authenticated and the
  * signature verified; then a read receipt on chain (the patient's "who looked").
  */
-import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 import { refuseOverwrite } from '../output-file.js';
@@ -39,13 +38,38 @@ export const fetch = defineCommand({
       const sha256 = await saveStream(store.cat(rec.cid), out);
       data = { id: idArg, path: out, sha256, author: rec.author, patient: rec.patient, cid: rec.cid, signatureValid: null as boolean | null, raw: true };
     } else {
-      // Verify first without writing, to learn the file name; then decrypt for real. A record
-      // is read twice, but nothing is written until the signature is known good.
-      const checked = await openRecord(deps, rec, null);
-      const out = opts.output ?? (checked.fileName && !existsSync(checked.fileName) ? checked.fileName : `record-${idArg}`);
-      refuseOverwrite(out, opts.force);
-      const opened = await openRecord(deps, rec, out);
-      data = { ...opened, path: out };
+      if (opts.output) {
+        refuseOverwrite(opts.output, opts.force);
+        data = { ...(await openRecord(deps, rec, opts.output)), path: opts.output };
+      } else {
+        // The default name comes from inside the signed bundle, so it is known only after
+        // decryption: decrypt (one pass; the bundle code renames only after every chunk and
+        // the signature verified) to a hidden name, then take the signed file name if it is
+        // free and safe, else record-<id>.
+        const { basename } = await import('node:path');
+        const { renameSync, linkSync, rmSync } = await import('node:fs');
+        const { randomBytes } = await import('node:crypto');
+        const staging = `.emr-fetch-${idArg}-${randomBytes(4).toString('hex')}`;
+        const opened = await openRecord(deps, rec, staging);
+        const signedName = opened.fileName ? basename(opened.fileName) : '';
+        const candidates = [signedName && !signedName.startsWith('.') ? signedName : '', `record-${idArg}`].filter(Boolean);
+        let out = '';
+        for (const c of candidates) {
+          try {
+            linkSync(staging, c); // fails if it exists: never replaces a file
+            out = c;
+            break;
+          } catch {
+            /* taken: try the next name */
+          }
+        }
+        if (!out && opts.force) {
+          out = `record-${idArg}`;
+          renameSync(staging, out);
+        } else rmSync(staging, { force: true });
+        if (!out) refuseOverwrite(`record-${idArg}`, false);
+        data = { ...opened, path: out };
+      }
     }
     let receiptTx: string | null = null;
     if (opts.receipt) {
