@@ -1,0 +1,29 @@
+/** EIP-55 without ethers (src/crypto/address.ts) must agree with ethers 6 getAddress/isAddress. */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { getAddress, isAddress } from 'ethers';
+import { toChecksumAddress } from '../../src/crypto/address.js';
+
+const ethersOrNull = (a: string): string | null => (isAddress(a) ? getAddress(a) : null);
+const hex40 = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b).toString('hex'));
+
+describe('toChecksumAddress', () => {
+  it('matches ethers on lower, upper, checksummed, mis-cased and unprefixed hex addresses', () => {
+    fc.assert(
+      fc.property(hex40, fc.nat({ max: 39 }), fc.boolean(), (h, i, prefix) => {
+        const sum = getAddress('0x' + h);
+        const flipped = sum.slice(2, 2 + i) + (sum[2 + i] === sum[2 + i]!.toLowerCase() ? sum[2 + i]!.toUpperCase() : sum[2 + i]!.toLowerCase()) + sum.slice(3 + i);
+        for (const a of ['0x' + h, '0x' + h.toUpperCase(), sum, '0x' + flipped, prefix ? h : sum.slice(2)]) {
+          expect(toChecksumAddress(a), a).toBe(ethersOrNull(a));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects what is not 40 hex digits', () => {
+    for (const a of ['', '0x', '0x1234', '0x' + 'g'.repeat(40), '0x' + 'a'.repeat(41), '0X' + 'a'.repeat(40), ' 0x' + 'a'.repeat(40)]) {
+      expect(toChecksumAddress(a), a).toBeNull();
+    }
+  });
+});

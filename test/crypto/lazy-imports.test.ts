@@ -1,0 +1,59 @@
+/**
+ * Start-up: the encrypt/decrypt path of X25519 age files must not load ethers (~0.2 s) or
+ * ML-KEM (~0.1 s); they load on first use (a bundle signature, a post-quantum key).
+ * Checked in a child node running the compiled module, with a resolve hook logging imports
+ * and the require cache (ML-KEM is loaded with require for its synchronous callers).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { buildCryptoJs, tempDir } from './helpers.js';
+
+let dir: string;
+let cleanup: () => void;
+let entry: string;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir());
+  entry = buildCryptoJs(dir);
+});
+afterAll(() => cleanup());
+
+describe('lazy imports', () => {
+  it('ethers and ML-KEM load only when a signature is checked or a PQ key is used', () => {
+    const log = join(dir, 'imports.log');
+    const hook = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, n) { appendFileSync(${JSON.stringify(log)}, s + '\\n'); return n(s, c); }`;
+    const code = `
+      import { register, createRequire } from 'node:module';
+      import { writeFileSync, readFileSync } from 'node:fs';
+      writeFileSync(${JSON.stringify(log)}, '');
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+      const require = createRequire(import.meta.url);
+      const seen = () => ({
+        ethers: readFileSync(${JSON.stringify(log)}, 'utf8').split('\\n').includes('ethers'),
+        mlkem: Object.keys(require.cache).some((k) => k.includes('@noble/post-quantum')),
+      });
+      const m = await import(${JSON.stringify(entry)});
+      const id = m.generateIdentity();
+      writeFileSync('lz', 'hello');
+      await m.encryptFile({ recipients: [id.recipient], input: 'lz', output: 'lz.age' });
+      await m.decryptFile({ identities: [id.identity], input: 'lz.age', output: 'lz.out' });
+      const plain = await m.decryptBundle({ input: 'lz.age', output: 'lz.out2', identities: [id.identity] });
+      const afterAge = seen();
+      const { Wallet } = await import('ethers');
+      const w = new Wallet('0x' + '11'.repeat(32));
+      writeFileSync(${JSON.stringify(log)}, '');
+      await m.encryptBundle({ input: 'lz', output: 'lz.b', recipients: [id.recipient], meta: { patient: w.address, author: w.address, type: 'x' }, signer: w });
+      const r = await m.decryptBundle({ input: 'lz.b', output: 'lz.b.out', identities: [id.identity] });
+      const afterBundle = seen();
+      m.generateIdentity('mlkem768x25519');
+      console.log(JSON.stringify({ plain: plain.signed, signed: r.signed, afterAge, afterBundle, afterPq: seen() }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: dir, encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    expect(r.plain).toBe(false);
+    expect(r.signed).toBe(true);
+    expect(r.afterAge).toEqual({ ethers: false, mlkem: false });
+    // Controls: the same probes do see them once they are needed.
+    expect(r.afterBundle).toEqual({ ethers: true, mlkem: false });
+    expect(r.afterPq.mlkem).toBe(true);
+  }, 60_000);
+});
