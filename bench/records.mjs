@@ -228,7 +228,14 @@ async function main() {
 }
 
 async function cleanup() {
-  await emr('admin', ['devnet', 'down']).catch(() => {});
+  await emr('admin', ['devnet', 'down']).catch((e) => {
+    // Never leave this run's anvil behind: stop the pid the devnet record names.
+    console.error(`bench: devnet down failed (${e.message.split('\n')[0]}); stopping its anvil by pid`);
+    try {
+      const { pid } = JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8'));
+      if (pid) process.kill(pid, 'SIGTERM');
+    } catch {}
+  });
   if (!process.env.BENCH_KEEP) rmSync(home, { recursive: true, force: true });
 }
 
