@@ -23,6 +23,8 @@ const { ALL_TYPES_MASK } = await import(join(ROOT, 'dist/record-types.js'));
 const N = Number(process.env.BENCH_RECORDS ?? 1000);
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 50);
 const SIZE = 10 * 1024;
+/** Extra node flags for the measured emr runs, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const home = mkdtempSync(join(tmpdir(), 'emr-bench-batch-'));
 const pw = join(home, 'dr.pw');
@@ -32,20 +34,35 @@ writeFileSync(pw, 'bench-pass-123\n', { mode: 0o600 });
 function emr(args, { measure = false } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, '--home', home, '--profile', 'dr', '--password-file', pw, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(measure ? NODE_ARGS : []), BIN, '--home', home, '--profile', 'dr', '--password-file', pw, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let peak = 0;
+    let cpu = 0;
+    // Peak RSS after the job's `start` event (--progress json), i.e. without the keystore
+    // unlock: scrypt N=2^17 alone needs 128 MiB (KEYSTORE.md) and sets VmHWM by itself.
+    let jobPeak = 0;
+    let started = false;
     const timer = measure
       ? setInterval(() => {
           try {
             const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
             if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+            const now = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (started && now) jobPeak = Math.max(jobPeak, Number(now[1]) * 1024);
+            // utime + stime (fields 14, 15; clock ticks of 10 ms): CPU the job cost, less
+            // sensitive than wall time to other load on a shared machine.
+            const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+            cpu = (Number(f[11]) + Number(f[12])) / 100;
           } catch {}
         }, 20)
       : undefined;
     child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (!started && err.includes('"event":"start"')) started = true;
+      if (err.length > 1 << 16) err = err.slice(-(1 << 15));
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       if (timer) clearInterval(timer);
@@ -55,7 +72,7 @@ function emr(args, { measure = false } = {}) {
         json = JSON.parse(out);
       } catch {}
       if (code !== 0) return reject(new Error(`emr ${args.join(' ')} → ${code}: ${err}${out}`));
-      resolve({ json, ms, peak });
+      resolve({ json, ms, peak, cpu, jobPeak });
     });
   });
 }
@@ -97,7 +114,8 @@ async function main() {
     ['batch-size 1', Math.min(N, Number(process.env.BENCH_SINGLE ?? N)), ['--batch-size', '1']],
   ]) {
     const m = job(label.replace(/\W+/g, '-'), n);
-    const r = await emr(['--json', 'batch', 'add', m, ...extra], { measure: true });
+    if (n === 0) continue;
+    const r = await emr(['--json', 'batch', 'add', m, '--progress', 'json', ...extra], { measure: true });
     const d = r.json.data;
     if (d.counts.added !== n) throw new Error(`${label}: added ${d.counts.added} of ${n}`);
     results.push({
@@ -109,6 +127,8 @@ async function main() {
       txs: d.transactions,
       'gas/record': d.gasPerRecord,
       'peak RSS MiB': (r.peak / 2 ** 20).toFixed(0),
+      'job RSS MiB (after unlock)': (r.jobPeak / 2 ** 20).toFixed(0),
+      'CPU s (user+sys)': r.cpu.toFixed(2),
     });
   }
   console.table(results);

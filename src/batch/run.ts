@@ -11,6 +11,7 @@ import { prepareRecord } from '../records/add.js';
 import { recipientsForRecord } from '../records/recipients.js';
 import type { Journal, JournalState, StoredEvent } from './journal.js';
 import { recoverInflight } from './recover.js';
+import { fastTypedDataSigner } from './record-signer.js';
 import { sendBatch, type BatchEntry, type WaitOptions } from './send-batch.js';
 import type { ValidRow } from './validate.js';
 
@@ -53,6 +54,12 @@ export interface BatchOutcome {
   /** Transactions this run mined, with their gas. */
   txs: Array<{ txHash: string; records: number; gasUsed: bigint }>;
 }
+
+/**
+ * Rows up to this size are encrypted and stored in memory, without a temporary file; at
+ * most `concurrency` (≤ 64) of them at once, plaintext + ciphertext: ≤ 128 MiB worst case.
+ */
+const IN_MEMORY_MAX = 1 << 20;
 
 /** Failures of the row itself; anything else is the system's and stops the job. */
 function isRowFault(e: EmrError): boolean {
@@ -162,6 +169,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     }
     return p;
   };
+  const signer = fastTypedDataSigner(await deps.me.wallet());
   let next = 0;
   const worker = async () => {
     while (!stopped && next < todo.length) {
@@ -170,7 +178,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
         const to = await recipientsFor(r);
         if (stopped) return;
         journal.append({ ev: 'store', key: r.key, line: r.line });
-        const p = await prepareRecord(deps, r.patientAddress, { file: r.file, type: r.type, title: r.title, mediaType: r.mediaType }, { recipients: to, pending: false });
+        const p = await prepareRecord(deps, r.patientAddress, { file: r.file, type: r.type, title: r.title, mediaType: r.mediaType }, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer });
         if (p.sha256 !== r.sha256) {
           throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
         }
@@ -195,5 +203,6 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
   if (!stopped) flush(true);
   await sending;
+  journal.sync();
   return { rows: rows.map((r) => results.get(r.key)!), ...(stopped ? { stopped } : {}), txs };
 }
