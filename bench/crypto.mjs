@@ -1,77 +1,142 @@
-// Crypto benchmark: emr (age v1 via dist/crypto) vs stock `age`, file → file.
-// Each run is a child process, so start-up is included as in a CLI run.
-// Usage: npm run bench   (EMR_DIST=<dir> overrides the dist/ directory; BENCH_RUNS=n)
+// Crypto benchmark through the real CLI: `emr encrypt` / `emr decrypt` (signed record
+// bundles, keystore unlock included) vs stock `age -r` / `age -d`, file → file.
+// Each run is a fresh process, alternating emr and age; medians of BENCH_RUNS (default 3).
+// Also: marginal cost per GiB, peak RSS, keystore scrypt (node:crypto vs noble), start-up.
+// Usage: npm run bench
+//   EMR_BIN=<path to bin/emr.js>  benchmark another checkout (e.g. the commit before a change)
+//   BENCH_RUNS=n, BENCH_SIZES=1,268435456,1073741824 (bytes)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, writeSync, closeSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes, scrypt } from 'node:crypto';
 
-const dist = resolve(process.env.EMR_DIST ?? join(import.meta.dirname, '..', 'dist'));
-const entry = join(dist, 'crypto', 'index.js');
+const bin = resolve(process.env.EMR_BIN ?? join(import.meta.dirname, '..', 'bin', 'emr.js'));
 const AGE = existsSync('/usr/bin/age') ? '/usr/bin/age' : null;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SIZES = (process.env.BENCH_SIZES ?? `1,${256 << 20},${1 << 30}`).split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'emr-bench-'));
+const home = join(dir, 'home');
+const pw = join(dir, 'pw');
+const env = { ...process.env, EMR_PASSWORD_FILE: pw, NO_COLOR: '1' };
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+const label = (n) => (n >= 1 << 30 ? `${n / (1 << 30)} GiB` : n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n} B`);
 
 function makeFile(path, size) {
   const fd = openSync(path, 'w');
-  const block = randomBytes(1 << 20);
+  const block = randomBytes(Math.min(size, 1 << 20));
   for (let left = size; left > 0; left -= block.length) writeSync(fd, block, 0, Math.min(left, block.length));
   closeSync(fd);
 }
 
-const hwm = "Number(/VmHWM:\\s+(\\d+)/.exec(require('node:fs').readFileSync('/proc/self/status','utf8'))[1])";
-function emr(op, input, output, id) {
-  const call = op === 'enc'
-    ? `encryptFile({ recipients: [${JSON.stringify(id.recipient)}], input: ${JSON.stringify(input)}, output: ${JSON.stringify(output)} })`
-    : `decryptFile({ identities: [${JSON.stringify(id.identity)}], input: ${JSON.stringify(input)}, output: ${JSON.stringify(output)} })`;
-  const esm = `import * as m from ${JSON.stringify(entry)}; import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); await m.${call}; process.stdout.write(String(${hwm}));`;
+/** Wall time (s) and peak RSS (MiB, from /usr/bin/time %M) of one process. */
+function timed(cmd, args) {
+  const argv = TIME ? [TIME, '-f', '%M', cmd, ...args] : [cmd, ...args];
   const t = process.hrtime.bigint();
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', esm], { encoding: 'utf8' });
-  return { s: Number(process.hrtime.bigint() - t) / 1e9, hwmMiB: Number(out) / 1024 };
+  const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8' });
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const kib = TIME ? Number(r.stderr.trim().split('\n').pop()) : NaN;
+  return { s, rssMiB: kib / 1024, stdout: r.stdout };
 }
-function age(op, input, output, idFile, recipient) {
-  const args = op === 'enc' ? ['-r', recipient, '-o', output, input] : ['-d', '-i', idFile, '-o', output, input];
-  const t = process.hrtime.bigint();
-  const r = spawnSync(AGE, args);
-  if (r.status !== 0) throw new Error(r.stderr.toString());
-  return { s: Number(process.hrtime.bigint() - t) / 1e9 };
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (x) => x.toFixed(3);
+
+const emr = (...args) => [process.execPath, [bin, '--home', home, ...args]];
 
 try {
-  const m = await import(entry);
-  const id = m.generateIdentity('x25519');
+  writeFileSync(pw, 'bench passphrase, not a secret\n', { mode: 0o600 });
+  const kg = JSON.parse(execFileSync(...emr('--json', 'keygen', '--name', 'b', '--password-file', pw), { env, encoding: 'utf8' }));
+  const recipient = kg.data.recipient;
   const idFile = join(dir, 'id');
-  writeFileSync(idFile, `${id.identity}\n`);
-  const sizes = [['1 B', 1], ['256 MiB', 256 << 20], ['1 GiB', 1 << 30]];
-  const results = {};
-  for (const [label, size] of sizes) {
+  execFileSync(...emr('key', 'export', 'b', '--format', 'age-identity', '-o', idFile), { env, stdio: 'pipe' });
+  console.log(`emr: ${bin}\nage: ${AGE ?? 'missing'}; runs per size: ${RUNS} (median), alternating emr/age\n`);
+  console.log('| size | encrypt emr s | age s | ratio | decrypt emr s | age s | ratio | emr peak RSS MiB |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const results = new Map();
+  for (const size of SIZES) {
     const p = join(dir, 'plain');
     makeFile(p, size);
     const r = { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [], rss: 0 };
+    const rm = () => ['e.age', 'e.out', 'a.age', 'a.out'].forEach((f) => rmSync(join(dir, f), { force: true }));
     for (let i = 0; i < RUNS; i++) {
-      // Alternate emr and age so cache and thermal state are shared fairly.
-      const e = emr('enc', p, join(dir, 'e.age'), id);
-      r.emrEnc.push(e.s); r.rss = Math.max(r.rss, e.hwmMiB);
-      if (AGE) r.ageEnc.push(age('enc', p, join(dir, 'a.age'), idFile, id.recipient).s);
-      const d = emr('dec', join(dir, 'e.age'), join(dir, 'e.out'), id);
-      r.emrDec.push(d.s); r.rss = Math.max(r.rss, d.hwmMiB);
-      if (AGE) r.ageDec.push(age('dec', join(dir, 'a.age'), join(dir, 'a.out'), idFile).s);
-      for (const f of ['e.age', 'e.out', 'a.age', 'a.out']) rmSync(join(dir, f), { force: true });
+      rm();
+      const e = timed(...emr('encrypt', p, '--to', recipient, '-o', join(dir, 'e.age')));
+      if (AGE) r.ageEnc.push(timed(AGE, ['-r', recipient, '-o', join(dir, 'a.age'), p]).s);
+      const d = timed(...emr('decrypt', join(dir, 'e.age'), '-o', join(dir, 'e.out')));
+      if (AGE) r.ageDec.push(timed(AGE, ['-d', '-i', idFile, '-o', join(dir, 'a.out'), join(dir, 'a.age')]).s);
+      if (statSync(join(dir, 'e.out')).size !== size) throw new Error('emr decrypt: wrong size');
+      r.emrEnc.push(e.s);
+      r.emrDec.push(d.s);
+      r.rss = Math.max(r.rss, e.rssMiB, d.rssMiB);
     }
-    results[label] = { emrEnc: median(r.emrEnc), ageEnc: AGE ? median(r.ageEnc) : NaN, emrDec: median(r.emrDec), ageDec: AGE ? median(r.ageDec) : NaN, rss: r.rss };
-    const x = results[label];
-    console.log(`${label.padEnd(8)} encrypt emr ${fmt(x.emrEnc)} s  age ${fmt(x.ageEnc)} s  ratio ${fmt(x.emrEnc / x.ageEnc)} | ` +
-      `decrypt emr ${fmt(x.emrDec)} s  age ${fmt(x.ageDec)} s  ratio ${fmt(x.emrDec / x.ageDec)} | emr peak RSS ${x.rss.toFixed(0)} MiB`);
+    rm();
     rmSync(p, { force: true });
+    const x = { emrEnc: median(r.emrEnc), ageEnc: AGE ? median(r.ageEnc) : NaN, emrDec: median(r.emrDec), ageDec: AGE ? median(r.ageDec) : NaN, rss: r.rss };
+    results.set(size, x);
+    console.log(`| ${label(size)} | ${f3(x.emrEnc)} | ${f3(x.ageEnc)} | ${f3(x.emrEnc / x.ageEnc)} | ${f3(x.emrDec)} | ${f3(x.ageDec)} | ${f3(x.emrDec / x.ageDec)} | ${x.rss.toFixed(0)} |`);
   }
-  const g = results['1 GiB'], one = results['1 B'];
-  console.log(`marginal per GiB (1 GiB − 1 B): encrypt emr ${fmt(g.emrEnc - one.emrEnc)} s, age ${fmt(g.ageEnc - one.ageEnc)} s; ` +
-    `decrypt emr ${fmt(g.emrDec - one.emrDec)} s, age ${fmt(g.ageDec - one.ageDec)} s`);
-  const start = (args) => { const xs = []; for (let i = 0; i < 5; i++) { const t = process.hrtime.bigint(); execFileSync(process.execPath, args); xs.push(Number(process.hrtime.bigint() - t) / 1e9); } return median(xs); };
-  console.log(`start-up: node -e 0 ${fmt(start(['-e', '0']))} s; importing emr crypto ${fmt(start(['--input-type=module', '-e', `import ${JSON.stringify(entry)}`]))} s`);
+  const lo = results.get(Math.min(...SIZES));
+  const hi = results.get(Math.max(...SIZES));
+  const gib = (Math.max(...SIZES) - Math.min(...SIZES)) / (1 << 30);
+  if (gib > 0) {
+    const m = (a, b) => (a - b) / gib;
+    const [ee, ae, ed, ad] = [m(hi.emrEnc, lo.emrEnc), m(hi.ageEnc, lo.ageEnc), m(hi.emrDec, lo.emrDec), m(hi.ageDec, lo.ageDec)];
+    console.log(`\nmarginal per GiB (${label(Math.max(...SIZES))} − ${label(Math.min(...SIZES))}): ` +
+      `encrypt emr ${f3(ee)} s, age ${f3(ae)} s, ratio ${f3(ee / ae)}; decrypt emr ${f3(ed)} s, age ${f3(ad)} s, ratio ${f3(ed / ad)}`);
+  }
+
+  // The crypto path alone (no keystore unlock, whose scrypt needs 128 MiB by itself):
+  // encryptBundle + decryptBundle of the largest size in one child process.
+  {
+    const size = Math.max(...SIZES);
+    const p = join(dir, 'plain');
+    makeFile(p, size);
+    const cryptoEntry = join(dirname(bin), '..', 'dist', 'crypto', 'index.js');
+    const ethersEntry = createRequire(bin).resolve('ethers');
+    const code = `const m = await import(${JSON.stringify(cryptoEntry)}); const { Wallet } = await import(${JSON.stringify(ethersEntry)});
+      const w = new Wallet('0x' + '11'.repeat(32)); const id = m.generateIdentity(); const t0 = process.hrtime.bigint();
+      await m.encryptBundle({ input: ${JSON.stringify(p)}, output: ${JSON.stringify(p + '.age')}, recipients: [id.recipient], meta: { patient: w.address, author: w.address, type: 'x' }, signer: w });
+      const t1 = process.hrtime.bigint();
+      await m.decryptBundle({ input: ${JSON.stringify(p + '.age')}, output: ${JSON.stringify(p + '.out')}, identities: [id.identity] });
+      const t2 = process.hrtime.bigint();
+      console.log(JSON.stringify({ enc: Number(t1 - t0) / 1e9, dec: Number(t2 - t1) / 1e9 }));`;
+    const t = timed(process.execPath, ['--input-type=module', '-e', code]);
+    const out = JSON.parse(t.stdout);
+    console.log(`crypto path alone (library, ${label(size)} bundle, no keystore): encrypt ${f3(out.enc)} s, decrypt ${f3(out.dec)} s, peak RSS ${t.rssMiB.toFixed(0)} MiB`);
+    for (const f of [p, p + '.age', p + '.out']) rmSync(f, { force: true });
+  }
+
+  // Keystore unlock: scrypt N=2^17, r=8, p=1 (Web3 Secret Storage defaults), same process.
+  const require = createRequire(bin);
+  const { scrypt: nobleScrypt } = await import(require.resolve('@noble/hashes/scrypt.js'));
+  const salt = randomBytes(32);
+  const nodeTimes = [];
+  const nobleTimes = [];
+  for (let i = 0; i < 3; i++) {
+    let t = process.hrtime.bigint();
+    await new Promise((res, rej) => scrypt('pw', salt, 32, { N: 1 << 17, r: 8, p: 1, maxmem: 256 << 20 }, (e) => (e ? rej(e) : res())));
+    nodeTimes.push(Number(process.hrtime.bigint() - t) / 1e9);
+    t = process.hrtime.bigint();
+    nobleScrypt('pw', salt, { N: 1 << 17, r: 8, p: 1, dkLen: 32 });
+    nobleTimes.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  console.log(`keystore scrypt N=2^17: node:crypto ${f3(median(nodeTimes))} s, noble (pure JS) ${f3(median(nobleTimes))} s`);
+
+  // Start-up: `emr --help` vs `node -e 0`, alternating, median of 7.
+  const help = [];
+  const bare = [];
+  for (let i = 0; i < 7; i++) {
+    help.push(timed(process.execPath, [bin, '--help']).s);
+    bare.push(timed(process.execPath, ['-e', '0']).s);
+  }
+  const cryptoEntry = join(dirname(bin), '..', 'dist', 'crypto', 'index.js');
+  const imp = [];
+  for (let i = 0; i < 7; i++) imp.push(timed(process.execPath, ['--input-type=module', '-e', `import ${JSON.stringify(cryptoEntry)}`]).s);
+  console.log(`start-up: node -e 0 ${f3(median(bare))} s; emr --help ${f3(median(help))} s (${f3(median(help) / median(bare))}×); ` +
+    `import dist/crypto ${f3(median(imp))} s`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
