@@ -74,7 +74,8 @@ describe('record add / fetch negatives', () => {
     }
     // The new ciphertext (fetched raw by the patient) does not open with house's identity.
     const raw = join(t.home, 'lab1-rekeyed.age');
-    await ok([...as('alice'), 'fetch', first.id, '--raw', '-o', raw, '--no-receipt']);
+    // --raw --no-receipt needs no key: no passphrase source at all.
+    await ok(['--home', t.home, '--profile', 'alice', 'fetch', first.id, '--raw', '-o', raw, '--no-receipt']);
     const d = await emr([...as('house'), '--json', 'decrypt', raw, '-o', join(t.home, 'nope.txt')]);
     expect(d.code).toBe(4);
     // ... while the patient and the author still read it, signature intact.

@@ -24,12 +24,15 @@ export const fetch = defineCommand({
     const { storeFor } = await import('../../session/store.js');
     const { getRecord } = await import('../../chain/records.js');
     const { checkReadAccess, openRecord } = await import('../../records/fetch.js');
-    const me = await unlock(ctx);
+    // The key is needed to decrypt or to sign the receipt; `--raw --no-receipt` needs neither
+    // (the access check only needs the address), so it asks for no passphrase.
+    const needsKey = !opts.raw || opts.receipt;
+    const me = needsKey ? await unlock(ctx) : undefined;
+    const reader = me?.profile ?? ctx.profile();
     const chain = await chainFor(ctx, { signer: opts.receipt });
     const store = await storeFor(ctx);
     const rec = await getRecord(chain, BigInt(idArg));
-    await checkReadAccess(chain, me.profile.address, rec);
-    const deps = { chain, store, me };
+    await checkReadAccess(chain, reader.address, rec);
     let data;
     if (opts.raw) {
       const out = opts.output ?? `record-${idArg}.age`;
@@ -38,6 +41,7 @@ export const fetch = defineCommand({
       const sha256 = await saveStream(store.cat(rec.cid), out);
       data = { id: idArg, path: out, sha256, author: rec.author, patient: rec.patient, cid: rec.cid, signatureValid: null as boolean | null, raw: true };
     } else {
+      const deps = { chain, store, me: me! };
       if (opts.output) {
         refuseOverwrite(opts.output, opts.force);
         data = { ...(await openRecord(deps, rec, opts.output)), path: opts.output };
