@@ -4,7 +4,7 @@
 // Also: marginal cost per GiB, peak RSS, keystore scrypt (node:crypto vs noble), start-up.
 // Usage: npm run bench
 //   EMR_BIN=<path to bin/emr.js>  benchmark another checkout (e.g. the commit before a change)
-//   BENCH_RUNS=n, BENCH_SIZES=1,268435456,1073741824 (bytes)
+//   BENCH_RUNS=n, BENCH_SIZES=1,268435456,1073741824 (bytes), BENCH_DIR=/dev/shm (tmpfs: CPU, not disk)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +17,7 @@ const AGE = existsSync('/usr/bin/age') ? '/usr/bin/age' : null;
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? `1,${256 << 20},${1 << 30}`).split(',').map(Number);
-const dir = mkdtempSync(join(tmpdir(), 'emr-bench-'));
+const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'emr-bench-'));
 const home = join(dir, 'home');
 const pw = join(dir, 'pw');
 const env = { ...process.env, EMR_PASSWORD_FILE: pw, NO_COLOR: '1' };

@@ -72,6 +72,8 @@ export async function encryptBundleParallel(o: EncryptBundleParallelOptions): Pr
   const K = Math.floor((P + S) / CHUNK_SIZE);
   const inFd = openRead(o.inputPath);
   try {
+    const before = fstatSync(inFd);
+    if (before.size !== S) throw new UsageError('the input file changed while it was encrypted', { hint: 'do not modify a file while emr encrypts it' });
     return await withTemp(o.outputPath, async (outFd) => {
       writeAll(outFd, o.ageHead, 0);
       const job = makeJob({
@@ -83,9 +85,6 @@ export async function encryptBundleParallel(o: EncryptBundleParallelOptions): Pr
       try {
         await runTwoThreads(job, async (run) => {
           digest = hashFile(inFd, S);
-          if (fstatSync(inFd).size !== S) {
-            throw new UsageError('the input file changed size while reading', { hint: 'do not modify a file while emr encrypts it' });
-          }
           // The worker keeps encrypting while the signer works.
           trailer = await o.trailer(digest, S).catch((e: unknown) => {
             signError = { e };
@@ -109,6 +108,12 @@ export async function encryptBundleParallel(o: EncryptBundleParallelOptions): Pr
         writeAll(outFd, sealChunk(o.key, c, c === lastChunk, pt), o.ageHead.length + c * ENCRYPTED_CHUNK_SIZE);
       }
       wipe(tail);
+      // The file is read twice (hash, then AEAD): refuse a file that changed meanwhile, whose
+      // bundle would fail its hash check on decryption.
+      const after = fstatSync(inFd);
+      if (after.size !== S || after.mtimeMs !== before.mtimeMs) {
+        throw new UsageError('the input file changed while it was encrypted', { hint: 'do not modify a file while emr encrypts it' });
+      }
       return digest;
     });
   } finally {

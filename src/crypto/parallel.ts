@@ -70,7 +70,6 @@ export function batchRunner(
   const outChunk = enc ? 65552 : 65536;
   const batches = Math.ceil(j.chunks / PER);
   const inBuf = Buffer.allocUnsafe(PER * inChunk);
-  const outBuf = Buffer.allocUnsafe(PER * outChunk);
   const nonce = Buffer.alloc(12);
   const head = Buffer.from(j.head.buffer, j.head.byteOffset, j.head.byteLength);
   let sinceGc = 0;
@@ -92,6 +91,9 @@ export function batchRunner(
         if (n === 0) throw new Error('input shrank while reading');
         got += n;
       }
+      // update() returns a fresh buffer per chunk anyway: hand those (and the tags) to one
+      // writev instead of copying them into an output buffer first.
+      const parts: Buffer[] = [];
       let o = 0;
       for (let c = first; c < end; c++) {
         const s = (c - first) * inChunk;
@@ -101,13 +103,15 @@ export function batchRunner(
         nonce[11] = c === j.lastChunk ? 1 : 0;
         if (enc) {
           const ci = crypto.createCipheriv('chacha20-poly1305', j.key, nonce, { authTagLength: 16 });
-          o += ci.update(inBuf.subarray(s, e)).copy(outBuf, o);
+          const body = ci.update(inBuf.subarray(s, e));
           ci.final();
-          o += ci.getAuthTag().copy(outBuf, o);
+          const tag = ci.getAuthTag();
+          parts.push(body, tag);
+          o += body.length + tag.length;
         } else {
           const de = crypto.createDecipheriv('chacha20-poly1305', j.key, nonce, { authTagLength: 16 });
           de.setAuthTag(inBuf.subarray(e - 16, e));
-          o += de.update(inBuf.subarray(s, e - 16)).copy(outBuf, o);
+          const body = de.update(inBuf.subarray(s, e - 16));
           try {
             de.final();
           } catch {
@@ -115,6 +119,8 @@ export function batchRunner(
             Atomics.notify(j.done, b);
             return did;
           }
+          parts.push(body);
+          o += body.length;
         }
       }
       let start = 0;
@@ -127,8 +133,22 @@ export function batchRunner(
         stop = Math.max(start, Math.min(x + o, j.keepTo) - x);
         at = j.outOffset + x + start - j.keepFrom;
       }
-      let put = start;
-      while (put < stop) put += fs.writeSync(j.outFd, outBuf, put, stop - put, at + put - start);
+      // Clip the parts to [start, stop), then write them at `at` (looping on short writes).
+      let iov: Buffer[] = [];
+      let pos = 0;
+      for (const p of parts) {
+        const a = Math.max(start, pos);
+        const z = Math.min(stop, pos + p.length);
+        if (z > a) iov.push(a === pos && z === pos + p.length ? p : p.subarray(a - pos, z - pos));
+        pos += p.length;
+      }
+      let left = stop - start;
+      while (left > 0) {
+        const n = fs.writevSync(j.outFd, iov, at);
+        left -= n;
+        at += n;
+        if (left > 0) iov = [Buffer.concat(iov).subarray(n)];
+      }
       Atomics.store(j.done, b, 1);
       Atomics.notify(j.done, b);
       did++;

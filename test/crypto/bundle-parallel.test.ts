@@ -14,7 +14,7 @@ import { EIP712_TYPES, eip712Domain, eip712Value } from '../../src/crypto/bundle
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { asFileKey } from '../../src/crypto/keys.js';
-import { IntegrityError } from '../../src/errors.js';
+import { IntegrityError, UsageError } from '../../src/errors.js';
 import { filesIn, tempDir } from './helpers.js';
 
 let dir: string;
@@ -157,6 +157,23 @@ describe('bundles on the two-thread path', () => {
       const { err } = await open(ct, path);
       expect(err, path).toBeInstanceOf(IntegrityError);
     }
+  });
+
+  it('a file modified while it is encrypted (during signing) → UsageError, no output file', async () => {
+    writeFileSync(join(dir, 'pt'), content(2 * BATCH));
+    const before = filesIn(dir);
+    const signer = {
+      address: author.address,
+      signTypedData: async (...a: Parameters<Wallet['signTypedData']>) => {
+        await new Promise((r) => setTimeout(r, 20));
+        writeFileSync(join(dir, 'pt'), content(2 * BATCH).fill(0, 0, 10)); // same size, new bytes
+        return author.signTypedData(...a);
+      },
+    };
+    await expect(
+      encryptBundle({ input: join(dir, 'pt'), output: join(dir, 'mod.age'), recipients: [id.recipient], meta, signer }, { path: 'parallel' }),
+    ).rejects.toBeInstanceOf(UsageError);
+    expect(filesIn(dir)).toEqual(before);
   });
 
   it('a failing signer on the parallel path: its error, and no output file', async () => {
