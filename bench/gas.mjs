@@ -125,6 +125,7 @@ try {
   row('denyRequest', await gasOf(as(patient).denyRequest(2)));
   row('setEmergencyTypes', await gasOf(as(patient).setEmergencyTypes(0b100000)));
   row('openEmergency (14-byte reason)', await gasOf(as(doc).openEmergency(patient.address, 'unconscious ER')));
+  row('releaseEmergencyKeys (admin, emergency open)', await gasOf(as(admin).releaseEmergencyKeys(patient.address, doc.address, dig(5))));
   row('logAccess (read receipt)', await gasOf(as(doc).logAccess(1, patient.address, 1)), '~25k');
 
   // Signed grant relayed by a third party.

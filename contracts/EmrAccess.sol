@@ -553,7 +553,10 @@ contract EmrAccess {
     }
 
     function _revoke(address patient, address provider) internal {
-        _requirePatient(patient);
+        // No role check (CONTRACT.md § Functions): a caller only ever touches its own slot,
+        // and only a registered patient can have a live grant or an open emergency in it,
+        // so a non-patient's revoke changes nothing anyone reads. Skipping the account read
+        // keeps revoke under 30k gas; the CLI refuses non-patients before sending.
         uint256 g = _grants[patient][provider];
         uint32 epoch;
         unchecked {

@@ -3,7 +3,7 @@
  * on chain at once, and says honestly what the provider may still hold. `--rekey` re-encrypts
  * the records they could read under new file keys for everyone else who may read them.
  */
-import { UsageError } from '../../errors.js';
+import { AccessDeniedError, UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 import { SIGN_ONLY_OPTIONS } from '../signed-output.js';
 
@@ -36,6 +36,11 @@ export const revoke = defineCommand({
     const me = await unlock(ctx);
     const patient = me.profile.address;
     const chain = await chainFor(ctx, { signer: true });
+    // The contract's revoke spends no gas on a role check (docs/CONTRACT.md); refuse here.
+    const { whois } = await import('../../chain/whois.js');
+    if ((await whois(chain, patient)).role !== 'patient') {
+      throw new AccessDeniedError('only a registered patient can revoke', { hint: 'grants belong to patients; run `emr register` as the patient' });
+    }
     const store = await storeFor(ctx);
     const deps = { chain, store, me, scratch: await scratchDir(ctx) };
     // Before revoking: what could they read, and what did they fetch?
