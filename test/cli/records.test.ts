@@ -83,6 +83,12 @@ describe('record add / fetch negatives', () => {
     expect(readFileSync(join(t.home, 'lab1-alice.txt'), 'utf8')).toBe('lab one');
   });
 
+  it('only a patient can revoke (exit 3), and nothing is sent', async () => {
+    const r = await emr([...as('mallory'), '--json', 'revoke', 'grey']);
+    expect(r.code).toBe(3);
+    expect(r.json?.error?.message).toMatch(/only a registered patient/);
+  });
+
   it('an expired grant is refused (exit 3)', async () => {
     const rec = (await ok([...as('grey'), 'record', 'add', file('note1.txt', 'a note'), '--patient', 'alice', '--type', 'note'])).records[0];
     await ok([...as('alice'), 'grant', 'house', '--types', 'note', '--expires', '1h']);
