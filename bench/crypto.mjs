@@ -33,15 +33,18 @@ function makeFile(path, size) {
   closeSync(fd);
 }
 
-/** Wall time (s) and peak RSS (MiB, from /usr/bin/time %M) of one process. */
+/**
+ * Wall time (s), CPU time (user + sys, s) and peak RSS (MiB) of one process, the last two
+ * from /usr/bin/time. CPU time is the steadier figure on a shared machine.
+ */
 function timed(cmd, args) {
-  const argv = TIME ? [TIME, '-f', '%M', cmd, ...args] : [cmd, ...args];
+  const argv = TIME ? [TIME, '-f', '%M %U %S', cmd, ...args] : [cmd, ...args];
   const t = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8' });
   const s = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const kib = TIME ? Number(r.stderr.trim().split('\n').pop()) : NaN;
-  return { s, rssMiB: kib / 1024, stdout: r.stdout };
+  const [kib, user, sys] = TIME ? r.stderr.trim().split('\n').pop().split(' ').map(Number) : [NaN, NaN, NaN];
+  return { s, cpu: user + sys, rssMiB: kib / 1024, stdout: r.stdout };
 }
 
 const emr = (...args) => [process.execPath, [bin, '--home', home, ...args]];
@@ -53,30 +56,35 @@ try {
   const idFile = join(dir, 'id');
   execFileSync(...emr('key', 'export', 'b', '--format', 'age-identity', '-o', idFile), { env, stdio: 'pipe' });
   console.log(`emr: ${bin}\nage: ${AGE ?? 'missing'}; runs per size: ${RUNS} (median), alternating emr/age\n`);
-  console.log('| size | encrypt emr s | age s | ratio | decrypt emr s | age s | ratio | emr peak RSS MiB |');
+  console.log('| size | encrypt emr s | age s | ratio | decrypt emr s | age s | ratio | emr peak RSS MiB |');  // wall (cpu = user + sys)
   console.log('|---|---|---|---|---|---|---|---|');
   const results = new Map();
   for (const size of SIZES) {
     const p = join(dir, 'plain');
     makeFile(p, size);
-    const r = { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [], rss: 0 };
+    const r = { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [], cpu: { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [] }, rss: 0 };
     const rm = () => ['e.age', 'e.out', 'a.age', 'a.out'].forEach((f) => rmSync(join(dir, f), { force: true }));
     for (let i = 0; i < RUNS; i++) {
       rm();
-      const e = timed(...emr('encrypt', p, '--to', recipient, '-o', join(dir, 'e.age')));
-      if (AGE) r.ageEnc.push(timed(AGE, ['-r', recipient, '-o', join(dir, 'a.age'), p]).s);
-      const d = timed(...emr('decrypt', join(dir, 'e.age'), '-o', join(dir, 'e.out')));
-      if (AGE) r.ageDec.push(timed(AGE, ['-d', '-i', idFile, '-o', join(dir, 'a.out'), join(dir, 'a.age')]).s);
+      const add = (k, t) => {
+        r[k].push(t.s);
+        r.cpu[k].push(t.cpu);
+        if (k.startsWith('emr')) r.rss = Math.max(r.rss, t.rssMiB);
+      };
+      add('emrEnc', timed(...emr('encrypt', p, '--to', recipient, '-o', join(dir, 'e.age'))));
+      if (AGE) add('ageEnc', timed(AGE, ['-r', recipient, '-o', join(dir, 'a.age'), p]));
+      add('emrDec', timed(...emr('decrypt', join(dir, 'e.age'), '-o', join(dir, 'e.out'))));
+      if (AGE) add('ageDec', timed(AGE, ['-d', '-i', idFile, '-o', join(dir, 'a.out'), join(dir, 'a.age')]));
       if (statSync(join(dir, 'e.out')).size !== size) throw new Error('emr decrypt: wrong size');
-      r.emrEnc.push(e.s);
-      r.emrDec.push(d.s);
-      r.rss = Math.max(r.rss, e.rssMiB, d.rssMiB);
     }
     rm();
     rmSync(p, { force: true });
-    const x = { emrEnc: median(r.emrEnc), ageEnc: AGE ? median(r.ageEnc) : NaN, emrDec: median(r.emrDec), ageDec: AGE ? median(r.ageDec) : NaN, rss: r.rss };
+    const x = { emrEnc: median(r.emrEnc), ageEnc: AGE ? median(r.ageEnc) : NaN, emrDec: median(r.emrDec), ageDec: AGE ? median(r.ageDec) : NaN, rss: r.rss,
+      cpu: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, v.length ? median(v) : NaN])) };
     results.set(size, x);
-    console.log(`| ${label(size)} | ${f3(x.emrEnc)} | ${f3(x.ageEnc)} | ${f3(x.emrEnc / x.ageEnc)} | ${f3(x.emrDec)} | ${f3(x.ageDec)} | ${f3(x.emrDec / x.ageDec)} | ${x.rss.toFixed(0)} |`);
+    const c = (k) => ` (cpu ${f3(x.cpu[k])})`;
+    console.log(`| ${label(size)} | ${f3(x.emrEnc)}${c('emrEnc')} | ${f3(x.ageEnc)}${c('ageEnc')} | ${f3(x.emrEnc / x.ageEnc)} | ` +
+      `${f3(x.emrDec)}${c('emrDec')} | ${f3(x.ageDec)}${c('ageDec')} | ${f3(x.emrDec / x.ageDec)} | ${x.rss.toFixed(0)} |`);
   }
   const lo = results.get(Math.min(...SIZES));
   const hi = results.get(Math.max(...SIZES));
@@ -86,6 +94,9 @@ try {
     const [ee, ae, ed, ad] = [m(hi.emrEnc, lo.emrEnc), m(hi.ageEnc, lo.ageEnc), m(hi.emrDec, lo.emrDec), m(hi.ageDec, lo.ageDec)];
     console.log(`\nmarginal per GiB (${label(Math.max(...SIZES))} − ${label(Math.min(...SIZES))}): ` +
       `encrypt emr ${f3(ee)} s, age ${f3(ae)} s, ratio ${f3(ee / ae)}; decrypt emr ${f3(ed)} s, age ${f3(ad)} s, ratio ${f3(ed / ad)}`);
+    const mc = (k) => (hi.cpu[k] - lo.cpu[k]) / gib;
+    console.log(`marginal CPU per GiB (user + sys): encrypt emr ${f3(mc('emrEnc'))} s, age ${f3(mc('ageEnc'))} s, ratio ${f3(mc('emrEnc') / mc('ageEnc'))}; ` +
+      `decrypt emr ${f3(mc('emrDec'))} s, age ${f3(mc('ageDec'))} s, ratio ${f3(mc('emrDec') / mc('ageDec'))}`);
   }
 
   // The crypto path alone (no keystore unlock, whose scrypt needs 128 MiB by itself):

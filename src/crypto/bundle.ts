@@ -121,17 +121,20 @@ export async function encryptBundle(o: EncryptBundleOptions, internal: InternalB
     const key = payloadKey(fileKey, nonce);
     const size = await parallelEligible(o.input, o.output, internal.path);
     if (size !== null) {
-      const digest = await encryptBundleParallel({
-        inputPath: o.input as string,
-        outputPath: o.output as string,
-        size,
-        ageHead: Buffer.concat([header, nonce]),
-        prefix,
-        key,
-        trailer,
-      });
-      wipe(key);
-      return { sha256: toHex(digest), size, metadata, signature };
+      try {
+        const digest = await encryptBundleParallel({
+          inputPath: o.input as string,
+          outputPath: o.output as string,
+          size,
+          ageHead: Buffer.concat([header, nonce]),
+          prefix,
+          key,
+          trailer,
+        });
+        return { sha256: toHex(digest), size, metadata, signature };
+      } finally {
+        wipe(key);
+      }
     }
     return await withSink(o.output, async (sink) => {
       await sink.write(header);

@@ -186,8 +186,10 @@ const batchRunner = ${batchRunner.toString()};
 const minorGc = ${minorGc.toString()};
 try {
   batchRunner(workerData, process.getBuiltinModule('node:crypto'), process.getBuiltinModule('node:fs'), minorGc())(Infinity);
+  workerData.key.fill(0); // the worker's copy of the payload key
   parentPort.postMessage(null);
 } catch (e) {
+  workerData.key.fill(0);
   Atomics.store(workerData.state, 1, 2);
   Atomics.notify(workerData.done, 0);
   parentPort.postMessage(String(e && e.message));
