@@ -43,6 +43,7 @@ function emr(args, { measure = false } = {}) {
     // unlock: scrypt N=2^17 alone needs 128 MiB (KEYSTORE.md) and sets VmHWM by itself.
     let jobPeak = 0;
     let started = false;
+    let startMs = 0;
     const timer = measure
       ? setInterval(() => {
           try {
@@ -60,7 +61,10 @@ function emr(args, { measure = false } = {}) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => {
       err += d;
-      if (!started && err.includes('"event":"start"')) started = true;
+      if (!started && err.includes('"event":"start"')) {
+        started = true;
+        startMs = performance.now() - t0;
+      }
       if (err.length > 1 << 16) err = err.slice(-(1 << 15));
     });
     child.on('error', reject);
@@ -72,7 +76,7 @@ function emr(args, { measure = false } = {}) {
         json = JSON.parse(out);
       } catch {}
       if (code !== 0) return reject(new Error(`emr ${args.join(' ')} → ${code}: ${err}${out}`));
-      resolve({ json, ms, peak, cpu, jobPeak });
+      resolve({ json, ms, peak, cpu, jobPeak, startMs });
     });
   });
 }
@@ -111,6 +115,8 @@ async function main() {
   const results = [];
   for (const [label, n, extra] of [
     ['batch-size 100 (default)', N, []],
+    // Default workers are 0 on 2 cores; this row shows what one encryption thread does there.
+    ['--workers 1', Math.min(N, Number(process.env.BENCH_WORKERS ?? N)), ['--workers', '1']],
     ['batch-size 1', Math.min(N, Number(process.env.BENCH_SINGLE ?? N)), ['--batch-size', '1']],
   ]) {
     const m = job(label.replace(/\W+/g, '-'), n);
@@ -124,6 +130,7 @@ async function main() {
       'wall s (incl. start-up + unlock)': (r.ms / 1000).toFixed(2),
       'records/s': (n / (r.ms / 1000)).toFixed(1),
       'records/s (job only)': (n / (d.elapsedMs / 1000)).toFixed(1),
+      's to start (unlock + validation)': (r.startMs / 1000).toFixed(2),
       txs: d.transactions,
       'gas/record': d.gasPerRecord,
       'peak RSS MiB': (r.peak / 2 ** 20).toFixed(0),

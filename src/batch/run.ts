@@ -12,6 +12,7 @@ import { recipientsForRecord } from '../records/recipients.js';
 import type { Journal, JournalState, StoredEvent } from './journal.js';
 import { recoverInflight } from './recover.js';
 import { fastTypedDataSigner } from './record-signer.js';
+import { EncryptPool } from './encrypt-pool.js';
 import { sendBatch, type BatchEntry, type WaitOptions } from './send-batch.js';
 import type { ValidRow } from './validate.js';
 
@@ -42,6 +43,8 @@ export interface BatchDeps extends AddDeps {
   state: JournalState;
   concurrency: number;
   batchSize: number;
+  /** Encryption worker threads (0: encrypt on the main thread). */
+  workers?: number;
   wait?: WaitOptions;
   onEvent?(e: BatchEvent): void;
 }
@@ -60,6 +63,9 @@ export interface BatchOutcome {
  * most `concurrency` (≤ 64) of them at once, plaintext + ciphertext: ≤ 128 MiB worst case.
  */
 const IN_MEMORY_MAX = 1 << 20;
+
+/** (patient, type) recipient lookups in flight at once. */
+const RECIPIENT_PREFETCH = 8;
 
 /** Failures of the row itself; anything else is the system's and stops the job. */
 function isRowFault(e: EmrError): boolean {
@@ -165,11 +171,24 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     let p = recipients.get(k);
     if (!p) {
       p = recipientsForRecord(deps.chain, { patient: r.patientAddress, author, authorRecipient: deps.me.age.recipient, recordType: r.recordType }).then((x) => x.recipients);
+      // Handled where it is awaited (the row's worker); a prefetch alone must not leave it unhandled.
+      p.catch(() => undefined);
       recipients.set(k, p);
     }
     return p;
   };
+  // Ask for every (patient, type) up front, a few at a time: concurrent calls share ethers'
+  // JSON-RPC batches, where a worker asking alone waits out a batch window per call
+  // (~5 calls per pair). Bounded so a remote node sees no burst.
+  const pairs = [...new Map(todo.map((r) => [`${r.patientAddress}/${r.recordType}`, r])).values()];
+  let nextPair = 0;
+  const prefetch = async () => {
+    while (!stopped && nextPair < pairs.length) await recipientsFor(pairs[nextPair++]!).catch(() => undefined);
+  };
+  const prefetching = Promise.all(Array.from({ length: Math.min(RECIPIENT_PREFETCH, pairs.length) }, prefetch));
   const signer = fastTypedDataSigner(await deps.me.wallet());
+  const workers = deps.workers ?? 0;
+  const pool = workers > 0 ? new EncryptPool(deps.me.privateKey, workers) : undefined;
   let next = 0;
   const worker = async () => {
     while (!stopped && next < todo.length) {
@@ -178,7 +197,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
         const to = await recipientsFor(r);
         if (stopped) return;
         journal.append({ ev: 'store', key: r.key, line: r.line });
-        const p = await prepareRecord(deps, r.patientAddress, { file: r.file, type: r.type, title: r.title, mediaType: r.mediaType }, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer });
+        const p = await prepareRecord(deps, r.patientAddress, { file: r.file, type: r.type, title: r.title, mediaType: r.mediaType }, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer, ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}) });
         if (p.sha256 !== r.sha256) {
           throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
         }
@@ -200,7 +219,12 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+    await prefetching;
+  } finally {
+    await pool?.close();
+  }
   if (!stopped) flush(true);
   await sending;
   journal.sync();

@@ -12,7 +12,8 @@ import { Writable } from 'node:stream';
 import type { EmrChain } from '../chain/types.js';
 import type { Unlocked } from '../identity/unlock.js';
 import type { RecordStore } from '../ipfs/store.js';
-import type { TypedDataSigner } from '../crypto/bundle-signature.js';
+import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.js';
+import type { RecordMeta } from '../crypto/bundle.js';
 import type { Input } from '../crypto/io.js';
 import { UsageError } from '../errors.js';
 import { typeIndex, RECORD_TYPES } from '../record-types.js';
@@ -98,6 +99,11 @@ export interface PrepareOptions {
   inMemoryMax?: number;
   /** Signs the bundle instead of the profile's ethers Wallet (a batch passes a faster one). */
   signer?: TypedDataSigner;
+  /**
+   * Signs and encrypts an in-memory record elsewhere (a batch's worker threads), with the
+   * same `encryptBundle`; used only for files within `inMemoryMax`.
+   */
+  encrypt?: (r: { plaintext: Uint8Array; recipients: string[]; meta: RecordMeta; domain: SigningDomain }) => Promise<{ ciphertext: Uint8Array; sha256: string; size: number }>;
 }
 
 /** Encrypts, signs and stores one record; registers nothing. */
@@ -132,24 +138,26 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       const bytes = plaintext;
       input = (async function* () { yield bytes; })();
     }
-    const res = await encryptBundle({
-      input,
-      output: inMemory ? memorySink(ciphertext) : tmp,
-      recipients,
-      meta: {
-        patient,
-        author,
-        type: rf.type,
-        title: rf.title,
-        fileName: basename(rf.file),
-        mediaType: rf.mediaType ?? mediaTypeOf(rf.file),
-        createdAt: Math.floor(deps.now().getTime() / 1000),
-      },
-      signer: opts.signer ?? (await deps.me.wallet()),
-      // Bound to this chain and contract (docs/FORMAT.md § 4): a signature cannot be
-      // replayed into another deployment.
-      domain: { chainId: deps.chain.chainId, verifyingContract: deps.chain.address },
-    });
+    const meta: RecordMeta = {
+      patient,
+      author,
+      type: rf.type,
+      title: rf.title,
+      fileName: basename(rf.file),
+      mediaType: rf.mediaType ?? mediaTypeOf(rf.file),
+      createdAt: Math.floor(deps.now().getTime() / 1000),
+    };
+    // Bound to this chain and contract (docs/FORMAT.md § 4): a signature cannot be
+    // replayed into another deployment.
+    const domain: SigningDomain = { chainId: deps.chain.chainId, verifyingContract: deps.chain.address };
+    let res: { sha256: string; size: number };
+    if (inMemory && opts.encrypt) {
+      const out = await opts.encrypt({ plaintext: plaintext!, recipients, meta, domain });
+      ciphertext.push(Buffer.from(out.ciphertext.buffer, out.ciphertext.byteOffset, out.ciphertext.byteLength));
+      res = out;
+    } else {
+      res = await encryptBundle({ input, output: inMemory ? memorySink(ciphertext) : tmp, recipients, meta, signer: opts.signer ?? (await deps.me.wallet()), domain });
+    }
     const key = pendingKey({ patient, author, type: rf.type, sha256: res.sha256, title: rf.title });
     const pending = usePending ? new PendingRecords(deps.home) : undefined;
     const earlier = pending?.get(key);

@@ -75,3 +75,28 @@ describe('emr batch add: 200 rows end to end', () => {
     expect(r2.json!.data.counts).toMatchObject({ added: 0, alreadyDone: 200 });
   }, 60_000);
 });
+
+describe('emr batch add --workers (encryption on worker threads)', () => {
+  it('--workers 2: every row added once, each bundle decryptable by its patient with the author\'s signature', async () => {
+    const ps = await w.patients(3);
+    const d = join(w.home, 'jobworkers');
+    const files = w.files(d, 30, 3000, 'wk');
+    const rs = files.map((f, i) => ({ file: f, patient: ps[i % 3]!.address, type: i % 2 ? 'lab' : 'note', title: `wk ${i}` }));
+    writeFileSync(join(d, 'm.csv'), csv(rs));
+    const r = await w.run(['--json', 'batch', 'add', join(d, 'm.csv'), '--workers', '2', '--batch-size', '8']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json!.data.counts).toMatchObject({ added: 30, failed: 0 });
+    const onChain = await recordsOf(w, ps.map((p) => p.address));
+    expect(onChain).toHaveLength(30);
+    const idOf = new Map(ps.map((p) => [p.address, p.identity]));
+    const dec = await decryptAll(w.home, onChain.map((c) => ({ cid: c.cid, identity: idOf.get(c.patient)! })));
+    const got = [...dec.values()].map((x) => `${x.patient}|${x.title}|${x.sha256}`).sort();
+    expect(got).toEqual(rs.map((x) => `${x.patient}|${x.title}|${sha256Of(join(d, x.file))}`).sort());
+  }, 90_000);
+
+  it('--workers must be a whole number (exit 2, nothing started)', async () => {
+    const r = await w.run(['--json', 'batch', 'add', join(w.home, 'nowhere.csv'), '--workers', 'many']);
+    expect(r.code).toBe(2);
+    expect(r.json!.error.message).toMatch(/--workers/);
+  });
+});

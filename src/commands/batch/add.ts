@@ -54,13 +54,15 @@ export const batchAdd = defineCommand({
     { flags: '--journal <file>', description: 'journal file (default: <home>/batch/<job id>.journal)' },
     { flags: '--concurrency <n>', description: 'rows encrypted and stored at once', default: '4' },
     { flags: '--batch-size <n>', description: 'records per transaction', default: '100' },
+    { flags: '--workers <n>', description: 'encryption worker threads (default: cores - 2, at most 4; 0: encrypt on the main thread)' },
     { flags: '--progress <mode>', description: 'progress on stderr: bar (a terminal), json (NDJSON events) or none', choices: ['bar', 'json', 'none'] },
   ],
   examples: ['emr batch add lab-results.csv --password-file ~/.emr/pw', 'emr batch add lab-results.csv --resume --json --progress json'],
-  async run(ctx, [manifestArg]: [string], opts: { resume?: boolean; skipInvalid?: boolean; journal?: string; concurrency: string; batchSize: string; progress?: ProgressMode }) {
+  async run(ctx, [manifestArg]: [string], opts: { resume?: boolean; skipInvalid?: boolean; journal?: string; concurrency: string; batchSize: string; workers?: string; progress?: ProgressMode }) {
     const started = Date.now();
     const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
     const batchSize = positiveInt(opts.batchSize, '--batch-size', 1000);
+    const workers = opts.workers === undefined ? undefined : opts.workers === '0' ? 0 : positiveInt(opts.workers, '--workers', 16);
     // MANIFEST.md § 8: a batch never prompts, even on a terminal.
     if (!ctx.globals.passwordFile && !ctx.env.EMR_PASSWORD_FILE && ctx.env.EMR_PASSWORD === undefined) {
       throw new UsageError('a batch needs the passphrase from --password-file or the environment', {
@@ -136,12 +138,13 @@ export const batchAdd = defineCommand({
 
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const { runBatch } = await import('../../batch/run.js');
+    const { defaultPoolSize } = await import('../../batch/encrypt-pool.js');
     const { progressSink } = await import('./progress.js');
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
     const store = await storeFor(ctx);
     const outcome = await runBatch(
-      { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), journal, state, concurrency, batchSize, onEvent: (e) => sink.onEvent(e) },
+      { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), journal, state, concurrency, batchSize, workers: workers ?? defaultPoolSize(), onEvent: (e) => sink.onEvent(e) },
       valid,
     );
     sink.end();
