@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench:batch` (docs/MANIFEST.md § 9): 1,000 records of 10 KB for 50 patients,
 // end to end through the built binary on a private devnet in a temp home: records/s, gas
-// per record (from receipts), peak RSS of the emr process; then the same job with
+// per record (from receipts), peak RSS of the emr process (and after the keystore unlock),
+// its CPU seconds, the time before the first row; then with --workers 1, then with
 // --batch-size 1. Goals: ≥ 100 records/s, ≤ 10k gas per record.
+// Env: BENCH_RECORDS, BENCH_PATIENTS, BENCH_WORKERS / BENCH_SINGLE (rows of those runs, 0
+// skips), BENCH_NODE_ARGS (node flags for the measured runs, e.g. '--cpu-prof
+// --cpu-prof-dir=/tmp/prof'), BENCH_KEEP (keep the temp home).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
