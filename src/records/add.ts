@@ -40,6 +40,11 @@ export interface PreparedRecord {
   size: number;
   pendingKey: string;
   recipients: number;
+  /**
+   * Reused from an earlier attempt's pending entry: it may already be on chain. A fresh
+   * ciphertext (new random file key, so a new CID) cannot be, and needs no chain lookup.
+   */
+  resumed?: boolean;
 }
 
 export interface AddedRecord {
@@ -163,7 +168,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     const earlier = pending?.get(key);
     if (earlier && (await deps.store.has(earlier.cid))) {
       // A previous attempt stored this content but may not have registered it: reuse it.
-      return { file: rf.file, patient, author, type: rf.type, recordType, ...earlier, pendingKey: key, recipients: recipients.length };
+      return { file: rf.file, patient, author, type: rf.type, recordType, ...earlier, pendingKey: key, recipients: recipients.length, resumed: true };
     }
     const added = inMemory ? await deps.store.addBytes(Buffer.concat(ciphertext)) : await deps.store.add(tmp);
     const rec: PreparedRecord = {
@@ -201,17 +206,25 @@ function memorySink(parts: Buffer[]): NodeJS.WritableStream {
 
 /** Registers prepared records (one tx; a batch when several), skipping any already on chain. */
 export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]): Promise<AddedRecord[]> {
-  const { listRecords } = await import('../chain/records.js');
   const { addRecord } = await import('../chain/add-record.js');
   const { addRecords } = await import('../chain/add-records.js');
   const pending = new PendingRecords(deps.home);
   const out = new Map<PreparedRecord, AddedRecord>();
-  // Already registered by an earlier attempt whose confirmation we never saw?
-  const byPatient = new Map<string, Awaited<ReturnType<typeof listRecords>>>();
-  for (const p of prepared) {
-    if (!byPatient.has(p.patient)) byPatient.set(p.patient, await listRecords(deps.chain, { patient: p.patient, author: p.author }));
-    const hit = byPatient.get(p.patient)!.find((r) => r.digest.toLowerCase() === p.digest.toLowerCase() || r.originalCid === p.cid);
-    if (hit) out.set(p, { id: hit.id.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: hit.txHash ?? '', sha256: p.sha256, existing: true });
+  // Registered by an earlier attempt whose confirmation we never saw? Only resumed records
+  // can be; one log query per (patient, author), not a scan of the patient's whole history.
+  const resumed = prepared.filter((p) => p.resumed);
+  if (resumed.length) {
+    const { queryEvents, addressTopic } = await import('../chain/logs.js');
+    const seen = new Map<string, Map<string, { id: bigint; txHash: string }>>();
+    for (const p of resumed) {
+      const k = `${p.patient}/${p.author}`.toLowerCase();
+      if (!seen.has(k)) {
+        const evs = await queryEvents(deps.chain, { names: ['RecordAdded'], topics: [null, addressTopic(p.patient), addressTopic(p.author)], fromBlock: deps.chain.fromBlock });
+        seen.set(k, new Map(evs.map((e) => [String(e.args[5]).toLowerCase(), { id: e.args[0] as bigint, txHash: e.txHash }])));
+      }
+      const hit = seen.get(k)!.get(p.digest.toLowerCase());
+      if (hit) out.set(p, { id: hit.id.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: hit.txHash, sha256: p.sha256, existing: true });
+    }
   }
   const todo = prepared.filter((p) => !out.has(p));
   if (todo.length === 1) {
