@@ -10,19 +10,19 @@ import { hkdf, open, seal } from './aead.js';
 import { concatBytes, decodeBase64Canonical, encodeBase64NoPad, wipe } from './bytes.js';
 import { asFileKey, asX25519PublicKey, type FileKey, type X25519PublicKey, type X25519SecretKey } from './keys.js';
 import { STANZA_BODY_SIZE, type Stanza } from './stanza.js';
-import { randomX25519SecretKey, x25519, x25519PublicKey } from './x25519.js';
+import { ephemeralX25519, x25519 } from './x25519.js';
 
 const LABEL = 'age-encryption.org/v1/X25519';
 const ZERO_NONCE = new Uint8Array(12);
 export const X25519_STANZA_TYPE = 'X25519';
 
 export function wrapX25519(fileKey: FileKey, recipient: X25519PublicKey): Stanza {
-  const eph = randomX25519SecretKey();
-  const share = x25519PublicKey(eph);
-  const shared = x25519(eph, recipient);
+  const eph = ephemeralX25519();
+  const share = eph.share;
+  const shared = eph.agree(recipient);
   const wrapKey = hkdf(shared, concatBytes(share, recipient), LABEL, 32);
   const body = seal(wrapKey, ZERO_NONCE, fileKey);
-  wipe(eph, shared, wrapKey);
+  wipe(shared, wrapKey);
   return { args: [X25519_STANZA_TYPE, encodeBase64NoPad(share)], body };
 }
 
