@@ -97,6 +97,6 @@ describe('emr batch add --workers (encryption on worker threads)', () => {
   it('--workers must be a whole number (exit 2, nothing started)', async () => {
     const r = await w.run(['--json', 'batch', 'add', join(w.home, 'nowhere.csv'), '--workers', 'many']);
     expect(r.code).toBe(2);
-    expect(r.json!.error.message).toMatch(/--workers/);
+    expect(r.json!.error!.message).toMatch(/--workers/);
   });
 });

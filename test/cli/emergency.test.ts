@@ -1,41 +1,31 @@
 // docs/SHARING.md § 4: break-glass access end to end — patient-chosen emergency types, the
 // consortium key, the release only while an emergency is open, and the patient's audit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emr, tempHome } from '../helpers/cli.js';
+import { clinic, emr } from '../helpers/cli.js';
 
-const t = tempHome();
-const pw: Record<string, string> = {};
-const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', pw[who]!];
+const c = clinic();
+const { as, ok } = c;
+const t = { home: c.home };
 const ids: Record<string, string> = {};
 
-async function ok(args: string[]) {
-  const r = await emr([...args, '--json']);
-  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
-  return r.json!.data;
-}
-
 beforeAll(async () => {
-  for (const [name, role] of [['consortium', 'admin'], ['alice', 'patient'], ['er-doc', 'provider']] as const) {
-    pw[name] = t.pw(name);
-    await ok([...as(name), 'keygen', '--name', name, '--role', role]);
-  }
-  await ok([...as('consortium'), 'devnet', 'up']);
+  await c.keygen([['consortium', 'admin'], ['alice', 'patient'], ['er-doc', 'provider']]);
+  await c.devnetUp('consortium');
   await ok([...as('alice'), 'register']);
   await ok([...as('er-doc'), 'register', '--role', 'provider']);
   await ok([...as('consortium'), 'admin', 'verify', 'er-doc']);
   await ok([...as('consortium'), 'admin', 'emergency-recipient']);
   await ok([...as('alice'), 'emergency', 'types', 'allergy']);
-  for (const [type, text] of [['allergy', 'Penicillin: anaphylaxis'], ['lab', 'private lab result']]) {
-    const f = join(t.home, `${type}.txt`);
-    writeFileSync(f, text);
+  for (const [type, text] of [['allergy', 'Penicillin: anaphylaxis'], ['lab', 'private lab result']] as const) {
+    const f = c.file(`${type}.txt`, text);
     ids[type] = (await ok([...as('alice'), 'record', 'add', f, '--patient', 'alice', '--type', type])).records[0].id;
   }
 }, 180_000);
 
 afterAll(async () => {
-  await emr(['--home', t.home, 'devnet', 'down']);
+  await c.devnetDown();
 });
 
 describe('emergency access', () => {

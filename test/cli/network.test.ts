@@ -75,7 +75,7 @@ describe('emr register / whois', () => {
     ok(await as('bob', ['register']));
     const w = ok(await q(['whois', 'bob']));
     expect(w).toMatchObject({ address: addr.bob, registered: true, role: 'provider', verified: false, suspended: false, admin: false });
-    const alice = ok(await q(['whois', addr.alice.toLowerCase()]));
+    const alice = ok(await q(['whois', addr.alice!.toLowerCase()]));
     expect(alice).toMatchObject({ address: addr.alice, registered: true, role: 'patient', verified: false });
   });
 

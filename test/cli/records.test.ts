@@ -5,39 +5,16 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
-import { emr, tempHome } from '../helpers/cli.js';
+import { clinic, emr } from '../helpers/cli.js';
 
-const t = tempHome();
-const pw: Record<string, string> = {};
-const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', pw[who]!];
-let rpcUrl = '';
+const c = clinic();
+const { as, ok, rpc, file } = c;
+const t = { home: c.home };
 let contract = '';
 
-async function ok(args: string[]) {
-  const r = await emr([...args, '--json']);
-  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
-  return r.json!.data;
-}
-
-async function rpc(method: string, params: unknown[] = []) {
-  const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  return ((await res.json()) as { result: unknown }).result;
-}
-
-function file(name: string, text: string): string {
-  const f = join(t.home, name);
-  writeFileSync(f, text);
-  return f;
-}
-
 beforeAll(async () => {
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider'], ['house', 'provider'], ['mallory', 'provider']] as const) {
-    pw[name] = t.pw(name);
-    await ok([...as(name), 'keygen', '--name', name, '--role', role]);
-  }
-  const up = await ok([...as('admin'), 'devnet', 'up']);
-  rpcUrl = up.rpcUrl;
-  contract = up.contract;
+  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider'], ['house', 'provider'], ['mallory', 'provider']]);
+  contract = (await c.devnetUp('admin')).contract;
   await ok([...as('alice'), 'register']);
   for (const p of ['grey', 'house', 'mallory']) await ok([...as(p), 'register', '--role', 'provider']);
   await ok([...as('admin'), 'admin', 'verify', 'grey']);
@@ -46,7 +23,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await emr(['--home', t.home, 'devnet', 'down']);
+  await c.devnetDown();
 });
 
 describe('record add / fetch negatives', () => {
@@ -110,7 +87,7 @@ describe('record add / fetch negatives', () => {
     const target = blocks.find((b) => createHash('sha256').update(readFileSync(b)).digest('hex') === want);
     expect(target).toBeDefined();
     const bytes = readFileSync(target!);
-    bytes[bytes.length - 100] ^= 0x01;
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x01;
     writeFileSync(target!, bytes);
     const out = join(t.home, 'corrupt-out.txt');
     const r = await emr([...as('alice'), '--json', 'fetch', rec.id, '-o', out]);

@@ -3,31 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emr, tempHome } from '../helpers/cli.js';
+import { clinic, emr } from '../helpers/cli.js';
 
-const t = tempHome();
-const pw: Record<string, string> = {};
-const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', pw[who]!];
-let rpcUrl = '';
+const c = clinic();
+const { as, ok, rpc } = c;
+const t = { home: c.home };
 let recordId = '';
 
-async function ok(args: string[]) {
-  const r = await emr([...args, '--json']);
-  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
-  return r.json!.data;
-}
-
-async function rpc(method: string, params: unknown[] = []) {
-  const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  return ((await res.json()) as { result: unknown }).result;
-}
-
 beforeAll(async () => {
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['doc', 'provider']] as const) {
-    pw[name] = t.pw(name);
-    await ok([...as(name), 'keygen', '--name', name, '--role', role]);
-  }
-  rpcUrl = (await ok([...as('admin'), 'devnet', 'up'])).rpcUrl;
+  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['doc', 'provider']]);
+  await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
   await ok([...as('doc'), 'register', '--role', 'provider']);
   await ok([...as('admin'), 'admin', 'verify', 'doc']);
@@ -37,7 +22,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await emr(['--home', t.home, 'devnet', 'down']);
+  await c.devnetDown();
 });
 
 describe('signed actions relayed', () => {

@@ -3,6 +3,7 @@
  * would: a child process, no TTY, env and stdin under the test's control.
  */
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -66,6 +67,47 @@ export function tempHome(): { home: string; pw(name: string, pass?: string): str
     pw(name, pass = `pass-for-${name}-123`) {
       const f = join(home, `${name}.pw`);
       writeFileSync(f, pass + '\n', { mode: 0o600 });
+      return f;
+    },
+  };
+}
+
+/**
+ * A clinic in a throw-away home, driven through the binary: each actor gets a profile and
+ * its own passphrase file; `ok` runs a command with --json and insists on exit 0.
+ */
+export function clinic(extraArgs: string[] = []) {
+  const t = tempHome();
+  const pw: Record<string, string> = {};
+  let rpcUrl = '';
+  const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', (pw[who] ??= t.pw(who)), ...extraArgs];
+  async function ok(args: string[]): Promise<any> {
+    const r = await emr([...args, '--json']);
+    expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
+    return r.json!.data;
+  }
+  return {
+    home: t.home,
+    as,
+    ok,
+    /** Makes the profiles: [name, role] pairs. */
+    async keygen(actors: ReadonlyArray<readonly [string, string]>) {
+      for (const [name, role] of actors) await ok([...as(name), 'keygen', '--name', name, '--role', role]);
+    },
+    async devnetUp(admin: string): Promise<{ rpcUrl: string; contract: string; chainId: number }> {
+      const d = await ok([...as(admin), 'devnet', 'up']);
+      rpcUrl = d.rpcUrl;
+      return d;
+    },
+    devnetDown: () => emr(['--home', t.home, 'devnet', 'down']),
+    /** A raw JSON-RPC call to the devnet (anvil's evm_increaseTime, anvil_setBalance, …). */
+    async rpc(method: string, params: unknown[] = []): Promise<unknown> {
+      const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      return ((await res.json()) as { result: unknown }).result;
+    },
+    file(name: string, text: string): string {
+      const f = join(t.home, name);
+      writeFileSync(f, text);
       return f;
     },
   };

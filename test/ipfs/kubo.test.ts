@@ -156,7 +156,7 @@ describe('kubo backend: endpoints that are down or lie', () => {
             let body = Buffer.concat(parts);
             if (req.url?.includes('/block/get') && up.statusCode === 200 && ++served === 2) {
               body = Buffer.from(body);
-              body[body.length >> 1] ^= 0x01;
+              body[body.length >> 1] = body[body.length >> 1]! ^ 0x01;
             }
             const headers = { ...up.headers };
             delete headers['content-length'];
