@@ -30,16 +30,12 @@ import { decryptPayload } from './stream-decryptor.js';
 import { StreamEncryptor } from './stream-encryptor.js';
 import { PAYLOAD_NONCE_SIZE, payloadKey } from './stream.js';
 
-export interface RecordMeta {
-  patient: string;
-  author: string;
-  type: string;
-  title?: string;
-  fileName?: string;
-  mediaType?: string;
-  /** Unix seconds; defaults to now. */
-  createdAt?: number;
-}
+/**
+ * What a caller says about a record: the bundle metadata (bundle-format.ts) minus what
+ * encryptBundle fills in itself — the format version and the signing domain — with
+ * `createdAt` (unix seconds) defaulting to now.
+ */
+export type RecordMeta = Omit<BundleMetadata, 'v' | 'createdAt' | 'chainId' | 'verifyingContract'> & { createdAt?: number };
 
 export interface EncryptBundleOptions {
   input: Input;

@@ -17,7 +17,6 @@ import type { RecordInfo } from '../chain/records.js';
 import type { Unlocked } from '../identity/unlock.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { typeName } from '../record-types.js';
 
 export interface ShareDeps {
   chain: EmrChain;
@@ -151,10 +150,4 @@ export async function rekeyRecords(deps: ShareDeps, records: RecordInfo[], recip
     }
   }
   return out;
-}
-
-export function describeTypes(mask: number): string {
-  const names: string[] = [];
-  for (let i = 0; i < 32; i++) if ((mask >>> i) & 1) names.push(typeName(i));
-  return names.join(',');
 }

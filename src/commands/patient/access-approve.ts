@@ -21,6 +21,7 @@ export const accessApprove = defineCommand({
     const { listRequests } = await import('../../chain/requests.js');
     const { approveRequest } = await import('../../chain/approve-request.js');
     const share = await import('../../records/share.js');
+    const { maskToTypes } = await import('../../record-types.js');
     const me = await unlock(ctx);
     const chain = await chainFor(ctx, { signer: true });
     const req = (await listRequests(chain, { patient: me.profile.address })).find((r) => r.requestId === BigInt(idArg));
@@ -31,8 +32,8 @@ export const accessApprove = defineCommand({
     const tx = await approveRequest(chain, { requestId: req.requestId, expiry, keyDelivery: delivery.digest });
     const expiresAt = new Date(expiry * 1000).toISOString();
     return {
-      data: { requestId: idArg, provider: req.provider, types: share.describeTypes(req.readMask).split(',').filter(Boolean), expiresAt, keysDelivered: delivery.delivered, txHash: tx.txHash },
-      view: { title: `Approved request ${idArg} from ${ctx.profiles.byAddress(req.provider)?.name ?? req.provider}`, fields: [['types', share.describeTypes(req.readMask)], ['until', expiresAt], ['tx', tx.txHash]] },
+      data: { requestId: idArg, provider: req.provider, types: maskToTypes(req.readMask), expiresAt, keysDelivered: delivery.delivered, txHash: tx.txHash },
+      view: { title: `Approved request ${idArg} from ${ctx.profiles.byAddress(req.provider)?.name ?? req.provider}`, fields: [['types', maskToTypes(req.readMask).join(',')], ['until', expiresAt], ['tx', tx.txHash]] },
     };
   },
 });
