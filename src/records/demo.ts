@@ -99,7 +99,7 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
       say('verify', `${admin.name} verified ${p.name} as a provider`, tx.txHash);
     }
 
-    const { grantAccess, rekeyRecords, exposure, recordsInScope } = await import('./share.js');
+    const { grantAccess, revokeAccess } = await import('./share.js');
     const { typesToMask } = await import('../record-types.js');
     const lab = typesToMask(['lab']);
     const share = (a: Actor) => ({ chain: a.chain, store, me: a.me, scratch });
@@ -130,13 +130,9 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
     if (!same) throw new IntegrityError('the fetched record differs from the original', { hint: 'report this' });
     say('fetch', `${house.name} fetched record #${rec.id}: CID checked, decrypted with the delivered key, signature by ${grey.name} valid, content identical (sha256 ${opened.sha256.slice(0, 16)}…); he left a read receipt`, receipt.txHash);
 
-    const before = await exposure(alice.chain, alice.me.profile.address, house.me.profile.address);
-    const inScope = await recordsInScope(alice.chain, alice.me.profile.address, { readMask: before.grant.readMask });
-    const { revoke } = await import('../chain/revoke.js');
-    const rv = await revoke(alice.chain, { provider: house.me.profile.address });
-    say('revoke', `${alice.name} revoked ${house.name}. Honest note: he already fetched record(s) #${before.fetched.join(', #')}; that copy cannot be recalled`, rv.txHash);
-    const rekeyed = await rekeyRecords(share(alice), inScope, async () => [alice.me.age.recipient, grey.me.age.recipient]);
-    for (const k of rekeyed) say('rekey', `${alice.name} re-encrypted record #${k.id} under a new key for herself and ${grey.name} only: ${k.oldCid} → ${k.newCid}`, k.txHash);
+    const rv = await revokeAccess(share(alice), house.me.profile.address, { rekey: true });
+    say('revoke', `${alice.name} revoked ${house.name}. Honest note: he already fetched record(s) #${rv.stillHeld.fetched.join(', #')}; that copy cannot be recalled`, rv.txHash);
+    for (const k of rv.rekeyed) say('rekey', `${alice.name} re-encrypted record #${k.id} under a new key for herself and ${grey.name} only: ${k.oldCid} → ${k.newCid}`, k.txHash);
 
     try {
       const r2 = await getRecord(house.chain, BigInt(rec.id));

@@ -26,8 +26,6 @@ export async function releaseEmergency(
   const { grantOf } = await import('../chain/grants.js');
   const { whois } = await import('../chain/whois.js');
   const { listRecords } = await import('../chain/records.js');
-  const { readFileKey } = await import('../crypto/age-file.js');
-  const { NoMatchingIdentityError } = await import('../crypto/recipients.js');
   const g = await grantOf(deps.chain, patient, provider);
   if (!g.emergencyOpen) {
     throw new AccessDeniedError('no emergency is open for this patient and provider', { hint: 'the provider must run `emr emergency open <patient> --reason …` first' });
@@ -38,26 +36,11 @@ export async function releaseEmergency(
   }
   const pat = await whois(deps.chain, patient);
   const visible = (await listRecords(deps.chain, { patient })).filter((r) => (pat.emergencyTypes >>> r.recordType) & 1);
-  const keys: Array<{ id: string; cid: string; fileKey: Uint8Array }> = [];
-  const unavailable: string[] = [];
-  try {
-    for (const r of visible) {
-      try {
-        keys.push({ id: r.id.toString(), cid: r.cid, fileKey: await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]) });
-      } catch (e) {
-        if (!(e instanceof NoMatchingIdentityError)) throw e;
-        unavailable.push(r.id.toString());
-      }
-    }
-    const expiresAt = new Date(g.emergencyUntil * 1000).toISOString();
-    if (!keys.length) return { released: [], unavailable, keyDeliveryCid: null, txHash: null, expiresAt };
-    const { providerRecipient } = await import('./share.js');
-    const { publishKeyDelivery } = await import('./key-delivery.js');
-    const { releaseEmergencyKeys } = await import('../chain/release-emergency-keys.js');
-    const pub = await publishKeyDelivery(deps.store, { patient, grantee: provider, keys }, await providerRecipient(deps.chain, provider));
-    const tx = await releaseEmergencyKeys(deps.chain, { patient, provider, keyDelivery: pub.digest });
-    return { released: keys.map((k) => k.id), unavailable, keyDeliveryCid: pub.cid, txHash: tx.txHash, expiresAt };
-  } finally {
-    for (const k of keys) k.fileKey.fill(0);
-  }
+  const { deliverKeys } = await import('./share.js');
+  const d = await deliverKeys(deps, provider, visible, { patient, skipUnaddressed: true });
+  const expiresAt = new Date(g.emergencyUntil * 1000).toISOString();
+  if (!d.cid) return { released: [], unavailable: d.skipped, keyDeliveryCid: null, txHash: null, expiresAt };
+  const { releaseEmergencyKeys } = await import('../chain/release-emergency-keys.js');
+  const tx = await releaseEmergencyKeys(deps.chain, { patient, provider, keyDelivery: d.digest });
+  return { released: d.delivered, unavailable: d.skipped, keyDeliveryCid: d.cid, txHash: tx.txHash, expiresAt };
 }

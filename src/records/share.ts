@@ -44,21 +44,36 @@ export async function recordsInScope(chain: EmrChain, patient: string, scope: { 
   return all.filter((r) => ((scope.readMask >>> r.recordType) & 1) === 1 || ids.has(r.id.toString()));
 }
 
-/** Builds and stores the key delivery for `records`; ZERO32 when there is nothing to deliver. */
-export async function deliverKeys(deps: ShareDeps, grantee: string, records: RecordInfo[]): Promise<{ digest: string; cid: string | null; delivered: string[] }> {
-  if (records.length === 0) return { digest: ZERO32, cid: null, delivered: [] };
+/**
+ * Builds and stores the key delivery for `records` (SHARING.md § 2); ZERO32 when there is
+ * nothing to deliver. The file keys are unwrapped with the acting identity: the patient's
+ * (a recipient of every one of their records, § 1), or the consortium's during an emergency
+ * (§ 4.2), which passes the `patient` and skips records not addressed to it.
+ */
+export async function deliverKeys(
+  deps: Pick<ShareDeps, 'chain' | 'store' | 'me'>,
+  grantee: string,
+  records: RecordInfo[],
+  opts: { patient?: string; skipUnaddressed?: boolean } = {},
+): Promise<{ digest: string; cid: string | null; delivered: string[]; skipped: string[] }> {
   const { readFileKey } = await import('../crypto/age-file.js');
-  const { publishKeyDelivery } = await import('./key-delivery.js');
-  const recipient = await providerRecipient(deps.chain, grantee);
-  const keys = [];
+  const { NoMatchingIdentityError } = await import('../crypto/recipients.js');
+  const keys: Array<{ id: string; cid: string; fileKey: Uint8Array }> = [];
+  const skipped: string[] = [];
   try {
     for (const r of records) {
-      // The patient is a recipient of every one of their records (SHARING.md § 1).
-      const fileKey = await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]);
-      keys.push({ id: r.id.toString(), cid: r.cid, fileKey });
+      try {
+        keys.push({ id: r.id.toString(), cid: r.cid, fileKey: await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]) });
+      } catch (e) {
+        if (!(opts.skipUnaddressed && e instanceof NoMatchingIdentityError)) throw e;
+        skipped.push(r.id.toString());
+      }
     }
-    const pub = await publishKeyDelivery(deps.store, { patient: deps.me.profile.address, grantee, keys }, recipient);
-    return { digest: pub.digest, cid: pub.cid, delivered: keys.map((k) => k.id) };
+    if (keys.length === 0) return { digest: ZERO32, cid: null, delivered: [], skipped };
+    const { publishKeyDelivery } = await import('./key-delivery.js');
+    const recipient = await providerRecipient(deps.chain, grantee);
+    const pub = await publishKeyDelivery(deps.store, { patient: opts.patient ?? deps.me.profile.address, grantee, keys }, recipient);
+    return { digest: pub.digest, cid: pub.cid, delivered: keys.map((k) => k.id), skipped };
   } finally {
     for (const k of keys) k.fileKey.fill(0);
   }
@@ -105,16 +120,51 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, keyDeliveryCid: delivery.cid, txHashes: txs, signed: undefined };
 }
 
-/** What a revoked provider may still hold: records they could read, and which ones they fetched. */
-export async function exposure(chain: EmrChain, patient: string, provider: string) {
+/**
+ * `emr revoke` (docs/SHARING.md § 3): what the provider could read and fetched (found before
+ * the revoke), the revoke itself, and with `rekey` a new key for every record in that scope,
+ * for the patient, the remaining live readers and the author (unless the author is the one
+ * revoked). Record-scoped grants count only from the current epoch: older ones already died.
+ */
+export async function revokeAccess(deps: ShareDeps, provider: string, opts: { rekey: boolean }) {
   const { queryEvents, addressTopic } = await import('../chain/logs.js');
-  const { grantOf } = await import('../chain/grants.js');
-  const { keyDeliveries } = await import('../chain/grants.js');
-  const g = await grantOf(chain, patient, provider);
-  const reads = await queryEvents(chain, { names: ['RecordAccessed'], topics: [null, addressTopic(patient), addressTopic(provider)], fromBlock: chain.fromBlock });
+  const { grantOf, liveReaders } = await import('../chain/grants.js');
+  const { whois } = await import('../chain/whois.js');
+  const { revoke } = await import('../chain/revoke.js');
+  const chain = deps.chain;
+  const patient = deps.me.profile.address;
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const grant = await grantOf(chain, patient, provider);
+  const topics = [addressTopic(patient), addressTopic(provider)];
+  const [reads, scoped] = await Promise.all([
+    queryEvents(chain, { names: ['RecordAccessed'], topics: [null, ...topics], fromBlock: chain.fromBlock }),
+    queryEvents(chain, { names: ['RecordsGranted'], topics, fromBlock: chain.fromBlock }),
+  ]);
   const fetched = [...new Set(reads.map((e) => (e.args[0] as bigint).toString()))];
-  const deliveries = await keyDeliveries(chain, patient, provider);
-  return { grant: g, fetched, hadKeyDeliveries: deliveries.length };
+  const scopedIds = scoped.filter((e) => Number(e.args[4]) === grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map((x) => BigInt(x)));
+  const inScope = await recordsInScope(chain, patient, { readMask: grant.readMask, ids: scopedIds });
+  const tx = await revoke(chain, { provider });
+  let rekeyed: Awaited<ReturnType<typeof rekeyRecords>> = [];
+  if (opts.rekey && inScope.length) {
+    rekeyed = await rekeyRecords(deps, inScope, async (r) => {
+      const readers = (await liveReaders(chain, patient, r.recordType)).filter((x) => !same(x.address, provider));
+      const rcpts = [deps.me.age.recipient, ...readers.map((x) => x.recipient)];
+      if (!same(r.author, provider) && !same(r.author, patient)) {
+        const a = await whois(chain, r.author);
+        if (a.recipient) rcpts.push(a.recipient);
+      }
+      return [...new Set(rcpts)];
+    });
+  }
+  return {
+    txHash: tx.txHash,
+    rekeyed,
+    stillHeld: {
+      fetched,
+      couldRead: inScope.map((r) => r.id.toString()),
+      note: 'copies the provider fetched, and keys delivered to them, cannot be recalled; re-keyed records no longer open with those keys',
+    },
+  };
 }
 
 /** Re-encrypts `records` under new file keys for `recipients` and re-points the chain. */

@@ -43,49 +43,21 @@ export const revoke = defineCommand({
     }
     const store = await storeFor(ctx);
     const deps = { chain, store, me, scratch: await scratchDir(ctx) };
-    // Before revoking: what could they read, and what did they fetch?
-    const before = await share.exposure(chain, patient, provider);
-    const { queryEvents, addressTopic } = await import('../../chain/logs.js');
-    const scoped = await queryEvents(chain, { names: ['RecordsGranted'], topics: [addressTopic(patient), addressTopic(provider)], fromBlock: chain.fromBlock });
-    // Record-scoped grants of the current epoch only: older ones already died with an earlier revoke.
-    const scopedIds = scoped.filter((e) => Number(e.args[4]) === before.grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map((x) => BigInt(x)));
-    const inScope = await share.recordsInScope(chain, patient, { readMask: before.grant.readMask, ids: scopedIds });
-    const { revoke: revokeTx } = await import('../../chain/revoke.js');
-    const tx = await revokeTx(chain, { provider });
-    let rekeyed: Awaited<ReturnType<typeof share.rekeyRecords>> = [];
-    if (opts.rekey && inScope.length) {
-      const { liveReaders } = await import('../../chain/grants.js');
-      const { whois } = await import('../../chain/whois.js');
-      rekeyed = await share.rekeyRecords(deps, inScope, async (r) => {
-        const readers = (await liveReaders(chain, patient, r.recordType)).filter((x) => x.address.toLowerCase() !== provider.toLowerCase());
-        const rcpts = [me.age.recipient, ...readers.map((x) => x.recipient)];
-        // The author keeps access unless the author is the one revoked.
-        if (r.author.toLowerCase() !== provider.toLowerCase() && r.author.toLowerCase() !== patient.toLowerCase()) {
-          const a = await whois(chain, r.author);
-          if (a.recipient) rcpts.push(a.recipient);
-        }
-        return [...new Set(rcpts)];
-      });
-    }
-    const stillHeld = {
-      fetched: before.fetched,
-      couldRead: inScope.map((r) => r.id.toString()),
-      note: 'copies the provider fetched, and keys delivered to them, cannot be recalled; re-keyed records no longer open with those keys',
-    };
+    const { txHash, rekeyed, stillHeld } = await share.revokeAccess(deps, provider, { rekey: !!opts.rekey });
     const name = ctx.profiles.byAddress(provider)?.name ?? provider;
     return {
-      data: { provider, txHash: tx.txHash, rekeyed, stillHeld },
+      data: { provider, txHash, rekeyed, stillHeld },
       view: {
         title: `Revoked ${name}`,
         fields: [
-          ['tx', tx.txHash],
+          ['tx', txHash],
           ['records they could read', stillHeld.couldRead.join(', ') || 'none'],
           ['records they fetched', stillHeld.fetched.join(', ') || 'none'],
           ['re-keyed', opts.rekey ? rekeyed.map((r) => r.id).join(', ') || 'nothing to re-key' : 'no (pass --rekey)'],
         ],
         warnings: stillHeld.fetched.length
           ? [`${name} fetched record(s) ${stillHeld.fetched.join(', ')} before the revoke: those copies cannot be recalled`]
-          : opts.rekey || !inScope.length ? [] : ['without --rekey, keys already delivered still open the current ciphertexts if the provider kept them'],
+          : opts.rekey || !stillHeld.couldRead.length ? [] : ['without --rekey, keys already delivered still open the current ciphertexts if the provider kept them'],
       },
     };
   },
