@@ -75,28 +75,28 @@ async function deliveredKey(deps: FetchDeps, rec: RecordInfo): Promise<Uint8Arra
  */
 export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: string | NodeJS.WritableStream | null): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
   const { decryptBundle } = await import('../crypto/bundle.js');
-  const { readFileKey } = await import('../crypto/age-file.js');
   const identities = [deps.me.age.identity];
-  let fileKey: Uint8Array | undefined;
   let via: FetchedRecord['via'] = 'identity';
+  let res;
   try {
-    (await readFileKey(deps.store.cat(rec.cid), identities)).fill(0);
+    // The header is read and unwrapped before any output is opened, so "not addressed to
+    // you" costs one header read and leaves nothing behind.
+    res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities });
   } catch (e) {
     // Only "not addressed to you" has another way in; damaged bytes stay INTEGRITY (exit 4).
     if (!(e instanceof NoMatchingIdentityError)) throw e;
-    fileKey = await deliveredKey(deps, rec);
+    const fileKey = await deliveredKey(deps, rec);
     if (!fileKey) {
       throw new AccessDeniedError(`record ${rec.id} is not encrypted to you and no key was delivered`, {
         hint: 'access is granted on chain but the key has not reached you: ask the patient to grant again (it re-delivers keys)',
       });
     }
     via = 'key-delivery';
-  }
-  let res;
-  try {
-    res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities, fileKey });
-  } finally {
-    fileKey?.fill(0);
+    try {
+      res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities, fileKey });
+    } finally {
+      fileKey.fill(0);
+    }
   }
   if (!res.signed) throw new IntegrityError(`record ${rec.id} is not a signed bundle`, { hint: 'the stored ciphertext is not what an emr author produces' });
   const m = res.metadata;
