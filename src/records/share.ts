@@ -122,13 +122,12 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
 
 /**
  * `emr revoke` (docs/SHARING.md § 3): what the provider could read and fetched (found before
- * the revoke), the revoke itself, and with `rekey` a new key for every record in that scope,
- * for the patient, the remaining live readers and the author (unless the author is the one
- * revoked). Record-scoped grants count only from the current epoch: older ones already died.
+ * the revoke), the revoke itself, and with `rekey` a new key for every record in that scope.
+ * Record-scoped grants count only from the current epoch: older ones already died.
  */
 export async function revokeAccess(deps: ShareDeps, provider: string, opts: { rekey: boolean }) {
   const { queryEvents, addressTopic } = await import('../chain/logs.js');
-  const { grantOf, liveReaders } = await import('../chain/grants.js');
+  const { grantOf } = await import('../chain/grants.js');
   const { whois } = await import('../chain/whois.js');
   const { revoke } = await import('../chain/revoke.js');
   const chain = deps.chain;
@@ -146,14 +145,14 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
   const tx = await revoke(chain, { provider });
   let rekeyed: Awaited<ReturnType<typeof rekeyRecords>> = [];
   if (opts.rekey && inScope.length) {
+    // After the revoke the provider is no longer a live reader, so the recipients of a new
+    // record of that type are exactly right (SHARING.md § 1: patient, live readers, the
+    // emergency key when the type is emergency-visible) — plus the author, unless the author
+    // is the one revoked.
+    const { recipientsForRecord } = await import('./recipients.js');
     rekeyed = await rekeyRecords(deps, inScope, async (r) => {
-      const readers = (await liveReaders(chain, patient, r.recordType)).filter((x) => !same(x.address, provider));
-      const rcpts = [deps.me.age.recipient, ...readers.map((x) => x.recipient)];
-      if (!same(r.author, provider) && !same(r.author, patient)) {
-        const a = await whois(chain, r.author);
-        if (a.recipient) rcpts.push(a.recipient);
-      }
-      return [...new Set(rcpts)];
+      const authorRecipient = same(r.author, provider) || same(r.author, patient) ? deps.me.age.recipient : (await whois(chain, r.author)).recipient ?? deps.me.age.recipient;
+      return (await recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType })).recipients;
     });
   }
   return {

@@ -58,4 +58,15 @@ describe('emergency access', () => {
     expect(text).toMatch(/EMERGENCY: consortium released the keys of alice's emergency-visible records to er-doc/);
     expect(text).toMatch(new RegExp(`er-doc read record #${ids.allergy} of alice`));
   });
+
+  it('a re-key keeps emergency-visible records open to the consortium key, not to the revoked provider', async () => {
+    await ok([...as('alice'), 'grant', 'er-doc', '--types', 'allergy', '--expires', '1d']);
+    const rv = await ok([...as('alice'), 'revoke', 'er-doc', '--rekey']);
+    expect(rv.rekeyed.map((x: any) => x.id)).toContain(ids.allergy);
+    const raw = join(c.home, 'allergy-rekeyed.age');
+    await ok(['--home', c.home, '--profile', 'alice', 'fetch', ids.allergy!, '--raw', '--no-receipt', '-o', raw]);
+    await ok([...as('consortium'), 'decrypt', raw, '-o', join(c.home, 'consortium-allergy.txt')]);
+    expect(readFileSync(join(c.home, 'consortium-allergy.txt'), 'utf8')).toBe('Penicillin: anaphylaxis');
+    expect((await emr([...as('er-doc'), '--json', 'decrypt', raw, '-o', join(c.home, 'er-after.txt')])).code).toBe(4);
+  });
 });
