@@ -17,10 +17,12 @@ export interface Endpoint {
   /** True when this is the embedded devnet of this home (profiles get funded there). */
   devnet: boolean;
   fromBlock: number;
+  /** The chain id the devnet record or the config expects (checked when connecting). */
+  chainId?: number;
 }
 
 export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
-  const { readDevnetRecord, devnetStatus } = await import('../chain/devnet.js');
+  const { readDevnetRecord } = await import('../chain/devnet.js');
   const rec = readDevnetRecord(ctx.home);
   const rpcUrl = ctx.globals.rpcUrl ?? ctx.config.get('rpcUrl');
   if (rpcUrl) {
@@ -29,17 +31,22 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
     if (!contract) {
       throw new UsageError(`no contract address for ${rpcUrl}`, { hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one' });
     }
-    return { rpcUrl, contract, devnet: onDevnet, fromBlock: onDevnet ? rec!.deployBlock : 0 };
+    const chainId = onDevnet ? rec!.chainId : rpcUrl === ctx.config.get('rpcUrl') ? ctx.config.get('chainId') : undefined;
+    return { rpcUrl, contract, devnet: onDevnet, fromBlock: onDevnet ? rec!.deployBlock : 0, chainId };
   }
-  const status = await devnetStatus({ home: ctx.home });
-  if (!status.running || !status.rpcUrl) {
-    throw new UnavailableError('the embedded devnet is not running', {
-      hint: rec ? 'start it with `emr devnet up` (its state is kept), or pass --rpc-url' : 'start one with `emr devnet up`, or pass --rpc-url <url> --contract <address>',
-    });
-  }
-  const contract = ctx.globals.contract ?? status.contract;
+  // Whether the devnet answers is learnt by connecting (one round trip, not a probe first):
+  // chainFor turns an unreachable devnet into the 'not running' error below.
+  if (!rec) throw devnetDown(false);
+  const contract = ctx.globals.contract ?? rec.contract;
   if (!contract) throw new UnavailableError('the devnet has no contract deployed', { hint: 'run `emr devnet up` again' });
-  return { rpcUrl: status.rpcUrl, contract, devnet: true, fromBlock: status.deployBlock };
+  return { rpcUrl: rec.rpcUrl, contract, devnet: true, fromBlock: rec.deployBlock, chainId: rec.chainId };
+}
+
+function devnetDown(hasState: boolean, cause?: unknown): UnavailableError {
+  return new UnavailableError('the embedded devnet is not running', {
+    hint: hasState ? 'start it with `emr devnet up` (its state is kept), or pass --rpc-url' : 'start one with `emr devnet up`, or pass --rpc-url <url> --contract <address>',
+    cause,
+  });
 }
 
 /**
@@ -52,20 +59,32 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   const cached = ctx.cache.get(key) as EmrChain | undefined;
   if (cached) return cached;
   const ep = await resolveEndpoint(ctx);
-  const { connectChain } = await import('../chain/client.js');
-  let signer;
+  const { attachSigner, connectChainWith } = await import('../chain/client.js');
+  // Connect first, unlock second: an unreachable chain is reported before any passphrase
+  // is asked for, and the signer's devnet balance (its address is public, in the profile)
+  // is read in the same request as the set-up reads.
+  const address = opts.signer ? ctx.profile(opts.profile).address : undefined;
+  const fundCheck = ep.devnet && address ? [{ method: 'eth_getBalance', params: [address, 'latest'] }] : [];
+  let connected;
+  try {
+    connected = await connectChainWith(
+      { rpcUrl: ep.rpcUrl, contract: ep.contract, fromBlock: ep.fromBlock, pollingIntervalMs: ep.devnet ? 250 : 1_000, expectChainId: ep.chainId },
+      fundCheck,
+    );
+  } catch (e) {
+    if (ep.devnet && !ctx.globals.rpcUrl && !ctx.config.get('rpcUrl') && e instanceof UnavailableError) throw devnetDown(true, e);
+    throw e;
+  }
+  let chain = connected.chain;
   if (opts.signer) {
     const { unlock } = await import('../identity/unlock.js');
     const me = await unlock(ctx, opts.profile);
-    signer = await me.wallet();
-    if (ep.devnet) {
+    chain = attachSigner(chain, await me.wallet());
+    if (fundCheck.length && BigInt(connected.extra[0] as string) < 10n ** 18n) {
       const { fundAccount } = await import('../chain/devnet.js');
-      const { rpcCall } = await import('../chain/rpc.js');
-      const bal = BigInt(await rpcCall<string>(ep.rpcUrl, 'eth_getBalance', [me.profile.address, 'latest']));
-      if (bal < 10n ** 18n) await fundAccount(ctx.home, me.profile.address);
+      await fundAccount(ctx.home, me.profile.address);
     }
   }
-  const chain = await connectChain({ rpcUrl: ep.rpcUrl, contract: ep.contract, signer, fromBlock: ep.fromBlock, pollingIntervalMs: ep.devnet ? 250 : 1_000 });
   ctx.onClose(() => chain.provider.destroy());
   ctx.cache.set(key, chain);
   return chain;
