@@ -6,7 +6,7 @@
 import type { Wallet } from 'ethers';
 import type { Context } from '../context.js';
 import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
-import { decryptKeystore } from '../keys/keystore-v3.js';
+import { addressOf, decryptKeystore } from '../keys/keystore-v3.js';
 import type { Profile } from '../keys/profiles.js';
 import { mlkem768x25519IdentityFromSeed, x25519IdentityFromSecret } from '../crypto/identity.js';
 
@@ -45,10 +45,19 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   const cached = ctx.cache.get(key) as Unlocked | undefined;
   if (cached) return cached;
   const profile = ctx.profiles.get(profileName);
-  const keystore = ctx.profiles.readKeystore(profileName);
-  const pass = await ctx.passphrase(`unlock profile '${profileName}'`);
-  const secret = await decryptKeystore(keystore, pass);
-  pass.fill(0);
+  // A running key agent (docs/KEYSTORE.md § 6) answers first; its key must be this profile's.
+  const { keyFromAgent } = await import('../agent/client.js');
+  const held = await keyFromAgent(ctx.home, profileName, (line) => ctx.io.stderr.write(line + '\n'));
+  if (held) ctx.holdSecret(held);
+  let secret: { privateKey: Uint8Array; mnemonic?: { entropy: Uint8Array } | null };
+  if (held && `0x${addressOf(held)}` === profile.address.toLowerCase()) {
+    secret = { privateKey: held };
+  } else {
+    const keystore = ctx.profiles.readKeystore(profileName);
+    const pass = await ctx.passphrase(`unlock profile '${profileName}'`);
+    secret = await decryptKeystore(keystore, pass);
+    pass.fill(0);
+  }
   ctx.holdSecret(secret.privateKey);
   if (secret.mnemonic) secret.mnemonic.entropy.fill(0);
   const age = ageKeysFromAccount(secret.privateKey, profile.identityKind);
@@ -68,3 +77,4 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   ctx.cache.set(key, unlocked);
   return unlocked;
 }
+

@@ -1,0 +1,145 @@
+/**
+ * The use cases behind `emr agent start | stop | status` (docs/KEYSTORE.md § 6).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Context } from '../context.js';
+import { InternalError, UnavailableError, UsageError } from '../errors.js';
+import { AgentAbsent, AgentUnsafe, agentRequest, removeStale } from './client.js';
+import { agentDir, DEFAULT_IDLE_SECONDS, parseIdle, socketPath } from './protocol.js';
+
+export interface AgentStatus {
+  running: boolean;
+  pid: number | null;
+  socket: string;
+  idleTimeoutSeconds: number | null;
+  profiles: Array<{ name: string; address: string }>;
+  /** A socket file was left by an agent that no longer runs (removed by this call). */
+  staleRemoved: boolean;
+}
+
+function unsafe(e: AgentUnsafe): UsageError {
+  return new UsageError(`the key agent's files are not private: ${e.message}`, {
+    hint: 'remove the agent directory of this home (it holds no keys on disk) and run `emr agent start` again',
+  });
+}
+
+export async function agentStatus(home: string): Promise<AgentStatus> {
+  const base = { socket: socketPath(home), staleRemoved: false };
+  try {
+    const f = await agentRequest(home, { op: 'status' });
+    if (f.header.ok !== true) throw new UnavailableError('the key agent refused a status request', { hint: 'run `emr agent stop` and start it again' });
+    const h = f.header as { pid?: unknown; idleTimeoutSeconds?: unknown; profiles?: unknown };
+    const profiles = Array.isArray(h.profiles)
+      ? h.profiles.slice(0, 64).filter((p): p is { name: string; address: string } => typeof p?.name === 'string' && typeof p?.address === 'string')
+      : [];
+    return {
+      ...base,
+      running: true,
+      pid: typeof h.pid === 'number' ? h.pid : null,
+      idleTimeoutSeconds: typeof h.idleTimeoutSeconds === 'number' ? h.idleTimeoutSeconds : null,
+      profiles: profiles.map((p) => ({ name: p.name, address: p.address })),
+    };
+  } catch (e) {
+    if (e instanceof AgentUnsafe) throw unsafe(e);
+    if (e instanceof AgentAbsent) {
+      if (e.stale) removeStale(home);
+      return { ...base, running: false, pid: null, idleTimeoutSeconds: null, profiles: [], staleRemoved: e.stale };
+    }
+    throw new UnavailableError(`the key agent did not answer: ${(e as Error).message}`, { hint: 'run `emr agent stop`, then `emr agent start`', cause: e });
+  }
+}
+
+/** Spawns the daemon and waits for its one status line. */
+function spawnDaemon(home: string, idleSeconds: number): Promise<number> {
+  const daemon = fileURLToPath(new URL('./daemon.js', import.meta.url));
+  // An empty environment: the passphrase may sit in EMR_PASSWORD, and the agent needs nothing.
+  const child = spawn(process.execPath, [daemon, home, String(idleSeconds)], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: {}, cwd: agentDir(home) });
+  return new Promise((resolve, reject) => {
+    let line = '';
+    const timer = setTimeout(() => finish(new UnavailableError('the key agent did not start within 10 s', { hint: 'try again; `emr agent status` shows whether one runs' })), 10_000);
+    const finish = (err: Error | null, pid?: number) => {
+      clearTimeout(timer);
+      child.stdout!.destroy();
+      child.unref();
+      if (err) reject(err);
+      else resolve(pid!);
+    };
+    child.on('error', (e) => finish(new InternalError(`cannot start the key agent: ${e.message}`, { cause: e })));
+    child.on('exit', (code) => finish(new UnavailableError(`the key agent exited at start (code ${code}): ${line.slice(0, 200)}`, { hint: 'check the permissions of the agent directory of this home' })));
+    child.stdout!.on('data', (d: Buffer) => {
+      line += d.toString('utf8');
+      if (line.length > 4096) return finish(new InternalError('the key agent said too much at start'));
+      const nl = line.indexOf('\n');
+      if (nl < 0) return;
+      try {
+        const msg = JSON.parse(line.slice(0, nl)) as { ok?: boolean; pid?: number; message?: string };
+        if (msg.ok && typeof msg.pid === 'number') finish(null, msg.pid);
+        else finish(new UnavailableError(`the key agent could not start: ${String(msg.message).slice(0, 200)}`, { hint: 'check the permissions of the agent directory of this home' }));
+      } catch (e) {
+        finish(new InternalError('the key agent gave an unreadable status line', { cause: e }));
+      }
+    });
+  });
+}
+
+export interface StartResult extends AgentStatus {
+  /** False when an agent was already running (the profile's key was added to it). */
+  started: boolean;
+  profile: string;
+}
+
+/**
+ * Unlocks the acting profile (the agent's own key when it already holds it), makes sure an
+ * agent runs, and hands it the key. A wrong passphrase fails before any agent is spawned.
+ */
+export async function startAgent(ctx: Context, timeout: string | undefined): Promise<StartResult> {
+  let idle: number | undefined;
+  if (timeout !== undefined) {
+    const n = parseIdle(timeout);
+    if (n === null) throw new UsageError(`cannot read --timeout '${timeout.slice(0, 40)}'`, { hint: 'give an idle time like 30s, 15m or 2h (at most 24h)' });
+    idle = n;
+  }
+  const { unlock } = await import('../identity/unlock.js');
+  const me = await unlock(ctx);
+  const before = await agentStatus(ctx.home);
+  let started = false;
+  if (!before.running) {
+    mkdirSync(agentDir(ctx.home), { recursive: true, mode: 0o700 });
+    await spawnDaemon(ctx.home, idle ?? DEFAULT_IDLE_SECONDS);
+    started = true;
+  }
+  const added = await agentRequest(ctx.home, { op: 'add', profile: me.profile.name, address: me.profile.address, ...(idle ? { idleSeconds: idle } : {}) }, me.privateKey);
+  if (added.header.ok !== true) {
+    throw new UnavailableError(`the key agent refused the key: ${String(added.header.error).slice(0, 120)}`, { hint: 'run `emr agent stop` and start it again' });
+  }
+  const now = await agentStatus(ctx.home);
+  return { ...now, started, profile: me.profile.name };
+}
+
+/** Stops a running agent (it zeroes its keys and removes its socket); harmless when none runs. */
+export async function stopAgent(home: string): Promise<{ stopped: boolean; staleRemoved: boolean }> {
+  try {
+    const f = await agentRequest(home, { op: 'stop' });
+    if (f.header.ok !== true) throw new UnavailableError('the key agent refused to stop', { hint: 'end its process (see `emr agent status`)' });
+  } catch (e) {
+    if (e instanceof AgentUnsafe) throw unsafe(e);
+    if (e instanceof AgentAbsent) {
+      if (e.stale) removeStale(home);
+      return { stopped: false, staleRemoved: e.stale };
+    }
+    throw e;
+  }
+  // The agent removes its socket before it exits; wait (bounded) so that the next command
+  // does not find a socket that is going away.
+  for (let i = 0; i < 50; i++) {
+    try {
+      await agentRequest(home, { op: 'status' });
+    } catch (e) {
+      if (e instanceof AgentAbsent) break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { stopped: true, staleRemoved: false };
+}
