@@ -44,7 +44,7 @@ function timed(cmd, args) {
   const s = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const [kib, user, sys] = TIME ? r.stderr.trim().split('\n').pop().split(' ').map(Number) : [NaN, NaN, NaN];
-  return { s, cpu: user + sys, rssMiB: kib / 1024, stdout: r.stdout };
+  return { s, cpu: user + sys, user, sys, rssMiB: kib / 1024, stdout: r.stdout };
 }
 
 const emr = (...args) => [process.execPath, [bin, '--home', home, ...args]];
@@ -62,14 +62,17 @@ try {
   for (const size of SIZES) {
     const p = join(dir, 'plain');
     makeFile(p, size);
-    const r = { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [], cpu: { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [] }, rss: 0 };
+    const r = { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [], cpu: { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [] }, user: {}, sys: {}, rss: 0, ageRss: 0 };
     const rm = () => ['e.age', 'e.out', 'a.age', 'a.out'].forEach((f) => rmSync(join(dir, f), { force: true }));
     for (let i = 0; i < RUNS; i++) {
       rm();
       const add = (k, t) => {
         r[k].push(t.s);
         r.cpu[k].push(t.cpu);
+        (r.user[k] ??= []).push(t.user);
+        (r.sys[k] ??= []).push(t.sys);
         if (k.startsWith('emr')) r.rss = Math.max(r.rss, t.rssMiB);
+        else r.ageRss = Math.max(r.ageRss, t.rssMiB);
       };
       add('emrEnc', timed(...emr('encrypt', p, '--to', recipient, '-o', join(dir, 'e.age'))));
       if (AGE) add('ageEnc', timed(AGE, ['-r', recipient, '-o', join(dir, 'a.age'), p]));
@@ -79,7 +82,9 @@ try {
     }
     rm();
     rmSync(p, { force: true });
-    const x = { emrEnc: median(r.emrEnc), ageEnc: AGE ? median(r.ageEnc) : NaN, emrDec: median(r.emrDec), ageDec: AGE ? median(r.ageDec) : NaN, rss: r.rss,
+    const x = { emrEnc: median(r.emrEnc), ageEnc: AGE ? median(r.ageEnc) : NaN, emrDec: median(r.emrDec), ageDec: AGE ? median(r.ageDec) : NaN, rss: r.rss, ageRss: r.ageRss,
+      user: Object.fromEntries(Object.entries(r.user).map(([k, v]) => [k, median(v)])),
+      sys: Object.fromEntries(Object.entries(r.sys).map(([k, v]) => [k, median(v)])),
       cpu: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, v.length ? median(v) : NaN])) };
     results.set(size, x);
     const c = (k) => ` (cpu ${f3(x.cpu[k])})`;
@@ -97,6 +102,31 @@ try {
     const mc = (k) => (hi.cpu[k] - lo.cpu[k]) / gib;
     console.log(`marginal CPU per GiB (user + sys): encrypt emr ${f3(mc('emrEnc'))} s, age ${f3(mc('ageEnc'))} s, ratio ${f3(mc('emrEnc') / mc('ageEnc'))}; ` +
       `decrypt emr ${f3(mc('emrDec'))} s, age ${f3(mc('ageDec'))} s, ratio ${f3(mc('emrDec') / mc('ageDec'))}`);
+  }
+
+  // Issue 11's table, side by side with the figures it reported (same method: fresh process
+  // per command, alternating emr/age, medians, files on disk unless BENCH_DIR says otherwise).
+  {
+    const size = Math.max(...SIZES);
+    const x = results.get(size);
+    const cell = (k, wall) => `${f3(wall)} s (cpu ${f3(x.cpu[k])} s: user ${f3(x.user[k])}, sys ${f3(x.sys[k])})`;
+    console.log(`\nissue 11 table, ${label(size)} (this run; the issue's own figures below it)`);
+    console.log('| | emr | age | ratio |');
+    console.log('|---|---|---|---|');
+    console.log(`| encrypt ${label(size)}, whole command | ${cell('emrEnc', x.emrEnc)} | ${AGE ? cell('ageEnc', x.ageEnc) : 'n/a'} | ${f3(x.emrEnc / x.ageEnc)}× wall, ${f3(x.cpu.emrEnc / x.cpu.ageEnc)}× cpu |`);
+    console.log(`| decrypt ${label(size)}, whole command | ${cell('emrDec', x.emrDec)} | ${AGE ? cell('ageDec', x.ageDec) : 'n/a'} | ${f3(x.emrDec / x.ageDec)}× wall, ${f3(x.cpu.emrDec / x.cpu.ageDec)}× cpu |`);
+    if (results.size > 1) {
+      const lo = results.get(Math.min(...SIZES));
+      const g = (size - Math.min(...SIZES)) / (1 << 30);
+      const mr = (k1, k2) => f3((x[k1] - lo[k1]) / g / ((x[k2] - lo[k2]) / g));
+      console.log(`| marginal per GiB | encrypt ${mr('emrEnc', 'ageEnc')}× age, decrypt ${mr('emrDec', 'ageDec')}× age (wall) | | goal ≤ 0.8× / ≤ 0.7× |`);
+    }
+    console.log(`| peak RSS | ${x.rss.toFixed(0)} MiB (scrypt N=2^17 alone is 128 MiB) | ${x.ageRss.toFixed(0)} MiB | |`);
+    console.log('\nissue 11 as filed (its machine, 1 GiB):');
+    console.log('| encrypt 1 GiB | 1.96 s (cpu 2.69 s: user 1.49, sys 1.18) | 1.43 s (cpu 1.04 s) | 1.40× wall |');
+    console.log('| decrypt 1 GiB | 2.72 s (cpu 3.93 s: user 1.62, sys 2.35) | 1.38 s (cpu 1.10 s) | 1.98× wall |');
+    console.log('| marginal per GiB | encrypt ≈ 1.0–1.3×, decrypt ≈ 1.2–1.6× age | | |');
+    console.log('| peak RSS | 183 MiB | 11–21 MiB | |');
   }
 
   // The crypto path alone (no keystore unlock, whose scrypt needs 128 MiB by itself):
