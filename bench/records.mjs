@@ -69,6 +69,12 @@ async function emr(who, args) {
   return { ms: r.ms, cpu: r.cpu, data };
 }
 
+/** `emr` as `who` with NO passphrase source: only works while the key agent holds the key. */
+async function emrAgent(who, args) {
+  const r = await run(process.execPath, [BIN, '--home', home, '--profile', who, ...args]);
+  return { ms: r.ms, cpu: r.cpu, data: args.includes('--json') ? JSON.parse(r.stdout).data : undefined };
+}
+
 /** Median wall and CPU time of a list of runs. */
 const both = (rs) => ({ ms: median(rs.map((r) => r.ms)), cpu: median(rs.map((r) => r.cpu)) });
 const median = (xs) => {
@@ -160,6 +166,21 @@ async function main() {
       const b = await run('sha256sum', [y]);
       return { ms: a.ms + b.ms, cpu: a.cpu + b.cpu };
     });
+    // Issue 11 goal 4: the same commands with the key agent holding both keys (no scrypt).
+    let emrAddAgent = [];
+    let emrFetchAgent = [];
+    if (size.bytes <= 1_000_000) {
+      await emr('dr', ['--json', 'agent', 'start', '--timeout', '10m']);
+      await emr('pat', ['--json', 'agent', 'start']);
+      const agentIds = [];
+      emrAddAgent = await times(size.runs, async () => {
+        const r = await emrAgent('dr', ['--json', 'record', 'add', plain, '--patient', 'pat', '--type', 'lab']);
+        agentIds.push(r.data.records[0].id);
+        return r;
+      });
+      emrFetchAgent = await times(size.runs, async (i) => emrAgent('pat', ['--json', 'fetch', agentIds[i], '-o', out, '--force']));
+      await emr(undefined, ['--json', 'agent', 'stop']);
+    }
     rmSync(out, { force: true });
     rmSync(y, { force: true });
     rmSync(x, { force: true });
@@ -184,6 +205,12 @@ async function main() {
     rows.push(row('fetch', emrFetch, refFetch));
     rows.push(row('fetch --no-receipt', emrFetchNoReceipt, refFetch));
     rows.push(row('fetch --raw --no-receipt', emrFetchRaw, refFetch));
+    if (emrAddAgent.length) {
+      rows.push(row('record add (key agent)', emrAddAgent, refAdd));
+      rows.push(row('fetch (key agent)', emrFetchAgent, refFetch));
+      m.addAgent = both(emrAddAgent);
+      m.fetchAgent = both(emrFetchAgent);
+    }
     split.push({ size, m });
   }
 
@@ -223,6 +250,21 @@ async function main() {
     { op: 'fetch', emr: rate(s.m.fetch, l.m.fetch), reference: rate(s.m.refFetch, l.m.refFetch) },
     { op: 'fetch --no-receipt', emr: rate(s.m.fetchNoReceipt, l.m.fetchNoReceipt), reference: rate(s.m.refFetch, l.m.refFetch) },
     { op: 'fetch --raw --no-receipt (store read + CID check)', emr: rate(s.m.fetchRaw, l.m.fetchRaw), reference: '' },
+  ]);
+  // Issue 11, side by side: the figures the issue measured, this run's, and the goal.
+  const mbps = (a, b) => {
+    const d = minus(b, a);
+    return d.ms > 0 ? `${((dBytes / 1e6) / (d.ms / 1000)).toFixed(0)} MB/s` : 'n/a';
+  };
+  console.log('\nissue 11 goals (whole commands, medians of this run)');
+  console.table([
+    { figure: 'record add 10 KB, key agent running', 'issue 11 (before)': '1.28 s (no agent then)', 'this run': s.m.addAgent ? fmt(s.m.addAgent.ms) : 'n/a', goal: '≤ 0.5 s' },
+    { figure: 'fetch 10 KB, key agent running', 'issue 11 (before)': '1.15 s (no agent then)', 'this run': s.m.fetchAgent ? fmt(s.m.fetchAgent.ms) : 'n/a', goal: '≤ 0.45 s' },
+    { figure: 'record add 10 KB, passphrase', 'issue 11 (before)': '1.28 s', 'this run': fmt(s.m.add.ms), goal: '' },
+    { figure: 'fetch 10 KB, passphrase', 'issue 11 (before)': '1.15 s', 'this run': fmt(s.m.fetch.ms), goal: '' },
+    { figure: 'chain connect + one read (whois − start-up)', 'issue 11 (before)': '0.22 s', 'this run': fmt(minus(fixed.chainRead, fixed.startup).ms), goal: 'connect ≤ 30 ms' },
+    { figure: 'keystore unlock (scrypt)', 'issue 11 (before)': '0.33 s', 'this run': fmt(unlock.ms), goal: '' },
+    { figure: `fetch per byte (${l.size.label})`, 'issue 11 (before)': '172 MB/s', 'this run': mbps(s.m.fetch, l.m.fetch), goal: `≥ age -d + sha256sum: ${mbps(s.m.refFetch, l.m.refFetch)}` },
   ]);
   console.log(`total bench time ${fmt(performance.now() - started)}`);
 }
