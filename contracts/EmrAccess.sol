@@ -29,9 +29,6 @@ contract EmrAccess {
     /// (X25519, 32-byte key) or "age1pq1" + 1952 (ML-KEM-768 + X25519, 1216-byte key).
     uint256 internal constant X25519_RECIPIENT_LENGTH = 62;
     uint256 internal constant HYBRID_RECIPIENT_LENGTH = 1959;
-    /// Bit c set ⇔ byte c is in the bech32 data charset "qpzry9x8gf2tvdw0s3jn54khce6mua7l".
-    uint256 internal constant BECH32_CHARSET =
-        0x7ff7dfa0000000003fd000000000000;
 
     // EIP-712 (CONTRACT.md § Signed actions).
     bytes32 internal constant DOMAIN_TYPEHASH =
@@ -692,15 +689,34 @@ contract EmrAccess {
         } else {
             revert InvalidRecipient();
         }
-        uint256 charset = BECH32_CHARSET;
         uint256 bad;
+        // 32 bytes per step (SWAR): for each byte b, flag bit 7 of its lane when b is a
+        // bech32 data character: '0'..'9' except '1', or 'a'..'z' except 'b', 'i', 'o'.
+        // Lanes are < 0x80 after masking, so the additions below never carry across lanes.
         assembly {
+            let ONES := 0x0101010101010101010101010101010101010101010101010101010101010101
+            let H := mul(ONES, 0x80)
+            let L7 := mul(ONES, 0x7f)
             let p := add(recipient.offset, start)
             let end := add(recipient.offset, len)
-            for {} lt(p, end) { p := add(p, 1) } {
-                // byte value c is allowed iff bit c of the charset mask is set (c < 128)
-                let c := byte(0, calldataload(p))
-                bad := or(bad, iszero(and(shr(c, charset), 1)))
+            for {} lt(p, end) { p := add(p, 32) } {
+                let w := calldataload(p)
+                // lanes inside the string: the first min(32, end - p) bytes (high bytes)
+                let need := H
+                let n := sub(end, p)
+                if lt(n, 32) { need := and(H, not(shr(mul(n, 8), not(0)))) }
+                let x := and(w, L7)
+                // bit 7 set ⇔ lane ≥ lo: x + (0x80 - lo); lane ≤ hi ⇔ bit 7 clear in x + (0x7f - hi)
+                let digit := and(and(add(x, mul(ONES, 0x50)), not(add(x, mul(ONES, 0x46)))), H)
+                let lower := and(and(add(x, mul(ONES, 0x1f)), not(add(x, mul(ONES, 0x05)))), H)
+                // lane == c ⇔ bit 7 clear in (x ^ c) + 0x7f
+                let eq1 := and(not(add(xor(x, mul(ONES, 0x31)), L7)), H)
+                let eqb := and(not(add(xor(x, mul(ONES, 0x62)), L7)), H)
+                let eqi := and(not(add(xor(x, mul(ONES, 0x69)), L7)), H)
+                let eqo := and(not(add(xor(x, mul(ONES, 0x6f)), L7)), H)
+                let ok := or(and(digit, not(eq1)), and(lower, not(or(eqb, or(eqi, eqo)))))
+                // any needed lane that is not ok, or that had bit 7 set (≥ 0x80)
+                bad := or(bad, and(need, or(not(ok), w)))
             }
         }
         if (bad != 0) revert InvalidRecipient();

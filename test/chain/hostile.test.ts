@@ -87,6 +87,30 @@ describe('issue #8 point 3: only well-formed recipients can be registered', () =
     for (const good of [X25519_RECIPIENT, generateIdentity().recipient, pq]) await call(good);
   });
 
+  it('accepts exactly the bech32 data characters, at every lane of a 32-byte word and at the tail', async () => {
+    const a = await f.actor();
+    const accepts = (r: string) =>
+      a.chain.contract.getFunction('register').staticCall(2, r, { from: a.address }).then(() => true, (e) => {
+        if (e?.revert?.name !== 'InvalidRecipient') throw e;
+        return false;
+      });
+    const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+    const pq = generateIdentity('mlkem768x25519').recipient;
+    const cases: Array<[string, boolean]> = [];
+    for (const [base, positions] of [[X25519_RECIPIENT, [4, 31, 32, 35, 61]], [pq, [7, 63, 64, 1958]]] as const) {
+      for (const pos of positions) {
+        for (let c = 0; c < 128; c++) cases.push([base.slice(0, pos) + String.fromCharCode(c) + base.slice(pos + 1), CHARSET.includes(String.fromCharCode(c))]);
+        // A 2-byte UTF-8 character in place of two: right length, bytes ≥ 0x80.
+        cases.push([base.slice(0, pos - 1) + 'é' + base.slice(pos + 1), false]);
+      }
+    }
+    for (let i = 0; i < cases.length; i += 64) {
+      const chunk = cases.slice(i, i + 64);
+      const got = await Promise.all(chunk.map(([r]) => accepts(r)));
+      chunk.forEach(([r, want], j) => expect(got[j], JSON.stringify(r.slice(0, 8)) + ` len ${Buffer.byteLength(r)} case ${i + j}`).toBe(want));
+    }
+  });
+
   it('the consortium emergency recipient obeys the same rule', async () => {
     await expect(f.admin.chain.contract.getFunction('setEmergencyRecipient').staticCall('age1garbage', { from: f.admin.address })).rejects.toMatchObject({ revert: { name: 'InvalidRecipient' } });
   });
