@@ -62,8 +62,9 @@ async function gasOf(txPromise) {
 }
 
 const X25519 = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
-// mlkem768x25519 recipient: 1184 + 32 bytes of key material in bech32 ≈ 1,960 characters.
-const PQ = `age1pq1${'q'.repeat(1953)}`;
+// mlkem768x25519 recipient: 1184 + 32 bytes of key material: exactly 1,959 characters
+// (the contract checks the shape, CONTRACT.md § Recipients).
+const PQ = `age1pq1${'q'.repeat(1952)}`;
 const dig = (n) => `0x${n.toString(16).padStart(64, '0')}`;
 const now = async () => (await provider.getBlock('latest')).timestamp;
 
@@ -79,7 +80,7 @@ try {
   const patient = await account();
   row('register patient (X25519 recipient, 62 B)', await gasOf(as(patient).register(1, X25519)), '≤ 70k');
   const pq = await account();
-  row('register (PQ hybrid recipient, 1.96 KB)', await gasOf(as(pq).register(1, PQ)));
+  row('register (PQ hybrid recipient, 1,959 B)', await gasOf(as(pq).register(1, PQ)));
   row('re-register (rotate X25519 key)', await gasOf(as(patient).register(1, X25519.replace('q', 'p'))));
   const doc = await account();
   await gasOf(as(doc).register(2, X25519));
@@ -124,25 +125,31 @@ try {
   await gasOf(as(doc).requestAccess(patient.address, 0b1000, ''));
   row('denyRequest', await gasOf(as(patient).denyRequest(2)));
   row('setEmergencyTypes', await gasOf(as(patient).setEmergencyTypes(0b100000)));
-  row('openEmergency (14-byte reason)', await gasOf(as(doc).openEmergency(patient.address, 'unconscious ER')));
-  row('releaseEmergencyKeys (admin, emergency open)', await gasOf(as(admin).releaseEmergencyKeys(patient.address, doc.address, dig(5))));
-  row('logAccess (read receipt)', await gasOf(as(doc).logAccess(1, patient.address, 1)), '~25k');
+  // doc was revoked above: it may not reopen an emergency for 24 h (CONTRACT.md § Emergency).
+  const er = await account();
+  await gasOf(as(er).register(2, X25519));
+  await gasOf(as(admin).verifyProvider(er.address));
+  // Comparable with the row before: the provider's grant slot already holds a value.
+  await gasOf(as(patient).grant(er.address, 0b1, 0, far, ZeroHash));
+  row('openEmergency (14-byte reason)', await gasOf(as(er).openEmergency(patient.address, 'unconscious ER')));
+  row('releaseEmergencyKeys (admin, emergency open)', await gasOf(as(admin).releaseEmergencyKeys(patient.address, er.address, dig(5))));
+  row('logAccess (read receipt)', await gasOf(as(doc).logAccess(1, patient.address, 1)), '≤ 25k if possible');
 
   // Signed grant relayed by a third party.
   const relayer = await account();
   const signer = await account();
   await gasOf(as(signer).register(1, X25519));
   const deadline = (await now()) + 3600;
-  const msg = { patient: signer.address, provider: doc.address, readMask: 1, writeMask: 0, expiry: far, keyDelivery: ZeroHash, nonce: 0, deadline };
+  const msg = { patient: signer.address, provider: doc.address, readMask: 1, writeMask: 0, expiry: far, keyDelivery: ZeroHash, epoch: 0, nonce: 0, deadline };
   const sig = await signer.signTypedData(
     { name: 'EmrAccess', version: '1', chainId: 31337, verifyingContract: address },
     { Grant: [
       { name: 'patient', type: 'address' }, { name: 'provider', type: 'address' }, { name: 'readMask', type: 'uint32' },
       { name: 'writeMask', type: 'uint32' }, { name: 'expiry', type: 'uint40' }, { name: 'keyDelivery', type: 'bytes32' },
-      { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' } ] },
+      { name: 'epoch', type: 'uint32' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' } ] },
     msg,
   );
-  row('grantBySig (relayed)', await gasOf(as(relayer).grantBySig(msg.patient, msg.provider, 1, 0, far, ZeroHash, 0, deadline, sig)));
+  row('grantBySig (relayed)', await gasOf(as(relayer).grantBySig(msg.patient, msg.provider, 1, 0, far, ZeroHash, 0, 0, deadline, sig)));
 
   // Access check: estimated gas of canRead as a transaction, after 1, 10 and 100 grants.
   const hub = await account();

@@ -25,19 +25,26 @@ contract EmrAccess {
     /// @notice Bounds the calldata a registration may put in an event (PQ hybrid ~1.9 KB).
     uint256 public constant MAX_RECIPIENT_LENGTH = 4096;
     uint256 internal constant MAX_REASON_LENGTH = 1024;
+    /// Well-formed age recipients (CONTRACT.md § Recipients): "age1" + 58 bech32 characters
+    /// (X25519, 32-byte key) or "age1pq1" + 1952 (ML-KEM-768 + X25519, 1216-byte key).
+    uint256 internal constant X25519_RECIPIENT_LENGTH = 62;
+    uint256 internal constant HYBRID_RECIPIENT_LENGTH = 1959;
 
     // EIP-712 (CONTRACT.md § Signed actions).
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant NAME_HASH = keccak256("EmrAccess");
     bytes32 internal constant VERSION_HASH = keccak256("1");
+    /// Grant and Approve commit to the (patient, provider) epoch, which every revoke bumps:
+    /// a revoke voids every outstanding signed grant or approval for that provider
+    /// (CONTRACT.md § Signed actions).
     bytes32 public constant GRANT_TYPEHASH = keccak256(
-        "Grant(address patient,address provider,uint32 readMask,uint32 writeMask,uint40 expiry,bytes32 keyDelivery,uint256 nonce,uint256 deadline)"
+        "Grant(address patient,address provider,uint32 readMask,uint32 writeMask,uint40 expiry,bytes32 keyDelivery,uint32 epoch,uint256 nonce,uint256 deadline)"
     );
     bytes32 public constant REVOKE_TYPEHASH =
         keccak256("Revoke(address patient,address provider,uint256 nonce,uint256 deadline)");
     bytes32 public constant APPROVE_TYPEHASH = keccak256(
-        "Approve(address patient,uint256 requestId,uint40 expiry,bytes32 keyDelivery,uint256 nonce,uint256 deadline)"
+        "Approve(address patient,uint256 requestId,uint40 expiry,bytes32 keyDelivery,uint32 epoch,uint256 nonce,uint256 deadline)"
     );
     bytes32 public constant DENY_TYPEHASH =
         keccak256("Deny(address patient,uint256 requestId,uint256 nonce,uint256 deadline)");
@@ -52,7 +59,7 @@ contract EmrAccess {
     mapping(address => uint256) internal _accounts;
 
     /// patient → provider → [0,40) expiry | [40,72) read mask | [72,104) write mask |
-    /// [104,136) epoch | [136,176) emergency open until
+    /// [104,136) epoch | [136,176) emergency open until | [176,216) revoked at
     mapping(address => mapping(address => uint256)) internal _grants;
 
     /// patient → provider → record id → [0,40) expiry | [40,72) epoch at grant time
@@ -120,7 +127,9 @@ contract EmrAccess {
     event EmergencyOpened(address indexed patient, address indexed provider, uint40 expiresAt, string reason);
     event EmergencyTypesSet(address indexed patient, uint32 mask);
     event EmergencyRecipientSet(address indexed by, string recipient);
-    event RecordAccessed(uint256 indexed recordId, address indexed patient, address indexed reader);
+    /// `recordType` is the type the reader claimed (and was checked against); readers MUST
+    /// check patient and type against the record's RecordAdded (CONTRACT.md § Read receipts).
+    event RecordAccessed(uint256 indexed recordId, address indexed patient, address indexed reader, uint8 recordType);
     /// SHARING.md § 4.2: a consortium admin delivered the keys of emergency-visible records.
     event EmergencyKeysReleased(address indexed patient, address indexed provider, address indexed by, bytes32 keyDelivery);
 
@@ -155,6 +164,9 @@ contract EmrAccess {
     error BadNonce(uint256 expected, uint256 given);
     error InvalidSignature();
     error NoOpenEmergency(address patient, address provider);
+    error ZeroAddress();
+    error EmergencyClosedByPatient(uint40 until);
+    error StaleEpoch(uint32 expected, uint32 given);
 
     // ─────────────────────────────── modifiers ──────────────────────────────
 
@@ -173,6 +185,9 @@ contract EmrAccess {
     // ──────────────────────────────── admins ────────────────────────────────
 
     function addAdmin(address account) external onlyAdmin {
+        // No one holds the zero address's key: counting it as an admin would let the last
+        // real admin remove itself and leave the contract with none (issue #8, point 15).
+        if (account == address(0)) revert ZeroAddress();
         if (isAdmin[account]) revert AlreadyAdmin(account);
         isAdmin[account] = true;
         adminCount += 1;
@@ -309,7 +324,7 @@ contract EmrAccess {
         if (!canRead(msg.sender, patient, recordType, recordId)) {
             revert NoReadAccess(msg.sender, patient, recordId);
         }
-        emit RecordAccessed(recordId, patient, msg.sender);
+        emit RecordAccessed(recordId, patient, msg.sender, recordType);
     }
 
     // ──────────────────────────────── grants ────────────────────────────────
@@ -376,8 +391,13 @@ contract EmrAccess {
         _requireVerified(msg.sender);
         _requirePatient(patient);
         if (bytes(reason).length == 0 || bytes(reason).length > MAX_REASON_LENGTH) revert InvalidReason();
-        expiresAt = uint40(block.timestamp) + EMERGENCY_WINDOW;
         uint256 g = _grants[patient][msg.sender];
+        // A patient who revoked this provider (closing any emergency) is evidently able to
+        // decide: the provider may not reopen for EMERGENCY_WINDOW after that revoke
+        // (CONTRACT.md § Emergency). Other providers may.
+        uint40 closedUntil = uint40(g >> 176) + EMERGENCY_WINDOW;
+        if (uint40(g >> 176) != 0 && closedUntil > block.timestamp) revert EmergencyClosedByPatient(closedUntil);
+        expiresAt = uint40(block.timestamp) + EMERGENCY_WINDOW;
         _grants[patient][msg.sender] = (g & ~(uint256(type(uint40).max) << 136)) | (uint256(expiresAt) << 136);
         emit EmergencyOpened(patient, msg.sender, expiresAt, reason);
     }
@@ -388,6 +408,8 @@ contract EmrAccess {
     /// an off-chain object encrypted to the provider alone; no key material is on chain.
     function releaseEmergencyKeys(address patient, address provider, bytes32 keyDelivery) external onlyAdmin {
         if (uint40(_grants[patient][provider] >> 136) <= block.timestamp) revert NoOpenEmergency(patient, provider);
+        // A provider suspended after opening reads nothing (canRead) and gets no keys either.
+        _requireVerified(provider);
         if (keyDelivery == bytes32(0)) revert InvalidDigest();
         emit EmergencyKeysReleased(patient, provider, msg.sender, keyDelivery);
     }
@@ -402,14 +424,16 @@ contract EmrAccess {
         uint32 writeMask,
         uint40 expiry,
         bytes32 keyDelivery,
+        uint32 epoch,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
         bytes32 structHash = keccak256(
-            abi.encode(GRANT_TYPEHASH, patient, provider, readMask, writeMask, expiry, keyDelivery, nonce, deadline)
+            abi.encode(GRANT_TYPEHASH, patient, provider, readMask, writeMask, expiry, keyDelivery, epoch, nonce, deadline)
         );
         _useSignature(patient, structHash, nonce, deadline, signature);
+        _checkEpoch(patient, provider, epoch);
         _grant(patient, provider, readMask, writeMask, expiry, keyDelivery);
     }
 
@@ -426,13 +450,15 @@ contract EmrAccess {
         uint256 requestId,
         uint40 expiry,
         bytes32 keyDelivery,
+        uint32 epoch,
         uint256 nonce,
         uint256 deadline,
         bytes calldata signature
     ) external {
         bytes32 structHash =
-            keccak256(abi.encode(APPROVE_TYPEHASH, patient, requestId, expiry, keyDelivery, nonce, deadline));
+            keccak256(abi.encode(APPROVE_TYPEHASH, patient, requestId, expiry, keyDelivery, epoch, nonce, deadline));
         _useSignature(patient, structHash, nonce, deadline, signature);
+        _checkEpoch(patient, address(uint160(_requests[patient][requestId])), epoch);
         _approve(patient, requestId, expiry, keyDelivery);
     }
 
@@ -562,8 +588,10 @@ contract EmrAccess {
         unchecked {
             epoch = uint32(g >> 104) + 1; // wraps after 2^32 revokes of one provider: harmless
         }
-        // Zero expiry, masks and emergency; the new epoch kills record-scoped grants.
-        _grants[patient][provider] = uint256(epoch) << 104;
+        // Zero expiry, masks and emergency; the new epoch kills record-scoped grants and every
+        // outstanding signed grant/approval; the revoke time holds off a reopened emergency.
+        // One SSTORE as before.
+        _grants[patient][provider] = (uint256(epoch) << 104) | (uint256(uint40(block.timestamp)) << 176);
         emit Revoked(patient, provider, epoch);
     }
 
@@ -633,15 +661,65 @@ contract EmrAccess {
         }
     }
 
+    /// A signed grant or approval names the epoch it was signed in; any revoke since voids it.
+    function _checkEpoch(address patient, address provider, uint32 epoch) internal view {
+        uint32 current = uint32(_grants[patient][provider] >> 104);
+        if (epoch != current) revert StaleEpoch(current, epoch);
+    }
+
     function _checkRecordFields(uint8 recordType, uint8 cidCodec, bytes32 digest) internal pure {
         if (recordType > 31) revert InvalidRecordType(recordType);
         if (cidCodec != CODEC_RAW && cidCodec != CODEC_DAG_PB) revert InvalidCodec(cidCodec);
         if (digest == bytes32(0)) revert InvalidDigest();
     }
 
+    /// CONTRACT.md § Recipients: exact length and prefix per kind, lower-case bech32 data
+    /// characters. A cheap shape check (no checksum, no curve check): it stops garbage and
+    /// unknown kinds at the door; clients still skip a reader whose key does not parse
+    /// (SHARING.md § 1.5).
     function _checkRecipient(string calldata recipient) internal pure {
         uint256 len = bytes(recipient).length;
-        if (len == 0 || len > MAX_RECIPIENT_LENGTH) revert InvalidRecipient();
+        uint256 start;
+        if (len == X25519_RECIPIENT_LENGTH) {
+            if (bytes4(bytes(recipient[0:4])) != "age1") revert InvalidRecipient();
+            start = 4;
+        } else if (len == HYBRID_RECIPIENT_LENGTH) {
+            if (bytes7(bytes(recipient[0:7])) != "age1pq1") revert InvalidRecipient();
+            start = 7;
+        } else {
+            revert InvalidRecipient();
+        }
+        uint256 bad;
+        // 32 bytes per step (SWAR): for each byte b, flag bit 7 of its lane when b is a
+        // bech32 data character: '0'..'9' except '1', or 'a'..'z' except 'b', 'i', 'o'.
+        // Lanes are < 0x80 after masking, so the additions below never carry across lanes.
+        assembly {
+            let ONES := 0x0101010101010101010101010101010101010101010101010101010101010101
+            let H := mul(ONES, 0x80)
+            let L7 := mul(ONES, 0x7f)
+            let p := add(recipient.offset, start)
+            let end := add(recipient.offset, len)
+            for {} lt(p, end) { p := add(p, 32) } {
+                let w := calldataload(p)
+                // lanes inside the string: the first min(32, end - p) bytes (high bytes)
+                let need := H
+                let n := sub(end, p)
+                if lt(n, 32) { need := and(H, not(shr(mul(n, 8), not(0)))) }
+                let x := and(w, L7)
+                // bit 7 set ⇔ lane ≥ lo: x + (0x80 - lo); lane ≤ hi ⇔ bit 7 clear in x + (0x7f - hi)
+                let digit := and(and(add(x, mul(ONES, 0x50)), not(add(x, mul(ONES, 0x46)))), H)
+                let lower := and(and(add(x, mul(ONES, 0x1f)), not(add(x, mul(ONES, 0x05)))), H)
+                // lane == c ⇔ bit 7 clear in (x ^ c) + 0x7f
+                let eq1 := and(not(add(xor(x, mul(ONES, 0x31)), L7)), H)
+                let eqb := and(not(add(xor(x, mul(ONES, 0x62)), L7)), H)
+                let eqi := and(not(add(xor(x, mul(ONES, 0x69)), L7)), H)
+                let eqo := and(not(add(xor(x, mul(ONES, 0x6f)), L7)), H)
+                let ok := or(and(digit, not(eq1)), and(lower, not(or(eqb, or(eqi, eqo)))))
+                // any needed lane that is not ok, or that had bit 7 set (≥ 0x80)
+                bad := or(bad, and(need, or(not(ok), w)))
+            }
+        }
+        if (bad != 0) revert InvalidRecipient();
     }
 
     function _requirePatient(address account) internal view {

@@ -45,6 +45,12 @@ export interface AuditEvent {
   patient: string | null;
   /** Every event argument by name; integers above 2^53 as decimal strings. */
   fields: Record<string, AuditValue>;
+  /**
+   * Read receipts only: why this receipt does not match the record it names (another
+   * patient's record, another type, no such record). Such a receipt is not a read
+   * (CONTRACT.md § Read receipts) and MUST be shown flagged, never as a read.
+   */
+  flag?: string;
 }
 
 function plain(v: unknown): AuditValue {
@@ -99,7 +105,14 @@ export async function auditEvents(chain: EmrChain, query: AuditQuery = {}): Prom
     events = await queryEvents(chain, range);
   }
   const times = await blockTimes(chain, events.map((e) => e.blockNumber));
-  const out = events.map((e) => toAudit(chain, e, times.get(e.blockNumber) ?? 0));
+  const { checkReceipts } = await import('./receipts.js');
+  const problems = await checkReceipts(chain, events.filter((e) => e.name === 'RecordAccessed'));
+  const out = events.map((e) => {
+    const a = toAudit(chain, e, times.get(e.blockNumber) ?? 0);
+    const problem = problems.get(e);
+    if (problem) a.flag = problem;
+    return a;
+  });
   return patient ? out.filter((e) => e.patient === patient) : out;
 }
 

@@ -22,7 +22,7 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
   AlreadyAdmin: { kind: 'usage', message: 'already an admin', hint: 'nothing to do' },
   InvalidRole: { kind: 'usage', message: 'invalid role', hint: 'use --role patient or --role provider' },
   RoleChange: { kind: 'access', message: 'this address is already registered with another role', hint: 'use a separate profile for each role' },
-  InvalidRecipient: { kind: 'usage', message: 'invalid encryption recipient', hint: 'the recipient must be 1..4096 bytes (an age1… string)' },
+  InvalidRecipient: { kind: 'usage', message: 'invalid encryption recipient', hint: 'the recipient must be a well-formed age1… (62 characters) or age1pq1… (1959 characters) key' },
   NotRegistered: { kind: 'notfound', message: 'address is not registered', hint: 'the other party must run `emr register` first' },
   NotPatient: { kind: 'access', message: 'not a registered patient', hint: 'only the patient may do this; patients run `emr register --role patient`' },
   NotProvider: { kind: 'access', message: 'not a registered provider', hint: 'providers run `emr register --role provider`, then an admin verifies them' },
@@ -44,6 +44,9 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
   InvalidReason: { kind: 'usage', message: 'a reason (1..1024 bytes) is required', hint: 'pass --reason <text>' },
   SignatureExpired: { kind: 'access', message: 'signed action expired', hint: 'ask the patient to sign again with a later deadline' },
   BadNonce: { kind: 'access', message: 'signed action already used or out of order', hint: 'signatures are single-use; ask the patient to sign again' },
+  StaleEpoch: { kind: 'access', message: 'signed action voided: the patient revoked this provider after signing it', hint: 'a revoke cancels every outstanding signed grant or approval; ask the patient to sign again' },
+  ZeroAddress: { kind: 'usage', message: 'the zero address cannot be an admin', hint: 'name a real account' },
+  EmergencyClosedByPatient: { kind: 'access', message: 'the patient closed this provider’s emergency access less than 24 h ago', hint: 'ask the patient for a grant (`emr access request`), or another provider may open an emergency' },
   InvalidSignature: { kind: 'integrity', message: 'signature does not match the patient, chain or contract', hint: 'the action must be signed by the patient for this chain and contract' },
 };
 

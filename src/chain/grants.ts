@@ -2,6 +2,7 @@
  * Grant reads. The contract answers "may X read?" in O(1) but cannot enumerate grantees;
  * candidates come from events and each is confirmed against current state.
  */
+import { IntegrityError } from '../errors.js';
 import { toChainError } from './errors.js';
 import { addressTopic, blockTimes, queryEvents } from './logs.js';
 import { checkRecordType, parseAddress } from './params.js';
@@ -76,6 +77,7 @@ export async function canWrite(
 
 export interface LiveReader {
   address: string;
+  /** The published age recipient as registered (unchecked); '' when it cannot be read back. */
   recipient: string;
   expiry: number;
 }
@@ -95,8 +97,16 @@ export async function liveReaders(chain: EmrChain, patient: string, recordType: 
     if (!g.live || ((g.readMask >>> recordType) & 1) === 0) continue;
     // canRead adds what the grant slot alone cannot say (e.g. a suspended provider).
     if (!(await canRead(chain, { reader: c, patient: p, recordType }))) continue;
-    const info = await whois(chain, c);
-    if (info.recipient) out.push({ address: c, recipient: info.recipient, expiry: g.expiry });
+    // A reader whose published key cannot be read back (no event, commitment mismatch) is
+    // still listed, with recipient '': the records flow skips it and says so instead of
+    // letting one grantee block the patient's records (SHARING.md § 1.5).
+    let recipient = '';
+    try {
+      recipient = (await whois(chain, c)).recipient ?? '';
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
+    }
+    out.push({ address: c, recipient, expiry: g.expiry });
   }
   return out;
 }

@@ -23,18 +23,19 @@ export function idTopic(id: bigint): string {
 }
 
 /**
- * Events of the contract. `topics` are topic1..3 filters (null = any); `names` limits
+ * Events of the contract. `topics` are topic1..3 filters (null = any, an array = any of
+ * these); `names` limits
  * topic0 to these events.
  */
 export async function queryEvents(
   chain: EmrChain,
-  params: { names?: readonly string[]; topics?: readonly (string | null)[]; fromBlock?: number; toBlock?: number | 'latest' },
+  params: { names?: readonly string[]; topics?: readonly (string | readonly string[] | null)[]; fromBlock?: number; toBlock?: number | 'latest' },
 ): Promise<ChainEvent[]> {
   const topic0 = params.names ? params.names.map((n) => chain.iface.getEvent(n)!.topicHash) : null;
   try {
     const logs = await chain.provider.getLogs({
       address: chain.address,
-      topics: [topic0, ...(params.topics ?? [])],
+      topics: [topic0, ...(params.topics ?? []).map((t) => (Array.isArray(t) ? [...t] : t) as string | string[] | null)],
       fromBlock: params.fromBlock ?? chain.fromBlock,
       toBlock: params.toBlock ?? 'latest',
     });

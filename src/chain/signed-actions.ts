@@ -1,10 +1,13 @@
 /**
  * Signed actions (CONTRACT.md § Signed actions): a patient signs grant, revoke, approve
  * or deny offline as EIP-712 typed data, bound to the chain id and this contract, with a
- * per-patient sequential nonce and a deadline; anyone may relay the signature.
+ * per-patient sequential nonce and a deadline; anyone may relay the signature. Grant and
+ * Approve also name the (patient, provider) epoch they were signed in, so a later revoke
+ * (which bumps it) voids them (CONTRACT.md § Signed actions).
  */
 import type { Signer, TypedDataDomain, TypedDataField } from 'ethers';
 import { grantArgs, type GrantParameters } from './grant.js';
+import { UsageError } from '../errors.js';
 import { checkBytes32, checkId, parseAddress, toUnixSeconds } from './params.js';
 import { send } from './send.js';
 import type { EmrChain, SentTx } from './types.js';
@@ -17,6 +20,7 @@ export const EIP712_TYPES: Readonly<Record<'Grant' | 'Revoke' | 'Approve' | 'Den
     { name: 'writeMask', type: 'uint32' },
     { name: 'expiry', type: 'uint40' },
     { name: 'keyDelivery', type: 'bytes32' },
+    { name: 'epoch', type: 'uint32' },
     { name: 'nonce', type: 'uint256' },
     { name: 'deadline', type: 'uint256' },
   ],
@@ -31,6 +35,7 @@ export const EIP712_TYPES: Readonly<Record<'Grant' | 'Revoke' | 'Approve' | 'Den
     { name: 'requestId', type: 'uint256' },
     { name: 'expiry', type: 'uint40' },
     { name: 'keyDelivery', type: 'bytes32' },
+    { name: 'epoch', type: 'uint32' },
     { name: 'nonce', type: 'uint256' },
     { name: 'deadline', type: 'uint256' },
   ],
@@ -61,11 +66,18 @@ export interface SignedAction {
   signature: string;
 }
 
-function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline: bigint) {
+function checkEpoch(epoch: number | undefined, kind: string): number {
+  if (epoch === undefined || !Number.isInteger(epoch) || epoch < 0 || epoch > 0xffffffff) {
+    throw new UsageError(`a signed ${kind} needs the current epoch of the grant slot`, { hint: 'read it with grantOf(patient, provider).epoch' });
+  }
+  return epoch;
+}
+
+function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline: bigint, epoch: number | undefined) {
   switch (body.kind) {
     case 'grant': {
       const [provider, readMask, writeMask, expiry, keyDelivery] = grantArgs(body);
-      return { type: 'Grant' as const, message: { patient, provider, readMask, writeMask, expiry, keyDelivery, nonce, deadline } };
+      return { type: 'Grant' as const, message: { patient, provider, readMask, writeMask, expiry, keyDelivery, epoch: checkEpoch(epoch, 'grant'), nonce, deadline } };
     }
     case 'revoke':
       return { type: 'Revoke' as const, message: { patient, provider: parseAddress(body.provider, 'provider'), nonce, deadline } };
@@ -77,6 +89,7 @@ function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline
           requestId: checkId(body.requestId, 'request id'),
           expiry: toUnixSeconds(body.expiry),
           keyDelivery: checkBytes32(body.keyDelivery, 'key delivery digest'),
+          epoch: checkEpoch(epoch, 'approval'),
           nonce,
           deadline,
         },
@@ -91,14 +104,26 @@ export async function nextNonce(chain: EmrChain, patient: string): Promise<bigin
   return (await chain.contract.getFunction('nonces')(parseAddress(patient, 'patient'))) as bigint;
 }
 
-/** Signs `body` as `signer` (the patient). Works offline given chainId, contract and nonce. */
+/**
+ * The epoch a signed grant or approval must name: that of the (patient, provider) slot now
+ * (for an approval, the request's provider). A revoke bumps it and voids the signature.
+ */
+export async function currentEpoch(chain: EmrChain, patient: string, provider: string): Promise<number> {
+  const g = (await chain.contract.getFunction('grantOf')(parseAddress(patient, 'patient'), parseAddress(provider, 'provider'))) as bigint[];
+  return Number(g[3]);
+}
+
+/**
+ * Signs `body` as `signer` (the patient). Works offline given chainId, contract, nonce and,
+ * for grant and approve, the slot's current `epoch` (see `currentEpoch`).
+ */
 export async function signAction(
   signer: Signer,
-  params: { chainId: bigint; contract: string; nonce: bigint; deadline: Date | number | bigint; action: ActionBody },
+  params: { chainId: bigint; contract: string; nonce: bigint; deadline: Date | number | bigint; action: ActionBody; epoch?: number },
 ): Promise<SignedAction> {
   const patient = parseAddress(await signer.getAddress(), 'signer');
   const deadline = toUnixSeconds(params.deadline, 'deadline');
-  const { type, message } = typedMessage(patient, params.action, params.nonce, deadline);
+  const { type, message } = typedMessage(patient, params.action, params.nonce, deadline, params.epoch);
   const domain = eip712Domain(params.chainId, params.contract);
   const signature = await signer.signTypedData(domain, { [type]: EIP712_TYPES[type] }, message);
   return {
@@ -118,13 +143,13 @@ export async function relaySigned(chain: EmrChain, signed: SignedAction): Promis
   switch (signed.kind) {
     case 'grant':
       return send(chain, 'grantBySig', [
-        m.patient, m.provider, m.readMask, m.writeMask, m.expiry, m.keyDelivery, m.nonce, m.deadline, signed.signature,
+        m.patient, m.provider, m.readMask, m.writeMask, m.expiry, m.keyDelivery, m.epoch, m.nonce, m.deadline, signed.signature,
       ]);
     case 'revoke':
       return send(chain, 'revokeBySig', [m.patient, m.provider, m.nonce, m.deadline, signed.signature]);
     case 'approve':
       return send(chain, 'approveBySig', [
-        m.patient, m.requestId, m.expiry, m.keyDelivery, m.nonce, m.deadline, signed.signature,
+        m.patient, m.requestId, m.expiry, m.keyDelivery, m.epoch, m.nonce, m.deadline, signed.signature,
       ]);
     case 'deny':
       return send(chain, 'denyBySig', [m.patient, m.requestId, m.nonce, m.deadline, signed.signature]);

@@ -40,6 +40,8 @@ export interface PreparedRecord {
   size: number;
   pendingKey: string;
   recipients: number;
+  /** Readers left out of the recipients, and why (SHARING.md § 1.5). */
+  warnings?: string[];
   /**
    * Reused from an earlier attempt's pending entry: it may already be on chain. A fresh
    * ciphertext (new random file key, so a new CID) cannot be, and needs no chain lookup.
@@ -57,6 +59,8 @@ export interface AddedRecord {
   sha256: string;
   /** True when a retry found the record already registered (nothing sent). */
   existing?: boolean;
+  /** Readers left out of the recipients, and why (SHARING.md § 1.5). */
+  warnings?: string[];
 }
 
 export interface AddDeps {
@@ -123,9 +127,9 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
   }
   const author = deps.me.profile.address;
-  const recipients = opts.recipients
-    ? [...opts.recipients]
-    : (await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType })).recipients;
+  const chosen = opts.recipients ? undefined : await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType });
+  const recipients = opts.recipients ? [...opts.recipients] : chosen!.recipients;
+  const warnings = chosen?.warnings.length ? { warnings: chosen.warnings } : {};
   const usePending = opts.pending ?? true;
   const { encryptBundle } = await import('../crypto/bundle.js');
   const inMemory = opts.inMemoryMax !== undefined && size <= opts.inMemoryMax;
@@ -168,7 +172,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     const earlier = pending?.get(key);
     if (earlier && (await deps.store.has(earlier.cid))) {
       // A previous attempt stored this content but may not have registered it: reuse it.
-      return { file: rf.file, patient, author, type: rf.type, recordType, ...earlier, pendingKey: key, recipients: recipients.length, resumed: true };
+      return { file: rf.file, patient, author, type: rf.type, recordType, ...earlier, pendingKey: key, recipients: recipients.length, resumed: true, ...warnings };
     }
     const added = inMemory ? await deps.store.addBytes(Buffer.concat(ciphertext)) : await deps.store.add(tmp);
     const rec: PreparedRecord = {
@@ -184,6 +188,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       size: res.size,
       pendingKey: key,
       recipients: recipients.length,
+      ...warnings,
     };
     pending?.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
     if (deps.crashAt === 'record-stored') process.kill(process.pid, 'SIGKILL');
@@ -236,7 +241,7 @@ export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]
     todo.forEach((p, i) => out.set(p, { id: r.ids[i]!.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: r.txHash, sha256: p.sha256 }));
   }
   for (const p of prepared) pending.done(p.pendingKey);
-  return prepared.map((p) => out.get(p)!);
+  return prepared.map((p) => (p.warnings ? { ...out.get(p)!, warnings: p.warnings } : out.get(p)!));
 }
 
 export async function addRecordFiles(deps: AddDeps, patient: string, files: RecordFile[]): Promise<AddedRecord[]> {

@@ -49,6 +49,8 @@ export function describeAuditEvent(e: AuditEvent, name: NameOf): string {
     case 'EmergencyKeysReleased':
       return `EMERGENCY: ${who('by')} released the keys of ${who('patient')}'s emergency-visible records to ${who('provider')}`;
     case 'RecordAccessed':
+      // A receipt that does not match its record is not a read (CONTRACT.md § Read receipts).
+      if (e.flag) return `FORGED receipt (not a read): ${who('reader')} logged record #${f.recordId} of ${who('patient')}, but ${e.flag}`;
       return `${who('reader')} read record #${f.recordId} of ${who('patient')}`;
     default:
       return `${e.kind} by ${name(e.actor)}`;

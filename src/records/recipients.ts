@@ -1,10 +1,15 @@
 /**
- * Who a new record is encrypted to (CLI.md § Records, docs/SHARING.md § 1): the patient,
- * the author, every provider holding a live grant that covers the type, and — when the
- * patient marked the type emergency-visible — the consortium's emergency recipient.
+ * Who a new record is encrypted to (docs/SHARING.md § 1): the patient, the author, every
+ * provider holding a live grant that covers the type, and — when the patient marked the
+ * type emergency-visible — the consortium's emergency recipient.
+ *
+ * Readers are other people's keys, published by them: a grantee may publish garbage or a
+ * key of the other kind. None of that may stop the patient's records (SHARING.md § 1.5):
+ * such a reader is skipped with a warning; the record is still encrypted to the patient
+ * and the author.
  */
 import type { EmrChain } from '../chain/types.js';
-import { AccessDeniedError, NotFoundError } from '../errors.js';
+import { AccessDeniedError, IntegrityError, NotFoundError } from '../errors.js';
 
 export interface RecordRecipients {
   /** age recipients, de-duplicated. */
@@ -12,7 +17,23 @@ export interface RecordRecipients {
   /** Addresses of the providers (other than author/patient) the record is encrypted to. */
   readers: string[];
   emergency: boolean;
+  /** One line per reader (or the emergency key) left out, and why (SHARING.md § 1.5). */
+  warnings: string[];
 }
+
+type Kind = 'x25519' | 'mlkem768x25519';
+
+/** The recipient's kind, or null when it is not a valid age recipient. Never throws. */
+async function kindOf(recipient: string): Promise<Kind | null> {
+  const { parseRecipient } = await import('../crypto/identity.js');
+  try {
+    return parseRecipient(recipient).kind;
+  } catch {
+    return null;
+  }
+}
+
+const KIND_NAME: Readonly<Record<Kind, string>> = { x25519: 'X25519 (age1…)', mlkem768x25519: 'post-quantum (age1pq1…)' };
 
 export async function recipientsForRecord(chain: EmrChain, p: { patient: string; author: string; authorRecipient: string; recordType: number }): Promise<RecordRecipients> {
   const { whois } = await import('../chain/whois.js');
@@ -21,20 +42,50 @@ export async function recipientsForRecord(chain: EmrChain, p: { patient: string;
   if (!patient.registered || patient.role !== 'patient' || !patient.recipient) {
     throw new NotFoundError(`${p.patient} is not a registered patient`, { hint: 'the patient must run `emr register` first' });
   }
-  const readers = (await liveReaders(chain, p.patient, p.recordType)).filter(
-    (r) => r.address.toLowerCase() !== p.author.toLowerCase() && r.address.toLowerCase() !== p.patient.toLowerCase(),
-  );
-  const recipients = [patient.recipient, p.authorRecipient, ...readers.map((r) => r.recipient)];
+  // SHARING.md § 1.5: a record has one key kind, the patient's (age refuses to mix kinds:
+  // a file is only as strong as its weakest stanza). The patient's own key must be valid.
+  const kind = await kindOf(patient.recipient);
+  if (!kind) {
+    throw new IntegrityError(`the patient ${p.patient} has published a key that is not a valid age recipient`, {
+      hint: 'the patient must register again (`emr register`) before records can be added',
+    });
+  }
+  const warnings: string[] = [];
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const recipients = [patient.recipient];
+  if (!same(p.author, p.patient)) {
+    const authorKind = await kindOf(p.authorRecipient);
+    if (authorKind === kind) recipients.push(p.authorRecipient);
+    else warnings.push(`not encrypted to you (the author): your key is ${authorKind ? KIND_NAME[authorKind] : 'not a valid age recipient'}, the patient's is ${KIND_NAME[kind]}; you cannot re-open this record`);
+  }
+  const readers: string[] = [];
+  for (const r of await liveReaders(chain, p.patient, p.recordType)) {
+    if (same(r.address, p.author) || same(r.address, p.patient)) continue;
+    const k = r.recipient ? await kindOf(r.recipient) : null;
+    if (k === kind) {
+      recipients.push(r.recipient);
+      readers.push(r.address);
+    } else {
+      warnings.push(
+        `reader ${r.address} skipped: its published key ${k ? `is ${KIND_NAME[k]}, the patient's is ${KIND_NAME[kind]}` : 'is not a valid age recipient'}; it cannot open this record until it registers a ${KIND_NAME[kind]} key and the patient shares it again`,
+      );
+    }
+  }
   let emergency = false;
   if ((patient.emergencyTypes >>> p.recordType) & 1) {
     const { emergencyRecipient } = await import('./emergency.js');
     const er = await emergencyRecipient(chain);
     if (er) {
-      recipients.push(er);
-      emergency = true;
+      const k = await kindOf(er);
+      if (k === kind) {
+        recipients.push(er);
+        emergency = true;
+      } else {
+        warnings.push(`consortium emergency key skipped: it ${k ? `is ${KIND_NAME[k]}, the patient's is ${KIND_NAME[kind]}` : 'is not a valid age recipient'}; break-glass cannot open this record`);
+      }
     }
   }
-  return { recipients: [...new Set(recipients)], readers: readers.map((r) => r.address), emergency };
+  return { recipients: [...new Set(recipients)], readers, emergency, warnings };
 }
 
 /** The author may add this record: the patient themself, or a verified provider the patient allowed to write. */

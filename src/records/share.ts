@@ -98,11 +98,13 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   const delivery = await deliverKeys(deps, g.provider, inScope);
   if (g.signOnly) {
     if (g.ids.length) throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
-    const { nextNonce, signAction } = await import('../chain/signed-actions.js');
+    const { currentEpoch, nextNonce, signAction } = await import('../chain/signed-actions.js');
     const signed = await signAction(await deps.me.wallet(), {
       chainId: deps.chain.chainId,
       contract: deps.chain.address,
       nonce: await nextNonce(deps.chain, patient),
+      // A later revoke bumps the epoch and voids this signature (CONTRACT.md § Signed actions).
+      epoch: await currentEpoch(deps.chain, patient, g.provider),
       deadline: g.signOnly.deadline,
       action: { kind: 'grant', provider: g.provider, readMask: g.readMask, writeMask: g.write ? g.readMask : 0, expiry: g.expiry, keyDelivery: delivery.digest },
     });
@@ -139,7 +141,10 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
     queryEvents(chain, { names: ['RecordAccessed'], topics: [null, ...topics], fromBlock: chain.fromBlock }),
     queryEvents(chain, { names: ['RecordsGranted'], topics, fromBlock: chain.fromBlock }),
   ]);
-  const fetched = [...new Set(reads.map((e) => (e.args[0] as bigint).toString()))];
+  // Only receipts that match their record count as reads (CONTRACT.md § Read receipts).
+  const { checkReceipts } = await import('../chain/receipts.js');
+  const problems = await checkReceipts(chain, reads);
+  const fetched = [...new Set(reads.filter((e) => !problems.get(e)).map((e) => (e.args[0] as bigint).toString()))];
   const scopedIds = scoped.filter((e) => Number(e.args[4]) === grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map((x) => BigInt(x)));
   const inScope = await recordsInScope(chain, patient, { readMask: grant.readMask, ids: scopedIds });
   const tx = await revoke(chain, { provider });

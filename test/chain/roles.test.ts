@@ -9,7 +9,8 @@ import { auditEvents } from '../../src/chain/audit.js';
 import { AccessDeniedError, UsageError } from '../../src/errors.js';
 import { fixture, X25519_RECIPIENT, type Fixture } from './helpers.js';
 
-const PQ_RECIPIENT = `age1pq1${'q'.repeat(1950)}`;
+// The exact shape of an ML-KEM-768 + X25519 recipient (CONTRACT.md § Recipients): 1959 characters.
+const PQ_RECIPIENT = `age1pq1${'q'.repeat(1952)}`;
 
 let f: Fixture;
 beforeAll(async () => {

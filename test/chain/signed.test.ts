@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { canRead } from '../../src/chain/grants.js';
 import { requestAccess } from '../../src/chain/request-access.js';
 import { listRequests } from '../../src/chain/requests.js';
-import { nextNonce, relaySigned, signAction, type ActionBody } from '../../src/chain/signed-actions.js';
+import { currentEpoch, nextNonce, relaySigned, signAction, type ActionBody } from '../../src/chain/signed-actions.js';
 import { AccessDeniedError, IntegrityError } from '../../src/errors.js';
 import { fixture, type Actor, type Fixture } from './helpers.js';
 
@@ -26,6 +26,7 @@ async function sign(action: ActionBody, over: { signer?: Wallet; chainId?: bigin
     chainId: over.chainId ?? f.chainId,
     contract: over.contract ?? f.contract,
     nonce: over.nonce ?? (await nextNonce(relayer.chain, signer.address)),
+    epoch: await currentEpoch(relayer.chain, signer.address, doc.address),
     deadline: over.deadline ?? (await f.now()) + 3600,
     action,
   });

@@ -70,7 +70,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 interface Model {
-  grants: { expiry: number; read: number; epoch: number; emergencyUntil: number }[];
+  grants: { expiry: number; read: number; epoch: number; emergencyUntil: number; revokedAt: number }[];
   recordGrants: Map<string, { expiry: number; epoch: number }>;
   emergencyMask: number;
 }
@@ -93,7 +93,7 @@ describe('property: canRead matches the model', () => {
           (await addRecord(p.chain, { patient: p.address, recordType: 2, cidCodec: 0x55, digest: digest(2) })).id,
         ];
         const m: Model = {
-          grants: providers.map(() => ({ expiry: 0, read: 0, epoch: 0, emergencyUntil: 0 })),
+          grants: providers.map(() => ({ expiry: 0, read: 0, epoch: 0, emergencyUntil: 0, revokedAt: 0 })),
           recordGrants: new Map(),
           emergencyMask: 0,
         };
@@ -114,11 +114,21 @@ describe('property: canRead matches the model', () => {
             }
             case 'revoke':
               await revoke(p.chain, { provider: providers[op.d]!.address });
-              m.grants[op.d] = { expiry: 0, read: 0, epoch: m.grants[op.d]!.epoch + 1, emergencyUntil: 0 };
+              m.grants[op.d] = { expiry: 0, read: 0, epoch: m.grants[op.d]!.epoch + 1, emergencyUntil: 0, revokedAt: await f.now() };
               break;
             case 'emergency': {
-              const { expiresAt } = await openEmergency(providers[op.d]!.chain, { patient: p.address, reason: 'property' });
-              m.grants[op.d]!.emergencyUntil = expiresAt;
+              // CONTRACT.md § Emergency: no reopening within 24 h of the patient's revoke.
+              const g = m.grants[op.d]!;
+              const closedUntil = g.revokedAt ? g.revokedAt + 24 * HOUR : 0;
+              const nearEdge = g.revokedAt !== 0 && Math.abs(closedUntil - now) < 60; // block time vs. our clock
+              try {
+                const { expiresAt } = await openEmergency(providers[op.d]!.chain, { patient: p.address, reason: 'property' });
+                if (!nearEdge) expect(closedUntil > now, 'emergency reopened within 24 h of a revoke').toBe(false);
+                g.emergencyUntil = expiresAt;
+              } catch (e) {
+                if ((e as { details?: { contractError?: string } }).details?.contractError !== 'EmergencyClosedByPatient') throw e;
+                if (!nearEdge) expect(closedUntil > now, 'emergency refused without a recent revoke').toBe(true);
+              }
               break;
             }
             case 'emergencyTypes':

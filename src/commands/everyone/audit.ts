@@ -48,6 +48,9 @@ const SUBJECT: Readonly<Record<string, string>> = {
 };
 const RECORD_ID: Readonly<Record<string, string>> = { RecordAdded: 'id', RecordRekeyed: 'id', RecordAccessed: 'recordId' };
 
+const RECEIPT_NOTE =
+  'note: a read receipt proves only that its reader could read that record when it was logged; receipts are voluntary (`fetch --no-receipt`), so no receipt does not mean no read, and keys delivered earlier open copies fetched without one.';
+
 const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
 /** Turns a chain audit event into the promised row; the one-line text is the lead's (records/audit-text.ts), shared with `emr demo`. */
@@ -81,7 +84,7 @@ export function auditRow(
     subject,
     recordId,
     description: describe(e, name),
-    details,
+    details: e.flag ? { ...details, forged: e.flag } : details,
   };
 }
 
@@ -143,9 +146,11 @@ export const audit = defineCommand({
 
     if (!opts.follow) {
       const events = (await auditEvents(chain, { patient, fromBlock: since })).map(toRow).filter(keep);
+      // What a read receipt proves, said wherever receipts are shown (SHARING.md § 5).
+      const note = events.some((r) => r.event === 'record-accessed') ? ['', RECEIPT_NOTE] : [];
       return {
         data: { events },
-        view: { title: `Audit: ${scope}`, lines: events.length ? events.map(line) : ['(no events)'] },
+        view: { title: `Audit: ${scope}`, lines: events.length ? [...events.map(line), ...note] : ['(no events)'] },
       };
     }
 

@@ -32,9 +32,13 @@ export const recordAdd = defineCommand({
         files.map((file) => ({ file, type: opts.type, title: opts.title })),
       );
       progress.succeed(`added ${records.length} record(s)`);
+      // Readers left out (a bad or other-kind published key) never block a record (SHARING.md § 1.5).
+      const warnings = [...new Set(records.flatMap((r) => r.warnings ?? []))];
+      if (ctx.json) for (const w of warnings) ctx.io.stderr.write(`warning: ${w}\n`);
       return {
-        data: { records: records.map(({ id, cid, patient, author, type, txHash }) => ({ id, cid, patient, author, type, txHash })) },
+        data: { records: records.map(({ id, cid, patient, author, type, txHash }) => ({ id, cid, patient, author, type, txHash })), warnings },
         view: {
+          warnings,
           table: { columns: ['ID', 'TYPE', 'CID', 'TX'], rows: records.map((r) => [r.id, r.type, r.cid, r.existing ? '(already registered)' : r.txHash]) },
         },
       };

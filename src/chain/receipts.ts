@@ -1,0 +1,43 @@
+/**
+ * Read receipts checked against the records they name (CONTRACT.md § Read receipts).
+ * `logAccess` takes the patient and type from the caller; the contract checks only that the
+ * caller could read *that* (patient, type, id) at that moment. A receipt is consistent
+ * when the record's own `RecordAdded` has the same patient and type and came first: then the
+ * contract's check was about the real record, so the reader could read it at that block.
+ * Anything else (another patient's record, a type the reader was not granted, an unknown
+ * id) is a forged receipt and MUST NOT be shown as a read.
+ */
+import { idTopic, queryEvents, type ChainEvent } from './logs.js';
+import type { EmrChain } from './types.js';
+
+/** Ids per log query: bounds the topic list a node must accept. */
+const IDS_PER_QUERY = 200;
+
+/** Why a receipt does not match its record, or null when it does. */
+export type ReceiptProblem = string | null;
+
+/**
+ * For each `RecordAccessed` event (args: recordId, patient, reader, recordType), the
+ * problem with it (null = consistent). One log query per 200 distinct ids.
+ */
+export async function checkReceipts(chain: EmrChain, receipts: readonly ChainEvent[]): Promise<Map<ChainEvent, ReceiptProblem>> {
+  const ids = [...new Set(receipts.map((e) => BigInt(e.args[0] as bigint)))];
+  const added = new Map<string, ChainEvent>();
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const topics = ids.slice(i, i + IDS_PER_QUERY).map(idTopic);
+    const evs = await queryEvents(chain, { names: ['RecordAdded'], topics: [topics] });
+    for (const e of evs) added.set(BigInt(e.args[0] as bigint).toString(), e);
+  }
+  const out = new Map<ChainEvent, ReceiptProblem>();
+  for (const r of receipts) {
+    const rec = added.get(BigInt(r.args[0] as bigint).toString());
+    const patient = String(r.args[1]).toLowerCase();
+    let problem: ReceiptProblem = null;
+    if (!rec) problem = 'no such record';
+    else if (String(rec.args[1]).toLowerCase() !== patient) problem = 'the record belongs to another patient';
+    else if (Number(rec.args[3]) !== Number(r.args[3] ?? -1)) problem = `the record is a type ${Number(rec.args[3])} record, the receipt claims type ${Number(r.args[3] ?? -1)}`;
+    else if (rec.blockNumber > r.blockNumber || (rec.blockNumber === r.blockNumber && rec.logIndex > r.logIndex)) problem = 'the receipt predates the record';
+    out.set(r, problem);
+  }
+  return out;
+}
