@@ -8,7 +8,7 @@ import type { EmrChain } from '../chain/types.js';
 import type { RecordInfo } from '../chain/records.js';
 import type { Unlocked } from '../identity/unlock.js';
 import type { RecordStore } from '../ipfs/store.js';
-import { IntegrityError, NotFoundError } from '../errors.js';
+import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 
 export interface RekeyDeps {
   chain: EmrChain;
@@ -83,6 +83,7 @@ export async function rekeyRecords(
   deps: RekeyDeps,
   records: RecordInfo[],
   recipientsFor: (r: RecordInfo) => Promise<string[]>,
+  opts: { resumeHint?: string } = {},
 ): Promise<{ rekeyed: Rekeyed[]; skipped: Skipped[] }> {
   const { decryptFile, encryptFile } = await import('../crypto/age-file.js');
   const { rekeyRecord } = await import('../chain/rekey-record.js');
@@ -100,6 +101,9 @@ export async function rekeyRecords(
       // the author's signature still verifies after the re-key (§ 3.3). The whole ciphertext
       // is decrypted (every chunk's tag checked) before anything is stored or sent.
       const pipe = new PassThrough();
+      // The decrypt error is the one reported; the encrypting side only sees the stream end
+      // (without this listener an unreadable record crashed the process with exit 1).
+      pipe.on('error', () => undefined);
       const encrypting = encryptFile({ recipients, input: pipe, output: target });
       try {
         await decryptFile({ identities: [deps.me.age.identity], input: deps.store.cat(r.cid), output: pipe });
@@ -116,6 +120,10 @@ export async function rekeyRecords(
       const tx = await rekeyRecord(deps.chain, { id: r.id, cidCodec: added.codec, digest: '0x' + Buffer.from(added.digest).toString('hex') });
       rekeyed.push({ id: r.id.toString(), oldCid: r.cid, newCid: added.cid, txHash: tx.txHash });
     } catch (e) {
+      if (e instanceof UnavailableError && opts.resumeHint) {
+        // § 3.7: say how far it got and how to finish; the done records stay done.
+        throw new UnavailableError(`${e.message} (${rekeyed.length} of ${records.length} record(s) re-keyed before it stopped)`, { hint: opts.resumeHint, cause: e });
+      }
       if (!skippable(e)) throw e;
       skipped.push({ id: r.id.toString(), reason: (e as Error).message });
     } finally {

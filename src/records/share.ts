@@ -151,7 +151,8 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
   // Read after the revoke, so its Revoked event closes every window (exposure.ts).
   const all = await listRecords(chain, { patient });
   const exposed = await exposedTo(chain, patient, provider, all);
-  const couldRead = all.filter((r) => ((grant.readMask >>> r.recordType) & 1) === 1 || scopedIds.has(r.id.toString()) || exposed.includes(r));
+  const exposedSet = new Set(exposed);
+  const couldRead = all.filter((r) => ((grant.readMask >>> r.recordType) & 1) === 1 || scopedIds.has(r.id.toString()) || exposedSet.has(r));
   let rekeyed: Rekeyed[] = [];
   let skipped: Skipped[] = [];
   const warnings: string[] = [];
@@ -163,14 +164,18 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
     const { recipientsForRecord } = await import('./recipients.js');
     const { scopedReaders, rekeyRecords } = await import('./rekey.js');
     const scopedFor = await scopedReaders(chain, patient, provider);
+    // One answer per (type, author): thousands of records share a handful of them.
+    const memo = new Map<string, ReturnType<typeof recipientsForRecord>>();
     const res = await rekeyRecords(deps, exposed, async (r) => {
       const authorReads = !same(r.author, provider) && !same(r.author, patient) && (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
       const authorRecipient = authorReads ? ((await whois(chain, r.author)).recipient ?? deps.me.age.recipient) : deps.me.age.recipient;
-      const base = await recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType });
+      const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
+      if (!memo.has(key)) memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
+      const base = await memo.get(key)!;
       const extra = await scopedFor(r);
       for (const w of [...((base as { warnings?: string[] }).warnings ?? []), ...extra.warnings]) if (!warnings.includes(w)) warnings.push(w);
       return [...new Set([...base.recipients, ...extra.recipients])];
-    });
+    }, { resumeHint: `the revoke itself was sent; run \`emr revoke ${provider} --rekey\` again when the chain and store answer: it re-keys only what is left` });
     rekeyed = res.rekeyed;
     skipped = res.skipped;
   }

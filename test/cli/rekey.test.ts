@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clinic, emr } from '../helpers/cli.js';
+import { pinRpc } from '../helpers/pin-rpc.js';
 
 const c = clinic();
 const { as, ok, file } = c;
@@ -14,7 +15,7 @@ let n = 0;
 
 beforeAll(async () => {
   await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['mal', 'provider'], ['grey', 'provider'], ['house', 'provider']]);
-  await c.devnetUp('admin');
+  pinRpc((await c.devnetUp('admin')).rpcUrl);
   await ok([...as('alice'), 'register']);
   for (const p of ['mal', 'grey', 'house']) {
     await ok([...as(p), 'register', '--role', 'provider']);
