@@ -37,10 +37,11 @@ export async function releaseEmergency(
   const pat = await whois(deps.chain, patient);
   const visible = (await listRecords(deps.chain, { patient })).filter((r) => (pat.emergencyTypes >>> r.recordType) & 1);
   const { deliverKeys } = await import('./share.js');
-  const d = await deliverKeys(deps, provider, visible, { patient, skipUnaddressed: true });
+  const d = await deliverKeys(deps, provider, visible, { patient });
+  const unavailable = d.skipped.map((s) => s.id);
   const expiresAt = new Date(g.emergencyUntil * 1000).toISOString();
-  if (!d.cid) return { released: [], unavailable: d.skipped, keyDeliveryCid: null, txHash: null, expiresAt };
+  if (!d.cid) return { released: [], unavailable, keyDeliveryCid: null, txHash: null, expiresAt };
   const { releaseEmergencyKeys } = await import('../chain/release-emergency-keys.js');
   const tx = await releaseEmergencyKeys(deps.chain, { patient, provider, keyDelivery: d.digest });
-  return { released: d.delivered, unavailable: d.skipped, keyDeliveryCid: d.cid, txHash: tx.txHash, expiresAt };
+  return { released: d.delivered, unavailable, keyDeliveryCid: d.cid, txHash: tx.txHash, expiresAt };
 }

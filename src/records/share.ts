@@ -17,6 +17,7 @@ import type { RecordInfo } from '../chain/records.js';
 import type { Unlocked } from '../identity/unlock.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import type { Rekeyed, Skipped } from './rekey.js';
 
 export interface ShareDeps {
   chain: EmrChain;
@@ -48,25 +49,26 @@ export async function recordsInScope(chain: EmrChain, patient: string, scope: { 
  * Builds and stores the key delivery for `records` (SHARING.md § 2); ZERO32 when there is
  * nothing to deliver. The file keys are unwrapped with the acting identity: the patient's
  * (a recipient of every one of their records, § 1), or the consortium's during an emergency
- * (§ 4.2), which passes the `patient` and skips records not addressed to it.
+ * (§ 4.2), which passes the `patient`. A record that identity cannot open (not an age file,
+ * not addressed to it, missing from the store) is skipped and reported, never fatal (§ 2.6).
  */
 export async function deliverKeys(
   deps: Pick<ShareDeps, 'chain' | 'store' | 'me'>,
   grantee: string,
   records: RecordInfo[],
-  opts: { patient?: string; skipUnaddressed?: boolean } = {},
-): Promise<{ digest: string; cid: string | null; delivered: string[]; skipped: string[] }> {
+  opts: { patient?: string } = {},
+): Promise<{ digest: string; cid: string | null; delivered: string[]; skipped: Skipped[] }> {
   const { readFileKey } = await import('../crypto/age-file.js');
-  const { NoMatchingIdentityError } = await import('../crypto/recipients.js');
+  const { skippable } = await import('./rekey.js');
   const keys: Array<{ id: string; cid: string; fileKey: Uint8Array }> = [];
-  const skipped: string[] = [];
+  const skipped: Skipped[] = [];
   try {
     for (const r of records) {
       try {
         keys.push({ id: r.id.toString(), cid: r.cid, fileKey: await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]) });
       } catch (e) {
-        if (!(opts.skipUnaddressed && e instanceof NoMatchingIdentityError)) throw e;
-        skipped.push(r.id.toString());
+        if (!skippable(e)) throw e;
+        skipped.push({ id: r.id.toString(), reason: (e as Error).message });
       }
     }
     if (keys.length === 0) return { digest: ZERO32, cid: null, delivered: [], skipped };
@@ -108,7 +110,7 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
       deadline: g.signOnly.deadline,
       action: { kind: 'grant', provider: g.provider, readMask: g.readMask, writeMask: g.write ? g.readMask : 0, expiry: g.expiry, keyDelivery: delivery.digest },
     });
-    return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, keyDeliveryCid: delivery.cid, txHashes: [] as string[], signed };
+    return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, skipped: delivery.skipped, keyDeliveryCid: delivery.cid, txHashes: [] as string[], signed };
   }
   const txs: string[] = [];
   if (g.readMask !== 0 || g.write) {
@@ -119,19 +121,23 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
     const { grantRecords } = await import('../chain/grant-records.js');
     txs.push((await grantRecords(deps.chain, { provider: g.provider, ids: g.ids, expiry: g.expiry, keyDelivery: g.readMask ? ZERO32 : delivery.digest })).txHash);
   }
-  return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, keyDeliveryCid: delivery.cid, txHashes: txs, signed: undefined };
+  return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, skipped: delivery.skipped, keyDeliveryCid: delivery.cid, txHashes: txs, signed: undefined };
 }
 
 /**
  * `emr revoke` (docs/SHARING.md § 3): what the provider could read and fetched (found before
- * the revoke), the revoke itself, and with `rekey` a new key for every record in that scope.
- * Record-scoped grants count only from the current epoch: older ones already died.
+ * the revoke), the revoke itself, and with `rekey` a new key for every record whose current
+ * ciphertext the provider may hold a key to (§ 3.5) — whatever their grant says now, and
+ * including records a plain revoke or a stopped re-key left behind (§ 3.7): a retry re-keys
+ * exactly what is still exposed. Record-scoped grants count only from the current epoch.
  */
 export async function revokeAccess(deps: ShareDeps, provider: string, opts: { rekey: boolean }) {
   const { queryEvents, addressTopic } = await import('../chain/logs.js');
-  const { grantOf } = await import('../chain/grants.js');
+  const { grantOf, canRead } = await import('../chain/grants.js');
   const { whois } = await import('../chain/whois.js');
   const { revoke } = await import('../chain/revoke.js');
+  const { listRecords } = await import('../chain/records.js');
+  const { exposedTo } = await import('./exposure.js');
   const chain = deps.chain;
   const patient = deps.me.profile.address;
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -145,63 +151,48 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
   const { checkReceipts } = await import('../chain/receipts.js');
   const problems = await checkReceipts(chain, reads);
   const fetched = [...new Set(reads.filter((e) => !problems.get(e)).map((e) => (e.args[0] as bigint).toString()))];
-  const scopedIds = scoped.filter((e) => Number(e.args[4]) === grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map((x) => BigInt(x)));
-  const inScope = await recordsInScope(chain, patient, { readMask: grant.readMask, ids: scopedIds });
+  const scopedIds = new Set(scoped.filter((e) => Number(e.args[4]) === grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map(String)));
   const tx = await revoke(chain, { provider });
-  let rekeyed: Awaited<ReturnType<typeof rekeyRecords>> = [];
-  if (opts.rekey && inScope.length) {
+  // Read after the revoke, so its Revoked event closes every window (exposure.ts).
+  const all = await listRecords(chain, { patient });
+  const exposed = await exposedTo(chain, patient, provider, all);
+  const exposedSet = new Set(exposed);
+  const couldRead = all.filter((r) => ((grant.readMask >>> r.recordType) & 1) === 1 || scopedIds.has(r.id.toString()) || exposedSet.has(r));
+  let rekeyed: Rekeyed[] = [];
+  let skipped: Skipped[] = [];
+  const warnings: string[] = [];
+  if (opts.rekey && exposed.length) {
     // After the revoke the provider is no longer a live reader, so the recipients of a new
-    // record of that type are exactly right (SHARING.md § 1: patient, live readers, the
-    // emergency key when the type is emergency-visible) — plus the author, unless the author
-    // is the one revoked.
+    // record of that type are exactly right (§ 1: patient, live type readers, the emergency
+    // key when the type is emergency-visible), plus the live record-scoped readers of that
+    // record (§ 3.6), plus the author only while the author may still read it.
     const { recipientsForRecord } = await import('./recipients.js');
-    rekeyed = await rekeyRecords(deps, inScope, async (r) => {
-      const authorRecipient = same(r.author, provider) || same(r.author, patient) ? deps.me.age.recipient : (await whois(chain, r.author)).recipient ?? deps.me.age.recipient;
-      return (await recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType })).recipients;
-    });
+    const { scopedReaders, rekeyRecords } = await import('./rekey.js');
+    const scopedFor = await scopedReaders(chain, patient, provider);
+    // One answer per (type, author): thousands of records share a handful of them.
+    const memo = new Map<string, ReturnType<typeof recipientsForRecord>>();
+    const res = await rekeyRecords(deps, exposed, async (r) => {
+      const authorReads = !same(r.author, provider) && !same(r.author, patient) && (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
+      const authorRecipient = authorReads ? ((await whois(chain, r.author)).recipient ?? deps.me.age.recipient) : deps.me.age.recipient;
+      const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
+      if (!memo.has(key)) memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
+      const base = await memo.get(key)!;
+      const extra = await scopedFor(r);
+      for (const w of [...((base as { warnings?: string[] }).warnings ?? []), ...extra.warnings]) if (!warnings.includes(w)) warnings.push(w);
+      return [...new Set([...base.recipients, ...extra.recipients])];
+    }, { resumeHint: `the revoke itself was sent; run \`emr revoke ${provider} --rekey\` again when the chain and store answer: it re-keys only what is left` });
+    rekeyed = res.rekeyed;
+    skipped = res.skipped;
   }
   return {
     txHash: tx.txHash,
     rekeyed,
+    skipped,
+    warnings,
     stillHeld: {
       fetched,
-      couldRead: inScope.map((r) => r.id.toString()),
+      couldRead: couldRead.map((r) => r.id.toString()),
       note: 'copies the provider fetched, and keys delivered to them, cannot be recalled; re-keyed records no longer open with those keys',
     },
   };
-}
-
-/** Re-encrypts `records` under new file keys for `recipients` and re-points the chain. */
-export async function rekeyRecords(deps: ShareDeps, records: RecordInfo[], recipientsFor: (r: RecordInfo) => Promise<string[]>) {
-  const { decryptFile, encryptFile } = await import('../crypto/age-file.js');
-  const { rekeyRecord } = await import('../chain/rekey-record.js');
-  const { join } = await import('node:path');
-  const { randomBytes } = await import('node:crypto');
-  const { rmSync } = await import('node:fs');
-  const out: Array<{ id: string; oldCid: string; newCid: string; txHash: string }> = [];
-  const { PassThrough } = await import('node:stream');
-  for (const r of records) {
-    const target = join(deps.scratch, `rekey-${randomBytes(8).toString('hex')}.age`);
-    try {
-      // The plaintext is the signed bundle: it streams through unchanged (never to disk), so
-      // the author's signature still verifies after the re-key (docs/SHARING.md § 3).
-      const pipe = new PassThrough();
-      const encrypting = encryptFile({ recipients: await recipientsFor(r), input: pipe, output: target });
-      try {
-        await decryptFile({ identities: [deps.me.age.identity], input: deps.store.cat(r.cid), output: pipe });
-        pipe.end();
-      } catch (e) {
-        pipe.destroy(e as Error);
-        await encrypting.catch(() => undefined);
-        throw e;
-      }
-      await encrypting;
-      const added = await deps.store.add(target);
-      const tx = await rekeyRecord(deps.chain, { id: r.id, cidCodec: added.codec, digest: '0x' + Buffer.from(added.digest).toString('hex') });
-      out.push({ id: r.id.toString(), oldCid: r.cid, newCid: added.cid, txHash: tx.txHash });
-    } finally {
-      rmSync(target, { force: true });
-    }
-  }
-  return out;
 }

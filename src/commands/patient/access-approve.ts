@@ -32,8 +32,8 @@ export const accessApprove = defineCommand({
     const tx = await approveRequest(chain, { requestId: req.requestId, expiry, keyDelivery: delivery.digest });
     const expiresAt = new Date(expiry * 1000).toISOString();
     return {
-      data: { requestId: idArg, provider: req.provider, types: maskToTypes(req.readMask), expiresAt, keysDelivered: delivery.delivered, txHash: tx.txHash },
-      view: { title: `Approved request ${idArg} from ${ctx.profiles.byAddress(req.provider)?.name ?? req.provider}`, fields: [['types', maskToTypes(req.readMask).join(',')], ['until', expiresAt], ['tx', tx.txHash]] },
+      data: { requestId: idArg, provider: req.provider, types: maskToTypes(req.readMask), expiresAt, keysDelivered: delivery.delivered, skipped: delivery.skipped, txHash: tx.txHash },
+      view: { title: `Approved request ${idArg} from ${ctx.profiles.byAddress(req.provider)?.name ?? req.provider}`, fields: [['types', maskToTypes(req.readMask).join(',')], ['until', expiresAt], ['tx', tx.txHash]], warnings: delivery.skipped.map((k) => `record ${k.id} skipped (its key was not delivered): ${k.reason}`) },
     };
   },
 });

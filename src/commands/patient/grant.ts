@@ -71,6 +71,11 @@ export const grant = defineCommand({
           ['keys delivered', res.keysDelivered.length ? `${res.keysDelivered.length} existing record(s)` : 'none needed'],
           ['tx', res.txHashes.join(', ')],
         ],
+        // SHARING.md § 2.6: a record whose key could not be read is named; the rest is shared.
+        warnings: [
+          ...res.skipped.slice(0, 5).map((s) => `record ${s.id} skipped (its key was not delivered): ${s.reason}`),
+          ...(res.skipped.length > 5 ? [`… and ${res.skipped.length - 5} more skipped (use --json for all)`] : []),
+        ],
       },
     };
   },

@@ -43,21 +43,29 @@ export const revoke = defineCommand({
     }
     const store = await storeFor(ctx);
     const deps = { chain, store, me, scratch: await scratchDir(ctx) };
-    const { txHash, rekeyed, stillHeld } = await share.revokeAccess(deps, provider, { rekey: !!opts.rekey });
+    const { txHash, rekeyed, skipped, warnings, stillHeld } = await share.revokeAccess(deps, provider, { rekey: !!opts.rekey });
     const name = ctx.profiles.byAddress(provider)?.name ?? provider;
+    const { summariseIds } = await import('../id-summary.js');
+    const rekeyedIds = rekeyed.map((r) => r.id);
     return {
-      data: { provider, txHash, rekeyed, stillHeld },
+      data: { provider, txHash, rekeyed, skipped, warnings, stillHeld },
       view: {
         title: `Revoked ${name}`,
         fields: [
           ['tx', txHash],
-          ['records they could read', stillHeld.couldRead.join(', ') || 'none'],
-          ['records they fetched', stillHeld.fetched.join(', ') || 'none'],
-          ['re-keyed', opts.rekey ? rekeyed.map((r) => r.id).join(', ') || 'nothing to re-key' : 'no (pass --rekey)'],
+          ['records they could read', summariseIds(stillHeld.couldRead)],
+          ['records they fetched', summariseIds(stillHeld.fetched)],
+          ['re-keyed', opts.rekey ? summariseIds(rekeyedIds, 'nothing to re-key') : 'no (pass --rekey)'],
+          ...(skipped.length ? [['not re-keyed', summariseIds(skipped.map((s) => s.id))] as [string, string]] : []),
         ],
-        warnings: stillHeld.fetched.length
-          ? [`${name} fetched record(s) ${stillHeld.fetched.join(', ')} before the revoke: those copies cannot be recalled`]
-          : opts.rekey || !stillHeld.couldRead.length ? [] : ['without --rekey, keys already delivered still open the current ciphertexts if the provider kept them'],
+        warnings: [
+          ...(stillHeld.fetched.length ? [`${name} fetched ${stillHeld.fetched.length} record(s) before the revoke (${summariseIds(stillHeld.fetched)}): those copies cannot be recalled`] : []),
+          ...(!opts.rekey && stillHeld.couldRead.length ? ['without --rekey, keys already delivered still open the current ciphertexts if the provider kept them'] : []),
+          // SHARING.md § 3.7: what could not be opened is named, and a retry finishes the rest.
+          ...skipped.slice(0, 5).map((s) => `record ${s.id} not re-keyed: ${s.reason}`),
+          ...(skipped.length > 5 ? [`… and ${skipped.length - 5} more not re-keyed (use --json for all)`] : []),
+          ...warnings,
+        ],
       },
     };
   },

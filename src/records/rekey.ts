@@ -1,0 +1,134 @@
+/**
+ * Re-keying (docs/SHARING.md § 3.3–3.7): re-encrypt a record's signed bundle under a fresh
+ * file key for exactly the parties who may read it now, store it, and point the chain at
+ * the new CID. Records that cannot be opened are skipped and reported, never fatal (§ 3.7):
+ * one hostile author's garbage must not stop a patient from shutting out a grantee.
+ */
+import type { EmrChain } from '../chain/types.js';
+import type { RecordInfo } from '../chain/records.js';
+import type { Unlocked } from '../identity/unlock.js';
+import type { RecordStore } from '../ipfs/store.js';
+import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
+
+export interface RekeyDeps {
+  chain: EmrChain;
+  store: RecordStore;
+  me: Unlocked;
+  scratch: string;
+}
+
+export interface Rekeyed {
+  id: string;
+  oldCid: string;
+  newCid: string;
+  txHash: string;
+}
+
+/** A record a share or re-key left out, and why (shown on stderr and in `--json` data.skipped[]). */
+export interface Skipped {
+  id: string;
+  reason: string;
+}
+
+/**
+ * A record the patient cannot open (not an age file, not addressed to them, missing, bad
+ * MAC) is skipped; anything else (store or chain unreachable) stops the run, which a retry
+ * resumes (§ 3.7).
+ */
+export function skippable(e: unknown): e is IntegrityError | NotFoundError {
+  return e instanceof IntegrityError || e instanceof NotFoundError;
+}
+
+/**
+ * Live record-scoped readers (§ 3.6): providers whose `RecordsGranted` of the current epoch
+ * names the record and who `canRead` it now. A re-key encrypts to them too, so a re-key for
+ * one grantee never takes access away from another.
+ */
+export async function scopedReaders(chain: EmrChain, patient: string, exclude: string): Promise<(r: RecordInfo) => Promise<{ recipients: string[]; warnings: string[] }>> {
+  const { queryEvents, addressTopic } = await import('../chain/logs.js');
+  const { grantOf, canRead } = await import('../chain/grants.js');
+  const { whois } = await import('../chain/whois.js');
+  const { parseRecipient } = await import('../crypto/identity.js');
+  const events = await queryEvents(chain, { names: ['RecordsGranted'], topics: [addressTopic(patient)], fromBlock: chain.fromBlock });
+  const byProvider = new Set(events.map((ev) => (ev.args[1] as string).toLowerCase()).filter((p) => p !== exclude.toLowerCase()));
+  // Keep only providers whose grant slot still has record grants of a live epoch; the exact
+  // per-record answer comes from canRead below (epoch, expiry, suspension).
+  const live: Array<{ provider: string; ids: Set<string>; recipient: string }> = [];
+  const warnings: string[] = [];
+  for (const provider of byProvider) {
+    const current = (await grantOf(chain, patient, provider)).epoch;
+    const stamped = events.filter((e) => (e.args[1] as string).toLowerCase() === provider && Number(e.args[4]) === current);
+    if (!stamped.length) continue;
+    const info = await whois(chain, provider);
+    if (!info.recipient) continue;
+    try {
+      parseRecipient(info.recipient);
+    } catch {
+      warnings.push(`${provider} has a malformed encryption key: left out of re-keyed records`);
+      continue;
+    }
+    live.push({ provider, ids: new Set(stamped.flatMap((e) => (e.args[2] as bigint[]).map(String))), recipient: info.recipient });
+  }
+  return async (r) => {
+    const out: string[] = [];
+    for (const l of live) {
+      if (l.ids.has(r.id.toString()) && (await canRead(chain, { reader: l.provider, patient, recordType: r.recordType, recordId: r.id }))) out.push(l.recipient);
+    }
+    return { recipients: out, warnings: [...warnings] };
+  };
+}
+
+/** Re-encrypts `records` under new file keys for `recipientsFor(r)` and re-points the chain; unopenable records are skipped. */
+export async function rekeyRecords(
+  deps: RekeyDeps,
+  records: RecordInfo[],
+  recipientsFor: (r: RecordInfo) => Promise<string[]>,
+  opts: { resumeHint?: string } = {},
+): Promise<{ rekeyed: Rekeyed[]; skipped: Skipped[] }> {
+  const { decryptFile, encryptFile } = await import('../crypto/age-file.js');
+  const { rekeyRecord } = await import('../chain/rekey-record.js');
+  const { join } = await import('node:path');
+  const { randomBytes } = await import('node:crypto');
+  const { rmSync } = await import('node:fs');
+  const { PassThrough } = await import('node:stream');
+  const rekeyed: Rekeyed[] = [];
+  const skipped: Skipped[] = [];
+  for (const r of records) {
+    const target = join(deps.scratch, `rekey-${randomBytes(8).toString('hex')}.age`);
+    try {
+      const recipients = await recipientsFor(r);
+      // The plaintext is the signed bundle: it streams through unchanged (never to disk), so
+      // the author's signature still verifies after the re-key (§ 3.3). The whole ciphertext
+      // is decrypted (every chunk's tag checked) before anything is stored or sent.
+      const pipe = new PassThrough();
+      // The decrypt error is the one reported; the encrypting side only sees the stream end
+      // (without this listener an unreadable record crashed the process with exit 1).
+      pipe.on('error', () => undefined);
+      const encrypting = encryptFile({ recipients, input: pipe, output: target });
+      try {
+        await decryptFile({ identities: [deps.me.age.identity], input: deps.store.cat(r.cid), output: pipe });
+        pipe.end();
+      } catch (e) {
+        pipe.destroy(e as Error);
+        await encrypting.catch(() => undefined);
+        throw e;
+      }
+      await encrypting;
+      // Stored and pinned before the chain points at it (§ 1.2); a crash between the two
+      // leaves the old CID current, and a retry re-keys the record again (§ 3.7).
+      const added = await deps.store.add(target);
+      const tx = await rekeyRecord(deps.chain, { id: r.id, cidCodec: added.codec, digest: '0x' + Buffer.from(added.digest).toString('hex') });
+      rekeyed.push({ id: r.id.toString(), oldCid: r.cid, newCid: added.cid, txHash: tx.txHash });
+    } catch (e) {
+      if (e instanceof UnavailableError && opts.resumeHint) {
+        // § 3.7: say how far it got and how to finish; the done records stay done.
+        throw new UnavailableError(`${e.message} (${rekeyed.length} of ${records.length} record(s) re-keyed before it stopped)`, { hint: opts.resumeHint, cause: e });
+      }
+      if (!skippable(e)) throw e;
+      skipped.push({ id: r.id.toString(), reason: (e as Error).message });
+    } finally {
+      rmSync(target, { force: true });
+    }
+  }
+  return { rekeyed, skipped };
+}
