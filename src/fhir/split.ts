@@ -15,6 +15,8 @@ export interface FhirRecord {
   content: Buffer;
   resourceType: string;
   id?: string;
+  /** The resources inside (type and id), for the command's report. */
+  resources: { resourceType: string; id?: string }[];
 }
 
 export interface SplitResult {
@@ -93,13 +95,21 @@ function subjectRef(r: Json): string | undefined {
 }
 
 /**
- * Splits a validated resource or Bundle. A Bundle MUST be about one patient: two Patient
- * resources, or a resource whose subject is another Patient of the Bundle, are refused.
+ * Splits a validated resource or Bundle: one record per emr type (CLI contract: "a Bundle
+ * becomes one record per type"), its content a FHIR `collection` Bundle of that type's
+ * resources as they came (same ids, codes, fullUrls); the Patient alone in a record of its
+ * own (§ 4). A single resource stays one record holding that resource. A Bundle MUST be
+ * about one patient: two Patient resources, or a resource whose subject is another Patient
+ * of the Bundle, are refused.
  */
 export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): SplitResult {
   const billing = o.billing ?? false;
-  const entries: Json[] =
-    res.resourceType === 'Bundle' ? ((res.entry as Json[] | undefined) ?? []).map((e) => ({ fullUrl: e.fullUrl, resource: e.resource })) : [{ resource: res }];
+  if (res.resourceType !== 'Bundle') {
+    const type = typeOf(res, true) ?? 'other';
+    const careDate = careDateOf(res);
+    return { records: [{ type, title: titleOf(res), ...(careDate ? { careDate } : {}), content: Buffer.from(JSON.stringify(res), 'utf8'), resourceType: res.resourceType, ...(typeof res.id === 'string' ? { id: res.id } : {}), resources: [{ resourceType: res.resourceType, ...(typeof res.id === 'string' ? { id: res.id } : {}) }] }], skipped: {} };
+  }
+  const entries: Json[] = ((res.entry as Json[] | undefined) ?? []).map((e) => ({ fullUrl: e.fullUrl, resource: e.resource }));
   const patients = entries.filter((e) => e.resource.resourceType === 'Patient');
   if (patients.length > 1) throw new UsageError('the FHIR Bundle holds more than one Patient', { hint: 'import one patient per Bundle (`--patient` names one patient)' });
   const p = patients[0];
@@ -108,7 +118,7 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
     if (typeof p.fullUrl === 'string') patientRefs.add(p.fullUrl);
     if (typeof p.resource.id === 'string') patientRefs.add(`Patient/${p.resource.id}`);
   }
-  const records: FhirRecord[] = [];
+  const groups = new Map<string, Json[]>();
   const skipped: Record<string, number> = {};
   for (const e of entries) {
     const r = e.resource as Json;
@@ -121,14 +131,27 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
       skipped[r.resourceType] = (skipped[r.resourceType] ?? 0) + 1;
       continue;
     }
-    const careDate = careDateOf(r);
+    const key = r.resourceType === 'Patient' ? 'Patient' : type;
+    if (!groups.has(key)) groups.set(key, []);
+    // The entry as it came, less the transaction verb (a stored record is not a request).
+    groups.get(key)!.push(e.fullUrl !== undefined ? { fullUrl: e.fullUrl, resource: r } : { resource: r });
+  }
+  const records: FhirRecord[] = [];
+  for (const [key, list] of groups) {
+    const type = key === 'Patient' ? 'other' : key;
+    const counts = new Map<string, number>();
+    for (const e of list) counts.set(e.resource.resourceType, (counts.get(e.resource.resourceType) ?? 0) + 1);
+    const dates = list.map((e) => careDateOf(e.resource)).filter((d): d is string => !!d).sort();
+    const title = key === 'Patient' ? 'Patient: demographics' : list.length === 1 ? titleOf(list[0]!.resource) : `${type}: ${[...counts].map(([t, n]) => `${t} ×${n}`).join(', ')}`;
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: list };
     records.push({
       type,
-      title: titleOf(r),
-      ...(careDate ? { careDate } : {}),
-      content: Buffer.from(JSON.stringify(r), 'utf8'),
-      resourceType: r.resourceType,
-      ...(typeof r.id === 'string' ? { id: r.id } : {}),
+      title: title.length > 200 ? title.slice(0, 199) + '…' : title,
+      // The most recent date of care in the group: a history sorts by it.
+      ...(dates.length ? { careDate: dates[dates.length - 1] } : {}),
+      content: Buffer.from(JSON.stringify(bundle), 'utf8'),
+      resourceType: 'Bundle',
+      resources: list.map((e) => ({ resourceType: e.resource.resourceType, ...(typeof e.resource.id === 'string' ? { id: e.resource.id } : {}) })),
     });
   }
   return { records, skipped };

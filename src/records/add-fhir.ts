@@ -1,6 +1,6 @@
 /**
  * `emr record add` of a FHIR R4 file (docs/FHIR.md): validate, split a patient Bundle into
- * typed records (one per clinical resource), check the author may write every type
+ * typed records (one per type), check the author may write every type
  * before anything is stored, encrypt each to its type's readers, sign, store, and
  * register them in packed `addRecords` transactions.
  */
@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { checkType, prepareRecord, registerPrepared, type AddDeps, type AddedRecord, type ClinicalMeta, type PreparedRecord } from './add.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
 
-/** Records per addRecords transaction (54 bytes of calldata each; well inside a block). */
+/** Records per addRecords transaction (54 bytes of calldata each; well inside a block): several files in one command. */
 const PER_TX = 250;
 
 export interface FhirAddOptions {
@@ -23,7 +23,7 @@ export interface FhirAddOptions {
 }
 
 export interface FhirAddResult {
-  records: (AddedRecord & { title: string; careDate?: string; resourceType: string; resourceId?: string })[];
+  records: (AddedRecord & { title: string; careDate?: string; resources: { resourceType: string; id?: string }[] })[];
   skipped: Record<string, number>;
 }
 
@@ -70,7 +70,7 @@ export async function addFhirResource(deps: AddDeps, patient: string, file: stri
           deps,
           patient,
           {
-            file: `${base}.${r.resourceType}${r.id ? '-' + r.id : ''}.json`.replace(/^.*[\\/]/, ''),
+            file: (r.resourceType === 'Bundle' ? `${base}.${r.title.startsWith('Patient:') ? 'patient' : r.type}.json` : `${base}.json`).replace(/^.*[\\/]/, ''),
             type: r.type,
             title: r.title,
             mediaType: 'application/fhir+json',
@@ -84,7 +84,7 @@ export async function addFhirResource(deps: AddDeps, patient: string, file: stri
     const added = await registerPrepared(deps, prepared);
     added.forEach((a, j) => {
       const r = chunk[j]!;
-      out.push({ ...a, title: r.title, ...(r.careDate ? { careDate: r.careDate } : {}), resourceType: r.resourceType, ...(r.id ? { resourceId: r.id } : {}) });
+      out.push({ ...a, title: r.title, ...(r.careDate ? { careDate: r.careDate } : {}), resources: r.resources });
     });
   }
   return { records: out, skipped: split.skipped };

@@ -37,7 +37,8 @@ export interface ListedRecord {
   readable?: boolean;
   title?: string | null;
   fileName?: string | null;
-  careDate?: string;
+  /** Date of care (the signed `careDate`, docs/FORMAT.md § 3.4). */
+  date?: string;
   fhir?: boolean;
   facility?: string;
   encounterStart?: string;
@@ -127,7 +128,7 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
         row.readable = true;
         row.title = m.title ?? null;
         row.fileName = m.fileName ?? null;
-        if (m.careDate) row.careDate = m.careDate;
+        if (m.careDate) row.date = m.careDate;
         if (m.fhir) row.fhir = true;
         for (const k of ['facility', 'encounterStart', 'encounterEnd', 'mrn', 'supersedes'] as const) if (m[k] !== undefined) row[k] = m[k];
       } catch (e) {

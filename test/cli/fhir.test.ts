@@ -29,17 +29,18 @@ afterAll(async () => {
 const count = (rs: any[]) => rs.reduce((m: Record<string, number>, r) => ((m[r.type] = (m[r.type] ?? 0) + 1), m), {});
 
 describe('FHIR in (docs/FHIR.md § 3)', () => {
-  it('a Synthea patient Bundle is split into typed records; billing and directory resources are skipped and reported', async () => {
+  it('a Synthea patient Bundle becomes one record per type; billing and directory resources are skipped and reported', async () => {
     const d = await ok([...as('grey'), 'record', 'add', fixture('synthea-patient-a.json'), '--patient', 'alice']);
     added = d.records;
-    expect(count(added)).toEqual({ lab: 12, vitals: 6, immunization: 35, note: 27, procedure: 1, other: 1 });
+    expect(count(added)).toEqual({ lab: 1, vitals: 1, immunization: 1, note: 1, procedure: 1, other: 1 });
     expect(d.skipped).toEqual({ Claim: 18, ExplanationOfBenefit: 18, Organization: 2, Practitioner: 2 });
-    const ids = new Set(bundleA.entry.map((e: any) => e.resource.id));
-    for (const r of added) expect(ids.has(r.resourceId)).toBe(true);
-    const lab = added.find((r) => r.resourceType === 'Observation' && r.type === 'lab');
-    expect(lab.title).toMatch(/^Observation: /);
-    expect(lab.careDate).toMatch(/^\d{4}-\d{2}-\d{2}/);
-    expect(added.find((r) => r.resourceType === 'Patient').type).toBe('other');
+    const kept = bundleA.entry.map((e: any) => e.resource).filter((r: any) => !['Claim', 'ExplanationOfBenefit', 'Organization', 'Practitioner'].includes(r.resourceType));
+    expect(added.flatMap((r) => r.resources.map((x: any) => x.id)).sort()).toEqual(kept.map((r: any) => r.id).sort());
+    const lab = added.find((r) => r.type === 'lab');
+    expect(lab.title).toBe('lab: Observation ×10, DiagnosticReport ×2');
+    expect(lab.date).toMatch(/^\d{4}-\d{2}-\d{2}/);
+    const other = added.find((r) => r.type === 'other');
+    expect(other.resources).toEqual([{ resourceType: 'Patient', id: bundleA.entry[0].resource.id }]);
   }, 240_000);
 
   it('a lab-only grantee reads the lab resources exactly as they went in, and nothing else (exit 3)', async () => {
@@ -47,8 +48,10 @@ describe('FHIR in (docs/FHIR.md § 3)', () => {
     const out = join(c.home, 'lab.json');
     const f = await ok([...as('mallory'), 'fetch', lab.id, '-o', out, '--no-receipt']);
     expect(f.signatureValid).toBe(true);
-    const original = bundleA.entry.find((e: any) => e.resource.id === lab.resourceId).resource;
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(original);
+    const got = JSON.parse(readFileSync(out, 'utf8'));
+    expect(got).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    const originals = bundleA.entry.filter((e: any) => ['laboratory', 'LAB'].includes(e.resource.category?.[0]?.coding?.[0]?.code));
+    expect(got.entry).toEqual(originals.map((e: any) => ({ fullUrl: e.fullUrl, resource: e.resource })));
     for (const t of ['vitals', 'immunization', 'note', 'procedure', 'other']) {
       const r = await emr([...as('mallory'), '--json', 'fetch', added.find((x) => x.type === t).id, '-o', join(c.home, `no-${t}.json`), '--no-receipt']);
       expect(r.code, t).toBe(3);
@@ -80,7 +83,7 @@ describe('FHIR in (docs/FHIR.md § 3)', () => {
   it('a single resource: type inferred, --type overrides it; a non-FHIR JSON file is stored as a plain file', async () => {
     const obs = bundleA.entry.find((e: any) => e.resource.resourceType === 'Observation' && e.resource.category[0].coding[0].code === 'vital-signs').resource;
     const one = (await ok([...as('grey'), 'record', 'add', file('vital.json', JSON.stringify(obs)), '--patient', 'alice'])).records;
-    expect(one.map((r: any) => [r.type, r.resourceId])).toEqual([['vitals', obs.id]]);
+    expect(one.map((r: any) => [r.type, r.resources[0].id])).toEqual([['vitals', obs.id]]);
     const plain = (await ok([...as('grey'), 'record', 'add', file('plain.json', '{"hello":"world"}'), '--patient', 'alice'])).records;
     expect(plain.map((r: any) => r.type)).toEqual(['note']);
     const r = await emr([...as('grey'), '--json', 'record', 'add', fixture('synthea-patient-a.json'), '--patient', 'alice', '--type', 'lab']);
@@ -93,11 +96,11 @@ describe('record list filters and --details (issue 12 § 3)', () => {
     const all = await ok([...as('alice'), 'record', 'list']);
     expect(all.records.length).toBe(all.total);
     const labs = await ok([...as('alice'), 'record', 'list', '--type', 'lab']);
-    expect(labs.records.length).toBe(12);
+    expect(labs.records.length).toBe(1);
     expect(new Set(labs.records.map((r: any) => r.type))).toEqual(new Set(['lab']));
     const two = await ok([...as('alice'), 'record', 'list', '--type', 'lab,vitals', '--limit', '2']);
     const n = all.records.filter((r: any) => ['lab', 'vitals'].includes(r.type)).length;
-    expect(n).toBe(19); // 12 labs, 6 vitals from the Bundle, 1 vital added alone
+    expect(n).toBe(3); // lab and vitals from the Bundle, 1 vital added alone
     expect(two).toMatchObject({ total: n, more: n - 2 });
     expect(two.records.map((r: any) => r.id)).toEqual(all.records.filter((r: any) => ['lab', 'vitals'].includes(r.type)).slice(-2).map((r: any) => r.id));
     const human = await emr([...as('alice'), 'record', 'list', '--limit', '3']);
@@ -114,7 +117,7 @@ describe('record list filters and --details (issue 12 § 3)', () => {
       expect(r.readable).toBe(true);
       expect(r.fhir).toBe(true);
       expect(r.title).toBe(byResource.get(r.id).title);
-      expect(r.careDate).toBe(byResource.get(r.id).careDate);
+      expect(r.date).toBe(byResource.get(r.id).date);
     }
     // Authors print as known names (local profiles).
     const table = await emr([...as('alice'), 'record', 'list', '--type', 'lab', '--details', '--limit', '1']);
@@ -169,4 +172,42 @@ describe('amendments: --supersedes (docs/FHIR.md § 5)', () => {
     expect(missing.code).toBe(7);
     expect((await ok([...as('alice'), 'record', 'list'])).total).toBe(before);
   }, 120_000);
+});
+
+describe('FHIR out: record export --format fhir (docs/FHIR.md § 9)', () => {
+  it('the patient gets one valid collection Bundle with the same resources (ids and codes) as went in, and DocumentReferences for files', async () => {
+    const out = join(c.home, 'export.json');
+    const d = await ok([...as('alice'), 'record', 'export', '--format', 'fhir', '-o', out]);
+    const b = JSON.parse(readFileSync(out, 'utf8'));
+    expect(b).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    expect(d.resources).toBe(b.entry.length);
+    const { createRequire } = await import('node:module');
+    const { Fhir } = createRequire(import.meta.url)('fhir');
+    const errors = new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal');
+    expect(errors).toEqual([]);
+    const ids = new Map(b.entry.map((e: any) => [e.resource.id, e.resource]));
+    for (const e of bundleA.entry) {
+      if (['Claim', 'ExplanationOfBenefit', 'Organization', 'Practitioner'].includes(e.resource.resourceType)) continue;
+      expect(ids.get(e.resource.id), e.resource.id).toEqual(e.resource);
+    }
+    const docs = b.entry.map((e: any) => e.resource).filter((r: any) => r.resourceType === 'DocumentReference');
+    expect(docs.length).toBeGreaterThan(0);
+    const att = docs[0].content[0].attachment;
+    expect(att.url).toMatch(/^ipfs:\/\/b/);
+    expect(att.extension[0].valueString).toMatch(/^[0-9a-f]{64}$/);
+    expect(typeof att.size).toBe('number');
+    const again = await emr([...as('alice'), '--json', 'record', 'export', '--format', 'fhir', '-o', out]);
+    expect(again.code).toBe(2); // never overwrites without --force
+    const car = await emr([...as('alice'), '--json', 'record', 'export', '--format', 'car', '-o', join(c.home, 'x.car')]);
+    expect(car.code).toBe(2);
+  }, 180_000);
+
+  it('a lab-only grantee exports the lab resources only', async () => {
+    const out = join(c.home, 'mallory-export.json');
+    const d = await ok([...as('mallory'), 'record', 'export', '--patient', 'alice', '--format', 'fhir', '-o', out]);
+    const b = JSON.parse(readFileSync(out, 'utf8'));
+    expect(new Set(b.entry.map((e: any) => e.resource.resourceType))).toEqual(new Set(['Observation', 'DiagnosticReport', 'DocumentReference']));
+    expect(b.entry.some((e: any) => e.resource.resourceType === 'Patient')).toBe(false);
+    expect(d.unreadable.length).toBeGreaterThan(0);
+  }, 180_000);
 });

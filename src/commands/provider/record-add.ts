@@ -2,7 +2,7 @@
  * `emr record add <file>... --patient <who> [--type] [--title] [--supersedes <id>]
  * [--facility] [--encounter-start] [--encounter-end] [--mrn] [--fhir-billing]`
  * (CLI.md § Records; FHIR files: docs/FHIR.md). A FHIR R4 JSON file is validated and its
- * type, title and date of care inferred; a patient Bundle becomes one record per resource.
+ * type, title and date of care inferred; a patient Bundle becomes one record per type.
  */
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
@@ -43,7 +43,7 @@ export const recordAdd = defineCommand({
     if (!opts.patient) throw new UsageError('missing --patient <who>', { hint: 'the patient the record belongs to: 0x address or profile name' });
     const { resolveAddress } = await import('../../identity/resolve.js');
     const { checkType, addRecordFiles } = await import('../../records/add.js');
-    const { clinicalOptions, checkSupersedes, assertSameType } = await import('../../records/clinical.js');
+    const { clinicalOptions, checkSupersedes, assertSameType, printable } = await import('../../records/clinical.js');
     const { readFhirFile } = await import('../../fhir/detect.js');
     if (opts.type !== undefined) checkType(opts.type);
     const clinical = clinicalOptions(opts);
@@ -64,7 +64,7 @@ export const recordAdd = defineCommand({
     const progress = await ctx.progress(`adding ${files.length} file(s)`);
     try {
       const deps = { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), crashAt: ctx.env.EMR_TEST_CRASH_AT };
-      const records: { id: string; cid: string; patient: string; author: string; type: string; txHash: string; existing?: boolean; title?: string; careDate?: string; resourceType?: string; resourceId?: string }[] = [];
+      const records: { id: string; cid: string; patient: string; author: string; type: string; txHash: string; existing?: boolean; title?: string; careDate?: string; resources?: { resourceType: string; id?: string }[] }[] = [];
       const skipped: Record<string, number> = {};
       const { addFhirResource } = await import('../../records/add-fhir.js');
       for (const f of fhirFiles) {
@@ -79,19 +79,18 @@ export const recordAdd = defineCommand({
       }
       progress.succeed(`added ${records.length} record(s)`);
       const data: Record<string, unknown> = {
-        records: records.map(({ id, cid, patient, author, type, txHash, title, careDate, resourceType, resourceId }) => ({
+        records: records.map(({ id, cid, patient, author, type, txHash, title, careDate, resources }) => ({
           id, cid, patient, author, type, txHash,
-          ...(title !== undefined && resourceType ? { title } : {}),
-          ...(careDate ? { careDate } : {}),
-          ...(resourceType ? { resourceType } : {}),
-          ...(resourceId ? { resourceId } : {}),
+          title: title ?? opts.title ?? null,
+          date: careDate ?? null,
+          ...(resources ? { resources } : {}),
         })),
       };
       if (Object.keys(skipped).length) data.skipped = skipped;
       return {
         data,
         view: {
-          table: { columns: ['ID', 'TYPE', 'CID', 'TX'], rows: records.map((r) => [r.id, r.type, r.cid, r.existing ? '(already registered)' : r.txHash]) },
+          table: { columns: ['ID', 'TYPE', 'TITLE', 'CID', 'TX'], rows: records.map((r) => [r.id, r.type, printable(r.title ?? opts.title), r.cid, r.existing ? '(already registered)' : r.txHash]) },
           ...(Object.keys(skipped).length ? { lines: [`skipped (not records; see docs/FHIR.md § 3): ${Object.entries(skipped).map(([k, n]) => `${k} ×${n}`).join(', ')}`] } : {}),
         },
       };

@@ -62,7 +62,7 @@ export const recordList = defineCommand({
       const base = [r.id, r.createdAt.replace('.000Z', 'Z'), r.type, name(r.patient), name(r.author)];
       if (!opts.details) return [...base, r.cid];
       const status = r.supersededBy ? `superseded by ${r.supersededBy}` : r.supersedes ? `corrects ${r.supersedes}` : r.readable === false ? '(cannot open)' : '';
-      return [...base, r.careDate?.slice(0, 10), printable(r.title ?? undefined), printable(r.fileName ?? undefined), status];
+      return [...base, r.date?.slice(0, 10), printable(r.title ?? undefined), printable(r.fileName ?? undefined), status];
     });
     const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, MAX_LIMIT)} or filters`] : [];
     return {
