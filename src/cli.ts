@@ -71,6 +71,8 @@ function materialize(parent: Command, name: string, node: Merged, invoke: Invoke
     c.addOption(opt);
   }
   if (spec.examples?.length) c.addHelpText('after', '\nExamples:\n' + spec.examples.map((e) => `  $ ${e}`).join('\n'));
+  // commander dispatches a matching first operand to the subcommand, anything else to this action.
+  for (const sub of spec.subcommands ?? []) materialize(c, sub.name, { kind: 'command', spec: sub }, invoke);
   c.action(async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command;
     await invoke(spec, cmd, all.slice(0, -2));
@@ -127,7 +129,10 @@ function leafLines(nodes: Node[], prefix: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const n of nodes) {
     if (n.kind === 'group') out.push(...leafLines(n.children, [...prefix, n.name]));
-    else out.push([[...prefix, n.name, ...(n.args ?? [])].join(' '), n.summary]);
+    else {
+      out.push([[...prefix, n.name, ...(n.args ?? [])].join(' '), n.summary]);
+      for (const sub of n.subcommands ?? []) out.push([[...prefix, n.name, sub.name, ...(sub.args ?? [])].join(' '), sub.summary]);
+    }
   }
   return out;
 }

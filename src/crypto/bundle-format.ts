@@ -16,6 +16,8 @@ import { toChecksumAddress } from './address.js';
 
 export const BUNDLE_MAGIC = Buffer.from('emr-bundle/v1\n', 'latin1');
 export const BUNDLE_FORMAT_VERSION = 1;
+/** Metadata with clinical fields (§ 3.4). */
+export const BUNDLE_FORMAT_VERSION_2 = 2;
 /** Keeps magic + length + metadata inside the first 64 KiB STREAM chunk. */
 export const MAX_METADATA_SIZE = 32 * 1024;
 export const TRAILER_SIZE = 32 + 8 + 65;
@@ -23,7 +25,7 @@ const MAX_TEXT = 4096;
 
 /** The metadata as stored (docs/FORMAT.md § 3.2). Absent optionals are omitted. */
 export interface BundleMetadata {
-  v: 1;
+  v: 1 | 2;
   patient: string;
   author: string;
   type: string;
@@ -34,10 +36,36 @@ export interface BundleMetadata {
   /** EIP-712 domain fields the signature was made under; absent = the offline domain. */
   chainId?: string;
   verifyingContract?: string;
+  /**
+   * Clinical metadata (docs/FORMAT.md § 3.4), all optional, all inside the encryption.
+   * Any of them present makes the metadata version 2; without them a writer emits
+   * version 1, byte for byte as before.
+   */
+  /** FHIR version of the content when it is a FHIR resource ("4.0.1"). */
+  fhir?: string;
+  /** Date of care: ISO 8601 date or date-time, as found in the resource. */
+  careDate?: string;
+  /** Decimal id of the record this one corrects (docs/FORMAT.md § 3.4). */
+  supersedes?: string;
+  facility?: string;
+  encounterStart?: string;
+  encounterEnd?: string;
+  /** Local record number (MRN) at the facility. */
+  mrn?: string;
 }
 
-const KEYS = ['author', 'chainId', 'createdAt', 'fileName', 'mediaType', 'patient', 'title', 'type', 'v', 'verifyingContract'];
+const V1_KEYS = ['author', 'chainId', 'createdAt', 'fileName', 'mediaType', 'patient', 'title', 'type', 'v', 'verifyingContract'];
+/** The version-2 fields, in the order the EIP-712 struct signs them (§ 4.2). */
+export const V2_FIELDS = ['fhir', 'careDate', 'supersedes', 'facility', 'encounterStart', 'encounterEnd', 'mrn'] as const;
+const KEYS = [...V1_KEYS, ...V2_FIELDS].sort();
 const OPTIONAL_TEXT = ['title', 'fileName', 'mediaType'] as const;
+const DATE = /^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?$/;
+const SHORT_TEXT = 256;
+
+/** True when the metadata carries a version-2 field (§ 3.4). */
+export function hasV2Fields(m: Partial<BundleMetadata>): boolean {
+  return V2_FIELDS.some((k) => m[k] !== undefined);
+}
 
 /** Canonical JSON: keys in code-point order, no whitespace, UTF-8 (docs/FORMAT.md § 3.2). */
 export function encodeMetadata(m: BundleMetadata): Buffer {
@@ -74,7 +102,13 @@ export function parseMetadata(bytes: Uint8Array): BundleMetadata {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw bad('metadata is not an object');
   const m = obj as Record<string, unknown>;
   if (!Object.keys(m).every((k) => KEYS.includes(k))) throw bad('unknown metadata field');
-  if (m.v !== BUNDLE_FORMAT_VERSION) throw bad('unsupported metadata version');
+  if (m.v !== 1 && m.v !== 2) throw bad('unsupported metadata version');
+  // § 3.4: version 2 iff a version-2 field is present (one metadata, one version).
+  if ((m.v === 2) !== hasV2Fields(m as Partial<BundleMetadata>)) throw bad('metadata version does not match its fields');
+  if (m.fhir !== undefined && m.fhir !== '4.0.1') throw bad('fhir');
+  for (const k of ['careDate', 'encounterStart', 'encounterEnd'] as const) if (m[k] !== undefined && (typeof m[k] !== 'string' || !DATE.test(m[k] as string))) throw bad(k);
+  if (m.supersedes !== undefined && (typeof m.supersedes !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(m.supersedes))) throw bad('supersedes');
+  for (const k of ['facility', 'mrn'] as const) if (m[k] !== undefined && (typeof m[k] !== 'string' || (m[k] as string).length === 0 || (m[k] as string).length > SHORT_TEXT)) throw bad(k);
   for (const k of ['patient', 'author'] as const) {
     const a = m[k];
     if (typeof a !== 'string' || toChecksumAddress(a) !== a) throw bad(`${k} is not a checksummed address`);

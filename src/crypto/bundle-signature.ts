@@ -8,7 +8,7 @@ import type { TypedDataDomain, TypedDataField } from 'ethers';
 import { IntegrityError } from '../errors.js';
 import { toChecksumAddress } from './address.js';
 import { toHex } from './bytes.js';
-import type { BundleMetadata } from './bundle-format.js';
+import { V2_FIELDS, type BundleMetadata } from './bundle-format.js';
 
 export const EIP712_TYPES: Record<string, TypedDataField[]> = {
   Record: [
@@ -24,6 +24,20 @@ export const EIP712_TYPES: Record<string, TypedDataField[]> = {
     { name: 'contentHash', type: 'bytes32' },
   ],
 };
+
+/**
+ * Version-2 metadata (docs/FORMAT.md § 3.4, § 4.2) signs the clinical fields too: the
+ * same struct with them appended as strings (absent = ""), so a record's supersedes link,
+ * date of care and encounter facts are the author's signed word, not the store's.
+ */
+export const EIP712_TYPES_V2: Record<string, TypedDataField[]> = {
+  Record: [...EIP712_TYPES.Record!, ...V2_FIELDS.map((name) => ({ name, type: 'string' }))],
+};
+
+/** The struct definition for this metadata's version. */
+export function eip712Types(m: Pick<BundleMetadata, 'v'>): Record<string, TypedDataField[]> {
+  return m.v === 2 ? EIP712_TYPES_V2 : EIP712_TYPES;
+}
 
 /** What an ethers Wallet (or any EIP-712 signer) provides. */
 export interface TypedDataSigner {
@@ -48,7 +62,7 @@ export function eip712Domain(m: Pick<BundleMetadata, 'chainId' | 'verifyingContr
 }
 
 export function eip712Value(m: BundleMetadata, size: bigint, sha256: Uint8Array): Record<string, unknown> {
-  return {
+  const v: Record<string, unknown> = {
     version: m.v,
     patient: m.patient,
     author: m.author,
@@ -60,6 +74,8 @@ export function eip712Value(m: BundleMetadata, size: bigint, sha256: Uint8Array)
     size,
     contentHash: `0x${toHex(sha256)}`,
   };
+  if (m.v === 2) for (const k of V2_FIELDS) v[k] = m[k] ?? '';
+  return v;
 }
 
 /**
@@ -75,7 +91,7 @@ export async function verifyBundleSignature(m: BundleMetadata, size: bigint, sha
   const { verifyTypedData, hexlify } = await import('ethers');
   let signer: string;
   try {
-    signer = verifyTypedData(eip712Domain(m), EIP712_TYPES, eip712Value(m, size, sha256), hexlify(signature));
+    signer = verifyTypedData(eip712Domain(m), eip712Types(m), eip712Value(m, size, sha256), hexlify(signature));
   } catch (e) {
     throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered', cause: e });
   }

@@ -11,6 +11,9 @@ import { openAge, parallelEligible, withSink, type InternalEncryptOptions } from
 import { toHex, wipe } from './bytes.js';
 import {
   BUNDLE_FORMAT_VERSION,
+  BUNDLE_FORMAT_VERSION_2,
+  hasV2Fields,
+  V2_FIELDS,
   BUNDLE_MAGIC,
   checksumAddress,
   encodeMetadata,
@@ -20,7 +23,7 @@ import {
   type BundleMetadata,
 } from './bundle-format.js';
 import { decryptBundleParallel, encryptBundleParallel } from './bundle-parallel.js';
-import { eip712Domain, eip712Value, EIP712_TYPES, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
+import { eip712Domain, eip712Value, eip712Types, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
 import { checkTrailer, metadataLength, truncated, type DecryptBundleResult } from './bundle-verify.js';
 import { encodeHeader } from './header.js';
 import { openInput, type Input, type Output, type Sink } from './io.js';
@@ -75,6 +78,9 @@ function buildMetadata(meta: RecordMeta, signer: TypedDataSigner, domain?: Signi
   if (meta.title !== undefined) m.title = meta.title;
   if (meta.fileName !== undefined) m.fileName = meta.fileName;
   if (meta.mediaType !== undefined) m.mediaType = meta.mediaType;
+  // § 3.4: clinical fields make it version 2; without them the bytes are version 1 as before.
+  for (const k of V2_FIELDS) if (meta[k] !== undefined) (m as unknown as Record<string, unknown>)[k] = meta[k];
+  if (hasV2Fields(m)) m.v = BUNDLE_FORMAT_VERSION_2;
   if (domain?.chainId !== undefined) m.chainId = BigInt(domain.chainId).toString();
   if (domain?.verifyingContract !== undefined) m.verifyingContract = checksumAddress(domain.verifyingContract, 'verifyingContract');
   // Round-trips through the strict parser: whatever we write, we can read.
@@ -108,7 +114,7 @@ export async function encryptBundle(o: EncryptBundleOptions, internal: InternalB
   let signature = '';
   // Signs the content hash and returns the trailer (FORMAT.md § 3.3, § 4).
   const trailer = async (digest: Uint8Array, size: number): Promise<Uint8Array> => {
-    signature = await o.signer.signTypedData(eip712Domain(metadata), EIP712_TYPES, eip712Value(metadata, BigInt(size), digest));
+    signature = await o.signer.signTypedData(eip712Domain(metadata), eip712Types(metadata), eip712Value(metadata, BigInt(size), digest));
     return encodeTrailer({ sha256: digest, size: BigInt(size), signature: signatureBytes(signature) });
   };
   try {

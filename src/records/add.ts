@@ -25,7 +25,14 @@ export interface RecordFile {
   type: string;
   title?: string;
   mediaType?: string;
+  /** The content, when it is not the file itself (one resource of a FHIR Bundle; docs/FHIR.md § 3). */
+  content?: Uint8Array;
+  /** Signed clinical metadata (docs/FORMAT.md § 3.4). */
+  clinical?: ClinicalMeta;
 }
+
+/** The version-2 metadata fields a caller may set (docs/FORMAT.md § 3.4). */
+export type ClinicalMeta = Partial<Pick<RecordMeta, 'fhir' | 'careDate' | 'supersedes' | 'facility' | 'encounterStart' | 'encounterEnd' | 'mrn'>>;
 
 export interface PreparedRecord {
   file: string;
@@ -120,9 +127,12 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
   const recordType = checkType(rf.type);
   let size: number;
   try {
+    if (rf.content) size = rf.content.length;
+    else {
     const st = statSync(rf.file);
     if (!st.isFile()) throw new Error('not a file');
     size = st.size;
+    }
   } catch (e) {
     throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
   }
@@ -132,7 +142,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
   const warnings = chosen?.warnings.length ? { warnings: chosen.warnings } : {};
   const usePending = opts.pending ?? true;
   const { encryptBundle } = await import('../crypto/bundle.js');
-  const inMemory = opts.inMemoryMax !== undefined && size <= opts.inMemoryMax;
+  const inMemory = rf.content !== undefined || (opts.inMemoryMax !== undefined && size <= opts.inMemoryMax);
   const tmp = join(deps.scratch, `record-${randomBytes(8).toString('hex')}.age`);
   const ciphertext: Buffer[] = [];
   let plaintext: Buffer | undefined;
@@ -140,7 +150,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     let input: Input = rf.file;
     if (inMemory) {
       try {
-        plaintext = await readFile(rf.file);
+        plaintext = rf.content ? Buffer.from(rf.content) : await readFile(rf.file);
       } catch (e) {
         throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
       }
@@ -155,12 +165,13 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       fileName: basename(rf.file),
       mediaType: rf.mediaType ?? mediaTypeOf(rf.file),
       createdAt: Math.floor(deps.now().getTime() / 1000),
+      ...rf.clinical,
     };
     // Bound to this chain and contract (docs/FORMAT.md § 4): a signature cannot be
     // replayed into another deployment.
     const domain: SigningDomain = { chainId: deps.chain.chainId, verifyingContract: deps.chain.address };
     let res: { sha256: string; size: number };
-    if (inMemory && opts.encrypt) {
+    if (inMemory && opts.encrypt && !rf.content) {
       const out = await opts.encrypt({ plaintext: plaintext!, recipients, meta, domain });
       ciphertext.push(Buffer.from(out.ciphertext.buffer, out.ciphertext.byteOffset, out.ciphertext.byteLength));
       res = out;

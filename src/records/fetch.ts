@@ -13,6 +13,7 @@ import type { RecordStore } from '../ipfs/store.js';
 import { AccessDeniedError, IntegrityError } from '../errors.js';
 import { typeName } from '../record-types.js';
 import { NoMatchingIdentityError } from '../crypto/recipients.js';
+import { V2_FIELDS } from '../crypto/bundle-format.js';
 
 export interface FetchDeps {
   chain: EmrChain;
@@ -34,6 +35,14 @@ export interface FetchedRecord {
   createdAt: string | null;
   receiptTx: string | null;
   via: 'identity' | 'key-delivery' | 'raw';
+  /** Signed clinical metadata, present only when the record carries it (docs/FORMAT.md § 3.4). */
+  fhir?: string;
+  careDate?: string;
+  supersedes?: string;
+  facility?: string;
+  encounterStart?: string;
+  encounterEnd?: string;
+  mrn?: string;
 }
 
 export async function checkReadAccess(chain: EmrChain, reader: string, rec: RecordInfo): Promise<void> {
@@ -120,5 +129,6 @@ export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: strin
     fileName: m.fileName ?? null,
     createdAt: new Date(m.createdAt * 1000).toISOString(),
     via,
+    ...Object.fromEntries(V2_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
   };
 }

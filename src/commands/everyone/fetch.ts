@@ -75,13 +75,20 @@ export const fetch = defineCommand({
         data = { ...opened, path: out };
       }
     }
+    // docs/FHIR.md § 5: say when a later correction the reader can open replaces this record.
+    let supersededBy: string | undefined;
+    if (!opts.raw) {
+      const { findSupersededBy } = await import('../../records/supersede.js');
+      // The record is already verified and written: a failure here only leaves it unknown.
+      supersededBy = await findSupersededBy({ home: ctx.home, chain, store, me: me! }, rec).catch(() => undefined);
+    }
     let receiptTx: string | null = null;
     if (opts.receipt) {
       const { logAccess } = await import('../../chain/log-access.js');
       receiptTx = (await logAccess(chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType })).txHash;
     }
     return {
-      data: { ...data, receiptTx },
+      data: { ...data, receiptTx, ...(supersededBy ? { supersededBy } : {}) },
       view: {
         title: opts.raw ? `Fetched ciphertext of record ${idArg} → ${data.path}` : `Fetched and verified record ${idArg} → ${data.path}`,
         fields: [
@@ -90,6 +97,7 @@ export const fetch = defineCommand({
           ['sha256', data.sha256],
           ['receipt', receiptTx ?? 'none (--no-receipt)'],
         ],
+        ...(supersededBy ? { warnings: [`record ${idArg} is superseded by record ${supersededBy} (a correction); fetch that one for the current version`] } : {}),
       },
     };
   },

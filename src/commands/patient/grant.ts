@@ -8,6 +8,7 @@
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 import { SIGN_ONLY_OPTIONS } from '../signed-output.js';
+import { grantList } from './grant-list.js';
 
 export function parseTypesList(text: string | undefined): string[] {
   return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -24,7 +25,8 @@ export const grant = defineCommand({
     { flags: '--write', description: 'also allow adding records of these types (verified providers only)' },
     ...SIGN_ONLY_OPTIONS,
   ],
-  examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant 0xPharmacy… --records 12 --expires 7d'],
+  examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant 0xPharmacy… --records 12 --expires 7d', 'emr grant list'],
+  subcommands: [grantList],
   async run(ctx, [who]: [string], opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string; output?: string }) {
     const { RECORD_TYPES, ALL_TYPES_MASK, typesToMask } = await import('../../record-types.js');
     const types = parseTypesList(opts.types);

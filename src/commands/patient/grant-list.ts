@@ -1,0 +1,46 @@
+/** `emr grant list [--patient <who>]` (docs/FHIR.md § 8): every live grant, and who can still decrypt what. */
+import { defineCommand } from '../spec.js';
+
+export const grantList = defineCommand({
+  name: 'list',
+  summary: 'who can read your records now, and who could still decrypt which (re-key candidates)',
+  options: [
+    { flags: '--patient <who>', description: 'the patient (default: the acting profile)' },
+    { flags: '--format <format>', description: 'fhir: the grants as FHIR R4 Consent resources (a collection Bundle)', choices: ['fhir'] },
+  ],
+  examples: ['emr grant list', 'emr grant list --json', 'emr grant list --format fhir --json'],
+  async run(ctx, _args, opts: { patient?: string; format?: string }) {
+    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { chainFor } = await import('../../session/chain.js');
+    const { listGrants } = await import('../../records/grant-list.js');
+    const patient = opts.patient ? await resolveAddress(ctx, opts.patient) : ctx.profile().address;
+    const chain = await chainFor(ctx);
+    const grants = await listGrants(chain, patient);
+    if (opts.format === 'fhir') {
+      const { consentBundle } = await import('../../fhir/consent.js');
+      const { findFhirError } = await import('../../fhir/validate.js');
+      const { InternalError } = await import('../../errors.js');
+      const bundle = consentBundle(patient, grants, ctx.clock.now());
+      const err = findFhirError(bundle as never);
+      if (err) throw new InternalError(`the Consent output does not validate: ${err.path}: ${err.message}`);
+      return { data: bundle, view: { lines: [JSON.stringify(bundle, null, 1)] } };
+    }
+    const name = (a: string) => ctx.profiles.byAddress(a)?.name ?? a;
+    const live = grants.filter((g) => g.live);
+    const stale = grants.filter((g) => g.stillDecryptable.length > 0);
+    const short = (ids: string[]) => (ids.length > 10 ? `${ids.slice(0, 10).join(',')},… (${ids.length})` : ids.join(',') || '-');
+    return {
+      data: { patient, grants: grants.map((g) => ({ ...g, name: ctx.profiles.byAddress(g.provider)?.name ?? null })) },
+      view: {
+        title: `Access to the records of ${name(patient)}`,
+        table: {
+          columns: ['PROVIDER', 'READ', 'WRITE', 'RECORDS', 'EXPIRES', 'EMERGENCY', 'KEYS'],
+          rows: live.map((g) => [name(g.provider), g.readTypes.join(',') || '-', g.writeTypes.join(',') || '-', short(g.recordIds), g.expires?.replace('.000Z', 'Z'), g.emergency.open ? `open until ${g.emergency.until}` : '-', g.keysDelivered ? `delivered (${g.keysDelivered})` : 'none']),
+        },
+        lines: stale.length
+          ? ['', 'Could still decrypt (keys held; re-key with `emr revoke <provider> --rekey`):', ...stale.map((g) => `  ${name(g.provider)}: records ${short(g.stillDecryptable)}`)]
+          : [],
+      },
+    };
+  },
+});

@@ -1,0 +1,158 @@
+/**
+ * A FHIR resource or patient Bundle → typed emr records (docs/FHIR.md § 3, the mapping
+ * table). One record per clinical resource, so a type-scoped grant (`grant --types lab`)
+ * shares exactly the matching resources. The Patient resource (demographics) becomes its
+ * own record of type `other`, never a part of every record (docs/FHIR.md § 4).
+ */
+import { UsageError } from '../errors.js';
+import type { FhirResource } from './detect.js';
+
+export interface FhirRecord {
+  type: string;
+  title: string;
+  careDate?: string;
+  /** The resource's JSON (compact), the record's content. */
+  content: Buffer;
+  resourceType: string;
+  id?: string;
+  /** The resources inside (type and id), for the command's report. */
+  resources: { resourceType: string; id?: string }[];
+}
+
+export interface SplitResult {
+  records: FhirRecord[];
+  /** Resources left out, by resourceType (reference data, billing without --fhir-billing). */
+  skipped: Record<string, number>;
+}
+
+const BILLING = new Set(['Claim', 'ClaimResponse', 'ExplanationOfBenefit', 'Coverage', 'CoverageEligibilityRequest', 'CoverageEligibilityResponse', 'Invoice', 'Account', 'PaymentNotice', 'PaymentReconciliation', 'ChargeItem']);
+/** Directory resources: who and where, not about the patient (docs/FHIR.md § 3). */
+const REFERENCE_DATA = new Set(['Organization', 'Practitioner', 'PractitionerRole', 'Location', 'Endpoint', 'HealthcareService', 'Device', 'Medication', 'Substance']);
+const FIXED: Record<string, string> = {
+  Immunization: 'immunization', ImmunizationRecommendation: 'immunization', ImmunizationEvaluation: 'immunization',
+  MedicationRequest: 'prescription', MedicationStatement: 'prescription', MedicationAdministration: 'prescription', MedicationDispense: 'prescription',
+  Procedure: 'procedure', AllergyIntolerance: 'allergy', ImagingStudy: 'imaging', Media: 'imaging',
+  MolecularSequence: 'genetic', FamilyMemberHistory: 'genetic', Specimen: 'lab',
+  Condition: 'note', Encounter: 'note', CarePlan: 'note', CareTeam: 'note', Goal: 'note', ClinicalImpression: 'note',
+  DocumentReference: 'note', Composition: 'note', QuestionnaireResponse: 'note', RiskAssessment: 'note', Flag: 'note',
+  Patient: 'other',
+};
+
+type Json = Record<string, any>;
+const codes = (cc: unknown): string[] => (Array.isArray(cc) ? cc : [cc]).flatMap((c: Json) => (Array.isArray(c?.coding) ? c.coding.map((x: Json) => String(x?.code ?? '').toLowerCase()) : []));
+
+/** The record type of one resource (docs/FHIR.md § 3), or null when it is not stored. */
+export function typeOf(r: Json, billing: boolean): string | null {
+  const t = r.resourceType as string;
+  if (BILLING.has(t)) return billing ? 'other' : null;
+  if (REFERENCE_DATA.has(t)) return null;
+  if (t === 'Observation') {
+    const cat = codes(r.category);
+    if (cat.includes('laboratory')) return 'lab';
+    if (cat.includes('vital-signs')) return 'vitals';
+    if (cat.includes('imaging')) return 'imaging';
+    return 'note';
+  }
+  if (t === 'DiagnosticReport') {
+    const cat = codes(r.category);
+    // HL7 v2-0074 sections: RAD/CT/MR/US/NMR… are imaging; LAB and the rest are lab.
+    return cat.some((c) => ['rad', 'ct', 'mr', 'us', 'nmr', 'rx', 'vus', 'imaging', 'lp29684-5'].includes(c)) ? 'imaging' : 'lab';
+  }
+  if (t === 'ServiceRequest') return codes(r.category).includes('3457005') ? 'referral' : 'note';
+  return FIXED[t] ?? 'other';
+}
+
+const text = (v: unknown, max = 200): string | undefined => {
+  if (typeof v !== 'string' || v.length === 0) return undefined;
+  return v.length > max ? v.slice(0, max - 1) + '…' : v;
+};
+const ccText = (cc: Json | undefined): string | undefined => (cc ? text(cc.text) ?? text(cc.coding?.[0]?.display) ?? text(cc.coding?.[0]?.code) : undefined);
+
+/** A short title: the resource type and what it is about (docs/FHIR.md § 3). */
+export function titleOf(r: Json): string {
+  const t = r.resourceType as string;
+  const about =
+    ccText(r.code) ?? ccText(r.vaccineCode) ?? ccText(r.medicationCodeableConcept) ?? ccText(Array.isArray(r.type) ? r.type[0] : r.type) ??
+    ccText(Array.isArray(r.category) ? r.category[0] : undefined) ?? (t === 'Patient' ? 'demographics' : undefined);
+  return about ? `${t}: ${about}` : t;
+}
+
+const DATE = /^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?$/;
+const date = (v: unknown): string | undefined => (typeof v === 'string' && DATE.test(v) ? v : undefined);
+
+/** The date of care: when it happened, not when it was filed (docs/FHIR.md § 3). */
+export function careDateOf(r: Json): string | undefined {
+  return (
+    date(r.effectiveDateTime) ?? date(r.effectivePeriod?.start) ?? date(r.occurrenceDateTime) ?? date(r.performedDateTime) ?? date(r.performedPeriod?.start) ??
+    date(r.period?.start) ?? date(r.onsetDateTime) ?? date(r.authoredOn) ?? date(r.billablePeriod?.start) ?? date(r.recordedDate) ?? date(r.issued) ??
+    date(r.created) ?? date(r.date) ?? date(r.started)
+  );
+}
+
+function subjectRef(r: Json): string | undefined {
+  const s = r.subject ?? r.patient ?? r.beneficiary;
+  return typeof s?.reference === 'string' ? s.reference : undefined;
+}
+
+/**
+ * Splits a validated resource or Bundle: one record per emr type (CLI contract: "a Bundle
+ * becomes one record per type"), its content a FHIR `collection` Bundle of that type's
+ * resources as they came (same ids, codes, fullUrls); the Patient alone in a record of its
+ * own (§ 4). A single resource stays one record holding that resource. A Bundle MUST be
+ * about one patient: two Patient resources, or a resource whose subject is another Patient
+ * of the Bundle, are refused.
+ */
+export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): SplitResult {
+  const billing = o.billing ?? false;
+  if (res.resourceType !== 'Bundle') {
+    const type = typeOf(res, true) ?? 'other';
+    const careDate = careDateOf(res);
+    return { records: [{ type, title: titleOf(res), ...(careDate ? { careDate } : {}), content: Buffer.from(JSON.stringify(res), 'utf8'), resourceType: res.resourceType, ...(typeof res.id === 'string' ? { id: res.id } : {}), resources: [{ resourceType: res.resourceType, ...(typeof res.id === 'string' ? { id: res.id } : {}) }] }], skipped: {} };
+  }
+  const entries: Json[] = ((res.entry as Json[] | undefined) ?? []).map((e) => ({ fullUrl: e.fullUrl, resource: e.resource }));
+  const patients = entries.filter((e) => e.resource.resourceType === 'Patient');
+  if (patients.length > 1) throw new UsageError('the FHIR Bundle holds more than one Patient', { hint: 'import one patient per Bundle (`--patient` names one patient)' });
+  const p = patients[0];
+  const patientRefs = new Set<string>();
+  if (p) {
+    if (typeof p.fullUrl === 'string') patientRefs.add(p.fullUrl);
+    if (typeof p.resource.id === 'string') patientRefs.add(`Patient/${p.resource.id}`);
+  }
+  const groups = new Map<string, Json[]>();
+  const skipped: Record<string, number> = {};
+  for (const e of entries) {
+    const r = e.resource as Json;
+    const ref = subjectRef(r);
+    if (p && ref && /^(urn:uuid:|Patient\/)/.test(ref) && !patientRefs.has(ref)) {
+      throw new UsageError(`a ${r.resourceType} in the Bundle is about another patient (${JSON.stringify(ref).slice(0, 80)})`, { hint: 'import one patient per Bundle' });
+    }
+    const type = typeOf(r, billing);
+    if (type === null) {
+      skipped[r.resourceType] = (skipped[r.resourceType] ?? 0) + 1;
+      continue;
+    }
+    const key = r.resourceType === 'Patient' ? 'Patient' : type;
+    if (!groups.has(key)) groups.set(key, []);
+    // The entry as it came, less the transaction verb (a stored record is not a request).
+    groups.get(key)!.push(e.fullUrl !== undefined ? { fullUrl: e.fullUrl, resource: r } : { resource: r });
+  }
+  const records: FhirRecord[] = [];
+  for (const [key, list] of groups) {
+    const type = key === 'Patient' ? 'other' : key;
+    const counts = new Map<string, number>();
+    for (const e of list) counts.set(e.resource.resourceType, (counts.get(e.resource.resourceType) ?? 0) + 1);
+    const dates = list.map((e) => careDateOf(e.resource)).filter((d): d is string => !!d).sort();
+    const title = key === 'Patient' ? 'Patient: demographics' : list.length === 1 ? titleOf(list[0]!.resource) : `${type}: ${[...counts].map(([t, n]) => `${t} ×${n}`).join(', ')}`;
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: list };
+    records.push({
+      type,
+      title: title.length > 200 ? title.slice(0, 199) + '…' : title,
+      // The most recent date of care in the group: a history sorts by it.
+      ...(dates.length ? { careDate: dates[dates.length - 1] } : {}),
+      content: Buffer.from(JSON.stringify(bundle), 'utf8'),
+      resourceType: 'Bundle',
+      resources: list.map((e) => ({ resourceType: e.resource.resourceType, ...(typeof e.resource.id === 'string' ? { id: e.resource.id } : {}) })),
+    });
+  }
+  return { records, skipped };
+}

@@ -1,0 +1,99 @@
+/**
+ * `emr grant list` (docs/FHIR.md § 8): who can see what. The contract answers "may X
+ * read?" but cannot enumerate, so candidates come from the patient's events (Granted,
+ * RecordsGranted, EmergencyOpened, EmergencyKeysReleased) and each is confirmed against
+ * current state (grantOf, canRead). Then, honestly, who can technically still decrypt: a
+ * provider whose access ended keeps the file keys of the records they were a recipient of
+ * or were delivered, until the patient re-keys them (docs/SHARING.md § 3).
+ */
+import type { EmrChain } from '../chain/types.js';
+import { maskToTypes } from '../record-types.js';
+
+export interface GrantEntry {
+  provider: string;
+  /** Access now: a live grant, live record grants, or an open emergency window. */
+  live: boolean;
+  readTypes: string[];
+  writeTypes: string[];
+  /** Record ids readable now through record grants (not through types). */
+  recordIds: string[];
+  /** ISO time of the grant's expiry; null when there is no type grant. */
+  expires: string | null;
+  emergency: { open: boolean; until: string | null };
+  /** Key-delivery objects published to this provider (grants, record grants, emergency releases). */
+  keysDelivered: number;
+  /**
+   * Records whose current ciphertext this provider may still decrypt although the chain no
+   * longer lets them read it (re-key candidates: `emr revoke <provider> --rekey`).
+   */
+  stillDecryptable: string[];
+}
+
+const iso = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
+
+export async function listGrants(chain: EmrChain, patient: string): Promise<GrantEntry[]> {
+  const { queryEvents, addressTopic } = await import('../chain/logs.js');
+  const { grantOf, canRead } = await import('../chain/grants.js');
+  const { listRecords } = await import('../chain/records.js');
+  const pTopic = addressTopic(patient);
+  const [events, rekeys, records] = await Promise.all([
+    queryEvents(chain, { names: ['Granted', 'RecordsGranted', 'Revoked', 'EmergencyOpened', 'EmergencyKeysReleased'], topics: [pTopic] }),
+    queryEvents(chain, { names: ['RecordRekeyed'], topics: [null, pTopic] }),
+    listRecords(chain, { patient }),
+  ]);
+  const lastRekey = new Map<string, number>();
+  for (const e of rekeys) if ((e.args[1] as string).toLowerCase() === patient.toLowerCase()) lastRekey.set((e.args[0] as bigint).toString(), e.blockNumber);
+  const byProvider = new Map<string, typeof events>();
+  for (const e of events) {
+    const p = e.args[1] as string;
+    if (!byProvider.has(p)) byProvider.set(p, []);
+    byProvider.get(p)!.push(e);
+  }
+  const out: GrantEntry[] = [];
+  for (const [provider, evs] of byProvider) {
+    const g = await grantOf(chain, patient, provider);
+    // Record grants since the last revoke, confirmed one by one on chain.
+    const lastRevoke = Math.max(-1, ...evs.filter((e) => e.name === 'Revoked').map((e) => e.blockNumber));
+    const granted = new Set<string>();
+    for (const e of evs) if (e.name === 'RecordsGranted' && e.blockNumber > lastRevoke) for (const id of e.args[2] as bigint[]) granted.add(id.toString());
+    const recordIds: string[] = [];
+    for (const id of granted) {
+      const rec = records.find((r) => r.id.toString() === id);
+      if (rec && (await canRead(chain, { reader: provider, patient, recordType: rec.recordType, recordId: rec.id }))) recordIds.push(id);
+    }
+    // Who could ever decrypt what: records of a type granted (read) while the grant was
+    // in force and added before it ended, records granted by id, emergency releases.
+    const everTypes = evs.filter((e) => e.name === 'Granted').reduce((m, e) => m | Number(e.args[2]), 0);
+    const everIds = new Set<string>();
+    for (const e of evs) if (e.name === 'RecordsGranted') for (const id of e.args[2] as bigint[]) everIds.add(id.toString());
+    const accessEvents = evs.filter((e) => e.name === 'Granted' || e.name === 'RecordsGranted' || e.name === 'EmergencyKeysReleased');
+    const emergencyReleased = evs.some((e) => e.name === 'EmergencyKeysReleased');
+    // Keys handed out up to here: the last revoke, or (expired without revoke) the last grant.
+    const accessEnd = lastRevoke >= 0 ? lastRevoke : Math.max(-1, ...accessEvents.map((e) => e.blockNumber));
+    const stillDecryptable: string[] = [];
+    for (const r of accessEvents.length ? records : []) {
+      const id = r.id.toString();
+      const couldHave = everIds.has(id) || ((everTypes >>> r.recordType) & 1) === 1 || emergencyReleased;
+      if (!couldHave || r.blockNumber > accessEnd) continue;
+      if ((lastRekey.get(id) ?? -1) > accessEnd) continue; // re-keyed since: the old keys no longer open it
+      if (await canRead(chain, { reader: provider, patient, recordType: r.recordType, recordId: r.id })) continue; // still allowed
+      stillDecryptable.push(id);
+    }
+    const zero = '0x' + '00'.repeat(32);
+    const keysDelivered = accessEvents.filter((e) => String(e.name === 'EmergencyKeysReleased' ? e.args[3] : e.args[5]) !== zero).length;
+    const readTypes = g.live ? maskToTypes(g.readMask) : [];
+    const writeTypes = g.live ? maskToTypes(g.writeMask) : [];
+    out.push({
+      provider,
+      live: g.live || recordIds.length > 0 || g.emergencyOpen,
+      readTypes,
+      writeTypes,
+      recordIds,
+      expires: g.live ? iso(g.expiry) : null,
+      emergency: { open: g.emergencyOpen, until: g.emergencyOpen ? iso(g.emergencyUntil) : null },
+      keysDelivered,
+      stillDecryptable,
+    });
+  }
+  return out;
+}

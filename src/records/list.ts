@@ -1,0 +1,157 @@
+/**
+ * `emr record list` (docs/FHIR.md § 6): the records on chain, filtered and limited, and
+ * with `details` the metadata the reader can open — title, date of care, file name,
+ * encounter facts, the record a correction supersedes. Details come from the signed,
+ * verified bundle (openRecord); each is kept in the profile's encrypted cache
+ * (meta-cache.ts) so a second listing decrypts nothing again.
+ */
+import type { EmrChain } from '../chain/types.js';
+import type { RecordInfo } from '../chain/records.js';
+import type { Unlocked } from '../identity/unlock.js';
+import type { RecordStore } from '../ipfs/store.js';
+import { AccessDeniedError, IntegrityError } from '../errors.js';
+import { typeName } from '../record-types.js';
+
+export interface ListOptions {
+  patient?: string;
+  author?: string;
+  /** Record type indexes to keep (none = all). */
+  types?: number[];
+  /** Unix seconds, inclusive, of the block that registered the record. */
+  since?: number;
+  until?: number;
+  /** Keep the most recent `limit` records (after the filters). */
+  limit?: number;
+}
+
+export interface ListedRecord {
+  id: string;
+  cid: string;
+  patient: string;
+  author: string;
+  type: string;
+  txHash: string;
+  createdAt: string;
+  rekeyed: boolean;
+  /** With details: whether the reader could open and verify the record. */
+  readable?: boolean;
+  title?: string | null;
+  fileName?: string | null;
+  /** Date of care (the signed `careDate`, docs/FORMAT.md § 3.4). */
+  date?: string;
+  fhir?: boolean;
+  facility?: string;
+  encounterStart?: string;
+  encounterEnd?: string;
+  mrn?: string;
+  supersedes?: string;
+  /** Id of a later record (of those listed) that names this one in `supersedes`. */
+  supersededBy?: string;
+}
+
+export interface ListResult {
+  records: ListedRecord[];
+  /** Records matching the filters. */
+  total: number;
+  /** Matching records left out by the limit (the oldest). */
+  more: number;
+}
+
+export interface DetailDeps {
+  home: string;
+  chain: EmrChain;
+  store: RecordStore;
+  me: Unlocked;
+}
+
+const CONCURRENCY = 8;
+
+export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?: DetailDeps): Promise<ListResult> {
+  const { listRecords } = await import('../chain/records.js');
+  let list = await listRecords(chain, { patient: o.patient, author: o.author });
+  if (o.types?.length) list = list.filter((r) => o.types!.includes(r.recordType));
+  if (o.since !== undefined) list = list.filter((r) => r.createdAt >= o.since!);
+  if (o.until !== undefined) list = list.filter((r) => r.createdAt <= o.until!);
+  const total = list.length;
+  const shown = o.limit !== undefined && list.length > o.limit ? list.slice(list.length - o.limit) : list;
+  const records: ListedRecord[] = shown.map((r) => ({
+    id: r.id.toString(),
+    cid: r.cid,
+    patient: r.patient,
+    author: r.author,
+    type: typeName(r.recordType),
+    txHash: r.txHash,
+    createdAt: new Date(r.createdAt * 1000).toISOString(),
+    rekeyed: r.rekeyCount > 0,
+  }));
+  if (details) await addDetails(details, shown, records);
+  return { records, total, more: total - shown.length };
+}
+
+async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
+  const { MetaCache } = await import('./meta-cache.js');
+  const { openRecord } = await import('./fetch.js');
+  const { canRead } = await import('../chain/grants.js');
+  const me = deps.me.profile.address.toLowerCase();
+  const cache = new MetaCache(deps.home, { address: me, identity: deps.me.age.identity, recipient: deps.me.age.recipient }, `${deps.chain.chainId}:${deps.chain.address.toLowerCase()}`);
+  await cache.load();
+  let next = 0;
+  const worker = async () => {
+    while (next < infos.length) {
+      const i = next++;
+      const rec = infos[i]!;
+      const row = out[i]!;
+      try {
+        // The chain decides who may read: a revoked reader who still holds a key sees no details.
+        const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
+        if (!own && !(await canRead(deps.chain, { reader: deps.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))) {
+          row.readable = false;
+          continue;
+        }
+        let hit = cache.get(rec.cid);
+        if (!hit) {
+          const opened = await openRecord({ chain: deps.chain, store: deps.store, me: deps.me }, rec, null);
+          hit = {
+            author: opened.author,
+            meta: {
+              v: opened.supersedes || opened.careDate || opened.fhir || opened.facility || opened.encounterStart || opened.encounterEnd || opened.mrn ? 2 : 1,
+              patient: opened.patient, author: opened.author, type: opened.type,
+              createdAt: Math.floor(Date.parse(opened.createdAt ?? '0') / 1000),
+              ...(opened.title !== null ? { title: opened.title } : {}),
+              ...(opened.fileName !== null ? { fileName: opened.fileName } : {}),
+              ...Object.fromEntries((['fhir', 'careDate', 'supersedes', 'facility', 'encounterStart', 'encounterEnd', 'mrn'] as const).filter((k) => opened[k] !== undefined).map((k) => [k, opened[k]])),
+            },
+          };
+          cache.put(rec.cid, hit);
+        }
+        const m = hit.meta;
+        row.readable = true;
+        row.title = m.title ?? null;
+        row.fileName = m.fileName ?? null;
+        if (m.careDate) row.date = m.careDate;
+        if (m.fhir) row.fhir = true;
+        for (const k of ['facility', 'encounterStart', 'encounterEnd', 'mrn', 'supersedes'] as const) if (m[k] !== undefined) row[k] = m[k];
+      } catch (e) {
+        // Not openable by this reader (no key), or damaged: listed without details.
+        if (!(e instanceof AccessDeniedError) && !(e instanceof IntegrityError)) throw e;
+        row.readable = false;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, infos.length) }, worker));
+  } finally {
+    await cache.save();
+  }
+  // docs/FHIR.md § 5: a correction marks the record it names, when it is of the same
+  // patient and type and registered later (an earlier "correction" cannot supersede).
+  const byId = new Map(out.map((r, i) => [r.id, { r, info: infos[i]! }]));
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!.supersedes;
+    const target = s !== undefined ? byId.get(s) : undefined;
+    const info = infos[i]!;
+    if (target && target.info.patient === info.patient && target.info.recordType === info.recordType && target.info.id < info.id) {
+      target.r.supersededBy = out[i]!.id;
+    }
+  }
+}

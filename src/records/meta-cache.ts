@@ -1,0 +1,85 @@
+/**
+ * A cache of the record metadata a profile has decrypted and verified, so `record list
+ * --details` does not decrypt every record again (docs/FHIR.md § 6). The metadata is PHI
+ * (titles, dates of care, facility, MRN): the cache is one age file encrypted to the
+ * profile's own recipient (mode 0600), never plaintext on disk. Keyed by CID (content
+ * addressed: a re-keyed record has a new CID and is decrypted again) and by chain and
+ * contract, so one deployment's cache never answers for another.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { BundleMetadata } from '../crypto/bundle-format.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+
+/** Bound on what is read back (hostile or corrupt files): 64 MiB, 100,000 entries. */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+const MAX_ENTRIES = 100_000;
+
+export interface CachedMeta {
+  meta: BundleMetadata;
+  /** The signer, verified when the entry was made. */
+  author: string;
+}
+
+export class MetaCache {
+  private entries = new Map<string, CachedMeta>();
+  private dirty = false;
+  private readonly file: string;
+
+  constructor(home: string, private readonly me: { address: string; identity: string; recipient: string }, private readonly scope: string) {
+    this.file = join(home, 'cache', `record-meta-${me.address.toLowerCase()}.age`);
+  }
+
+  async load(): Promise<void> {
+    if (!existsSync(this.file)) return;
+    try {
+      const ct = readFileSync(this.file);
+      if (ct.length > MAX_CACHE_BYTES) return;
+      const { decryptFile } = await import('../crypto/age-file.js');
+      const parts: Buffer[] = [];
+      let n = 0;
+      await decryptFile({
+        input: (async function* () { yield ct; })(),
+        output: new Writable({ write(c: Buffer, _e, cb) { n += c.length; if (n > MAX_CACHE_BYTES) cb(new Error('cache too large')); else { parts.push(c); cb(); } } }),
+        identities: [this.me.identity],
+      });
+      const doc = JSON.parse(Buffer.concat(parts).toString('utf8')) as { v: number; scope: string; entries: Record<string, CachedMeta> };
+      if (doc.v !== 1 || doc.scope !== this.scope || typeof doc.entries !== 'object') return;
+      const list = Object.entries(doc.entries);
+      if (list.length > MAX_ENTRIES) return;
+      this.entries = new Map(list);
+    } catch {
+      // A cache that does not open is only a cache: start again (it is rewritten on save).
+      this.entries = new Map();
+    }
+  }
+
+  get(cid: string): CachedMeta | undefined {
+    return this.entries.get(cid);
+  }
+
+  put(cid: string, v: CachedMeta): void {
+    this.entries.set(cid, v);
+    this.dirty = true;
+  }
+
+  async save(): Promise<void> {
+    if (!this.dirty) return;
+    while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    const { encryptFile } = await import('../crypto/age-file.js');
+    const pt = Buffer.from(JSON.stringify({ v: 1, scope: this.scope, entries: Object.fromEntries(this.entries) }), 'utf8');
+    const parts: Buffer[] = [];
+    try {
+      await encryptFile({
+        input: (async function* () { yield pt; })(),
+        output: new Writable({ write(c: Buffer, _e, cb) { parts.push(c); cb(); } }),
+        recipients: [this.me.recipient],
+      });
+    } finally {
+      pt.fill(0);
+    }
+    writeFileAtomic(this.file, Buffer.concat(parts), { mode: 0o600, overwrite: true });
+    this.dirty = false;
+  }
+}

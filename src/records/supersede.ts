@@ -1,0 +1,17 @@
+/**
+ * Is this record superseded? (docs/FHIR.md § 5). The link lives only inside encrypted,
+ * signed bundles, so the answer is what the reader can open: the later records of the
+ * same patient and type (a correction keeps the type) whose signed `supersedes` names
+ * this id. Bounded to the most recent SCAN_MAX of them; their metadata is cached.
+ */
+import type { RecordInfo } from '../chain/records.js';
+import { listRecordsFlow, type DetailDeps } from './list.js';
+
+const SCAN_MAX = 50;
+
+export async function findSupersededBy(deps: DetailDeps, rec: RecordInfo): Promise<string | undefined> {
+  const res = await listRecordsFlow(deps.chain, { patient: rec.patient, types: [rec.recordType], limit: SCAN_MAX }, deps);
+  // The latest correction wins when several name the same record.
+  const hits = res.records.filter((r) => r.supersedes === rec.id.toString() && BigInt(r.id) > rec.id);
+  return hits.length ? hits[hits.length - 1]!.id : undefined;
+}

@@ -1,0 +1,64 @@
+// Issue 12 § 5: `emr grant list` — who can see what, through the built binary on a devnet.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clinic, emr } from '../helpers/cli.js';
+
+const c = clinic();
+const { as, ok, file } = c;
+let lab = '';
+let note = '';
+
+beforeAll(async () => {
+  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider'], ['house', 'provider'], ['wilson', 'provider']]);
+  await c.devnetUp('admin');
+  await ok([...as('alice'), 'register']);
+  for (const p of ['grey', 'house', 'wilson']) await ok([...as(p), 'register', '--role', 'provider']);
+  for (const p of ['grey', 'house', 'wilson']) await ok([...as('admin'), 'admin', 'verify', p]);
+  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
+  lab = (await ok([...as('grey'), 'record', 'add', file('lab.txt', 'lab'), '--patient', 'alice', '--type', 'lab'])).records[0].id;
+  note = (await ok([...as('grey'), 'record', 'add', file('note.txt', 'note'), '--patient', 'alice', '--type', 'note'])).records[0].id;
+  await ok([...as('alice'), 'grant', 'house', '--records', note, '--expires', '30d']);
+  await ok([...as('alice'), 'grant', 'wilson', '--types', 'lab', '--expires', '30d']);
+  await ok([...as('alice'), 'revoke', 'wilson']);
+}, 240_000);
+
+afterAll(async () => {
+  await c.devnetDown();
+});
+
+describe('grant list', () => {
+  it('lists live grants (types, records, expiry, keys delivered) and who can still decrypt (re-key candidates)', async () => {
+    const d = await ok([...as('alice'), 'grant', 'list']);
+    const by = (n: string) => d.grants.find((g: any) => g.name === n);
+    expect(by('grey')).toMatchObject({ live: true, readTypes: ['note', 'lab'], writeTypes: ['note', 'lab'], recordIds: [], stillDecryptable: [] });
+    expect(Date.parse(by('grey').expires)).toBeGreaterThan(Date.now());
+    expect(by('house')).toMatchObject({ live: true, readTypes: [], recordIds: [note], keysDelivered: 1, stillDecryptable: [] });
+    // wilson was revoked without --rekey: no access, but the delivered lab key still opens the lab record.
+    expect(by('wilson')).toMatchObject({ live: false, readTypes: [], expires: null, keysDelivered: 1, stillDecryptable: [lab] });
+    const human = await emr([...as('alice'), 'grant', 'list']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/grey\s+note,lab/);
+    expect(human.stdout).toMatch(/wilson: records/);
+  }, 120_000);
+
+  it('after revoke --rekey the record is no longer a re-key candidate; `grant <provider>` still works beside `grant list`', async () => {
+    await ok([...as('alice'), 'grant', 'wilson', '--types', 'lab', '--expires', '30d']);
+    await ok([...as('alice'), 'revoke', 'wilson', '--rekey']);
+    const d = await ok([...as('alice'), 'grant', 'list']);
+    expect(d.grants.find((g: any) => g.name === 'wilson').stillDecryptable).toEqual([]);
+  }, 120_000);
+});
+
+describe('grant list --format fhir', () => {
+  it('renders every grant as a Consent that validates as FHIR R4', async () => {
+    const b = await ok([...as('alice'), 'grant', 'list', '--format', 'fhir']);
+    expect(b).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    const { createRequire } = await import('node:module');
+    const { Fhir } = createRequire(import.meta.url)('fhir');
+    expect(new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal')).toEqual([]);
+    const grey = await ok(['--home', c.home, 'whois', 'grey']);
+    const consent = b.entry.map((e: any) => e.resource).find((r: any) => r.provision.actor[0].reference.identifier.value === grey.address);
+    expect(consent).toMatchObject({ resourceType: 'Consent', status: 'active', provision: { type: 'permit' } });
+    expect(consent.provision.code.map((c: any) => c.coding[0].code)).toEqual(['note', 'lab']);
+    expect(b.entry.length).toBe(3);
+  }, 120_000);
+});
