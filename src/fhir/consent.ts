@@ -30,10 +30,10 @@ export function consentBundle(patient: string, grants: GrantEntry[], now: Date):
         ],
         action: [
           { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] },
-          ...(g.writeTypes.length ? [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'correct' }], text: `write: ${g.writeTypes.join(',')}` }] : []),
+          ...(g.write.length ? [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'correct' }], text: `write: ${g.write.join(',')}` }] : []),
         ],
-        ...(g.readTypes.length ? { code: g.readTypes.map((t) => ({ coding: [{ system: 'urn:emr:record-type', code: t }] })) } : {}),
-        ...(g.recordIds.length ? { data: g.recordIds.map((id) => ({ meaning: 'instance', reference: { identifier: { system: 'urn:emr:record', value: id } } })) } : {}),
+        ...(g.read.length ? { code: g.read.map((t) => ({ coding: [{ system: 'urn:emr:record-type', code: t }] })) } : {}),
+        ...(g.records.length ? { data: g.records.map((id) => ({ meaning: 'instance', reference: { identifier: { system: 'urn:emr:record', value: id } } })) } : {}),
       },
     },
   }));

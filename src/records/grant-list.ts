@@ -13,10 +13,10 @@ export interface GrantEntry {
   provider: string;
   /** Access now: a live grant, live record grants, or an open emergency window. */
   live: boolean;
-  readTypes: string[];
-  writeTypes: string[];
+  read: string[];
+  write: string[];
   /** Record ids readable now through record grants (not through types). */
-  recordIds: string[];
+  records: string[];
   /** ISO time of the grant's expiry; null when there is no type grant. */
   expires: string | null;
   emergency: { open: boolean; until: string | null };
@@ -81,14 +81,14 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
     }
     const zero = '0x' + '00'.repeat(32);
     const keysDelivered = accessEvents.filter((e) => String(e.name === 'EmergencyKeysReleased' ? e.args[3] : e.args[5]) !== zero).length;
-    const readTypes = g.live ? maskToTypes(g.readMask) : [];
-    const writeTypes = g.live ? maskToTypes(g.writeMask) : [];
+    const read = g.live ? maskToTypes(g.readMask) : [];
+    const write = g.live ? maskToTypes(g.writeMask) : [];
     out.push({
       provider,
       live: g.live || recordIds.length > 0 || g.emergencyOpen,
-      readTypes,
-      writeTypes,
-      recordIds,
+      read,
+      write,
+      records: recordIds,
       expires: g.live ? iso(g.expiry) : null,
       emergency: { open: g.emergencyOpen, until: g.emergencyOpen ? iso(g.emergencyUntil) : null },
       keysDelivered,

@@ -29,11 +29,11 @@ describe('grant list', () => {
   it('lists live grants (types, records, expiry, keys delivered) and who can still decrypt (re-key candidates)', async () => {
     const d = await ok([...as('alice'), 'grant', 'list']);
     const by = (n: string) => d.grants.find((g: any) => g.name === n);
-    expect(by('grey')).toMatchObject({ live: true, readTypes: ['note', 'lab'], writeTypes: ['note', 'lab'], recordIds: [], stillDecryptable: [] });
+    expect(by('grey')).toMatchObject({ live: true, read: ['note', 'lab'], write: ['note', 'lab'], records: [], stillDecryptable: [] });
     expect(Date.parse(by('grey').expires)).toBeGreaterThan(Date.now());
-    expect(by('house')).toMatchObject({ live: true, readTypes: [], recordIds: [note], keysDelivered: 1, stillDecryptable: [] });
+    expect(by('house')).toMatchObject({ live: true, read: [], records: [note], keysDelivered: 1, stillDecryptable: [] });
     // wilson was revoked without --rekey: no access, but the delivered lab key still opens the lab record.
-    expect(by('wilson')).toMatchObject({ live: false, readTypes: [], expires: null, keysDelivered: 1, stillDecryptable: [lab] });
+    expect(by('wilson')).toMatchObject({ live: false, read: [], expires: null, keysDelivered: 1, stillDecryptable: [lab] });
     const human = await emr([...as('alice'), 'grant', 'list']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/grey\s+note,lab/);

@@ -35,7 +35,7 @@ export const grantList = defineCommand({
         title: `Access to the records of ${name(patient)}`,
         table: {
           columns: ['PROVIDER', 'READ', 'WRITE', 'RECORDS', 'EXPIRES', 'EMERGENCY', 'KEYS'],
-          rows: live.map((g) => [name(g.provider), g.readTypes.join(',') || '-', g.writeTypes.join(',') || '-', short(g.recordIds), g.expires?.replace('.000Z', 'Z'), g.emergency.open ? `open until ${g.emergency.until}` : '-', g.keysDelivered ? `delivered (${g.keysDelivered})` : 'none']),
+          rows: live.map((g) => [name(g.provider), g.read.join(',') || '-', g.write.join(',') || '-', short(g.records), g.expires?.replace('.000Z', 'Z'), g.emergency.open ? `open until ${g.emergency.until}` : '-', g.keysDelivered ? `delivered (${g.keysDelivered})` : 'none']),
         },
         lines: stale.length
           ? ['', 'Could still decrypt (keys held; re-key with `emr revoke <provider> --rekey`):', ...stale.map((g) => `  ${name(g.provider)}: records ${short(g.stillDecryptable)}`)]
