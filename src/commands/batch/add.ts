@@ -51,6 +51,7 @@ export const batchAdd = defineCommand({
   options: [
     { flags: '--resume', description: 'continue a job that was interrupted (uses its journal)' },
     { flags: '--skip-invalid', description: 'add the valid rows even when some rows are invalid' },
+    { flags: '--allow-outside', description: "let rows name files outside the manifest's directory (never emr's own files)" },
     { flags: '--journal <file>', description: 'journal file (default: <home>/batch/<job id>.journal)' },
     { flags: '--concurrency <n>', description: 'rows encrypted and stored at once', default: '4' },
     { flags: '--batch-size <n>', description: 'records per transaction', default: '100' },
@@ -58,7 +59,7 @@ export const batchAdd = defineCommand({
     { flags: '--progress <mode>', description: 'progress on stderr: bar (a terminal), json (NDJSON events) or none', choices: ['bar', 'json', 'none'] },
   ],
   examples: ['emr batch add lab-results.csv --password-file ~/.emr/pw', 'emr batch add lab-results.csv --resume --json --progress json'],
-  async run(ctx, [manifestArg]: [string], opts: { resume?: boolean; skipInvalid?: boolean; journal?: string; concurrency: string; batchSize: string; workers?: string; progress?: ProgressMode }) {
+  async run(ctx, [manifestArg]: [string], opts: { resume?: boolean; skipInvalid?: boolean; allowOutside?: boolean; journal?: string; concurrency: string; batchSize: string; workers?: string; progress?: ProgressMode }) {
     const started = Date.now();
     const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
     const batchSize = positiveInt(opts.batchSize, '--batch-size', 1000);
@@ -78,6 +79,7 @@ export const batchAdd = defineCommand({
     }
     const { parseManifest } = await import('../../batch/manifest.js');
     const { validateRows } = await import('../../batch/validate.js');
+    const { confineRowFile } = await import('../../batch/confine.js');
     const { manifestDigest, defaultJournalPath, jobHeader, checkHeader, confirmedElsewhere } = await import('../../batch/job.js');
     const parsed = parseManifest(bytes.toString('utf8'), { path: manifestPath, baseDir: dirname(manifestPath) });
 
@@ -97,6 +99,7 @@ export const batchAdd = defineCommand({
         return w.registered && w.role === 'patient' && !!w.recipient;
       },
       canWrite: (patient, recordType) => canWrite(chain, { author, patient, recordType }),
+      confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: !!opts.allowOutside }),
     });
     const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
     if (checked.valid.length === 0 && problems.length === 0) problems.push({ line: 1, reason: 'no rows' });
@@ -111,7 +114,9 @@ export const batchAdd = defineCommand({
     const digest = manifestDigest(manifestPath, bytes);
     const journalPath = opts.journal ? resolve(opts.journal) : defaultJournalPath(ctx.home, digest);
     if (problems.length && (!opts.skipInvalid || checked.valid.length === 0)) {
-      const data = { manifest: manifestPath, journal: null, rows: invalidRows, counts: counts(invalidRows) };
+      // MANIFEST.md § 7: total counts the manifest's rows (valid or not), not only the invalid ones.
+      const total = new Set([...parsed.rows.map((r) => r.line), ...problems.map((p) => p.line)]).size;
+      const data = { manifest: manifestPath, journal: null, rows: invalidRows, counts: { ...counts(invalidRows), total } };
       return {
         data,
         failure: new UsageError(`manifest has ${problems.length} invalid row${problems.length > 1 ? 's' : ''}; nothing was started`, {
