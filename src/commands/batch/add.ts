@@ -5,9 +5,9 @@
  * duplicates. One final document: per-row results and counts (data) and, when any row
  * did not succeed, the error of the first failure class (exit code) as well.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AccessDeniedError, EmrError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError, type ErrorCode } from '../../errors.js';
+import { AccessDeniedError, EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, type ErrorCode } from '../../errors.js';
 import type { RowResult } from '../../batch/run.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
@@ -26,6 +26,7 @@ const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Re
   NOT_FOUND: NotFoundError,
   INTERNAL: InternalError,
   BAD_PASSPHRASE: UsageError,
+  INTERRUPTED: InternalError,
 };
 
 /** Test-only (MANIFEST.md § 6.3): `EMR_BATCH_KILL_AT=<event>:<n>` SIGKILLs this process after the n-th such journal event. */
@@ -127,9 +128,16 @@ export const batchAdd = defineCommand({
       };
     }
 
-    const { Journal, replay } = await import('../../batch/journal.js');
+    const { Journal, replay, journalKey } = await import('../../batch/journal.js');
+    const { acquireLock } = await import('../../lock.js');
+    const key = journalKey(me.privateKey);
+    ctx.holdSecret(key);
     const header = jobHeader({ manifest: manifestPath, manifestSha256: digest, author, chainId: chain.chainId, contract: chain.address, rows: parsed.rows.length + problems.length });
-    const journal = Journal.open(journalPath, { crash: crashPoint(ctx.env) });
+    // MANIFEST.md § 6.4: one run per journal at a time (released after the journal closes).
+    mkdirSync(dirname(journalPath), { recursive: true, mode: 0o700 });
+    const lock = acquireLock(`${journalPath}.lock`, 'a batch job on this journal', `wait for it to finish, or follow it; its journal is ${journalPath}`);
+    ctx.onClose(() => lock.release());
+    const journal = Journal.open(journalPath, { crash: crashPoint(ctx.env), key });
     ctx.onClose(() => journal.close());
     const state = replay(journal.events);
     checkHeader(state.job, header, journalPath);
@@ -139,7 +147,7 @@ export const batchAdd = defineCommand({
     if (unfinished && !opts.resume) {
       throw new UsageError('this manifest has an unfinished job', { hint: `run again with --resume to continue it (journal ${journalPath})` });
     }
-    for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
+    for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header, key)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
 
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const { runBatch } = await import('../../batch/run.js');
@@ -148,10 +156,25 @@ export const batchAdd = defineCommand({
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
     const store = await storeFor(ctx);
-    const outcome = await runBatch(
-      { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), journal, state, concurrency, batchSize, workers: workers ?? defaultPoolSize(), onEvent: (e) => sink.onEvent(e) },
-      valid,
-    );
+    // MANIFEST.md § 6.5: SIGINT/SIGTERM stop the job cleanly (nothing new started, the
+    // journal flushed, one result document, exit 130/143). A second signal kills as usual.
+    const interrupt = new AbortController();
+    const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () =>
+      interrupt.abort(new InterruptedError(sig, `interrupted by ${sig}`, { hint: `finished steps are journaled; run again with --resume to continue (journal ${journalPath})` }));
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    let outcome: Awaited<ReturnType<typeof runBatch>>;
+    try {
+      outcome = await runBatch(
+        { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), journal, state, concurrency, batchSize, workers: workers ?? defaultPoolSize(), onEvent: (e) => sink.onEvent(e), signal: interrupt.signal },
+        valid,
+      );
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
     sink.end();
 
     const stoppedMsg = outcome.stopped ? `not done: the job stopped (${outcome.stopped.message}); run again with --resume` : '';
