@@ -97,6 +97,14 @@ export function toEmrError(e: unknown): EmrError {
       cause: e,
     });
   }
+  // A full disk or a file-size limit is the machine's state, not a bug (writes are atomic:
+  // nothing half-written is left behind, so running again after freeing space is safe).
+  if (err && typeof err === 'object' && (err.code === 'ENOSPC' || err.code === 'EDQUOT' || err.code === 'EFBIG')) {
+    return new UnavailableError(`no space left to write${err.path ? ` ${err.path}` : ''} (${err.code})`, {
+      hint: 'free disk space (or raise the quota / file size limit) and run the command again; nothing partial was kept',
+      cause: e,
+    });
+  }
   const msg = err instanceof Error ? err.message : String(e);
   return new InternalError(`unexpected error: ${msg}`, {
     hint: 'this is a bug in emr; please report it with the command you ran (run with EMR_DEBUG=1 for a stack trace)',
