@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'INTEGRITY'
   | 'BAD_PASSPHRASE'
   | 'UNAVAILABLE'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'INTERRUPTED';
 
 /** CLI.md § Exit codes. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
@@ -24,6 +25,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
   BAD_PASSPHRASE: 5,
   UNAVAILABLE: 6,
   NOT_FOUND: 7,
+  // The shell's 128 + signal: 130 for SIGINT (InterruptedError gives 143 for SIGTERM).
+  INTERRUPTED: 130,
 });
 
 export interface ErrorOptions {
@@ -94,11 +97,39 @@ export function toEmrError(e: unknown): EmrError {
       cause: e,
     });
   }
+  // A full disk or a file-size limit is the machine's state, not a bug (writes are atomic:
+  // nothing half-written is left behind, so running again after freeing space is safe).
+  if (err && typeof err === 'object' && (err.code === 'ENOSPC' || err.code === 'EDQUOT' || err.code === 'EFBIG')) {
+    return new UnavailableError(`no space left to write${err.path ? ` ${err.path}` : ''} (${err.code})`, {
+      hint: 'free disk space (or raise the quota / file size limit) and run the command again; nothing partial was kept',
+      cause: e,
+    });
+  }
   const msg = err instanceof Error ? err.message : String(e);
   return new InternalError(`unexpected error: ${msg}`, {
     hint: 'this is a bug in emr; please report it with the command you ran (run with EMR_DEBUG=1 for a stack trace)',
     cause: e,
   });
+}
+
+/**
+ * A long job stopped by SIGINT/SIGTERM after finishing what it had started (MANIFEST.md
+ * § 6.5): exit 130 (SIGINT) or 143 (SIGTERM), as if the signal had killed it, but with the
+ * result document written.
+ */
+export class InterruptedError extends EmrError {
+  readonly code = 'INTERRUPTED' as const;
+  constructor(
+    readonly signal: 'SIGINT' | 'SIGTERM',
+    message: string,
+    opts: ErrorOptions = {},
+  ) {
+    super(message, opts);
+  }
+
+  override get exitCode(): number {
+    return this.signal === 'SIGTERM' ? 143 : 130;
+  }
 }
 
 /** CLI.md § Exit codes: the single mapping from an error to the process exit code. */

@@ -60,10 +60,36 @@ export function toJson(value: unknown): string {
   });
 }
 
+/**
+ * Characters a terminal acts on instead of showing: C0 controls (newline, carriage return,
+ * ESC, BEL…), DEL, C1 controls (0x9b is an 8-bit CSI), bidirectional overrides and
+ * isolates (they reorder what follows), and Unicode line/paragraph separators.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Terminal safety (DEVNET.md § 6.1): every string a
+ * human rendering prints may come from a hostile party (a request reason, a record title,
+ * a profile name, a revert reason, a manifest cell). Each unsafe character becomes a
+ * visible escape (`\n`, `\x1b`, `\u{202e}`), so one value is always one line and can
+ * neither move the cursor, recolour, nor forge another line. JSON output is never passed
+ * through this: it stays exact data.
+ */
+export function safeText(s: string): string {
+  return s.replace(UNSAFE, (c) => {
+    const named = NAMED[c];
+    if (named) return named;
+    const cp = c.codePointAt(0)!;
+    return cp < 0x100 ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u{${cp.toString(16)}}`;
+  });
+}
+
 function fmt(v: FieldValue): string {
   if (v === undefined || v === null) return '-';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  return String(v);
+  return safeText(String(v));
 }
 
 export function renderHuman(result: CommandResult, streams: Streams, env: NodeJS.ProcessEnv = process.env): string {
@@ -72,23 +98,24 @@ export function renderHuman(result: CommandResult, streams: Streams, env: NodeJS
   const out: string[] = [];
   if (!view) {
     // No bespoke view: print the data as indented JSON, still readable and greppable.
-    out.push(JSON.stringify(JSON.parse(toJson(result.data)), null, 2));
+    // JSON escapes C0 controls itself; C1 and bidi characters pass through, hence safeText per line.
+    out.push(...JSON.stringify(JSON.parse(toJson(result.data)), null, 2).split('\n').map(safeText));
     return out.join('\n') + '\n';
   }
-  if (view.title) out.push(s.bold(view.title));
+  if (view.title) out.push(s.bold(safeText(view.title)));
   if (view.fields?.length) {
     const width = Math.max(...view.fields.map(([l]) => l.length));
-    for (const [label, value] of view.fields) out.push(`  ${s.dim(label.padEnd(width))}  ${fmt(value)}`);
+    for (const [label, value] of view.fields) out.push(`  ${s.dim(safeText(label).padEnd(width))}  ${fmt(value)}`);
   }
   if (view.table) {
     const { columns, rows } = view.table;
     const cells = rows.map((r) => r.map(fmt));
     const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-    out.push(columns.map((c, i) => s.bold(c.padEnd(widths[i]!))).join('  ').trimEnd());
+    out.push(columns.map((c, i) => s.bold(safeText(c).padEnd(widths[i]!))).join('  ').trimEnd());
     for (const r of cells) out.push(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
     if (rows.length === 0) out.push(s.dim('  (none)'));
   }
-  for (const l of view.lines ?? []) out.push(l);
+  for (const l of view.lines ?? []) out.push(safeText(l));
   return out.length ? out.join('\n') + '\n' : '';
 }
 
@@ -96,7 +123,7 @@ export function renderHuman(result: CommandResult, streams: Streams, env: NodeJS
 export function renderSideNotes(result: CommandResult, streams: Streams, env: NodeJS.ProcessEnv = process.env): string {
   const s = styleFor(streams.stderr, env);
   const out: string[] = [];
-  for (const w of result.view?.warnings ?? []) out.push(`${s.yellow('warning:')} ${w}`);
+  for (const w of result.view?.warnings ?? []) out.push(`${s.yellow('warning:')} ${safeText(w)}`);
   const sec = result.view?.secret;
   if (sec && streams.stderr.isTTY) {
     out.push('', s.bold(sec.label), `  ${s.cyan(sec.value)}`);
@@ -123,8 +150,8 @@ export function jsonFailure(e: unknown, data?: unknown): string {
 export function humanError(e: unknown, streams: Streams, env: NodeJS.ProcessEnv = process.env): string {
   const err = toEmrError(e);
   const s = styleFor(streams.stderr, env);
-  const lines = [`${s.red('error:')} ${err.message}`];
-  if (err.hint) lines.push(`${s.dim('hint:')} ${err.hint}`);
+  const lines = [`${s.red('error:')} ${safeText(err.message)}`];
+  if (err.hint) lines.push(`${s.dim('hint:')} ${safeText(err.hint)}`);
   if (env.EMR_DEBUG && err.stack) lines.push(s.dim(String((err.cause as Error | undefined)?.stack ?? err.stack)));
   return lines.join('\n') + '\n';
 }

@@ -36,7 +36,7 @@ export function checkHeader(existing: JobEvent | undefined, wanted: JobEvent, pa
 }
 
 /** Keys confirmed (with ids) in the other journals of `dir` for the same deployment. */
-export function confirmedElsewhere(dir: string, except: string, wanted: JobEvent): Map<string, { id: string; txHash: string }> {
+export function confirmedElsewhere(dir: string, except: string, wanted: JobEvent, key?: Uint8Array): Map<string, { id: string; txHash: string }> {
   const out = new Map<string, { id: string; txHash: string }>();
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {
@@ -44,7 +44,8 @@ export function confirmedElsewhere(dir: string, except: string, wanted: JobEvent
     const path = join(dir, name);
     if (resolve(path) === resolve(except)) continue;
     try {
-      const s = replay(readJournal(path).events);
+      // Authenticated like our own (MANIFEST.md § 6.4): a forged foreign journal cannot mark rows done.
+      const s = replay(readJournal(path, key).events);
       if (!s.job || !sameDeployment(s.job, wanted)) continue;
       for (const [k, v] of s.confirmed) out.set(k, v);
     } catch {

@@ -10,11 +10,29 @@
  * after every line before it is durable) and when the job ends. One fsync per batch instead of two
  * per row (they were 13% of a 1,000-row job's time).
  */
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IntegrityError, UsageError } from '../errors.js';
 
-export const JOURNAL_VERSION = 1;
+/** 2: every line carries `mac` (MANIFEST.md § 6.4). */
+export const JOURNAL_VERSION = 2;
+
+/**
+ * MANIFEST.md § 6.4: the journal MAC key, HKDF-SHA256(ikm = the profile's private key,
+ * salt = empty, info = "emr batch journal mac v1"), 32 bytes. Only the author's passphrase
+ * opens it, so whoever can write the file but not unlock the profile cannot forge lines.
+ */
+export function journalKey(privateKey: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', privateKey, new Uint8Array(0), 'emr batch journal mac v1', 32));
+}
+
+const ZERO_MAC = '0'.repeat(64);
+
+/** HMAC-SHA256(key, previous line's mac (hex) ‖ "\n" ‖ the line's JSON without `mac`): a chain, so lines cannot be edited, dropped or reordered. */
+function lineMac(key: Uint8Array, prev: string, body: string): string {
+  return createHmac('sha256', key).update(prev).update('\n').update(body).digest('hex');
+}
 
 /** First line: which job this journal belongs to. */
 export interface JobEvent {
@@ -54,6 +72,8 @@ export interface CrashPoint {
 
 export interface JournalOptions {
   crash?: CrashPoint | undefined;
+  /** journalKey(profile private key): lines are authenticated when written and when read (MANIFEST.md § 6.4). */
+  key?: Uint8Array | undefined;
 }
 
 export class Journal {
@@ -68,6 +88,8 @@ export class Journal {
     fd: number,
     readonly events: JournalEvent[],
     private readonly crash: CrashPoint | undefined,
+    private readonly key: Uint8Array | undefined,
+    private lastMac: string,
   ) {
     this.fd = fd;
   }
@@ -75,7 +97,7 @@ export class Journal {
   /** Opens (creating when absent) and replays the journal; a torn tail is cut off. */
   static open(path: string, opts: JournalOptions = {}): Journal {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const { events, validBytes: keep } = readJournal(path);
+    const { events, validBytes: keep, lastMac } = readJournal(path, opts.key);
     const fd = openSync(path, 'a+', 0o600);
     try {
       // Drop a torn tail so the next line starts on a line of its own.
@@ -85,7 +107,7 @@ export class Journal {
       closeSync(fd);
       throw new UsageError(`cannot write the batch journal ${path}`, { hint: 'check the path and permissions', cause: e });
     }
-    return new Journal(path, fd, events, opts.crash);
+    return new Journal(path, fd, events, opts.crash, opts.key, lastMac);
   }
 
   /**
@@ -95,7 +117,12 @@ export class Journal {
    * losing them only repeats work (MANIFEST.md § 6.1).
    */
   append(ev: JournalEvent): void {
-    const line = Buffer.from(JSON.stringify(ev) + '\n', 'utf8');
+    let text = JSON.stringify(ev);
+    if (this.key) {
+      this.lastMac = lineMac(this.key, this.lastMac, text);
+      text = JSON.stringify({ ...ev, mac: this.lastMac });
+    }
+    const line = Buffer.from(text + '\n', 'utf8');
     this.appended++;
     if (this.crash?.event === 'torn' && this.appended === this.crash.n) {
       writeAll(this.fd, line.subarray(0, Math.max(1, line.length >> 1)));
@@ -140,25 +167,42 @@ function writeAll(fd: number, buf: Buffer): void {
  * Reads a journal without changing it: complete lines only (bytes after the last newline
  * are a torn write and are not events). A bad complete line is corruption.
  */
-export function readJournal(path: string): { events: JournalEvent[]; validBytes: number } {
+export function readJournal(path: string, key?: Uint8Array): { events: JournalEvent[]; validBytes: number; lastMac: string } {
   const events: JournalEvent[] = [];
-  if (!existsSync(path)) return { events, validBytes: 0 };
+  let lastMac = ZERO_MAC;
+  if (!existsSync(path)) return { events, validBytes: 0, lastMac };
   const buf = readFileSync(path);
   const end = buf.lastIndexOf(0x0a) + 1;
   const lines = buf.subarray(0, end).toString('utf8').split('\n');
   lines.pop();
   lines.forEach((l, i) => {
+    let ev: JournalEvent & { mac?: unknown };
     try {
-      events.push(JSON.parse(l) as JournalEvent);
+      ev = JSON.parse(l) as JournalEvent & { mac?: unknown };
     } catch (e) {
       throw new IntegrityError(`batch journal ${path} is corrupt at line ${i + 1}`, {
         hint: 'a journal is only ever appended to; move it aside (records already added stay on chain) and re-run',
         cause: e,
       });
     }
+    if (key) {
+      const { mac, ...body } = ev;
+      const want = lineMac(key, lastMac, JSON.stringify(body));
+      if (typeof mac !== 'string' || mac.length !== want.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(want))) {
+        if (i === 0 && (ev as { v?: unknown }).v !== JOURNAL_VERSION) {
+          throw new UsageError(`batch journal ${path} has version ${String((ev as { v?: unknown }).v)}`, { hint: `this emr writes version ${JOURNAL_VERSION}; finish that job with the emr that started it, or pass another --journal` });
+        }
+        throw new IntegrityError(`batch journal ${path} fails authentication at line ${i + 1}: it was edited, or written by another profile`, {
+          hint: 'nothing was sent; a journal is only ever appended to by emr. Move it aside (records already added stay on chain and are not added again) and re-run',
+        });
+      }
+      lastMac = mac;
+      ev = body as JournalEvent;
+    }
+    events.push(ev);
   });
   if (events.length && events[0]!.ev !== 'job') throw new IntegrityError(`${path} is not a batch journal`, { hint: 'pass another --journal file' });
-  return { events, validBytes: end };
+  return { events, validBytes: end, lastMac };
 }
 
 /** What the journal proves about each row and each transaction (replay of the events). */

@@ -47,6 +47,8 @@ export interface BatchDeps extends AddDeps {
   workers?: number;
   wait?: WaitOptions;
   onEvent?(e: BatchEvent): void;
+  /** Aborted (reason: an EmrError) → stop like an infrastructure failure: start nothing new, finish and journal what runs (MANIFEST.md § 6.5). */
+  signal?: AbortSignal;
 }
 
 export interface BatchOutcome {
@@ -130,6 +132,12 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
       emit({ event: 'stopped', code: err.code, message: err.message });
     }
   };
+
+  if (deps.signal) {
+    const signal = deps.signal;
+    if (signal.aborted) stop(signal.reason);
+    else signal.addEventListener('abort', () => stop(signal.reason), { once: true });
+  }
 
   // 2. Registration: one transaction at a time; a refused batch is bisected.
   const register = async (entries: StoredEvent[]): Promise<void> => {

@@ -30,6 +30,8 @@ export interface ValidateDeps {
   /** Registered on chain with the patient role. */
   isRegisteredPatient(address: string): Promise<boolean>;
   canWrite(patient: string, recordType: number): Promise<boolean>;
+  /** MANIFEST.md § 3.1: the path to read for a row's file, or why it is refused (confine.ts). */
+  confine?(file: string): { path: string } | { reason: string };
 }
 
 /** Files up to this size are hashed from one read; larger ones are streamed. */
@@ -69,6 +71,8 @@ function memo<K, V>(fn: (k: K) => Promise<V>): (k: K) => Promise<V> {
 export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Promise<{ valid: ValidRow[]; problems: RowProblem[] }> {
   const problems: RowProblem[] = [];
   const valid: ValidRow[] = [];
+  // Decided before any file is opened: a refused file is never read, not even to hash it.
+  const target = new Map(rows.map((r) => [r, deps.confine ? deps.confine(r.file) : { path: r.file }]));
   const resolve = memo(async (who: string): Promise<string | { reason: string }> => {
     try {
       return await deps.resolvePatient(who);
@@ -100,7 +104,8 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
       const recordType = typeIndex(row.type);
       if (recordType === undefined) continue;
       try {
-        const hashed = content(row.file);
+        const t = target.get(row)!;
+        const hashed = 'path' in t ? content(t.path) : Promise.resolve();
         const who = await resolve(row.patient);
         if (typeof who === 'string' && (await registered(who))) await writable(`${who}/${recordType}`);
         await hashed;
@@ -131,7 +136,12 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
       problems.push({ line: row.line, reason: `not allowed to add ${row.type} records for ${row.patient} (no live write grant, or provider not verified)` });
       continue;
     }
-    const c = await content(row.file);
+    const t = target.get(row)!;
+    if ('reason' in t) {
+      problems.push({ line: row.line, reason: `${row.fileName}: ${t.reason}` });
+      continue;
+    }
+    const c = await content(t.path);
     if ('code' in c) {
       problems.push({ line: row.line, reason: c.code === 'ENOENT' ? `missing file ${row.fileName}` : `cannot read file ${row.fileName}` });
       continue;
@@ -143,7 +153,7 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
       continue;
     }
     seen.set(key, row.line);
-    valid.push({ ...row, patientAddress: who, recordType, sha256: c.sha256, size: c.size, key });
+    valid.push({ ...row, file: t.path, patientAddress: who, recordType, sha256: c.sha256, size: c.size, key });
   }
   problems.sort((a, b) => a.line - b.line);
   return { valid, problems };

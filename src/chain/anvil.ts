@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { childEnv } from '../child-env.js';
 import { UnavailableError } from '../errors.js';
 import { rpcCall } from './rpc.js';
 
@@ -70,6 +71,8 @@ export function spawnAnvil(params: SpawnAnvilParameters): ChildProcess {
   return spawn(cmd, [...args, '--host', '127.0.0.1', '--port', String(params.port), ...(params.extraArgs ?? [])], {
     stdio: params.stdio ?? 'ignore',
     detached: params.detached ?? false,
+    // DEVNET.md § Child processes: no passphrase or other secret in the child's environ.
+    env: childEnv(),
   });
 }
 

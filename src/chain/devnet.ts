@@ -8,12 +8,15 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, w
 import { join } from 'node:path';
 import { JsonRpcProvider, Network, type Signer } from 'ethers';
 import { UnavailableError, UsageError } from '../errors.js';
+import { acquireLock, processCommandLine, processStartTime, type Lock } from '../lock.js';
 import { anvilFund, freePort, isPortFree, spawnAnvil, waitForRpc } from './anvil.js';
 import { deployContract } from './deploy.js';
 import { rpcCall } from './rpc.js';
 
 export interface DevnetRecord {
   pid: number | null;
+  /** Start time of `pid` (/proc/<pid>/stat field 22): tells our anvil from a later process that reuses the PID (DEVNET.md § Stopping). */
+  start?: string | null;
   port: number;
   rpcUrl: string;
   chainId: number;
@@ -62,6 +65,28 @@ function pidAlive(pid: number | null): boolean {
   }
 }
 
+/**
+ * DEVNET.md § Stopping: the recorded PID is our anvil only when it is alive, started at
+ * the recorded time, and its command line is anvil serving the recorded port. A PID the
+ * system gave to another process since is never signalled. (Without /proc, e.g. macOS,
+ * only liveness can be checked.)
+ */
+function isOurAnvil(rec: DevnetRecord): boolean {
+  if (!pidAlive(rec.pid)) return false;
+  const pid = rec.pid as number;
+  const start = processStartTime(pid);
+  if (start === null && processCommandLine(pid) === null) return process.platform !== 'linux';
+  if (rec.start != null && start !== rec.start) return false;
+  const cmd = processCommandLine(pid) ?? '';
+  return /anvil/.test(cmd) && cmd.includes(`--port ${rec.port}`);
+}
+
+/** One `devnet up`/`down` at a time per home (DEVNET.md § Locks). */
+function devnetLock(home: string, what: string): Lock {
+  mkdirSync(devnetDir(home), { recursive: true });
+  return acquireLock(join(devnetDir(home), 'devnet.lock'), `another \`emr ${what}\` for this home`, 'wait for it to finish, then run the command again');
+}
+
 async function answers(rpcUrl: string): Promise<number | null> {
   try {
     return Number(BigInt(await rpcCall<string>(rpcUrl, 'eth_chainId', [], 1_000)));
@@ -79,7 +104,7 @@ async function hasCode(rpcUrl: string, address: string | null): Promise<boolean>
 export async function devnetStatus(params: { home: string }): Promise<DevnetStatus> {
   const rec = readDevnetRecord(params.home);
   if (!rec) return { running: false, rpcUrl: null, chainId: null, contract: null, pid: null, deployBlock: 0 };
-  const running = pidAlive(rec.pid) && (await answers(rec.rpcUrl)) !== null;
+  const running = isOurAnvil(rec) && (await answers(rec.rpcUrl)) !== null;
   return {
     running,
     rpcUrl: rec.rpcUrl,
@@ -93,7 +118,7 @@ export async function devnetStatus(params: { home: string }): Promise<DevnetStat
 /** Starts anvil if it is not running (same port when still free), returns the record. */
 async function ensureRunning(home: string): Promise<DevnetRecord> {
   const prev = readDevnetRecord(home);
-  if (prev && pidAlive(prev.pid)) {
+  if (prev && isOurAnvil(prev)) {
     const chainId = await answers(prev.rpcUrl);
     if (chainId !== null) return { ...prev, chainId };
   }
@@ -116,6 +141,7 @@ async function ensureRunning(home: string): Promise<DevnetRecord> {
   const chainId = await waitForRpc(rpcUrl, { child, logHint: `see ${logPath}` });
   const rec: DevnetRecord = {
     pid: child.pid ?? null,
+    start: child.pid ? processStartTime(child.pid) : null,
     port,
     rpcUrl,
     chainId,
@@ -131,6 +157,15 @@ async function ensureRunning(home: string): Promise<DevnetRecord> {
  * `signer` as first admin unless the recorded one still has code, funds `fund`.
  */
 export async function devnetUp(params: { home: string; signer: Signer; fund?: string[] }): Promise<DevnetStatus> {
+  const lock = devnetLock(params.home, 'devnet up');
+  try {
+    return await up(params);
+  } finally {
+    lock.release();
+  }
+}
+
+async function up(params: { home: string; signer: Signer; fund?: string[] }): Promise<DevnetStatus> {
   const rec = await ensureRunning(params.home);
   if (!(await hasCode(rec.rpcUrl, rec.contract))) {
     const provider = new JsonRpcProvider(rec.rpcUrl, Network.from(rec.chainId), { staticNetwork: true, pollingInterval: 200 });
@@ -152,8 +187,18 @@ export async function devnetUp(params: { home: string; signer: Signer; fund?: st
 
 /** `emr devnet down`: SIGTERM (anvil then dumps its state), wait, SIGKILL as a last resort. */
 export async function devnetDown(params: { home: string; timeoutMs?: number }): Promise<{ stopped: boolean }> {
+  if (!devnetExists(params.home)) return { stopped: false };
+  const lock = devnetLock(params.home, 'devnet down');
+  try {
+    return await down(params);
+  } finally {
+    lock.release();
+  }
+}
+
+async function down(params: { home: string; timeoutMs?: number }): Promise<{ stopped: boolean }> {
   const rec = readDevnetRecord(params.home);
-  if (!rec || !pidAlive(rec.pid)) {
+  if (!rec || !isOurAnvil(rec)) {
     if (rec) writeRecord(params.home, { ...rec, pid: null });
     return { stopped: false };
   }
@@ -161,7 +206,7 @@ export async function devnetDown(params: { home: string; timeoutMs?: number }): 
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + (params.timeoutMs ?? 15_000);
   while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (pidAlive(pid)) {
+  if (isOurAnvil(rec)) {
     process.kill(pid, 'SIGKILL');
     throw new UnavailableError('the devnet did not stop in time and was killed', {
       hint: 'recent state may be lost; run `emr devnet up` again',
@@ -174,7 +219,7 @@ export async function devnetDown(params: { home: string; timeoutMs?: number }): 
 /** Gives an account 100 ETH on the running devnet (anvil_setBalance: no nonce races). */
 export async function fundAccount(home: string, address: string, wei?: bigint): Promise<void> {
   const rec = readDevnetRecord(home);
-  if (!rec || !pidAlive(rec.pid)) {
+  if (!rec || !isOurAnvil(rec)) {
     throw new UsageError('the devnet is not running', { hint: 'run `emr devnet up` first' });
   }
   await anvilFund(rec.rpcUrl, address, wei);

@@ -5,10 +5,19 @@
 import type { AuditEvent } from '../chain/audit.js';
 import { maskToTypes } from '../record-types.js';
 import { typeName } from '../record-types.js';
+import { safeText } from '../output.js';
 
 export type NameOf = (address: string) => string;
 
+/**
+ * The line is escaped here (output.ts safeText), not only where it is rendered: `audit
+ * --follow` and the demo narrate it directly, and reasons and names come from the chain.
+ */
 export function describeAuditEvent(e: AuditEvent, name: NameOf): string {
+  return safeText(describe(e, name));
+}
+
+function describe(e: AuditEvent, name: NameOf): string {
   const f = e.fields as Record<string, unknown>;
   const who = (k: string) => (typeof f[k] === 'string' ? name(f[k] as string) : '?');
   const types = (k: string) => maskToTypes(Number(f[k] ?? 0)).join(',') || 'none';

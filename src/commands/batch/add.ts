@@ -5,9 +5,9 @@
  * duplicates. One final document: per-row results and counts (data) and, when any row
  * did not succeed, the error of the first failure class (exit code) as well.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AccessDeniedError, EmrError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError, type ErrorCode } from '../../errors.js';
+import { AccessDeniedError, EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, type ErrorCode } from '../../errors.js';
 import type { RowResult } from '../../batch/run.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
@@ -26,6 +26,7 @@ const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Re
   NOT_FOUND: NotFoundError,
   INTERNAL: InternalError,
   BAD_PASSPHRASE: UsageError,
+  INTERRUPTED: InternalError,
 };
 
 /** Test-only (MANIFEST.md § 6.3): `EMR_BATCH_KILL_AT=<event>:<n>` SIGKILLs this process after the n-th such journal event. */
@@ -51,6 +52,7 @@ export const batchAdd = defineCommand({
   options: [
     { flags: '--resume', description: 'continue a job that was interrupted (uses its journal)' },
     { flags: '--skip-invalid', description: 'add the valid rows even when some rows are invalid' },
+    { flags: '--allow-outside', description: "let rows name files outside the manifest's directory (never emr's own files)" },
     { flags: '--journal <file>', description: 'journal file (default: <home>/batch/<job id>.journal)' },
     { flags: '--concurrency <n>', description: 'rows encrypted and stored at once', default: '4' },
     { flags: '--batch-size <n>', description: 'records per transaction', default: '100' },
@@ -58,7 +60,7 @@ export const batchAdd = defineCommand({
     { flags: '--progress <mode>', description: 'progress on stderr: bar (a terminal), json (NDJSON events) or none', choices: ['bar', 'json', 'none'] },
   ],
   examples: ['emr batch add lab-results.csv --password-file ~/.emr/pw', 'emr batch add lab-results.csv --resume --json --progress json'],
-  async run(ctx, [manifestArg]: [string], opts: { resume?: boolean; skipInvalid?: boolean; journal?: string; concurrency: string; batchSize: string; workers?: string; progress?: ProgressMode }) {
+  async run(ctx, [manifestArg]: [string], opts: { resume?: boolean; skipInvalid?: boolean; allowOutside?: boolean; journal?: string; concurrency: string; batchSize: string; workers?: string; progress?: ProgressMode }) {
     const started = Date.now();
     const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
     const batchSize = positiveInt(opts.batchSize, '--batch-size', 1000);
@@ -78,6 +80,7 @@ export const batchAdd = defineCommand({
     }
     const { parseManifest } = await import('../../batch/manifest.js');
     const { validateRows } = await import('../../batch/validate.js');
+    const { confineRowFile } = await import('../../batch/confine.js');
     const { manifestDigest, defaultJournalPath, jobHeader, checkHeader, confirmedElsewhere } = await import('../../batch/job.js');
     const parsed = parseManifest(bytes.toString('utf8'), { path: manifestPath, baseDir: dirname(manifestPath) });
 
@@ -97,6 +100,7 @@ export const batchAdd = defineCommand({
         return w.registered && w.role === 'patient' && !!w.recipient;
       },
       canWrite: (patient, recordType) => canWrite(chain, { author, patient, recordType }),
+      confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: !!opts.allowOutside }),
     });
     const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
     if (checked.valid.length === 0 && problems.length === 0) problems.push({ line: 1, reason: 'no rows' });
@@ -111,7 +115,9 @@ export const batchAdd = defineCommand({
     const digest = manifestDigest(manifestPath, bytes);
     const journalPath = opts.journal ? resolve(opts.journal) : defaultJournalPath(ctx.home, digest);
     if (problems.length && (!opts.skipInvalid || checked.valid.length === 0)) {
-      const data = { manifest: manifestPath, journal: null, rows: invalidRows, counts: counts(invalidRows) };
+      // MANIFEST.md § 7: total counts the manifest's rows (valid or not), not only the invalid ones.
+      const total = new Set([...parsed.rows.map((r) => r.line), ...problems.map((p) => p.line)]).size;
+      const data = { manifest: manifestPath, journal: null, rows: invalidRows, counts: { ...counts(invalidRows), total } };
       return {
         data,
         failure: new UsageError(`manifest has ${problems.length} invalid row${problems.length > 1 ? 's' : ''}; nothing was started`, {
@@ -122,9 +128,16 @@ export const batchAdd = defineCommand({
       };
     }
 
-    const { Journal, replay } = await import('../../batch/journal.js');
+    const { Journal, replay, journalKey } = await import('../../batch/journal.js');
+    const { acquireLock } = await import('../../lock.js');
+    const key = journalKey(me.privateKey);
+    ctx.holdSecret(key);
     const header = jobHeader({ manifest: manifestPath, manifestSha256: digest, author, chainId: chain.chainId, contract: chain.address, rows: parsed.rows.length + problems.length });
-    const journal = Journal.open(journalPath, { crash: crashPoint(ctx.env) });
+    // MANIFEST.md § 6.4: one run per journal at a time (released after the journal closes).
+    mkdirSync(dirname(journalPath), { recursive: true, mode: 0o700 });
+    const lock = acquireLock(`${journalPath}.lock`, 'a batch job on this journal', `wait for it to finish, or follow it; its journal is ${journalPath}`);
+    ctx.onClose(() => lock.release());
+    const journal = Journal.open(journalPath, { crash: crashPoint(ctx.env), key });
     ctx.onClose(() => journal.close());
     const state = replay(journal.events);
     checkHeader(state.job, header, journalPath);
@@ -134,7 +147,7 @@ export const batchAdd = defineCommand({
     if (unfinished && !opts.resume) {
       throw new UsageError('this manifest has an unfinished job', { hint: `run again with --resume to continue it (journal ${journalPath})` });
     }
-    for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
+    for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header, key)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
 
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const { runBatch } = await import('../../batch/run.js');
@@ -143,10 +156,25 @@ export const batchAdd = defineCommand({
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
     const store = await storeFor(ctx);
-    const outcome = await runBatch(
-      { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), journal, state, concurrency, batchSize, workers: workers ?? defaultPoolSize(), onEvent: (e) => sink.onEvent(e) },
-      valid,
-    );
+    // MANIFEST.md § 6.5: SIGINT/SIGTERM stop the job cleanly (nothing new started, the
+    // journal flushed, one result document, exit 130/143). A second signal kills as usual.
+    const interrupt = new AbortController();
+    const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () =>
+      interrupt.abort(new InterruptedError(sig, `interrupted by ${sig}`, { hint: `finished steps are journaled; run again with --resume to continue (journal ${journalPath})` }));
+    const onInt = onSignal('SIGINT');
+    const onTerm = onSignal('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    let outcome: Awaited<ReturnType<typeof runBatch>>;
+    try {
+      outcome = await runBatch(
+        { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), journal, state, concurrency, batchSize, workers: workers ?? defaultPoolSize(), onEvent: (e) => sink.onEvent(e), signal: interrupt.signal },
+        valid,
+      );
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
     sink.end();
 
     const stoppedMsg = outcome.stopped ? `not done: the job stopped (${outcome.stopped.message}); run again with --resume` : '';

@@ -26,13 +26,22 @@ export const accessApprove = defineCommand({
     const chain = await chainFor(ctx, { signer: true });
     const req = (await listRequests(chain, { patient: me.profile.address })).find((r) => r.requestId === BigInt(idArg));
     if (!req) throw new NotFoundError(`no request ${idArg} addressed to you`, { hint: 'see `emr access list`' });
+    if (req.state === 'approved') {
+      // Idempotent retry: an earlier run's transaction was mined but its answer was lost
+      // (the chain or the connection died after broadcast). The patient's decision stands;
+      // sending again would only be refused as "already decided".
+      return {
+        data: { requestId: idArg, provider: req.provider, types: maskToTypes(req.readMask), expiresAt: null, keysDelivered: 0, txHash: null, alreadyApproved: true },
+        view: { title: `Request ${idArg} is already approved; nothing was sent`, warnings: [] },
+      };
+    }
     const deps = { chain, store: await storeFor(ctx), me, scratch: await scratchDir(ctx) };
     const inScope = await share.recordsInScope(chain, me.profile.address, { readMask: req.readMask });
     const delivery = await share.deliverKeys(deps, req.provider, inScope);
     const tx = await approveRequest(chain, { requestId: req.requestId, expiry, keyDelivery: delivery.digest });
     const expiresAt = new Date(expiry * 1000).toISOString();
     return {
-      data: { requestId: idArg, provider: req.provider, types: maskToTypes(req.readMask), expiresAt, keysDelivered: delivery.delivered, skipped: delivery.skipped, txHash: tx.txHash },
+      data: { requestId: idArg, provider: req.provider, types: maskToTypes(req.readMask), expiresAt, keysDelivered: delivery.delivered, skipped: delivery.skipped, txHash: tx.txHash, alreadyApproved: false },
       view: { title: `Approved request ${idArg} from ${ctx.profiles.byAddress(req.provider)?.name ?? req.provider}`, fields: [['types', maskToTypes(req.readMask).join(',')], ['until', expiresAt], ['tx', tx.txHash]], warnings: delivery.skipped.map((k) => `record ${k.id} skipped (its key was not delivered): ${k.reason}`) },
     };
   },
