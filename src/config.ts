@@ -17,6 +17,8 @@ export interface ConfigData {
   contract?: string;
   chainId?: number;
   ipfsApi?: string;
+  /** STORAGE.md § "Gateways": trustless gateways read after the store, in order. */
+  ipfsGateways?: string[];
 }
 
 /** The OS config dir, e.g. ~/.config/emr (XDG), ~/Library/Application Support/emr, %APPDATA%\emr. */

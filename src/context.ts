@@ -18,6 +18,8 @@ export interface GlobalOptions {
   rpcUrl?: string;
   contract?: string;
   ipfsApi?: string;
+  /** Trustless gateways to read through, in order (--ipfs-gateway, EMR_IPFS_GATEWAY). */
+  ipfsGateways?: string[];
   passwordFile?: string;
   yes: boolean;
 }
