@@ -12,7 +12,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { CID } from 'multiformats/cid';
 import { CarReader } from '@ipld/car/reader';
-import { emr, tempHome } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { emr, ROOT, tempHome } from '../helpers/cli.js';
 import { serveSite, type ServingSite } from '../helpers/serve.js';
 
 const A = tempHome();
@@ -36,10 +37,12 @@ async function ok(args: string[]) {
 
 const content = randomBytes(2 * 1024 * 1024 + 777); // over one chunk: a dag-pb root with raw leaves
 let rec: { id: string; cid: string };
+let aliceMnemonic = '';
 
 beforeAll(async () => {
   for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider']] as const) {
-    await ok([...asA(name), 'keygen', '--name', name, '--role', role]);
+    const made = await ok([...asA(name), 'keygen', '--name', name, '--role', role, ...(name === 'alice' ? ['--show-mnemonic'] : [])]);
+    if (name === 'alice') aliceMnemonic = made.mnemonic;
   }
   const hb = (await ok([...asB('hb'), 'keygen', '--name', 'hb', '--role', 'provider'])).address as string;
   const d = await ok([...asA('admin'), 'devnet', 'up']);
@@ -85,7 +88,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => attacker!.listen(0, '127.0.0.1', r));
   attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
-}, 180_000);
+}, 600_000);
 
 afterAll(async () => {
   await site?.stop();
@@ -94,7 +97,7 @@ afterAll(async () => {
   await emr(['--home', A.home, 'devnet', 'down']);
   rmSync(A.home, { recursive: true, force: true });
   rmSync(B.home, { recursive: true, force: true });
-}, 60_000);
+}, 120_000);
 
 /** Nothing of the record may be left in B's home after a failed fetch. */
 function strayFiles(): string[] {
@@ -154,6 +157,16 @@ describe('two sites, no shared disk (store serve + --ipfs-gateway)', () => {
     expect((await fetch(`${site!.url}/ipfs/${rec.cid}?format=raw`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${site!.url}/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy?format=raw`)).status).toBe(404);
     expect((await fetch(`${site!.url}/ipfs/${rec.cid}/etc/passwd?format=raw`)).status).toBe(404);
+  });
+
+  it('a third-party client, the IPFS project’s @helia/verified-fetch, gets from `store serve` the very bytes emr stored', async () => {
+    // The ciphertext as stored (CID unchanged): hospital A's own `fetch --raw`.
+    const stored = join(A.home, 'stored.age');
+    await ok([...asA('grey'), 'fetch', rec.id, '--raw', '-o', stored]);
+    const dir = join(ROOT, 'test', 'verified-fetch');
+    const r = spawnSync(process.execPath, ['--import', './with-resolvers.mjs', 'fetch-cid.mjs', site!.url, rec.cid], { cwd: dir, maxBuffer: 64 * 1024 * 1024, timeout: 90_000 });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(sha256(r.stdout)).toBe(sha256(readFileSync(stored)));
   });
 
   it('a gateway that sends wrong bytes for a block: exit 4, nothing written', async () => {

@@ -38,7 +38,10 @@ export function serveSite(args: string[], env: Record<string, string> = {}): Pro
           stdout: () => out,
           stop: async () => {
             child.kill('SIGTERM');
-            return exited;
+            const hard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+            const code = await exited;
+            clearTimeout(hard);
+            return code;
           },
         });
       } catch (e) {
