@@ -79,3 +79,51 @@ export async function* carBytes(roots: CID[], source: AsyncIterable<Block>): Asy
   await pump;
   if (failure !== undefined) throw failure;
 }
+
+export interface CarImportResult {
+  roots: string[];
+  blocks: number;
+  bytes: number;
+}
+
+/**
+ * Reads a CARv1 from `source` and stores every block in `put`, each verified against its
+ * CID first (STORAGE.md § "CAR files"): only sha2-256 raw/dag-pb blocks of at most
+ * `maxBlockBytes` are accepted; anything else fails the import with IntegrityError. The
+ * roots are returned unpinned: the caller pins them once every block is in.
+ */
+export async function readCar(
+  source: AsyncIterable<Uint8Array>,
+  put: (b: Block) => Promise<void>,
+  opts: { maxBlockBytes: number; maxBlocks?: number },
+): Promise<CarImportResult> {
+  const { CarBlockIterator } = await import('@ipld/car/iterator');
+  const { isRecordCodec } = await import('./cid.js');
+  const { SHA2_256 } = await import('./settings.js');
+  let iterator: Awaited<ReturnType<typeof CarBlockIterator.fromIterable>>;
+  try {
+    iterator = await CarBlockIterator.fromIterable(source);
+  } catch (e) {
+    throw new IntegrityError('not a CAR file (bad header)', { hint: 'give a CARv1 made by `emr record export --format car` or `ipfs dag export`', cause: e });
+  }
+  const roots = (await iterator.getRoots()).map((r) => r.toV1());
+  let blocks = 0;
+  let bytes = 0;
+  try {
+    for await (const { cid, bytes: data } of iterator) {
+      if (!isRecordCodec(cid.code) || cid.multihash.code !== SHA2_256) {
+        throw new IntegrityError(`the CAR holds block ${cid} with a codec or hash emr does not store`, { hint: 'only sha2-256 raw/dag-pb blocks are accepted' });
+      }
+      if (data.length > opts.maxBlockBytes) throw new IntegrityError(`the CAR holds an oversized block ${cid}`, { hint: 'it is not a record emr wrote' });
+      if (opts.maxBlocks !== undefined && blocks >= opts.maxBlocks) throw new IntegrityError(`the CAR holds more than ${opts.maxBlocks} blocks`, { hint: 'split the import' });
+      verifyBlock(cid, data);
+      await put({ cid: cid.toV1(), bytes: data });
+      blocks++;
+      bytes += data.length;
+    }
+  } catch (e) {
+    if (e instanceof IntegrityError || (e as { code?: string })?.code !== undefined) throw e;
+    throw new IntegrityError('the CAR file is truncated or malformed', { hint: 'the file is damaged; use another copy of the backup', cause: e });
+  }
+  return { roots: roots.map(String), blocks, bytes };
+}

@@ -18,6 +18,8 @@ export function withGateways(primary: RecordStore, opts: GatewayReaderOptions): 
     pin: (c, o) => primary.pin(c, o),
     unpin: (c, o) => primary.unpin(c, o),
     close: () => primary.close(),
+    ...(primary.getBlock ? { getBlock: primary.getBlock.bind(primary) } : {}),
+    ...(primary.putBlock ? { putBlock: primary.putBlock.bind(primary) } : {}),
     async *cat(cid: string, o: StoreCallOptions = {}) {
       if (await primary.has(cid, o)) {
         yield* primary.cat(cid, o);

@@ -228,3 +228,52 @@ describe('two sites, no shared disk (store serve + --ipfs-gateway)', () => {
     expect(JSON.parse(lines[0]!)).toEqual({ ok: true, data: { url: s.url } });
   });
 });
+
+describe('CAR backup and disaster recovery (record export --format car, store import)', () => {
+  const C = tempHome();
+  const asC = (who: string) => ['--home', C.home, '--profile', who, '--password-file', (pw[`C-${who}`] ??= C.pw(who))];
+  let car = '';
+  afterAll(() => rmSync(C.home, { recursive: true, force: true }));
+
+  it('the patient exports every record she may read as a CARv1 (format from the .car name); roots are the record CIDs', async () => {
+    car = join(A.home, 'history.car');
+    const d = await ok([...asA('alice'), 'record', 'export', '-o', car]);
+    expect(d.format).toBe('car');
+    expect(d.records).toContainEqual({ id: rec.id, cid: rec.cid });
+    const reader = await CarReader.fromBytes(readFileSync(car));
+    expect((await reader.getRoots()).map(String)).toContain(rec.cid);
+    expect(d.sha256).toBe(sha256(readFileSync(car)));
+    // Never replaced without --force.
+    const again = await emr([...asA('alice'), '--json', 'record', 'export', '-o', car]);
+    expect(again.code).toBe(2);
+  });
+
+  it('disaster drill: a fresh machine with only the mnemonic and the CAR restores and fetches every record', async () => {
+    const phrase = join(C.home, 'phrase.txt');
+    writeFileSync(phrase, aliceMnemonic + '\n', { mode: 0o600 });
+    await ok([...asC('alice'), 'key', 'import', phrase, '--mnemonic', '--name', 'alice', '--role', 'patient']);
+    const imp = await ok([...asC('alice'), 'store', 'import', car]);
+    expect(imp.pinned).toContain(rec.cid);
+    expect(imp.incomplete).toEqual([]);
+    const listed = (await ok([...asC('alice'), ...chain, 'record', 'list'])).records;
+    expect(listed.map((r: { id: string }) => r.id)).toContain(rec.id);
+    for (const r of listed as Array<{ id: string }>) {
+      const out = join(C.home, `restored-${r.id}.bin`);
+      const got = await ok([...asC('alice'), ...chain, 'fetch', r.id, '-o', out, '--no-receipt']);
+      expect(got.signatureValid).toBe(true);
+      if (r.id === rec.id) expect(readFileSync(out).equals(content)).toBe(true);
+    }
+  });
+
+  it('a CAR with one flipped byte is refused (exit 4) and pins nothing', async () => {
+    const bad = Buffer.from(readFileSync(car));
+    bad.writeUInt8(bad.at(bad.length - 100)! ^ 1, bad.length - 100);
+    const badCar = join(C.home, 'bad.car');
+    writeFileSync(badCar, bad);
+    const D = tempHome();
+    const r = await emr(['--home', D.home, '--json', 'store', 'import', badCar]);
+    expect(r.code, r.stderr + r.stdout).toBe(4);
+    expect(existsSync(join(D.home, 'ipfs', 'pins')) ? readdirSync(join(D.home, 'ipfs', 'pins')) : []).toEqual([]);
+    rmSync(D.home, { recursive: true, force: true });
+  });
+});

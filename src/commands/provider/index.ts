@@ -2,6 +2,7 @@
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { recordAdd } from './record-add.js';
 import { recordList } from './record-list.js';
+import { recordExport } from './record-export.js';
 import { recordTypes } from './record-types.js';
 import { accessRequest } from './access-request.js';
 import { emergencyOpen } from './emergency-open.js';
@@ -10,5 +11,5 @@ export const provider: RoleSpec = {
   name: 'provider',
   heading: 'Provider',
   summary: 'commands for providers: adding records, requesting access, emergencies',
-  children: [defineGroup('record', 'add and list records', [recordAdd, recordList, recordTypes]), defineGroup('access', 'ask patients for access', [accessRequest]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen])],
+  children: [defineGroup('record', 'add and list records', [recordAdd, recordList, recordTypes, recordExport]), defineGroup('access', 'ask patients for access', [accessRequest]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen])],
 };
