@@ -11,6 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { openStore, type RecordStore } from '../../src/ipfs/store.js';
 import { openGatewayReader } from '../../src/ipfs/gateway.js';
 import { startDaemon, type TestDaemon } from './daemon.js';
+import { writeFileSync } from 'node:fs';
+import { create } from 'kubo-rpc-client';
+import { CID } from 'multiformats/cid';
+import { carBytes, walkDag } from '../../src/ipfs/car.js';
+import { importCarFile } from '../../src/session/import-car.js';
 
 let daemon: TestDaemon | undefined;
 let kubo: RecordStore | undefined;
@@ -69,5 +74,32 @@ describe('reading through the test daemon’s own gateway', () => {
     const reader = openGatewayReader({ urls: [daemon!.gatewayUrl!], scratchDir: scratch, timeoutMs: 3_000 });
     const err = await collect(reader.cat(cid)).then(() => undefined, (e: unknown) => e as { code?: string });
     expect(['NOT_FOUND', 'UNAVAILABLE']).toContain(err?.code);
+  });
+});
+
+describe('CAR files on a Kubo-compatible node (STORAGE.md § "CAR files")', () => {
+  it('a CAR emr writes is accepted by the node’s own `dag import`, and `store import` fills a Kubo store from it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'emr-car-'));
+    const local = await openStore({ home });
+    const content = randomBytes(2 * 1024 * 1024 + 3);
+    const { cid } = await local.addBytes(content);
+    const root = CID.parse(cid);
+    const parts: Uint8Array[] = [];
+    for await (const c of carBytes([root], walkDag(root, (c) => local.getBlock!(c)))) parts.push(c);
+    await local.close();
+    const car = join(home, 'x.car');
+    writeFileSync(car, Buffer.concat(parts));
+
+    // The node's own importer (`ipfs dag import`) takes the file and reports the root.
+    const client = create({ url: daemon!.apiUrl });
+    const roots: string[] = [];
+    for await (const r of client.dag.import((async function* () { yield Buffer.concat(parts); })())) roots.push(r.root.cid.toV1().toString());
+    expect(roots).toEqual([cid]);
+
+    // emr's importer into the Kubo backend: verified, stored, pinned; then readable.
+    const res = await importCarFile(kubo!, car);
+    expect(res.pinned).toEqual([cid]);
+    expect((await collect(kubo!.cat(cid))).equals(content)).toBe(true);
+    rmSync(home, { recursive: true, force: true });
   });
 });
