@@ -105,7 +105,7 @@ function strayFiles(): string[] {
   return existsSync(tmp) ? readdirSync(tmp) : [];
 }
 
-describe('two sites, no shared disk (store serve + --ipfs-gateway)', () => {
+describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store: every block MUST match its CID)', () => {
   it('hospital B cannot fetch from its own empty store (exit 7)', async () => {
     const r = await emr([...asB('hb'), ...chain, '--json', 'fetch', rec.id, '-o', join(B.home, 'none.bin')]);
     expect(r.code, r.stderr + r.stdout).toBe(7);
@@ -229,7 +229,7 @@ describe('two sites, no shared disk (store serve + --ipfs-gateway)', () => {
   });
 });
 
-describe('CAR backup and disaster recovery (record export --format car, store import)', () => {
+describe('CAR backup and disaster recovery (STORAGE.md § CAR files: every imported block MUST match its CID; § A second device)', () => {
   const C = tempHome();
   const asC = (who: string) => ['--home', C.home, '--profile', who, '--password-file', (pw[`C-${who}`] ??= C.pw(who))];
   let car = '';
@@ -263,6 +263,24 @@ describe('CAR backup and disaster recovery (record export --format car, store im
       expect(got.signatureValid).toBe(true);
       if (r.id === rec.id) expect(readFileSync(out).equals(content)).toBe(true);
     }
+  });
+
+  it('a second device: without settings it cannot reach the chain (exit 6); `config import` of `config export` fixes that, with no secret in the file', async () => {
+    const before = await emr([...asC('alice'), '--json', 'record', 'list']);
+    expect(before.code).toBe(6);
+    const file = join(A.home, 'device.json');
+    const exported = await ok([...asA('alice'), '--ipfs-gateway', site!.url, 'config', 'export', '-o', file]);
+    const text = readFileSync(file, 'utf8');
+    expect(JSON.parse(text)).toMatchObject({ v: 1, kind: 'emr-device-config', contract: exported.contract, ipfsGateways: [site!.url] });
+    expect(text).not.toContain(aliceMnemonic);
+    expect(Object.keys(JSON.parse(text)).sort()).toEqual(['chainId', 'contract', 'ipfsGateways', 'kind', 'rpcUrl', 'v']);
+    await ok([...asC('alice'), 'config', 'import', file]);
+    const listed = (await ok([...asC('alice'), 'record', 'list'])).records;
+    expect(listed.map((r: { id: string }) => r.id)).toContain(rec.id);
+    // A tampered file is refused: a URL with credentials is a secret.
+    const bad = join(C.home, 'bad-device.json');
+    writeFileSync(bad, JSON.stringify({ ...JSON.parse(text), rpcUrl: 'http://user:pw@127.0.0.1:1' }));
+    expect((await emr([...asC('alice'), '--json', 'config', 'import', bad])).code).toBe(2);
   });
 
   it('a CAR with one flipped byte is refused (exit 4) and pins nothing', async () => {

@@ -13,10 +13,11 @@ import { whois } from './whois.js';
 import { audit } from './audit.js';
 import { relay } from './relay.js';
 import { storeGroup } from '../store/index.js';
+import { configGroup } from '../config/index.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, storeGroup, demo],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, storeGroup, configGroup, demo],
 };
