@@ -20,6 +20,9 @@ export interface GlobalOptions {
   ipfsApi?: string;
   /** Trustless gateways to read through, in order (--ipfs-gateway, EMR_IPFS_GATEWAY). */
   ipfsGateways?: string[];
+  /** Several Kubo nodes (--ipfs-api repeated): records are pinned on `replicas` of them. */
+  ipfsApis?: string[];
+  replicas?: number;
   passwordFile?: string;
   yes: boolean;
 }

@@ -7,7 +7,17 @@ export async function storeFor(ctx: Context): Promise<RecordStore> {
   const cached = ctx.cache.get('store') as RecordStore | undefined;
   if (cached) return cached;
   const { openStore } = await import('../ipfs/store.js');
-  let store = await openStore({ home: ctx.home, ipfsApi: ctx.globals.ipfsApi ?? ctx.config.get('ipfsApi') });
+  const apis = ctx.globals.ipfsApis ?? (ctx.globals.ipfsApi ? undefined : ctx.config.get('ipfsApis'));
+  let store: RecordStore;
+  if (apis && apis.length > 1) {
+    // STORAGE.md § "Replicas": every node, or --replicas of them, before registration.
+    const { replicatedStore } = await import('../ipfs/replicated.js');
+    const nodes = [];
+    for (const url of apis) nodes.push({ name: url, store: await openStore({ home: ctx.home, ipfsApi: url }) });
+    store = replicatedStore(nodes, ctx.globals.replicas ?? ctx.config.get('replicas') ?? nodes.length);
+  } else {
+    store = await openStore({ home: ctx.home, ipfsApi: ctx.globals.ipfsApi ?? ctx.config.get('ipfsApi') });
+  }
   // STORAGE.md § "Gateways": --ipfs-gateway, else EMR_IPFS_GATEWAY, else the config list.
   const gateways = ctx.globals.ipfsGateways ?? ctx.config.get('ipfsGateways') ?? [];
   if (gateways.length > 0) {

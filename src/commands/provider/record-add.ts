@@ -32,8 +32,12 @@ export const recordAdd = defineCommand({
         files.map((file) => ({ file, type: opts.type, title: opts.title })),
       );
       progress.succeed(`added ${records.length} record(s)`);
+      // STORAGE.md § "Replicas": with several --ipfs-api, where each record is pinned.
+      const locations = (store as Partial<import('../../ipfs/replicated.js').ReplicatedStore>).locations?.bind(store);
+      const pinnedOn = new Map<string, string[]>();
+      if (locations) for (const r of records) pinnedOn.set(r.cid, await locations(r.cid));
       return {
-        data: { records: records.map(({ id, cid, patient, author, type, txHash }) => ({ id, cid, patient, author, type, txHash })) },
+        data: { records: records.map(({ id, cid, patient, author, type, txHash }) => ({ id, cid, patient, author, type, txHash, ...(locations ? { pinnedOn: pinnedOn.get(cid) } : {}) })) },
         view: {
           table: { columns: ['ID', 'TYPE', 'CID', 'TX'], rows: records.map((r) => [r.id, r.type, r.cid, r.existing ? '(already registered)' : r.txHash]) },
         },
