@@ -86,7 +86,9 @@ function globalOptions(program: Command): void {
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--rpc-url <url>', 'EVM JSON-RPC endpoint (env EMR_RPC_URL, ETH_RPC_URL; default: the embedded devnet)')
     .option('--contract <address>', 'the access-control contract (env EMR_CONTRACT)')
-    .option('--ipfs-api <url>', 'a Kubo RPC API, e.g. http://127.0.0.1:5001 (env EMR_IPFS_API; default: the embedded store)')
+    .option('--ipfs-api <url>', 'a Kubo RPC API, e.g. http://127.0.0.1:5001 (env EMR_IPFS_API; default: the embedded store); repeat to store and pin on several nodes', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--replicas <n>', 'with several --ipfs-api: how many nodes must hold a record before it is registered (default: all)')
+    .option('--ipfs-gateway <url>', 'an IPFS Trustless Gateway to read records through; repeatable, tried in order (env EMR_IPFS_GATEWAY, comma-separated)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--password-file <file>', 'file holding the keystore passphrase (env EMR_PASSWORD_FILE, EMR_PASSWORD)')
     .option('-y, --yes', 'answer yes to confirmations');
 }
@@ -172,10 +174,26 @@ function readGlobals(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
     json: !!o.json,
     rpcUrl: str(o.rpcUrl) ?? str(env.EMR_RPC_URL) ?? str(env.ETH_RPC_URL),
     contract: str(o.contract) ?? str(env.EMR_CONTRACT),
-    ipfsApi: str(o.ipfsApi) ?? str(env.EMR_IPFS_API),
+    ipfsApi: (Array.isArray(o.ipfsApi) ? str(o.ipfsApi[0]) : undefined) ?? str(env.EMR_IPFS_API),
+    ...(Array.isArray(o.ipfsApi) && o.ipfsApi.length > 1 ? { ipfsApis: o.ipfsApi as string[] } : {}),
+    ...(str(o.replicas) ? { replicas: parseReplicas(o.replicas as string) } : {}),
+    ...gatewayList(o.ipfsGateway, env.EMR_IPFS_GATEWAY),
     passwordFile: str(o.passwordFile),
     yes: !!o.yes,
   };
+}
+
+/** `--replicas <n>`: a positive integer (STORAGE.md § Replicas). */
+function parseReplicas(v: string): number {
+  if (!/^[1-9]\d{0,2}$/.test(v)) throw new UsageError(`--replicas ${JSON.stringify(v)} is not a positive integer`, { hint: 'e.g. --replicas 2' });
+  return Number(v);
+}
+
+/** `--ipfs-gateway` (repeatable) wins over EMR_IPFS_GATEWAY (comma-separated); neither: the config decides. */
+function gatewayList(flag: unknown, envValue: string | undefined): { ipfsGateways?: string[] } {
+  const list = Array.isArray(flag) ? (flag as string[]) : (envValue ?? '').split(',');
+  const urls = list.map((u) => u.trim()).filter((u) => u !== '');
+  return urls.length > 0 ? { ipfsGateways: urls } : {};
 }
 
 /** Runs `emr` with the given argv (without node and script). Resolves to the exit code. */
@@ -191,7 +209,9 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     try {
       const result = await spec.run(ctx, args, cmd.opts());
       await ctx.close();
-      if (globals.json) io.stdout.write(jsonSuccess(result));
+      if (result.printed) {
+        // already on stdout (store serve): nothing more, so --json stays one document
+      } else if (globals.json) io.stdout.write(jsonSuccess(result));
       else {
         io.stderr.write(renderSideNotes(result, io, env));
         io.stdout.write(renderHuman(result, io, env));

@@ -17,6 +17,11 @@ export interface ConfigData {
   contract?: string;
   chainId?: number;
   ipfsApi?: string;
+  /** STORAGE.md § "Gateways": trustless gateways read after the store, in order. */
+  ipfsGateways?: string[];
+  /** STORAGE.md § "Replicas": several Kubo nodes, and how many must hold each record. */
+  ipfsApis?: string[];
+  replicas?: number;
 }
 
 /** The OS config dir, e.g. ~/.config/emr (XDG), ~/Library/Application Support/emr, %APPDATA%\emr. */

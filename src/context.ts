@@ -18,6 +18,11 @@ export interface GlobalOptions {
   rpcUrl?: string;
   contract?: string;
   ipfsApi?: string;
+  /** Trustless gateways to read through, in order (--ipfs-gateway, EMR_IPFS_GATEWAY). */
+  ipfsGateways?: string[];
+  /** Several Kubo nodes (--ipfs-api repeated): records are pinned on `replicas` of them. */
+  ipfsApis?: string[];
+  replicas?: number;
   passwordFile?: string;
   yes: boolean;
 }

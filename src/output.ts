@@ -24,6 +24,8 @@ export interface CommandResult<T = unknown> {
   view?: View;
   /** A result that is also a failure (e.g. a batch with failed rows): data AND error. */
   failure?: EmrError;
+  /** The command already printed its one document itself (a server, once listening). */
+  printed?: boolean;
 }
 
 export interface Streams {

@@ -19,6 +19,12 @@ export interface EmbeddedStore extends RecordStore {
   gc(opts?: StoreCallOptions): Promise<{ removed: number }>;
   /** Root CIDs pinned here. */
   pins(): Promise<string[]>;
+  /** One stored block, unverified (serve.ts verifies), or undefined when absent. */
+  getBlock(cid: CID, opts?: StoreCallOptions): Promise<Uint8Array | undefined>;
+  /** Whether one block (any CID, not only a record root) is stored here. */
+  hasBlock(cid: CID): Promise<boolean>;
+  /** Stores one block the caller has verified against `cid` (car.ts); not pinned. */
+  putBlock(cid: CID, bytes: Uint8Array, opts?: StoreCallOptions): Promise<void>;
 }
 
 const HINT_DISK = 'check that the emr home is writable and the disk is not full';
@@ -133,6 +139,27 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     },
 
     pins,
+
+    async getBlock(cid: CID, o: StoreCallOptions = {}) {
+      try {
+        return await readBlock(cid, o.signal);
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw new UnavailableError('cannot read the embedded IPFS store', { hint: HINT_DISK, cause: e });
+      }
+    },
+
+    async hasBlock(cid: CID) {
+      return blocks.has(cid);
+    },
+
+    async putBlock(cid: CID, bytes: Uint8Array, o: StoreCallOptions = {}) {
+      try {
+        await blocks.put(cid, bytes, o.signal ? { signal: o.signal } : {});
+      } catch (e) {
+        throw new UnavailableError('cannot write to the embedded IPFS store', { hint: HINT_DISK, cause: e });
+      }
+    },
 
     async gc(o: StoreCallOptions = {}) {
       const dagPb = await import('@ipld/dag-pb');

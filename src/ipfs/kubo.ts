@@ -175,6 +175,19 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
       }
     },
 
+    async getBlock(cid: CID, o: StoreCallOptions = {}) {
+      try {
+        return await fetch(cid, { signal: o.signal ?? new AbortController().signal, isRoot: true });
+      } catch (e) {
+        if (e instanceof NotFoundError) return undefined;
+        throw e;
+      }
+    },
+
+    async putBlock(cid: CID, bytes: Uint8Array, o: StoreCallOptions = {}) {
+      await putBlock(cid, bytes, o.signal);
+    },
+
     async close() {
       agent.destroy();
     },

@@ -10,6 +10,7 @@
  * Backends are loaded lazily so that CLI start-up does not pay for them.
  */
 import { join } from 'node:path';
+import type { CID } from 'multiformats/cid';
 import type { AddResult, AddSource } from './import-file.js';
 
 export type { AddResult, AddSource } from './import-file.js';
@@ -39,6 +40,10 @@ export interface RecordStore {
   /** Unpins; the blocks stay until GC. Other nodes' copies are untouched (STORAGE.md § "Erasure"). */
   unpin(cid: string, opts?: StoreCallOptions): Promise<void>;
   close(): Promise<void>;
+  /** One block as stored (unverified; callers verify), or undefined when absent (car.ts). */
+  getBlock?(cid: CID, opts?: StoreCallOptions): Promise<Uint8Array | undefined>;
+  /** Stores one block the caller has verified against `cid`, unpinned (car.ts imports). */
+  putBlock?(cid: CID, bytes: Uint8Array, opts?: StoreCallOptions): Promise<void>;
 }
 
 export interface OpenStoreOptions {

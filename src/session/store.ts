@@ -1,12 +1,29 @@
 /** Floor 4: the record store for a command run (CLI.md: `--ipfs-api`, default embedded). */
 import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 
 export async function storeFor(ctx: Context): Promise<RecordStore> {
   const cached = ctx.cache.get('store') as RecordStore | undefined;
   if (cached) return cached;
   const { openStore } = await import('../ipfs/store.js');
-  const store = await openStore({ home: ctx.home, ipfsApi: ctx.globals.ipfsApi ?? ctx.config.get('ipfsApi') });
+  const apis = ctx.globals.ipfsApis ?? (ctx.globals.ipfsApi ? undefined : ctx.config.get('ipfsApis'));
+  let store: RecordStore;
+  if (apis && apis.length > 1) {
+    // STORAGE.md § "Replicas": every node, or --replicas of them, before registration.
+    const { replicatedStore } = await import('../ipfs/replicated.js');
+    const nodes = [];
+    for (const url of apis) nodes.push({ name: url, store: await openStore({ home: ctx.home, ipfsApi: url }) });
+    store = replicatedStore(nodes, ctx.globals.replicas ?? ctx.config.get('replicas') ?? nodes.length);
+  } else {
+    store = await openStore({ home: ctx.home, ipfsApi: ctx.globals.ipfsApi ?? ctx.config.get('ipfsApi') });
+  }
+  // STORAGE.md § "Gateways": --ipfs-gateway, else EMR_IPFS_GATEWAY, else the config list.
+  const gateways = ctx.globals.ipfsGateways ?? ctx.config.get('ipfsGateways') ?? [];
+  if (gateways.length > 0) {
+    const { withGateways } = await import('../ipfs/gateway-store.js');
+    store = withGateways(store, { urls: gateways, scratchDir: await scratchDir(ctx), ...gatewayTimeout(ctx) });
+  }
   ctx.onClose(() => store.close());
   ctx.cache.set('store', store);
   return store;
@@ -19,4 +36,15 @@ export async function scratchDir(ctx: Context): Promise<string> {
   const dir = join(ctx.home, 'tmp');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
+}
+
+/** EMR_IPFS_TIMEOUT (seconds): how long a gateway may stay silent before it counts as down. */
+function gatewayTimeout(ctx: Context): { timeoutMs?: number } {
+  const v = ctx.env.EMR_IPFS_TIMEOUT;
+  if (v === undefined || v === '') return {};
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new UsageError('EMR_IPFS_TIMEOUT must be a number of seconds between 0 and 3600', { hint: 'e.g. EMR_IPFS_TIMEOUT=30' });
+  }
+  return { timeoutMs: Math.round(n * 1000) };
 }

@@ -19,6 +19,8 @@ const polyfill = join(daemonDir, 'with-resolvers.mjs');
 export interface TestDaemon {
   /** RPC API base URL, e.g. http://127.0.0.1:41234 */
   apiUrl: string;
+  /** Its read-only HTTP gateway, e.g. http://127.0.0.1:41235 (parsed from the daemon's start-up lines). */
+  gatewayUrl: string | undefined;
   kind: 'kubo' | 'js-ipfs';
   stop(): Promise<void>;
 }
@@ -34,7 +36,7 @@ function run(bin: string, args: string[], env: NodeJS.ProcessEnv): void {
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
 }
 
-function waitReady(child: ChildProcess, ms: number): Promise<void> {
+function waitReady(child: ChildProcess, ms: number): Promise<string> {
   return new Promise((ok, fail) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`IPFS daemon not ready in ${ms} ms:\n${out}`)), ms);
@@ -42,7 +44,7 @@ function waitReady(child: ChildProcess, ms: number): Promise<void> {
       out += d.toString();
       if (/Daemon is ready/.test(out)) {
         clearTimeout(timer);
-        ok();
+        ok(out);
       }
     };
     child.stdout?.on('data', onData);
@@ -73,8 +75,9 @@ export async function startDaemon(): Promise<TestDaemon> {
     run(bin, ['config', 'Addresses.RPC', '/ip4/127.0.0.1/tcp/0'], env);
   }
   const child = spawn(bin, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let startup = '';
   try {
-    await waitReady(child, 60_000);
+    startup = await waitReady(child, 60_000);
   } catch (e) {
     child.kill('SIGKILL');
     await rm(repo, { recursive: true, force: true });
@@ -85,6 +88,7 @@ export async function startDaemon(): Promise<TestDaemon> {
   if (port === undefined) throw new Error(`cannot parse API address ${api}`);
   return {
     apiUrl: `http://127.0.0.1:${port}`,
+    gatewayUrl: ((m) => (m ? `http://${m[1]}:${m[2]}` : undefined))(/Gateway[^\n]*?\/ip4\/([\d.]+)\/tcp\/(\d+)/.exec(startup)),
     kind: kubo !== undefined ? 'kubo' : 'js-ipfs',
     async stop() {
       if (child.exitCode === null) {

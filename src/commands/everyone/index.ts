@@ -15,10 +15,12 @@ import { relay } from './relay.js';
 import { agentStart } from './agent-start.js';
 import { agentStop } from './agent-stop.js';
 import { agentStatus } from './agent-status.js';
+import { storeGroup } from '../store/index.js';
+import { configGroup } from '../config/index.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, demo, defineGroup('agent', 'hold unlocked keys in memory for a while (opt-in)', [agentStart, agentStop, agentStatus])],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, storeGroup, configGroup, demo, defineGroup('agent', 'hold unlocked keys in memory for a while (opt-in)', [agentStart, agentStop, agentStatus])],
 };

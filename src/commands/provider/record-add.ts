@@ -78,6 +78,10 @@ export const recordAdd = defineCommand({
         records.push(...(await addRecordFiles(deps, patient, plain.map((file) => ({ file, type: opts.type ?? 'note', title: opts.title, clinical })))));
       }
       progress.succeed(`added ${records.length} record(s)`);
+      // STORAGE.md § "Replicas": with several --ipfs-api, where each record is pinned.
+      const locations = (store as Partial<import('../../ipfs/replicated.js').ReplicatedStore>).locations?.bind(store);
+      const pinnedOn = new Map<string, string[]>();
+      if (locations) for (const r of records) pinnedOn.set(r.cid, await locations(r.cid));
       // Readers left out (a bad or other-kind published key) never block a record (SHARING.md § 1.5).
       const warnings = [...new Set(records.flatMap((r) => r.warnings ?? []))];
       if (ctx.json) for (const w of warnings) ctx.io.stderr.write(`warning: ${w}\n`);
@@ -87,6 +91,7 @@ export const recordAdd = defineCommand({
           title: title ?? opts.title ?? null,
           date: careDate ?? null,
           ...(resources ? { resources } : {}),
+          ...(locations ? { pinnedOn: pinnedOn.get(cid) } : {}),
         })),
         warnings,
       };

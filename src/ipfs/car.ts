@@ -1,0 +1,129 @@
+/**
+ * CAR files (CARv1, docs/STORAGE.md § "CAR files"): the IPFS archive format, read and
+ * written with `@ipld/car`. One walker serves both `emr store serve` (CAR responses) and
+ * `emr record export --format car`: it visits a record's DAG depth-first, each block once,
+ * verifying every block against its CID and bounding the walk, so neither a damaged store
+ * nor a hostile DAG can make it loop, recurse without end or emit bytes that lie.
+ */
+import * as dagPb from '@ipld/dag-pb';
+import type { CID } from 'multiformats/cid';
+import { IntegrityError, NotFoundError } from '../errors.js';
+import { CODEC_DAG_PB, CODEC_RAW } from './settings.js';
+import { verifyBlock } from './verify.js';
+
+/** Most blocks one walk may visit: a 64 GiB record at 1 MiB leaves, with its nodes. */
+export const MAX_DAG_BLOCKS = 70_000;
+/** Deepest DAG walked: a balanced 174-ary tree of 64 GiB is 3 levels deep. */
+export const MAX_DAG_DEPTH = 16;
+
+export interface Block {
+  cid: CID;
+  bytes: Uint8Array;
+}
+
+/** Fetches one block; `undefined` when the store does not have it. */
+export type GetBlock = (cid: CID) => Promise<Uint8Array | undefined>;
+
+/**
+ * Yields every block under `root` (root first, depth-first, links in order), verified.
+ * `seen` lets several walks share one de-duplication set (an export of many records).
+ */
+export async function* walkDag(root: CID, get: GetBlock, seen: Set<string> = new Set(), opts: { scope?: 'all' | 'block' } = {}): AsyncGenerator<Block> {
+  const stack: Array<{ cid: CID; depth: number }> = [{ cid: root, depth: 0 }];
+  let visited = 0;
+  while (stack.length > 0) {
+    const { cid, depth } = stack.pop()!;
+    const key = cid.toString();
+    if (seen.has(key)) continue;
+    if (++visited > MAX_DAG_BLOCKS) throw new IntegrityError(`the DAG under ${root} has more than ${MAX_DAG_BLOCKS} blocks`, { hint: 'it is not a record emr wrote' });
+    const bytes = await get(cid);
+    if (bytes === undefined) {
+      throw new NotFoundError(cid.equals(root) ? `CID ${cid} is not in the local store` : `block ${cid} under ${root} is not in the local store`, {
+        hint: 'the record is missing or incomplete here',
+      });
+    }
+    verifyBlock(cid, bytes);
+    seen.add(key);
+    yield { cid, bytes };
+    if (opts.scope === 'block' || cid.code === CODEC_RAW) continue;
+    if (cid.code !== CODEC_DAG_PB) continue;
+    let links: CID[];
+    try {
+      links = dagPb.decode(bytes).Links.map((l) => l.Hash);
+    } catch (e) {
+      throw new IntegrityError(`block ${cid} is not a valid dag-pb node`, { hint: 'the store holds a damaged record', cause: e });
+    }
+    if (links.length > 0 && depth + 1 > MAX_DAG_DEPTH) throw new IntegrityError(`the DAG under ${root} is deeper than ${MAX_DAG_DEPTH}`, { hint: 'it is not a record emr wrote' });
+    for (let i = links.length - 1; i >= 0; i--) stack.push({ cid: links[i]!, depth: depth + 1 });
+  }
+}
+
+/**
+ * Streams a CARv1 holding `roots` in its header and the blocks `source` yields, in order.
+ * Back-pressure: the source is pulled only as fast as the consumer reads.
+ */
+export async function* carBytes(roots: CID[], source: AsyncIterable<Block>): AsyncGenerator<Uint8Array> {
+  const { CarWriter } = await import('@ipld/car/writer');
+  const { writer, out } = CarWriter.create(roots);
+  let failure: unknown;
+  const pump = (async () => {
+    try {
+      for await (const b of source) await writer.put(b);
+    } catch (e) {
+      failure = e;
+    } finally {
+      await writer.close();
+    }
+  })();
+  for await (const chunk of out) yield chunk;
+  await pump;
+  if (failure !== undefined) throw failure;
+}
+
+export interface CarImportResult {
+  roots: string[];
+  blocks: number;
+  bytes: number;
+}
+
+/**
+ * Reads a CARv1 from `source` and stores every block in `put`, each verified against its
+ * CID first (STORAGE.md § "CAR files"): only sha2-256 raw/dag-pb blocks of at most
+ * `maxBlockBytes` are accepted; anything else fails the import with IntegrityError. The
+ * roots are returned unpinned: the caller pins them once every block is in.
+ */
+export async function readCar(
+  source: AsyncIterable<Uint8Array>,
+  put: (b: Block) => Promise<void>,
+  opts: { maxBlockBytes: number; maxBlocks?: number },
+): Promise<CarImportResult> {
+  const { CarBlockIterator } = await import('@ipld/car/iterator');
+  const { isRecordCodec } = await import('./cid.js');
+  const { SHA2_256 } = await import('./settings.js');
+  let iterator: Awaited<ReturnType<typeof CarBlockIterator.fromIterable>>;
+  try {
+    iterator = await CarBlockIterator.fromIterable(source);
+  } catch (e) {
+    throw new IntegrityError('not a CAR file (bad header)', { hint: 'give a CARv1 made by `emr record export --format car` or `ipfs dag export`', cause: e });
+  }
+  const roots = (await iterator.getRoots()).map((r) => r.toV1());
+  let blocks = 0;
+  let bytes = 0;
+  try {
+    for await (const { cid, bytes: data } of iterator) {
+      if (!isRecordCodec(cid.code) || cid.multihash.code !== SHA2_256) {
+        throw new IntegrityError(`the CAR holds block ${cid} with a codec or hash emr does not store`, { hint: 'only sha2-256 raw/dag-pb blocks are accepted' });
+      }
+      if (data.length > opts.maxBlockBytes) throw new IntegrityError(`the CAR holds an oversized block ${cid}`, { hint: 'it is not a record emr wrote' });
+      if (opts.maxBlocks !== undefined && blocks >= opts.maxBlocks) throw new IntegrityError(`the CAR holds more than ${opts.maxBlocks} blocks`, { hint: 'split the import' });
+      verifyBlock(cid, data);
+      await put({ cid: cid.toV1(), bytes: data });
+      blocks++;
+      bytes += data.length;
+    }
+  } catch (e) {
+    if (e instanceof IntegrityError || (e as { code?: string })?.code !== undefined) throw e;
+    throw new IntegrityError('the CAR file is truncated or malformed', { hint: 'the file is damaged; use another copy of the backup', cause: e });
+  }
+  return { roots: roots.map(String), blocks, bytes };
+}
