@@ -39,6 +39,11 @@ export interface Progress {
   stop(): void;
 }
 
+/** A terminal a person can watch: a TTY with a known, non-zero width. */
+export function isTerminal(stream: { isTTY?: boolean; columns?: number }): boolean {
+  return !!stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0;
+}
+
 const noProgress: Progress = { update() {}, succeed() {}, fail() {}, stop() {} };
 
 export class Context {
@@ -169,11 +174,18 @@ export class Context {
     return confirm({ message, default: false }, { input: this.io.stdin as NodeJS.ReadStream, output: this.io.stderr as NodeJS.WriteStream });
   }
 
-  /** A spinner on stderr for people at a terminal; silent in JSON mode and in pipes. */
+  /**
+   * A spinner on stderr for people at a terminal; silent in JSON mode, in pipes, and on a
+   * pseudo-terminal that reports 0 columns (cron's `script`, some `docker exec -t`): there a
+   * spinner cannot measure its line and redraws without end, so it counts as no terminal.
+   * The spinner is never forced on: ora's own checks (TERM=dumb, CI) still apply.
+   */
   async progress(text: string): Promise<Progress> {
-    if (this.json || !this.io.stderr.isTTY) return noProgress;
+    if (this.json || !isTerminal(this.io.stderr)) return noProgress;
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: this.io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true }).start();
+    const spinner = ora({ text, stream: this.io.stderr as NodeJS.WriteStream, color: 'cyan' });
+    if (!spinner.isEnabled) return noProgress;
+    spinner.start();
     this.onClose(() => {
       if (spinner.isSpinning) spinner.stop();
     });
