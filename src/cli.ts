@@ -223,11 +223,15 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       if (e.code === 'commander.executeSubCommandAsync') return 0;
-      const err = new UsageError(e.message.replace(/^error:\s*/, ''), { hint: 'see `emr --help` or `emr <command> --help`' });
-      // A bare group (`emr key`) shows its help and is a usage error, like git.
-      io.stderr.write('');
+      // `emr` or a bare group (`emr key`) with no command: commander printed the help on
+      // stderr; it is still a usage error (exit 2), and with --json stdout carries its one
+      // JSON document like every other failure (docs/CLI.md § Global behaviour).
+      const err =
+        e.code === 'commander.help'
+          ? new UsageError('no command given', { hint: 'pick a command from the list above (`emr --help`)' })
+          : new UsageError(e.message.replace(/^error:\s*/, ''), { hint: 'see `emr --help` or `emr <command> --help`' });
       writeError(err, wantsJson, io, env);
       return err.exitCode;
     }

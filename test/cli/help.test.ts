@@ -43,3 +43,19 @@ describe('emr --help', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('no command (issue 10 point 6)', () => {
+  it('`emr --json` alone prints one JSON usage error on stdout and exits 2', async () => {
+    const r = await emr(['--json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.json).toMatchObject({ ok: false, error: { code: 'USAGE' } });
+  });
+
+  it('a bare group (`emr key`) shows its help on stderr and is a usage error (exit 2)', async () => {
+    const r = await emr(['key']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/list/);
+    expect(r.stdout).toBe('');
+  });
+});
