@@ -1,5 +1,5 @@
 /**
- * Builds the commander program from the role specs (CLI.md § Commands: grouped by role in
+ * Builds the commander program from the role specs (docs/CLI.md § Commands: grouped by role in
  * `emr --help`, each role also reachable as a prefix), runs one command, renders its
  * result through output.ts, and maps every error to its exit code in one place.
  * Returns the exit code; only bin/emr.js sets it on the process.
@@ -115,7 +115,7 @@ export function buildProgram(invoke: Invoke): Command {
     }
   }
   for (const [name, node] of top) materialize(program, name, node, invoke);
-  // CLI.md § Commands: "`emr --help` lists the commands grouped by role, so each person sees
+  // docs/CLI.md § Commands: "`emr --help` lists the commands grouped by role, so each person sees
   // their part first". Commander can list a command under one heading only, and `access` /
   // `emergency` belong to two roles, so the root help lists each role's leaf commands itself.
   program.configureHelp({ visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)) });

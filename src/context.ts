@@ -104,7 +104,7 @@ export class Context {
     this.secrets.length = 0;
   }
 
-  /** CLI.md: `--profile`, `EMR_PROFILE`, else the default profile, else the only one. */
+  /** docs/CLI.md: `--profile`, `EMR_PROFILE`, else the default profile, else the only one. */
   profileName(explicit?: string): string {
     const name = explicit ?? this.globals.profile ?? this.env.EMR_PROFILE ?? this.config.get('defaultProfile');
     if (name) return name;
@@ -123,7 +123,7 @@ export class Context {
   }
 
   /**
-   * The keystore passphrase (CLI.md § Global behaviour): `--password-file`,
+   * The keystore passphrase (docs/CLI.md § Global behaviour): `--password-file`,
    * `EMR_PASSWORD_FILE`, `EMR_PASSWORD`, else a hidden prompt on a TTY. Without a TTY and
    * without a source this fails at once (exit 2); it never waits for input.
    */

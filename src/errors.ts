@@ -1,6 +1,6 @@
 /**
  * Error classes: a code, a short one-line message, a hint, and a cause.
- * The exit code of each class is fixed by CLI.md § "Exit codes"; `exitCodeOf` is the
+ * The exit code of each class is fixed by docs/CLI.md § "Exit codes"; `exitCodeOf` is the
  * only place that maps errors to exit codes.
  *
  * Rule: messages and hints never carry secrets (passphrases, keys, plaintext).
@@ -15,7 +15,7 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'NOT_FOUND';
 
-/** CLI.md § Exit codes. */
+/** docs/CLI.md § Exit codes. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
   INTERNAL: 1,
   USAGE: 2,
@@ -101,7 +101,7 @@ export function toEmrError(e: unknown): EmrError {
   });
 }
 
-/** CLI.md § Exit codes: the single mapping from an error to the process exit code. */
+/** docs/CLI.md § Exit codes: the single mapping from an error to the process exit code. */
 export function exitCodeOf(e: unknown): number {
   return toEmrError(e).exitCode;
 }

@@ -1,6 +1,6 @@
 /**
  * Maps everything the chain can throw at us onto the house error classes
- * (CLI.md § Exit codes): the contract's custom errors by name, transport failures to
+ * (docs/CLI.md § Exit codes): the contract's custom errors by name, transport failures to
  * UnavailableError. Messages are one line and never carry key material.
  */
 import type { Interface } from 'ethers';

@@ -1,5 +1,5 @@
 /**
- * The two-thread fast path for file → file (design-notes § "Streaming at native speed"):
+ * The two-thread fast path for file → file:
  * the main thread and one worker each claim the next free batch of 16 chunks (1 MiB) from
  * a shared counter, read it by position, run the AEAD on its 64 KiB chunks and write
  * them at their fixed offsets. age's layout makes every offset computable up front:

@@ -1,5 +1,5 @@
 /**
- * `emr record add` (CLI.md § Records; docs/SHARING.md § 1): check the author may write,
+ * `emr record add` (docs/CLI.md § Records; docs/SHARING.md § 1): check the author may write,
  * encrypt to the patient + author + live readers, sign, store and pin on IPFS, then
  * register on chain. Order matters: nothing is registered unless its bytes are stored and
  * pinned; a retry of the same content reuses the stored CID and never registers it twice.

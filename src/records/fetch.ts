@@ -1,5 +1,5 @@
 /**
- * `emr fetch <id>` and `emr verify <id>` (CLI.md § Records; docs/SHARING.md § 3):
+ * `emr fetch <id>` and `emr verify <id>` (docs/CLI.md § Records; docs/SHARING.md § 3):
  * check access on chain, fetch by CID (every block verified), decrypt with the reader's
  * identity or a delivered file key, verify the author's signature, and check that what was
  * signed is what the chain says (patient, author, type, this chain and contract). The

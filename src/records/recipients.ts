@@ -1,5 +1,5 @@
 /**
- * Who a new record is encrypted to (CLI.md § Records, docs/SHARING.md § 1): the patient,
+ * Who a new record is encrypted to (docs/CLI.md § Records, docs/SHARING.md § 1): the patient,
  * the author, every provider holding a live grant that covers the type, and — when the
  * patient marked the type emergency-visible — the consortium's emergency recipient.
  */

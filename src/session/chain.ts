@@ -1,5 +1,5 @@
 /**
- * Floor 4: the chain client for a command run (CLI.md § Global behaviour: `--rpc-url`,
+ * Floor 4: the chain client for a command run (docs/CLI.md § Global behaviour: `--rpc-url`,
  * `--contract`, default: the embedded devnet). Built once per run, closed with the context.
  *
  * Policy (docs/DEVNET.md): commands never start the devnet behind the user's back — a
@@ -44,7 +44,7 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
 
 /**
  * The chain client; with `signer`, the acting profile (unlocked) signs transactions. On the
- * devnet an unfunded profile is funded first (CLI.md § Network: "new profiles are funded
+ * devnet an unfunded profile is funded first (docs/CLI.md § Network: "new profiles are funded
  * automatically so they can pay gas").
  */
 export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?: string } = {}): Promise<EmrChain> {

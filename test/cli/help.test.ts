@@ -1,4 +1,4 @@
-// CLI.md § Commands: `emr --help` groups the commands by role; each role is a prefix too.
+// docs/CLI.md § Commands: `emr --help` groups the commands by role; each role is a prefix too.
 import { describe, expect, it } from 'vitest';
 import { emr } from '../helpers/cli.js';
 

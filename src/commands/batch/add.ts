@@ -1,5 +1,5 @@
 /**
- * `emr batch add <manifest> [--resume]` (CLI.md § Batch and demo; docs/MANIFEST.md):
+ * `emr batch add <manifest> [--resume]` (docs/CLI.md § Batch and demo; docs/MANIFEST.md):
  * validate the whole manifest, then encrypt + store rows concurrently and register them
  * on chain in batches, journaling every step so a killed job resumes without losses or
  * duplicates. One final document: per-row results and counts (data) and, when any row

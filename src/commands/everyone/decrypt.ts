@@ -1,5 +1,5 @@
 /**
- * `emr decrypt <file|-> [-o <file|->]` (CLI.md § Local files): opens a bundle (or any age
+ * `emr decrypt <file|-> [-o <file|->]` (docs/CLI.md § Local files): opens a bundle (or any age
  * file addressed to the profile) and verifies the signature before the output appears —
  * plaintext goes to a temporary file renamed only after the last chunk authenticated and the
  * signature verified. A plain age file is reported as unsigned. With `-o -` bytes stream out

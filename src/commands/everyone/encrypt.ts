@@ -1,5 +1,5 @@
 /**
- * `emr encrypt <file|-> --to <who>... [-o <file|->]` (CLI.md § Local files): a record bundle
+ * `emr encrypt <file|-> --to <who>... [-o <file|->]` (docs/CLI.md § Local files): a record bundle
  * (docs/FORMAT.md) signed by the acting profile and encrypted to exactly the recipients named
  * — like age, the author is not added silently (`--to me` or `--self` does that).
  */

@@ -1,4 +1,4 @@
-/** The commands every user has (CLI.md § Commands: Everyone). Assembly only. */
+/** The commands every user has (docs/CLI.md § Commands: Everyone). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { keygen } from './keygen.js';
 import { keyList } from './key-list.js';

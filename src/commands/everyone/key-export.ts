@@ -1,6 +1,6 @@
 /**
  * `emr key export <profile> --format keystore-v3|age-identity|mnemonic [-o file]`
- * (CLI.md § Identity). The keystore is copied as it is (no unlock); the age identity and
+ * (docs/CLI.md § Identity). The keystore is copied as it is (no unlock); the age identity and
  * the mnemonic are secrets: written only to the file named (mode 0600, atomic, never over an
  * existing file without --force) or, without -o, to stdout for a pipe — never into --json.
  */

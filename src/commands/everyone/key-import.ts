@@ -1,5 +1,5 @@
 /**
- * `emr key import <file> --name <profile>` (CLI.md § Identity): a Web3 Secret Storage v3
+ * `emr key import <file> --name <profile>` (docs/CLI.md § Identity): a Web3 Secret Storage v3
  * keystore from geth, cast or ethers (kept byte-for-byte, with its own passphrase), or with
  * `--mnemonic` a file holding a BIP-39 phrase (`-` reads stdin), encrypted under a new
  * passphrase. The age identity is derived from the account (docs/KEYSTORE.md § 3).

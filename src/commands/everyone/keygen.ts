@@ -1,4 +1,4 @@
-/** `emr keygen --name <profile> [--role …] [--pq]` (CLI.md § Identity). */
+/** `emr keygen --name <profile> [--role …] [--pq]` (docs/CLI.md § Identity). */
 import { UsageError } from '../../errors.js';
 import { checkProfileName, ROLES, type Profile, type Role } from '../../keys/profiles.js';
 import { defineCommand } from '../spec.js';

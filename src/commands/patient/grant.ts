@@ -1,6 +1,6 @@
 /**
  * `emr grant <provider> [--types a,b] [--records id,id] [--expires 30d|<ISO>] [--write]`
- * (CLI.md § Sharing): the patient lets a provider read records of these types (and/or these
+ * (docs/CLI.md § Sharing): the patient lets a provider read records of these types (and/or these
  * records) until the expiry; the keys of existing records in scope are delivered to the
  * provider alone (docs/SHARING.md § 2). `--write` also lets a verified provider add records
  * of those types for the patient.

@@ -1,4 +1,4 @@
-/** The patient's commands (CLI.md § Commands: Patient). Assembly only. */
+/** The patient's commands (docs/CLI.md § Commands: Patient). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { grant } from './grant.js';
 import { revoke } from './revoke.js';

@@ -1,4 +1,4 @@
-/** `emr record add <file>... --patient <who> [--type] [--title]` (CLI.md § Records). */
+/** `emr record add <file>... --patient <who> [--type] [--title]` (docs/CLI.md § Records). */
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 

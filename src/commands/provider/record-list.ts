@@ -1,4 +1,4 @@
-/** `emr record list [--patient <who>]` (CLI.md § Records): from chain events; no decryption. */
+/** `emr record list [--patient <who>]` (docs/CLI.md § Records): from chain events; no decryption. */
 import { defineCommand } from '../spec.js';
 
 export const recordList = defineCommand({
