@@ -12,5 +12,6 @@ export const patient: RoleSpec = {
   name: 'patient',
   heading: 'Patient',
   summary: 'commands for patients: registration, grants, revocation, access requests',
+  also: ['record list', 'audit', 'fetch', 'verify', 'whois'],
   children: [register, grant, revoke, defineGroup('access', 'access requests: request (provider), list/approve/deny (patient)', [accessList, accessApprove, accessDeny]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyTypes])],
 };
