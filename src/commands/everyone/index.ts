@@ -13,10 +13,11 @@ import { whois } from './whois.js';
 import { audit } from './audit.js';
 import { relay } from './relay.js';
 import { completion } from './completion.js';
+import { doctor } from './doctor.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, demo, completion],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, demo, doctor, completion],
 };
