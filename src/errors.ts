@@ -105,3 +105,13 @@ export function toEmrError(e: unknown): EmrError {
 export function exitCodeOf(e: unknown): number {
   return toEmrError(e).exitCode;
 }
+
+/**
+ * An input file that cannot be read: missing is NOT_FOUND (exit 7), anything else (a
+ * directory, no permission) is USAGE (exit 2) (docs/CLI.md § Exit codes).
+ */
+export function inputFileError(path: string, cause: unknown, hint = 'check the path'): EmrError {
+  const code = (cause as { code?: string } | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new NotFoundError(`no such file: ${path}`, { hint, cause });
+  return new UsageError(`cannot read ${path}`, { hint, cause });
+}

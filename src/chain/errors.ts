@@ -135,7 +135,7 @@ export function toChainError(e: unknown, iface: Interface): EmrError {
   const x = (e ?? {}) as EthersLikeError;
   if (isTransportFailure(e)) {
     return new UnavailableError('chain endpoint unreachable', {
-      hint: 'start the local chain with `emr devnet up`, or pass --rpc-url <url>',
+      hint: 'check that the node behind --rpc-url (or the embedded devnet: `emr devnet status`) is running',
       cause: e,
     });
   }

@@ -20,7 +20,8 @@ export async function rpcCall<T = unknown>(
     });
   } catch (e) {
     throw new UnavailableError(`chain endpoint ${rpcUrl} unreachable`, {
-      hint: 'start the local chain with `emr devnet up`, or pass --rpc-url <url>',
+      // The user may have passed --rpc-url already: say what to check, not "pass --rpc-url".
+      hint: `check that a node answers at ${rpcUrl} (--rpc-url / EMR_RPC_URL); for the embedded chain run \`emr devnet up\``,
       cause: e,
     });
   }

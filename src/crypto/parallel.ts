@@ -18,7 +18,7 @@ import * as nodeCrypto from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { EmrError, InternalError, UsageError } from '../errors.js';
+import { EmrError, InternalError, UsageError, inputFileError } from '../errors.js';
 import { openTempFile } from './io.js';
 import { ENCRYPTED_CHUNK_SIZE, payloadError, TAG_SIZE } from './stream.js';
 
@@ -266,7 +266,7 @@ export function openRead(path: string): number {
   try {
     return nodeFs.openSync(path, 'r');
   } catch (e) {
-    throw new UsageError(`cannot read ${path}`, { hint: 'check that the file exists and is readable', cause: e });
+    throw inputFileError(path, e, 'check that the file exists and is readable');
   }
 }
 

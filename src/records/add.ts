@@ -15,7 +15,7 @@ import type { RecordStore } from '../ipfs/store.js';
 import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.js';
 import type { RecordMeta } from '../crypto/bundle.js';
 import type { Input } from '../crypto/io.js';
-import { UsageError } from '../errors.js';
+import { UsageError, inputFileError } from '../errors.js';
 import { typeIndex, RECORD_TYPES } from '../record-types.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
@@ -120,7 +120,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     if (!st.isFile()) throw new Error('not a file');
     size = st.size;
   } catch (e) {
-    throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
+    throw inputFileError(rf.file, e);
   }
   const author = deps.me.profile.address;
   const recipients = opts.recipients
@@ -138,7 +138,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       try {
         plaintext = await readFile(rf.file);
       } catch (e) {
-        throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
+        throw inputFileError(rf.file, e);
       }
       const bytes = plaintext;
       input = (async function* () { yield bytes; })();

@@ -27,6 +27,10 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
     const onDevnet = !!rec && rec.rpcUrl === rpcUrl;
     const contract = ctx.globals.contract ?? (onDevnet ? rec!.contract ?? undefined : undefined) ?? ctx.config.get('contract');
     if (!contract) {
+      // Unreachable is UNAVAILABLE (exit 6) whatever else is missing: probe before asking
+      // for --contract, so a dead endpoint is not reported as a usage error.
+      const { rpcCall } = await import('../chain/rpc.js');
+      await rpcCall(rpcUrl, 'eth_chainId', [], 5_000);
       throw new UsageError(`no contract address for ${rpcUrl}`, { hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one' });
     }
     return { rpcUrl, contract, devnet: onDevnet, fromBlock: onDevnet ? rec!.deployBlock : 0 };

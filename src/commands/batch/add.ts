@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AccessDeniedError, EmrError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError, type ErrorCode } from '../../errors.js';
+import { AccessDeniedError, EmrError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError, inputFileError, type ErrorCode } from '../../errors.js';
 import type { RowResult } from '../../batch/run.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
@@ -74,7 +74,7 @@ export const batchAdd = defineCommand({
     try {
       bytes = readFileSync(manifestPath);
     } catch (e) {
-      throw new UsageError(`cannot read manifest ${manifestArg}`, { hint: 'check the path', cause: e });
+      throw inputFileError(manifestArg, e, 'check the path of the manifest');
     }
     const { parseManifest } = await import('../../batch/manifest.js');
     const { validateRows } = await import('../../batch/validate.js');

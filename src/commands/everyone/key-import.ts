@@ -5,7 +5,7 @@
  * passphrase. The age identity is derived from the account (docs/KEYSTORE.md § 3).
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
+import { UsageError, inputFileError } from '../../errors.js';
 import { checkProfileName, ROLES, type Profile, type Role } from '../../keys/profiles.js';
 import { defineCommand } from '../spec.js';
 
@@ -18,7 +18,7 @@ async function readInput(ctx: { io: { stdin: NodeJS.ReadableStream } }, file: st
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}`, { hint: 'check the path', cause: e });
+    throw inputFileError(file, e);
   }
 }
 

@@ -72,7 +72,13 @@ export const keygen = defineCommand({
           ['recipient', profile.recipient],
           ['keystore', data.keystore],
         ],
-        lines: ['Next: publish it on chain with `emr register`.'],
+        // Admins are made by the contract (the deployer, or `emr admin add`), not by
+        // registering; patients and providers publish themselves.
+        lines: [
+          profile.role === 'admin'
+            ? `Next: deploy the contract as this admin (\`emr --profile ${name} devnet up\`, or \`admin deploy\` on another chain), or ask an admin to run \`emr admin add ${profile.address}\`.`
+            : `Next: publish it on chain with \`emr --profile ${name} register\`${profile.role === 'provider' ? ', then ask an admin to verify you' : ''}.`,
+        ],
         secret: {
           label: 'Recovery phrase (write it down; it is shown only now):',
           value: made.phrase,

@@ -1,5 +1,5 @@
 /** `emr record add <file>... --patient <who> [--type] [--title]` (docs/CLI.md § Records). */
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 
 export const recordAdd = defineCommand({
@@ -14,6 +14,10 @@ export const recordAdd = defineCommand({
   examples: ['emr record add lab-2026-11-21.pdf --patient 0xAbc… --type lab --title "CBC panel"'],
   async run(ctx, [files]: [string[]], opts: { patient?: string; type: string; title?: string }) {
     if (!opts.patient) throw new UsageError('missing --patient <who>', { hint: 'the patient the record belongs to: 0x address or profile name' });
+    // A missing file is NOT_FOUND (exit 7), found before any passphrase or chain call.
+    const { existsSync } = await import('node:fs');
+    const missing = files.find((f) => !existsSync(f));
+    if (missing !== undefined) throw new NotFoundError(`no such file: ${missing}`, { hint: 'check the path' });
     const { resolveAddress } = await import('../../identity/resolve.js');
     const { checkType, addRecordFiles } = await import('../../records/add.js');
     checkType(opts.type);
