@@ -57,7 +57,7 @@ export const grant = defineCommand({
       const path = writeSignedAction(ctx, res.signed, opts.output);
       return {
         data: { ...res, path },
-        view: path === '-' ? {} : { title: `Signed a grant for ${name ?? provider} (not sent)`, fields: [['file', path], ['valid until', new Date(signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
+        view: path === '-' ? {} : { title: `Signed a grant for ${name ?? provider} (not sent)`, fields: [['file', path], ['grant expires', res.expiresAt], ['send it before', new Date(signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
       };
     }
     return {
