@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The only place that sets the process exit code (CLI.md § Exit codes).
+// The only place that sets the process exit code (docs/CLI.md § Exit codes).
 import { main } from '../dist/cli.js';
 
 // A reader that closes the pipe early (`emr … | head`) is not an error.

@@ -1,5 +1,5 @@
 /**
- * Builds the commander program from the role specs (CLI.md § Commands: grouped by role in
+ * Builds the commander program from the role specs (docs/CLI.md § Commands: grouped by role in
  * `emr --help`, each role also reachable as a prefix), runs one command, renders its
  * result through output.ts, and maps every error to its exit code in one place.
  * Returns the exit code; only bin/emr.js sets it on the process.
@@ -70,13 +70,59 @@ function materialize(parent: Command, name: string, node: Merged, invoke: Invoke
     if (o.default !== undefined) opt.default(o.default);
     c.addOption(opt);
   }
-  if (spec.examples?.length) c.addHelpText('after', '\nExamples:\n' + spec.examples.map((e) => `  $ ${e}`).join('\n'));
+  // Every command's help ends with an example (docs/CLI.md § Commands); a command without
+  // its own gets the plain form of its usage, so the section is never missing.
+  const examples = spec.examples?.length ? spec.examples : [['emr', ...commandPath(c), ...(spec.args ?? [])].join(' ')];
+  c.addHelpText('after', '\nExamples:\n' + examples.map((e) => `  $ ${e}`).join('\n'));
   // commander dispatches a matching first operand to the subcommand, anything else to this action.
   for (const sub of spec.subcommands ?? []) materialize(c, sub.name, { kind: 'command', spec: sub }, invoke);
   c.action(async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command;
     await invoke(spec, cmd, all.slice(0, -2));
   });
+}
+
+/** `emr record add` → ['record', 'add'] (the role prefix included when reached through one). */
+function commandPath(c: Command): string[] {
+  const out: string[] = [];
+  for (let x: Command | null = c; x && x.parent; x = x.parent) out.unshift(x.name());
+  return out;
+}
+
+/** Global options that take a value: the operand after them is not a command name. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--profile', '--rpc-url', '--contract', '--ipfs-api', '--password-file']);
+
+/** The first word of argv that is not an option (or an option's value): the command. */
+export function firstOperand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (GLOBAL_VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** Levenshtein distance, bounded: inputs are command names (short), compared once each. */
+function distance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Infinity;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** "did you mean" for a mistyped command: the closest names within a third of the word. */
+export function suggest(word: string, names: string[]): string[] {
+  const scored = names.map((n) => [n, distance(word.toLowerCase(), n.toLowerCase())] as const).filter(([n, d]) => d <= Math.max(1, Math.floor(Math.max(word.length, n.length) / 3)));
+  const best = Math.min(...scored.map(([, d]) => d));
+  return scored.filter(([, d]) => d === best).map(([n]) => n);
 }
 
 function globalOptions(program: Command): void {
@@ -115,16 +161,52 @@ export function buildProgram(invoke: Invoke): Command {
     } else if (!existing) {
       const g: Merged = { kind: 'group', name: role.name, summary: role.summary, heading: 'Role prefixes (list one role\'s commands):', children: new Map() };
       mergeInto(g.children, kids);
+      // Commands of other roles this role uses too (a patient lists records and reads the
+      // audit), so `emr <role> --help` shows everything the README has that person run.
+      for (const path of role.also ?? []) {
+        const node = nodeAt(path);
+        if (node) mergeInto(g.children, [node]);
+      }
       top.set(role.name, g);
     }
   }
   for (const [name, node] of top) materialize(program, name, node, invoke);
-  // CLI.md § Commands: "`emr --help` lists the commands grouped by role, so each person sees
+  // docs/CLI.md § Commands: "`emr --help` lists the commands grouped by role, so each person sees
   // their part first". Commander can list a command under one heading only, and `access` /
   // `emergency` belong to two roles, so the root help lists each role's leaf commands itself.
-  program.configureHelp({ visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)) });
-  program.addHelpText('after', () => rolesHelp());
+  // Each command's help also lists the global options it honours (--json, --profile, …).
+  program.configureHelp({ showGlobalOptions: true, minWidthToWrap: 20, visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)) });
+  const everyCommand = (c: Command): Command[] => c.commands.flatMap((x) => [x, ...everyCommand(x)]);
+  for (const c of everyCommand(program)) c.configureHelp(program.configureHelp());
+  program.addHelpText('after', () => rolesHelp(helpWidth(process.stdout)));
   return program;
+}
+
+/** The width help text wraps at: the terminal's, 80 when unknown or 0 (a 0-column pty). */
+export function helpWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  const c = stream.isTTY ? stream.columns : undefined;
+  return typeof c === 'number' && c > 0 ? Math.max(40, c) : 80;
+}
+
+/** 'record list' → a node holding just that command, nested in its groups, from any role. */
+function nodeAt(path: string): Node | undefined {
+  const words = path.split(' ');
+  const find = (nodes: Node[], i: number): Node | undefined => {
+    for (const n of nodes) {
+      if (n.name !== words[i]) continue;
+      if (i === words.length - 1) return n.kind === 'command' ? n : undefined;
+      if (n.kind === 'group') {
+        const inner = find(n.children, i + 1);
+        if (inner) return { ...n, children: [inner] };
+      }
+    }
+    return undefined;
+  };
+  for (const role of roles) {
+    const hit = find(role.children, 0);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 function leafLines(nodes: Node[], prefix: string[]): Array<[string, string]> {
@@ -139,11 +221,11 @@ function leafLines(nodes: Node[], prefix: string[]): Array<[string, string]> {
   return out;
 }
 
-function rolesHelp(): string {
+function rolesHelp(total: number): string {
   const sections = roles.map((role) => ({ heading: role.heading, lines: leafLines(role.children, []) }));
   const width = Math.min(28, Math.max(...sections.flatMap((s) => s.lines.map(([u]) => u.length))) + 2);
   const wrap = (text: string, indent: number) => {
-    const max = Math.max(30, 96 - indent);
+    const max = Math.max(20, total - indent);
     const words = text.split(' ');
     const rows: string[] = [];
     let row = '';
@@ -159,7 +241,8 @@ function rolesHelp(): string {
   const body = sections
     .map((s) => `${s.heading}:\n` + s.lines.map(([u, d]) => (u.length + 2 > width ? `  ${u}\n${' '.repeat(width + 2)}${wrap(d, width + 2)}` : `  ${u.padEnd(width)}${wrap(d, width + 2)}`)).join('\n'))
     .join('\n\n');
-  return `\n${body}\n\nEach role is also a prefix: \`emr patient --help\`, \`emr provider record add …\`, \`emr admin verify …\`.\nRun \`emr <command> --help\` for options. Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity,\n5 bad passphrase, 6 unavailable, 7 not found.`;
+  const tail = 'Each role is also a prefix: `emr patient --help`, `emr provider record add …`, `emr admin verify …`. Run `emr <command> --help` for options and an example; docs/CLI.md has them all. Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity, 5 bad passphrase, 6 unavailable, 7 not found.';
+  return `\n${body}\n\n${wrap(tail, 0)}`;
 }
 
 const VERSION = '0.1.0';
@@ -225,8 +308,22 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   };
 
   const program = buildProgram(invoke);
+  // An unknown command is a usage error even with --help (`emr pharmacist --help` used to
+  // print the root help and exit 0), with a "did you mean" when a name is close.
+  const word = firstOperand(argv);
+  const topNames = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (word !== undefined && !topNames.includes(word)) {
+    const close = suggest(word, topNames);
+    const err = new UsageError(`unknown command '${word}'`, {
+      hint: close.length ? `did you mean ${close.map((n) => `\`emr ${n}\``).join(' or ')}? (\`emr --help\` lists them all)` : 'see `emr --help` for the commands',
+    });
+    writeError(err, wantsJson, io, env);
+    return err.exitCode;
+  }
   program.exitOverride();
   program.configureOutput({
+    getOutHelpWidth: () => helpWidth(io.stdout),
+    getErrHelpWidth: () => helpWidth(io.stderr),
     writeOut: (s) => io.stdout.write(s),
     // Commander's own error text is replaced by ours (one line + hint); help still prints.
     writeErr: (s) => {
@@ -248,11 +345,15 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       if (e.code === 'commander.executeSubCommandAsync') return 0;
-      const err = new UsageError(e.message.replace(/^error:\s*/, ''), { hint: 'see `emr --help` or `emr <command> --help`' });
-      // A bare group (`emr key`) shows its help and is a usage error, like git.
-      io.stderr.write('');
+      // `emr` or a bare group (`emr key`) with no command: commander printed the help on
+      // stderr; it is still a usage error (exit 2), and with --json stdout carries its one
+      // JSON document like every other failure (docs/CLI.md § Global behaviour).
+      const err =
+        e.code === 'commander.help'
+          ? new UsageError('no command given', { hint: 'pick a command from the list above (`emr --help`)' })
+          : new UsageError(e.message.replace(/^error:\s*/, ''), { hint: 'see `emr --help` or `emr <command> --help`' });
       writeError(err, wantsJson, io, env);
       return err.exitCode;
     }

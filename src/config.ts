@@ -1,5 +1,5 @@
 /**
- * The home directory and its config file (CLI.md § Global behaviour: `--home`, `EMR_HOME`).
+ * The home directory and its config file (docs/CLI.md § Global behaviour: `--home`, `EMR_HOME`).
  *
  * A plain JSON file written atomically. (The `conf` package was the planned choice; importing
  * it costs ~140 ms here against ~40 ms for all of `node -e 0`, which alone would break the

@@ -44,6 +44,11 @@ export interface Progress {
   stop(): void;
 }
 
+/** A terminal a person can watch: a TTY with a known, non-zero width. */
+export function isTerminal(stream: { isTTY?: boolean; columns?: number }): boolean {
+  return !!stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0;
+}
+
 const noProgress: Progress = { update() {}, succeed() {}, fail() {}, stop() {} };
 
 export class Context {
@@ -104,7 +109,7 @@ export class Context {
     this.secrets.length = 0;
   }
 
-  /** CLI.md: `--profile`, `EMR_PROFILE`, else the default profile, else the only one. */
+  /** docs/CLI.md: `--profile`, `EMR_PROFILE`, else the default profile, else the only one. */
   profileName(explicit?: string): string {
     const name = explicit ?? this.globals.profile ?? this.env.EMR_PROFILE ?? this.config.get('defaultProfile');
     if (name) return name;
@@ -123,11 +128,27 @@ export class Context {
   }
 
   /**
-   * The keystore passphrase (CLI.md § Global behaviour): `--password-file`,
+   * The keystore passphrase (docs/CLI.md § Global behaviour): `--password-file`,
    * `EMR_PASSWORD_FILE`, `EMR_PASSWORD`, else a hidden prompt on a TTY. Without a TTY and
    * without a source this fails at once (exit 2); it never waits for input.
    */
-  async passphrase(purpose: string, opts: { confirm?: boolean } = {}): Promise<Uint8Array> {
+  async passphrase(purpose: string, opts: { confirm?: boolean; newKey?: { weakOk?: boolean; userInputs?: string[] } } = {}): Promise<Uint8Array> {
+    const got = await this.passphraseFromSource(purpose, opts);
+    // One rule for a new key's passphrase whatever its source (docs/KEYSTORE.md § Passphrases):
+    // the prompt re-asks itself; a file or the environment is refused here.
+    if (opts.newKey && got.source !== 'prompt') {
+      const { checkNewPassphrase } = await import('./identity/passphrase-rules.js');
+      await checkNewPassphrase(got.pass, { ...opts.newKey, source: got.source });
+    }
+    return got.pass;
+  }
+
+  /** Whether the passphrase will come from a person at a terminal (who may retry a typo). */
+  get passphraseIsPrompted(): boolean {
+    return !(this.globals.passwordFile ?? this.env.EMR_PASSWORD_FILE) && this.env.EMR_PASSWORD === undefined && this.interactive;
+  }
+
+  private async passphraseFromSource(purpose: string, opts: { confirm?: boolean; newKey?: { weakOk?: boolean; userInputs?: string[] } }): Promise<{ pass: Uint8Array; source: string }> {
     const file = this.globals.passwordFile ?? this.env.EMR_PASSWORD_FILE;
     if (file) {
       let text: Buffer;
@@ -142,9 +163,9 @@ export class Context {
       if (end > 0 && text[end - 1] === 0x0d) end--;
       const pass = this.holdSecret(Buffer.from(text.subarray(0, end)));
       text.fill(0);
-      return pass;
+      return { pass, source: this.globals.passwordFile ? '--password-file' : 'EMR_PASSWORD_FILE' };
     }
-    if (this.env.EMR_PASSWORD !== undefined) return this.holdSecret(Buffer.from(this.env.EMR_PASSWORD, 'utf8'));
+    if (this.env.EMR_PASSWORD !== undefined) return { pass: this.holdSecret(Buffer.from(this.env.EMR_PASSWORD, 'utf8')), source: 'EMR_PASSWORD' };
     if (!this.interactive) {
       throw new UsageError(`a passphrase is needed to ${purpose}, and there is no terminal to ask on`, {
         hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE or EMR_PASSWORD)',
@@ -153,15 +174,20 @@ export class Context {
     const { password } = await import('@inquirer/prompts');
     const ask = (message: string) =>
       password({ message, mask: true }, { input: this.io.stdin as NodeJS.ReadStream, output: this.io.stderr as NodeJS.WriteStream });
+    const prompted = (p: string) => ({ pass: this.holdSecret(Buffer.from(p, 'utf8')), source: 'prompt' });
     for (;;) {
       const first = await ask(`Passphrase to ${purpose}:`);
-      if (!opts.confirm) return this.holdSecret(Buffer.from(first, 'utf8'));
-      if (first.length < 8) {
-        this.io.stderr.write('The passphrase must have at least 8 characters.\n');
-        continue;
+      if (!opts.confirm && !opts.newKey) return prompted(first);
+      if (opts.newKey) {
+        const { judgePassphrase, PASSPHRASE_HINT } = await import('./identity/passphrase-rules.js');
+        const v = await judgePassphrase(first, opts.newKey);
+        if (!v.ok) {
+          this.io.stderr.write(`That passphrase is refused: ${v.reason}.\nhint: ${PASSPHRASE_HINT}\n`);
+          continue;
+        }
       }
       const again = await ask('Repeat the passphrase:');
-      if (again === first) return this.holdSecret(Buffer.from(first, 'utf8'));
+      if (again === first) return prompted(first);
       this.io.stderr.write('The two entries differ; try again.\n');
     }
   }
@@ -174,11 +200,18 @@ export class Context {
     return confirm({ message, default: false }, { input: this.io.stdin as NodeJS.ReadStream, output: this.io.stderr as NodeJS.WriteStream });
   }
 
-  /** A spinner on stderr for people at a terminal; silent in JSON mode and in pipes. */
+  /**
+   * A spinner on stderr for people at a terminal; silent in JSON mode, in pipes, and on a
+   * pseudo-terminal that reports 0 columns (cron's `script`, some `docker exec -t`): there a
+   * spinner cannot measure its line and redraws without end, so it counts as no terminal.
+   * The spinner is never forced on: ora's own checks (TERM=dumb, CI) still apply.
+   */
   async progress(text: string): Promise<Progress> {
-    if (this.json || !this.io.stderr.isTTY) return noProgress;
+    if (this.json || !isTerminal(this.io.stderr)) return noProgress;
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: this.io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true }).start();
+    const spinner = ora({ text, stream: this.io.stderr as NodeJS.WriteStream, color: 'cyan' });
+    if (!spinner.isEnabled) return noProgress;
+    spinner.start();
     this.onClose(() => {
       if (spinner.isSpinning) spinner.stop();
     });

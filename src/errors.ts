@@ -1,6 +1,6 @@
 /**
  * Error classes: a code, a short one-line message, a hint, and a cause.
- * The exit code of each class is fixed by CLI.md § "Exit codes"; `exitCodeOf` is the
+ * The exit code of each class is fixed by docs/CLI.md § "Exit codes"; `exitCodeOf` is the
  * only place that maps errors to exit codes.
  *
  * Rule: messages and hints never carry secrets (passphrases, keys, plaintext).
@@ -16,7 +16,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'INTERRUPTED';
 
-/** CLI.md § Exit codes. */
+/** docs/CLI.md § Exit codes. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
   INTERNAL: 1,
   USAGE: 2,
@@ -132,7 +132,17 @@ export class InterruptedError extends EmrError {
   }
 }
 
-/** CLI.md § Exit codes: the single mapping from an error to the process exit code. */
+/** docs/CLI.md § Exit codes: the single mapping from an error to the process exit code. */
 export function exitCodeOf(e: unknown): number {
   return toEmrError(e).exitCode;
+}
+
+/**
+ * An input file that cannot be read: missing is NOT_FOUND (exit 7), anything else (a
+ * directory, no permission) is USAGE (exit 2) (docs/CLI.md § Exit codes).
+ */
+export function inputFileError(path: string, cause: unknown, hint = 'check the path'): EmrError {
+  const code = (cause as { code?: string } | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new NotFoundError(`no such file: ${path}`, { hint, cause });
+  return new UsageError(`cannot read ${path}`, { hint, cause });
 }

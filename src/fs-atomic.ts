@@ -1,5 +1,5 @@
 /**
- * Atomic file writes (CLI.md: "nothing lost: no half-written files, no keystore
+ * Atomic file writes (docs/CLI.md: "nothing lost: no half-written files, no keystore
  * overwritten"). Data goes to a unique temporary file in the target's directory, is
  * fsynced, then linked or renamed into place, and the directory is fsynced.
  */

@@ -1,5 +1,5 @@
 /**
- * The one place that turns a command's result into bytes (CLI.md § Global behaviour):
+ * The one place that turns a command's result into bytes (docs/CLI.md § Global behaviour):
  * `--json` → exactly one JSON document on stdout, `{ok, data}` or `{ok:false, error}`;
  * otherwise a human rendering. Progress, prompts and narration go to stderr in JSON mode,
  * and colour is off when NO_COLOR is set or the stream is not a terminal.

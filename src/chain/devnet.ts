@@ -1,5 +1,5 @@
 /**
- * The embedded devnet (CLI.md § Network, `emr devnet up|down|status`): one anvil per
+ * The embedded devnet (docs/CLI.md § Network, `emr devnet up|down|status`): one anvil per
  * home, detached so it outlives the CLI process, its state dumped to
  * <home>/devnet/state.json so chain and contract survive down/up. Facts about the
  * running node live in <home>/devnet/devnet.json.

@@ -1,6 +1,6 @@
 /**
  * Maps everything the chain can throw at us onto the house error classes
- * (CLI.md § Exit codes): the contract's custom errors by name, transport failures to
+ * (docs/CLI.md § Exit codes): the contract's custom errors by name, transport failures to
  * UnavailableError. Messages are one line and never carry key material.
  */
 import type { Interface } from 'ethers';
@@ -138,7 +138,7 @@ export function toChainError(e: unknown, iface: Interface): EmrError {
   const x = (e ?? {}) as EthersLikeError;
   if (isTransportFailure(e)) {
     return new UnavailableError('chain endpoint unreachable', {
-      hint: 'start the local chain with `emr devnet up`, or pass --rpc-url <url>',
+      hint: 'check that the node behind --rpc-url (or the embedded devnet: `emr devnet status`) is running',
       cause: e,
     });
   }

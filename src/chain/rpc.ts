@@ -26,7 +26,8 @@ const MAX_BATCH = 32;
 
 function unreachable(rpcUrl: string, cause: unknown): UnavailableError {
   return new UnavailableError(`chain endpoint ${rpcUrl.slice(0, 200)} unreachable`, {
-    hint: 'start the local chain with `emr devnet up`, or pass --rpc-url <url>',
+    // The user may have passed --rpc-url already: say what to check, not "pass --rpc-url".
+    hint: `check that a node answers at ${rpcUrl.slice(0, 200)} (--rpc-url / EMR_RPC_URL); for the embedded chain run \`emr devnet up\``,
     cause,
   });
 }

@@ -1,4 +1,4 @@
-/** Every role's command tree, in the order `emr --help` shows them (CLI.md § Commands). */
+/** Every role's command tree, in the order `emr --help` shows them (docs/CLI.md § Commands). */
 import type { RoleSpec } from './spec.js';
 import { everyone } from './everyone/index.js';
 import { patient } from './patient/index.js';

@@ -1,5 +1,5 @@
 /**
- * Shared by the commands that write a file (not a command): CLI.md "nothing lost" — an
+ * Shared by the commands that write a file (not a command): docs/CLI.md "nothing lost" — an
  * existing file is never replaced without --force, and in --json mode stdout is reserved
  * for the one JSON document.
  */

@@ -46,6 +46,8 @@ export interface RoleSpec {
   heading: string;
   summary: string;
   children: Node[];
+  /** Commands of other roles this role also uses ('record list'), listed under its prefix. */
+  also?: string[];
 }
 
 export const defineCommand = (c: Omit<CommandSpec, 'kind'>): CommandSpec => ({ kind: 'command', ...c });

@@ -1,7 +1,7 @@
 /**
  * Byte sources and sinks for the streaming encrypt/decrypt paths. Memory stays flat:
  * the reader buffers at most one read plus one chunk; file sinks write to a temporary
- * file beside the target and rename only on commit (CLI.md: "A failed command writes
+ * file beside the target and rename only on commit (docs/CLI.md: "A failed command writes
  * no partial output file").
  */
 import { createReadStream } from 'node:fs';

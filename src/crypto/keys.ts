@@ -1,6 +1,6 @@
 /**
  * Branded key types: a file key, a stanza wrapping key and a recipient key are all
- * "just bytes", and swapping them is a classic bug (design-notes § Keys). The brands
+ * "just bytes", and swapping them is a classic bug. The brands
  * make such a swap a compile error; the constructors check lengths at run time.
  */
 import { randomBytes } from 'node:crypto';

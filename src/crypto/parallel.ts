@@ -1,5 +1,5 @@
 /**
- * The two-thread fast path for file → file (design-notes § "Streaming at native speed"):
+ * The two-thread fast path for file → file:
  * the main thread and one worker each claim the next free batch of 16 chunks (1 MiB) from
  * a shared counter, read it by position, run the AEAD on its 64 KiB chunks and write
  * them at their fixed offsets. age's layout makes every offset computable up front:
@@ -18,7 +18,7 @@ import * as nodeCrypto from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { EmrError, InternalError, UsageError } from '../errors.js';
+import { EmrError, InternalError, UsageError, inputFileError } from '../errors.js';
 import { openTempFile } from './io.js';
 import { ENCRYPTED_CHUNK_SIZE, payloadError, TAG_SIZE } from './stream.js';
 
@@ -266,7 +266,7 @@ export function openRead(path: string): number {
   try {
     return nodeFs.openSync(path, 'r');
   } catch (e) {
-    throw new UsageError(`cannot read ${path}`, { hint: 'check that the file exists and is readable', cause: e });
+    throw inputFileError(path, e, 'check that the file exists and is readable');
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * X25519 through node:crypto (OpenSSL): ~40x faster than pure JS here
- * (design-notes § Encryption format). Raw keys are wrapped in fixed DER prefixes.
+ * (docs/FORMAT.md). Raw keys are wrapped in fixed DER prefixes.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { IntegrityError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * CLI.md § Global behaviour: "Addresses are accepted as 0x… (checksummed or not) or as a
+ * docs/CLI.md § Global behaviour: "Addresses are accepted as 0x… (checksummed or not) or as a
  * local profile name". A recipient (`--to`) may also be an age recipient string.
  */
 import type { Context } from '../context.js';

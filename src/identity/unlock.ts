@@ -7,6 +7,7 @@ import type { Wallet } from 'ethers';
 import type { Context } from '../context.js';
 import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
 import { addressOf, decryptKeystore } from '../keys/keystore-v3.js';
+import { BadPassphraseError } from '../errors.js';
 import type { Profile } from '../keys/profiles.js';
 import { mlkem768x25519IdentityFromSeed, x25519IdentityFromSecret } from '../crypto/identity.js';
 
@@ -35,6 +36,30 @@ export interface Unlocked {
   wallet(): Promise<Wallet>;
 }
 
+/** Tries a person at a terminal gets for a mistyped passphrase; a file or env source gets one. */
+export const PASSPHRASE_TRIES = 3;
+
+/**
+ * Decrypts a profile's keystore with its passphrase. At a terminal a wrong passphrase is
+ * asked again, up to PASSPHRASE_TRIES times; from a file or the environment it fails at once
+ * (retrying the same bytes cannot help). Exit 5 after the last try.
+ */
+export async function openKeystore(ctx: Context, profileName: string): Promise<Awaited<ReturnType<typeof decryptKeystore>>> {
+  const keystore = ctx.profiles.readKeystore(profileName);
+  const tries = ctx.passphraseIsPrompted ? PASSPHRASE_TRIES : 1;
+  for (let i = 1; ; i++) {
+    const pass = await ctx.passphrase(`unlock profile '${profileName}'`);
+    try {
+      return await decryptKeystore(keystore, pass);
+    } catch (e) {
+      if (!(e instanceof BadPassphraseError) || i >= tries) throw e;
+      ctx.io.stderr.write(`Wrong passphrase; ${tries - i} ${tries - i === 1 ? 'try' : 'tries'} left.\n`);
+    } finally {
+      pass.fill(0);
+    }
+  }
+}
+
 /**
  * Unlocks a profile's keystore once per command run (cached on the context). A wrong
  * passphrase is BadPassphraseError (exit 5) and leaves the keystore untouched: it is only read.
@@ -49,15 +74,8 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   const { keyFromAgent } = await import('../agent/client.js');
   const held = await keyFromAgent(ctx.home, profileName, (line) => ctx.io.stderr.write(line + '\n'));
   if (held) ctx.holdSecret(held);
-  let secret: { privateKey: Uint8Array; mnemonic?: { entropy: Uint8Array } | null };
-  if (held && `0x${addressOf(held)}` === profile.address.toLowerCase()) {
-    secret = { privateKey: held };
-  } else {
-    const keystore = ctx.profiles.readKeystore(profileName);
-    const pass = await ctx.passphrase(`unlock profile '${profileName}'`);
-    secret = await decryptKeystore(keystore, pass);
-    pass.fill(0);
-  }
+  const secret: { privateKey: Uint8Array; mnemonic?: { entropy: Uint8Array } | null } =
+    held && `0x${addressOf(held)}` === profile.address.toLowerCase() ? { privateKey: held } : await openKeystore(ctx, profileName);
   ctx.holdSecret(secret.privateKey);
   if (secret.mnemonic) secret.mnemonic.entropy.fill(0);
   const age = ageKeysFromAccount(secret.privateKey, profile.identityKind);

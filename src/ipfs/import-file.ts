@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { CID } from 'multiformats/cid';
-import { InternalError, UsageError } from '../errors.js';
+import { InternalError, UsageError, inputFileError } from '../errors.js';
 import { CHUNK_SIZE, CID_VERSION, MAX_CHILDREN_PER_NODE, type RecordCodec } from './settings.js';
 import { isRecordCodec } from './cid.js';
 
@@ -38,10 +38,7 @@ async function* openSource(source: AddSource, counter: { bytes: number }): Async
       const s = await stat(source);
       if (!s.isFile()) throw new Error('not a regular file');
     } catch (e) {
-      throw new UsageError(`cannot read input file ${source}`, {
-        hint: 'give the path of a readable regular file',
-        cause: e,
-      });
+      throw inputFileError(source, e, 'give the path of a readable regular file');
     }
     for await (const chunk of createReadStream(source, { highWaterMark: CHUNK_SIZE })) {
       counter.bytes += (chunk as Buffer).length;

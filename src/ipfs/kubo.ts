@@ -64,7 +64,7 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
   const where = `${url.origin}`;
 
   /**
-   * Runs one RPC call under a client-side deadline and maps failures (CLI.md § Exit
+   * Runs one RPC call under a client-side deadline and maps failures (docs/CLI.md § Exit
    * codes): no answer or refused → UNAVAILABLE; the node's own timeout or "not found"
    * → NOT_FOUND (when `missingIsNotFound`). The caller's abort is passed through.
    */

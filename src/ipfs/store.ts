@@ -55,7 +55,7 @@ export interface OpenStoreOptions {
   timeoutMs?: number;
 }
 
-/** Opens the backend the options call for (CLI.md: `--ipfs-api`, `EMR_IPFS_API`). */
+/** Opens the backend the options call for (docs/CLI.md: `--ipfs-api`, `EMR_IPFS_API`). */
 export async function openStore(opts: OpenStoreOptions): Promise<RecordStore> {
   if (opts.ipfsApi !== undefined && opts.ipfsApi !== '') {
     const { openKuboStore } = await import('./kubo.js');

@@ -1,7 +1,7 @@
 /**
  * Web3 Secret Storage v3 (docs/KEYSTORE.md § 2), the keystore that geth, `cast` and ethers
  * read unchanged. scrypt and AES-CTR run in node:crypto (OpenSSL): scrypt N=2^17 takes
- * ~0.54 s there against ~0.85 s in pure JS (design-notes.md § Encryption format).
+ * ~0.54 s there against ~0.85 s in pure JS.
  *
  * The optional `x-ethers` block is ethers v6's own extension: the BIP-39 entropy encrypted
  * with AES-256-CTR under bytes 32..64 of the same scrypt output, so

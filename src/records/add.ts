@@ -1,5 +1,5 @@
 /**
- * `emr record add` (CLI.md § Records; docs/SHARING.md § 1): check the author may write,
+ * `emr record add` (docs/CLI.md § Records; docs/SHARING.md § 1): check the author may write,
  * encrypt to the patient + author + live readers, sign, store and pin on IPFS, then
  * register on chain. Order matters: nothing is registered unless its bytes are stored and
  * pinned; a retry of the same content reuses the stored CID and never registers it twice.
@@ -15,7 +15,7 @@ import type { RecordStore } from '../ipfs/store.js';
 import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.js';
 import type { RecordMeta } from '../crypto/bundle.js';
 import type { Input } from '../crypto/io.js';
-import { UsageError } from '../errors.js';
+import { UsageError, inputFileError } from '../errors.js';
 import { typeIndex, RECORD_TYPES } from '../record-types.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
@@ -134,7 +134,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     size = st.size;
     }
   } catch (e) {
-    throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
+    throw inputFileError(rf.file, e);
   }
   const author = deps.me.profile.address;
   const chosen = opts.recipients ? undefined : await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType });
@@ -152,7 +152,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       try {
         plaintext = rf.content ? Buffer.from(rf.content) : await readFile(rf.file);
       } catch (e) {
-        throw new UsageError(`cannot read ${rf.file}`, { hint: 'check the path', cause: e });
+        throw inputFileError(rf.file, e);
       }
       const bytes = plaintext;
       input = (async function* () { yield bytes; })();

@@ -1,5 +1,5 @@
 /**
- * Was the author allowed to sign this? (CLI.md § Records, `emr verify`): the patient
+ * Was the author allowed to sign this? (docs/CLI.md § Records, `emr verify`): the patient
  * themself, or a provider that was verified — and not suspended — at the time. The history
  * comes from ProviderVerified / ProviderSuspended events, so a provider suspended later
  * does not retroactively invalidate what they signed while in good standing.

@@ -1,5 +1,5 @@
 /**
- * `emr demo` (CLI.md § Batch and demo; README § Start): the whole story on the embedded
+ * `emr demo` (docs/CLI.md § Batch and demo; README § Start): the whole story on the embedded
  * defaults, in one process, narrating each step with what the chain recorded. The actors
  * are real profiles in the home (keystores with passphrase files beside them, so a person
  * can go on exploring with the printed commands).
@@ -162,7 +162,15 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
     );
     o.narrate(`\nThe audit trail of ${alice.name}, read back from the chain (\`emr audit\`):`);
     for (const l of trail) o.narrate(`  ${l}`);
-    o.narrate(`\nExplore further:  emr --home ${o.home} --profile ${alice.name} --password-file ${alice.passwordFile} record list`);
+    // Suggest only commands that work once the demo returns: without --keep its devnet is
+    // stopped (state kept), so the first suggestion starts it again (issue 10 point 11).
+    const q = (s: string) => (/^[\w./@:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+    const as = (a: { name: string; passwordFile: string }) => `emr --home ${q(o.home)} --profile ${q(a.name)} --password-file ${q(a.passwordFile)}`;
+    o.narrate(`\nExplore further${o.keep ? ' (the devnet is still running)' : ' (the demo stopped its devnet; its state is kept)'}:`);
+    if (!o.keep) o.narrate(`  $ ${as(admin)} devnet up`);
+    o.narrate(`  $ ${as(alice)} record list`);
+    o.narrate(`  $ ${as(alice)} audit`);
+    o.narrate(`  $ emr --home ${q(o.home)} devnet down`);
     return { home: o.home, rpcUrl: status.rpcUrl, contract: status.contract, chainId: Number(status.chainId), recordId: rec.id, steps, audit: trail };
   } finally {
     await store.close();

@@ -1,4 +1,4 @@
-/** `--expires 30d | 12h | 2w | 1y | <ISO date>` (CLI.md § Sharing) → unix seconds. */
+/** `--expires 30d | 12h | 2w | 1y | <ISO date>` (docs/CLI.md § Sharing) → unix seconds. */
 import { UsageError } from '../errors.js';
 
 const UNIT: Record<string, number> = { m: 60, h: 3600, d: 86400, w: 7 * 86400, y: 365 * 86400 };

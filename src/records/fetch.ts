@@ -1,5 +1,5 @@
 /**
- * `emr fetch <id>` and `emr verify <id>` (CLI.md § Records; docs/SHARING.md § 3):
+ * `emr fetch <id>` and `emr verify <id>` (docs/CLI.md § Records; docs/SHARING.md § 3):
  * check access on chain, fetch by CID (every block verified), decrypt with the reader's
  * identity or a delivered file key, verify the author's signature, and check that what was
  * signed is what the chain says (patient, author, type, this chain and contract). The
@@ -48,6 +48,18 @@ export interface FetchedRecord {
 export async function checkReadAccess(chain: EmrChain, reader: string, rec: RecordInfo): Promise<void> {
   const { canRead } = await import('../chain/grants.js');
   if (!(await canRead(chain, { reader, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))) {
+    // An expired grant says when it expired (the date is the first thing a person checks).
+    const { grantOf } = await import('../chain/grants.js');
+    const g = await grantOf(chain, rec.patient, reader).catch(() => undefined);
+    if (g && g.expiry > 0 && !g.live) {
+      const until = new Date(g.expiry * 1000).toISOString();
+      const latest = await chain.provider.getBlock('latest').catch(() => null);
+      if (latest && g.expiry <= latest.timestamp) {
+        throw new AccessDeniedError(`no access to record ${rec.id}: your grant from ${rec.patient} expired on ${until}`, {
+          hint: 'ask the patient to grant again with a later --expires, or request it with `emr access request <patient>`',
+        });
+      }
+    }
     throw new AccessDeniedError(`no access to record ${rec.id}`, {
       hint: 'the patient has not granted you this record or its type, or the grant expired or was revoked; ask with `emr access request <patient>`',
     });

@@ -1,5 +1,5 @@
 /**
- * Who a new record is encrypted to (docs/SHARING.md § 1): the patient, the author, every
+ * Who a new record is encrypted to (docs/CLI.md § Records, docs/SHARING.md § 1): the patient, the author, every
  * provider holding a live grant that covers the type, and — when the patient marked the
  * type emergency-visible — the consortium's emergency recipient.
  *
@@ -92,8 +92,18 @@ export async function recipientsForRecord(chain: EmrChain, p: { patient: string;
 export async function assertCanWrite(chain: EmrChain, p: { author: string; patient: string; recordType: number; typeName: string }): Promise<void> {
   const { canWrite } = await import('../chain/grants.js');
   if (!(await canWrite(chain, p))) {
-    throw new AccessDeniedError(`not allowed to add ${p.typeName} records for ${p.patient}`, {
-      hint: 'a provider must be verified (`emr admin verify`) and hold a write grant from the patient (`emr grant <provider> --write --types …`)',
+    // Say which condition failed: an unregistered patient used to be told that the
+    // provider must be verified.
+    const { whois } = await import('../chain/whois.js');
+    const [patient, author] = await Promise.all([whois(chain, p.patient), whois(chain, p.author)]);
+    if (!patient.registered) {
+      throw new NotFoundError(`patient ${p.patient} is not registered on this chain`, { hint: 'the patient must run `emr register` first (records are added for registered patients only)' });
+    }
+    if (author.role === 'provider' && !author.verified) {
+      throw new AccessDeniedError(`not allowed to add ${p.typeName} records for ${p.patient}: you are not a verified provider`, { hint: 'ask a consortium admin to run `emr admin verify <you>`' });
+    }
+    throw new AccessDeniedError(`not allowed to add ${p.typeName} records for ${p.patient}: no live write grant for ${p.typeName}`, {
+      hint: `the patient grants it with \`emr grant <you> --write --types ${p.typeName}\`; ask with \`emr access request <patient> --types ${p.typeName}\``,
     });
   }
 }

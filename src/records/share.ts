@@ -1,5 +1,5 @@
 /**
- * Grants and revocation (CLI.md § Sharing; docs/SHARING.md § 2–3).
+ * Grants and revocation (docs/CLI.md § Sharing; docs/SHARING.md § 2–3).
  *
  * Grant: the patient delivers the file keys of the existing records in scope to the grantee
  * in a key-delivery object (age-encrypted to the grantee only, stored on IPFS, its digest in

@@ -1,5 +1,5 @@
 /**
- * Floor 4: the chain client for a command run (CLI.md § Global behaviour: `--rpc-url`,
+ * Floor 4: the chain client for a command run (docs/CLI.md § Global behaviour: `--rpc-url`,
  * `--contract`, default: the embedded devnet). Built once per run, closed with the context.
  *
  * Policy (docs/DEVNET.md): commands never start the devnet behind the user's back — a
@@ -29,6 +29,10 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
     const onDevnet = !!rec && rec.rpcUrl === rpcUrl;
     const contract = ctx.globals.contract ?? (onDevnet ? rec!.contract ?? undefined : undefined) ?? ctx.config.get('contract');
     if (!contract) {
+      // Unreachable is UNAVAILABLE (exit 6) whatever else is missing: probe before asking
+      // for --contract, so a dead endpoint is not reported as a usage error.
+      const { rpcCall } = await import('../chain/rpc.js');
+      await rpcCall(rpcUrl, 'eth_chainId', [], 5_000);
       throw new UsageError(`no contract address for ${rpcUrl}`, { hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one' });
     }
     const chainId = onDevnet ? rec!.chainId : rpcUrl === ctx.config.get('rpcUrl') ? ctx.config.get('chainId') : undefined;
@@ -51,7 +55,7 @@ function devnetDown(hasState: boolean, cause?: unknown): UnavailableError {
 
 /**
  * The chain client; with `signer`, the acting profile (unlocked) signs transactions. On the
- * devnet an unfunded profile is funded first (CLI.md § Network: "new profiles are funded
+ * devnet an unfunded profile is funded first (docs/CLI.md § Network: "new profiles are funded
  * automatically so they can pay gas").
  */
 export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?: string } = {}): Promise<EmrChain> {

@@ -1,4 +1,4 @@
-/** Floor 4: the record store for a command run (CLI.md: `--ipfs-api`, default embedded). */
+/** Floor 4: the record store for a command run (docs/CLI.md: `--ipfs-api`, default embedded). */
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';

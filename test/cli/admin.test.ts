@@ -1,4 +1,4 @@
-// CLI.md § Network (admin verify/suspend/add/remove, emergency recipient) and § Sharing
+// docs/CLI.md § Network (admin verify/suspend/add/remove, emergency recipient) and § Sharing
 // (emergency open), through the built binary (`npm run build` first).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, tempHome, type EmrRun } from '../helpers/cli.js';

@@ -1,4 +1,4 @@
-// CLI.md § Sharing: access request → list → deny, and `emr audit` (one document with
+// docs/CLI.md § Sharing: access request → list → deny, and `emr audit` (one document with
 // --json; --follow streams events as they are mined), through the built binary.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

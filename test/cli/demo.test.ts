@@ -79,3 +79,22 @@ describe('emr demo', () => {
     expect(r.code).toBe(7);
   });
 });
+
+describe('emr demo without --keep (issue 10 point 11)', () => {
+  it('every command its last lines suggest works after it returns (exit 0)', async () => {
+    const h = mkdtempSync(join(tmpdir(), 'emr-demo-test-'));
+    try {
+      const r = await emr(['--home', h, 'demo'], { timeoutMs: 110_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const tail = r.stdout.slice(r.stdout.indexOf('Explore further'));
+      const suggested = [...tail.matchAll(/^ {2}\$ emr (.+)$/gm)].map((m) => m[1]!.split(' '));
+      expect(suggested.length).toBeGreaterThanOrEqual(3);
+      for (const args of suggested) {
+        const s = await emr(args, { timeoutMs: 60_000 });
+        expect(s.code, `emr ${args.join(' ')}\n${s.stderr}`).toBe(0);
+      }
+    } finally {
+      await emr(['--home', h, 'devnet', 'down']);
+    }
+  }, 240_000);
+});

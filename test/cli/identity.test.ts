@@ -1,4 +1,4 @@
-// CLI.md § Identity and § Global behaviour, driven through the built binary.
+// docs/CLI.md § Identity and § Global behaviour, driven through the built binary.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

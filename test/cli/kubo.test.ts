@@ -1,5 +1,5 @@
 // Issue 4 § 6: the record flow through the built binary against the Kubo backend
-// (CLI.md: `--ipfs-api` on every command), on a devnet in a temp home, with a real Kubo
+// (docs/CLI.md: `--ipfs-api` on every command), on a devnet in a temp home, with a real Kubo
 // RPC daemon (test/ipfs/daemon.ts). STORAGE.md: both backends build the DAG with the same
 // fixed settings, so one ciphertext has one CID everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

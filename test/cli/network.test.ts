@@ -1,4 +1,4 @@
-// CLI.md § Network (devnet up/down/status, register, whois, admin deploy) and the
+// docs/CLI.md § Network (devnet up/down/status, register, whois, admin deploy) and the
 // chain-down exit code, through the built binary (`npm run build` first).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emr, tempHome, type EmrRun } from '../helpers/cli.js';

@@ -142,8 +142,8 @@ describe('embedded store', () => {
     await expect(collect(store.cat(cid))).rejects.toBeInstanceOf(IntegrityError);
   });
 
-  it('an unreadable input path → UsageError and nothing pinned', async () => {
-    await expect(store.add(join(home, 'does-not-exist'))).rejects.toBeInstanceOf(UsageError);
+  it('a missing input path → NotFoundError (exit 7), a directory → UsageError, and nothing pinned', async () => {
+    await expect(store.add(join(home, 'does-not-exist'))).rejects.toBeInstanceOf(NotFoundError);
     await expect(store.add(home)).rejects.toBeInstanceOf(UsageError); // a directory
     expect(await store.pins()).toEqual([]);
   });

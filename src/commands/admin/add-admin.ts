@@ -1,4 +1,4 @@
-/** `emr admin add <address>` (CLI.md § Network): an admin adds another admin. */
+/** `emr admin add <address>` (docs/CLI.md § Network): an admin adds another admin. */
 import { defineCommand } from '../spec.js';
 import { requireAdmin } from './require-admin.js';
 

@@ -1,5 +1,5 @@
 /**
- * `emr admin deploy [--first-admin <who>] [--save]` (CLI.md § Network): deploy the
+ * `emr admin deploy [--first-admin <who>] [--save]` (docs/CLI.md § Network): deploy the
  * access-control contract on any chain (`--rpc-url`, else the configured one, else the
  * running devnet), with the acting profile paying and, by default, as first admin.
  */

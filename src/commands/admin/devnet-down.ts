@@ -1,4 +1,4 @@
-/** `emr devnet down` (CLI.md § Network): stop the embedded chain; its state is kept for `up`. */
+/** `emr devnet down` (docs/CLI.md § Network): stop the embedded chain; its state is kept for `up`. */
 import { defineCommand } from '../spec.js';
 
 export const devnetDown = defineCommand({

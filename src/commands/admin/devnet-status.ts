@@ -1,4 +1,4 @@
-/** `emr devnet status` (CLI.md § Network): a query; "not running" is an answer, exit 0. */
+/** `emr devnet status` (docs/CLI.md § Network): a query; "not running" is an answer, exit 0. */
 import { defineCommand } from '../spec.js';
 
 export const devnetStatus = defineCommand({

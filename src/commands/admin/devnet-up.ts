@@ -1,5 +1,5 @@
 /**
- * `emr devnet up` (CLI.md § Network; docs/DEVNET.md): start the embedded anvil of this home,
+ * `emr devnet up` (docs/CLI.md § Network; docs/DEVNET.md): start the embedded anvil of this home,
  * deploy the contract with the acting profile as first admin (only when the recorded one
  * has no code), and fund every local profile. Idempotent: running it twice is harmless,
  * and state survives `down`/`up` (anvil's --state dump).

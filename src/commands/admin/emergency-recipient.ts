@@ -1,5 +1,5 @@
 /**
- * `emr admin emergency-recipient [age1…]` (CLI.md § Network; docs/SHARING.md § 4): publish
+ * `emr admin emergency-recipient [age1…]` (docs/CLI.md § Network; docs/SHARING.md § 4): publish
  * the consortium's emergency recipient, which new records are also encrypted to so a
  * break-glass reader can be given access. Default: the acting admin profile's recipient.
  */

@@ -1,4 +1,4 @@
-/** The admin's commands (CLI.md § Commands: Admin): `emr admin …` and `emr devnet …`. Assembly only. */
+/** The admin's commands (docs/CLI.md § Commands: Admin): `emr admin …` and `emr devnet …`. Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { deploy } from './deploy.js';
 import { verify } from './verify.js';

@@ -1,5 +1,5 @@
 /**
- * `emr admin remove <address>` (CLI.md § Network): an admin removes an admin (itself
+ * `emr admin remove <address>` (docs/CLI.md § Network): an admin removes an admin (itself
  * included), never the last one (the contract's LastAdmin → exit 3).
  */
 import { NotFoundError } from '../../errors.js';

@@ -1,5 +1,5 @@
 /**
- * `emr admin suspend <provider>` (CLI.md § Network): the provider can no longer add records,
+ * `emr admin suspend <provider>` (docs/CLI.md § Network): the provider can no longer add records,
  * request access, open emergencies or read through grants, until verified again.
  */
 import { defineCommand } from '../spec.js';

@@ -1,5 +1,5 @@
 /**
- * `emr admin verify <provider>` (CLI.md § Network): an admin vouches for a self-registered
+ * `emr admin verify <provider>` (docs/CLI.md § Network): an admin vouches for a self-registered
  * provider, who may then add records and open emergencies. Verifying twice is harmless.
  */
 import { defineCommand } from '../spec.js';

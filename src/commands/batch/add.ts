@@ -1,5 +1,5 @@
 /**
- * `emr batch add <manifest> [--resume]` (CLI.md § Batch and demo; docs/MANIFEST.md):
+ * `emr batch add <manifest> [--resume]` (docs/CLI.md § Batch and demo; docs/MANIFEST.md):
  * validate the whole manifest, then encrypt + store rows concurrently and register them
  * on chain in batches, journaling every step so a killed job resumes without losses or
  * duplicates. One final document: per-row results and counts (data) and, when any row
@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AccessDeniedError, EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, type ErrorCode } from '../../errors.js';
+import { AccessDeniedError, EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, inputFileError, type ErrorCode } from '../../errors.js';
 import type { RowResult } from '../../batch/run.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
@@ -76,7 +76,7 @@ export const batchAdd = defineCommand({
     try {
       bytes = readFileSync(manifestPath);
     } catch (e) {
-      throw new UsageError(`cannot read manifest ${manifestArg}`, { hint: 'check the path', cause: e });
+      throw inputFileError(manifestArg, e, 'check the path of the manifest');
     }
     const { parseManifest } = await import('../../batch/manifest.js');
     const { validateRows } = await import('../../batch/validate.js');

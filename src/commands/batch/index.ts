@@ -1,4 +1,4 @@
-/** Hospital batch jobs (CLI.md § Batch and demo). Assembly only. */
+/** Hospital batch jobs (docs/CLI.md § Batch and demo). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { batchAdd } from './add.js';
 

@@ -1,5 +1,5 @@
 /**
- * `emr audit [--patient <who>] [--all] [--since <block>] [--follow]` (CLI.md § Sharing):
+ * `emr audit [--patient <who>] [--all] [--since <block>] [--follow]` (docs/CLI.md § Sharing):
  * the on-chain trail — every registration, record, re-key, grant, revoke, request,
  * decision, emergency, read receipt, verification, suspension and admin change — with
  * time, actor and a one-line description naming local profiles.

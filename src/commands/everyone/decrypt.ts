@@ -1,12 +1,12 @@
 /**
- * `emr decrypt <file|-> [-o <file|->]` (CLI.md § Local files): opens a bundle (or any age
+ * `emr decrypt <file|-> [-o <file|->]` (docs/CLI.md § Local files): opens a bundle (or any age
  * file addressed to the profile) and verifies the signature before the output appears —
  * plaintext goes to a temporary file renamed only after the last chunk authenticated and the
  * signature verified. A plain age file is reported as unsigned. With `-o -` bytes stream out
  * as they authenticate; the exit code is the verdict (docs/FORMAT.md § 6).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
 
@@ -26,7 +26,7 @@ export const decrypt = defineCommand({
   examples: ['emr decrypt lab.pdf.age', 'emr fetch 12 --raw -o r12.age && emr decrypt r12.age -o r12.pdf'],
   async run(ctx, [file]: [string], opts: { output?: string; identity?: string; force?: boolean }) {
     const fromStdin = file === '-';
-    if (!fromStdin && !existsSync(file)) throw new UsageError(`cannot read ${file}`, { hint: 'check the path' });
+    if (!fromStdin && !existsSync(file)) throw new NotFoundError(`no such file: ${file}`, { hint: 'check the path' });
     const output = opts.output ?? (fromStdin ? '-' : defaultOutput(file));
     refuseOverwrite(output, opts.force);
     refuseStdoutInJson(ctx, output);

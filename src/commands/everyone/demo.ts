@@ -1,5 +1,5 @@
 /**
- * `emr demo` (CLI.md § Batch and demo): keys, registration, a record, a grant, a fetch, a
+ * `emr demo` (docs/CLI.md § Batch and demo): keys, registration, a record, a grant, a fetch, a
  * revoke with re-key, a refused fetch and the audit trail, on the embedded defaults. Uses
  * a throw-away home unless `--home` is given; starts (and afterwards stops) its devnet.
  */

@@ -1,11 +1,11 @@
 /**
- * `emr encrypt <file|-> --to <who>... [-o <file|->]` (CLI.md § Local files): a record bundle
+ * `emr encrypt <file|-> --to <who>... [-o <file|->]` (docs/CLI.md § Local files): a record bundle
  * (docs/FORMAT.md) signed by the acting profile and encrypted to exactly the recipients named
  * — like age, the author is not added silently (`--to me` or `--self` does that).
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
 
@@ -18,14 +18,15 @@ export const encrypt = defineCommand({
     { flags: '--self', description: 'also encrypt to the acting profile' },
     { flags: '-o, --output <file>', description: 'output file, or - for stdout (default: <file>.age; stdout for stdin)' },
     { flags: '--patient <who>', description: 'the patient the record is about (default: the acting profile)' },
-    { flags: '--type <type>', description: 'record type', default: 'other' },
+    // The same default as `record add`: a bundle made here can be added later unchanged.
+    { flags: '--type <type>', description: 'record type (see `emr record types`)', default: 'note' },
     { flags: '--title <text>', description: 'a short title, inside the encryption' },
     { flags: '--force', description: 'overwrite the output file' },
   ],
   examples: ['emr encrypt lab.pdf --to bob --type lab -o lab.pdf.age', 'cat note.txt | emr encrypt - --to age1… > note.age'],
   async run(ctx, [file]: [string], opts: { to?: string[]; self?: boolean; output?: string; patient?: string; type: string; title?: string; force?: boolean }) {
     const fromStdin = file === '-';
-    if (!fromStdin && !existsSync(file)) throw new UsageError(`cannot read ${file}`, { hint: 'check the path' });
+    if (!fromStdin && !existsSync(file)) throw new NotFoundError(`no such file: ${file}`, { hint: 'check the path' });
     const output = opts.output ?? (fromStdin ? '-' : `${file}.age`);
     refuseOverwrite(output, opts.force);
     refuseStdoutInJson(ctx, output);

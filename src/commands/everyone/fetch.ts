@@ -1,5 +1,5 @@
 /**
- * `emr fetch <recordId> [-o <file>] [--raw] [--no-receipt]` (CLI.md § Records): check access,
+ * `emr fetch <recordId> [-o <file>] [--raw] [--no-receipt]` (docs/CLI.md § Records): check access,
  * fetch, verify, decrypt; plaintext appears only after every chunk authenticated and the
  * signature verified; then a read receipt on chain (the patient's "who looked").
  */

@@ -1,4 +1,4 @@
-/** The commands every user has (CLI.md § Commands: Everyone). Assembly only. */
+/** The commands every user has (docs/CLI.md § Commands: Everyone). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { keygen } from './keygen.js';
 import { keyList } from './key-list.js';
@@ -17,10 +17,12 @@ import { agentStop } from './agent-stop.js';
 import { agentStatus } from './agent-status.js';
 import { storeGroup } from '../store/index.js';
 import { configGroup } from '../config/index.js';
+import { completion } from './completion.js';
+import { doctor } from './doctor.js';
 
 export const everyone: RoleSpec = {
   name: 'everyone',
   heading: 'Everyone',
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
-  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, storeGroup, configGroup, demo, defineGroup('agent', 'hold unlocked keys in memory for a while (opt-in)', [agentStart, agentStop, agentStatus])],
+  children: [keygen, defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]), encrypt, decrypt, fetch, verify, audit, whois, relay, storeGroup, configGroup, demo, doctor, completion, defineGroup('agent', 'hold unlocked keys in memory for a while (opt-in)', [agentStart, agentStop, agentStatus])],
 };

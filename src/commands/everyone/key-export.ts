@@ -1,6 +1,6 @@
 /**
  * `emr key export <profile> --format keystore-v3|age-identity|mnemonic [-o file]`
- * (CLI.md § Identity). The keystore is copied as it is (no unlock); the age identity and
+ * (docs/CLI.md § Identity). The keystore is copied as it is (no unlock); the age identity and
  * the mnemonic are secrets: written only to the file named (mode 0600, atomic, never over an
  * existing file without --force) or, without -o, to stdout for a pipe — never into --json.
  */
@@ -34,24 +34,23 @@ export const keyExport = defineCommand({
     let text: string;
     if (opts.format === 'keystore-v3') {
       text = readFileSync(ctx.profiles.keystorePath(name), 'utf8');
-    } else {
+    } else if (opts.format === 'age-identity') {
       const { unlock } = await import('../../identity/unlock.js');
       const me = await unlock(ctx, name);
-      if (opts.format === 'age-identity') {
-        // The layout age-keygen writes, so `age -d -i <file>` reads it.
-        text = `# created: ${ctx.clock.now().toISOString().replace(/\.\d+Z$/, 'Z')}\n# emr profile: ${name} (${profile.address})\n# public key: ${me.age.recipient}\n${me.age.identity}\n`;
-      } else {
-        const { decryptKeystore } = await import('../../keys/keystore-v3.js');
-        const pass = await ctx.passphrase(`unlock profile '${name}'`);
-        const secret = await decryptKeystore(ctx.profiles.readKeystore(name), pass);
-        ctx.holdSecret(secret.privateKey);
-        if (!secret.mnemonic) {
-          throw new UsageError(`profile '${name}' has no recovery phrase`, { hint: 'it was imported from a keystore without one; export --format keystore-v3 instead' });
-        }
-        ctx.holdSecret(secret.mnemonic.entropy);
-        const { Mnemonic } = await import('ethers');
-        text = Mnemonic.fromEntropy(secret.mnemonic.entropy).phrase + '\n';
+      // The layout age-keygen writes, so `age -d -i <file>` reads it.
+      text = `# created: ${ctx.clock.now().toISOString().replace(/\.\d+Z$/, 'Z')}\n# emr profile: ${name} (${profile.address})\n# public key: ${me.age.recipient}\n${me.age.identity}\n`;
+    } else {
+      // The recovery phrase needs the keystore's mnemonic, not the unlocked account: open
+      // it once here (a separate unlock first asked for the passphrase twice).
+      const { openKeystore } = await import('../../identity/unlock.js');
+      const secret = await openKeystore(ctx, name);
+      ctx.holdSecret(secret.privateKey);
+      if (!secret.mnemonic) {
+        throw new UsageError(`profile '${name}' has no recovery phrase`, { hint: 'it was imported from a keystore without one; export --format keystore-v3 instead' });
       }
+      ctx.holdSecret(secret.mnemonic.entropy);
+      const { Mnemonic } = await import('ethers');
+      text = Mnemonic.fromEntropy(secret.mnemonic.entropy).phrase + '\n';
     }
     if (toStdout) {
       ctx.io.stdout.write(text);

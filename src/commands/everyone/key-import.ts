@@ -1,11 +1,11 @@
 /**
- * `emr key import <file> --name <profile>` (CLI.md § Identity): a Web3 Secret Storage v3
+ * `emr key import <file> --name <profile>` (docs/CLI.md § Identity): a Web3 Secret Storage v3
  * keystore from geth, cast or ethers (kept byte-for-byte, with its own passphrase), or with
  * `--mnemonic` a file holding a BIP-39 phrase (`-` reads stdin), encrypted under a new
  * passphrase. The age identity is derived from the account (docs/KEYSTORE.md § 3).
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
+import { UsageError, inputFileError } from '../../errors.js';
 import { checkProfileName, ROLES, type Profile, type Role } from '../../keys/profiles.js';
 import { defineCommand } from '../spec.js';
 
@@ -18,7 +18,7 @@ async function readInput(ctx: { io: { stdin: NodeJS.ReadableStream } }, file: st
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}`, { hint: 'check the path', cause: e });
+    throw inputFileError(file, e);
   }
 }
 
@@ -32,8 +32,9 @@ export const keyImport = defineCommand({
     { flags: '--role <role>', description: 'patient, provider or admin', choices: ROLES, default: 'patient' },
     { flags: '--pq', description: 'derive the post-quantum hybrid encryption key' },
     { flags: '--force', description: 'replace an existing profile of that name' },
+    { flags: '--weak-passphrase-ok', description: 'with --mnemonic: accept a new passphrase that is easy to guess (still 8+ characters)' },
   ],
-  async run(ctx, [file]: [string], opts: { name?: string; mnemonic?: boolean; role: Role; pq?: boolean; force?: boolean }) {
+  async run(ctx, [file]: [string], opts: { name?: string; mnemonic?: boolean; role: Role; pq?: boolean; force?: boolean; weakPassphraseOk?: boolean }) {
     if (!opts.name) throw new UsageError('missing --name <profile>', { hint: 'e.g. emr key import wallet.json --name alice' });
     const name = checkProfileName(opts.name);
     if (ctx.profiles.exists(name) && !opts.force) {
@@ -55,7 +56,7 @@ export const keyImport = defineCommand({
       }
       privateKey = ctx.holdSecret(made.privateKey);
       ctx.holdSecret(made.entropy);
-      const pass = await ctx.passphrase(`protect the imported profile '${name}'`, { confirm: true });
+      const pass = await ctx.passphrase(`protect the imported profile '${name}'`, { confirm: true, newKey: { weakOk: opts.weakPassphraseOk, userInputs: [name] } });
       keystore = await ks.encryptKeystore({ privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass);
     } else {
       keystore = input.toString('utf8');

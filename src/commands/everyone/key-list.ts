@@ -1,4 +1,4 @@
-/** `emr key list` (CLI.md § Identity): the local profiles; no unlock needed. */
+/** `emr key list` (docs/CLI.md § Identity): the local profiles; no unlock needed. */
 import { defineCommand } from '../spec.js';
 
 export const keyList = defineCommand({

@@ -1,4 +1,4 @@
-/** `emr keygen --name <profile> [--role …] [--pq]` (CLI.md § Identity). */
+/** `emr keygen --name <profile> [--role …] [--pq]` (docs/CLI.md § Identity). */
 import { UsageError } from '../../errors.js';
 import { checkProfileName, ROLES, type Profile, type Role } from '../../keys/profiles.js';
 import { defineCommand } from '../spec.js';
@@ -22,17 +22,18 @@ export const keygen = defineCommand({
     { flags: '--pq', description: 'post-quantum hybrid encryption key (ML-KEM-768 + X25519, age1pq1…)' },
     { flags: '--force', description: 'replace an existing profile of that name (its old key is lost unless backed up)' },
     { flags: '--show-mnemonic', description: 'include the recovery phrase in --json output (it is shown on a terminal anyway)' },
+    { flags: '--weak-passphrase-ok', description: 'accept a passphrase that is easy to guess (still 8+ characters); for tests and throw-away keys' },
     { flags: '--words <n>', description: 'recovery phrase length: 12 or 24 words', choices: ['12', '24'], default: '24' },
   ],
   examples: ['emr keygen --name alice --role patient', 'emr keygen --name dr-bob --role provider --password-file pw.txt --json'],
-  async run(ctx, _args, opts: { name?: string; role: Role; pq?: boolean; force?: boolean; showMnemonic?: boolean; words: string }) {
+  async run(ctx, _args, opts: { name?: string; role: Role; pq?: boolean; force?: boolean; showMnemonic?: boolean; words: string; weakPassphraseOk?: boolean }) {
     if (!opts.name) throw new UsageError('missing --name <profile>', { hint: 'e.g. emr keygen --name alice' });
     const name = checkProfileName(opts.name);
     // Refuse before asking for a passphrase: nothing to lose, nothing to type twice.
     if (ctx.profiles.exists(name) && !opts.force) {
       throw new UsageError(`profile '${name}' already exists`, { hint: 'choose another --name, or pass --force to replace it' });
     }
-    const pass = await ctx.passphrase(`protect the new profile '${name}'`, { confirm: true });
+    const pass = await ctx.passphrase(`protect the new profile '${name}'`, { confirm: true, newKey: { weakOk: opts.weakPassphraseOk, userInputs: [name] } });
     const { createAccount } = await import('../../identity/create.js');
     const made = await createAccount({ words: opts.words === '12' ? 12 : 24 });
     ctx.holdSecret(made.privateKey);
@@ -71,7 +72,13 @@ export const keygen = defineCommand({
           ['recipient', profile.recipient],
           ['keystore', data.keystore],
         ],
-        lines: ['Next: publish it on chain with `emr register`.'],
+        // Admins are made by the contract (the deployer, or `emr admin add`), not by
+        // registering; patients and providers publish themselves.
+        lines: [
+          profile.role === 'admin'
+            ? `Next: deploy the contract as this admin (\`emr --profile ${name} devnet up\`, or \`admin deploy\` on another chain), or ask an admin to run \`emr admin add ${profile.address}\`.`
+            : `Next: publish it on chain with \`emr --profile ${name} register\`${profile.role === 'provider' ? ', then ask an admin to verify you' : ''}.`,
+        ],
         secret: {
           label: 'Recovery phrase (write it down; it is shown only now):',
           value: made.phrase,

@@ -1,5 +1,5 @@
 /**
- * `emr verify <recordId|file>` (CLI.md § Records): the pharmacist's check — the author's
+ * `emr verify <recordId|file>` (docs/CLI.md § Records): the pharmacist's check — the author's
  * signature, and that the author was a verified provider (or the patient) when the record
  * was signed. Exit 4 when either fails. Writes no plaintext anywhere.
  */

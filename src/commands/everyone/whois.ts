@@ -1,5 +1,5 @@
 /**
- * `emr whois <who>` (CLI.md § Network): a query. An unregistered address is an answer
+ * `emr whois <who>` (docs/CLI.md § Network): a query. An unregistered address is an answer
  * (`registered: false`, exit 0); an unknown profile name is exit 7 (resolveAddress).
  */
 import { defineCommand } from '../spec.js';

@@ -1,5 +1,5 @@
 /**
- * `emr access approve <requestId> [--expires]` (CLI.md § Sharing): the patient approves a
+ * `emr access approve <requestId> [--expires]` (docs/CLI.md § Sharing): the patient approves a
  * provider's request; like `grant`, the keys of existing records in the requested types are
  * delivered to the provider alone.
  */

@@ -1,5 +1,5 @@
 /**
- * `emr access deny <requestId>` (CLI.md § Sharing): the patient refuses a request. A
+ * `emr access deny <requestId>` (docs/CLI.md § Sharing): the patient refuses a request. A
  * decided request stays decided: denying again is the contract's RequestAlreadyDecided
  * (exit 3); a request that is not addressed to you is exit 7.
  */

@@ -1,5 +1,5 @@
 /**
- * `emr access list [--all] [--mine]` (CLI.md § Sharing). A patient sees the requests
+ * `emr access list [--all] [--mine]` (docs/CLI.md § Sharing). A patient sees the requests
  * addressed to them: pending ones (the inbox) by default, every one with `--all`, pending
  * first. A provider (`--mine`, the default for provider profiles) sees the requests it
  * made and how each was decided. Reads public chain state only: nothing is unlocked.

@@ -1,6 +1,6 @@
 /**
  * `emr grant <provider> [--types a,b] [--records id,id] [--expires 30d|<ISO>] [--write]`
- * (CLI.md § Sharing): the patient lets a provider read records of these types (and/or these
+ * (docs/CLI.md § Sharing): the patient lets a provider read records of these types (and/or these
  * records) until the expiry; the keys of existing records in scope are delivered to the
  * provider alone (docs/SHARING.md § 2). `--write` also lets a verified provider add records
  * of those types for the patient.
@@ -59,7 +59,7 @@ export const grant = defineCommand({
       const path = writeSignedAction(ctx, res.signed, opts.output);
       return {
         data: { ...res, path },
-        view: path === '-' ? {} : { title: `Signed a grant for ${name ?? provider} (not sent)`, fields: [['file', path], ['valid until', new Date(signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
+        view: path === '-' ? {} : { title: `Signed a grant for ${name ?? provider} (not sent)`, fields: [['file', path], ['grant expires', res.expiresAt], ['send it before', new Date(signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
       };
     }
     return {

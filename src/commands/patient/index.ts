@@ -1,4 +1,4 @@
-/** The patient's commands (CLI.md § Commands: Patient). Assembly only. */
+/** The patient's commands (docs/CLI.md § Commands: Patient). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { grant } from './grant.js';
 import { revoke } from './revoke.js';
@@ -12,5 +12,6 @@ export const patient: RoleSpec = {
   name: 'patient',
   heading: 'Patient',
   summary: 'commands for patients: registration, grants, revocation, access requests',
+  also: ['record list', 'audit', 'fetch', 'verify', 'whois'],
   children: [register, grant, revoke, defineGroup('access', 'access requests: request (provider), list/approve/deny (patient)', [accessList, accessApprove, accessDeny]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyTypes])],
 };

@@ -1,5 +1,5 @@
 /**
- * `emr register [--role patient|provider] [--name <display name>]` (CLI.md § Network):
+ * `emr register [--role patient|provider] [--name <display name>]` (docs/CLI.md § Network):
  * publish the acting profile's address, role and age recipient on chain.
  *
  * - Role default: the profile's role; an admin profile registers as a provider (admins

@@ -1,5 +1,5 @@
 /**
- * `emr revoke <provider> [--rekey]` (CLI.md § Sharing; docs/SHARING.md § 3): ends the grant
+ * `emr revoke <provider> [--rekey]` (docs/CLI.md § Sharing; docs/SHARING.md § 3): ends the grant
  * on chain at once, and says honestly what the provider may still hold. `--rekey` re-encrypts
  * the records they could read under new file keys for everyone else who may read them.
  */

@@ -1,5 +1,5 @@
 /**
- * `emr access request <patient> [--types a,b] [--reason <text>]` (CLI.md § Sharing): a
+ * `emr access request <patient> [--types a,b] [--reason <text>]` (docs/CLI.md § Sharing): a
  * provider asks a patient for read access; the patient sees it in `emr access list`
  * and decides with `access approve` / `access deny`. Default types: all of them (the
  * patient sees exactly what is asked before approving).

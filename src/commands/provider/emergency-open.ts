@@ -1,5 +1,5 @@
 /**
- * `emr emergency open <patient> --reason <text>` (CLI.md § Sharing): break-glass read
+ * `emr emergency open <patient> --reason <text>` (docs/CLI.md § Sharing): break-glass read
  * access for a verified provider, for the contract's fixed window (24 h), to the types the
  * patient made emergency-visible. Always logged on chain with the reason, and shown in
  * the patient's `emr audit`: the human view says so before anything else.

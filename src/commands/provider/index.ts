@@ -1,4 +1,4 @@
-/** The provider's commands (CLI.md § Commands: Provider). Assembly only. */
+/** The provider's commands (docs/CLI.md § Commands: Provider). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { recordAdd } from './record-add.js';
 import { recordList } from './record-list.js';

@@ -1,10 +1,10 @@
 /**
  * `emr record add <file>... --patient <who> [--type] [--title] [--supersedes <id>]
  * [--facility] [--encounter-start] [--encounter-end] [--mrn] [--fhir-billing]`
- * (CLI.md § Records; FHIR files: docs/FHIR.md). A FHIR R4 JSON file is validated and its
+ * (docs/CLI.md § Records; FHIR files: docs/FHIR.md). A FHIR R4 JSON file is validated and its
  * type, title and date of care inferred; a patient Bundle becomes one record per type.
  */
-import { UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 
 interface Opts {
@@ -41,6 +41,10 @@ export const recordAdd = defineCommand({
   ],
   async run(ctx, [files]: [string[]], opts: Opts) {
     if (!opts.patient) throw new UsageError('missing --patient <who>', { hint: 'the patient the record belongs to: 0x address or profile name' });
+    // A missing file is NOT_FOUND (exit 7), found before any passphrase or chain call.
+    const { existsSync } = await import('node:fs');
+    const missing = files.find((f) => !existsSync(f));
+    if (missing !== undefined) throw new NotFoundError(`no such file: ${missing}`, { hint: 'check the path' });
     const { resolveAddress } = await import('../../identity/resolve.js');
     const { checkType, addRecordFiles } = await import('../../records/add.js');
     const { clinicalOptions, checkSupersedes, assertSameType, printable } = await import('../../records/clinical.js');

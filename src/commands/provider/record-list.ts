@@ -1,6 +1,6 @@
 /**
  * `emr record list [--patient] [--author] [--type] [--since] [--until] [--limit] [--details]`
- * (CLI.md § Records; docs/FHIR.md § 6): from chain events; `--details` decrypts the
+ * (docs/CLI.md § Records; docs/FHIR.md § 6): from chain events; `--details` decrypts the
  * metadata the reader can open (cached, encrypted to the profile).
  */
 import { UsageError } from '../../errors.js';
