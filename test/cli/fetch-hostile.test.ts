@@ -13,6 +13,9 @@ import { typeIndex } from '../../src/record-types.js';
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { openEmbeddedStore } from '../../src/ipfs/embedded.js';
 import type { EmrChain } from '../../src/chain/types.js';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { putBomb } from '../ipfs/dag-bomb.js';
 
 const c = clinic();
 const { as, ok, file } = c;
@@ -139,5 +142,65 @@ describe('issue 10 § 4: `fetch -o -` means stdout', () => {
     expect(ls(d)).toEqual([]);
     const j = await emr([...as('alice'), '--json', 'fetch', rec.id, '-o', '-', '--no-receipt']);
     expect(j.code).toBe(2);
+  });
+});
+
+describe('issue 8 § 6: DAG bomb', () => {
+  it('a 3-block DAG reusing one leaf, declaring 64 MiB: `fetch --raw` exits 4 and writes nothing', async () => {
+    const { root, declared } = await putBomb(join(c.home, 'ipfs', 'blocks'), 1 << 16, 32, 32);
+    expect(declared).toBe(64 << 20);
+    const id = await malRegisters(root.toString());
+    const d = outDir();
+    const r = await emr([...as('alice'), '--json', 'fetch', id, '--raw', '-o', join(d, 'bomb.age'), '--no-receipt']);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json?.error?.message).toMatch(/linked more than once/);
+    expect(ls(d)).toEqual([]);
+  });
+});
+
+describe('issue 8 § 7: a hostile Kubo endpoint cannot exhaust memory', () => {
+  it('a 256 MiB answer to block/get is cut off after MAX_BLOCK_SIZE: exit 4, the node could not send it all', async () => {
+    const rec = (await ok([...as('grey'), 'record', 'add', file('tsh.txt', 'TSH 2.1'), '--patient', 'alice', '--type', 'lab'])).records[0];
+    const TOTAL = 256 << 20;
+    let sent = 0;
+    let finished = false;
+    // The attacker: answers every block/get with an endless stream (no Content-Length).
+    const server = createServer((req, res) => {
+      if (!req.url?.startsWith('/api/v0/block/get')) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(1 << 16, 0x61);
+      const pump = (): void => {
+        while (sent < TOTAL) {
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        finished = true;
+        res.end();
+      };
+      res.on('close', () => res.removeAllListeners('drain'));
+      pump();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    try {
+      const d = outDir();
+      const r = await emr([...as('alice'), '--json', '--ipfs-api', `http://127.0.0.1:${port}`, 'fetch', rec.id, '--raw', '-o', join(d, 'x.age'), '--no-receipt']);
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      expect(r.json?.error?.message).toMatch(/larger than/);
+      expect(ls(d)).toEqual([]);
+      // Reading stopped while streaming: only socket buffers' worth left the server.
+      expect(finished).toBe(false);
+      expect(sent).toBeLessThan(64 << 20);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
