@@ -129,6 +129,8 @@ export interface DecryptBundleParallelOptions {
   /** Input file size. */
   size: number;
   key: Uint8Array;
+  /** Last check before the output is renamed into place (bundle.ts DecryptBundleOptions.accept). */
+  accept?: (r: DecryptBundleResult) => void | Promise<void>;
 }
 
 export async function decryptBundleParallel(o: DecryptBundleParallelOptions): Promise<DecryptBundleResult> {
@@ -185,7 +187,11 @@ export async function decryptBundleParallel(o: DecryptBundleParallelOptions): Pr
         wipe(buf);
       });
       if (verdict === 1) throw payloadError('chunk failed to authenticate');
-      if (!prefix) return { signed: false, sha256: toHex(new Uint8Array(hash.digest())), size: T };
+      if (!prefix) {
+        const plain: DecryptBundleResult = { signed: false, sha256: toHex(new Uint8Array(hash.digest())), size: T };
+        await o.accept?.(plain);
+        return plain;
+      }
       const from = K * CHUNK_SIZE;
       const tail = Buffer.alloc(T - from);
       for (let c = K; c < N; c++) {
@@ -198,7 +204,9 @@ export async function decryptBundleParallel(o: DecryptBundleParallelOptions): Pr
       hash.update(content);
       const trailer = Buffer.from(tail.subarray(keepTo - from));
       wipe(tail);
-      return checkTrailer(prefix.metadata, trailer, new Uint8Array(hash.digest()), keepTo - keepFrom);
+      const res = await checkTrailer(prefix.metadata, trailer, new Uint8Array(hash.digest()), keepTo - keepFrom);
+      await o.accept?.(res);
+      return res;
     });
   } finally {
     closeSync(inFd);

@@ -169,6 +169,13 @@ export interface DecryptBundleOptions {
   output: Output | null;
   identities: string[];
   fileKey?: Uint8Array;
+  /**
+   * The caller's own checks (e.g. that the signed patient is the one on chain), run after
+   * the signature and every chunk verified but BEFORE a file output is renamed into
+   * place: throwing drops the temporary file, so no plaintext of a rejected record
+   * remains on disk (docs/FORMAT.md § 6).
+   */
+  accept?: (r: DecryptBundleResult) => void | Promise<void>;
 }
 
 const nullSink: Sink = { write: async () => undefined, commit: async () => undefined, abort: async () => undefined };
@@ -235,9 +242,15 @@ export async function decryptBundle(
     if (size !== null) {
       const offset = opened.reader.consumed;
       await opened.reader.close();
-      return await decryptBundleParallel({ inputPath: o.input as string, outputPath: o.output as string, offset, size, key: opened.key });
+      return await decryptBundleParallel({
+        inputPath: o.input as string, outputPath: o.output as string, offset, size, key: opened.key, ...(o.accept ? { accept: o.accept } : {}),
+      });
     }
-    const run = (sink: Sink) => consumeBundle(decryptPayload(opened.reader, opened.key), sink);
+    const run = async (sink: Sink) => {
+      const res = await consumeBundle(decryptPayload(opened.reader, opened.key), sink);
+      await o.accept?.(res);
+      return res;
+    };
     return o.output === null ? await run(nullSink) : await withSink(o.output, run);
   } finally {
     wipe(opened.key, opened.fileKey);

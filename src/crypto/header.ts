@@ -17,8 +17,16 @@ import type { Stanza } from './stanza.js';
 export const VERSION_LINE = 'age-encryption.org/v1';
 const COLUMNS = 64;
 const LF = Buffer.from('\n');
-/** Bound on the header we buffer: ~600 post-quantum stanzas. */
-export const MAX_HEADER_SIZE = 1 << 20;
+/**
+ * FORMAT.md § 1.3: most recipient stanzas a header may carry. Go age (filippo.io/age,
+ * `age.Decrypt`) refuses more than 20 ("too many recipients"); emr records carry one
+ * stanza per reader (patient, author, each grantee, the emergency key), so we allow more,
+ * but a bound: unwrapping costs one X25519 (or X-Wing) per stanza, and a crafted 1 MiB
+ * header held 10,698 X25519 stanzas (~10 s of CPU).
+ */
+export const MAX_STANZAS = 128;
+/** FORMAT.md § 1.3: bound on the header we buffer (128 post-quantum stanzas are ~200 KiB). */
+export const MAX_HEADER_SIZE = 256 * 1024;
 
 export interface Header {
   stanzas: Stanza[];
@@ -100,6 +108,8 @@ export async function readHeader(r: ByteReader): Promise<Header> {
   for (;;) {
     const line = await next();
     if (line.startsWith('-> ')) {
+      // Refused as soon as it is seen: nothing more is read or unwrapped.
+      if (stanzas.length === MAX_STANZAS) throw bad(`more than ${MAX_STANZAS} recipient stanzas`);
       const args = line.slice(3).split(' ');
       if (!args.every(isArg)) throw bad('stanza arguments');
       const body: Uint8Array[] = [];

@@ -6,7 +6,9 @@ import { parseIdentity, parseRecipient, type ParsedIdentity } from './identity.j
 import type { FileKey } from './keys.js';
 import { unwrapMlkem768x25519, wrapMlkem768x25519 } from './mlkem768x25519-stanza.js';
 import type { Stanza } from './stanza.js';
+import { MAX_STANZAS } from './header.js';
 import { unwrapX25519, wrapX25519 } from './x25519-stanza.js';
+import { x25519Agreer } from './x25519.js';
 
 /**
  * One stanza per recipient. Like age 1.3, refuses to mix post-quantum and classic
@@ -15,6 +17,10 @@ import { unwrapX25519, wrapX25519 } from './x25519-stanza.js';
 export function wrapForRecipients(fileKey: FileKey, recipients: readonly string[]): Stanza[] {
   if (recipients.length === 0) {
     throw new UsageError('no recipients', { hint: 'name at least one recipient (age1… or age1pq1…)' });
+  }
+  if (recipients.length > MAX_STANZAS) {
+    // FORMAT.md § 1.3: readers refuse such a header, so never write one.
+    throw new UsageError(`too many recipients (${recipients.length}; at most ${MAX_STANZAS})`, { hint: 'encrypt to fewer readers' });
   }
   const parsed = recipients.map(parseRecipient);
   const kinds = new Set(parsed.map((p) => p.kind));
@@ -33,7 +39,12 @@ function wipeIdentity(id: ParsedIdentity): void {
   else id.seed.fill(0);
 }
 
-/** Tries every identity on every stanza; unknown stanza types are ignored (age.md). */
+/**
+ * Tries every identity on every stanza, stopping at the first that opens; unknown stanza
+ * types, and known types the identity is not of, are skipped without any key agreement
+ * (age.md). The header parser has already bounded the stanza count (MAX_STANZAS), so the
+ * worst case is MAX_STANZAS key agreements per identity.
+ */
 export function unwrapFileKey(stanzas: readonly Stanza[], identities: readonly string[]): FileKey {
   if (identities.length === 0) {
     throw new UsageError('no identities to decrypt with', { hint: 'pass at least one AGE-SECRET-KEY-… identity' });
@@ -41,8 +52,10 @@ export function unwrapFileKey(stanzas: readonly Stanza[], identities: readonly s
   const parsed = identities.map(parseIdentity);
   try {
     for (const id of parsed) {
+      // One private-key import per identity, not per stanza.
+      const agree = id.kind === 'x25519' ? x25519Agreer(id.secretKey) : null;
       for (const s of stanzas) {
-        const key = id.kind === 'x25519' ? unwrapX25519(s, id.secretKey, id.publicKey) : unwrapMlkem768x25519(s, id.seed);
+        const key = id.kind === 'x25519' ? unwrapX25519(s, id.secretKey, id.publicKey, agree!) : unwrapMlkem768x25519(s, id.seed);
         if (key) return key;
       }
     }

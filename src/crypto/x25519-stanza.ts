@@ -37,13 +37,18 @@ function malformed(): IntegrityError {
  * stanza (wrong argument count, non-canonical or wrong-length share, wrong body size,
  * low-order share) is an error per age.md.
  */
-export function unwrapX25519(s: Stanza, secret: X25519SecretKey, ourPublic: X25519PublicKey): FileKey | null {
+export function unwrapX25519(
+  s: Stanza,
+  secret: X25519SecretKey,
+  ourPublic: X25519PublicKey,
+  agree: (peer: X25519PublicKey) => Uint8Array = (peer) => x25519(secret, peer),
+): FileKey | null {
   if (s.args[0] !== X25519_STANZA_TYPE) return null;
   if (s.args.length !== 2) throw malformed();
   const shareBytes = decodeBase64Canonical(s.args[1]!);
   if (!shareBytes || shareBytes.length !== 32 || s.body.length !== STANZA_BODY_SIZE) throw malformed();
   const share = asX25519PublicKey(shareBytes);
-  const shared = x25519(secret, share);
+  const shared = agree(share);
   const wrapKey = hkdf(shared, concatBytes(share, ourPublic), LABEL, 32);
   const fileKey = open(wrapKey, ZERO_NONCE, s.body);
   wipe(shared, wrapKey);

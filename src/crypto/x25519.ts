@@ -45,6 +45,25 @@ export function x25519(secret: X25519SecretKey, peer: X25519PublicKey): Uint8Arr
 }
 
 /**
+ * X25519 with one secret against many peers: the private key is imported once (the
+ * PKCS#8 parse is the dominant cost, ~0.4 ms), so each further stanza costs only the
+ * public-key import and the agreement (FORMAT.md § 1.3: cheap per stanza).
+ */
+export function x25519Agreer(secret: X25519SecretKey): (peer: X25519PublicKey) => Uint8Array {
+  const privateKey = privateKeyObject(secret);
+  return (peer) => {
+    try {
+      return new Uint8Array(diffieHellman({ privateKey, publicKey: publicKeyObject(peer) }));
+    } catch (e) {
+      throw new IntegrityError('invalid X25519 share in the age header', {
+        hint: 'the file header is malformed or was tampered with',
+        cause: e,
+      });
+    }
+  };
+}
+
+/**
  * An ephemeral key pair for one recipient stanza (age.md § X25519 recipient type), made by
  * OpenSSL directly: importing a fresh random scalar through PKCS#8 DER cost ~0.4 ms per
  * stanza here, an OpenSSL keygen ~30 µs. The secret never leaves the KeyObject.

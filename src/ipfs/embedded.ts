@@ -9,7 +9,7 @@ import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { importFile, type AddSource } from './import-file.js';
-import { readVerifiedFile, type FetchBlock } from './read-file.js';
+import { collectBlock, readVerifiedFile, type FetchBlock } from './read-file.js';
 import { CODEC_DAG_PB } from './settings.js';
 import type { RecordStore, StoreCallOptions } from './store.js';
 
@@ -45,10 +45,9 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     throw new UnavailableError('cannot open the embedded IPFS store', { hint: HINT_DISK, cause: e });
   }
 
+  /** At most MAX_BLOCK_SIZE bytes: a planted huge block file is refused, not buffered. */
   async function readBlock(cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    for await (const part of blocks.get(cid, signal ? { signal } : {})) parts.push(part);
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return collectBlock(cid, blocks.get(cid, signal ? { signal } : {}));
   }
 
   const fetch: FetchBlock = async (cid, { signal, isRoot }) => {
@@ -56,6 +55,7 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
       return await readBlock(cid, signal);
     } catch (e) {
       signal.throwIfAborted();
+      if (e instanceof IntegrityError) throw e;
       if (!isMissing(e)) throw new UnavailableError('cannot read the embedded IPFS store', { hint: HINT_DISK, cause: e });
       if (isRoot) {
         throw new NotFoundError(`CID ${cid} is not in the local store`, {

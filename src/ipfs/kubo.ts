@@ -7,8 +7,8 @@
  * import settings, and a failed add pins nothing. Reads fetch blocks with `block/get`
  * and verify each one here (read-file.ts): the node is not trusted.
  */
-import { Agent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { CID } from 'multiformats/cid';
 import {
   IntegrityError,
@@ -19,9 +19,9 @@ import {
 } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { importFile, type AddSource } from './import-file.js';
-import { readVerifiedFile, type FetchBlock } from './read-file.js';
-import { CODEC_RAW } from './settings.js';
-import type { RecordStore, StoreCallOptions } from './store.js';
+import { blockTooLarge, readVerifiedFile, type FetchBlock } from './read-file.js';
+import { CODEC_RAW, MAX_BLOCK_SIZE } from './settings.js';
+import type { CatOptions, RecordStore, StoreCallOptions } from './store.js';
 
 export interface KuboStoreOptions {
   /** The RPC API base URL, e.g. `http://127.0.0.1:5001`. */
@@ -57,6 +57,8 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
     });
   }
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // Copied before kubo-rpc-client (which rewrites the URL's path) sees it.
+  const apiBase = new URL(url.href);
   const { create } = await import('kubo-rpc-client');
   // Our own agent, so close() can release the keep-alive sockets.
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 6 }) : new Agent({ keepAlive: true, maxSockets: 6 });
@@ -101,8 +103,10 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
     }
   }
 
+  // Not client.block.get: it buffers the whole answer (a hostile node sent 600 MB and RSS
+  // reached 1.96 GB). Our own request stops reading past MAX_BLOCK_SIZE (STORAGE.md § "Limits").
   const fetch: FetchBlock = (cid, { signal }) =>
-    call(`block ${cid}`, timeoutMs, signal, true, (o) => client.block.get(cid, o));
+    call(`block ${cid}`, timeoutMs, signal, true, (o) => getBlockBounded(apiBase, agent, cid, o));
 
   async function putBlock(cid: CID, bytes: Uint8Array, signal?: AbortSignal): Promise<CID> {
     const got = await call(`block/put`, timeoutMs, signal, false, (o) =>
@@ -141,7 +145,7 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
       return store.add((async function* () { yield bytes; })(), o);
     },
 
-    cat(cid: string, o: StoreCallOptions = {}) {
+    cat(cid: string, o: CatOptions = {}) {
       return readVerifiedFile(parseRecordCid(cid).cid, fetch, o);
     },
 
@@ -199,4 +203,62 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** How much of an error answer we read for its message. */
+const MAX_ERROR_BODY = 16 * 1024;
+
+/**
+ * `POST /api/v0/block/get?arg=<cid>` reading at most MAX_BLOCK_SIZE bytes: the socket is
+ * destroyed as soon as the answer goes over (or announces more in Content-Length), so
+ * memory stays bounded whatever the node sends. Errors look like kubo-rpc-client's
+ * (`name: 'HTTPError'`, the node's Message) so `call` maps them the same way.
+ */
+function getBlockBounded(base: URL, agent: Agent | HttpsAgent, cid: CID, o: { signal: AbortSignal; timeout: number }): Promise<Uint8Array> {
+  const path = base.pathname.replace(/\/+$/, '').replace(/\/api\/v0$/, '');
+  const target = new URL(`${path}/api/v0/block/get`, base.origin);
+  target.searchParams.set('arg', cid.toString());
+  target.searchParams.set('timeout', `${o.timeout}ms`);
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const mod = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = mod(target, { method: 'POST', agent, signal: o.signal }, (res) => {
+      const ok = res.statusCode === 200;
+      const limit = ok ? MAX_BLOCK_SIZE : MAX_ERROR_BODY;
+      const parts: Buffer[] = [];
+      let size = 0;
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (ok && declared > MAX_BLOCK_SIZE) {
+        res.destroy();
+        reject(blockTooLarge(cid));
+        return;
+      }
+      res.on('data', (d: Buffer) => {
+        size += d.length;
+        if (size > limit) {
+          if (ok) {
+            res.destroy();
+            req.destroy();
+            reject(blockTooLarge(cid));
+          }
+          return; // error text beyond the limit is dropped
+        }
+        parts.push(d);
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(parts);
+        if (ok) return resolve(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+        let msg = body.toString('utf8');
+        try {
+          const j = JSON.parse(msg) as { Message?: unknown };
+          if (typeof j.Message === 'string') msg = j.Message;
+        } catch {
+          /* plain text */
+        }
+        reject(Object.assign(new Error(msg || `HTTP ${res.statusCode}`), { name: 'HTTPError', response: { status: res.statusCode } }));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -12,16 +12,55 @@ import * as dagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError } from '../errors.js';
-import { CODEC_DAG_PB, CODEC_RAW, READ_AHEAD_BLOCKS } from './settings.js';
+import { CODEC_DAG_PB, CODEC_RAW, MAX_BLOCK_SIZE, MAX_CHILDREN_PER_NODE, MAX_DAG_DEPTH, MAX_FILE_SIZE, READ_AHEAD_BLOCKS } from './settings.js';
 import { verifyBlock } from './verify.js';
 
-/** A backend's raw block access. `isRoot` lets it tell "unknown CID" from "damaged DAG". */
+/**
+ * A backend's raw block access. `isRoot` lets it tell "unknown CID" from "damaged DAG".
+ * It MUST refuse (IntegrityError via `blockTooLarge`) a block longer than MAX_BLOCK_SIZE
+ * while it streams in, never buffering more (STORAGE.md § "Limits").
+ */
 export type FetchBlock = (cid: CID, opts: { signal: AbortSignal; isRoot: boolean }) => Promise<Uint8Array>;
 
 const HINT = 'the stored record is damaged or was tampered with';
 
 function malformed(what: string, cause?: unknown): IntegrityError {
   return new IntegrityError(`not a valid UnixFS file: ${what}`, { hint: HINT, cause });
+}
+
+/** What a backend throws when a block exceeds MAX_BLOCK_SIZE (shared by every backend). */
+export function blockTooLarge(cid: CID | string): IntegrityError {
+  return new IntegrityError(`block ${cid} is larger than ${MAX_BLOCK_SIZE} bytes`, {
+    hint: 'no emr record has blocks this large: the store or node is damaged or hostile',
+  });
+}
+
+/**
+ * Reads at most MAX_BLOCK_SIZE bytes from a block's byte stream, stopping (and returning
+ * the stream) as soon as it goes over: for backends that receive a block in parts.
+ */
+export async function collectBlock(cid: CID, parts: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const got: Uint8Array[] = [];
+  let size = 0;
+  for await (const p of parts) {
+    size += p.length;
+    if (size > MAX_BLOCK_SIZE) throw blockTooLarge(cid); // leaving the loop closes the stream
+    got.push(p);
+  }
+  return got.length === 1 ? got[0]! : Buffer.concat(got);
+}
+
+/** STORAGE.md § "Limits": per-read bounds; every field defaults to the global limit. */
+export interface ReadLimits {
+  /** Largest declared file size accepted, checked at the root before any other block. */
+  maxSize?: bigint;
+}
+
+/** Walk state shared by every level: the CIDs already used (a DAG reusing a block is a bomb). */
+interface WalkState {
+  seen: Set<string>;
+  fetch: FetchBlock;
+  signal: AbortSignal;
 }
 
 function decodeNode(cid: CID, bytes: Uint8Array): { node: dagPb.PBNode; unixfs: UnixFS } {
@@ -40,11 +79,14 @@ function decodeNode(cid: CID, bytes: Uint8Array): { node: dagPb.PBNode; unixfs: 
   if (node.Links.length !== unixfs.blockSizes.length) {
     throw malformed(`block ${cid} has inconsistent link sizes`);
   }
+  // Our imports never exceed the balanced layout's width (settings.ts).
+  if (node.Links.length > MAX_CHILDREN_PER_NODE) throw malformed(`block ${cid} has more than ${MAX_CHILDREN_PER_NODE} links`);
   return { node, unixfs };
 }
 
 async function fetchVerified(fetch: FetchBlock, cid: CID, signal: AbortSignal, isRoot: boolean): Promise<Uint8Array> {
   const bytes = await fetch(cid, { signal, isRoot });
+  if (bytes.length > MAX_BLOCK_SIZE) throw blockTooLarge(cid); // a backend that forgot to stop early
   verifyBlock(cid, bytes);
   return bytes;
 }
@@ -53,10 +95,20 @@ async function* walk(
   node: dagPb.PBNode,
   unixfs: UnixFS,
   expectedSize: bigint,
-  fetch: FetchBlock,
-  signal: AbortSignal,
+  depth: number,
+  st: WalkState,
 ): AsyncGenerator<Uint8Array> {
+  const { fetch, signal } = st;
   if (unixfs.fileSize() !== expectedSize) throw malformed('a node size disagrees with its parent');
+  if (depth > MAX_DAG_DEPTH) throw malformed(`the DAG is deeper than ${MAX_DAG_DEPTH} levels`);
+  // Refuse a repeated block before fetching anything below this node: a DAG that links
+  // one leaf many times declares gigabytes from three blocks (issue: DAG bomb). Our
+  // imports of ciphertext never repeat a block.
+  for (const l of node.Links) {
+    const key = l.Hash.multihash.bytes.toString();
+    if (st.seen.has(key)) throw malformed(`block ${l.Hash} is linked more than once`);
+    st.seen.add(key);
+  }
   let emitted = 0n;
   if (unixfs.data !== undefined && unixfs.data.length > 0) {
     emitted += BigInt(unixfs.data.length);
@@ -83,7 +135,7 @@ async function* walk(
       if (bytes.length > 0) yield bytes;
     } else if (link.Hash.code === CODEC_DAG_PB) {
       const child = decodeNode(link.Hash, bytes);
-      yield* walk(child.node, child.unixfs, size, fetch, signal);
+      yield* walk(child.node, child.unixfs, size, depth + 1, st);
     } else {
       throw malformed(`unsupported link codec 0x${link.Hash.code.toString(16)}`);
     }
@@ -92,24 +144,40 @@ async function* walk(
   if (emitted !== expectedSize) throw malformed('the content is shorter or longer than declared');
 }
 
-/** Streams the verified bytes of the file whose root is `root`. */
+function tooBig(size: bigint, max: bigint): IntegrityError {
+  return new IntegrityError(`the record declares ${size} bytes, over the ${max}-byte limit`, {
+    hint: 'no emr record is this large: the stored DAG is crafted (see docs/STORAGE.md § Limits)',
+  });
+}
+
+/**
+ * Streams the verified bytes of the file whose root is `root`, within the limits of
+ * STORAGE.md § "Limits": declared size ≤ maxSize (checked at the root), no block linked
+ * twice, at most MAX_DAG_DEPTH levels, MAX_CHILDREN_PER_NODE links per node and
+ * MAX_BLOCK_SIZE bytes per block.
+ */
 export async function* readVerifiedFile(
   root: CID,
   fetch: FetchBlock,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal } & ReadLimits = {},
 ): AsyncGenerator<Uint8Array> {
+  const maxSize = opts.maxSize !== undefined && opts.maxSize < MAX_FILE_SIZE ? opts.maxSize : MAX_FILE_SIZE;
   // An internal signal stops in-flight read-ahead when the consumer leaves early.
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   try {
     const bytes = await fetchVerified(fetch, root, signal, true);
     if (root.code === CODEC_RAW) {
+      if (BigInt(bytes.length) > maxSize) throw tooBig(BigInt(bytes.length), maxSize);
       if (bytes.length > 0) yield bytes;
       return;
     }
     if (root.code !== CODEC_DAG_PB) throw malformed(`unsupported root codec 0x${root.code.toString(16)}`);
     const { node, unixfs } = decodeNode(root, bytes);
-    yield* walk(node, unixfs, unixfs.fileSize(), fetch, signal);
+    // Stop before the first child: a declared size over the limit is refused unread.
+    if (unixfs.fileSize() > maxSize) throw tooBig(unixfs.fileSize(), maxSize);
+    const st: WalkState = { seen: new Set([root.multihash.bytes.toString()]), fetch, signal };
+    yield* walk(node, unixfs, unixfs.fileSize(), 1, st);
   } finally {
     stop.abort();
   }

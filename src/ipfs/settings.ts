@@ -25,6 +25,27 @@ export type RecordCodec = typeof CODEC_RAW | typeof CODEC_DAG_PB;
 /** Multihash code of sha2-256, the only hash accepted. */
 export const SHA2_256 = 0x12;
 
+/**
+ * STORAGE.md § "Limits": the largest block any backend may hand us. A raw leaf is at most
+ * CHUNK_SIZE; a dag-pb node with MAX_CHILDREN_PER_NODE links is ~9 KiB. Anything bigger is
+ * refused while it streams in (a hostile node could otherwise answer one block request
+ * with gigabytes, all buffered).
+ */
+export const MAX_BLOCK_SIZE = CHUNK_SIZE + 64 * 1024;
+
+/**
+ * STORAGE.md § "Limits": the largest record file a read accepts (the root's declared
+ * size), checked before any child block is fetched. 64 GiB covers whole imaging studies.
+ */
+export const MAX_FILE_SIZE = 64n * 1024n ** 3n;
+
+/**
+ * STORAGE.md § "Limits": most levels of dag-pb nodes above the leaves a read walks. With
+ * 1 MiB leaves and 174 links, 1 level holds 174 MiB, 2 hold 29.6 GiB, 3 hold 5 TiB: our
+ * own imports of MAX_FILE_SIZE need 3.
+ */
+export const MAX_DAG_DEPTH = 3;
+
 /** How many blocks the reader fetches ahead while streaming (bounded memory). */
 export const READ_AHEAD_BLOCKS = 4;
 

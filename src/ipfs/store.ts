@@ -19,6 +19,12 @@ export interface StoreCallOptions {
   signal?: AbortSignal;
 }
 
+/** `cat` options: a caller that knows a tighter size bound passes it (STORAGE.md § "Limits"). */
+export interface CatOptions extends StoreCallOptions {
+  /** Largest declared file size accepted (default and ceiling: MAX_FILE_SIZE). */
+  maxSize?: bigint;
+}
+
 export interface RecordStore {
   readonly kind: 'embedded' | 'kubo';
   /**
@@ -32,7 +38,7 @@ export interface RecordStore {
    * Streams a file's bytes; every block is verified against its CID first, so a bad
    * block raises IntegrityError before the stream ends. Unknown CID: NotFoundError.
    */
-  cat(cid: string, opts?: StoreCallOptions): AsyncIterable<Uint8Array>;
+  cat(cid: string, opts?: CatOptions): AsyncIterable<Uint8Array>;
   /** Whether this store holds the root block locally (never asks the network). */
   has(cid: string, opts?: StoreCallOptions): Promise<boolean>;
   /** Pins the DAG (recursively) so GC keeps it. */

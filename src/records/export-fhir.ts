@@ -3,7 +3,7 @@
  * read, as one FHIR R4 Bundle of type `collection`. FHIR-sourced records give back their
  * resources as they went in (same ids, codes, fullUrls); any other file becomes a
  * DocumentReference whose attachment names the content type, size, SHA-256 and the
- * `ipfs://` CID of the encrypted record. Every record is verified (openRecord) before its
+ * `ipfs://` CID of the encrypted record. Every record is verified (fetchRecord) before its
  * content is used, and the result is validated with the same library as imports.
  */
 import { Writable } from 'node:stream';
@@ -26,7 +26,7 @@ type Json = Record<string, any>;
 
 export async function exportFhir(deps: DetailDeps, patient: string): Promise<FhirExport> {
   const { listRecords } = await import('../chain/records.js');
-  const { openRecord } = await import('./fetch.js');
+  const { fetchRecord } = await import('./fetch.js');
   const { canRead } = await import('../chain/grants.js');
   const me = deps.me.profile.address.toLowerCase();
   const entries: Json[] = [];
@@ -49,7 +49,8 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
     });
     let opened;
     try {
-      opened = await openRecord({ chain: deps.chain, store: deps.store, me: deps.me }, rec, sink);
+      // Verified before a byte reaches the sink (fetchRecord: private temp, then copied).
+      opened = await fetchRecord({ chain: deps.chain, store: deps.store, me: deps.me }, rec, { kind: 'stdout', stream: sink });
     } catch (e) {
       if (e instanceof AccessDeniedError) {
         unreadable.push(rec.id.toString());

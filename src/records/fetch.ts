@@ -10,10 +10,13 @@ import type { EmrChain } from '../chain/types.js';
 import type { RecordInfo } from '../chain/records.js';
 import type { Unlocked } from '../identity/unlock.js';
 import type { RecordStore } from '../ipfs/store.js';
-import { AccessDeniedError, IntegrityError } from '../errors.js';
+import { AccessDeniedError, IntegrityError, UsageError } from '../errors.js';
 import { typeName } from '../record-types.js';
 import { NoMatchingIdentityError } from '../crypto/recipients.js';
 import { V2_FIELDS } from '../crypto/bundle-format.js';
+import type { DecryptBundleResult } from '../crypto/bundle-verify.js';
+import { existsSync } from 'node:fs';
+import { copyToStream, withPrivateTemp } from './save.js';
 
 export interface FetchDeps {
   chain: EmrChain;
@@ -90,19 +93,51 @@ async function deliveredKey(deps: FetchDeps, rec: RecordInfo): Promise<Uint8Arra
   return undefined;
 }
 
+/** An existing file is never replaced without force ("nothing lost"). */
+function refuseOverwrite(path: string, force: boolean | undefined): void {
+  if (existsSync(path) && !force) throw new UsageError(`${path} already exists`, { hint: 'choose another -o path or pass --force' });
+}
+
+/** Where a fetch writes: a file (never replaced without force), stdout, or a name from the bundle. */
+export type FetchTarget =
+  | { kind: 'file'; path: string; force?: boolean }
+  | { kind: 'stdout'; stream: NodeJS.WritableStream }
+  | { kind: 'default'; force?: boolean };
+
+/**
+ * The signed facts must be the chain's (docs/SHARING.md § 3): signer = author on chain,
+ * same patient, same type, this chain and contract. Runs inside decryptBundle's `accept`
+ * hook, i.e. BEFORE any plaintext is renamed into place — a record registered from someone
+ * else's bundle leaves nothing on disk.
+ */
+function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleResult): void {
+  if (!res.signed) throw new IntegrityError(`record ${rec.id} is not a signed bundle`, { hint: 'the stored ciphertext is not what an emr author produces' });
+  const m = res.metadata;
+  const same = (a: string | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
+  const mismatch =
+    !same(res.author, rec.author) ? 'signer is not the author on chain' :
+    !same(m.patient, rec.patient) ? 'signed patient differs from the chain' :
+    m.type !== typeName(rec.recordType) ? 'signed type differs from the chain' :
+    (m.chainId !== undefined && BigInt(m.chainId) !== deps.chain.chainId) || (m.verifyingContract !== undefined && !same(m.verifyingContract, deps.chain.address))
+      ? 'signed for another chain or contract' : null;
+  if (mismatch) throw new IntegrityError(`record ${rec.id}: ${mismatch}`, { hint: 'the record was tampered with or registered from someone else’s bundle' });
+}
+
 /**
  * Decrypts (or, with output null, only verifies) a record the caller may read. Throws
- * IntegrityError when the bytes, the signature, or the signed facts do not match the chain.
+ * IntegrityError when the bytes, the signature, or the signed facts do not match the chain;
+ * then no output file exists (the checks run before the rename).
  */
-export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: string | NodeJS.WritableStream | null): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
+export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: string | null): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
   const { decryptBundle } = await import('../crypto/bundle.js');
   const identities = [deps.me.age.identity];
+  const accept = (r: DecryptBundleResult) => checkSignedFacts(deps, rec, r);
   let via: FetchedRecord['via'] = 'identity';
   let res;
   try {
     // The header is read and unwrapped before any output is opened, so "not addressed to
     // you" costs one header read and leaves nothing behind.
-    res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities });
+    res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities, accept });
   } catch (e) {
     // Only "not addressed to you" has another way in; damaged bytes stay INTEGRITY (exit 4).
     if (!(e instanceof NoMatchingIdentityError)) throw e;
@@ -114,21 +149,13 @@ export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: strin
     }
     via = 'key-delivery';
     try {
-      res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities, fileKey });
+      res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities, fileKey, accept });
     } finally {
       fileKey.fill(0);
     }
   }
-  if (!res.signed) throw new IntegrityError(`record ${rec.id} is not a signed bundle`, { hint: 'the stored ciphertext is not what an emr author produces' });
+  if (!res.signed) throw new Error('unreachable: accept() refuses unsigned content');
   const m = res.metadata;
-  const same = (a: string | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
-  const mismatch =
-    !same(res.author, rec.author) ? 'signer is not the author on chain' :
-    !same(m.patient, rec.patient) ? 'signed patient differs from the chain' :
-    m.type !== typeName(rec.recordType) ? 'signed type differs from the chain' :
-    (m.chainId !== undefined && BigInt(m.chainId) !== deps.chain.chainId) || (m.verifyingContract !== undefined && !same(m.verifyingContract, deps.chain.address))
-      ? 'signed for another chain or contract' : null;
-  if (mismatch) throw new IntegrityError(`record ${rec.id}: ${mismatch}`, { hint: 'the record was tampered with or registered from someone else’s bundle' });
   return {
     id: rec.id.toString(),
     sha256: res.sha256,
@@ -143,4 +170,67 @@ export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: strin
     via,
     ...Object.fromEntries(V2_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
   };
+}
+
+/**
+ * `fetch` without --raw, to any target. Plaintext reaches its destination only after every
+ * check passed: a file target is a temporary renamed at the end; stdout gets the bytes of a
+ * verified private temporary copy (a stream cannot un-write); the default name comes from
+ * inside the signed bundle, so the record is decrypted to a hidden temporary first and
+ * linked to that name (never replacing a file) only once verified.
+ */
+export async function fetchRecord(deps: FetchDeps, rec: RecordInfo, target: FetchTarget): Promise<Omit<FetchedRecord, 'receiptTx'>> {
+  if (target.kind === 'file') {
+    refuseOverwrite(target.path, target.force);
+    return { ...(await openRecord(deps, rec, target.path)), path: target.path };
+  }
+  if (target.kind === 'stdout') {
+    return withPrivateTemp(async (tmp) => {
+      const opened = await openRecord(deps, rec, tmp);
+      await copyToStream(tmp, target.stream);
+      return { ...opened, path: '-' };
+    });
+  }
+  const { basename } = await import('node:path');
+  const { renameSync, linkSync, rmSync } = await import('node:fs');
+  const { randomBytes } = await import('node:crypto');
+  const staging = `.emr-fetch-${rec.id}-${randomBytes(4).toString('hex')}`;
+  const opened = await openRecord(deps, rec, staging);
+  const signedName = opened.fileName ? basename(opened.fileName) : '';
+  const candidates = [signedName && !signedName.startsWith('.') ? signedName : '', `record-${rec.id}`].filter(Boolean);
+  let out = '';
+  try {
+    for (const c of candidates) {
+      try {
+        linkSync(staging, c); // fails if it exists: never replaces a file
+        out = c;
+        break;
+      } catch {
+        /* taken: try the next name */
+      }
+    }
+    if (!out && target.force) {
+      out = `record-${rec.id}`;
+      renameSync(staging, out);
+    }
+  } finally {
+    rmSync(staging, { force: true });
+  }
+  if (!out) refuseOverwrite(`record-${rec.id}`, false);
+  return { ...opened, path: out };
+}
+
+/** `fetch --raw`: the CID-verified ciphertext, to a file (atomic) or stdout (after the whole DAG verified). */
+export async function fetchRaw(store: RecordStore, rec: RecordInfo, target: Exclude<FetchTarget, { kind: 'default' }> | { kind: 'default'; force?: boolean }): Promise<{ path: string; sha256: string }> {
+  const { saveStream } = await import('./save.js');
+  if (target.kind === 'stdout') {
+    return withPrivateTemp(async (tmp) => {
+      const sha256 = await saveStream(store.cat(rec.cid), tmp);
+      await copyToStream(tmp, target.stream);
+      return { path: '-', sha256 };
+    });
+  }
+  const path = target.kind === 'file' ? target.path : `record-${rec.id}.age`;
+  refuseOverwrite(path, target.force);
+  return { path, sha256: await saveStream(store.cat(rec.cid), path) };
 }

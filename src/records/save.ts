@@ -22,3 +22,25 @@ export async function saveStream(source: AsyncIterable<Uint8Array>, target: stri
   }
   return hash.digest('hex');
 }
+
+/**
+ * Runs `body` with a path inside a fresh 0700 directory of the OS temp dir, removed
+ * afterwards whatever happens. Used to hold verified-before-release output for stdout.
+ */
+export async function withPrivateTemp<T>(body: (path: string) => Promise<T>): Promise<T> {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'emr-'));
+  try {
+    return await body(join(dir, 'out'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Copies a file to a stream without ending it (stdout stays open for the process). */
+export async function copyToStream(path: string, out: NodeJS.WritableStream): Promise<void> {
+  const { createReadStream } = await import('node:fs');
+  await pipeline(createReadStream(path), out, { end: false });
+}

@@ -2,8 +2,9 @@
  * `emr decrypt <file|-> [-o <file|->]` (docs/CLI.md § Local files): opens a bundle (or any age
  * file addressed to the profile) and verifies the signature before the output appears —
  * plaintext goes to a temporary file renamed only after the last chunk authenticated and the
- * signature verified. A plain age file is reported as unsigned. With `-o -` bytes stream out
- * as they authenticate; the exit code is the verdict (docs/FORMAT.md § 6).
+ * signature verified. A plain age file is reported as unsigned. With `-o -` the verified
+ * plaintext is copied out of a private temporary file only after every check passed
+ * (docs/FORMAT.md § 1.6).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { NotFoundError, UsageError } from '../../errors.js';
@@ -44,7 +45,20 @@ export const decrypt = defineCommand({
       identities = [(await unlock(ctx)).age.identity];
     }
     const { decryptBundle } = await import('../../crypto/bundle.js');
-    const res = await decryptBundle({ input: fromStdin ? ctx.io.stdin : file, output: output === '-' ? ctx.io.stdout : output, identities });
+    const input = fromStdin ? ctx.io.stdin : file;
+    let res;
+    if (output === '-') {
+      // A stream cannot un-write: decrypt into a private temporary file, verified, and only
+      // then copy it out (FORMAT.md § 1.6), so a tampered file prints no plaintext at all.
+      const { withPrivateTemp, copyToStream } = await import('../../records/save.js');
+      res = await withPrivateTemp(async (tmp) => {
+        const r = await decryptBundle({ input, output: tmp, identities });
+        await copyToStream(tmp, ctx.io.stdout);
+        return r;
+      });
+    } else {
+      res = await decryptBundle({ input, output, identities });
+    }
     if (!res.signed) {
       return {
         data: { path: output, signed: false, signatureValid: false, sha256: res.sha256, size: res.size },

@@ -5,14 +5,14 @@
  */
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
-import { refuseOverwrite } from '../output-file.js';
+import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
 
 export const fetch = defineCommand({
   name: 'fetch',
   summary: 'fetch, verify and decrypt a record you may read',
   args: ['<recordId>'],
   options: [
-    { flags: '-o, --output <file>', description: 'where to write it (default: the original file name, or record-<id>)' },
+    { flags: '-o, --output <file>', description: 'where to write it, or - for stdout (default: the original file name, or record-<id>)' },
     { flags: '--raw', description: 'keep the ciphertext (CID-verified), skip decryption; open later with `emr decrypt`' },
     { flags: '--no-receipt', description: 'do not post the on-chain read receipt' },
     { flags: '--force', description: 'overwrite the output file' },
@@ -23,7 +23,14 @@ export const fetch = defineCommand({
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor } = await import('../../session/store.js');
     const { getRecord } = await import('../../chain/records.js');
-    const { checkReadAccess, openRecord } = await import('../../records/fetch.js');
+    const { checkReadAccess, fetchRaw, fetchRecord } = await import('../../records/fetch.js');
+    // `-o -` is stdout (docs: "- means stdout"); in --json mode stdout carries the document.
+    const toStdout = opts.output === '-';
+    refuseStdoutInJson(ctx, opts.output ?? '');
+    const target = toStdout
+      ? { kind: 'stdout' as const, stream: ctx.io.stdout }
+      : opts.output !== undefined ? { kind: 'file' as const, path: opts.output, force: opts.force } : { kind: 'default' as const, force: opts.force };
+    if (target.kind === 'file') refuseOverwrite(target.path, opts.force);
     // The key is needed to decrypt or to sign the receipt; `--raw --no-receipt` needs neither
     // (the access check only needs the address), so it asks for no passphrase.
     const needsKey = !opts.raw || opts.receipt;
@@ -35,45 +42,10 @@ export const fetch = defineCommand({
     await checkReadAccess(chain, reader.address, rec);
     let data;
     if (opts.raw) {
-      const out = opts.output ?? `record-${idArg}.age`;
-      refuseOverwrite(out, opts.force);
-      const { saveStream } = await import('../../records/save.js');
-      const sha256 = await saveStream(store.cat(rec.cid), out);
-      data = { id: idArg, path: out, sha256, author: rec.author, patient: rec.patient, cid: rec.cid, signatureValid: null as boolean | null, raw: true };
+      const saved = await fetchRaw(store, rec, target);
+      data = { id: idArg, ...saved, author: rec.author, patient: rec.patient, cid: rec.cid, signatureValid: null as boolean | null, raw: true };
     } else {
-      const deps = { chain, store, me: me! };
-      if (opts.output) {
-        refuseOverwrite(opts.output, opts.force);
-        data = { ...(await openRecord(deps, rec, opts.output)), path: opts.output };
-      } else {
-        // The default name comes from inside the signed bundle, so it is known only after
-        // decryption: decrypt (one pass; the bundle code renames only after every chunk and
-        // the signature verified) to a hidden name, then take the signed file name if it is
-        // free and safe, else record-<id>.
-        const { basename } = await import('node:path');
-        const { renameSync, linkSync, rmSync } = await import('node:fs');
-        const { randomBytes } = await import('node:crypto');
-        const staging = `.emr-fetch-${idArg}-${randomBytes(4).toString('hex')}`;
-        const opened = await openRecord(deps, rec, staging);
-        const signedName = opened.fileName ? basename(opened.fileName) : '';
-        const candidates = [signedName && !signedName.startsWith('.') ? signedName : '', `record-${idArg}`].filter(Boolean);
-        let out = '';
-        for (const c of candidates) {
-          try {
-            linkSync(staging, c); // fails if it exists: never replaces a file
-            out = c;
-            break;
-          } catch {
-            /* taken: try the next name */
-          }
-        }
-        if (!out && opts.force) {
-          out = `record-${idArg}`;
-          renameSync(staging, out);
-        } else rmSync(staging, { force: true });
-        if (!out) refuseOverwrite(`record-${idArg}`, false);
-        data = { ...opened, path: out };
-      }
+      data = await fetchRecord({ chain, store, me: me! }, rec, target);
     }
     // docs/FHIR.md § 5: say when a later correction the reader can open replaces this record.
     let supersededBy: string | undefined;
@@ -89,7 +61,8 @@ export const fetch = defineCommand({
     }
     return {
       data: { ...data, receiptTx, ...(supersededBy ? { supersededBy } : {}) },
-      view: {
+      // With `-o -` stdout carries the record itself: no human summary mixed into it.
+      view: toStdout ? {} : {
         title: opts.raw ? `Fetched ciphertext of record ${idArg} → ${data.path}` : `Fetched and verified record ${idArg} → ${data.path}`,
         fields: [
           ['author', rec.author + (ctx.profiles.byAddress(rec.author) ? ` (${ctx.profiles.byAddress(rec.author)!.name})` : '')],
