@@ -12,11 +12,14 @@ interface Leaf {
   options: string[];
 }
 
-type AnyNode = { kind: 'command' | 'group'; name: string; options?: Array<{ flags: string }>; children?: AnyNode[] };
+type AnyNode = { kind: 'command' | 'group'; name: string; options?: Array<{ flags: string }>; children?: AnyNode[]; subcommands?: AnyNode[] };
 
 function leaves(nodes: AnyNode[], prefix: string[]): Leaf[] {
   return nodes.flatMap((n) =>
-    n.kind === 'group' ? leaves(n.children ?? [], [...prefix, n.name]) : [{ path: [...prefix, n.name].join(' '), options: (n.options ?? []).map((o) => longFlag(o.flags)) }],
+    n.kind === 'group'
+      ? leaves(n.children ?? [], [...prefix, n.name])
+      : // A command's own subcommands (`grant list` beside `grant <provider>`) are commands too.
+        [{ path: [...prefix, n.name].join(' '), options: (n.options ?? []).map((o) => longFlag(o.flags)) }, ...leaves(n.subcommands ?? [], [...prefix, n.name])],
   );
 }
 
