@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { Context, type GlobalOptions, type Io } from './context.js';
-import { EmrError, UsageError, exitCodeOf, toEmrError } from './errors.js';
+import { type EmrError, UsageError, exitCodeOf, toEmrError } from './errors.js';
 import { humanError, jsonFailure, jsonSuccess, renderHuman, renderSideNotes } from './output.js';
 import { resolveHome } from './config.js';
 import type { CommandSpec, Node, RoleSpec } from './commands/spec.js';
@@ -85,7 +85,7 @@ function materialize(parent: Command, name: string, node: Merged, invoke: Invoke
 /** `emr record add` → ['record', 'add'] (the role prefix included when reached through one). */
 function commandPath(c: Command): string[] {
   const out: string[] = [];
-  for (let x: Command | null = c; x && x.parent; x = x.parent) out.unshift(x.name());
+  for (let x: Command | null = c; x?.parent; x = x.parent) out.unshift(x.name());
   return out;
 }
 

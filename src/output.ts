@@ -4,7 +4,7 @@
  * otherwise a human rendering. Progress, prompts and narration go to stderr in JSON mode,
  * and colour is off when NO_COLOR is set or the stream is not a terminal.
  */
-import { EmrError, toEmrError } from './errors.js';
+import { type EmrError, toEmrError } from './errors.js';
 
 export type FieldValue = string | number | boolean | bigint | null | undefined;
 

@@ -23,14 +23,13 @@ const mine = (st: Stats) => st.uid === process.getuid?.();
 
 function check(home: string): string {
   const dir = agentDir(home);
-  let d: Stats;
   let s: Stats;
   try {
     s = lstatSync(socketPath(home));
   } catch {
     throw new AgentAbsent(false);
   }
-  d = lstatSync(dir);
+  const d = lstatSync(dir);
   if (!d.isDirectory() || !mine(d) || (d.mode & 0o077) !== 0) throw new AgentUnsafe(`${dir} is not a private directory of yours (mode 0700)`);
   if (!s.isSocket() || !mine(s) || (s.mode & 0o077) !== 0) throw new AgentUnsafe(`${socketPath(home)} is not a private socket of yours (mode 0600)`);
   let secret: Buffer;

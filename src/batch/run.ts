@@ -77,7 +77,6 @@ function isRowFault(e: EmrError): boolean {
 export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Promise<BatchOutcome> {
   const { journal, state } = deps;
   const author = deps.me.profile.address;
-  const byKey = new Map(rows.map((r) => [r.key, r]));
   const results = new Map<string, RowResult>();
   const base = (r: ValidRow): RowResult => ({
     line: r.line,

@@ -10,7 +10,7 @@ import type { EmrChain } from '../chain/types.js';
 import { packRecords } from '../chain/add-records.js';
 import { toChainError } from '../chain/errors.js';
 import { requireSigner } from '../chain/send.js';
-import { EmrError, UnavailableError, UsageError } from '../errors.js';
+import { type EmrError, UnavailableError, UsageError } from '../errors.js';
 import type { Journal } from './journal.js';
 
 export interface BatchEntry {

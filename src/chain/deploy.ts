@@ -14,7 +14,7 @@ export async function deployContract(params: {
   try {
     const contract = await factory.deploy(admin);
     const receipt = await contract.deploymentTransaction()?.wait();
-    if (!receipt || receipt.status !== 1) {
+    if (receipt?.status !== 1) {
       throw new UnavailableError('contract deployment failed', { hint: 'check the account balance and retry' });
     }
     return {

@@ -125,7 +125,7 @@ export async function readHeader(r: ByteReader): Promise<Header> {
     }
     if (line.startsWith('--- ')) {
       const mac = decodeBase64Canonical(line.slice(4));
-      if (!mac || mac.length !== 32) throw bad('MAC line');
+      if (mac?.length !== 32) throw bad('MAC line');
       if (stanzas.length === 0) throw bad('no recipient stanzas');
       const all = Buffer.concat(lines);
       return { stanzas, macInput: all.subarray(0, size - (line.length + 1) + 3), mac, size };

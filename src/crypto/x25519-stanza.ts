@@ -46,7 +46,7 @@ export function unwrapX25519(
   if (s.args[0] !== X25519_STANZA_TYPE) return null;
   if (s.args.length !== 2) throw malformed();
   const shareBytes = decodeBase64Canonical(s.args[1]!);
-  if (!shareBytes || shareBytes.length !== 32 || s.body.length !== STANZA_BODY_SIZE) throw malformed();
+  if (shareBytes?.length !== 32 || s.body.length !== STANZA_BODY_SIZE) throw malformed();
   const share = asX25519PublicKey(shareBytes);
   const shared = agree(share);
   const wrapKey = hkdf(shared, concatBytes(share, ourPublic), LABEL, 32);

@@ -140,7 +140,7 @@ export function parseKeystore(text: string): KeystoreV3 {
   const o = j as Partial<KeystoreV3> & { Crypto?: KeystoreV3['crypto'] };
   // geth once wrote "Crypto"; the spec says "crypto". Accept both on import.
   const c = o?.crypto ?? o?.Crypto;
-  if (!o || o.version !== 3 || !c || typeof c !== 'object') {
+  if (o?.version !== 3 || !c || typeof c !== 'object') {
     throw new UsageError('not a version 3 keystore', { hint: 'expected a Web3 Secret Storage v3 file (geth, cast, ethers)' });
   }
   if (String(c.cipher).toLowerCase() !== 'aes-128-ctr') {

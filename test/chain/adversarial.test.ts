@@ -11,7 +11,7 @@
  * Private anvil (the clock moves); one deployment; each run starts from an evm_snapshot.
  */
 import fc from 'fast-check';
-import { NonceManager, ZeroAddress, type Contract } from 'ethers';
+import { type NonceManager, ZeroAddress, type Contract } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentEpoch, nextNonce, relaySigned, signAction } from '../../src/chain/signed-actions.js';
 import { digest, fixture, privateAnvil, X25519_RECIPIENT, type Actor, type Fixture } from './helpers.js';

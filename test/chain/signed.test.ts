@@ -1,4 +1,4 @@
-import { Wallet } from 'ethers';
+import type { Wallet } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canRead } from '../../src/chain/grants.js';
 import { requestAccess } from '../../src/chain/request-access.js';

@@ -1,6 +1,6 @@
 // Issue 12: FHIR R4 in (docs/FHIR.md), amendments, through the built binary on a devnet.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, } from 'node:fs';
 import { join } from 'node:path';
 import { clinic, emr, ROOT } from '../helpers/cli.js';
 

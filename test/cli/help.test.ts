@@ -15,7 +15,7 @@ describe('emr --help', () => {
     const r = await emr(['--help']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    const lines = (h: string) => section(r.stdout, h).split('\n').filter((l) => /^  \S/.test(l)).map((l) => l.trim().split(/\s{2,}/)[0]);
+    const lines = (h: string) => section(r.stdout, h).split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/)[0]);
     expect(lines('Everyone')).toEqual(expect.arrayContaining(['keygen', 'key list', 'encrypt <file>', 'decrypt <file>', 'fetch <recordId>', 'verify <recordIdOrFile>', 'audit', 'whois <who>', 'demo']));
     expect(lines('Patient')).toEqual(expect.arrayContaining(['register', 'grant <provider>', 'revoke <provider>', 'access list', 'access approve <requestId>', 'access deny <requestId>']));
     expect(lines('Provider')).toEqual(expect.arrayContaining(['record add <file...>', 'record list', 'access request <patient>', 'emergency open <patient>']));

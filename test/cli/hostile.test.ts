@@ -2,7 +2,6 @@
 // key, forged read receipts, a signed grant relayed after a revoke, a zero-address admin.
 // Each test fails on the code before the fix.
 import { Wallet } from 'ethers';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectChain } from '../../src/chain/client.js';

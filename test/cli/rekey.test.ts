@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clinic, emr } from '../helpers/cli.js';
+import { clinic, } from '../helpers/cli.js';
 import { pinRpc } from '../helpers/pin-rpc.js';
 
 const c = clinic();
@@ -39,7 +39,7 @@ async function raw(id: string): Promise<string> {
 }
 
 /** Whether `who`'s age identity (exported from its keystore) opens the file with the real age CLI. */
-let keys: Record<string, string> = {};
+const keys: Record<string, string> = {};
 async function opensWith(who: string, ageFile: string): Promise<boolean> {
   if (!keys[who]) {
     keys[who] = join(c.home, `${who}.key`);

@@ -27,12 +27,6 @@ afterAll(() => cleanup());
 const sizes = [0, 1, 65535, 65536, 65537, 3 * 65536, 200_000];
 const data = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff));
 
-async function toBytes(s: NodeJS.ReadableStream | Uint8Array): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of s as AsyncIterable<Buffer>) parts.push(Buffer.from(c));
-  return Buffer.concat(parts);
-}
-
 describe('identities and recipients', () => {
   it('x25519 identity from a fixed secret matches age-encryption and age-keygen -y', async () => {
     const secret = new Uint8Array(32).fill(0x42);

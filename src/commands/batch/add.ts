@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AccessDeniedError, EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, inputFileError, type ErrorCode } from '../../errors.js';
+import { AccessDeniedError, type EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, inputFileError, type ErrorCode } from '../../errors.js';
 import type { RowResult } from '../../batch/run.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';

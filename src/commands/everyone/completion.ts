@@ -10,6 +10,7 @@ export const completion = defineCommand({
   name: 'completion',
   summary: 'print a shell completion script (bash, zsh or fish) for subcommands, options, record types and profiles',
   args: ['<shell>'],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a zsh expansion in a shell example, not a JS template
   examples: ['source <(emr completion bash)   # in ~/.bashrc', 'emr completion zsh > "${fpath[1]}/_emr"', 'emr completion fish > ~/.config/fish/completions/emr.fish'],
   async run(ctx, [shell]: [string]) {
     const { SHELLS, completionScript } = await import('../../session/completion.js');
