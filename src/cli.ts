@@ -89,15 +89,12 @@ function commandPath(c: Command): string[] {
   return out;
 }
 
-/** Global options that take a value: the operand after them is not a command name. */
-const GLOBAL_VALUE_OPTIONS = new Set(['--home', '--profile', '--rpc-url', '--contract', '--ipfs-api', '--password-file']);
-
 /** The first word of argv that is not an option (or an option's value): the command. */
-export function firstOperand(argv: string[]): string | undefined {
+export function firstOperand(argv: string[], valueOptions: ReadonlySet<string>): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') return argv[i + 1];
-    if (GLOBAL_VALUE_OPTIONS.has(a)) {
+    if (valueOptions.has(a)) {
       i++;
       continue;
     }
@@ -310,7 +307,10 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   const program = buildProgram(invoke);
   // An unknown command is a usage error even with --help (`emr pharmacist --help` used to
   // print the root help and exit 0), with a "did you mean" when a name is close.
-  const word = firstOperand(argv);
+  // The global options that take a value, read off the program itself: a hand-kept list
+  // went stale when --ipfs-gateway and --replicas came (their value was taken for a command).
+  const valueOptions = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => !!f)));
+  const word = firstOperand(argv, valueOptions);
   const topNames = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
   if (word !== undefined && !topNames.includes(word)) {
     const close = suggest(word, topNames);

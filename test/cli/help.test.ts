@@ -94,6 +94,16 @@ describe('help that teaches (issue 10 point 8)', () => {
     expect(j.json?.error?.hint).toMatch(/did you mean `emr revoke`/);
   });
 
+  it('the value of every global option is not taken for a command (--ipfs-gateway, --replicas, …)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const home = mkdtempSync(join(tmpdir(), 'emr-help-'));
+    const r = await emr(['--home', home, '--ipfs-gateway', 'http://127.0.0.1:9', '--replicas', '1', '--ipfs-api', 'http://127.0.0.1:9', '--json', 'key', 'list']);
+    expect(r.stdout).not.toMatch(/unknown command/);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
   it('`emr pharmacist --help` (an unknown role) is a usage error, not the root help', async () => {
     const r = await emr(['pharmacist', '--help']);
     expect(r.code).toBe(2);
