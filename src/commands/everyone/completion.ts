@@ -11,7 +11,7 @@ export const completion = defineCommand({
   summary: 'print a shell completion script (bash, zsh or fish) for subcommands, options, record types and profiles',
   args: ['<shell>'],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a zsh expansion in a shell example, not a JS template
-  examples: ['source <(emr completion bash)   # in ~/.bashrc', 'emr completion zsh > "${fpath[1]}/_emr"', 'emr completion fish > ~/.config/fish/completions/emr.fish'],
+  examples: ['emr completion bash > ~/.local/share/bash-completion/completions/emr', 'source <(emr completion bash)   # in ~/.bashrc', 'emr completion zsh > "${fpath[1]}/_emr"', 'emr completion fish > ~/.config/fish/completions/emr.fish'],
   async run(ctx, [shell]: [string]) {
     const { SHELLS, completionScript } = await import('../../session/completion.js');
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`no completion for shell '${shell}'`, { hint: `one of: ${SHELLS.join(', ')}` });
