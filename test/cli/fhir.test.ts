@@ -198,8 +198,10 @@ describe('FHIR out: record export --format fhir (docs/FHIR.md § 9)', () => {
     expect(typeof att.size).toBe('number');
     const again = await emr([...as('alice'), '--json', 'record', 'export', '--format', 'fhir', '-o', out]);
     expect(again.code).toBe(2); // never overwrites without --force
+    // The same command writes the CAR backup too (docs/STORAGE.md § CAR files).
     const car = await emr([...as('alice'), '--json', 'record', 'export', '--format', 'car', '-o', join(c.home, 'x.car')]);
-    expect(car.code).toBe(2);
+    expect(car.code, car.stdout + car.stderr).toBe(0);
+    expect(car.json?.data?.format).toBe('car');
   }, 180_000);
 
   it('a lab-only grantee exports the lab resources only', async () => {
