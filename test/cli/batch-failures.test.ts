@@ -80,7 +80,7 @@ describe('emr batch add: failures mid-run', () => {
     expect(await recordsOf(w, [p[1]!.address])).toHaveLength(0);
   }, 60_000);
 
-  it('a file that disappears mid-run fails that row (exit 2); the others are added; --resume adds it once back', async () => {
+  it('a file that disappears mid-run fails that row (exit 7); the others are added; --resume adds it once back', async () => {
     const m = manifest('vanish', 40, p[1]!.address);
     const last = join(w.home, 'vanish', 'vanish-39.txt');
     let moved = false;
@@ -90,7 +90,8 @@ describe('emr batch add: failures mid-run', () => {
         renameSync(last, last + '.away');
       }
     });
-    expect(r.code).toBe(2);
+    // A file gone is NOT_FOUND (exit 7), as for every command (docs/CLI.md § Exit codes).
+    expect(r.code).toBe(7);
     expect(r.json.data.counts).toMatchObject({ added: 39, failed: 1 });
     expect(r.json.data.rows.at(-1)).toMatchObject({ line: 41, status: 'failed' });
     renameSync(last + '.away', last);

@@ -31,7 +31,7 @@ async function transpile(outRoot: string): Promise<void> {
 }
 
 const CHILD = `
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { openStore } from './src/ipfs/store.js';
 const [home, mib] = process.argv.slice(2);
 const store = await openStore({ home });
@@ -45,8 +45,10 @@ async function* source(total, hash) {
     yield b;
   }
 }
-// Warm up: load every module and run one small add/cat before measuring.
-const w = await store.addBytes(new Uint8Array(3 << 20));
+// Warm up: load every module and run one small add/cat before measuring. Random bytes, as
+// records are ciphertext: a file of repeated chunks links one leaf twice, which every read
+// refuses (STORAGE.md § Limits).
+const w = await store.addBytes(randomBytes(3 << 20));
 for await (const _ of store.cat(w.cid)) {}
 globalThis.gc?.();
 const baseline = rss();
