@@ -89,7 +89,10 @@ function devnetLock(home: string, what: string): Lock {
 
 async function answers(rpcUrl: string): Promise<number | null> {
   try {
-    return Number(BigInt(await rpcCall<string>(rpcUrl, 'eth_chainId', [], 1_000)));
+    // The process is already known to be our anvil (isOurAnvil): this only asks whether it
+    // answers. 1 s was too short on a loaded 2-core machine, and `up` then started a second
+    // anvil beside a live one (seen as "the embedded devnet is not running" mid-test).
+    return Number(BigInt(await rpcCall<string>(rpcUrl, 'eth_chainId', [], 5_000)));
   } catch {
     return null;
   }
