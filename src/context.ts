@@ -3,11 +3,9 @@
  * client, record store, prompts, clock, output streams. Nothing module-level; heavy modules
  * (ethers, IPFS, prompts, spinners) load only when a command asks for them.
  */
-import { readFileSync } from 'node:fs';
 import { Config } from './config.js';
 import { NotFoundError, UsageError } from './errors.js';
-import { ProfileStore, type Profile } from './keys/profiles.js';
-import { styleFor, type Style } from './output.js';
+import { type Profile, ProfileStore } from './keys/profiles.js';
 
 export interface GlobalOptions {
   home: string;
@@ -49,7 +47,6 @@ export function isTerminal(stream: { isTTY?: boolean; columns?: number }): boole
   return !!stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0;
 }
 
-const noProgress: Progress = { update() {}, succeed() {}, fail() {}, stop() {} };
 
 export class Context {
   readonly config: Config;
@@ -82,10 +79,6 @@ export class Context {
   get interactive(): boolean {
     return !!this.io.stdin.isTTY && !!this.io.stderr.isTTY;
   }
-  get errStyle(): Style {
-    return styleFor(this.io.stderr, this.env);
-  }
-
   /** Registers a secret buffer to be zeroed when the command ends. */
   holdSecret<T extends Uint8Array>(b: T): T {
     this.secrets.push(b);
@@ -127,100 +120,21 @@ export class Context {
     return this.profiles.get(this.profileName(explicit));
   }
 
-  /**
-   * The keystore passphrase (docs/CLI.md § Global behaviour): `--password-file`,
-   * `EMR_PASSWORD_FILE`, `EMR_PASSWORD`, else a hidden prompt on a TTY. Without a TTY and
-   * without a source this fails at once (exit 2); it never waits for input.
-   */
-  async passphrase(purpose: string, opts: { confirm?: boolean; newKey?: { weakOk?: boolean; userInputs?: string[] } } = {}): Promise<Uint8Array> {
-    const got = await this.passphraseFromSource(purpose, opts);
-    // One rule for a new key's passphrase whatever its source (docs/KEYSTORE.md § Passphrases):
-    // the prompt re-asks itself; a file or the environment is refused here.
-    if (opts.newKey && got.source !== 'prompt') {
-      const { checkNewPassphrase } = await import('./identity/passphrase-rules.js');
-      await checkNewPassphrase(got.pass, { ...opts.newKey, source: got.source });
-    }
-    return got.pass;
-  }
-
   /** Whether the passphrase will come from a person at a terminal (who may retry a typo). */
   get passphraseIsPrompted(): boolean {
     return !(this.globals.passwordFile ?? this.env.EMR_PASSWORD_FILE) && this.env.EMR_PASSWORD === undefined && this.interactive;
   }
 
-  private async passphraseFromSource(purpose: string, opts: { confirm?: boolean; newKey?: { weakOk?: boolean; userInputs?: string[] } }): Promise<{ pass: Uint8Array; source: string }> {
-    const file = this.globals.passwordFile ?? this.env.EMR_PASSWORD_FILE;
-    if (file) {
-      let text: Buffer;
-      try {
-        text = readFileSync(file);
-      } catch (e) {
-        throw new UsageError(`cannot read password file ${file}`, { hint: 'check the path given to --password-file / EMR_PASSWORD_FILE', cause: e });
-      }
-      // Like geth and cast: the first line is the passphrase; its newline is not part of it.
-      let end = text.indexOf(0x0a);
-      if (end < 0) end = text.length;
-      if (end > 0 && text[end - 1] === 0x0d) end--;
-      const pass = this.holdSecret(Buffer.from(text.subarray(0, end)));
-      text.fill(0);
-      return { pass, source: this.globals.passwordFile ? '--password-file' : 'EMR_PASSWORD_FILE' };
-    }
-    if (this.env.EMR_PASSWORD !== undefined) return { pass: this.holdSecret(Buffer.from(this.env.EMR_PASSWORD, 'utf8')), source: 'EMR_PASSWORD' };
-    if (!this.interactive) {
-      throw new UsageError(`a passphrase is needed to ${purpose}, and there is no terminal to ask on`, {
-        hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE or EMR_PASSWORD)',
-      });
-    }
-    const { password } = await import('@inquirer/prompts');
-    const ask = (message: string) =>
-      password({ message, mask: true }, { input: this.io.stdin as NodeJS.ReadStream, output: this.io.stderr as NodeJS.WriteStream });
-    const prompted = (p: string) => ({ pass: this.holdSecret(Buffer.from(p, 'utf8')), source: 'prompt' });
-    for (;;) {
-      const first = await ask(`Passphrase to ${purpose}:`);
-      if (!opts.confirm && !opts.newKey) return prompted(first);
-      if (opts.newKey) {
-        const { judgePassphrase, PASSPHRASE_HINT } = await import('./identity/passphrase-rules.js');
-        const v = await judgePassphrase(first, opts.newKey);
-        if (!v.ok) {
-          this.io.stderr.write(`That passphrase is refused: ${v.reason}.\nhint: ${PASSPHRASE_HINT}\n`);
-          continue;
-        }
-      }
-      const again = await ask('Repeat the passphrase:');
-      if (again === first) return prompted(first);
-      this.io.stderr.write('The two entries differ; try again.\n');
-    }
-  }
-
-  /** Asks yes/no on a TTY; `--yes` answers yes; without a TTY the answer is no. */
-  async confirm(message: string): Promise<boolean> {
-    if (this.globals.yes) return true;
-    if (!this.interactive) return false;
-    const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message, default: false }, { input: this.io.stdin as NodeJS.ReadStream, output: this.io.stderr as NodeJS.WriteStream });
-  }
-
   /**
-   * A spinner on stderr for people at a terminal; silent in JSON mode, in pipes, and on a
-   * pseudo-terminal that reports 0 columns (cron's `script`, some `docker exec -t`): there a
-   * spinner cannot measure its line and redraws without end, so it counts as no terminal.
-   * The spinner is never forced on: ora's own checks (TERM=dumb, CI) still apply.
+   * How a person is named in human output: a local profile's name, else the address.
+   * `withAddress` keeps the address and adds the name ("0x… (dr-bob)"); `short` cuts an
+   * unknown address to its first 10 characters (for table columns).
    */
-  async progress(text: string): Promise<Progress> {
-    if (this.json || !isTerminal(this.io.stderr)) return noProgress;
-    const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: this.io.stderr as NodeJS.WriteStream, color: 'cyan' });
-    if (!spinner.isEnabled) return noProgress;
-    spinner.start();
-    this.onClose(() => {
-      if (spinner.isSpinning) spinner.stop();
-    });
-    return {
-      update: (t) => void (spinner.text = t),
-      succeed: (t) => void spinner.succeed(t),
-      fail: (t) => void spinner.fail(t),
-      stop: () => void spinner.stop(),
-    };
+  label(address: string, form: 'name' | 'withAddress' | 'short' = 'name'): string {
+    const name = this.profiles.byAddress(address)?.name;
+    if (form === 'withAddress') return name ? `${address} (${name})` : address;
+    if (form === 'short') return name ?? `${address.slice(0, 10)}…`;
+    return name ?? address;
   }
 
   /** A line of narration for people (the demo, --follow): stdout, or stderr in JSON mode. */

@@ -4,9 +4,14 @@
  * before anything is stored, encrypt each to its type's readers, sign, store, and
  * register them in packed `addRecords` transactions.
  */
-import type { FhirResource } from '../fhir/detect.js';
+
+import { fastTypedDataSigner } from '../batch/record-signer.js';
 import { UsageError } from '../errors.js';
-import { checkType, prepareRecord, registerPrepared, type AddDeps, type AddedRecord, type ClinicalMeta, type PreparedRecord } from './add.js';
+import type { FhirResource } from '../fhir/detect.js';
+import { splitFhir } from '../fhir/split.js';
+import { assertValidFhir } from '../fhir/validate.js';
+import { type AddDeps, type AddedRecord, type ClinicalMeta, checkType, type PreparedRecord, prepareRecord, registerPrepared } from './add.js';
+import { assertSameType } from './clinical.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
 
 /** Records per addRecords transaction (54 bytes of calldata each; well inside a block): several files in one command. */
@@ -28,8 +33,6 @@ export interface FhirAddResult {
 }
 
 export async function addFhirResource(deps: AddDeps, patient: string, file: string, res: FhirResource, o: FhirAddOptions = {}): Promise<FhirAddResult> {
-  const { assertValidFhir } = await import('../fhir/validate.js');
-  const { splitFhir } = await import('../fhir/split.js');
   assertValidFhir(res, file);
   if (o.type !== undefined && res.resourceType === 'Bundle') {
     throw new UsageError('--type does not apply to a FHIR Bundle', { hint: 'a Bundle is split into records by resource type (docs/FHIR.md § 3): drop --type' });
@@ -45,7 +48,6 @@ export async function addFhirResource(deps: AddDeps, patient: string, file: stri
     types.set(r.type, checkType(r.type));
   }
   if (o.supersededType !== undefined) {
-    const { assertSameType } = await import('./clinical.js');
     assertSameType(o.supersededType, types.get(split.records[0]!.type)!, o.clinical!.supersedes!);
   }
   // Refuse before encrypting anything: a denied author stores nothing (docs/SHARING.md § 1).
@@ -59,7 +61,6 @@ export async function addFhirResource(deps: AddDeps, patient: string, file: stri
     // Readers left out never block a record; they are reported (SHARING.md § 1.5).
     if (chosen.warnings.length) warnings.set(name, chosen.warnings);
   }
-  const { fastTypedDataSigner } = await import('../batch/record-signer.js');
   const signer = fastTypedDataSigner(await deps.me.wallet());
   const base = file.replace(/\.json$/i, '');
   const out: FhirAddResult['records'] = [];

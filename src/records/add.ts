@@ -4,19 +4,24 @@
  * register on chain. Order matters: nothing is registered unless its bytes are stored and
  * pinned; a retry of the same content reuses the stored CID and never registers it twice.
  */
-import { basename, join } from 'node:path';
+
 import { randomBytes } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { addRecord } from '../chain/add-record.js';
+import { addRecords } from '../chain/add-records.js';
+import { addressTopic, queryEvents } from '../chain/logs.js';
 import type { EmrChain } from '../chain/types.js';
-import type { Unlocked } from '../identity/unlock.js';
-import type { RecordStore } from '../ipfs/store.js';
-import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.js';
 import type { RecordMeta } from '../crypto/bundle.js';
+import { encryptBundle } from '../crypto/bundle.js';
+import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.js';
 import type { Input } from '../crypto/io.js';
-import { UsageError, inputFileError } from '../errors.js';
-import { typeIndex, RECORD_TYPES } from '../record-types.js';
+import { inputFileError, UsageError } from '../errors.js';
+import type { RecordStore } from '../ipfs/store.js';
+import { RECORD_TYPES, typeIndex } from '../record-types.js';
+import type { Unlocked } from '../session/unlock.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
 
@@ -141,7 +146,6 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
   const recipients = opts.recipients ? [...opts.recipients] : chosen!.recipients;
   const warnings = chosen?.warnings.length ? { warnings: chosen.warnings } : {};
   const usePending = opts.pending ?? true;
-  const { encryptBundle } = await import('../crypto/bundle.js');
   const inMemory = rf.content !== undefined || (opts.inMemoryMax !== undefined && size <= opts.inMemoryMax);
   const tmp = join(deps.scratch, `record-${randomBytes(8).toString('hex')}.age`);
   const ciphertext: Buffer[] = [];
@@ -222,15 +226,12 @@ function memorySink(parts: Buffer[]): NodeJS.WritableStream {
 
 /** Registers prepared records (one tx; a batch when several), skipping any already on chain. */
 export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]): Promise<AddedRecord[]> {
-  const { addRecord } = await import('../chain/add-record.js');
-  const { addRecords } = await import('../chain/add-records.js');
   const pending = new PendingRecords(deps.home);
   const out = new Map<PreparedRecord, AddedRecord>();
   // Registered by an earlier attempt whose confirmation we never saw? Only resumed records
   // can be; one log query per (patient, author), not a scan of the patient's whole history.
   const resumed = prepared.filter((p) => p.resumed);
   if (resumed.length) {
-    const { queryEvents, addressTopic } = await import('../chain/logs.js');
     const seen = new Map<string, Map<string, { id: bigint; txHash: string }>>();
     for (const p of resumed) {
       const k = `${p.patient}/${p.author}`.toLowerCase();

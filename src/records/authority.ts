@@ -4,6 +4,8 @@
  * comes from ProviderVerified / ProviderSuspended events, so a provider suspended later
  * does not retroactively invalidate what they signed while in good standing.
  */
+
+import { addressTopic, blockTimes, queryEvents } from '../chain/logs.js';
 import type { EmrChain } from '../chain/types.js';
 
 export interface Authority {
@@ -13,7 +15,6 @@ export interface Authority {
 
 export async function authorityAt(chain: EmrChain, author: string, patient: string, unixTime: number): Promise<Authority> {
   if (author.toLowerCase() === patient.toLowerCase()) return { ok: true, reason: 'patient' };
-  const { queryEvents, addressTopic, blockTimes } = await import('../chain/logs.js');
   const events = await queryEvents(chain, { names: ['ProviderVerified', 'ProviderSuspended'], topics: [addressTopic(author)], fromBlock: chain.fromBlock });
   if (events.length === 0) return { ok: false, reason: 'never-verified' };
   const times = await blockTimes(chain, events.map((e) => e.blockNumber));

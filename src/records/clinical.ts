@@ -3,6 +3,8 @@
  * an amendment (`--supersedes`, docs/FHIR.md § 5): the record corrected must exist and be
  * of the same patient. Whether the author may write is checked with the new record.
  */
+
+import { getRecord } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { UsageError } from '../errors.js';
 import { typeName } from '../record-types.js';
@@ -41,7 +43,6 @@ export function clinicalOptions(o: { supersedes?: string; facility?: string; enc
  * the same grantees as the record it corrects.
  */
 export async function checkSupersedes(chain: EmrChain, patient: string, id: string): Promise<number> {
-  const { getRecord } = await import('../chain/records.js');
   const rec = await getRecord(chain, id);
   if (rec.patient.toLowerCase() !== patient.toLowerCase()) {
     throw new UsageError(`record ${id} belongs to another patient`, { hint: 'a correction must name a record of the same patient (--patient)' });

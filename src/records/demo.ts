@@ -7,10 +7,30 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import { auditEvents } from '../chain/audit.js';
+import { connectChain } from '../chain/client.js';
+import { devnetDown, devnetUp } from '../chain/devnet.js';
+import { logAccess } from '../chain/log-access.js';
+import { getRecord } from '../chain/records.js';
+import { register } from '../chain/register.js';
 import type { EmrChain } from '../chain/types.js';
-import type { Unlocked } from '../identity/unlock.js';
+import { verifyProvider } from '../chain/verify-provider.js';
+import { Config } from '../config.js';
+import { decryptBundle } from '../crypto/bundle.js';
+import { AccessDeniedError, IntegrityError, InternalError } from '../errors.js';
+import { openStore } from '../ipfs/store.js';
+import { createAccount } from '../keys/create.js';
+import { encryptKeystore } from '../keys/keystore-v3.js';
 import type { Role } from '../keys/profiles.js';
-import { AccessDeniedError, InternalError, IntegrityError } from '../errors.js';
+import { ProfileStore } from '../keys/profiles.js';
+import { typesToMask } from '../record-types.js';
+import type { Unlocked } from '../session/unlock.js';
+import { ageKeysFromAccount } from '../session/unlock.js';
+import { addRecordFiles } from './add.js';
+import { describeAuditEvent } from './audit-text.js';
+import { checkReadAccess, openRecord } from './fetch.js';
+import { grantAccess, revokeAccess } from './share.js';
 
 export interface DemoStep {
   step: string;
@@ -34,11 +54,6 @@ interface Actor {
 }
 
 async function makeActor(home: string, name: string, role: Role): Promise<Omit<Actor, 'chain'>> {
-  const { createAccount } = await import('../identity/create.js');
-  const { ageKeysFromAccount } = await import('../identity/unlock.js');
-  const { encryptKeystore } = await import('../keys/keystore-v3.js');
-  const { ProfileStore } = await import('../keys/profiles.js');
-  const { Wallet } = await import('ethers');
   const store = new ProfileStore(home);
   const acct = await createAccount({ words: 24 });
   const pass = randomBytes(18).toString('base64url');
@@ -59,8 +74,6 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
     o.narrate(`${String(steps.length).padStart(2)}. ${detail}${txHash ? `\n      tx ${txHash}` : ''}`);
   };
   mkdirSync(o.home, { recursive: true, mode: 0o700 });
-  const { Config } = await import('../config.js');
-  const { ProfileStore } = await import('../keys/profiles.js');
   const existing = new ProfileStore(o.home);
   // In a home that already has demo actors, use fresh names rather than touch them.
   const suffix = ['admin', 'dr-grey', 'alice', 'dr-house'].some((n) => existing.exists(n)) ? `-${randomBytes(2).toString('hex')}` : '';
@@ -75,32 +88,25 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
   if (!config.get('defaultProfile')) config.update({ defaultProfile: alice0.name });
   say('keys', `Made four identities (Ethereum account + age key each): ${admin0.name} (consortium admin), ${grey0.name} (GP), ${alice0.name} (patient), ${house0.name} (specialist)`);
 
-  const { devnetUp, devnetDown } = await import('../chain/devnet.js');
   const status = await devnetUp({ home: o.home, signer: await admin0.me.wallet(), fund: [grey0, alice0, house0, admin0].map((a) => a.me.profile.address) });
   if (!status.running || !status.rpcUrl || !status.contract) throw new InternalError('the devnet did not come up', { hint: 'see <home>/devnet/anvil.log' });
   say('devnet', `Started a local chain (anvil, chain ${status.chainId}) at ${status.rpcUrl} and deployed the access contract at ${status.contract}, ${admin0.name} as first admin`);
 
-  const { connectChain } = await import('../chain/client.js');
   const connect = async (a: Omit<Actor, 'chain'>): Promise<Actor> => ({ ...a, chain: await connectChain({ rpcUrl: status.rpcUrl!, contract: status.contract!, signer: await a.me.wallet(), fromBlock: status.deployBlock, pollingIntervalMs: 200 }) });
   const [admin, grey, alice, house] = await Promise.all([connect(admin0), connect(grey0), connect(alice0), connect(house0)]);
-  const { openStore } = await import('../ipfs/store.js');
   const store = await openStore({ home: o.home });
   const scratch = join(o.home, 'tmp');
   mkdirSync(scratch, { recursive: true, mode: 0o700 });
   try {
-    const { register } = await import('../chain/register.js');
     for (const [a, role] of [[alice, 'patient'], [grey, 'provider'], [house, 'provider']] as const) {
       const tx = await register(a.chain, { role, recipient: a.me.age.recipient });
       say('register', `${a.name} published address ${a.me.profile.address} and encryption key as a ${role}`, tx.txHash);
     }
-    const { verifyProvider } = await import('../chain/verify-provider.js');
     for (const p of [grey, house]) {
       const tx = await verifyProvider(admin.chain, { provider: p.me.profile.address });
       say('verify', `${admin.name} verified ${p.name} as a provider`, tx.txHash);
     }
 
-    const { grantAccess, revokeAccess } = await import('./share.js');
-    const { typesToMask } = await import('../record-types.js');
     const lab = typesToMask(['lab']);
     const share = (a: Actor) => ({ chain: a.chain, store, me: a.me, scratch });
     const year = Math.floor(o.now().getTime() / 1000) + 365 * 86400;
@@ -109,7 +115,6 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
 
     const file = join(o.home, 'cbc-panel.txt');
     writeFileSync(file, `Complete blood count — ${alice.name}\nHb 13.9 g/dL · WBC 6.1 ×10⁹/L · PLT 250 ×10⁹/L\nSigned: ${grey.name}\n`);
-    const { addRecordFiles } = await import('./add.js');
     const [rec] = await addRecordFiles({ home: o.home, chain: grey.chain, store, me: grey.me, scratch, now: o.now }, alice.me.profile.address, [{ file, type: 'lab', title: 'CBC panel' }]);
     if (!rec) throw new InternalError('no record was added', { hint: 'report this' });
     say('add', `${grey.name} encrypted the lab result to ${alice.name} and himself, signed it (EIP-712), stored it on IPFS as ${rec.cid} and registered it as record #${rec.id}`, rec.txHash);
@@ -118,9 +123,6 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
     const g2 = await grantAccess(share(alice), { provider: house.me.profile.address, readMask: lab, write: false, ids: [], expiry: month });
     say('grant', `${alice.name} granted ${house.name} read access to her lab results for 30 days; the key of record #${rec.id} went to him in a key-delivery object only he can open (${g2.keyDeliveryCid})`, g2.txHashes[0]);
 
-    const { getRecord } = await import('../chain/records.js');
-    const { checkReadAccess, openRecord } = await import('./fetch.js');
-    const { logAccess } = await import('../chain/log-access.js');
     const out = join(o.home, `record-${rec.id}-as-${house.name}.txt`);
     const r1 = await getRecord(house.chain, BigInt(rec.id));
     await checkReadAccess(house.chain, house.me.profile.address, r1);
@@ -144,7 +146,6 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
     }
     // Even with the chain check bypassed, his delivered key does not open the new ciphertext.
     const r3 = await getRecord(house.chain, BigInt(rec.id));
-    const { decryptBundle } = await import('../crypto/bundle.js');
     try {
       await decryptBundle({ input: store.cat(r3.cid), output: null, identities: [house.me.age.identity] });
       throw new InternalError('the revoked provider could open the re-keyed record', { hint: 'report this' });
@@ -153,8 +154,6 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
       say('rekey-check', `And the re-keyed ciphertext ${r3.cid} does not open with ${house.name}'s key (${e.message})`);
     }
 
-    const { auditEvents } = await import('../chain/audit.js');
-    const { describeAuditEvent } = await import('./audit-text.js');
     const names = new Map([admin, grey, alice, house].map((a) => [a.me.profile.address.toLowerCase(), a.name]));
     const nameOf = (addr: string) => names.get(addr.toLowerCase()) ?? addr;
     const trail = (await auditEvents(alice.chain, { patient: alice.me.profile.address })).map(

@@ -2,10 +2,19 @@
  * The consortium's emergency recipient (docs/SHARING.md § 4): admins publish it with
  * `setEmergencyRecipient`; the string is read from the latest event.
  */
+
+import { grantOf } from '../chain/grants.js';
+import { queryEvents } from '../chain/logs.js';
+import { listRecords } from '../chain/records.js';
+import { releaseEmergencyKeys } from '../chain/release-emergency-keys.js';
 import type { EmrChain } from '../chain/types.js';
+import { whois } from '../chain/whois.js';
+import { AccessDeniedError, UsageError } from '../errors.js';
+import type { RecordStore } from '../ipfs/store.js';
+import type { Unlocked } from '../session/unlock.js';
+import { deliverKeys } from './share.js';
 
 export async function emergencyRecipient(chain: EmrChain): Promise<string | null> {
-  const { queryEvents } = await import('../chain/logs.js');
   const events = await queryEvents(chain, { names: ['EmergencyRecipientSet'], fromBlock: chain.fromBlock });
   const last = events.at(-1);
   return last ? String(last.args[1]) : null;
@@ -18,14 +27,10 @@ export async function emergencyRecipient(chain: EmrChain): Promise<string | null
  * (added before the type was made emergency-visible) cannot be released and are listed.
  */
 export async function releaseEmergency(
-  deps: { chain: EmrChain; store: import('../ipfs/store.js').RecordStore; me: import('../identity/unlock.js').Unlocked },
+  deps: { chain: EmrChain; store: RecordStore; me: Unlocked },
   patient: string,
   provider: string,
 ): Promise<{ released: string[]; unavailable: string[]; keyDeliveryCid: string | null; txHash: string | null; expiresAt: string }> {
-  const { AccessDeniedError, UsageError } = await import('../errors.js');
-  const { grantOf } = await import('../chain/grants.js');
-  const { whois } = await import('../chain/whois.js');
-  const { listRecords } = await import('../chain/records.js');
   const g = await grantOf(deps.chain, patient, provider);
   if (!g.emergencyOpen) {
     throw new AccessDeniedError('no emergency is open for this patient and provider', { hint: 'the provider must run `emr emergency open <patient> --reason …` first' });
@@ -36,12 +41,10 @@ export async function releaseEmergency(
   }
   const pat = await whois(deps.chain, patient);
   const visible = (await listRecords(deps.chain, { patient })).filter((r) => (pat.emergencyTypes >>> r.recordType) & 1);
-  const { deliverKeys } = await import('./share.js');
   const d = await deliverKeys(deps, provider, visible, { patient });
   const unavailable = d.skipped.map((s) => s.id);
   const expiresAt = new Date(g.emergencyUntil * 1000).toISOString();
   if (!d.cid) return { released: [], unavailable, keyDeliveryCid: null, txHash: null, expiresAt };
-  const { releaseEmergencyKeys } = await import('../chain/release-emergency-keys.js');
   const tx = await releaseEmergencyKeys(deps.chain, { patient, provider, keyDelivery: d.digest });
   return { released: d.delivered, unavailable, keyDeliveryCid: d.cid, txHash: tx.txHash, expiresAt };
 }

@@ -6,9 +6,15 @@
  * nothing is decrypted, so no passphrase is needed.
  */
 import { CID } from 'multiformats/cid';
+import { partsToCid } from '../chain/cid.js';
+import { canRead, keyDeliveries } from '../chain/grants.js';
+import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
+import { CODEC_RAW } from '../chain/types.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
+import { carBytes, walkDag } from '../ipfs/car.js';
 import type { RecordStore } from '../ipfs/store.js';
+import { saveStream } from './save.js';
 
 export interface ExportCarDeps {
   chain: EmrChain;
@@ -27,12 +33,6 @@ export interface ExportedCar {
 }
 
 export async function exportCar(deps: ExportCarDeps, patient: string, target: string): Promise<ExportedCar> {
-  const { listRecords } = await import('../chain/records.js');
-  const { canRead, keyDeliveries } = await import('../chain/grants.js');
-  const { partsToCid } = await import('../chain/cid.js');
-  const { CODEC_RAW } = await import('../chain/types.js');
-  const { carBytes, walkDag } = await import('../ipfs/car.js');
-  const { saveStream } = await import('./save.js');
   const getBlock = deps.store.getBlock?.bind(deps.store);
   if (!getBlock) throw new UnavailableError('this store cannot export blocks', { hint: 'use the embedded store or a Kubo node' });
 

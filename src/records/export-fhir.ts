@@ -7,8 +7,12 @@
  * content is used, and the result is validated with the same library as imports.
  */
 import { Writable } from 'node:stream';
+import { canRead } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
-import { AccessDeniedError, InternalError, IntegrityError } from '../errors.js';
+import { listRecords } from '../chain/records.js';
+import { AccessDeniedError, IntegrityError, InternalError } from '../errors.js';
+import { findFhirError } from '../fhir/validate.js';
+import { fetchRecord } from './fetch.js';
 import type { DetailDeps } from './list.js';
 
 /** Largest record whose content is parsed as FHIR into the export (memory bound). */
@@ -25,9 +29,6 @@ export interface FhirExport {
 type Json = Record<string, any>;
 
 export async function exportFhir(deps: DetailDeps, patient: string): Promise<FhirExport> {
-  const { listRecords } = await import('../chain/records.js');
-  const { fetchRecord } = await import('./fetch.js');
-  const { canRead } = await import('../chain/grants.js');
   const me = deps.me.profile.address.toLowerCase();
   const entries: Json[] = [];
   const unreadable: string[] = [];
@@ -76,7 +77,6 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
     for (const p of parts) p.fill(0);
   }
   const bundle = { resourceType: 'Bundle', type: 'collection', timestamp: new Date().toISOString(), entry: entries };
-  const { findFhirError } = await import('../fhir/validate.js');
   const err = findFhirError(bundle as never);
   if (err) throw new InternalError(`the FHIR export does not validate: ${err.path}: ${err.message}`, { hint: 'a record holds FHIR the validator refuses; export it alone with `emr fetch`' });
   return { bundle, records, resources: entries.length, unreadable };

@@ -17,12 +17,13 @@
  * type): re-keying one record too many costs a transaction, missing one leaks it.
  * Block granularity is also conservative: an event in the ciphertext's own block counts.
  */
-import type { EmrChain } from '../chain/types.js';
+
+import { addressTopic, queryEvents } from '../chain/logs.js';
 import type { RecordInfo } from '../chain/records.js';
+import type { EmrChain } from '../chain/types.js';
 
 /** The block at which each record's current CID was set (its add, or its latest re-key by its patient). */
 export async function currentCipherBlocks(chain: EmrChain, patient: string, records: RecordInfo[]): Promise<Map<string, number>> {
-  const { queryEvents, addressTopic } = await import('../chain/logs.js');
   const out = new Map(records.map((r) => [r.id.toString(), r.blockNumber]));
   // Same acceptance rule as chain/records.ts: only the record's own patient re-keys it.
   const rekeys = await queryEvents(chain, { names: ['RecordRekeyed'], topics: [null, addressTopic(patient)], fromBlock: chain.fromBlock });
@@ -43,7 +44,6 @@ interface Window {
 
 /** The records of `patient` whose current ciphertext `party` may hold a key to. */
 export async function exposedTo(chain: EmrChain, patient: string, party: string, records: RecordInfo[]): Promise<RecordInfo[]> {
-  const { queryEvents, addressTopic } = await import('../chain/logs.js');
   const events = await queryEvents(chain, {
     names: ['Granted', 'RecordsGranted', 'Revoked', 'EmergencyKeysReleased'],
     topics: [addressTopic(patient), addressTopic(party)],

@@ -6,17 +6,25 @@
  * contract only emits RecordAdded when the author was allowed to add at that block, so the
  * event itself is the proof of authority at add time. Then a read receipt (`logAccess`).
  */
-import type { EmrChain } from '../chain/types.js';
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { partsToCid } from '../chain/cid.js';
+import { canRead, grantOf, keyDeliveries } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
-import type { Unlocked } from '../identity/unlock.js';
-import type { RecordStore } from '../ipfs/store.js';
-import { AccessDeniedError, IntegrityError, UsageError } from '../errors.js';
-import { typeName } from '../record-types.js';
-import { NoMatchingIdentityError } from '../crypto/recipients.js';
+import type { EmrChain } from '../chain/types.js';
+import { CODEC_RAW } from '../chain/types.js';
+import { decryptBundle } from '../crypto/bundle.js';
 import { V2_FIELDS } from '../crypto/bundle-format.js';
 import type { DecryptBundleResult } from '../crypto/bundle-verify.js';
-import { existsSync } from 'node:fs';
-import { copyToStream, withPrivateTemp } from './save.js';
+import { NoMatchingIdentityError } from '../crypto/recipients.js';
+import { AccessDeniedError, IntegrityError, UsageError } from '../errors.js';
+import type { RecordStore } from '../ipfs/store.js';
+import { typeName } from '../record-types.js';
+import type { Unlocked } from '../session/unlock.js';
+import { openKeyDelivery } from './key-delivery.js';
+import { copyToStream, saveStream, withPrivateTemp } from './save.js';
 
 export interface FetchDeps {
   chain: EmrChain;
@@ -49,10 +57,8 @@ export interface FetchedRecord {
 }
 
 export async function checkReadAccess(chain: EmrChain, reader: string, rec: RecordInfo): Promise<void> {
-  const { canRead } = await import('../chain/grants.js');
   if (!(await canRead(chain, { reader, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))) {
     // An expired grant says when it expired (the date is the first thing a person checks).
-    const { grantOf } = await import('../chain/grants.js');
     const g = await grantOf(chain, rec.patient, reader).catch(() => undefined);
     if (g && g.expiry > 0 && !g.live) {
       const until = new Date(g.expiry * 1000).toISOString();
@@ -71,10 +77,6 @@ export async function checkReadAccess(chain: EmrChain, reader: string, rec: Reco
 
 /** A file key delivered to `me` for this record's current CID, if any. */
 async function deliveredKey(deps: FetchDeps, rec: RecordInfo): Promise<Uint8Array | undefined> {
-  const { keyDeliveries } = await import('../chain/grants.js');
-  const { partsToCid } = await import('../chain/cid.js');
-  const { CODEC_RAW } = await import('../chain/types.js');
-  const { openKeyDelivery } = await import('./key-delivery.js');
   const me = deps.me.profile.address;
   const deliveries = await keyDeliveries(deps.chain, rec.patient, me);
   // Newest first: a later delivery supersedes an earlier one.
@@ -129,7 +131,6 @@ function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleRe
  * then no output file exists (the checks run before the rename).
  */
 export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: string | null): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
-  const { decryptBundle } = await import('../crypto/bundle.js');
   const identities = [deps.me.age.identity];
   const accept = (r: DecryptBundleResult) => checkSignedFacts(deps, rec, r);
   let via: FetchedRecord['via'] = 'identity';
@@ -191,9 +192,6 @@ export async function fetchRecord(deps: FetchDeps, rec: RecordInfo, target: Fetc
       return { ...opened, path: '-' };
     });
   }
-  const { basename } = await import('node:path');
-  const { renameSync, linkSync, rmSync } = await import('node:fs');
-  const { randomBytes } = await import('node:crypto');
   const staging = `.emr-fetch-${rec.id}-${randomBytes(4).toString('hex')}`;
   const opened = await openRecord(deps, rec, staging);
   const signedName = opened.fileName ? basename(opened.fileName) : '';
@@ -222,7 +220,6 @@ export async function fetchRecord(deps: FetchDeps, rec: RecordInfo, target: Fetc
 
 /** `fetch --raw`: the CID-verified ciphertext, to a file (atomic) or stdout (after the whole DAG verified). */
 export async function fetchRaw(store: RecordStore, rec: RecordInfo, target: Exclude<FetchTarget, { kind: 'default' }> | { kind: 'default'; force?: boolean }): Promise<{ path: string; sha256: string }> {
-  const { saveStream } = await import('./save.js');
   if (target.kind === 'stdout') {
     return withPrivateTemp(async (tmp) => {
       const sha256 = await saveStream(store.cat(rec.cid), tmp);

@@ -6,6 +6,10 @@
  * provider whose access ended keeps the file keys of the records they were a recipient of
  * or were delivered, until the patient re-keys them (docs/SHARING.md § 3).
  */
+
+import { canRead, grantOf } from '../chain/grants.js';
+import { addressTopic, queryEvents } from '../chain/logs.js';
+import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { maskToTypes } from '../record-types.js';
 
@@ -32,9 +36,6 @@ export interface GrantEntry {
 const iso = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
 
 export async function listGrants(chain: EmrChain, patient: string): Promise<GrantEntry[]> {
-  const { queryEvents, addressTopic } = await import('../chain/logs.js');
-  const { grantOf, canRead } = await import('../chain/grants.js');
-  const { listRecords } = await import('../chain/records.js');
   const pTopic = addressTopic(patient);
   const [events, rekeys, records] = await Promise.all([
     queryEvents(chain, { names: ['Granted', 'RecordsGranted', 'Revoked', 'EmergencyOpened', 'EmergencyKeysReleased'], topics: [pTopic] }),

@@ -10,7 +10,10 @@
  * Record keys are only delivered for the CID they belong to; a re-keyed record needs a new
  * delivery (its old key opens only the old ciphertext).
  */
+
+import { PassThrough, Readable } from 'node:stream';
 import { CODEC_RAW } from '../chain/types.js';
+import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { IntegrityError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 
@@ -34,8 +37,6 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
 
 /** Encrypts the object to the grantee, stores it, and returns the digest for the grant tx. */
 export async function publishKeyDelivery(store: RecordStore, obj: KeyDeliveryObject, granteeRecipient: string): Promise<{ cid: string; digest: string }> {
-  const { encryptFile } = await import('../crypto/age-file.js');
-  const { Readable, PassThrough } = await import('node:stream');
   const json = Buffer.from(
     JSON.stringify({
       v: 1,
@@ -61,8 +62,6 @@ export async function publishKeyDelivery(store: RecordStore, obj: KeyDeliveryObj
 
 /** Fetches and opens a delivery addressed to `identity`; checks it names this patient and grantee. */
 export async function openKeyDelivery(store: RecordStore, cid: string, identity: string, expect: { patient: string; grantee: string }): Promise<DeliveredKey[]> {
-  const { decryptFile } = await import('../crypto/age-file.js');
-  const { PassThrough } = await import('node:stream');
   const sink = new PassThrough();
   const done = collect(sink);
   await decryptFile({ identities: [identity], input: store.cat(cid), output: sink });

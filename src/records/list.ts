@@ -5,12 +5,17 @@
  * verified bundle (openRecord); each is kept in the profile's encrypted cache
  * (meta-cache.ts) so a second listing decrypts nothing again.
  */
-import type { EmrChain } from '../chain/types.js';
+
+import { canRead } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
-import type { Unlocked } from '../identity/unlock.js';
-import type { RecordStore } from '../ipfs/store.js';
+import { listRecords } from '../chain/records.js';
+import type { EmrChain } from '../chain/types.js';
 import { AccessDeniedError, IntegrityError } from '../errors.js';
+import type { RecordStore } from '../ipfs/store.js';
 import { typeName } from '../record-types.js';
+import type { Unlocked } from '../session/unlock.js';
+import { openRecord } from './fetch.js';
+import { MetaCache } from './meta-cache.js';
 
 export interface ListOptions {
   patient?: string;
@@ -67,7 +72,6 @@ export interface DetailDeps {
 const CONCURRENCY = 8;
 
 export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?: DetailDeps): Promise<ListResult> {
-  const { listRecords } = await import('../chain/records.js');
   let list = await listRecords(chain, { patient: o.patient, author: o.author });
   if (o.types?.length) list = list.filter((r) => o.types!.includes(r.recordType));
   if (o.since !== undefined) list = list.filter((r) => r.createdAt >= o.since!);
@@ -89,9 +93,6 @@ export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?:
 }
 
 async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
-  const { MetaCache } = await import('./meta-cache.js');
-  const { openRecord } = await import('./fetch.js');
-  const { canRead } = await import('../chain/grants.js');
   const me = deps.me.profile.address.toLowerCase();
   const cache = new MetaCache(deps.home, { address: me, identity: deps.me.age.identity, recipient: deps.me.age.recipient }, `${deps.chain.chainId}:${deps.chain.address.toLowerCase()}`);
   await cache.load();

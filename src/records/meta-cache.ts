@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 
@@ -36,7 +37,6 @@ export class MetaCache {
     try {
       const ct = readFileSync(this.file);
       if (ct.length > MAX_CACHE_BYTES) return;
-      const { decryptFile } = await import('../crypto/age-file.js');
       const parts: Buffer[] = [];
       let n = 0;
       await decryptFile({
@@ -67,7 +67,6 @@ export class MetaCache {
   async save(): Promise<void> {
     if (!this.dirty) return;
     while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    const { encryptFile } = await import('../crypto/age-file.js');
     const pt = Buffer.from(JSON.stringify({ v: 1, scope: this.scope, entries: Object.fromEntries(this.entries) }), 'utf8');
     const parts: Buffer[] = [];
     try {

@@ -8,8 +8,13 @@
  * such a reader is skipped with a warning; the record is still encrypted to the patient
  * and the author.
  */
+
+import { canWrite, liveReaders } from '../chain/grants.js';
 import type { EmrChain } from '../chain/types.js';
+import { whois } from '../chain/whois.js';
+import { parseRecipient } from '../crypto/identity.js';
 import { AccessDeniedError, IntegrityError, NotFoundError } from '../errors.js';
+import { emergencyRecipient } from './emergency.js';
 
 export interface RecordRecipients {
   /** age recipients, de-duplicated. */
@@ -25,7 +30,6 @@ type Kind = 'x25519' | 'mlkem768x25519';
 
 /** The recipient's kind, or null when it is not a valid age recipient. Never throws. */
 async function kindOf(recipient: string): Promise<Kind | null> {
-  const { parseRecipient } = await import('../crypto/identity.js');
   try {
     return parseRecipient(recipient).kind;
   } catch {
@@ -36,8 +40,6 @@ async function kindOf(recipient: string): Promise<Kind | null> {
 const KIND_NAME: Readonly<Record<Kind, string>> = { x25519: 'X25519 (age1…)', mlkem768x25519: 'post-quantum (age1pq1…)' };
 
 export async function recipientsForRecord(chain: EmrChain, p: { patient: string; author: string; authorRecipient: string; recordType: number }): Promise<RecordRecipients> {
-  const { whois } = await import('../chain/whois.js');
-  const { liveReaders } = await import('../chain/grants.js');
   const patient = await whois(chain, p.patient);
   if (!patient.registered || patient.role !== 'patient' || !patient.recipient) {
     throw new NotFoundError(`${p.patient} is not a registered patient`, { hint: 'the patient must run `emr register` first' });
@@ -73,7 +75,6 @@ export async function recipientsForRecord(chain: EmrChain, p: { patient: string;
   }
   let emergency = false;
   if ((patient.emergencyTypes >>> p.recordType) & 1) {
-    const { emergencyRecipient } = await import('./emergency.js');
     const er = await emergencyRecipient(chain);
     if (er) {
       const k = await kindOf(er);
@@ -90,11 +91,9 @@ export async function recipientsForRecord(chain: EmrChain, p: { patient: string;
 
 /** The author may add this record: the patient themself, or a verified provider the patient allowed to write. */
 export async function assertCanWrite(chain: EmrChain, p: { author: string; patient: string; recordType: number; typeName: string }): Promise<void> {
-  const { canWrite } = await import('../chain/grants.js');
   if (!(await canWrite(chain, p))) {
     // Say which condition failed: an unregistered patient used to be told that the
     // provider must be verified.
-    const { whois } = await import('../chain/whois.js');
     const [patient, author] = await Promise.all([whois(chain, p.patient), whois(chain, p.author)]);
     if (!patient.registered) {
       throw new NotFoundError(`patient ${p.patient} is not registered on this chain`, { hint: 'the patient must run `emr register` first (records are added for registered patients only)' });

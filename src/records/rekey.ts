@@ -4,11 +4,22 @@
  * the new CID. Records that cannot be opened are skipped and reported, never fatal (§ 3.7):
  * one hostile author's garbage must not stop a patient from shutting out a grantee.
  */
-import type { EmrChain } from '../chain/types.js';
+
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { canRead, grantOf } from '../chain/grants.js';
+import { addressTopic, queryEvents } from '../chain/logs.js';
 import type { RecordInfo } from '../chain/records.js';
-import type { Unlocked } from '../identity/unlock.js';
-import type { RecordStore } from '../ipfs/store.js';
+import { rekeyRecord } from '../chain/rekey-record.js';
+import type { EmrChain } from '../chain/types.js';
+import { whois } from '../chain/whois.js';
+import { decryptFile, encryptFile } from '../crypto/age-file.js';
+import { parseRecipient } from '../crypto/identity.js';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
+import type { RecordStore } from '../ipfs/store.js';
+import type { Unlocked } from '../session/unlock.js';
 
 export interface RekeyDeps {
   chain: EmrChain;
@@ -45,10 +56,6 @@ export function skippable(e: unknown): e is IntegrityError | NotFoundError {
  * one grantee never takes access away from another.
  */
 export async function scopedReaders(chain: EmrChain, patient: string, exclude: string): Promise<(r: RecordInfo) => Promise<{ recipients: string[]; warnings: string[] }>> {
-  const { queryEvents, addressTopic } = await import('../chain/logs.js');
-  const { grantOf, canRead } = await import('../chain/grants.js');
-  const { whois } = await import('../chain/whois.js');
-  const { parseRecipient } = await import('../crypto/identity.js');
   const events = await queryEvents(chain, { names: ['RecordsGranted'], topics: [addressTopic(patient)], fromBlock: chain.fromBlock });
   const byProvider = new Set(events.map((ev) => (ev.args[1] as string).toLowerCase()).filter((p) => p !== exclude.toLowerCase()));
   // Keep only providers whose grant slot still has record grants of a live epoch; the exact
@@ -85,12 +92,6 @@ export async function rekeyRecords(
   recipientsFor: (r: RecordInfo) => Promise<string[]>,
   opts: { resumeHint?: string } = {},
 ): Promise<{ rekeyed: Rekeyed[]; skipped: Skipped[] }> {
-  const { decryptFile, encryptFile } = await import('../crypto/age-file.js');
-  const { rekeyRecord } = await import('../chain/rekey-record.js');
-  const { join } = await import('node:path');
-  const { randomBytes } = await import('node:crypto');
-  const { rmSync } = await import('node:fs');
-  const { PassThrough } = await import('node:stream');
   const rekeyed: Rekeyed[] = [];
   const skipped: Skipped[] = [];
   for (const r of records) {

@@ -1,9 +1,11 @@
 /** Writes a stream to a file atomically (temp beside the target, renamed at the end). */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { tempPathBeside } from '../fs-atomic.js';
 
 export async function saveStream(source: AsyncIterable<Uint8Array>, target: string): Promise<string> {
@@ -28,9 +30,6 @@ export async function saveStream(source: AsyncIterable<Uint8Array>, target: stri
  * afterwards whatever happens. Used to hold verified-before-release output for stdout.
  */
 export async function withPrivateTemp<T>(body: (path: string) => Promise<T>): Promise<T> {
-  const { mkdtemp } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const dir = await mkdtemp(join(tmpdir(), 'emr-'));
   try {
     return await body(join(dir, 'out'));
@@ -41,6 +40,5 @@ export async function withPrivateTemp<T>(body: (path: string) => Promise<T>): Pr
 
 /** Copies a file to a stream without ending it (stdout stays open for the process). */
 export async function copyToStream(path: string, out: NodeJS.WritableStream): Promise<void> {
-  const { createReadStream } = await import('node:fs');
   await pipeline(createReadStream(path), out, { end: false });
 }

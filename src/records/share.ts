@@ -12,12 +12,27 @@
  * (the signed bundle inside is unchanged) and points the chain at the new CIDs, so the
  * revoked provider's keys no longer open what the chain points to.
  */
-import type { EmrChain } from '../chain/types.js';
+
+import { grant } from '../chain/grant.js';
+import { grantRecords } from '../chain/grant-records.js';
+import { canRead, grantOf } from '../chain/grants.js';
+import { addressTopic, queryEvents } from '../chain/logs.js';
+import { checkReceipts } from '../chain/receipts.js';
 import type { RecordInfo } from '../chain/records.js';
-import type { Unlocked } from '../identity/unlock.js';
-import type { RecordStore } from '../ipfs/store.js';
+import { listRecords } from '../chain/records.js';
+import { revoke } from '../chain/revoke.js';
+import { currentEpoch, nextNonce, signAction } from '../chain/signed-actions.js';
+import type { EmrChain } from '../chain/types.js';
+import { whois } from '../chain/whois.js';
+import { readFileKey } from '../crypto/age-file.js';
 import { NotFoundError, UsageError } from '../errors.js';
+import type { RecordStore } from '../ipfs/store.js';
+import type { Unlocked } from '../session/unlock.js';
+import { exposedTo } from './exposure.js';
+import { publishKeyDelivery } from './key-delivery.js';
+import { recipientsForRecord } from './recipients.js';
 import type { Rekeyed, Skipped } from './rekey.js';
+import { rekeyRecords, scopedReaders, skippable } from './rekey.js';
 
 export interface ShareDeps {
   chain: EmrChain;
@@ -29,7 +44,6 @@ export interface ShareDeps {
 const ZERO32 = '0x' + '00'.repeat(32);
 
 export async function providerRecipient(chain: EmrChain, provider: string): Promise<string> {
-  const { whois } = await import('../chain/whois.js');
   const info = await whois(chain, provider);
   if (!info.registered || !info.recipient) {
     throw new NotFoundError(`${provider} is not registered`, { hint: 'the provider must run `emr register --role provider` first' });
@@ -39,7 +53,6 @@ export async function providerRecipient(chain: EmrChain, provider: string): Prom
 
 /** The patient's records a grant of (mask, ids) covers. */
 export async function recordsInScope(chain: EmrChain, patient: string, scope: { readMask: number; ids?: bigint[] }): Promise<RecordInfo[]> {
-  const { listRecords } = await import('../chain/records.js');
   const all = await listRecords(chain, { patient });
   const ids = new Set((scope.ids ?? []).map(String));
   return all.filter((r) => ((scope.readMask >>> r.recordType) & 1) === 1 || ids.has(r.id.toString()));
@@ -58,8 +71,6 @@ export async function deliverKeys(
   records: RecordInfo[],
   opts: { patient?: string } = {},
 ): Promise<{ digest: string; cid: string | null; delivered: string[]; skipped: Skipped[] }> {
-  const { readFileKey } = await import('../crypto/age-file.js');
-  const { skippable } = await import('./rekey.js');
   const keys: Array<{ id: string; cid: string; fileKey: Uint8Array }> = [];
   const skipped: Skipped[] = [];
   try {
@@ -72,7 +83,6 @@ export async function deliverKeys(
       }
     }
     if (keys.length === 0) return { digest: ZERO32, cid: null, delivered: [], skipped };
-    const { publishKeyDelivery } = await import('./key-delivery.js');
     const recipient = await providerRecipient(deps.chain, grantee);
     const pub = await publishKeyDelivery(deps.store, { patient: opts.patient ?? deps.me.profile.address, grantee, keys }, recipient);
     return { digest: pub.digest, cid: pub.cid, delivered: keys.map((k) => k.id), skipped };
@@ -100,7 +110,6 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   const delivery = await deliverKeys(deps, g.provider, inScope);
   if (g.signOnly) {
     if (g.ids.length) throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
-    const { currentEpoch, nextNonce, signAction } = await import('../chain/signed-actions.js');
     const signed = await signAction(await deps.me.wallet(), {
       chainId: deps.chain.chainId,
       contract: deps.chain.address,
@@ -114,11 +123,9 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   }
   const txs: string[] = [];
   if (g.readMask !== 0 || g.write) {
-    const { grant } = await import('../chain/grant.js');
     txs.push((await grant(deps.chain, { provider: g.provider, readMask: g.readMask, writeMask: g.write ? g.readMask : 0, expiry: g.expiry, keyDelivery: delivery.digest })).txHash);
   }
   if (g.ids.length) {
-    const { grantRecords } = await import('../chain/grant-records.js');
     txs.push((await grantRecords(deps.chain, { provider: g.provider, ids: g.ids, expiry: g.expiry, keyDelivery: g.readMask ? ZERO32 : delivery.digest })).txHash);
   }
   return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, skipped: delivery.skipped, keyDeliveryCid: delivery.cid, txHashes: txs, signed: undefined };
@@ -132,12 +139,6 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
  * exactly what is still exposed. Record-scoped grants count only from the current epoch.
  */
 export async function revokeAccess(deps: ShareDeps, provider: string, opts: { rekey: boolean }) {
-  const { queryEvents, addressTopic } = await import('../chain/logs.js');
-  const { grantOf, canRead } = await import('../chain/grants.js');
-  const { whois } = await import('../chain/whois.js');
-  const { revoke } = await import('../chain/revoke.js');
-  const { listRecords } = await import('../chain/records.js');
-  const { exposedTo } = await import('./exposure.js');
   const chain = deps.chain;
   const patient = deps.me.profile.address;
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -148,7 +149,6 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
     queryEvents(chain, { names: ['RecordsGranted'], topics, fromBlock: chain.fromBlock }),
   ]);
   // Only receipts that match their record count as reads (CONTRACT.md § Read receipts).
-  const { checkReceipts } = await import('../chain/receipts.js');
   const problems = await checkReceipts(chain, reads);
   const fetched = [...new Set(reads.filter((e) => !problems.get(e)).map((e) => (e.args[0] as bigint).toString()))];
   const scopedIds = new Set(scoped.filter((e) => Number(e.args[4]) === grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map(String)));
@@ -166,8 +166,6 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
     // record of that type are exactly right (§ 1: patient, live type readers, the emergency
     // key when the type is emergency-visible), plus the live record-scoped readers of that
     // record (§ 3.6), plus the author only while the author may still read it.
-    const { recipientsForRecord } = await import('./recipients.js');
-    const { scopedReaders, rekeyRecords } = await import('./rekey.js');
     const scopedFor = await scopedReaders(chain, patient, provider);
     // One answer per (type, author): thousands of records share a handful of them.
     const memo = new Map<string, ReturnType<typeof recipientsForRecord>>();

@@ -7,9 +7,15 @@
  * the devnet is down, they fail with UNAVAILABLE (exit 6) and say `emr devnet up`.
  * `emr demo` is the exception: starting it is the demo's job.
  */
+
+import { attachSigner, connectChainWith } from '../chain/client.js';
+import { fundAccount, readDevnetRecord } from '../chain/devnet.js';
+import { rpcCall } from '../chain/rpc.js';
+import type { EmrChain } from '../chain/types.js';
+import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
-import type { EmrChain } from '../chain/types.js';
+import { unlock } from './unlock.js';
 
 export interface Endpoint {
   rpcUrl: string;
@@ -22,7 +28,6 @@ export interface Endpoint {
 }
 
 export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
-  const { readDevnetRecord } = await import('../chain/devnet.js');
   const rec = readDevnetRecord(ctx.home);
   const rpcUrl = ctx.globals.rpcUrl ?? ctx.config.get('rpcUrl');
   if (rpcUrl) {
@@ -31,7 +36,6 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
     if (!contract) {
       // Unreachable is UNAVAILABLE (exit 6) whatever else is missing: probe before asking
       // for --contract, so a dead endpoint is not reported as a usage error.
-      const { rpcCall } = await import('../chain/rpc.js');
       await rpcCall(rpcUrl, 'eth_chainId', [], 5_000);
       throw new UsageError(`no contract address for ${rpcUrl}`, { hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one' });
     }
@@ -63,7 +67,6 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   const cached = ctx.cache.get(key) as EmrChain | undefined;
   if (cached) return cached;
   const ep = await resolveEndpoint(ctx);
-  const { attachSigner, connectChainWith } = await import('../chain/client.js');
   // Connect first, unlock second: an unreachable chain is reported before any passphrase
   // is asked for, and the signer's devnet balance (its address is public, in the profile)
   // is read in the same request as the set-up reads.
@@ -81,11 +84,9 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   }
   let chain = connected.chain;
   if (opts.signer) {
-    const { unlock } = await import('../identity/unlock.js');
     const me = await unlock(ctx, opts.profile);
     chain = attachSigner(chain, await me.wallet());
     if (fundCheck.length && BigInt(connected.extra[0] as string) < 10n ** 18n) {
-      const { fundAccount } = await import('../chain/devnet.js');
       await fundAccount(ctx.home, me.profile.address);
     }
   }
@@ -97,7 +98,6 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
 /** The published age recipient of a registered address (for `--to 0x…`). */
 export async function lookupRecipient(ctx: Context, address: string): Promise<string> {
   const chain = await chainFor(ctx);
-  const { whois } = await import('../chain/whois.js');
   const info = await whois(chain, address);
   if (!info.registered || !info.recipient) {
     throw new NotFoundError(`${address} is not registered`, { hint: 'they must run `emr register` first, or give their age1… recipient' });

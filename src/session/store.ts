@@ -1,17 +1,21 @@
 /** Floor 4: the record store for a command run (docs/CLI.md: `--ipfs-api`, default embedded). */
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { withGateways } from '../ipfs/gateway-store.js';
+import { replicatedStore } from '../ipfs/replicated.js';
 import type { RecordStore } from '../ipfs/store.js';
+import { openStore } from '../ipfs/store.js';
 
 export async function storeFor(ctx: Context): Promise<RecordStore> {
   const cached = ctx.cache.get('store') as RecordStore | undefined;
   if (cached) return cached;
-  const { openStore } = await import('../ipfs/store.js');
   const apis = ctx.globals.ipfsApis ?? (ctx.globals.ipfsApi ? undefined : ctx.config.get('ipfsApis'));
   let store: RecordStore;
   if (apis && apis.length > 1) {
     // STORAGE.md § "Replicas": every node, or --replicas of them, before registration.
-    const { replicatedStore } = await import('../ipfs/replicated.js');
     const nodes = [];
     for (const url of apis) nodes.push({ name: url, store: await openStore({ home: ctx.home, ipfsApi: url }) });
     store = replicatedStore(nodes, ctx.globals.replicas ?? ctx.config.get('replicas') ?? nodes.length);
@@ -21,7 +25,6 @@ export async function storeFor(ctx: Context): Promise<RecordStore> {
   // STORAGE.md § "Gateways": --ipfs-gateway, else EMR_IPFS_GATEWAY, else the config list.
   const gateways = ctx.globals.ipfsGateways ?? ctx.config.get('ipfsGateways') ?? [];
   if (gateways.length > 0) {
-    const { withGateways } = await import('../ipfs/gateway-store.js');
     store = withGateways(store, { urls: gateways, scratchDir: await scratchDir(ctx), ...gatewayTimeout(ctx) });
   }
   ctx.onClose(() => store.close());
@@ -31,8 +34,6 @@ export async function storeFor(ctx: Context): Promise<RecordStore> {
 
 /** A private scratch directory under the home for ciphertext on its way to the store. */
 export async function scratchDir(ctx: Context): Promise<string> {
-  const { mkdirSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const dir = join(ctx.home, 'tmp');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { create } from 'kubo-rpc-client';
 import { CID } from 'multiformats/cid';
 import { carBytes, walkDag } from '../../src/ipfs/car.js';
-import { importCarFile } from '../../src/session/import-car.js';
+import { importCarFile } from '../../src/ops/import-car.js';
 
 let daemon: TestDaemon | undefined;
 let kubo: RecordStore | undefined;

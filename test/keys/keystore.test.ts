@@ -5,7 +5,7 @@ import { HDNodeWallet, Wallet, encryptKeystoreJson } from 'ethers';
 import { randomBytes } from 'node:crypto';
 import { addressOf, decryptKeystore, encryptKeystore, parseKeystore, DEFAULT_HD_PATH } from '../../src/keys/keystore-v3.js';
 import { BadPassphraseError, IntegrityError, UsageError } from '../../src/errors.js';
-import { createAccount } from '../../src/identity/create.js';
+import { createAccount } from '../../src/keys/create.js';
 import { deriveIdentitySecret } from '../../src/keys/derive.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -7,7 +7,7 @@ export const addAdminCommand = defineCommand({
   summary: 'make an address an admin of the contract (admin)',
   args: ['<address>'],
   async run(ctx, [who]: [string]) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { whois } = await import('../../chain/whois.js');
     const { addAdmin } = await import('../../chain/add-admin.js');

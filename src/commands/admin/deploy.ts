@@ -15,7 +15,7 @@ export const deploy = defineCommand({
   ],
   examples: ['emr admin deploy --rpc-url https://rpc.example.org --save', 'emr admin deploy --json'],
   async run(ctx, _args, opts: { firstAdmin?: string; save?: boolean }) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { devnetStatus } = await import('../../chain/devnet.js');
     const { rpcCall } = await import('../../chain/rpc.js');
     const dev = await devnetStatus({ home: ctx.home });
@@ -26,7 +26,7 @@ export const deploy = defineCommand({
     const firstAdmin = opts.firstAdmin ? await resolveAddress(ctx, opts.firstAdmin) : undefined;
     // A bounded probe first: ethers would otherwise retry an unreachable endpoint forever.
     const chainId = Number(BigInt(await rpcCall<string>(rpcUrl, 'eth_chainId', [])));
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const me = await unlock(ctx);
     const onDevnet = dev.running && dev.rpcUrl === rpcUrl;
     if (onDevnet) {
@@ -38,7 +38,7 @@ export const deploy = defineCommand({
     const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: onDevnet ? 250 : 1_000 });
     ctx.onClose(() => provider.destroy());
     const { deployContract } = await import('../../chain/deploy.js');
-    const progress = await ctx.progress('deploying the contract');
+    const progress = (await import('../../session/prompts.js')).progress(ctx, 'deploying the contract');
     let deployed;
     try {
       deployed = await deployContract({ signer: (await me.wallet()).connect(provider), firstAdmin: firstAdmin ?? me.profile.address });

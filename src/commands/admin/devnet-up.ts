@@ -11,13 +11,13 @@ export const devnetUp = defineCommand({
   summary: 'start the embedded local chain (deploys the contract, funds local profiles)',
   examples: ['emr devnet up --profile admin --password-file admin.pw'],
   async run(ctx) {
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { devnetUp: up } = await import('../../chain/devnet.js');
     // The acting profile becomes the first admin, so its key must sign the deployment.
     const me = await unlock(ctx);
     const signer = await me.wallet();
     const fund = ctx.profiles.list().map((p) => p.address);
-    const progress = await ctx.progress('starting the devnet');
+    const progress = (await import('../../session/prompts.js')).progress(ctx, 'starting the devnet');
     try {
       const st = await up({ home: ctx.home, signer, fund });
       progress.succeed('devnet running');

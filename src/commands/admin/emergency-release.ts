@@ -12,8 +12,8 @@ export const emergencyRelease = defineCommand({
   summary: 'deliver emergency-visible record keys to a provider with open break-glass access (admin, key custodian)',
   args: ['<patient>', '<provider>'],
   async run(ctx, [patientArg, providerArg]: [string, string]) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
-    const { unlock } = await import('../../identity/unlock.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor } = await import('../../session/store.js');
     const { releaseEmergency } = await import('../../records/emergency.js');

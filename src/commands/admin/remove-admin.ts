@@ -11,7 +11,7 @@ export const removeAdminCommand = defineCommand({
   summary: 'remove an admin of the contract (admin; never the last one)',
   args: ['<address>'],
   async run(ctx, [who]: [string]) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { whois } = await import('../../chain/whois.js');
     const { removeAdmin } = await import('../../chain/remove-admin.js');

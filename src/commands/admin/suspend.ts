@@ -10,7 +10,7 @@ export const suspend = defineCommand({
   summary: 'suspend a provider (admin); `admin verify` lifts it',
   args: ['<provider>'],
   async run(ctx, [who]: [string]) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { whois } = await import('../../chain/whois.js');
     const { suspendProvider } = await import('../../chain/suspend-provider.js');

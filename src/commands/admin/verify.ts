@@ -11,7 +11,7 @@ export const verify = defineCommand({
   args: ['<provider>'],
   examples: ['emr admin verify dr-bob', 'emr admin verify 0xAbc…'],
   async run(ctx, [who]: [string]) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { whois } = await import('../../chain/whois.js');
     const { verifyProvider } = await import('../../chain/verify-provider.js');

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { AccessDeniedError, type EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, inputFileError, type ErrorCode } from '../../errors.js';
 import type { RowResult } from '../../batch/run.js';
+import { AccessDeniedError, type EmrError, type ErrorCode, IntegrityError, InternalError, InterruptedError, inputFileError, NotFoundError, UnavailableError, UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
 
@@ -84,9 +84,9 @@ export const batchAdd = defineCommand({
     const { manifestDigest, defaultJournalPath, jobHeader, checkHeader, confirmedElsewhere } = await import('../../batch/job.js');
     const parsed = parseManifest(bytes.toString('utf8'), { path: manifestPath, baseDir: dirname(manifestPath) });
 
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { whois } = await import('../../chain/whois.js');
     const { canWrite } = await import('../../chain/grants.js');
     const me = await unlock(ctx);

@@ -1,6 +1,7 @@
 /** `emr config export [-o <file>]` (docs/STORAGE.md § "A second device"): settings, no secrets. */
-import { defineCommand } from '../spec.js';
+
 import { refuseOverwrite } from '../output-file.js';
+import { defineCommand } from '../spec.js';
 
 export const configExport = defineCommand({
   name: 'export',
@@ -11,7 +12,7 @@ export const configExport = defineCommand({
   ],
   examples: ['emr config export -o emr-device.json'],
   async run(ctx, _args, opts: { output?: string; force?: boolean }) {
-    const { exportDeviceConfig } = await import('../../session/device-config.js');
+    const { exportDeviceConfig } = await import('../../ops/device-config.js');
     if (opts.output) refuseOverwrite(opts.output, opts.force);
     const cfg = await exportDeviceConfig(ctx);
     if (opts.output) {

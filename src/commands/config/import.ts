@@ -7,7 +7,7 @@ export const configImport = defineCommand({
   args: ['<file>'],
   examples: ['emr config import emr-device.json'],
   async run(ctx, [file]: [string]) {
-    const { importDeviceConfig } = await import('../../session/device-config.js');
+    const { importDeviceConfig } = await import('../../ops/device-config.js');
     const cfg = importDeviceConfig(ctx, file);
     return { data: { ...cfg, config: ctx.config.path } };
   },

@@ -11,7 +11,7 @@ export const agentStart = defineCommand({
   options: [{ flags: '--timeout <dur>', description: 'idle time after which the agent forgets its keys and exits: 30s, 15m, 2h (default 15m, at most 24h)' }],
   examples: ['emr agent start', 'emr agent start --timeout 1h --profile dr-bob'],
   async run(ctx, _args, opts: { timeout?: string }) {
-    const { startAgent } = await import('../../agent/control.js');
+    const { startAgent } = await import('../../identity/agent-control.js');
     const r = await startAgent(ctx, opts.timeout);
     const data = { running: r.running, started: r.started, pid: r.pid, socket: r.socket, idleTimeoutSeconds: r.idleTimeoutSeconds, profiles: r.profiles };
     return {

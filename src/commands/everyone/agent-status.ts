@@ -6,7 +6,7 @@ export const agentStatus = defineCommand({
   summary: 'is a key agent running, and which profiles does it hold',
   examples: ['emr agent status --json'],
   async run(ctx) {
-    const { agentStatus: status } = await import('../../agent/control.js');
+    const { agentStatus: status } = await import('../../identity/agent-control.js');
     const st = await status(ctx.home);
     return {
       data: st,

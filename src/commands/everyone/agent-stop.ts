@@ -6,7 +6,7 @@ export const agentStop = defineCommand({
   summary: 'make the key agent forget its keys and exit',
   examples: ['emr agent stop'],
   async run(ctx) {
-    const { stopAgent } = await import('../../agent/control.js');
+    const { stopAgent } = await import('../../identity/agent-control.js');
     const r = await stopAgent(ctx.home);
     return {
       data: r,

@@ -13,9 +13,10 @@
  * `{"ok":true,"data":{"event":{…}}}`) and a last line `{"ok":true,"data":{"stopped":true,…}}`
  * — the one exception to "stdout carries one document" (docs/DEVNET.md § Audit).
  */
-import { UsageError } from '../../errors.js';
-import type { Context } from '../../context.js';
+
 import type { AuditEvent } from '../../chain/audit.js';
+import type { Context } from '../../context.js';
+import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 
 export interface AuditRow {
@@ -112,7 +113,7 @@ export const audit = defineCommand({
       since = Number(opts.since);
     }
     if (opts.all && opts.patient) throw new UsageError('--all and --patient exclude each other', { hint: 'pick one' });
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { auditEvents, watchAudit } = await import('../../chain/audit.js');
     const { maskToTypes, typeName } = await import('../../record-types.js');

@@ -13,12 +13,12 @@ export const completion = defineCommand({
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a zsh expansion in a shell example, not a JS template
   examples: ['emr completion bash > ~/.local/share/bash-completion/completions/emr', 'source <(emr completion bash)   # in ~/.bashrc', 'emr completion zsh > "${fpath[1]}/_emr"', 'emr completion fish > ~/.config/fish/completions/emr.fish'],
   async run(ctx, [shell]: [string]) {
-    const { SHELLS, completionScript } = await import('../../session/completion.js');
+    const { SHELLS, completionScript } = await import('../../ops/completion.js');
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`no completion for shell '${shell}'`, { hint: `one of: ${SHELLS.join(', ')}` });
     // The tree as the program builds it (role prefixes and merged groups included).
     const { buildProgram } = await import('../../cli.js');
     const { RECORD_TYPES } = await import('../../record-types.js');
-    const toNode = (c: Command): import('../../session/completion.js').CompletionNode => ({
+    const toNode = (c: Command): import('../../ops/completion.js').CompletionNode => ({
       name: c.name(),
       aliases: c.aliases(),
       options: c.options.map((o) => ({ flags: [o.short, o.long].filter((f): f is string => !!f), takesValue: o.required || o.optional })),

@@ -8,8 +8,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { NotFoundError, UsageError } from '../../errors.js';
-import { defineCommand } from '../spec.js';
 import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
+import { defineCommand } from '../spec.js';
 
 function defaultOutput(file: string): string {
   return file.endsWith('.age') ? file.slice(0, -4) : `${file}.decrypted`;
@@ -41,7 +41,7 @@ export const decrypt = defineCommand({
       }
       identities = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     } else {
-      const { unlock } = await import('../../identity/unlock.js');
+      const { unlock } = await import('../../session/unlock.js');
       identities = [(await unlock(ctx)).age.identity];
     }
     const { decryptBundle } = await import('../../crypto/bundle.js');

@@ -11,7 +11,7 @@ export const doctor = defineCommand({
   summary: 'check this setup: Node, age, permissions, chain and contract, IPFS, your registration, the clock',
   examples: ['emr doctor', 'emr --profile dr-grey --rpc-url https://rpc.example.org --contract 0xAbc… doctor --json'],
   async run(ctx) {
-    const { runDoctor } = await import('../../session/doctor.js');
+    const { runDoctor } = await import('../../ops/doctor.js');
     const checks = await runDoctor(ctx);
     const failed = checks.filter((c) => !c.ok);
     return {

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.js';
-import { defineCommand } from '../spec.js';
 import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
+import { defineCommand } from '../spec.js';
 
 export const encrypt = defineCommand({
   name: 'encrypt',
@@ -32,8 +32,8 @@ export const encrypt = defineCommand({
     refuseStdoutInJson(ctx, output);
     const who = [...(opts.to ?? [])];
     if (!who.length && !opts.self) throw new UsageError('no recipients', { hint: 'pass --to <who> (repeatable) or --self' });
-    const { resolveRecipient, resolveAddress } = await import('../../identity/resolve.js');
-    const { unlock } = await import('../../identity/unlock.js');
+    const { resolveRecipient, resolveAddress } = await import('../../session/resolve.js');
+    const { unlock } = await import('../../session/unlock.js');
     const recipients = await Promise.all(who.map((w) => resolveRecipient(ctx, w)));
     const me = await unlock(ctx);
     if (opts.self) recipients.push(me.age.recipient);

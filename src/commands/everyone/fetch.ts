@@ -4,8 +4,8 @@
  * signature verified; then a read receipt on chain (the patient's "who looked").
  */
 import { UsageError } from '../../errors.js';
-import { defineCommand } from '../spec.js';
 import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
+import { defineCommand } from '../spec.js';
 
 export const fetch = defineCommand({
   name: 'fetch',
@@ -19,7 +19,7 @@ export const fetch = defineCommand({
   ],
   async run(ctx, [idArg]: [string], opts: { output?: string; raw?: boolean; receipt: boolean; force?: boolean }) {
     if (!/^\d+$/.test(idArg)) throw new UsageError(`not a record id: ${idArg}`, { hint: 'record ids are numbers, see `emr record list`' });
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor } = await import('../../session/store.js');
     const { getRecord } = await import('../../chain/records.js');

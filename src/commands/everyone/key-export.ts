@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
-import { defineCommand } from '../spec.js';
 import { refuseOverwrite } from '../output-file.js';
+import { defineCommand } from '../spec.js';
 
 const FORMATS = ['keystore-v3', 'age-identity', 'mnemonic'] as const;
 
@@ -35,14 +35,14 @@ export const keyExport = defineCommand({
     if (opts.format === 'keystore-v3') {
       text = readFileSync(ctx.profiles.keystorePath(name), 'utf8');
     } else if (opts.format === 'age-identity') {
-      const { unlock } = await import('../../identity/unlock.js');
+      const { unlock } = await import('../../session/unlock.js');
       const me = await unlock(ctx, name);
       // The layout age-keygen writes, so `age -d -i <file>` reads it.
       text = `# created: ${ctx.clock.now().toISOString().replace(/\.\d+Z$/, 'Z')}\n# emr profile: ${name} (${profile.address})\n# public key: ${me.age.recipient}\n${me.age.identity}\n`;
     } else {
       // The recovery phrase needs the keystore's mnemonic, not the unlocked account: open
       // it once here (a separate unlock first asked for the passphrase twice).
-      const { openKeystore } = await import('../../identity/unlock.js');
+      const { openKeystore } = await import('../../session/unlock.js');
       const secret = await openKeystore(ctx, name);
       ctx.holdSecret(secret.privateKey);
       if (!secret.mnemonic) {

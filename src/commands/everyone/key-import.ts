@@ -5,8 +5,8 @@
  * passphrase. The age identity is derived from the account (docs/KEYSTORE.md § 3).
  */
 import { readFileSync } from 'node:fs';
-import { UsageError, inputFileError } from '../../errors.js';
-import { checkProfileName, ROLES, type Profile, type Role } from '../../keys/profiles.js';
+import { inputFileError, UsageError } from '../../errors.js';
+import { checkProfileName, type Profile, ROLES, type Role } from '../../keys/profiles.js';
 import { defineCommand } from '../spec.js';
 
 async function readInput(ctx: { io: { stdin: NodeJS.ReadableStream } }, file: string): Promise<Buffer> {
@@ -42,12 +42,12 @@ export const keyImport = defineCommand({
     }
     const input = ctx.holdSecret(await readInput(ctx, file));
     const ks = await import('../../keys/keystore-v3.js');
-    const { ageKeysFromAccount } = await import('../../identity/unlock.js');
+    const { ageKeysFromAccount } = await import('../../session/unlock.js');
     const kind = opts.pq ? 'mlkem768x25519' : 'x25519';
     let keystore: import('../../keys/keystore-v3.js').KeystoreV3 | string;
     let privateKey: Uint8Array;
     if (opts.mnemonic) {
-      const { createAccount } = await import('../../identity/create.js');
+      const { createAccount } = await import('../../keys/create.js');
       let made;
       try {
         made = await createAccount({ phrase: input.toString('utf8') });
@@ -56,11 +56,11 @@ export const keyImport = defineCommand({
       }
       privateKey = ctx.holdSecret(made.privateKey);
       ctx.holdSecret(made.entropy);
-      const pass = await ctx.passphrase(`protect the imported profile '${name}'`, { confirm: true, newKey: { weakOk: opts.weakPassphraseOk, userInputs: [name] } });
+      const pass = await (await import('../../session/prompts.js')).askPassphrase(ctx, `protect the imported profile '${name}'`, { confirm: true, newKey: { weakOk: opts.weakPassphraseOk, userInputs: [name] } });
       keystore = await ks.encryptKeystore({ privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass);
     } else {
       keystore = input.toString('utf8');
-      const pass = await ctx.passphrase(`open the keystore ${file}`);
+      const pass = await (await import('../../session/prompts.js')).askPassphrase(ctx, `open the keystore ${file}`);
       const secret = await ks.decryptKeystore(ks.parseKeystore(keystore), pass);
       privateKey = ctx.holdSecret(secret.privateKey);
       if (secret.mnemonic) ctx.holdSecret(secret.mnemonic.entropy);

@@ -1,6 +1,6 @@
 /** `emr keygen --name <profile> [--role …] [--pq]` (docs/CLI.md § Identity). */
 import { UsageError } from '../../errors.js';
-import { checkProfileName, ROLES, type Profile, type Role } from '../../keys/profiles.js';
+import { checkProfileName, type Profile, ROLES, type Role } from '../../keys/profiles.js';
 import { defineCommand } from '../spec.js';
 
 export interface KeygenData {
@@ -33,12 +33,12 @@ export const keygen = defineCommand({
     if (ctx.profiles.exists(name) && !opts.force) {
       throw new UsageError(`profile '${name}' already exists`, { hint: 'choose another --name, or pass --force to replace it' });
     }
-    const pass = await ctx.passphrase(`protect the new profile '${name}'`, { confirm: true, newKey: { weakOk: opts.weakPassphraseOk, userInputs: [name] } });
-    const { createAccount } = await import('../../identity/create.js');
+    const pass = await (await import('../../session/prompts.js')).askPassphrase(ctx, `protect the new profile '${name}'`, { confirm: true, newKey: { weakOk: opts.weakPassphraseOk, userInputs: [name] } });
+    const { createAccount } = await import('../../keys/create.js');
     const made = await createAccount({ words: opts.words === '12' ? 12 : 24 });
     ctx.holdSecret(made.privateKey);
     ctx.holdSecret(made.entropy);
-    const { ageKeysFromAccount } = await import('../../identity/unlock.js');
+    const { ageKeysFromAccount } = await import('../../session/unlock.js');
     const { encryptKeystore } = await import('../../keys/keystore-v3.js');
     const kind = opts.pq ? 'mlkem768x25519' : 'x25519';
     const age = ageKeysFromAccount(made.privateKey, kind);

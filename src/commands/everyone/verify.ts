@@ -12,7 +12,7 @@ export const verify = defineCommand({
   summary: 'check who signed a record or bundle file, and that they were allowed to',
   args: ['<recordIdOrFile>'],
   async run(ctx, [target]: [string]) {
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { authorityAt } = await import('../../records/authority.js');
     const me = await unlock(ctx);

@@ -10,7 +10,7 @@ export const whois = defineCommand({
   args: ['<who>'],
   examples: ['emr whois dr-bob', 'emr whois 0xAbc… --json'],
   async run(ctx, [who]: [string]) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { whois: lookup } = await import('../../chain/whois.js');
     const address = await resolveAddress(ctx, who);

@@ -15,7 +15,7 @@ export const accessApprove = defineCommand({
     if (!/^\d+$/.test(idArg)) throw new UsageError(`not a request id: ${idArg}`, { hint: 'see `emr access list`' });
     const { parseExpiry } = await import('../../records/expiry.js');
     const expiry = parseExpiry(opts.expires, ctx.clock.now());
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const { listRequests } = await import('../../chain/requests.js');

@@ -10,7 +10,7 @@ export const grantList = defineCommand({
   ],
   examples: ['emr grant list', 'emr grant list --json', 'emr grant list --format fhir --json'],
   async run(ctx, _args, opts: { patient?: string; format?: string }) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { listGrants } = await import('../../records/grant-list.js');
     const patient = opts.patient ? await resolveAddress(ctx, opts.patient) : ctx.profile().address;

@@ -6,8 +6,8 @@
  * of those types for the patient.
  */
 import { UsageError } from '../../errors.js';
-import { defineCommand } from '../spec.js';
 import { SIGN_ONLY_OPTIONS } from '../signed-output.js';
+import { defineCommand } from '../spec.js';
 import { grantList } from './grant-list.js';
 
 export function parseTypesList(text: string | undefined): string[] {
@@ -42,9 +42,9 @@ export const grant = defineCommand({
     if (opts.write && !readMask) throw new UsageError('--write needs --types', { hint: 'writing is granted per type' });
     const { parseExpiry } = await import('../../records/expiry.js');
     const expiry = parseExpiry(opts.expires, ctx.clock.now());
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const provider = await resolveAddress(ctx, who);
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const { grantAccess } = await import('../../records/share.js');

@@ -23,7 +23,7 @@ export const register = defineCommand({
   ],
   examples: ['emr register', 'emr register --role provider --profile dr-bob'],
   async run(ctx, _args, opts: { role?: 'patient' | 'provider'; name?: string }) {
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { whois } = await import('../../chain/whois.js');
     const { register: publish } = await import('../../chain/register.js');

@@ -4,8 +4,8 @@
  * the records they could read under new file keys for everyone else who may read them.
  */
 import { AccessDeniedError, UsageError } from '../../errors.js';
-import { defineCommand } from '../spec.js';
 import { SIGN_ONLY_OPTIONS } from '../signed-output.js';
+import { defineCommand } from '../spec.js';
 
 export const revoke = defineCommand({
   name: 'revoke',
@@ -13,12 +13,12 @@ export const revoke = defineCommand({
   args: ['<provider>'],
   options: [{ flags: '--rekey', description: 're-encrypt the records in the revoked scope under new keys (old copies stay readable to whoever kept them)' }, ...SIGN_ONLY_OPTIONS],
   async run(ctx, [who]: [string], opts: { rekey?: boolean; signOnly?: boolean; deadline: string; output?: string }) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const provider = await resolveAddress(ctx, who);
     if (opts.signOnly) {
       if (opts.rekey) throw new UsageError('--rekey cannot be relayed', { hint: 're-keying needs your own transactions; revoke with --sign-only, then `emr revoke --rekey` when you can pay gas' });
       const { parseExpiry } = await import('../../records/expiry.js');
-      const { unlock } = await import('../../identity/unlock.js');
+      const { unlock } = await import('../../session/unlock.js');
       const { chainFor } = await import('../../session/chain.js');
       const { nextNonce, signAction } = await import('../../chain/signed-actions.js');
       const me = await unlock(ctx);
@@ -29,7 +29,7 @@ export const revoke = defineCommand({
       const path = writeSignedAction(ctx, signed, opts.output);
       return { data: { provider, signed, path }, view: path === '-' ? {} : { title: `Signed a revoke of ${ctx.profiles.byAddress(provider)?.name ?? provider} (not sent)`, fields: [['file', path]], lines: ['Anyone can send it with `emr relay <file>`.'] } };
     }
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const share = await import('../../records/share.js');

@@ -30,7 +30,7 @@ export const accessRequest = defineCommand({
     }
     const reason = opts.reason ?? '';
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { requestAccess } = await import('../../chain/request-access.js');
     const patient = await resolveAddress(ctx, who);

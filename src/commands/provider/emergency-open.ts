@@ -17,7 +17,7 @@ export const emergencyOpen = defineCommand({
     const reason = opts.reason?.trim() ?? '';
     if (!reason) throw new UsageError('missing --reason <text>', { hint: 'an emergency access always states why; the patient will see it' });
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { whois } = await import('../../chain/whois.js');
     const { openEmergency } = await import('../../chain/open-emergency.js');

@@ -45,7 +45,7 @@ export const recordAdd = defineCommand({
     const { existsSync } = await import('node:fs');
     const missing = files.find((f) => !existsSync(f));
     if (missing !== undefined) throw new NotFoundError(`no such file: ${missing}`, { hint: 'check the path' });
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { checkType, addRecordFiles } = await import('../../records/add.js');
     const { clinicalOptions, checkSupersedes, assertSameType, printable } = await import('../../records/clinical.js');
     const { readFhirFile } = await import('../../fhir/detect.js');
@@ -55,7 +55,7 @@ export const recordAdd = defineCommand({
     const patient = await resolveAddress(ctx, opts.patient);
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor, scratchDir } = await import('../../session/store.js');
-    const { unlock } = await import('../../identity/unlock.js');
+    const { unlock } = await import('../../session/unlock.js');
     const me = await unlock(ctx);
     const chain = await chainFor(ctx, { signer: true });
     let supersededType: number | undefined;
@@ -65,7 +65,7 @@ export const recordAdd = defineCommand({
       if (!fhirFiles[0]!.res) assertSameType(supersededType, checkType(opts.type ?? 'note'), clinical.supersedes);
     }
     const store = await storeFor(ctx);
-    const progress = await ctx.progress(`adding ${files.length} file(s)`);
+    const progress = (await import('../../session/prompts.js')).progress(ctx, `adding ${files.length} file(s)`);
     try {
       const deps = { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), crashAt: ctx.env.EMR_TEST_CRASH_AT };
       const records: { id: string; cid: string; patient: string; author: string; type: string; txHash: string; existing?: boolean; warnings?: string[]; title?: string; careDate?: string; resources?: { resourceType: string; id?: string }[] }[] = [];

@@ -4,8 +4,8 @@
  * be inferred from a `.car` file name.
  */
 import { UsageError } from '../../errors.js';
-import { defineCommand } from '../spec.js';
 import { refuseOverwrite } from '../output-file.js';
+import { defineCommand } from '../spec.js';
 
 export const recordExport = defineCommand({
   name: 'export',
@@ -24,10 +24,10 @@ export const recordExport = defineCommand({
     refuseOverwrite(opts.output, opts.force);
     const { chainFor } = await import('../../session/chain.js');
     const { storeFor } = await import('../../session/store.js');
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const patient = opts.patient ? await resolveAddress(ctx, opts.patient) : ctx.profile().address;
     if (format === 'fhir') {
-      const { unlock } = await import('../../identity/unlock.js');
+      const { unlock } = await import('../../session/unlock.js');
       const { exportFhir } = await import('../../records/export-fhir.js');
       const { writeFileAtomic } = await import('../../fs-atomic.js');
       const me = await unlock(ctx);

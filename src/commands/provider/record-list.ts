@@ -33,7 +33,7 @@ export const recordList = defineCommand({
   ],
   examples: ['emr record list --type lab,imaging --since 2026-01-01 --details', 'emr record list --patient alice --limit 500 --json'],
   async run(ctx, _args, opts: Opts) {
-    const { resolveAddress } = await import('../../identity/resolve.js');
+    const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { checkType } = await import('../../records/add.js');
     const { listRecordsFlow } = await import('../../records/list.js');
@@ -51,7 +51,7 @@ export const recordList = defineCommand({
     const author = opts.author ? await resolveAddress(ctx, opts.author) : undefined;
     let detailDeps;
     if (opts.details) {
-      const { unlock } = await import('../../identity/unlock.js');
+      const { unlock } = await import('../../session/unlock.js');
       const { storeFor } = await import('../../session/store.js');
       detailDeps = { home: ctx.home, chain, store: await storeFor(ctx), me: await unlock(ctx) };
     }

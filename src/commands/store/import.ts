@@ -12,7 +12,7 @@ export const storeImport = defineCommand({
   examples: ['emr store import history.car', 'emr --ipfs-api http://127.0.0.1:5001 store import history.car'],
   async run(ctx, [file]: [string]) {
     const { storeFor } = await import('../../session/store.js');
-    const { importCarFile } = await import('../../session/import-car.js');
+    const { importCarFile } = await import('../../ops/import-car.js');
     const res = await importCarFile(await storeFor(ctx), file);
     return {
       data: res,

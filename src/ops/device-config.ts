@@ -8,9 +8,10 @@
  *    "ipfsApi":"…"?, "ipfsGateways":["…"]?}
  */
 import { readFileSync } from 'node:fs';
-import type { Context } from '../context.js';
 import type { ConfigData } from '../config.js';
+import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { chainFor, resolveEndpoint } from '../session/chain.js';
 
 export interface DeviceConfig {
   v: 1;
@@ -42,7 +43,6 @@ function checkUrl(what: string, u: unknown): string {
 
 /** The effective settings of this home (flags, env, config, or the running devnet). */
 export async function exportDeviceConfig(ctx: Context): Promise<DeviceConfig> {
-  const { resolveEndpoint, chainFor } = await import('./chain.js');
   const ep = await resolveEndpoint(ctx);
   const chain = await chainFor(ctx);
   const ipfsApi = ctx.globals.ipfsApi ?? ctx.config.get('ipfsApi');

@@ -4,10 +4,11 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AgentAbsent, AgentUnsafe, agentRequest, removeStale } from '../agent/client.js';
+import { agentDir, DEFAULT_IDLE_SECONDS, parseIdle, socketPath } from '../agent/protocol.js';
 import type { Context } from '../context.js';
 import { InternalError, UnavailableError, UsageError } from '../errors.js';
-import { AgentAbsent, AgentUnsafe, agentRequest, removeStale } from './client.js';
-import { agentDir, DEFAULT_IDLE_SECONDS, parseIdle, socketPath } from './protocol.js';
+import { unlock } from '../session/unlock.js';
 
 export interface AgentStatus {
   running: boolean;
@@ -53,7 +54,7 @@ export async function agentStatus(home: string): Promise<AgentStatus> {
 
 /** Spawns the daemon and waits for its one status line. */
 function spawnDaemon(home: string, idleSeconds: number): Promise<number> {
-  const daemon = fileURLToPath(new URL('./daemon.js', import.meta.url));
+  const daemon = fileURLToPath(new URL('../agent/daemon.js', import.meta.url));
   // An empty environment: the passphrase may sit in EMR_PASSWORD, and the agent needs nothing.
   const child = spawn(process.execPath, [daemon, home, String(idleSeconds)], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: {}, cwd: agentDir(home) });
   return new Promise((resolve, reject) => {
@@ -101,7 +102,6 @@ export async function startAgent(ctx: Context, timeout: string | undefined): Pro
     if (n === null) throw new UsageError(`cannot read --timeout '${timeout.slice(0, 40)}'`, { hint: 'give an idle time like 30s, 15m or 2h (at most 24h)' });
     idle = n;
   }
-  const { unlock } = await import('../identity/unlock.js');
   const me = await unlock(ctx);
   const before = await agentStatus(ctx.home);
   let started = false;

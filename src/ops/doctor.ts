@@ -6,7 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EmrChain } from '../chain/types.js';
+import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
+import type { Profile } from '../keys/profiles.js';
+import { chainFor } from '../session/chain.js';
+import { storeFor } from '../session/store.js';
 
 export interface Check {
   name: string;
@@ -44,9 +49,8 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
   checks.push(...permissionChecks(ctx.home));
 
   // The chain: reachable, the contract deployed, the clock close to the chain's.
-  let chain: import('../chain/types.js').EmrChain | undefined;
+  let chain: EmrChain | undefined;
   try {
-    const { chainFor } = await import('./chain.js');
     chain = await withTimeout(chainFor(ctx), 'the chain');
     const block = await withTimeout(chain.provider.getBlock('latest'), 'the chain');
     checks.push(pass('chain', `chain ${(await chain.provider.getNetwork()).chainId} reachable, contract ${await chain.contract.getAddress()} deployed, block ${block?.number}`));
@@ -66,7 +70,6 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
     // Opening the embedded store would create it; the doctor writes nothing.
     checks.push(pass('ipfs', `embedded store ${join(ctx.home, 'ipfs')}: made on first use`));
   } else try {
-    const { storeFor } = await import('./store.js');
     const store = await withTimeout(storeFor(ctx), 'the IPFS store');
     await withTimeout(store.has(PROBE_CID), 'the IPFS store');
     checks.push(pass('ipfs', ipfsApi ? `Kubo API ${ipfsApi} reachable` : `embedded store ${join(ctx.home, 'ipfs')} opens`));
@@ -75,7 +78,7 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
   }
 
   // The acting profile: on chain, and verified when it is a provider.
-  let profile: import('../keys/profiles.js').Profile | undefined;
+  let profile: Profile | undefined;
   try {
     profile = ctx.profiles.list().length ? ctx.profile() : undefined;
   } catch (e) {
@@ -84,7 +87,6 @@ export async function runDoctor(ctx: Context): Promise<Check[]> {
   if (!profile && ctx.profiles.list().length === 0) checks.push(fail('profile', 'no local identity yet', 'create one with `emr keygen --name <profile>`'));
   if (profile && chain) {
     try {
-      const { whois } = await import('../chain/whois.js');
       const info = await withTimeout(whois(chain, profile.address), 'the chain');
       if (!info.registered) checks.push(fail('profile', `'${profile.name}' (${profile.address}) is not registered on this chain`, `run \`emr --profile ${profile.name} register\``));
       else if (profile.role === 'provider' && !info.verified) checks.push(fail('profile', `provider '${profile.name}' is registered but not verified`, 'ask a consortium admin to run `emr admin verify ' + profile.address + '`'));

@@ -3,13 +3,16 @@
  * acting identity of a command. docs/KEYSTORE.md § 3: the age identity is derived from the
  * account secret, so unlocking the keystore is enough to sign and to decrypt.
  */
-import type { Wallet } from 'ethers';
+
+import { Wallet } from 'ethers';
+import { keyFromAgent } from '../agent/client.js';
 import type { Context } from '../context.js';
+import { mlkem768x25519IdentityFromSeed, x25519IdentityFromSecret } from '../crypto/identity.js';
+import { BadPassphraseError } from '../errors.js';
 import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
 import { addressOf, decryptKeystore } from '../keys/keystore-v3.js';
-import { BadPassphraseError } from '../errors.js';
 import type { Profile } from '../keys/profiles.js';
-import { mlkem768x25519IdentityFromSeed, x25519IdentityFromSecret } from '../crypto/identity.js';
+import { askPassphrase } from './prompts.js';
 
 export interface AgeKeys {
   /** `AGE-SECRET-KEY-1…` (or the PQ form): a secret, never printed unless exported. */
@@ -48,7 +51,7 @@ export async function openKeystore(ctx: Context, profileName: string): Promise<A
   const keystore = ctx.profiles.readKeystore(profileName);
   const tries = ctx.passphraseIsPrompted ? PASSPHRASE_TRIES : 1;
   for (let i = 1; ; i++) {
-    const pass = await ctx.passphrase(`unlock profile '${profileName}'`);
+    const pass = await askPassphrase(ctx, `unlock profile '${profileName}'`);
     try {
       return await decryptKeystore(keystore, pass);
     } catch (e) {
@@ -71,7 +74,6 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   if (cached) return cached;
   const profile = ctx.profiles.get(profileName);
   // A running key agent (docs/KEYSTORE.md § 6) answers first; its key must be this profile's.
-  const { keyFromAgent } = await import('../agent/client.js');
   const held = await keyFromAgent(ctx.home, profileName, (line) => ctx.io.stderr.write(line + '\n'));
   if (held) ctx.holdSecret(held);
   const secret: { privateKey: Uint8Array; mnemonic?: { entropy: Uint8Array } | null } =
@@ -86,7 +88,6 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
     age,
     async wallet() {
       if (!wallet) {
-        const { Wallet } = await import('ethers');
         wallet = new Wallet('0x' + Buffer.from(secret.privateKey).toString('hex'));
       }
       return wallet;

@@ -3,7 +3,8 @@
  * restores the same address in ethers, MetaMask or cast (docs/KEYSTORE.md § 1).
  */
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_HD_PATH } from '../keys/keystore-v3.js';
+import { HDNodeWallet, Mnemonic } from 'ethers';
+import { DEFAULT_HD_PATH } from './keystore-v3.js';
 
 export interface NewAccount {
   address: string;
@@ -14,7 +15,6 @@ export interface NewAccount {
 }
 
 export async function createAccount(opts: { words?: 12 | 24; phrase?: string } = {}): Promise<NewAccount> {
-  const { HDNodeWallet, Mnemonic } = await import('ethers');
   const mnemonic = opts.phrase
     ? Mnemonic.fromPhrase(opts.phrase.trim().split(/\s+/).join(' '))
     : Mnemonic.fromEntropy(randomBytes(opts.words === 12 ? 16 : 32));

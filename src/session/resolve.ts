@@ -2,9 +2,12 @@
  * docs/CLI.md § Global behaviour: "Addresses are accepted as 0x… (checksummed or not) or as a
  * local profile name". A recipient (`--to`) may also be an age recipient string.
  */
+
+import { getAddress } from 'ethers';
 import type { Context } from '../context.js';
-import { NotFoundError, UsageError } from '../errors.js';
 import { parseRecipient } from '../crypto/identity.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { lookupRecipient } from './chain.js';
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
@@ -15,7 +18,6 @@ export function isAddress(s: string): boolean {
 /** A checksummed address for `who` (an address or a local profile name). */
 export async function resolveAddress(ctx: Context, who: string): Promise<string> {
   if (isAddress(who)) {
-    const { getAddress } = await import('ethers');
     try {
       return getAddress(who);
     } catch (e) {
@@ -42,7 +44,6 @@ export async function resolveRecipient(ctx: Context, who: string): Promise<strin
   if (isAddress(who)) {
     const local = ctx.profiles.byAddress(who);
     if (local) return local.recipient;
-    const { lookupRecipient } = await import('../session/chain.js');
     return lookupRecipient(ctx, who);
   }
   if (ctx.profiles.exists(who)) return ctx.profiles.get(who).recipient;

@@ -1,0 +1,36 @@
+/**
+ * The import graph of src/ (README § Build and layout). Floors, low to high:
+ *   base     src/*.ts other than context.ts and cli.ts (errors, config, output, …)
+ *   ground   src/crypto, src/keys, src/ipfs, src/chain, src/fhir, src/agent: none imports another
+ *   context  src/context.ts (one command run: options, streams, config, profiles)
+ *   session  src/session (the unlocked identity, chain client, record store of one run)
+ *   flows    src/records, then src/batch (a batch is many record flows)
+ *   commands src/commands, src/cli.ts (the only place that lazy-loads)
+ * An arrow may only point down. Type-only imports count (tsPreCompilationDeps).
+ */
+const BASE = '^src/(?!context\\.ts$|cli\\.ts$)[^/]+\\.ts$';
+const GROUND = ['crypto', 'keys', 'ipfs', 'chain', 'fhir', 'agent'];
+const above = (floors) => `^src/(${floors.join('|')})`;
+const downOnly = (name, from, notTo) => ({ name, severity: 'error', from: { path: from }, to: { path: notTo } });
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'a circle of files has no bottom to read from', from: { path: '^src/' }, to: { circular: true } },
+    downOnly('base-is-base', BASE, '^src/(?![^/]+\\.ts$)|^src/(context|cli)\\.ts$'),
+    ...GROUND.map((g) =>
+      downOnly(`ground-${g}-alone`, `^src/${g}/`, `^src/(?!${g}/)(?![^/]+\\.ts$)|^src/(context|cli)\\.ts$`),
+    ),
+    downOnly('context-below-session', '^src/context\\.ts$', above(['session', 'records', 'batch', 'commands']) + '|^src/cli\\.ts$'),
+    downOnly('session-below-flows', '^src/session/', above(['records', 'batch', 'commands']) + '|^src/cli\\.ts$'),
+    downOnly('records-below-batch', '^src/records/', above(['batch', 'commands']) + '|^src/cli\\.ts$'),
+    downOnly('batch-below-commands', '^src/batch/', above(['commands']) + '|^src/cli\\.ts$'),
+    downOnly('commands-below-cli', '^src/commands/', '^src/cli\\.ts$'),
+    { name: 'no-unknown-dir', severity: 'error', comment: 'a new directory needs a floor above', from: { path: '^src/(?!(crypto|keys|ipfs|chain|fhir|agent|session|records|batch|commands)/)[^/]+/' }, to: {} },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules|\\.generated\\.' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
