@@ -4,7 +4,8 @@
  *   ground   src/crypto, src/keys, src/ipfs, src/chain, src/fhir, src/agent: none imports another
  *   context  src/context.ts (one command run: options, streams, config, profiles)
  *   session  src/session (the unlocked identity, chain client, record store of one run)
- *   flows    src/records, then src/batch (a batch is many record flows)
+ *   flows    src/identity, src/records, src/ops (siblings: none imports another), then
+ *            src/batch (a batch is many record flows)
  *   commands src/commands, src/cli.ts (the only place that lazy-loads)
  * An arrow may only point down. Type-only imports count (tsPreCompilationDeps).
  */
@@ -21,11 +22,20 @@ module.exports = {
       downOnly(`ground-${g}-alone`, `^src/${g}/`, `^src/(?!${g}/)(?![^/]+\\.ts$)|^src/(context|cli)\\.ts$`),
     ),
     downOnly('context-below-session', '^src/context\\.ts$', above(['session', 'records', 'batch', 'commands']) + '|^src/cli\\.ts$'),
-    downOnly('session-below-flows', '^src/session/', above(['records', 'batch', 'commands']) + '|^src/cli\\.ts$'),
-    downOnly('records-below-batch', '^src/records/', above(['batch', 'commands']) + '|^src/cli\\.ts$'),
+    downOnly('session-below-flows', '^src/session/', above(['identity', 'records', 'ops', 'batch', 'commands']) + '|^src/cli\\.ts$'),
+    ...['identity', 'records', 'ops'].map((f) =>
+      downOnly(`flows-${f}-alone`, `^src/${f}/`, above(['identity', 'records', 'ops', 'batch', 'commands'].filter((x) => x !== f)) + '|^src/cli\\.ts$'),
+    ),
     downOnly('batch-below-commands', '^src/batch/', above(['commands']) + '|^src/cli\\.ts$'),
     downOnly('commands-below-cli', '^src/commands/', '^src/cli\\.ts$'),
-    { name: 'no-unknown-dir', severity: 'error', comment: 'a new directory needs a floor above', from: { path: '^src/(?!(crypto|keys|ipfs|chain|fhir|agent|session|records|batch|commands)/)[^/]+/' }, to: {} },
+    {
+      name: 'lazy-only-in-commands',
+      severity: 'error',
+      comment: 'a command file is the one lazy-loading boundary; below it imports are static so a header shows what a file needs',
+      from: { path: '^src/', pathNot: '^src/commands/' },
+      to: { dependencyTypes: ['dynamic-import'] },
+    },
+    { name: 'no-unknown-dir', severity: 'error', comment: 'a new directory needs a floor above', from: { path: '^src/(?!(crypto|keys|ipfs|chain|fhir|agent|session|identity|records|ops|batch|commands)/)[^/]+/' }, to: {} },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

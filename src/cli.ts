@@ -286,6 +286,9 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   const invoke: Invoke = async (spec, cmd, args) => {
     const globals = readGlobals(cmd, env);
     const ctx = new Context(globals, io, env);
+    let root = cmd;
+    while (root.parent) root = root.parent;
+    ctx.program = root;
     try {
       const result = await spec.run(ctx, args, cmd.opts());
       await ctx.close();

@@ -3,6 +3,7 @@
  * client, record store, prompts, clock, output streams. Nothing module-level; heavy modules
  * (ethers, IPFS, prompts, spinners) load only when a command asks for them.
  */
+import type { Command } from 'commander';
 import { Config } from './config.js';
 import { NotFoundError, UsageError } from './errors.js';
 import { type Profile, ProfileStore } from './keys/profiles.js';
@@ -57,6 +58,8 @@ export class Context {
   private readonly closers: Array<() => Promise<void> | void> = [];
   /** Per-run cache of lazily built services (chain client, record store, unlocked keys). */
   readonly cache = new Map<string, unknown>();
+  /** The whole command tree of this run (for `emr completion`), set by cli.ts. */
+  program?: Command;
 
   constructor(
     readonly globals: GlobalOptions,

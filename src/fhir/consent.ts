@@ -4,11 +4,19 @@
  * the granted record types are provision codes in the system `urn:emr:record-type`, the
  * record ids provision data (`urn:emr:record`).
  */
-import type { GrantEntry } from '../records/grant-list.js';
+/** What a Consent says of one provider's access (records/grant-list.ts builds these). */
+export interface ConsentGrant {
+  provider: string;
+  live: boolean;
+  read: string[];
+  write: string[];
+  records: string[];
+  expires: string | null;
+}
 
 const ADDR = 'urn:emr:ethereum-address';
 
-export function consentBundle(patient: string, grants: GrantEntry[], now: Date): Record<string, unknown> {
+export function consentBundle(patient: string, grants: ConsentGrant[], now: Date): Record<string, unknown> {
   const entry = grants.map((g) => ({
     fullUrl: `urn:emr:consent:${patient.toLowerCase()}:${g.provider.toLowerCase()}`,
     resource: {

@@ -1,10 +1,6 @@
-/**
- * The consortium's emergency recipient (docs/SHARING.md § 4): admins publish it with
- * `setEmergencyRecipient`; the string is read from the latest event.
- */
+/** Break-glass key release (docs/SHARING.md § 4.2). */
 
 import { grantOf } from '../chain/grants.js';
-import { queryEvents } from '../chain/logs.js';
 import { listRecords } from '../chain/records.js';
 import { releaseEmergencyKeys } from '../chain/release-emergency-keys.js';
 import type { EmrChain } from '../chain/types.js';
@@ -12,13 +8,8 @@ import { whois } from '../chain/whois.js';
 import { AccessDeniedError, UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { Unlocked } from '../session/unlock.js';
+import { emergencyRecipient } from './emergency-recipient.js';
 import { deliverKeys } from './share.js';
-
-export async function emergencyRecipient(chain: EmrChain): Promise<string | null> {
-  const events = await queryEvents(chain, { names: ['EmergencyRecipientSet'], fromBlock: chain.fromBlock });
-  const last = events.at(-1);
-  return last ? String(last.args[1]) : null;
-}
 
 /**
  * SHARING.md § 4.2: the consortium key custodian (an admin whose age identity is the

@@ -14,7 +14,7 @@ import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { AccessDeniedError, IntegrityError, NotFoundError } from '../errors.js';
-import { emergencyRecipient } from './emergency.js';
+import { emergencyRecipient } from './emergency-recipient.js';
 
 export interface RecordRecipients {
   /** age recipients, de-duplicated. */

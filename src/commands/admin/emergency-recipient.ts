@@ -14,7 +14,7 @@ export const emergencyRecipientCommand = defineCommand({
   async run(ctx, [given]: [string | undefined]) {
     const { parseRecipient } = await import('../../crypto/identity.js');
     const { chainFor } = await import('../../session/chain.js');
-    const { emergencyRecipient } = await import('../../records/emergency.js');
+    const { emergencyRecipient } = await import('../../records/emergency-recipient.js');
     const { setEmergencyRecipient } = await import('../../chain/set-emergency-recipient.js');
     const recipient = (given ?? ctx.profile().recipient).trim();
     parseRecipient(recipient); // a malformed recipient is a usage error (exit 2), before any gas

@@ -15,8 +15,8 @@ export const completion = defineCommand({
   async run(ctx, [shell]: [string]) {
     const { SHELLS, completionScript } = await import('../../ops/completion.js');
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`no completion for shell '${shell}'`, { hint: `one of: ${SHELLS.join(', ')}` });
-    // The tree as the program builds it (role prefixes and merged groups included).
-    const { buildProgram } = await import('../../cli.js');
+    // The tree as the program built it for this run (role prefixes and merged groups included).
+    if (!ctx.program) throw new Error('no command tree on the context');
     const { RECORD_TYPES } = await import('../../record-types.js');
     const toNode = (c: Command): import('../../ops/completion.js').CompletionNode => ({
       name: c.name(),
@@ -24,7 +24,7 @@ export const completion = defineCommand({
       options: c.options.map((o) => ({ flags: [o.short, o.long].filter((f): f is string => !!f), takesValue: o.required || o.optional })),
       children: c.commands.map(toNode),
     });
-    const script = completionScript(shell as (typeof SHELLS)[number], toNode(buildProgram(async () => {})), RECORD_TYPES);
+    const script = completionScript(shell as (typeof SHELLS)[number], toNode(ctx.program), RECORD_TYPES);
     if (!ctx.json) ctx.io.stdout.write(script);
     return { data: { shell, script }, view: {} };
   },
