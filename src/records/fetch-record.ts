@@ -1,0 +1,56 @@
+/**
+ * `emr fetch <id>`, the whole use case (docs/CLI.md § Records; docs/SHARING.md § 3): check
+ * the reader may read it now, fetch and verify (or keep the CID-verified ciphertext with
+ * --raw), say whether a later correction supersedes it (docs/FHIR.md § 5), then post the
+ * read receipt. Plaintext reaches its target only after every check passed (fetch.ts).
+ */
+import { logAccess } from '../chain/log-access.js';
+import { getRecord } from '../chain/records.js';
+import type { With } from '../session/index.js';
+import type { Unlocked } from '../session/unlock.js';
+import { checkReadAccess, type FetchedRecord, type FetchTarget, fetchRaw, fetchRecord } from './fetch.js';
+import { findSupersededBy } from './supersede.js';
+
+export interface FetchInput {
+  id: bigint;
+  target: FetchTarget;
+  /** Keep the ciphertext, skip decryption (no key needed unless a receipt is posted). */
+  raw: boolean;
+  /** Post the on-chain read receipt (the session's chain then signs). */
+  receipt: boolean;
+}
+
+export type FetchOutcome = (Omit<FetchedRecord, 'receiptTx'> | (FetchRawOutcome & { raw: true })) & { receiptTx: string | null; supersededBy?: string };
+
+interface FetchRawOutcome {
+  id: string;
+  path: string;
+  sha256: string;
+  author: string;
+  patient: string;
+  cid: string;
+  signatureValid: null;
+}
+
+/** The key a fetch needs: to decrypt, or to sign the receipt; `--raw --no-receipt` needs none. */
+export const fetchNeedsKey = (input: Pick<FetchInput, 'raw' | 'receipt'>): boolean => !input.raw || input.receipt;
+
+export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, input: FetchInput): Promise<FetchOutcome> {
+  const reader = s.me?.profile.address ?? s.ctx.profile().address;
+  const rec = await getRecord(s.chain, input.id);
+  await checkReadAccess(s.chain, reader, rec);
+  let data: FetchOutcome;
+  if (input.raw) {
+    const saved = await fetchRaw(s.store, rec, input.target);
+    data = { id: rec.id.toString(), ...saved, author: rec.author, patient: rec.patient, cid: rec.cid, signatureValid: null, raw: true, receiptTx: null };
+  } else {
+    const me = s.me;
+    if (!me) throw new Error('fetchOne: decrypting needs an unlocked session');
+    data = { ...(await fetchRecord({ chain: s.chain, store: s.store, me }, rec, input.target)), receiptTx: null };
+    // The record is already verified and written: a failure here only leaves it unknown.
+    const supersededBy = await findSupersededBy({ home: s.home, chain: s.chain, store: s.store, me }, rec).catch(() => undefined);
+    if (supersededBy) data.supersededBy = supersededBy;
+  }
+  if (input.receipt) data.receiptTx = (await logAccess(s.chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType })).txHash;
+  return data;
+}
