@@ -1,0 +1,49 @@
+/**
+ * README § Build and layout, checked: the floors and the no-circle rule live in
+ * .dependency-cruiser.cjs (run here and by `npm run lint`); the lazy-loading boundary and
+ * the size of a command file are counted here.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const src = join(root, 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const COMMAND_LINES_MAX = 70;
+
+describe('layout', () => {
+  it('MUST: no `await import(` below src/commands (a command file is the one lazy-loading boundary)', () => {
+    const lazy = files(src)
+      .filter((f) => !relative(src, f).startsWith('commands/'))
+      .filter((f) => /\bimport\(\s*['"]/.test(readFileSync(f, 'utf8').replace(/import\('[^']+'\)\.\w+/g, '')))
+      .map((f) => relative(root, f));
+    expect(lazy).toEqual([]);
+  });
+
+  it(`MUST: a command file is at most ${COMMAND_LINES_MAX} lines (it parses options and calls one flow)`, () => {
+    const long = files(join(src, 'commands'))
+      .map((f) => ({ f: relative(root, f), n: readFileSync(f, 'utf8').split('\n').length }))
+      .filter((x) => x.n > COMMAND_LINES_MAX);
+    expect(long).toEqual([]);
+  });
+
+  it('MUST: the import graph of src/ has no circle and no upward arrow, type-only imports included', () => {
+    const bin = join(root, 'node_modules', '.bin', 'depcruise');
+    let out = '';
+    try {
+      out = execFileSync(bin, ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: root, encoding: 'utf8' });
+    } catch (e) {
+      out = String((e as { stdout?: string }).stdout ?? e);
+    }
+    expect(out).not.toMatch(/error/);
+  });
+});
