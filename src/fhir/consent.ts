@@ -7,10 +7,13 @@
 /** What a Consent says of one provider's access (records/grant-list.ts builds these). */
 export interface ConsentGrant {
   provider: string;
+  /** Access now: a live grant, live record grants, or an open emergency window. */
   live: boolean;
   read: string[];
   write: string[];
+  /** Record ids readable now through record grants (not through types). */
   records: string[];
+  /** ISO time of the grant's expiry; null when there is no type grant. */
   expires: string | null;
 }
 

@@ -16,7 +16,7 @@ import type { RecordInfo } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { CODEC_RAW } from '../chain/types.js';
 import { decryptBundle } from '../crypto/bundle.js';
-import { V2_FIELDS } from '../crypto/bundle-format.js';
+import { type BundleMetadata, V2_FIELDS } from '../crypto/bundle-format.js';
 import type { DecryptBundleResult } from '../crypto/bundle-verify.js';
 import { NoMatchingIdentityError } from '../crypto/recipients.js';
 import { AccessDeniedError, IntegrityError, UsageError } from '../errors.js';
@@ -32,7 +32,8 @@ export interface FetchDeps {
   me: Unlocked;
 }
 
-export interface FetchedRecord {
+/** Signed clinical metadata is present only when the record carries it (docs/FORMAT.md § 3.4). */
+export interface FetchedRecord extends Partial<Pick<BundleMetadata, (typeof V2_FIELDS)[number]>> {
   id: string;
   path: string | null;
   sha256: string;
@@ -46,14 +47,6 @@ export interface FetchedRecord {
   createdAt: string | null;
   receiptTx: string | null;
   via: 'identity' | 'key-delivery' | 'raw';
-  /** Signed clinical metadata, present only when the record carries it (docs/FORMAT.md § 3.4). */
-  fhir?: string;
-  careDate?: string;
-  supersedes?: string;
-  facility?: string;
-  encounterStart?: string;
-  encounterEnd?: string;
-  mrn?: string;
 }
 
 export async function checkReadAccess(chain: EmrChain, reader: string, rec: RecordInfo): Promise<void> {

@@ -7,22 +7,15 @@
  * or were delivered, until the patient re-keys them (docs/SHARING.md § 3).
  */
 
+import type { ConsentGrant } from '../fhir/consent.js';
 import { canRead, grantOf } from '../chain/grants.js';
 import { addressTopic, queryEvents } from '../chain/logs.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { maskToTypes } from '../record-types.js';
 
-export interface GrantEntry {
-  provider: string;
-  /** Access now: a live grant, live record grants, or an open emergency window. */
-  live: boolean;
-  read: string[];
-  write: string[];
-  /** Record ids readable now through record grants (not through types). */
-  records: string[];
-  /** ISO time of the grant's expiry; null when there is no type grant. */
-  expires: string | null;
+/** One provider's access; the fields a FHIR Consent renders are ConsentGrant's (fhir/consent.ts). */
+export interface GrantEntry extends ConsentGrant {
   emergency: { open: boolean; until: string | null };
   /** Key-delivery objects published to this provider (grants, record grants, emergency releases). */
   keysDelivered: number;
