@@ -3,28 +3,22 @@
  * the streaming path for the same file key and nonce, the same verdicts on damaged input,
  * and never an output file (or temporary file) after a failure (FORMAT.md § 1.6, § 1.7).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { Wallet } from 'ethers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encryptFile } from '../../src/crypto/age-file.js';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { encodeMetadata, TRAILER_SIZE } from '../../src/crypto/bundle-format.js';
 import { EIP712_TYPES, eip712Domain, eip712Value } from '../../src/crypto/bundle-signature.js';
-import { encryptFile } from '../../src/crypto/age-file.js';
-import { generateIdentity } from '../../src/crypto/identity.js';
 import { asFileKey } from '../../src/crypto/keys.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
-import { filesIn, tempDir } from './helpers.js';
+import { bundleWorld, filesIn } from './helpers.js';
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => ({ dir, cleanup } = tempDir()));
-afterAll(() => cleanup());
-
-const author = new Wallet('0x' + '11'.repeat(32));
-const patient = new Wallet('0x' + '22'.repeat(32));
-const id = generateIdentity();
+const w = bundleWorld();
+const { author, patient, id } = w;
 const meta = { patient: patient.address, author: author.address, type: 'lab-result', title: 'CBC', createdAt: 1_700_000_000 };
 const content = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 13 + 5) & 0xff));
 const fileKey = asFileKey(new Uint8Array(16).fill(9));
@@ -35,22 +29,22 @@ const BATCH = 16 * CHUNK;
 const P = encodeMetadata({ v: 1, ...meta }).length;
 type Path = 'stream' | 'parallel';
 
-async function seal(n: number, path: Path, out = join(dir, `b.${path}`)): Promise<{ ct: Buffer; sha256: string }> {
-  writeFileSync(join(dir, 'pt'), content(n));
-  const r = await encryptBundle({ input: join(dir, 'pt'), output: out, recipients: [id.recipient], meta, signer: author }, { fileKey, nonce, path });
+async function seal(n: number, path: Path, out = join(w.dir, `b.${path}`)): Promise<{ ct: Buffer; sha256: string }> {
+  writeFileSync(join(w.dir, 'pt'), content(n));
+  const r = await encryptBundle({ input: join(w.dir, 'pt'), output: out, recipients: [id.recipient], meta, signer: author }, { fileKey, nonce, path });
   return { ct: readFileSync(out), sha256: r.sha256 };
 }
 
 async function open(ct: Buffer, path: Path) {
-  writeFileSync(join(dir, 'in.age'), ct);
-  rmSync(join(dir, 'out.bin'), { force: true });
-  const before = filesIn(dir).filter((f) => f !== 'out.bin');
+  writeFileSync(join(w.dir, 'in.age'), ct);
+  rmSync(join(w.dir, 'out.bin'), { force: true });
+  const before = filesIn(w.dir).filter((f) => f !== 'out.bin');
   try {
-    const res = await decryptBundle({ input: join(dir, 'in.age'), output: join(dir, 'out.bin'), identities: [id.identity] }, { path });
-    return { res, out: readFileSync(join(dir, 'out.bin')) };
+    const res = await decryptBundle({ input: join(w.dir, 'in.age'), output: join(w.dir, 'out.bin'), identities: [id.identity] }, { path });
+    return { res, out: readFileSync(join(w.dir, 'out.bin')) };
   } catch (err) {
-    expect(filesIn(dir).filter((f) => f !== 'out.bin'), 'no temporary file left').toEqual(before);
-    expect(filesIn(dir)).not.toContain('out.bin');
+    expect(filesIn(w.dir).filter((f) => f !== 'out.bin'), 'no temporary file left').toEqual(before);
+    expect(filesIn(w.dir)).not.toContain('out.bin');
     return { err };
   }
 }
@@ -81,9 +75,9 @@ describe('bundles on the two-thread path', () => {
 
   it('a plain age file opens unsigned on the parallel path, with the same hash as the stream path', async () => {
     for (const n of [0, 5, CHUNK, 2 * BATCH + 7]) {
-      writeFileSync(join(dir, 'plain'), content(n));
-      await encryptFile({ recipients: [id.recipient], input: join(dir, 'plain'), output: join(dir, 'plain.age') });
-      const ct = readFileSync(join(dir, 'plain.age'));
+      writeFileSync(join(w.dir, 'plain'), content(n));
+      await encryptFile({ recipients: [id.recipient], input: join(w.dir, 'plain'), output: join(w.dir, 'plain.age') });
+      const ct = readFileSync(join(w.dir, 'plain.age'));
       const s = await open(ct, 'stream');
       const p = await open(ct, 'parallel');
       expect(p.res).toEqual({ signed: false, sha256: createHash('sha256').update(content(n)).digest('hex'), size: n });
@@ -130,9 +124,9 @@ describe('bundles on the two-thread path', () => {
     mutate(p);
     const size = Buffer.alloc(8);
     size.writeBigUInt64BE(p.size);
-    writeFileSync(join(dir, 'crafted'), Buffer.concat([p.prefix, p.body, p.sha, size, p.sig]));
-    await encryptFile({ recipients: [id.recipient], input: join(dir, 'crafted'), output: join(dir, 'crafted.age') });
-    return readFileSync(join(dir, 'crafted.age'));
+    writeFileSync(join(w.dir, 'crafted'), Buffer.concat([p.prefix, p.body, p.sha, size, p.sig]));
+    await encryptFile({ recipients: [id.recipient], input: join(w.dir, 'crafted'), output: join(w.dir, 'crafted.age') });
+    return readFileSync(join(w.dir, 'crafted.age'));
   }
 
   it('accepts the hand-made control bundle on the parallel path', async () => {
@@ -160,30 +154,30 @@ describe('bundles on the two-thread path', () => {
   });
 
   it('a file modified while it is encrypted (during signing) → UsageError, no output file', async () => {
-    writeFileSync(join(dir, 'pt'), content(2 * BATCH));
-    const before = filesIn(dir);
+    writeFileSync(join(w.dir, 'pt'), content(2 * BATCH));
+    const before = filesIn(w.dir);
     const signer = {
       address: author.address,
       signTypedData: async (...a: Parameters<Wallet['signTypedData']>) => {
         await new Promise((r) => setTimeout(r, 20));
-        writeFileSync(join(dir, 'pt'), content(2 * BATCH).fill(0, 0, 10)); // same size, new bytes
+        writeFileSync(join(w.dir, 'pt'), content(2 * BATCH).fill(0, 0, 10)); // same size, new bytes
         return author.signTypedData(...a);
       },
     };
     await expect(
-      encryptBundle({ input: join(dir, 'pt'), output: join(dir, 'mod.age'), recipients: [id.recipient], meta, signer }, { path: 'parallel' }),
+      encryptBundle({ input: join(w.dir, 'pt'), output: join(w.dir, 'mod.age'), recipients: [id.recipient], meta, signer }, { path: 'parallel' }),
     ).rejects.toBeInstanceOf(UsageError);
-    expect(filesIn(dir)).toEqual(before);
+    expect(filesIn(w.dir)).toEqual(before);
   });
 
   it('a failing signer on the parallel path: its error, and no output file', async () => {
-    writeFileSync(join(dir, 'pt'), content(2 * BATCH));
-    const before = filesIn(dir);
+    writeFileSync(join(w.dir, 'pt'), content(2 * BATCH));
+    const before = filesIn(w.dir);
     const signer = { address: author.address, signTypedData: async () => { throw new Error('hardware wallet unplugged'); } };
     await expect(
-      encryptBundle({ input: join(dir, 'pt'), output: join(dir, 'fail.age'), recipients: [id.recipient], meta, signer }, { path: 'parallel' }),
+      encryptBundle({ input: join(w.dir, 'pt'), output: join(w.dir, 'fail.age'), recipients: [id.recipient], meta, signer }, { path: 'parallel' }),
     ).rejects.toThrow('hardware wallet unplugged');
-    expect(filesIn(dir)).toEqual(before);
+    expect(filesIn(w.dir)).toEqual(before);
   });
 });
 

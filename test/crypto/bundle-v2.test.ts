@@ -1,30 +1,24 @@
 /** Record metadata version 2, the clinical fields: docs/FORMAT.md § 3.4 and § 4.2. */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Wallet, verifyTypedData } from 'ethers';
+import { verifyTypedData, } from 'ethers';
+import { describe, expect, it } from 'vitest';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { BUNDLE_MAGIC, encodeMetadata, parseMetadata } from '../../src/crypto/bundle-format.js';
 import { EIP712_TYPES_V2, eip712Domain, eip712Value } from '../../src/crypto/bundle-signature.js';
-import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError } from '../../src/errors.js';
-import { tempDir } from './helpers.js';
+import { bundleWorld } from './helpers.js';
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => ({ dir, cleanup } = tempDir()));
-afterAll(() => cleanup());
-
-const author = new Wallet('0x' + '11'.repeat(32));
-const patient = new Wallet('0x' + '22'.repeat(32));
-const id = generateIdentity();
+const w = bundleWorld();
+const { author, patient, id } = w;
 const base = { patient: patient.address, author: author.address, type: 'lab', createdAt: 1_700_000_000 };
 const clinical = { fhir: '4.0.1', careDate: '2019-05-02T10:00:00-04:00', supersedes: '12', facility: 'St. Elsewhere', encounterStart: '2019-05-02', encounterEnd: '2019-05-03', mrn: 'MRN-7' };
 
 async function seal(meta: Record<string, unknown>) {
-  writeFileSync(join(dir, 'pt'), 'content');
-  const out = join(dir, 'b.age');
-  const r = await encryptBundle({ input: join(dir, 'pt'), output: out, recipients: [id.recipient], meta: meta as never, signer: author, domain: { chainId: 31337 } });
+  writeFileSync(join(w.dir, 'pt'), 'content');
+  const out = join(w.dir, 'b.age');
+  const r = await encryptBundle({ input: join(w.dir, 'pt'), output: out, recipients: [id.recipient], meta: meta as never, signer: author, domain: { chainId: 31337 } });
   return { r, out };
 }
 
@@ -37,7 +31,7 @@ describe('FORMAT.md § 3.4 clinical metadata (version 2)', () => {
   it('§ 3.4 MUST: clinical fields make version 2; they round-trip and are signed (§ 4.2, verifiable with ethers)', async () => {
     const { r, out } = await seal({ ...base, ...clinical });
     expect(r.metadata.v).toBe(2);
-    const res = await decryptBundle({ input: out, output: join(dir, 'o'), identities: [id.identity] });
+    const res = await decryptBundle({ input: out, output: join(w.dir, 'o'), identities: [id.identity] });
     expect(res.signed && res.metadata).toMatchObject({ v: 2, ...clinical });
     const sha = Buffer.from(r.sha256, 'hex');
     expect(verifyTypedData(eip712Domain(r.metadata), EIP712_TYPES_V2, eip712Value(r.metadata, 7n, sha), r.signature)).toBe(author.address);
@@ -66,8 +60,8 @@ describe('FORMAT.md § 3.4 clinical metadata (version 2)', () => {
 
   it('old (version 1) bundles still open', async () => {
     const { out } = await seal({ ...base, title: 'old' });
-    const res = await decryptBundle({ input: out, output: join(dir, 'o1'), identities: [id.identity] });
+    const res = await decryptBundle({ input: out, output: join(w.dir, 'o1'), identities: [id.identity] });
     expect(res.signed && res.metadata.v).toBe(1);
-    expect(readFileSync(join(dir, 'o1'), 'utf8')).toBe('content');
+    expect(readFileSync(join(w.dir, 'o1'), 'utf8')).toBe('content');
   });
 });

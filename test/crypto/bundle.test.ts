@@ -1,45 +1,40 @@
 /** Record bundles: docs/FORMAT.md § 3–5, each MUST with a test. */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
-import { Wallet, verifyTypedData, TypedDataEncoder } from 'ethers';
+import { TypedDataEncoder, verifyTypedData, Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import { encryptFile } from '../../src/crypto/age-file.js';
 import { decryptBundle, encryptBundle, verifyBundle } from '../../src/crypto/bundle.js';
 import { BUNDLE_MAGIC, encodeMetadata, MAX_METADATA_SIZE, parseMetadata, TRAILER_SIZE } from '../../src/crypto/bundle-format.js';
 import { EIP712_TYPES, eip712Domain, eip712Value } from '../../src/crypto/bundle-signature.js';
-import { encryptFile } from '../../src/crypto/age-file.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
-import { AGE_BIN, age, filesIn, tempDir } from './helpers.js';
+import { AGE_BIN, age, bundleWorld, filesIn } from './helpers.js';
 
-let dir: string;
-let cleanup: () => void;
-beforeAll(() => ({ dir, cleanup } = tempDir()));
-afterAll(() => cleanup());
-
-const author = new Wallet('0x' + '11'.repeat(32));
-const patient = new Wallet('0x' + '22'.repeat(32));
-const id = generateIdentity();
+const w = bundleWorld();
+const { author, patient, id } = w;
 const meta = { patient: patient.address, author: author.address, type: 'lab-result', title: 'CBC', fileName: 'cbc.pdf', mediaType: 'application/pdf', createdAt: 1_700_000_000 };
 const content = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff));
 
 async function seal(pt: Buffer, o: { signer?: Wallet; domain?: { chainId?: bigint | number; verifyingContract?: string }; out?: string } = {}) {
-  writeFileSync(join(dir, 'pt'), pt);
-  const out = o.out ?? join(dir, 'b.age');
-  const r = await encryptBundle({ input: join(dir, 'pt'), output: out, recipients: [id.recipient], meta, signer: o.signer ?? author, domain: o.domain });
+  writeFileSync(join(w.dir, 'pt'), pt);
+  const out = o.out ?? join(w.dir, 'b.age');
+  const r = await encryptBundle({ input: join(w.dir, 'pt'), output: out, recipients: [id.recipient], meta, signer: o.signer ?? author, domain: o.domain });
   return { r, ct: readFileSync(out) };
 }
 
 async function open(ct: Buffer): Promise<{ res?: Awaited<ReturnType<typeof decryptBundle>>; err?: unknown; out?: Buffer }> {
-  writeFileSync(join(dir, 'in.age'), ct);
-  rmSync(join(dir, 'out.bin'), { force: true });
-  const before = filesIn(dir).filter((f) => f !== 'out.bin');
+  writeFileSync(join(w.dir, 'in.age'), ct);
+  rmSync(join(w.dir, 'out.bin'), { force: true });
+  const before = filesIn(w.dir).filter((f) => f !== 'out.bin');
   try {
-    const res = await decryptBundle({ input: join(dir, 'in.age'), output: join(dir, 'out.bin'), identities: [id.identity] });
-    return { res, out: readFileSync(join(dir, 'out.bin')) };
+    const res = await decryptBundle({ input: join(w.dir, 'in.age'), output: join(w.dir, 'out.bin'), identities: [id.identity] });
+    return { res, out: readFileSync(join(w.dir, 'out.bin')) };
   } catch (err) {
-    expect(filesIn(dir).filter((f) => f !== 'out.bin')).toEqual(before); // no temp file left
+    expect(filesIn(w.dir).filter((f) => f !== 'out.bin')).toEqual(before); // no temp file left
     return { err };
   }
 }
@@ -49,7 +44,7 @@ describe('record bundle', () => {
     const { r } = await seal(content(n), { domain: { chainId: 31337, verifyingContract: '0x' + 'ab'.repeat(20) } });
     expect(r.sha256).toBe(createHash('sha256').update(content(n)).digest('hex'));
     expect(r.size).toBe(n);
-    const { res, out } = await open(readFileSync(join(dir, 'b.age')));
+    const { res, out } = await open(readFileSync(join(w.dir, 'b.age')));
     expect(out!.equals(content(n))).toBe(true);
     expect(res).toMatchObject({ signed: true, author: author.address, signatureValid: true, sha256: r.sha256, size: n });
     expect(res!.signed && res!.domain.chainId).toBe(31337n);
@@ -69,8 +64,8 @@ describe('record bundle', () => {
   it('age -d opens a bundle: the plaintext is the bundle bytes (magic, metadata, content, trailer)', async () => {
     if (!AGE_BIN) return expect.soft(AGE_BIN, 'age CLI missing: skipped').toBeNull();
     const { r } = await seal(content(5000));
-    writeFileSync(join(dir, 'id'), `${id.identity}\n`);
-    const pt = age(['-d', '-i', join(dir, 'id'), join(dir, 'b.age')]).stdout;
+    writeFileSync(join(w.dir, 'id'), `${id.identity}\n`);
+    const pt = age(['-d', '-i', join(w.dir, 'id'), join(w.dir, 'b.age')]).stdout;
     expect(pt.subarray(0, BUNDLE_MAGIC.length).equals(BUNDLE_MAGIC)).toBe(true);
     const L = pt.readUInt32BE(BUNDLE_MAGIC.length);
     expect(parseMetadata(pt.subarray(18, 18 + L))).toEqual(r.metadata);
@@ -82,9 +77,9 @@ describe('record bundle', () => {
   });
 
   it('a plain age file decrypts and is reported unsigned', async () => {
-    writeFileSync(join(dir, 'plain'), 'just text');
-    await encryptFile({ recipients: [id.recipient], input: join(dir, 'plain'), output: join(dir, 'plain.age') });
-    const { res, out } = await open(readFileSync(join(dir, 'plain.age')));
+    writeFileSync(join(w.dir, 'plain'), 'just text');
+    await encryptFile({ recipients: [id.recipient], input: join(w.dir, 'plain'), output: join(w.dir, 'plain.age') });
+    const { res, out } = await open(readFileSync(join(w.dir, 'plain.age')));
     expect(res).toEqual({ signed: false, sha256: createHash('sha256').update('just text').digest('hex'), size: 9 });
     expect(out!.toString()).toBe('just text');
   });
@@ -96,7 +91,7 @@ describe('record bundle', () => {
       bad[i]! ^= 0x01;
       const { err } = await open(bad);
       expect(err, `flip at ${i}`).toBeInstanceOf(IntegrityError);
-      expect(filesIn(dir)).not.toContain('out.bin');
+      expect(filesIn(w.dir)).not.toContain('out.bin');
     }
   }, 300_000);
 
@@ -110,9 +105,9 @@ describe('record bundle', () => {
     mutate(p);
     const size = Buffer.alloc(8);
     size.writeBigUInt64BE(p.size);
-    writeFileSync(join(dir, 'crafted'), Buffer.concat([p.prefix, p.body, p.sha, size, p.sig]));
-    await encryptFile({ recipients: [id.recipient], input: join(dir, 'crafted'), output: join(dir, 'crafted.age') });
-    return open(readFileSync(join(dir, 'crafted.age')));
+    writeFileSync(join(w.dir, 'crafted'), Buffer.concat([p.prefix, p.body, p.sha, size, p.sig]));
+    await encryptFile({ recipients: [id.recipient], input: join(w.dir, 'crafted'), output: join(w.dir, 'crafted.age') });
+    return open(readFileSync(join(w.dir, 'crafted.age')));
   }
 
   it('accepts the hand-crafted control bundle', async () => {
@@ -144,17 +139,17 @@ describe('record bundle', () => {
   ] as const)('rejects %s with IntegrityError and no output', async (_n, run) => {
     const { err } = await run();
     expect(err).toBeInstanceOf(IntegrityError);
-    expect(filesIn(dir)).not.toContain('out.bin');
+    expect(filesIn(w.dir)).not.toContain('out.bin');
   });
 
   it('rejects bad inputs at encryption with UsageError (signer ≠ author, bad address, oversize metadata)', async () => {
-    writeFileSync(join(dir, 'pt'), 'x');
-    const base = { input: join(dir, 'pt'), output: join(dir, 'u.age'), recipients: [id.recipient], signer: author };
+    writeFileSync(join(w.dir, 'pt'), 'x');
+    const base = { input: join(w.dir, 'pt'), output: join(w.dir, 'u.age'), recipients: [id.recipient], signer: author };
     await expect(encryptBundle({ ...base, signer: patient, meta })).rejects.toBeInstanceOf(UsageError);
     await expect(encryptBundle({ ...base, meta: { ...meta, patient: '0x1234' } })).rejects.toBeInstanceOf(UsageError);
     await expect(encryptBundle({ ...base, meta: { ...meta, title: 'x'.repeat(MAX_METADATA_SIZE) } })).rejects.toBeInstanceOf(UsageError);
     await expect(encryptBundle({ ...base, meta: { ...meta, type: '' } })).rejects.toBeInstanceOf(UsageError);
-    expect(filesIn(dir)).not.toContain('u.age');
+    expect(filesIn(w.dir)).not.toContain('u.age');
   });
 
   it('streams: stdin-like input, stdout-like output, and verifyBundle writes nothing', async () => {
@@ -166,9 +161,9 @@ describe('record bundle', () => {
   });
 
   it('a bundle for someone else → IntegrityError (not addressed)', async () => {
-    writeFileSync(join(dir, 'pt'), 'x');
-    await encryptBundle({ input: join(dir, 'pt'), output: join(dir, 'else.age'), recipients: [generateIdentity().recipient], meta, signer: author });
-    const { err } = await open(readFileSync(join(dir, 'else.age')));
+    writeFileSync(join(w.dir, 'pt'), 'x');
+    await encryptBundle({ input: join(w.dir, 'pt'), output: join(w.dir, 'else.age'), recipients: [generateIdentity().recipient], meta, signer: author });
+    const { err } = await open(readFileSync(join(w.dir, 'else.age')));
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as IntegrityError).hint).toMatch(/not addressed/);
   });

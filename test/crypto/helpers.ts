@@ -1,7 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import { afterAll, beforeAll } from 'vitest';
+import { generateIdentity } from '../../src/crypto/identity.js';
 
 export const AGE_BIN = ['/usr/bin/age', '/usr/local/bin/age'].find((p) => existsSync(p)) ?? null;
 export const AGE_MISSING_REASON = 'stock `age` CLI not installed (CI installs it at /usr/bin/age)';
@@ -40,4 +43,25 @@ export function buildCryptoJs(outDir: string): string {
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
   symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'));
   return join(outDir, 'dist', 'crypto', 'index.js');
+}
+
+/**
+ * The parties of every bundle test: a fixed author and patient (well-known test keys, so
+ * vectors stay stable), a fresh age identity, and a temporary directory for the file.
+ */
+export function bundleWorld(): { readonly dir: string; author: Wallet; patient: Wallet; id: ReturnType<typeof generateIdentity> } {
+  let t: { dir: string; cleanup: () => void } | undefined;
+  beforeAll(() => {
+    t = tempDir();
+  });
+  afterAll(() => t?.cleanup());
+  return {
+    get dir() {
+      if (!t) throw new Error('bundleWorld().dir is only there inside a test');
+      return t.dir;
+    },
+    author: new Wallet('0x' + '11'.repeat(32)),
+    patient: new Wallet('0x' + '22'.repeat(32)),
+    id: generateIdentity(),
+  };
 }
