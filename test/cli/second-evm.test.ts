@@ -148,6 +148,15 @@ afterAll(async () => {
 }, 60_000);
 
 describe.skipIf(skip)('the chain flow on a second EVM node (Hardhat 2, chain 424242)', () => {
+  it('DEVNET.md § 2: off the devnet emr MUST NOT fund anyone; no ether MUST be exit 6 naming the address to fund (Hardhat words it its own way)', async () => {
+    const r = await emr([...as('admin'), '--json', 'admin', 'deploy']);
+    expect(r.code, r.stderr + r.stdout).toBe(6);
+    expect(r.json!.error!.message).toMatch(/too little ether/);
+    expect(r.json!.error!.hint).toContain(addr.admin);
+    // Nothing was deployed and nothing funded behind the user's back.
+    expect(BigInt(await rpc(nodeUrl, 'eth_getBalance', [addr.admin, 'latest']))).toBe(0n);
+  });
+
   it('admin deploy on --rpc-url deploys EmrAccess on chain 424242 with the acting profile as first admin', async () => {
     for (const who of ['admin', 'alice', 'grey', 'house']) await fund(addr[who]!, 10);
     const d = await ok([...as('admin'), 'admin', 'deploy']);
@@ -193,7 +202,7 @@ describe.skipIf(skip)('the chain flow on a second EVM node (Hardhat 2, chain 424
     expect(names.indexOf('revoked')).toBeGreaterThan(names.indexOf('record-accessed'));
   });
 
-  it('emr sent only standard JSON-RPC (eth_*, net_*, web3_*): no anvil_*, evm_* or hardhat_* call', () => {
+  it('DEVNET.md § 2.1: emr MUST send only standard JSON-RPC (eth_*, net_*, web3_*): no anvil_*, evm_* or hardhat_* call', () => {
     expect(methods.length).toBeGreaterThan(0);
     expect(methods.filter((m) => !/^(eth|net|web3)_/.test(m))).toEqual([]);
   });
