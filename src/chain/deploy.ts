@@ -10,7 +10,8 @@ export async function deployContract(params: {
 }): Promise<{ address: string; txHash: string; blockNumber: number; gasUsed: bigint }> {
   const artifact = loadArtifact('EmrAccess');
   const factory = new ContractFactory(artifact.abi, artifact.bytecode, params.signer);
-  const admin = params.firstAdmin ?? (await params.signer.getAddress());
+  const deployer = await params.signer.getAddress();
+  const admin = params.firstAdmin ?? deployer;
   try {
     const contract = await factory.deploy(admin);
     const receipt = await contract.deploymentTransaction()?.wait();
@@ -24,6 +25,6 @@ export async function deployContract(params: {
       gasUsed: receipt.gasUsed,
     };
   } catch (e) {
-    throw toChainError(e, factory.interface);
+    throw toChainError(e, factory.interface, deployer);
   }
 }

@@ -84,6 +84,24 @@ function isTransportFailure(e: unknown, depth = 0): boolean {
   return isTransportFailure(x.cause, depth + 1);
 }
 
+/**
+ * ethers recognises only geth's wording ("insufficient funds"); other nodes word the same
+ * refusal differently and ethers then throws UNKNOWN_ERROR "could not coalesce error" with
+ * the node's message inside. Hardhat 2 (EDR): "Sender doesn't have enough funds to send tx";
+ * Besu: "Upfront cost exceeds account balance". Measured on Hardhat 2.29.1 by
+ * test/cli/second-evm.test.ts.
+ */
+const INSUFFICIENT_FUNDS = /insufficient funds|doesn't have enough funds|upfront cost exceeds account balance/i;
+
+function nodeSaysInsufficientFunds(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const x = e as EthersLikeError;
+  for (const m of [x.error?.message, x.info?.error?.message]) {
+    if (typeof m === 'string' && INSUFFICIENT_FUNDS.test(m.slice(0, 500))) return true;
+  }
+  return nodeSaysInsufficientFunds(x.cause, depth + 1);
+}
+
 /** The name and args of a contract custom error, decoded from any thrown error. */
 export function decodeRevert(e: unknown, iface: Interface): { name: string; args: readonly unknown[] } | undefined {
   if (!e || typeof e !== 'object') return undefined;
@@ -131,7 +149,7 @@ export function customError(name: string, args: readonly unknown[] = [], cause?:
  * Converts anything thrown by ethers (estimateGas, call, send, wait) into an EmrError:
  * custom errors by name; unreachable endpoints, timeouts and other reverts → UNAVAILABLE.
  */
-export function toChainError(e: unknown, iface: Interface): EmrError {
+export function toChainError(e: unknown, iface: Interface, from?: string): EmrError {
   if (e instanceof EmrError) return e;
   const decoded = decodeRevert(e, iface);
   if (decoded) return customError(decoded.name, decoded.args, e);
@@ -142,9 +160,11 @@ export function toChainError(e: unknown, iface: Interface): EmrError {
       cause: e,
     });
   }
-  if (x.code === 'INSUFFICIENT_FUNDS') {
-    return new UnavailableError('account has too little ether to pay for gas', {
-      hint: 'fund the account (on the devnet: `emr devnet up` funds local profiles)',
+  if (x.code === 'INSUFFICIENT_FUNDS' || nodeSaysInsufficientFunds(e)) {
+    // Off the devnet nobody funds a profile (docs/DEVNET.md § 2): name the address to fund.
+    const who = from ? ` ${from}` : '';
+    return new UnavailableError(`account${who} has too little ether to pay for gas`, {
+      hint: `send ether to${who || ' the account'} on this chain (on the embedded devnet \`emr devnet up\` funds local profiles)`,
       cause: e,
     });
   }

@@ -42,7 +42,7 @@ export async function send(
       const estimate = await fn.estimateGas(...args, { from });
       gasLimit = (estimate * 12n) / 10n + 10_000n;
     } catch (e) {
-      throw toChainError(e, chain.iface);
+      throw toChainError(e, chain.iface, from);
     }
   }
   const tx = await fn.populateTransaction(...args, { gasLimit });
@@ -52,7 +52,7 @@ export async function send(
   } catch (e) {
     // The nonce was taken but no tx went out: start again from the chain's count.
     if (signer instanceof NonceManager) signer.reset();
-    throw toChainError(e, chain.iface);
+    throw toChainError(e, chain.iface, from);
   }
   let receipt: TransactionReceipt | null;
   try {
