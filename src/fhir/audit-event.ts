@@ -256,13 +256,10 @@ export function auditEventBundle(
   now: Date,
   recordsOfEvent: (e: AuditInput) => readonly RecordRef[] | undefined = () => undefined,
 ): Record<string, unknown> {
-  return {
-    resourceType: 'Bundle',
-    type: 'collection',
-    timestamp: now.toISOString(),
-    entry: events.map((e) => ({
-      fullUrl: `urn:emr:audit:${source.chainId}:${e.txHash.toLowerCase()}:${e.logIndex}`,
-      resource: auditEventResource(e, source, recordsOfEvent(e)),
-    })),
-  };
+  const entry = events.map((e) => ({
+    fullUrl: `urn:emr:audit:${source.chainId}:${e.txHash.toLowerCase()}:${e.logIndex}`,
+    resource: auditEventResource(e, source, recordsOfEvent(e)),
+  }));
+  // FHIR JSON has no empty arrays: an empty trail is a Bundle without `entry`.
+  return { resourceType: 'Bundle', type: 'collection', timestamp: now.toISOString(), ...(entry.length ? { entry } : {}) };
 }

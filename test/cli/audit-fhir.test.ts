@@ -161,6 +161,11 @@ describe('audit --format fhir (FHIR.md § 10)', () => {
     // SHOULD: the lab's RecordAdded is before --since, so its receipt names the record by id and type, without a CID.
     const rec = entityOf(byKind(late, 'record-accessed')[0], 'urn:emr:record')[0];
     expect([rec.what.identifier.value, detailOf(rec, 'record-type'), detailOf(rec, 'cid')]).toEqual([lab, 'lab', undefined]);
+    const none = await ok([...as('alice'), 'audit', '--format', 'fhir', '--since', String(trail.at(-1).block + 1_000)]);
+    expect(none).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    expect(none.entry).toBeUndefined();
+    // The same --since after the head is no events for `emr audit` too (it was exit 6, UNAVAILABLE).
+    expect((await ok([...as('alice'), 'audit', '--since', String(trail.at(-1).block + 1_000)])).events).toEqual([]);
     const all = await ok([...as('admin'), 'audit', '--all', '--format', 'fhir']);
     expect(fhirErrors(all)).toEqual([]);
     expect(events(all).length).toBeGreaterThan(events(bundle).length);

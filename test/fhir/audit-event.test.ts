@@ -43,4 +43,10 @@ describe('AuditEvent mapping bounds (FHIR.md § 10.1)', () => {
     expect(b.entry.map((e: any) => e.fullUrl)).toEqual([`urn:emr:audit:31337:${far.txHash}:2`, `urn:emr:audit:31337:${far.txHash}:3`]);
     expect(errors(b)).toEqual([]);
   });
+
+  it('an empty trail is a Bundle without entry (FHIR JSON has no empty arrays)', () => {
+    const b = auditEventBundle([], source, new Date(0));
+    expect(b).toEqual({ resourceType: 'Bundle', type: 'collection', timestamp: '1970-01-01T00:00:00.000Z' });
+    expect(errors(b)).toEqual([]);
+  });
 });
