@@ -3,6 +3,7 @@
  * § Events), so "who added, granted, revoked, fetched what, and when" is a log query.
  */
 import type { EventFragment } from 'ethers';
+import { toChainError } from './errors.js';
 import { addressTopic, blockTimes, queryEvents, type ChainEvent } from './logs.js';
 import { parseAddress } from './params.js';
 import type { EmrChain } from './types.js';
@@ -90,6 +91,17 @@ export interface AuditQuery {
 /** Every event touching `patient` (or every event), oldest first, time-stamped. */
 export async function auditEvents(chain: EmrChain, query: AuditQuery = {}): Promise<AuditEvent[]> {
   const range = { fromBlock: query.fromBlock ?? chain.fromBlock, toBlock: query.toBlock ?? ('latest' as const) };
+  // A start after the head (`emr audit --since <future block>`) has no events yet; nodes
+  // refuse such a log range outright (anvil: an uncoalescable error → exit 6) instead.
+  if (query.fromBlock !== undefined && query.toBlock === undefined) {
+    let head: number;
+    try {
+      head = await chain.provider.getBlockNumber();
+    } catch (e) {
+      throw toChainError(e, chain.iface);
+    }
+    if (query.fromBlock > head) return [];
+  }
   let events: ChainEvent[];
   let patient: string | null = null;
   if (query.patient) {

@@ -104,15 +104,17 @@ export const audit = defineCommand({
     { flags: '--all', description: 'every event of the contract' },
     { flags: '--since <block>', description: 'start at this block number' },
     { flags: '--follow', description: 'keep printing new events until Ctrl-C (with --json: one JSON document per line)' },
+    { flags: '--format <format>', description: 'fhir: the trail as FHIR R4 AuditEvent resources (a collection Bundle)', choices: ['fhir'] },
   ],
-  examples: ['emr audit', 'emr audit --patient alice --json', 'emr audit --all --follow'],
-  async run(ctx, _args, opts: { patient?: string; all?: boolean; since?: string; follow?: boolean }) {
+  examples: ['emr audit', 'emr audit --patient alice --json', 'emr audit --all --follow', 'emr audit --format fhir --json'],
+  async run(ctx, _args, opts: { patient?: string; all?: boolean; since?: string; follow?: boolean; format?: string }) {
     let since: number | undefined;
     if (opts.since !== undefined) {
       if (!/^\d+$/.test(opts.since)) throw new UsageError(`not a block number: ${opts.since}`, { hint: '--since takes a block number, e.g. --since 120' });
       since = Number(opts.since);
     }
     if (opts.all && opts.patient) throw new UsageError('--all and --patient exclude each other', { hint: 'pick one' });
+    if (opts.format && opts.follow) throw new UsageError('--format and --follow exclude each other', { hint: 'export the trail with --format fhir, or follow it without' });
     const { resolveAddress } = await import('../../session/resolve.js');
     const { chainFor } = await import('../../session/chain.js');
     const { auditEvents, watchAudit } = await import('../../chain/audit.js');
@@ -143,6 +145,11 @@ export const audit = defineCommand({
       row.actorName = names.profile(row.actor);
       return row;
     };
+    if (opts.format === 'fhir') {
+      const { auditFhirBundle, terminalJson } = await import('../../records/audit-fhir.js');
+      const bundle = await auditFhirBundle(chain, { patient, fromBlock: since }, (e) => keep(toRow(e)), ctx.clock.now());
+      return { data: bundle, view: { lines: terminalJson(bundle) } };
+    }
     const line = (r: AuditRow) => `${r.time.replace('.000Z', 'Z')}  block ${r.block}  ${r.description}`;
 
     if (!opts.follow) {

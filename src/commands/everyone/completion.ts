@@ -1,6 +1,6 @@
 /**
  * `emr completion bash|zsh|fish` (docs/CLI.md § Everyday use): a completion script on
- * stdout, generated from the command tree (src/session/completion.ts).
+ * stdout, generated from the command tree (src/ops/completion.ts).
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// `npm run bench:list` (issue 12, performance): `record list --details` over 1,000 records
+// through the built binary on a private devnet in a temp home, with a cold metadata cache
+// (the profile's encrypted cache file removed: every record fetched, decrypted, verified)
+// and a warm one (docs/FHIR.md § 6). Goal: warm ≤ 5 s for 1,000 records. Prints figures
+// only; asserts nothing but that every record was listed and read.
+//
+// Env: BENCH_RECORDS (default 1000), BENCH_RUNS (default 3), BENCH_KEEP=1 keeps the home.
+// Run it on a quiet machine (`uptime` load < 1): the load average is printed with the figures.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'emr.js');
+const N = Number(process.env.BENCH_RECORDS ?? 1000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+const home = mkdtempSync(join(tmpdir(), 'emr-bench-list-'));
+const timeFile = join(home, 'time.out');
+const pw = {};
+for (const who of ['admin', 'pat']) {
+  pw[who] = join(home, `${who}.pw`);
+  writeFileSync(pw[who], `bench-pass-${who}-123\n`, { mode: 0o600 });
+}
+
+/** `emr` as `who` with --json; wall and CPU (user + sys, GNU time) in ms, and the data. */
+function emr(who, args) {
+  const argv = [BIN, '--home', home, '--profile', who, '--password-file', pw[who], '--json', ...args];
+  const [cmd, a] = TIME ? [TIME, ['-f', '%U %S', '-o', timeFile, process.execPath, ...argv]] : [process.execPath, argv];
+  return new Promise((resolve, reject) => {
+    const out = [];
+    let err = '';
+    const t0 = performance.now();
+    const child = spawn(cmd, a, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      const text = Buffer.concat(out).toString('utf8');
+      if (code !== 0) return reject(new Error(`emr ${args.join(' ')} → exit ${code}: ${err}${text}`.slice(0, 2000)));
+      const cpu = TIME ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((x, y) => x + Number(y) * 1000, 0) : Number.NaN;
+      resolve({ ms, cpu, data: JSON.parse(text).data });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (ms) => (Number.isNaN(ms) ? 'n/a' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+function dropCache() {
+  const dir = join(home, 'cache');
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.startsWith('record-meta-')) rmSync(join(dir, f));
+}
+
+async function main() {
+  const load0 = loadavg()[0];
+  process.stderr.write(`bench: devnet and ${N} records of one patient in ${home}\n`);
+  await emr('admin', ['keygen', '--name', 'admin', '--role', 'admin']);
+  await emr('pat', ['keygen', '--name', 'pat', '--role', 'patient']);
+  await emr('admin', ['devnet', 'up']);
+  await emr('pat', ['register']);
+
+  // N small records with titles, added by the patient in one journaled batch.
+  const dir = join(home, 'files');
+  mkdirSync(dir);
+  const rows = ['file,patient,type,title'];
+  for (let i = 0; i < N; i++) {
+    writeFileSync(join(dir, `r${i}.txt`), `result ${i}\n`);
+    rows.push(`files/r${i}.txt,pat,${i % 2 ? 'lab' : 'note'},record ${i}`);
+  }
+  writeFileSync(join(home, 'manifest.csv'), rows.join('\n') + '\n');
+  const added = await emr('pat', ['batch', 'add', join(home, 'manifest.csv'), '--progress', 'none']);
+  process.stderr.write(`bench: batch add of ${N} records: ${fmt(added.ms)}\n`);
+
+  const list = ['record', 'list', '--limit', String(N)];
+  const check = (r) => {
+    const recs = r.data.records;
+    if (recs.length !== N) throw new Error(`listed ${recs.length} records, expected ${N}`);
+    if (recs.some((x) => 'readable' in x && x.readable !== true)) throw new Error('a record did not open');
+    return r;
+  };
+  const plain = [];
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < RUNS; i++) plain.push(check(await emr('pat', list)));
+  for (let i = 0; i < RUNS; i++) {
+    dropCache();
+    cold.push(check(await emr('pat', [...list, '--details'])));
+    warm.push(check(await emr('pat', [...list, '--details'])));
+  }
+  const row = (name, rs, goal) => ({ figure: name, wall: fmt(median(rs.map((r) => r.ms))), cpu: fmt(median(rs.map((r) => r.cpu))), goal });
+  console.log(`\nrecord list over ${N} records (median of ${RUNS}; load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end)`);
+  console.table([
+    row('record list (no details)', plain, ''),
+    row('record list --details, cold cache', cold, ''),
+    row('record list --details, warm cache', warm, N === 1000 ? '≤ 5 s' : ''),
+  ]);
+}
+
+async function cleanup() {
+  await emr('admin', ['devnet', 'down']).catch((e) => {
+    console.error(`bench: devnet down failed (${e.message.split('\n')[0]}); stopping its anvil by pid`);
+    try {
+      const { pid } = JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8'));
+      if (pid) process.kill(pid, 'SIGTERM');
+    } catch {}
+  });
+  if (!process.env.BENCH_KEEP) rmSync(home, { recursive: true, force: true });
+}
+
+main()
+  .then(cleanup)
+  .catch(async (e) => {
+    console.error(e.message);
+    await cleanup();
+    process.exitCode = 1;
+  });
