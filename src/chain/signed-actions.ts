@@ -48,7 +48,11 @@ export const EIP712_TYPES: Readonly<Record<'Grant' | 'Revoke' | 'Approve' | 'Den
   ],
 };
 
-export function eip712Domain(chainId: bigint, contract: string): TypedDataDomain {
+/**
+ * The EIP-712 domain of a relayed action, the contract's own {name: "EmrAccess"}
+ * (CONTRACT.md § Signed actions); not a record bundle's (crypto `bundleDomain`).
+ */
+export function actionDomain(chainId: bigint, contract: string): TypedDataDomain {
   return { name: 'EmrAccess', version: '1', chainId, verifyingContract: parseAddress(contract, 'contract') };
 }
 
@@ -125,7 +129,7 @@ export async function signAction(
   const patient = parseAddress(await signer.getAddress(), 'signer');
   const deadline = toUnixSeconds(params.deadline, 'deadline');
   const { type, message } = typedMessage(patient, params.action, params.nonce, deadline, params.epoch);
-  const domain = eip712Domain(params.chainId, params.contract);
+  const domain = actionDomain(params.chainId, params.contract);
   const signature = await signer.signTypedData(domain, { [type]: EIP712_TYPES[type] }, message);
   return {
     kind: params.action.kind,
