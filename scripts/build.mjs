@@ -18,6 +18,8 @@ function run(cmd, args) {
 
 if (existsSync(join(root, 'scripts/compile-contracts.mjs'))) {
   run(process.execPath, [join(root, 'scripts/compile-contracts.mjs')]);
+  // The ABI as a typed constant for tsc (src/chain/abi.generated.ts), from the fresh artifact.
+  run(process.execPath, [join(root, 'scripts/gen-abi.mjs')]);
 }
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root]);
 

@@ -14,6 +14,7 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { TypedDataEncoder, type SigningKey, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { toChecksumAddress } from '../crypto/address.js';
 import type { TypedDataSigner } from '../crypto/bundle-signature.js';
 
 const utf8 = new TextEncoder();
@@ -35,7 +36,7 @@ function encodeAtomic(type: string, v: unknown, out: Uint8Array, at: number): bo
     if (typeof v !== 'string' || !ADDRESS.test(v)) return false;
     // Mixed case must be a valid EIP-55 checksum; a bad one goes to ethers for its error.
     const hex = v.slice(2);
-    if (hex !== hex.toLowerCase() && hex !== hex.toUpperCase() && !checksumOk(v)) return false;
+    if (hex !== hex.toLowerCase() && hex !== hex.toUpperCase() && toChecksumAddress(v) === null) return false;
     out.set(hexBytes(v), at + 12);
     return true;
   }
@@ -53,18 +54,6 @@ function encodeAtomic(type: string, v: unknown, out: Uint8Array, at: number): bo
     return true;
   }
   return false;
-}
-
-/** EIP-55: checked the way ethers does, so a bad checksum falls back to ethers' error. */
-function checksumOk(addr: string): boolean {
-  const lower = addr.slice(2).toLowerCase();
-  const h = keccak_256(utf8.encode(lower));
-  for (let i = 0; i < 40; i++) {
-    const nibble = (h[i >> 1]! >> (i % 2 ? 0 : 4)) & 0xf;
-    const c = addr[2 + i]!;
-    if (/[a-f]/i.test(c) && (nibble >= 8 ? c !== c.toUpperCase() : c !== c.toLowerCase())) return false;
-  }
-  return true;
 }
 
 /** What an ethers Wallet has: its address and its key (used, never copied). */

@@ -9,7 +9,7 @@ import { NonceManager, Transaction, type TransactionReceipt } from 'ethers';
 import type { EmrChain } from '../chain/types.js';
 import { packRecords } from '../chain/add-records.js';
 import { toChainError } from '../chain/errors.js';
-import { requireSigner } from '../chain/send.js';
+import { requireSigner, writeMethod } from '../chain/send.js';
 import { type EmrError, UnavailableError, UsageError } from '../errors.js';
 import type { Journal } from './journal.js';
 
@@ -116,11 +116,11 @@ export async function sendBatch(chain: EmrChain, journal: Journal, entries: read
   const nm = nonceManager(chain);
   const wallet = nm.signer;
   const from = await nm.getAddress();
-  const fn = chain.contract.getFunction('addRecords');
+  const fn = writeMethod(chain, 'addRecords');
   const packed = packRecords(entries.map((e) => ({ patient: e.patient, recordType: e.recordType, cidCodec: e.cidCodec, digest: e.digest })));
   let gasLimit: bigint;
   try {
-    gasLimit = ((await fn.estimateGas(packed, { from })) * 12n) / 10n + 10_000n;
+    gasLimit = ((await fn.estimateGas([packed], { from })) * 12n) / 10n + 10_000n;
   } catch (e) {
     throw toChainError(e, chain.iface);
   }
@@ -129,7 +129,7 @@ export async function sendBatch(chain: EmrChain, journal: Journal, entries: read
   let nonce: number;
   let data: string;
   try {
-    const tx = await fn.populateTransaction(packed, { gasLimit });
+    const tx = await fn.populateTransaction([packed], { gasLimit });
     data = tx.data;
     nonce = await nm.getNonce('pending');
     nm.increment();

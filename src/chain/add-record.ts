@@ -25,6 +25,6 @@ export async function addRecord(chain: EmrChain, params: AddRecordParameters): P
     cidCodec,
     digest,
   ]);
-  const id = eventOf(sent, 'RecordAdded').args[0] as bigint;
+  const id = eventOf(sent, 'RecordAdded').args[0];
   return { txHash: sent.txHash, blockNumber: sent.blockNumber, gasUsed: sent.gasUsed, id };
 }

@@ -6,6 +6,7 @@ import type { EventFragment } from 'ethers';
 import { toChainError } from './errors.js';
 import { addressTopic, blockTimes, queryEvents, type ChainEvent } from './logs.js';
 import { parseAddress } from './params.js';
+import { checkReceipts } from './receipts.js';
 import type { EmrChain } from './types.js';
 
 /** For each event: which argument is the patient it concerns and which is the actor. */
@@ -117,7 +118,6 @@ export async function auditEvents(chain: EmrChain, query: AuditQuery = {}): Prom
     events = await queryEvents(chain, range);
   }
   const times = await blockTimes(chain, events.map((e) => e.blockNumber));
-  const { checkReceipts } = await import('./receipts.js');
   const problems = await checkReceipts(chain, events.filter((e) => e.name === 'RecordAccessed'));
   const out = events.map((e) => {
     const a = toAudit(chain, e, times.get(e.blockNumber) ?? 0);

@@ -9,7 +9,7 @@
  */
 import { Contract, getAddress, JsonRpcProvider, Network, NonceManager, type Signer } from 'ethers';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
-import { loadArtifact } from './artifacts.js';
+import { emrAbi } from './abi.generated.js';
 import { rpcBatch, type RpcRequest } from './rpc.js';
 import type { EmrChain } from './types.js';
 
@@ -81,8 +81,8 @@ export async function connectChainWith(params: ConnectChainParameters, extra: re
     // the current microtasks); the default 10 ms stall only added latency to every read.
     batchStallTime: 0,
   });
-  const { abi } = loadArtifact('EmrAccess');
-  const contract = new Contract(address, abi, provider);
+  // The same ABI value tsc checked every call against (abi.ts), not a second copy read at run time.
+  const contract = new Contract(address, emrAbi, provider);
   const chain: EmrChain = {
     provider,
     contract,

@@ -6,6 +6,7 @@ import { IntegrityError } from '../errors.js';
 import { toChainError } from './errors.js';
 import { addressTopic, blockTimes, queryEvents } from './logs.js';
 import { checkRecordType, parseAddress } from './params.js';
+import { read } from './read.js';
 import type { EmrChain } from './types.js';
 import { whois } from './whois.js';
 
@@ -32,47 +33,34 @@ async function latestTime(chain: EmrChain): Promise<number> {
 export async function grantOf(chain: EmrChain, patient: string, provider: string): Promise<GrantState> {
   const p = parseAddress(patient, 'patient');
   const q = parseAddress(provider, 'provider');
+  let now: number;
+  let g: readonly [bigint, bigint, bigint, bigint, bigint];
   try {
-    const [g, now] = await Promise.all([
-      chain.contract.getFunction('grantOf')(p, q) as Promise<[bigint, bigint, bigint, bigint, bigint]>,
-      latestTime(chain),
-    ]);
-    const [expiry, readMask, writeMask, epoch, emergencyUntil] = g.map(Number) as [number, number, number, number, number];
-    return { patient: p, provider: q, expiry, readMask, writeMask, epoch, emergencyUntil, live: expiry > now && (readMask | writeMask) !== 0, emergencyOpen: emergencyUntil > now };
+    [g, now] = await Promise.all([read(chain, 'grantOf', [p, q]), latestTime(chain)]);
   } catch (e) {
     throw toChainError(e, chain.iface);
   }
+  const [expiry, readMask, writeMask, epoch, emergencyUntil] = g.map(Number) as [number, number, number, number, number];
+  return { patient: p, provider: q, expiry, readMask, writeMask, epoch, emergencyUntil, live: expiry > now && (readMask | writeMask) !== 0, emergencyOpen: emergencyUntil > now };
 }
 
 export async function canRead(
   chain: EmrChain,
   params: { reader: string; patient: string; recordType: number; recordId?: bigint | number },
 ): Promise<boolean> {
-  try {
-    return (await chain.contract.getFunction('canRead')(
-      parseAddress(params.reader, 'reader'),
-      parseAddress(params.patient, 'patient'),
-      checkRecordType(params.recordType),
-      BigInt(params.recordId ?? 0),
-    )) as boolean;
-  } catch (e) {
-    throw toChainError(e, chain.iface);
-  }
+  return read(chain, 'canRead', [
+    parseAddress(params.reader, 'reader'),
+    parseAddress(params.patient, 'patient'),
+    checkRecordType(params.recordType),
+    BigInt(params.recordId ?? 0),
+  ]);
 }
 
 export async function canWrite(
   chain: EmrChain,
   params: { author: string; patient: string; recordType: number },
 ): Promise<boolean> {
-  try {
-    return (await chain.contract.getFunction('canWrite')(
-      parseAddress(params.author, 'author'),
-      parseAddress(params.patient, 'patient'),
-      checkRecordType(params.recordType),
-    )) as boolean;
-  } catch (e) {
-    throw toChainError(e, chain.iface);
-  }
+  return read(chain, 'canWrite', [parseAddress(params.author, 'author'), parseAddress(params.patient, 'patient'), checkRecordType(params.recordType)]);
 }
 
 export interface LiveReader {
@@ -90,7 +78,7 @@ export interface LiveReader {
 export async function liveReaders(chain: EmrChain, patient: string, recordType: number): Promise<LiveReader[]> {
   const p = parseAddress(patient, 'patient');
   const events = await queryEvents(chain, { names: ['Granted'], topics: [addressTopic(p)] });
-  const candidates = [...new Set(events.map((e) => e.args[1] as string))];
+  const candidates = [...new Set(events.map((e) => e.args[1]))];
   const out: LiveReader[] = [];
   for (const c of candidates) {
     const g = await grantOf(chain, p, c);

@@ -25,7 +25,7 @@ export { approveRequest } from './approve-request.js';
 export { denyRequest } from './deny-request.js';
 export { openEmergency } from './open-emergency.js';
 export { releaseEmergencyKeys } from './release-emergency-keys.js';
-export { signAction, relaySigned, nextNonce, eip712Domain, EIP712_TYPES, type SignedAction, type ActionBody } from './signed-actions.js';
+export { signAction, relaySigned, nextNonce, actionDomain, EIP712_TYPES, type SignedAction, type ActionBody } from './signed-actions.js';
 export { whois, recipientCommitment, type AccountInfo } from './whois.js';
 export { getRecord, listRecords, type RecordInfo } from './records.js';
 export { grantOf, canRead, canWrite, liveReaders, keyDeliveries, type GrantState, type LiveReader, type KeyDelivery } from './grants.js';

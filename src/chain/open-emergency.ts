@@ -13,6 +13,6 @@ export async function openEmergency(
 ): Promise<SentTx & { expiresAt: number }> {
   if (params.reason.trim() === '') throw new UsageError('a reason is required', { hint: 'pass --reason <text>' });
   const sent = await send(chain, 'openEmergency', [parseAddress(params.patient, 'patient'), params.reason]);
-  const expiresAt = Number(eventOf(sent, 'EmergencyOpened').args[2] as bigint);
+  const expiresAt = Number(eventOf(sent, 'EmergencyOpened').args[2]);
   return { txHash: sent.txHash, blockNumber: sent.blockNumber, gasUsed: sent.gasUsed, expiresAt };
 }

@@ -27,13 +27,13 @@ export interface RecordInfo {
   createdAt: number;
 }
 
-function fromEvent(ev: ChainEvent): RecordInfo {
+function fromEvent(ev: ChainEvent<'RecordAdded'>): RecordInfo {
   const cidCodec = Number(ev.args[4]);
-  const digest = (ev.args[5] as string).toLowerCase();
+  const digest = ev.args[5].toLowerCase();
   return {
-    id: ev.args[0] as bigint,
-    patient: ev.args[1] as string,
-    author: ev.args[2] as string,
+    id: ev.args[0],
+    patient: ev.args[1],
+    author: ev.args[2],
     recordType: Number(ev.args[3]),
     cid: partsToCid({ cidCodec, digest }),
     cidCodec,
@@ -46,16 +46,16 @@ function fromEvent(ev: ChainEvent): RecordInfo {
   };
 }
 
-function applyRekeys(records: RecordInfo[], rekeys: ChainEvent[]): void {
+function applyRekeys(records: RecordInfo[], rekeys: ChainEvent<'RecordRekeyed'>[]): void {
   const byId = new Map(records.map((r) => [r.id, r]));
   for (const ev of rekeys) {
-    const rec = byId.get(ev.args[0] as bigint);
+    const rec = byId.get(ev.args[0]);
     // Only the record's own patient may re-key it: other emitters are ignored.
-    if (!rec || (ev.args[1] as string) !== rec.patient) continue;
+    if (!rec || ev.args[1] !== rec.patient) continue;
     if (ev.blockNumber < rec.blockNumber) continue;
     rec.originalCid ??= rec.cid;
     rec.cidCodec = Number(ev.args[2]);
-    rec.digest = (ev.args[3] as string).toLowerCase();
+    rec.digest = ev.args[3].toLowerCase();
     rec.cid = partsToCid({ cidCodec: rec.cidCodec, digest: rec.digest });
     rec.rekeyCount += 1;
   }

@@ -11,6 +11,6 @@ export async function requestAccess(
   const readMask = checkMask(params.readMask, 'read types');
   if (readMask === 0) throw new UsageError('nothing to request', { hint: 'name at least one type with --types' });
   const sent = await send(chain, 'requestAccess', [parseAddress(params.patient, 'patient'), readMask, params.reason ?? '']);
-  const requestId = eventOf(sent, 'AccessRequested').args[0] as bigint;
+  const requestId = eventOf(sent, 'AccessRequested').args[0];
   return { txHash: sent.txHash, blockNumber: sent.blockNumber, gasUsed: sent.gasUsed, requestId };
 }

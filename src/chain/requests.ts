@@ -1,7 +1,7 @@
 /** Access requests addressed to a patient, with their current state. */
-import { toChainError } from './errors.js';
 import { addressTopic, blockTimes, queryEvents } from './logs.js';
 import { parseAddress } from './params.js';
+import { read } from './read.js';
 import type { EmrChain } from './types.js';
 
 export type RequestState = 'pending' | 'approved' | 'denied';
@@ -28,19 +28,14 @@ export async function listRequests(
   const times = await blockTimes(chain, events.map((e) => e.blockNumber));
   const out: AccessRequest[] = [];
   for (const e of events) {
-    const id = e.args[0] as bigint;
-    let state: bigint;
-    try {
-      [, , state] = (await chain.contract.getFunction('requestOf')(patient, id)) as [string, bigint, bigint, bigint];
-    } catch (err) {
-      throw toChainError(err, chain.iface);
-    }
+    const id = e.args[0];
+    const [, , state] = await read(chain, 'requestOf', [patient, id]);
     const r: AccessRequest = {
       requestId: id,
       patient,
-      provider: e.args[2] as string,
+      provider: e.args[2],
       readMask: Number(e.args[3]),
-      reason: e.args[4] as string,
+      reason: e.args[4],
       state: STATES[Number(state)] ?? 'pending',
       createdAt: times.get(e.blockNumber) ?? 0,
       txHash: e.txHash,

@@ -2,9 +2,11 @@
  * send: estimate (so a refusal surfaces as the contract's own custom error before any
  * gas is spent), send, wait. A receipt with status 0 is always an error, never a result.
  */
-import { NonceManager, type LogDescription, type TransactionReceipt } from 'ethers';
+import { NonceManager, type ContractTransaction, type Overrides, type TransactionReceipt } from 'ethers';
 import { UnavailableError, UsageError } from '../errors.js';
+import type { EventName, FunctionArgs, WriteName } from './abi.js';
 import { toChainError } from './errors.js';
+import { decodeEvent, type DecodedEvent } from './logs.js';
 import type { EmrChain, SentTx } from './types.js';
 
 export interface SendOptions {
@@ -15,7 +17,7 @@ export interface SendOptions {
 export interface SentTxWithLogs extends SentTx {
   receipt: TransactionReceipt;
   /** This contract's events emitted by the transaction, decoded. */
-  events: LogDescription[];
+  events: DecodedEvent[];
 }
 
 export function requireSigner(chain: EmrChain) {
@@ -27,25 +29,39 @@ export function requireSigner(chain: EmrChain) {
   return chain.signer;
 }
 
-export async function send(
+/**
+ * The ethers method `name` with its arguments typed from the ABI, for a caller that signs
+ * and broadcasts itself (batch/send-batch.ts journals the signed bytes first).
+ */
+export function writeMethod<N extends WriteName>(chain: EmrChain, name: N) {
+  const fn = chain.contract.getFunction(name);
+  return {
+    estimateGas: (args: FunctionArgs<N>, overrides: Overrides): Promise<bigint> => fn.estimateGas(...(args as readonly unknown[]), overrides),
+    populateTransaction: (args: FunctionArgs<N>, overrides: Overrides): Promise<ContractTransaction> =>
+      fn.populateTransaction(...(args as readonly unknown[]), overrides),
+  };
+}
+
+/** Sends `method` of the contract; its name and `args` are checked against the ABI (abi.ts). */
+export async function send<N extends WriteName>(
   chain: EmrChain,
-  method: string,
-  args: readonly unknown[],
+  method: N,
+  args: FunctionArgs<N>,
   opts: SendOptions = {},
 ): Promise<SentTxWithLogs> {
   const signer = requireSigner(chain);
-  const fn = chain.contract.getFunction(method);
+  const fn = writeMethod(chain, method);
   const from = await signer.getAddress();
   let gasLimit = opts.gasLimit;
   if (gasLimit === undefined) {
     try {
-      const estimate = await fn.estimateGas(...args, { from });
+      const estimate = await fn.estimateGas(args, { from });
       gasLimit = (estimate * 12n) / 10n + 10_000n;
     } catch (e) {
       throw toChainError(e, chain.iface, from);
     }
   }
-  const tx = await fn.populateTransaction(...args, { gasLimit });
+  const tx = await fn.populateTransaction(args, { gasLimit });
   let response;
   try {
     response = await signer.sendTransaction(tx);
@@ -66,11 +82,10 @@ export async function send(
     throw new UnavailableError('transaction was dropped', { hint: 'retry the command' });
   }
   if (receipt.status !== 1) throw await explainRevert(chain, from, tx.data, receipt);
-  const events: LogDescription[] = [];
+  const events: DecodedEvent[] = [];
   for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== chain.address.toLowerCase()) continue;
-    const parsed = chain.iface.parseLog(log);
-    if (parsed) events.push(parsed);
+    const ev = decodeEvent(chain.iface, chain.address, log);
+    if (ev) events.push(ev);
   }
   return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, receipt, events };
 }
@@ -90,8 +105,8 @@ async function explainRevert(chain: EmrChain, from: string, data: string, receip
 }
 
 /** The first event of a given name in a sent transaction (the contract always emits it). */
-export function eventOf(sent: SentTxWithLogs, name: string): LogDescription {
-  const ev = sent.events.find((e) => e.name === name);
+export function eventOf<N extends EventName>(sent: SentTxWithLogs, name: N): DecodedEvent<N> {
+  const ev = sent.events.find((e) => e.name === name) as DecodedEvent<N> | undefined;
   if (!ev) throw new UnavailableError(`transaction ${sent.txHash} emitted no ${name} event`, { hint: 'check --contract' });
   return ev;
 }

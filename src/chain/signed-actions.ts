@@ -9,6 +9,7 @@ import type { Signer, TypedDataDomain, TypedDataField } from 'ethers';
 import { grantArgs, type GrantParameters } from './grant.js';
 import { UsageError } from '../errors.js';
 import { checkBytes32, checkId, parseAddress, toUnixSeconds } from './params.js';
+import { read } from './read.js';
 import { send } from './send.js';
 import type { EmrChain, SentTx } from './types.js';
 
@@ -47,7 +48,11 @@ export const EIP712_TYPES: Readonly<Record<'Grant' | 'Revoke' | 'Approve' | 'Den
   ],
 };
 
-export function eip712Domain(chainId: bigint, contract: string): TypedDataDomain {
+/**
+ * The EIP-712 domain of a relayed action, the contract's own {name: "EmrAccess"}
+ * (CONTRACT.md § Signed actions); not a record bundle's (crypto `bundleDomain`).
+ */
+export function actionDomain(chainId: bigint, contract: string): TypedDataDomain {
   return { name: 'EmrAccess', version: '1', chainId, verifyingContract: parseAddress(contract, 'contract') };
 }
 
@@ -101,7 +106,7 @@ function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline
 
 /** The patient's next unused nonce. */
 export async function nextNonce(chain: EmrChain, patient: string): Promise<bigint> {
-  return (await chain.contract.getFunction('nonces')(parseAddress(patient, 'patient'))) as bigint;
+  return read(chain, 'nonces', [parseAddress(patient, 'patient')]);
 }
 
 /**
@@ -109,8 +114,8 @@ export async function nextNonce(chain: EmrChain, patient: string): Promise<bigin
  * (for an approval, the request's provider). A revoke bumps it and voids the signature.
  */
 export async function currentEpoch(chain: EmrChain, patient: string, provider: string): Promise<number> {
-  const g = (await chain.contract.getFunction('grantOf')(parseAddress(patient, 'patient'), parseAddress(provider, 'provider'))) as bigint[];
-  return Number(g[3]);
+  const [, , , epoch] = await read(chain, 'grantOf', [parseAddress(patient, 'patient'), parseAddress(provider, 'provider')]);
+  return Number(epoch);
 }
 
 /**
@@ -124,7 +129,7 @@ export async function signAction(
   const patient = parseAddress(await signer.getAddress(), 'signer');
   const deadline = toUnixSeconds(params.deadline, 'deadline');
   const { type, message } = typedMessage(patient, params.action, params.nonce, deadline, params.epoch);
-  const domain = eip712Domain(params.chainId, params.contract);
+  const domain = actionDomain(params.chainId, params.contract);
   const signature = await signer.signTypedData(domain, { [type]: EIP712_TYPES[type] }, message);
   return {
     kind: params.action.kind,
@@ -137,21 +142,72 @@ export async function signAction(
   };
 }
 
+/**
+ * One field of a relayed message, parsed to its ABI type. The file comes from someone else:
+ * a missing or mistyped value is a usage error naming the field, not an ethers crash.
+ */
+function uintField(m: Record<string, unknown>, name: string, bits: number): bigint {
+  const v = m[name];
+  let n: bigint | null = null;
+  if ((typeof v === 'string' && /^[0-9]{1,78}$/.test(v)) || (typeof v === 'number' && Number.isSafeInteger(v))) n = BigInt(v);
+  if (n === null || n < 0n || n >= 1n << BigInt(bits)) throw badField(name, `a uint${bits}`);
+  return n;
+}
+
+function addressField(m: Record<string, unknown>, name: string): string {
+  const v = m[name];
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v)) throw badField(name, 'an address');
+  return parseAddress(v, name);
+}
+
+function bytes32Field(m: Record<string, unknown>, name: string): string {
+  const v = m[name];
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(v)) throw badField(name, '32 bytes of hex');
+  return v;
+}
+
+function badField(name: string, what: string): UsageError {
+  return new UsageError(`signed action: ${name} is not ${what}`, { hint: 'relay the JSON file made by `--sign-only`, unchanged' });
+}
+
+/** An ECDSA signature is 65 bytes; anything far longer is not one (the contract checks the rest). */
+function signatureOf(signed: SignedAction): string {
+  if (typeof signed.signature !== 'string' || !/^0x(?:[0-9a-fA-F]{2}){1,256}$/.test(signed.signature)) throw badField('signature', 'hex bytes');
+  return signed.signature;
+}
+
 /** Relays a signed action from any funded account; the contract checks everything. */
 export async function relaySigned(chain: EmrChain, signed: SignedAction): Promise<SentTx> {
-  const m = signed.message;
+  const m: Record<string, unknown> = signed.message;
+  const sig = signatureOf(signed);
   switch (signed.kind) {
     case 'grant':
       return send(chain, 'grantBySig', [
-        m.patient, m.provider, m.readMask, m.writeMask, m.expiry, m.keyDelivery, m.epoch, m.nonce, m.deadline, signed.signature,
+        addressField(m, 'patient'),
+        addressField(m, 'provider'),
+        uintField(m, 'readMask', 32),
+        uintField(m, 'writeMask', 32),
+        uintField(m, 'expiry', 40),
+        bytes32Field(m, 'keyDelivery'),
+        uintField(m, 'epoch', 32),
+        uintField(m, 'nonce', 256),
+        uintField(m, 'deadline', 256),
+        sig,
       ]);
     case 'revoke':
-      return send(chain, 'revokeBySig', [m.patient, m.provider, m.nonce, m.deadline, signed.signature]);
+      return send(chain, 'revokeBySig', [addressField(m, 'patient'), addressField(m, 'provider'), uintField(m, 'nonce', 256), uintField(m, 'deadline', 256), sig]);
     case 'approve':
       return send(chain, 'approveBySig', [
-        m.patient, m.requestId, m.expiry, m.keyDelivery, m.epoch, m.nonce, m.deadline, signed.signature,
+        addressField(m, 'patient'),
+        uintField(m, 'requestId', 256),
+        uintField(m, 'expiry', 40),
+        bytes32Field(m, 'keyDelivery'),
+        uintField(m, 'epoch', 32),
+        uintField(m, 'nonce', 256),
+        uintField(m, 'deadline', 256),
+        sig,
       ]);
     case 'deny':
-      return send(chain, 'denyBySig', [m.patient, m.requestId, m.nonce, m.deadline, signed.signature]);
+      return send(chain, 'denyBySig', [addressField(m, 'patient'), uintField(m, 'requestId', 256), uintField(m, 'nonce', 256), uintField(m, 'deadline', 256), sig]);
   }
 }

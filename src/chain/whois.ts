@@ -5,9 +5,9 @@
  */
 import { getBytes, keccak256, toUtf8Bytes } from 'ethers';
 import { IntegrityError } from '../errors.js';
-import { toChainError } from './errors.js';
 import { addressTopic, queryEvents } from './logs.js';
 import { parseAddress } from './params.js';
+import { read } from './read.js';
 import { roleName, type EmrChain, type Role } from './types.js';
 
 export interface AccountInfo {
@@ -31,16 +31,7 @@ export function recipientCommitment(recipient: string): string {
 
 export async function whois(chain: EmrChain, who: string): Promise<AccountInfo> {
   const address = parseAddress(who);
-  let acct: [bigint, bigint, string, bigint, bigint];
-  let admin: boolean;
-  try {
-    [acct, admin] = await Promise.all([
-      chain.contract.getFunction('accountOf')(address) as Promise<[bigint, bigint, string, bigint, bigint]>,
-      chain.contract.getFunction('isAdmin')(address) as Promise<boolean>,
-    ]);
-  } catch (e) {
-    throw toChainError(e, chain.iface);
-  }
+  const [acct, admin] = await Promise.all([read(chain, 'accountOf', [address]), read(chain, 'isAdmin', [address])]);
   const [roleCode, status, commitment, keyUpdatedAt, emergencyTypes] = acct;
   const role = roleName(Number(roleCode));
   const info: AccountInfo = {
@@ -62,7 +53,7 @@ export async function whois(chain: EmrChain, who: string): Promise<AccountInfo> 
       hint: 'the RPC endpoint may prune logs; use an archive endpoint or set the deployment block',
     });
   }
-  const recipient = latest.args[2] as string;
+  const recipient = latest.args[2];
   // The commitment proves the event we read is the one the contract last accepted.
   if (recipientCommitment(recipient) !== getBytesHex(commitment)) {
     throw new IntegrityError('published recipient does not match its on-chain commitment', {

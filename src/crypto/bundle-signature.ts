@@ -54,7 +54,11 @@ export interface SigningDomain {
   verifyingContract?: string;
 }
 
-export function eip712Domain(m: Pick<BundleMetadata, 'chainId' | 'verifyingContract'>): TypedDataDomain {
+/**
+ * The EIP-712 domain of a record bundle signature, {name: "emr"} (FORMAT.md § 4.1); not
+ * the contract's domain for relayed actions (chain/signed-actions.ts `actionDomain`).
+ */
+export function bundleDomain(m: Pick<BundleMetadata, 'chainId' | 'verifyingContract'>): TypedDataDomain {
   const d: TypedDataDomain = { name: 'emr', version: '1' };
   if (m.chainId !== undefined) d.chainId = BigInt(m.chainId);
   if (m.verifyingContract !== undefined) d.verifyingContract = m.verifyingContract;
@@ -91,7 +95,7 @@ export async function verifyBundleSignature(m: BundleMetadata, size: bigint, sha
   const { verifyTypedData, hexlify } = await import('ethers');
   let signer: string;
   try {
-    signer = verifyTypedData(eip712Domain(m), eip712Types(m), eip712Value(m, size, sha256), hexlify(signature));
+    signer = verifyTypedData(bundleDomain(m), eip712Types(m), eip712Value(m, size, sha256), hexlify(signature));
   } catch (e) {
     throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered', cause: e });
   }

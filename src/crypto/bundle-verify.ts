@@ -6,7 +6,7 @@ import type { TypedDataDomain } from 'ethers';
 import { IntegrityError } from '../errors.js';
 import { equalBytes, toHex } from './bytes.js';
 import { BUNDLE_MAGIC, MAX_METADATA_SIZE, parseMetadata, parseTrailer, type BundleMetadata } from './bundle-format.js';
-import { eip712Domain, verifyBundleSignature } from './bundle-signature.js';
+import { bundleDomain, verifyBundleSignature } from './bundle-signature.js';
 
 export type DecryptBundleResult =
   | {
@@ -67,6 +67,6 @@ export async function checkTrailer(
     signatureValid: true,
     sha256: toHex(digest),
     size,
-    domain: eip712Domain(metadata),
+    domain: bundleDomain(metadata),
   };
 }

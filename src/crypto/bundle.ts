@@ -23,7 +23,7 @@ import {
   type BundleMetadata,
 } from './bundle-format.js';
 import { decryptBundleParallel, encryptBundleParallel } from './bundle-parallel.js';
-import { eip712Domain, eip712Value, eip712Types, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
+import { bundleDomain, eip712Value, eip712Types, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
 import { checkTrailer, metadataLength, truncated, type DecryptBundleResult } from './bundle-verify.js';
 import { encodeHeader } from './header.js';
 import { openInput, type Input, type Output, type Sink } from './io.js';
@@ -114,7 +114,7 @@ export async function encryptBundle(o: EncryptBundleOptions, internal: InternalB
   let signature = '';
   // Signs the content hash and returns the trailer (FORMAT.md § 3.3, § 4).
   const trailer = async (digest: Uint8Array, size: number): Promise<Uint8Array> => {
-    signature = await o.signer.signTypedData(eip712Domain(metadata), eip712Types(metadata), eip712Value(metadata, BigInt(size), digest));
+    signature = await o.signer.signTypedData(bundleDomain(metadata), eip712Types(metadata), eip712Value(metadata, BigInt(size), digest));
     return encodeTrailer({ sha256: digest, size: BigInt(size), signature: signatureBytes(signature) });
   };
   try {

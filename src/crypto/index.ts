@@ -25,6 +25,6 @@ export {
   type RecordMeta,
 } from './bundle.js';
 export { BUNDLE_MAGIC, MAX_METADATA_SIZE, TRAILER_SIZE, type BundleMetadata } from './bundle-format.js';
-export { EIP712_TYPES, EIP712_TYPES_V2, eip712Types, eip712Domain, eip712Value, verifyBundleSignature, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
+export { EIP712_TYPES, EIP712_TYPES_V2, eip712Types, bundleDomain, eip712Value, verifyBundleSignature, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
 export type { Input, Output } from './io.js';
 export type { FileKey } from './keys.js';

@@ -5,10 +5,13 @@
  * verifying every block against its CID and bounding the walk, so neither a damaged store
  * nor a hostile DAG can make it loop, recurse without end or emit bytes that lie.
  */
+import { CarBlockIterator } from '@ipld/car/iterator';
+import { CarWriter } from '@ipld/car/writer';
 import * as dagPb from '@ipld/dag-pb';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError } from '../errors.js';
-import { CODEC_DAG_PB, CODEC_RAW } from './settings.js';
+import { isRecordCodec } from './cid.js';
+import { CODEC_DAG_PB, CODEC_RAW, SHA2_256 } from './settings.js';
 import { verifyBlock } from './verify.js';
 
 /** Most blocks one walk may visit: a 64 GiB record at 1 MiB leaves, with its nodes. */
@@ -63,7 +66,6 @@ export async function* walkDag(root: CID, get: GetBlock, seen: Set<string> = new
  * Back-pressure: the source is pulled only as fast as the consumer reads.
  */
 export async function* carBytes(roots: CID[], source: AsyncIterable<Block>): AsyncGenerator<Uint8Array> {
-  const { CarWriter } = await import('@ipld/car/writer');
   const { writer, out } = CarWriter.create(roots);
   let failure: unknown;
   const pump = (async () => {
@@ -97,9 +99,6 @@ export async function readCar(
   put: (b: Block) => Promise<void>,
   opts: { maxBlockBytes: number; maxBlocks?: number },
 ): Promise<CarImportResult> {
-  const { CarBlockIterator } = await import('@ipld/car/iterator');
-  const { isRecordCodec } = await import('./cid.js');
-  const { SHA2_256 } = await import('./settings.js');
   let iterator: Awaited<ReturnType<typeof CarBlockIterator.fromIterable>>;
   try {
     iterator = await CarBlockIterator.fromIterable(source);

@@ -5,13 +5,14 @@
  */
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as dagPb from '@ipld/dag-pb';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { importFile, type AddSource } from './import-file.js';
 import { collectBlock, readVerifiedFile, type FetchBlock } from './read-file.js';
 import { CODEC_DAG_PB } from './settings.js';
-import type { RecordStore, StoreCallOptions } from './store.js';
+import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface EmbeddedStore extends RecordStore {
   readonly kind: 'embedded';
@@ -34,6 +35,8 @@ function isMissing(e: unknown): boolean {
 }
 
 export async function openEmbeddedStore(opts: { dir: string }): Promise<EmbeddedStore> {
+  // Lazy: a Kubo-backed run loads this module (store.ts imports both backends) but never
+  // needs blockstore-fs.
   const { FsBlockstore } = await import('blockstore-fs');
   const blocksDir = join(opts.dir, 'blocks');
   const pinsDir = join(opts.dir, 'pins');
@@ -162,7 +165,6 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     },
 
     async gc(o: StoreCallOptions = {}) {
-      const dagPb = await import('@ipld/dag-pb');
       // Mark: every block reachable from a pin, keyed by multihash (blockstore-fs's key).
       const live = new Set<string>();
       const todo: CID[] = (await pins()).map((p) => parseRecordCid(p).cid);

@@ -6,7 +6,7 @@
  */
 import { NotFoundError } from '../errors.js';
 import { openGatewayReader, type GatewayReaderOptions } from './gateway.js';
-import type { RecordStore, StoreCallOptions } from './store.js';
+import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export function withGateways(primary: RecordStore, opts: GatewayReaderOptions): RecordStore {
   const reader = openGatewayReader(opts);

@@ -61,6 +61,7 @@ export async function importFile(
   sink: BlockSink,
   opts: { signal?: AbortSignal } = {},
 ): Promise<AddResult> {
+  // Lazy: only adding builds a DAG; fetch and cat load this module without the importer.
   const { importer } = await import('ipfs-unixfs-importer');
   const { fixedSize } = await import('ipfs-unixfs-importer/chunker');
   const { balanced } = await import('ipfs-unixfs-importer/layout');

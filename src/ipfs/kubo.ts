@@ -21,7 +21,7 @@ import { parseRecordCid } from './cid.js';
 import { importFile, type AddSource } from './import-file.js';
 import { blockTooLarge, readVerifiedFile, type FetchBlock } from './read-file.js';
 import { CODEC_RAW, MAX_BLOCK_SIZE } from './settings.js';
-import type { CatOptions, RecordStore, StoreCallOptions } from './store.js';
+import type { CatOptions, RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface KuboStoreOptions {
   /** The RPC API base URL, e.g. `http://127.0.0.1:5001`. */
@@ -59,6 +59,7 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Copied before kubo-rpc-client (which rewrites the URL's path) sees it.
   const apiBase = new URL(url.href);
+  // Lazy: kubo-rpc-client is the heaviest import emr has; the embedded store never needs it.
   const { create } = await import('kubo-rpc-client');
   // Our own agent, so close() can release the keep-alive sockets.
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 6 }) : new Agent({ keepAlive: true, maxSockets: 6 });

@@ -10,7 +10,7 @@
 import { parseRecordCid } from './cid.js';
 import { walkDag } from './car.js';
 import { UnavailableError, isEmrError } from '../errors.js';
-import type { AddResult, AddSource, RecordStore, StoreCallOptions } from './store.js';
+import type { AddResult, AddSource, RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface ReplicatedStore extends RecordStore {
   /** The nodes (their names) holding `cid` pinned or present. */

@@ -77,6 +77,18 @@ describe('signed actions (EIP-712, relayed)', () => {
     await expect(relaySigned(relayer.chain, malleable)).rejects.toMatchObject({ details: { contractError: 'InvalidSignature' } });
   });
 
+  it('a relayed message whose field is not its ABI type is a usage error naming the field, before any gas (relaySigned)', async () => {
+    const good = await sign({ kind: 'grant', provider: doc.address, readMask: 2, expiry: (await f.now()) + YEAR });
+    const bad: [string, unknown][] = [['nonce', 'lots'], ['deadline', -1], ['readMask', 2 ** 32], ['provider', '0x1234'], ['keyDelivery', 7], ['patient', undefined]];
+    for (const [field, value] of bad) {
+      const s = JSON.parse(JSON.stringify({ ...good, message: { ...good.message, [field]: value } }));
+      await expect(relaySigned(relayer.chain, s), field).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining(field) });
+    }
+    await expect(relaySigned(relayer.chain, { ...good, signature: 'not hex' }), 'signature').rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('signature') });
+    // Nothing was sent: the signed nonce is still the next one.
+    expect(await nextNonce(relayer.chain, patient.address)).toBe(BigInt(String(good.message.nonce)));
+  });
+
   it('approve and deny by signature; only the request’s patient can sign them', async () => {
     const a = await requestAccess(doc.chain, { patient: patient.address, readMask: 1 << 3 });
     const d = await requestAccess(doc.chain, { patient: patient.address, readMask: 1 << 4 });

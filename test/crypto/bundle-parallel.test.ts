@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { encodeMetadata, TRAILER_SIZE } from '../../src/crypto/bundle-format.js';
-import { EIP712_TYPES, eip712Domain, eip712Value } from '../../src/crypto/bundle-signature.js';
+import { EIP712_TYPES, bundleDomain, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { asFileKey } from '../../src/crypto/keys.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
 import { bundleWorld, filesIn } from './helpers.js';
@@ -119,7 +119,7 @@ describe('bundles on the two-thread path', () => {
     const m = { v: 1 as const, ...meta };
     const body = content(2 * BATCH + 321);
     const sha = createHash('sha256').update(body).digest();
-    const sig = Buffer.from((await signer.signTypedData(eip712Domain({}), EIP712_TYPES, eip712Value(m, BigInt(body.length), sha))).slice(2), 'hex');
+    const sig = Buffer.from((await signer.signTypedData(bundleDomain({}), EIP712_TYPES, eip712Value(m, BigInt(body.length), sha))).slice(2), 'hex');
     const p = { prefix: encodeMetadata(m), body, sha, size: BigInt(body.length), sig };
     mutate(p);
     const size = Buffer.alloc(8);

@@ -6,7 +6,7 @@ import { verifyTypedData, } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { BUNDLE_MAGIC, encodeMetadata, parseMetadata } from '../../src/crypto/bundle-format.js';
-import { EIP712_TYPES_V2, eip712Domain, eip712Value } from '../../src/crypto/bundle-signature.js';
+import { EIP712_TYPES_V2, bundleDomain, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { IntegrityError } from '../../src/errors.js';
 import { bundleWorld } from './helpers.js';
 
@@ -34,10 +34,10 @@ describe('FORMAT.md § 3.4 clinical metadata (version 2)', () => {
     const res = await decryptBundle({ input: out, output: join(w.dir, 'o'), identities: [id.identity] });
     expect(res.signed && res.metadata).toMatchObject({ v: 2, ...clinical });
     const sha = Buffer.from(r.sha256, 'hex');
-    expect(verifyTypedData(eip712Domain(r.metadata), EIP712_TYPES_V2, eip712Value(r.metadata, 7n, sha), r.signature)).toBe(author.address);
+    expect(verifyTypedData(bundleDomain(r.metadata), EIP712_TYPES_V2, eip712Value(r.metadata, 7n, sha), r.signature)).toBe(author.address);
     // Changing a signed clinical field changes what was signed: the signature no longer recovers the author.
     const forged = { ...r.metadata, supersedes: '13' };
-    expect(verifyTypedData(eip712Domain(forged), EIP712_TYPES_V2, eip712Value(forged, 7n, sha), r.signature)).not.toBe(author.address);
+    expect(verifyTypedData(bundleDomain(forged), EIP712_TYPES_V2, eip712Value(forged, 7n, sha), r.signature)).not.toBe(author.address);
   });
 
   it('§ 3.4 MUST: readers reject a version that does not match the fields, and malformed clinical values', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { decryptBundle, encryptBundle, verifyBundle } from '../../src/crypto/bundle.js';
 import { BUNDLE_MAGIC, encodeMetadata, MAX_METADATA_SIZE, parseMetadata, TRAILER_SIZE } from '../../src/crypto/bundle-format.js';
-import { EIP712_TYPES, eip712Domain, eip712Value } from '../../src/crypto/bundle-signature.js';
+import { EIP712_TYPES, bundleDomain, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
 import { AGE_BIN, age, bundleWorld, filesIn } from './helpers.js';
@@ -57,7 +57,7 @@ describe('record bundle', () => {
       if (domain) Object.assign(d, domain);
       const value = { version: 1, patient: patient.address, author: author.address, recordType: 'lab-result', title: 'CBC', fileName: 'cbc.pdf', mediaType: 'application/pdf', createdAt: 1_700_000_000, size: 1234, contentHash: '0x' + r.sha256 };
       expect(verifyTypedData(d, EIP712_TYPES, value, r.signature)).toBe(author.address);
-      expect(TypedDataEncoder.hash(d, EIP712_TYPES, value)).toBe(TypedDataEncoder.hash(eip712Domain(r.metadata), EIP712_TYPES, eip712Value(r.metadata, 1234n, Buffer.from(r.sha256, 'hex'))));
+      expect(TypedDataEncoder.hash(d, EIP712_TYPES, value)).toBe(TypedDataEncoder.hash(bundleDomain(r.metadata), EIP712_TYPES, eip712Value(r.metadata, 1234n, Buffer.from(r.sha256, 'hex'))));
     }
   });
 
@@ -100,7 +100,7 @@ describe('record bundle', () => {
     const m = parseMetadata(encodeMetadata({ v: 1, ...meta, patient: patient.address, author: author.address }).subarray(18));
     const body = content(1000);
     const sha = createHash('sha256').update(body).digest();
-    const sig = Buffer.from((await signer.signTypedData(eip712Domain(m), EIP712_TYPES, eip712Value(m, 1000n, sha))).slice(2), 'hex');
+    const sig = Buffer.from((await signer.signTypedData(bundleDomain(m), EIP712_TYPES, eip712Value(m, 1000n, sha))).slice(2), 'hex');
     const p = { prefix: encodeMetadata(m), body, sha, size: 1000n, sig };
     mutate(p);
     const size = Buffer.alloc(8);
