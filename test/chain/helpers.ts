@@ -2,10 +2,9 @@
  * Test harness for chain tests: fresh random accounts funded with anvil_setBalance (no
  * shared dev-account nonces between parallel test files) and a freshly deployed contract.
  */
-import type { ChildProcess } from 'node:child_process';
 import { JsonRpcProvider, Network, Wallet } from 'ethers';
 import { inject } from 'vitest';
-import { anvilFund, freePort, spawnAnvil, waitForRpc } from '../../src/chain/anvil.js';
+import { anvilFund, startAnvil } from '../../src/chain/anvil.js';
 import { connectChain } from '../../src/chain/client.js';
 import { deployContract } from '../../src/chain/deploy.js';
 import { register } from '../../src/chain/register.js';
@@ -81,10 +80,7 @@ export function digest(n: number): string {
 
 /** A private anvil for tests that move the clock (evm_increaseTime is global to a node). */
 export async function privateAnvil(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawnAnvil({ port, extraArgs: ['--silent'] });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForRpc(url, { child });
+  const { child, url } = await startAnvil({ port: 0 });
   return {
     url,
     async stop() {
