@@ -9,6 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startAnvil } from '../../src/chain/anvil.js';
+import { waitFor } from '../helpers/wait.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -42,8 +43,7 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   if (!anvil || anvil.exitCode !== null) return;
-  const exited = new Promise((r) => anvil!.once('exit', r));
-  anvil.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-  if (anvil.exitCode === null) anvil.kill('SIGKILL');
+  const child = anvil;
+  child.kill('SIGTERM');
+  await waitFor(() => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 5_000, what: 'anvil to exit' }).catch(() => child.kill('SIGKILL'));
 }
