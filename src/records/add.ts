@@ -16,6 +16,7 @@ import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.
 import type { RecordMeta } from '../crypto/bundle.js';
 import type { Input } from '../crypto/io.js';
 import { UsageError, inputFileError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import { typeIndex, RECORD_TYPES } from '../record-types.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
@@ -77,8 +78,6 @@ export interface AddDeps {
   me: Unlocked;
   scratch: string;
   now(): Date;
-  /** Test-only (EMR_TEST_CRASH_AT): SIGKILL self at this point, to prove crash safety. */
-  crashAt?: string;
 }
 
 export function checkType(type: string): number {
@@ -202,7 +201,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       ...warnings,
     };
     pending?.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
-    if (deps.crashAt === 'record-stored') process.kill(process.pid, 'SIGKILL');
+    failpoint('record-add.after-store'); // TESTING.md § Failpoints
     return rec;
   } finally {
     plaintext?.fill(0);
