@@ -16,7 +16,7 @@ import { setEmergencyRecipient } from '../../src/chain/set-emergency-recipient.j
 import { setEmergencyTypes } from '../../src/chain/set-emergency-types.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { AccessDeniedError, NotFoundError, UsageError } from '../../src/errors.js';
-import { digest, fixture, X25519_RECIPIENT, type Actor, type Fixture } from './helpers.js';
+import { digest, chainWorld, X25519_RECIPIENT, type Actor, type ChainWorld } from '../helpers/world.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NOTE = 0;
@@ -25,10 +25,10 @@ const ALLERGY = 5;
 const YEAR = 365 * 86400;
 const KD = `0x${'ab'.repeat(32)}`;
 
-let f: Fixture;
+let f: ChainWorld;
 let patient: Actor;
 beforeAll(async () => {
-  f = await fixture();
+  f = await chainWorld();
   patient = await f.patient();
 });
 

@@ -10,7 +10,7 @@ import { register } from '../../src/chain/register.js';
 import { whois } from '../../src/chain/whois.js';
 import { UsageError } from '../../src/errors.js';
 import { processCommandLine } from '../../src/lock.js';
-import { X25519_RECIPIENT } from './helpers.js';
+import { X25519_RECIPIENT } from '../helpers/world.js';
 
 const home = mkdtempSync(join(tmpdir(), 'emr-devnet-'));
 afterAll(async () => {

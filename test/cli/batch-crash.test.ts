@@ -7,13 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.js';
 import { failpoints, type FailpointSpec } from '../helpers/failpoints.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
 import { decryptAll, recordsOf, sha256Of } from '../batch/check.js';
 
-let w: World;
+let w: BatchWorld;
 
 beforeAll(async () => {
-  w = await makeWorld();
+  w = await batchWorld();
 }, 120_000);
 
 afterAll(async () => {

@@ -6,14 +6,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
 import { recordsOf } from '../batch/check.js';
 import { failpoints } from '../helpers/failpoints.js';
 
-let w: World;
+let w: BatchWorld;
 
 beforeAll(async () => {
-  w = await makeWorld();
+  w = await batchWorld();
 }, 120_000);
 
 afterAll(async () => {
