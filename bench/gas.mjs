@@ -3,10 +3,7 @@
 // table (docs/CONTRACT.md § Gas). Uses artifacts/ (compiled at build) and ethers only.
 // Goals (the lead's): add ≤ 50k, ≤ 10k per record in a batch of 100, grant ≤ 60k,
 // revoke ≤ 30k, register ≤ 70k (X25519), access check flat in the number of grants.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ContractFactory, JsonRpcProvider, Network, NonceManager, Wallet, ZeroHash } from 'ethers';
@@ -19,29 +16,10 @@ if (!existsSync(artifactPath)) {
 }
 const artifact = JSON.parse(readFileSync(artifactPath, 'utf8'));
 
-const require = createRequire(import.meta.url);
-const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-const anvilBin = join(dirname(require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/package.json`)), 'bin', 'anvil');
-
-const port = await new Promise((resolve) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => resolve(p));
-  });
-});
-const anvil = spawn(anvilBin, ['--host', '127.0.0.1', '--port', String(port), '--silent'], { stdio: 'ignore' });
-const url = `http://127.0.0.1:${port}`;
+// anvil binds its own port (--port 0, read back): no close-then-bind race (docs/TESTING.md § 1).
+const { startAnvil } = await import(join(root, 'dist/chain/anvil.js'));
+const { child: anvil, url } = await startAnvil({ port: 0 });
 const provider = new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true, cacheTimeout: -1, pollingInterval: 20 });
-for (let i = 0; ; i++) {
-  try {
-    await provider.send('eth_chainId', []);
-    break;
-  } catch (e) {
-    if (i > 150) throw e;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const rows = [];
 const row = (action, gas, goal = '', note = '') => rows.push({ action, gas: Number(gas), goal, note });

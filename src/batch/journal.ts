@@ -14,6 +14,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { IntegrityError, UsageError } from '../errors.js';
+import { failpoint, failpointHit, failpointKill } from '../failpoint.js';
 
 /** 2: every line carries `mac` (MANIFEST.md § 6.4). */
 export const JOURNAL_VERSION = 2;
@@ -62,24 +63,13 @@ export interface FailedEvent { ev: 'failed'; key: string; line: number; code: st
 
 export type JournalEvent = JobEvent | StoreEvent | StoredEvent | TxEvent | SentEvent | ConfirmedEvent | AbandonedEvent | FailedEvent;
 
-/** Test-only crash injection (MANIFEST.md § 6.3): after the n-th event named `event`, die. */
-export interface CrashPoint {
-  event: JournalEvent['ev'] | 'torn';
-  n: number;
-  /** Kills the process (SIGKILL); never returns. */
-  kill(): never;
-}
-
 export interface JournalOptions {
-  crash?: CrashPoint | undefined;
   /** journalKey(profile private key): lines are authenticated when written and when read (MANIFEST.md § 6.4). */
   key?: Uint8Array | undefined;
 }
 
 export class Journal {
   private fd: number;
-  private readonly counts = new Map<string, number>();
-  private appended = 0;
   /** Lines written since the last fsync. */
   private dirty = false;
 
@@ -87,7 +77,6 @@ export class Journal {
     readonly path: string,
     fd: number,
     readonly events: JournalEvent[],
-    private readonly crash: CrashPoint | undefined,
     private readonly key: Uint8Array | undefined,
     private lastMac: string,
   ) {
@@ -107,7 +96,7 @@ export class Journal {
       closeSync(fd);
       throw new UsageError(`cannot write the batch journal ${path}`, { hint: 'check the path and permissions', cause: e });
     }
-    return new Journal(path, fd, events, opts.crash, opts.key, lastMac);
+    return new Journal(path, fd, events, opts.key, lastMac);
   }
 
   /**
@@ -123,11 +112,11 @@ export class Journal {
       text = JSON.stringify({ ...ev, mac: this.lastMac });
     }
     const line = Buffer.from(text + '\n', 'utf8');
-    this.appended++;
-    if (this.crash?.event === 'torn' && this.appended === this.crash.n) {
+    // MANIFEST.md § 6.3, TESTING.md § Failpoints: a torn n-th line, then death.
+    if (failpointHit('batch.journal.torn')) {
       writeAll(this.fd, line.subarray(0, Math.max(1, line.length >> 1)));
       fsyncSync(this.fd);
-      this.crash.kill();
+      failpointKill();
     }
     // A `tx` line must never be durable without the `stored` lines of its rows: flush
     // them first (pages may reach the disk out of order until fsync returns).
@@ -137,9 +126,7 @@ export class Journal {
     this.dirty = true;
     if (commit) this.sync();
     this.events.push(ev);
-    const c = (this.counts.get(ev.ev) ?? 0) + 1;
-    this.counts.set(ev.ev, c);
-    if (this.crash && this.crash.event === ev.ev && this.crash.n === c) this.crash.kill();
+    failpoint(`batch.journal.${ev.ev}`); // MANIFEST.md § 6.3
   }
 
   /** Makes every appended line durable (one fsync; nothing to do when none is pending). */

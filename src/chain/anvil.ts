@@ -3,7 +3,7 @@
  * the test/bench harnesses. Nothing here is module-level state.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -36,7 +36,11 @@ export function anvilCommand(): { cmd: string; args: string[] } {
   }
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1. Only for a port nobody will bind
+ * (e.g. "a closed port" in a test): a daemon must bind its own (`startAnvil`), since
+ * between close and bind another process may take it.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -47,15 +51,6 @@ export async function freePort(): Promise<number> {
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));
     });
-  });
-}
-
-export async function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
@@ -74,6 +69,90 @@ export function spawnAnvil(params: SpawnAnvilParameters): ChildProcess {
     // DEVNET.md § Child processes: no passphrase or other secret in the child's environ.
     env: childEnv(),
   });
+}
+
+/** anvil's start-up line; with `--port 0` the only place the chosen port is told. */
+const LISTENING = /Listening on 127\.0\.0\.1:(\d{1,5})\b/;
+/** The start-up banner (accounts, keys, config) is ~5 KiB; a line after this much is not coming. */
+const BANNER_MAX = 64 * 1024;
+
+export interface StartedAnvil {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  chainId: number;
+}
+
+/**
+ * Starts anvil and returns once it answers. `port` 0 (the default) lets anvil bind a port
+ * itself and reads it back from its "Listening on" line, so no other process can take the
+ * port between our choice and anvil's bind (freePort's close-then-bind race). A given port
+ * that is taken makes anvil exit: UNAVAILABLE, and the caller may retry with 0.
+ *
+ * `logFile`: anvil's output is appended there (the detached devnet, which outlives us);
+ * else it is piped to us and drained. `--silent` must not be in `extraArgs` (it hides the
+ * line).
+ */
+export async function startAnvil(params: {
+  port?: number;
+  extraArgs?: string[];
+  logFile?: string;
+  detached?: boolean;
+  timeoutMs?: number;
+}): Promise<StartedAnvil> {
+  const timeoutMs = params.timeoutMs ?? 15_000;
+  const deadline = Date.now() + timeoutMs;
+  const logHint = params.logFile ? `see ${params.logFile}` : 'run anvil by hand to see why';
+  let child: ChildProcess;
+  let output: () => string;
+  if (params.logFile) {
+    const from = existsSync(params.logFile) ? statSync(params.logFile).size : 0;
+    const log = openSync(params.logFile, 'a');
+    child = spawnAnvil({ port: params.port ?? 0, extraArgs: params.extraArgs, stdio: ['ignore', log, log], detached: params.detached });
+    closeSync(log);
+    output = () => readFrom(params.logFile as string, from, BANNER_MAX);
+  } else {
+    child = spawnAnvil({ port: params.port ?? 0, extraArgs: params.extraArgs, stdio: ['ignore', 'pipe', 'pipe'], detached: params.detached });
+    let seen = '';
+    const take = (d: Buffer) => {
+      if (seen.length < BANNER_MAX) seen += d.toString('latin1');
+    };
+    // Drained for the node's whole life: anvil logs every RPC method, a full pipe would stall it.
+    child.stdout?.on('data', take);
+    child.stderr?.on('data', take);
+    output = () => seen;
+  }
+  try {
+    let port: number | null = null;
+    while (port === null) {
+      const m = LISTENING.exec(output());
+      if (m) port = Number(m[1]);
+      else if (child.exitCode !== null || child.signalCode !== null) {
+        const why = /address already in use/i.test(output()) ? ` (port ${params.port} is taken)` : '';
+        throw new UnavailableError(`anvil exited early (code ${child.exitCode ?? child.signalCode})${why}`, { hint: logHint });
+      } else if (Date.now() > deadline || output().length >= BANNER_MAX) {
+        throw new UnavailableError('anvil did not say which port it listens on in time', { hint: logHint });
+      } else await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = `http://127.0.0.1:${port}`;
+    const chainId = await waitForRpc(url, { child, logHint, timeoutMs: Math.max(1_000, deadline - Date.now()) });
+    return { child, port, url, chainId };
+  } catch (e) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    throw e;
+  }
+}
+
+/** At most `max` bytes of `path` from byte `from` on, as latin1 (only ASCII is matched). */
+function readFrom(path: string, from: number, max: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, from);
+    return buf.subarray(0, n).toString('latin1');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Polls eth_chainId until it answers or `timeoutMs` passes; returns the chain id. */

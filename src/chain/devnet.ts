@@ -4,12 +4,12 @@
  * <home>/devnet/state.json so chain and contract survive down/up. Facts about the
  * running node live in <home>/devnet/devnet.json.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonRpcProvider, Network, type Signer } from 'ethers';
 import { UnavailableError, UsageError } from '../errors.js';
 import { acquireLock, processCommandLine, processStartTime, type Lock } from '../lock.js';
-import { anvilFund, freePort, isPortFree, spawnAnvil, waitForRpc } from './anvil.js';
+import { anvilFund, startAnvil, type StartedAnvil } from './anvil.js';
 import { deployContract } from './deploy.js';
 import { rpcCall } from './rpc.js';
 
@@ -78,7 +78,9 @@ function isOurAnvil(rec: DevnetRecord): boolean {
   if (start === null && processCommandLine(pid) === null) return process.platform !== 'linux';
   if (rec.start != null && start !== rec.start) return false;
   const cmd = processCommandLine(pid) ?? '';
-  return /anvil/.test(cmd) && cmd.includes(`--port ${rec.port}`);
+  // A node that bound its own port (`--port 0`) is told apart by its recorded start time.
+  const ownPort = cmd.includes(`--port ${rec.port}`) || (rec.start != null && / --port 0( |$)/.test(cmd));
+  return /anvil/.test(cmd) && ownPort;
 }
 
 /** One `devnet up`/`down` at a time per home (DEVNET.md § Locks). */
@@ -127,21 +129,23 @@ async function ensureRunning(home: string): Promise<DevnetRecord> {
   }
   const dir = devnetDir(home);
   mkdirSync(dir, { recursive: true });
-  const port = prev && (await isPortFree(prev.port)) ? prev.port : await freePort();
-  const rpcUrl = `http://127.0.0.1:${port}`;
   const logPath = join(dir, 'anvil.log');
-  const log = openSync(logPath, 'a');
-  const child = spawnAnvil({
-    port,
-    // --state loads the dump at start and writes it on exit; the interval bounds what a
-    // crash (SIGKILL, power loss) can lose.
-    extraArgs: ['--state', join(dir, 'state.json'), '--state-interval', '10'],
-    stdio: ['ignore', log, log],
-    detached: true,
-  });
-  closeSync(log);
+  const start = (port: number): Promise<StartedAnvil> =>
+    startAnvil({
+      port,
+      // --state loads the dump at start and writes it on exit; the interval bounds what a
+      // crash (SIGKILL, power loss) can lose.
+      extraArgs: ['--state', join(dir, 'state.json'), '--state-interval', '10'],
+      logFile: logPath,
+      detached: true,
+    });
+  // DEVNET.md § 1: the old port when anvil can still bind it, else one anvil binds itself
+  // (--port 0, read back): no port is chosen by us and closed before anvil binds it.
+  let started: StartedAnvil | undefined;
+  if (prev?.port) started = await start(prev.port).catch(() => undefined);
+  started ??= await start(0);
+  const { child, port, url: rpcUrl, chainId } = started;
   child.unref();
-  const chainId = await waitForRpc(rpcUrl, { child, logHint: `see ${logPath}` });
   const rec: DevnetRecord = {
     pid: child.pid ?? null,
     start: child.pid ? processStartTime(child.pid) : null,

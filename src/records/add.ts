@@ -19,6 +19,7 @@ import { encryptBundle } from '../crypto/bundle.js';
 import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.js';
 import type { Input } from '../crypto/io.js';
 import { inputFileError, UsageError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { RECORD_TYPES, typeIndex } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
@@ -82,8 +83,6 @@ export interface AddDeps {
   me: Unlocked;
   scratch: string;
   now(): Date;
-  /** Test-only (EMR_TEST_CRASH_AT): SIGKILL self at this point, to prove crash safety. */
-  crashAt?: string;
 }
 
 export function checkType(type: string): number {
@@ -206,7 +205,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       ...warnings,
     };
     pending?.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
-    if (deps.crashAt === 'record-stored') process.kill(process.pid, 'SIGKILL');
+    failpoint('record-add.after-store'); // TESTING.md § Failpoints
     return rec;
   } finally {
     plaintext?.fill(0);

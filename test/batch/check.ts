@@ -7,7 +7,7 @@ import { listRecords } from '../../src/chain/records.js';
 import { openStore } from '../../src/ipfs/store.js';
 import { decryptBundle } from '../../src/crypto/bundle.js';
 import { typeName } from '../../src/record-types.js';
-import type { World } from './fixture.js';
+import type { BatchWorld } from '../helpers/world.js';
 
 export interface OnChain {
   id: string;
@@ -17,7 +17,7 @@ export interface OnChain {
 }
 
 /** Every record `dr` added for these patients. */
-export async function recordsOf(w: World, patients: string[]): Promise<OnChain[]> {
+export async function recordsOf(w: BatchWorld, patients: string[]): Promise<OnChain[]> {
   const chain = await w.chain();
   try {
     const out: OnChain[] = [];

@@ -16,7 +16,8 @@ import { setEmergencyRecipient } from '../../src/chain/set-emergency-recipient.j
 import { setEmergencyTypes } from '../../src/chain/set-emergency-types.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { AccessDeniedError, NotFoundError, UsageError } from '../../src/errors.js';
-import { digest, fixture, X25519_RECIPIENT, type Actor, type Fixture } from './helpers.js';
+import { digest, chainWorld, X25519_RECIPIENT, type Actor, type ChainWorld } from '../helpers/world.js';
+import { waitFor } from '../helpers/wait.js';
 
 const NOTE = 0;
 const LAB = 1;
@@ -24,10 +25,10 @@ const ALLERGY = 5;
 const YEAR = 365 * 86400;
 const KD = `0x${'ab'.repeat(32)}`;
 
-let f: Fixture;
+let f: ChainWorld;
 let patient: Actor;
 beforeAll(async () => {
-  f = await fixture();
+  f = await chainWorld();
   patient = await f.patient();
 });
 
@@ -228,12 +229,12 @@ describe('read receipts, live readers and audit', () => {
     const p = await f.patient();
     const doc = await f.provider();
     const seen: AuditEvent[] = [];
-    const watch = watchAudit(p.chain, { patient: p.address, onEvent: (e) => seen.push(e), pollMs: 50 });
-    await new Promise((r) => setTimeout(r, 150));
+    // From the next block on, stated: no sleep hoping the watcher's first poll ran before the grant.
+    const fromBlock = (await p.chain.provider.getBlockNumber()) + 1;
+    const watch = watchAudit(p.chain, { patient: p.address, fromBlock, onEvent: (e) => seen.push(e), pollMs: 50 });
     await grant(p.chain, { provider: doc.address, readMask: 1, expiry: (await f.now()) + YEAR });
     await revoke(p.chain, { provider: doc.address });
-    const deadline = Date.now() + 10_000;
-    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => seen.length >= 2, { timeoutMs: 10_000, what: 'two audit events' }).catch(() => undefined);
     await watch.stop();
     expect(seen.map((e) => e.kind)).toEqual(['Granted', 'Revoked']);
   });

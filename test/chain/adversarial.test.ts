@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { type NonceManager, ZeroAddress, type Contract } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentEpoch, nextNonce, relaySigned, signAction } from '../../src/chain/signed-actions.js';
-import { digest, fixture, privateAnvil, X25519_RECIPIENT, type Actor, type Fixture } from './helpers.js';
+import { digest, chainWorld, privateChain, X25519_RECIPIENT, type Actor, type ChainWorld } from '../helpers/world.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -22,15 +22,15 @@ const TYPES = [0, 1, 2];
 /** Clock edges closer than this to "now" are not asserted (a tx mines a block or two later). */
 const EDGE = 90;
 
-let node: Awaited<ReturnType<typeof privateAnvil>>;
-let f: Fixture;
+let node: Awaited<ReturnType<typeof privateChain>>;
+let f: ChainWorld;
 /** actors[0..1] patients, [2] verified provider, [3] provider to be suspended, [4] unverified provider, [5] stranger, [6] admin. */
 let actors: Actor[];
 let snapshot = '';
 
 beforeAll(async () => {
-  node = await privateAnvil();
-  f = await fixture(node.url);
+  node = await privateChain();
+  f = await chainWorld(node.url);
   const p0 = await f.patient();
   const p1 = await f.patient();
   const d0 = await f.provider();

@@ -2,13 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
+import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectChain } from '../../src/chain/client.js';
 import { devnetDown, devnetStatus, devnetUp, fundAccount } from '../../src/chain/devnet.js';
 import { register } from '../../src/chain/register.js';
 import { whois } from '../../src/chain/whois.js';
 import { UsageError } from '../../src/errors.js';
-import { X25519_RECIPIENT } from './helpers.js';
+import { processCommandLine } from '../../src/lock.js';
+import { X25519_RECIPIENT } from '../helpers/world.js';
 
 const home = mkdtempSync(join(tmpdir(), 'emr-devnet-'));
 afterAll(async () => {
@@ -46,5 +48,28 @@ describe('devnet lifecycle', () => {
     expect((await whois(ro, admin.address)).admin).toBe(true);
     ro.provider.destroy();
     await devnetDown({ home });
+  });
+
+  it('up when its old port is taken by another process: anvil binds a port itself, same contract (DEVNET.md § 1)', async () => {
+    const admin = Wallet.createRandom();
+    const first = await devnetUp({ home, signer: admin });
+    const oldPort = JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8')).port as number;
+    await devnetDown({ home });
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(oldPort, '127.0.0.1', () => r()));
+    try {
+      const back = await devnetUp({ home, signer: admin });
+      expect(back.running).toBe(true);
+      expect(back.contract).toBe(first.contract);
+      const rec = JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8'));
+      expect(rec.port).not.toBe(oldPort);
+      expect(back.rpcUrl).toBe(`http://127.0.0.1:${rec.port}`);
+      expect(processCommandLine(rec.pid)).toMatch(/ --port 0( |$)/);
+      // status and down still recognise it as our anvil (DEVNET.md § 1.2)
+      expect((await devnetStatus({ home })).pid).toBe(rec.pid);
+      expect(await devnetDown({ home })).toEqual({ stopped: true });
+    } finally {
+      squatter.close();
+    }
   });
 });

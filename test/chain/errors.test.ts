@@ -16,12 +16,12 @@ import {
   UsageError,
   exitCodeOf,
 } from '../../src/errors.js';
-import { fixture, X25519_RECIPIENT, type Fixture } from './helpers.js';
+import { chainWorld, X25519_RECIPIENT, type ChainWorld } from '../helpers/world.js';
 import { Interface } from 'ethers';
 
-let f: Fixture;
+let f: ChainWorld;
 beforeAll(async () => {
-  f = await fixture();
+  f = await chainWorld();
 });
 
 describe('connectChain', () => {

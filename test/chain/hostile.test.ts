@@ -18,14 +18,14 @@ import { setEmergencyTypes } from '../../src/chain/set-emergency-types.js';
 import { currentEpoch, nextNonce, relaySigned, signAction, type ActionBody } from '../../src/chain/signed-actions.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
-import { digest, fixture, X25519_RECIPIENT, type Actor, type Fixture } from './helpers.js';
+import { digest, chainWorld, X25519_RECIPIENT, type Actor, type ChainWorld } from '../helpers/world.js';
 
 const YEAR = 365 * 86400;
 const NOTE = 0;
 const LAB = 1;
-let f: Fixture;
+let f: ChainWorld;
 beforeAll(async () => {
-  f = await fixture();
+  f = await chainWorld();
 });
 
 async function signed(patient: Actor, action: ActionBody, provider: string) {

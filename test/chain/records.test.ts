@@ -8,17 +8,17 @@ import { rekeyRecord } from '../../src/chain/rekey-record.js';
 import { send } from '../../src/chain/send.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { NotFoundError, UsageError } from '../../src/errors.js';
-import { digest, fixture, type Actor, type Fixture } from './helpers.js';
+import { digest, chainWorld, type Actor, type ChainWorld } from '../helpers/world.js';
 
 const LAB = 1;
 const NOTE = 0;
 const RAW_CID = partsToCid({ cidCodec: 0x55, digest: digest(0xabc) });
 
-let f: Fixture;
+let f: ChainWorld;
 let patient: Actor;
 let doctor: Actor;
 beforeAll(async () => {
-  f = await fixture();
+  f = await chainWorld();
   patient = await f.patient();
   doctor = await f.provider();
   await grant(patient.chain, { provider: doctor.address, readMask: 1 << LAB, writeMask: 1 << LAB, expiry: (await f.now()) + 10 * 365 * 86400 });

@@ -7,14 +7,14 @@ import { verifyProvider } from '../../src/chain/verify-provider.js';
 import { recipientCommitment, whois } from '../../src/chain/whois.js';
 import { auditEvents } from '../../src/chain/audit.js';
 import { AccessDeniedError, UsageError } from '../../src/errors.js';
-import { fixture, X25519_RECIPIENT, type Fixture } from './helpers.js';
+import { chainWorld, X25519_RECIPIENT, type ChainWorld } from '../helpers/world.js';
 
 // The exact shape of an ML-KEM-768 + X25519 recipient (CONTRACT.md § Recipients): 1959 characters.
 const PQ_RECIPIENT = `age1pq1${'q'.repeat(1952)}`;
 
-let f: Fixture;
+let f: ChainWorld;
 beforeAll(async () => {
-  f = await fixture();
+  f = await chainWorld();
 });
 
 describe('registration', () => {
@@ -77,7 +77,7 @@ describe('admins and provider verification', () => {
   });
 
   it('adds and removes admins but never the last one', async () => {
-    const g = await fixture(f.url);
+    const g = await chainWorld(f.url);
     const second = await g.actor();
     await addAdmin(g.admin.chain, { account: second.address });
     await expect(addAdmin(g.admin.chain, { account: second.address })).rejects.toBeInstanceOf(UsageError);

@@ -5,16 +5,16 @@ import { requestAccess } from '../../src/chain/request-access.js';
 import { listRequests } from '../../src/chain/requests.js';
 import { currentEpoch, nextNonce, relaySigned, signAction, type ActionBody } from '../../src/chain/signed-actions.js';
 import { AccessDeniedError, IntegrityError } from '../../src/errors.js';
-import { fixture, type Actor, type Fixture } from './helpers.js';
+import { chainWorld, type Actor, type ChainWorld } from '../helpers/world.js';
 
 const YEAR = 365 * 86400;
-let f: Fixture;
+let f: ChainWorld;
 let patient: Actor;
 let doc: Actor;
 let relayer: Actor;
 
 beforeAll(async () => {
-  f = await fixture();
+  f = await chainWorld();
   patient = await f.patient();
   doc = await f.provider();
   relayer = await f.actor(); // unregistered: anyone may relay

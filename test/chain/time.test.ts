@@ -12,16 +12,16 @@ import { logAccess } from '../../src/chain/log-access.js';
 import { openEmergency } from '../../src/chain/open-emergency.js';
 import { revoke } from '../../src/chain/revoke.js';
 import { setEmergencyTypes } from '../../src/chain/set-emergency-types.js';
-import { digest, fixture, increaseTime, privateAnvil, type Actor, type Fixture } from './helpers.js';
+import { digest, chainWorld, increaseTime, privateChain, type Actor, type ChainWorld } from '../helpers/world.js';
 
 const HOUR = 3600;
-let node: Awaited<ReturnType<typeof privateAnvil>>;
-let f: Fixture;
+let node: Awaited<ReturnType<typeof privateChain>>;
+let f: ChainWorld;
 let providers: Actor[];
 
 beforeAll(async () => {
-  node = await privateAnvil();
-  f = await fixture(node.url);
+  node = await privateChain();
+  f = await chainWorld(node.url);
   providers = [await f.provider(), await f.provider(), await f.provider()];
 });
 afterAll(async () => {

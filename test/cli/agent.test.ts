@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { HDNodeWallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const t = tempHome();
 const pw = t.pw('alice');
@@ -34,11 +35,7 @@ function alive(pid: number): boolean {
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
+  await waitFor(cond, { timeoutMs: 30_000, intervalMs: 100, what });
 }
 
 /** A raw request to the socket, as another program would send it. */

@@ -1,18 +1,19 @@
 // Crash safety of `emr batch add` (docs/MANIFEST.md § 6): SIGKILL at journal points
-// across every step (EMR_BATCH_KILL_AT, test-only) and at random times, then `--resume`:
+// across every step (failpoints batch.journal.*, docs/TESTING.md § Failpoints) and at random times, then `--resume`:
 // on chain and in the store, 0 records lost and 0 duplicated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { failpoints, type FailpointSpec } from '../helpers/failpoints.js';
+import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
 import { decryptAll, recordsOf, sha256Of } from '../batch/check.js';
 
-let w: World;
+let w: BatchWorld;
 
 beforeAll(async () => {
-  w = await makeWorld();
+  w = await batchWorld();
 }, 120_000);
 
 afterAll(async () => {
@@ -44,21 +45,21 @@ async function assertExactlyOnce(j: Awaited<ReturnType<typeof job>>): Promise<vo
 const ARGS = ['--batch-size', '4', '--concurrency', '2'];
 
 // 12 rows, batches of 4: journal = job + 12 store + 12 stored + 3 × (tx, sent, confirmed) = 34 lines.
-const KILL_POINTS = [
-  'store:1', 'store:6', 'stored:1', 'stored:5', 'stored:12',
-  'tx:1', 'tx:2', 'tx:3', 'sent:1', 'sent:2', 'sent:3',
-  'confirmed:1', 'confirmed:2', 'confirmed:3',
-  'torn:2', 'torn:9', 'torn:18', 'torn:27', 'torn:30', 'torn:34',
+const KILL_POINTS: FailpointSpec[] = [
+  'batch.journal.store:1', 'batch.journal.store:6', 'batch.journal.stored:1', 'batch.journal.stored:5', 'batch.journal.stored:12',
+  'batch.journal.tx:1', 'batch.journal.tx:2', 'batch.journal.tx:3', 'batch.journal.sent:1', 'batch.journal.sent:2', 'batch.journal.sent:3',
+  'batch.journal.confirmed:1', 'batch.journal.confirmed:2', 'batch.journal.confirmed:3',
+  'batch.journal.torn:2', 'batch.journal.torn:9', 'batch.journal.torn:18', 'batch.journal.torn:27', 'batch.journal.torn:30', 'batch.journal.torn:34',
 ];
 
 describe('emr batch add: SIGKILL at journal points, then --resume', () => {
   it.each(KILL_POINTS)('killed at %s: resume adds every row exactly once', async (point) => {
-    const j = await job(`k-${point.replace(':', '-')}`, 12);
-    const killed = await w.run(['--json', 'batch', 'add', j.manifest, ...ARGS], { env: { EMR_BATCH_KILL_AT: point } });
+    const j = await job(`k-${point.replace('batch.journal.', '').replace(':', '-')}`, 12);
+    const killed = await w.run(['--json', 'batch', 'add', j.manifest, ...ARGS], { env: failpoints(point) });
     expect(killed.code, killed.stderr).toBe(137); // 128 + SIGKILL
     expect(killed.stdout).toBe('');
     // Without --resume an unfinished job is refused (nothing sent twice by accident).
-    if (['stored:5', 'tx:2', 'sent:1'].includes(point)) {
+    if (['batch.journal.stored:5', 'batch.journal.tx:2', 'batch.journal.sent:1'].includes(point)) {
       const again = await w.run(['--json', 'batch', 'add', j.manifest, ...ARGS]);
       expect(again.code).toBe(2);
       expect(again.json?.error?.hint).toMatch(/--resume/);
@@ -67,7 +68,7 @@ describe('emr batch add: SIGKILL at journal points, then --resume', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.json!.data.counts.added + r.json!.data.counts.alreadyDone).toBe(12);
     await assertExactlyOnce(j);
-    if (!['store:1', 'tx:3', 'torn:34'].includes(point)) return;
+    if (!['batch.journal.store:1', 'batch.journal.tx:3', 'batch.journal.torn:34'].includes(point)) return;
     // And once more: nothing new.
     const done = await w.run(['--json', 'batch', 'add', j.manifest]);
     expect(done.code).toBe(0);

@@ -6,14 +6,14 @@ import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
 import { recordsOf } from '../batch/check.js';
 
-let w: World;
+let w: BatchWorld;
 let p: Patient[];
 
 beforeAll(async () => {
-  w = await makeWorld();
+  w = await batchWorld();
   p = await w.patients(2);
 }, 120_000);
 

@@ -4,16 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
 import { recordsOf } from '../batch/check.js';
 
-let w: World;
+let w: BatchWorld;
 let p: Patient[];
 let unregistered: Patient[];
 let dir: string;
 
 beforeAll(async () => {
-  w = await makeWorld();
+  w = await batchWorld();
   p = await w.patients(2);
   unregistered = await w.patients(1, { register: false });
   dir = join(w.home, 'inv');

@@ -6,13 +6,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
 import { recordsOf } from '../batch/check.js';
+import { failpoints } from '../helpers/failpoints.js';
 
-let w: World;
+let w: BatchWorld;
 
 beforeAll(async () => {
-  w = await makeWorld();
+  w = await batchWorld();
 }, 120_000);
 
 afterAll(async () => {
@@ -84,7 +85,7 @@ describe('the batch journal is authenticated (MANIFEST.md § 6.4)', () => {
   it('an edited journal MUST be refused on --resume (exit 4, nothing registered); the untouched journal then resumes the job', async () => {
     const j = await job('tamper', 6);
     writeFileSync(j.manifest, csv(j.rows));
-    const killed = await w.run(['--json', 'batch', 'add', j.manifest, '--concurrency', '1'], { env: { EMR_BATCH_KILL_AT: 'stored:3' } });
+    const killed = await w.run(['--json', 'batch', 'add', j.manifest, '--concurrency', '1'], { env: failpoints('batch.journal.stored:3') });
     expect(killed.code).toBe(137);
     const path = newestJournal();
     const original = readFileSync(path, 'utf8');

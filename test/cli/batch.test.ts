@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RECORD_TYPES } from '../../src/record-types.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
 import { decryptAll, recordsOf, sha256Of } from '../batch/check.js';
 
-let w: World;
+let w: BatchWorld;
 let patients: Patient[];
 
 beforeAll(async () => {
-  w = await makeWorld();
+  w = await batchWorld();
   patients = await w.patients(10);
 }, 120_000);
 

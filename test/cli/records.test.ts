@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import { clinic, emr } from '../helpers/cli.js';
+import { failpoints } from '../helpers/failpoints.js';
 
 const c = clinic();
 const { as, ok, rpc, file } = c;
@@ -113,17 +114,23 @@ describe('record add / fetch negatives', () => {
   it('a crash after storing but before registering: the retry registers once, reusing the stored CID', async () => {
     const f = file('lab5.txt', 'retry me');
     const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
-    // Test-only crash point (docs/SHARING.md § 1.3): SIGKILL right after the ciphertext is
-    // stored and pinned and the pending entry written, before any transaction.
-    const crashed = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], { env: { EMR_TEST_CRASH_AT: 'record-stored' } });
+    // Failpoint record-add.after-store (docs/TESTING.md § Failpoints): SIGKILL right after the
+    // ciphertext is stored and pinned and the pending entry written, before any transaction.
+    // EMR_FAILPOINTS alone is inert (a stray variable never kills a user's run): this add
+    // completes, and is counted below.
+    const inert = await emr([...as('grey'), '--json', 'record', 'add', file('lab5b.txt', 'inert'), '--patient', 'alice', '--type', 'lab'], {
+      env: { EMR_FAILPOINTS: 'record-add.after-store' },
+    });
+    expect(inert.code, inert.stderr).toBe(0);
+    const crashed = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], { env: failpoints('record-add.after-store') });
     expect(crashed.code).toBe(128 + 9);
-    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before);
+    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before + 1);
     const pending = readdirSync(join(t.home, 'pending'));
     expect(pending).toHaveLength(1);
     const stored = JSON.parse(readFileSync(join(t.home, 'pending', pending[0]!), 'utf8'));
     const a = (await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab'])).records[0];
     expect(a.cid).toBe(stored.cid);
     expect(readdirSync(join(t.home, 'pending'))).toHaveLength(0);
-    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before + 1);
+    expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before + 2);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Wallet, id as topicOf } from 'ethers';
 import { BIN, clinic, emr } from '../helpers/cli.js';
 import { pinRpc } from '../helpers/pin-rpc.js';
+import { waitFor } from '../helpers/wait.js';
 import { connectChain } from '../../src/chain/client.js';
 import { addRecord } from '../../src/chain/add-record.js';
 import { partsToCid } from '../../src/chain/cid.js';
@@ -114,12 +115,10 @@ describe('records the patient cannot open (SHARING.md § 2.6, § 3.7)', () => {
     let exited = false;
     void done.then(() => (exited = true));
     // Take the chain down (SIGTERM: anvil keeps its state) once the first re-key landed.
-    for (;;) {
-      const now = await rekeyLogs().catch(() => before);
-      const landed = [...now].some(([rid, k]) => k > (before.get(rid) ?? 0));
-      if (landed || exited) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      async () => exited || [...(await rekeyLogs().catch(() => before))].some(([rid, k]) => k > (before.get(rid) ?? 0)),
+      { timeoutMs: 120_000, intervalMs: 100, what: 'the first re-key to land' },
+    );
     await c.devnetDown();
     const code = await done;
     expect([0, 6]).toContain(code);

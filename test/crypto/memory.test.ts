@@ -45,10 +45,16 @@ describe('memory flat in file size', () => {
         await decryptFile({ identities: [id.identity], input: 'big.age', output: 'big.out' });
       } else {
         // Streams force the single-threaded path.
-        await encryptFile({ recipients: [id.recipient], input: createReadStream('big'), output: createWriteStream('big.age') });
-        await new Promise((r) => setTimeout(r, 100));
-        await decryptFile({ identities: [id.identity], input: createReadStream('big.age'), output: createWriteStream('big.out') });
-        await new Promise((r) => setTimeout(r, 100));
+        // A stream output is the caller's to end (io.ts streamSink): end it and wait for its
+        // 'close' (the file complete on disk), not a fixed 100 ms.
+        const { once } = await import('node:events');
+        const closed = async (s) => { s.end(); if (!s.closed) await once(s, 'close'); };
+        const enc = createWriteStream('big.age');
+        await encryptFile({ recipients: [id.recipient], input: createReadStream('big'), output: enc });
+        await closed(enc);
+        const dec = createWriteStream('big.out');
+        await decryptFile({ identities: [id.identity], input: createReadStream('big.age'), output: dec });
+        await closed(dec);
       }
       console.log(JSON.stringify({ hwmKiB: ${hwm} }));`;
     const { hwmKiB } = runChild(code);

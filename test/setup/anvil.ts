@@ -1,6 +1,6 @@
 /**
  * vitest globalSetup: compiles the contracts when artifacts/ is missing or older than
- * contracts/, starts ONE anvil on a free port for the whole run and provides its URL as
+ * contracts/, starts ONE anvil on a port it binds itself for the whole run and provides its URL as
  * `inject('anvilUrl')`. Tests deploy their own contract and use their own fresh
  * accounts (funded with anvil_setBalance), so files never share nonces or state.
  */
@@ -8,7 +8,8 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, spawnAnvil, waitForRpc } from '../../src/chain/anvil.js';
+import { startAnvil } from '../../src/chain/anvil.js';
+import { waitFor } from '../helpers/wait.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,17 +35,15 @@ export async function setup(project: TestProject): Promise<void> {
     const r = spawnSync(process.execPath, [join(root, 'scripts', 'compile-contracts.mjs')], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('compiling contracts failed');
   }
-  const port = await freePort();
-  anvil = spawnAnvil({ port, extraArgs: ['--silent'] });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForRpc(url, { child: anvil });
-  project.provide('anvilUrl', url);
+  // anvil binds its own port (--port 0): no close-then-bind race with parallel test files.
+  const started = await startAnvil({ port: 0 });
+  anvil = started.child;
+  project.provide('anvilUrl', started.url);
 }
 
 export async function teardown(): Promise<void> {
   if (!anvil || anvil.exitCode !== null) return;
-  const exited = new Promise((r) => anvil!.once('exit', r));
-  anvil.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-  if (anvil.exitCode === null) anvil.kill('SIGKILL');
+  const child = anvil;
+  child.kill('SIGTERM');
+  await waitFor(() => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 5_000, what: 'anvil to exit' }).catch(() => child.kill('SIGKILL'));
 }

@@ -29,22 +29,6 @@ const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Re
   INTERRUPTED: InternalError,
 };
 
-/** Test-only (MANIFEST.md § 6.3): `EMR_BATCH_KILL_AT=<event>:<n>` SIGKILLs this process after the n-th such journal event. */
-function crashPoint(env: NodeJS.ProcessEnv) {
-  const spec = env.EMR_BATCH_KILL_AT;
-  if (!spec) return undefined;
-  const m = /^(store|stored|tx|sent|confirmed|abandoned|failed|torn):(\d+)$/.exec(spec);
-  if (!m) throw new UsageError('bad EMR_BATCH_KILL_AT', { hint: 'test-only: <event>:<n>, e.g. stored:3' });
-  return {
-    event: m[1] as 'store',
-    n: Number(m[2]),
-    kill(): never {
-      process.kill(process.pid, 'SIGKILL');
-      throw new InternalError('unreachable', { hint: 'SIGKILL did not stop the process' });
-    },
-  };
-}
-
 export const batchAdd = defineCommand({
   name: 'add',
   summary: 'add many records from a CSV or NDJSON manifest (journaled, resumable)',
@@ -137,7 +121,7 @@ export const batchAdd = defineCommand({
     mkdirSync(dirname(journalPath), { recursive: true, mode: 0o700 });
     const lock = acquireLock(`${journalPath}.lock`, 'a batch job on this journal', `wait for it to finish, or follow it; its journal is ${journalPath}`);
     ctx.onClose(() => lock.release());
-    const journal = Journal.open(journalPath, { crash: crashPoint(ctx.env), key });
+    const journal = Journal.open(journalPath, { key });
     ctx.onClose(() => journal.close());
     const state = replay(journal.events);
     checkHeader(state.job, header, journalPath);

@@ -67,7 +67,7 @@ export const recordAdd = defineCommand({
     const store = await storeFor(ctx);
     const progress = (await import('../../session/prompts.js')).progress(ctx, `adding ${files.length} file(s)`);
     try {
-      const deps = { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), crashAt: ctx.env.EMR_TEST_CRASH_AT };
+      const deps = { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now() };
       const records: { id: string; cid: string; patient: string; author: string; type: string; txHash: string; existing?: boolean; warnings?: string[]; title?: string; careDate?: string; resources?: { resourceType: string; id?: string }[] }[] = [];
       const skipped: Record<string, number> = {};
       const { addFhirResource } = await import('../../records/add-fhir.js');

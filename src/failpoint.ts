@@ -1,0 +1,76 @@
+/**
+ * Test-only failpoints (docs/TESTING.md § Failpoints): named places where a test makes
+ * the process SIGKILL itself, to prove that a crash there loses nothing and that a retry
+ * or `--resume` finishes the work exactly once.
+ *
+ * `EMR_FAILPOINTS=name[:n][,name[:n]…]` arms `name` to kill the process the n-th time it
+ * is reached (default: the first). It is inert unless `EMR_TEST=1` is set as well: one
+ * stray variable in a user's shell never kills a real run (TESTING.md § Failpoints).
+ *
+ * Base floor: imports only node builtins and errors.ts.
+ */
+import { InternalError, UsageError } from './errors.js';
+
+/** Every failpoint; a name not listed here is a type error in src and in tests. */
+export const FAILPOINTS = [
+  /** src/records/add.ts: the bundle is stored and its pending entry written, before any transaction. */
+  'record-add.after-store',
+  /** src/batch/journal.ts: right after the n-th durable journal line of that event. */
+  'batch.journal.job',
+  'batch.journal.store',
+  'batch.journal.stored',
+  'batch.journal.tx',
+  'batch.journal.sent',
+  'batch.journal.confirmed',
+  'batch.journal.abandoned',
+  'batch.journal.failed',
+  /** src/batch/journal.ts: the n-th line (any event) is written half, then the process dies. */
+  'batch.journal.torn',
+] as const;
+
+export type Failpoint = (typeof FAILPOINTS)[number];
+
+const ENV = 'EMR_FAILPOINTS';
+/** Hits are counted per process; the bound keeps a hostile spec from asking for absurd counts. */
+const MAX_HIT = 1_000_000;
+
+let armed: Map<Failpoint, number> | undefined;
+const hits = new Map<Failpoint, number>();
+
+/** Parses `EMR_FAILPOINTS` (only when `EMR_TEST=1`); a bad spec is a usage error naming the list. */
+export function parseFailpoints(env: NodeJS.ProcessEnv): Map<Failpoint, number> {
+  const out = new Map<Failpoint, number>();
+  const spec = env[ENV];
+  if (env.EMR_TEST !== '1' || !spec) return out;
+  for (const item of spec.split(',')) {
+    const m = /^([a-z.-]{1,64})(?::(\d{1,7}))?$/.exec(item.trim());
+    const name = m?.[1] as Failpoint | undefined;
+    const n = m?.[2] === undefined ? 1 : Number(m[2]);
+    if (!name || !(FAILPOINTS as readonly string[]).includes(name) || n < 1 || n > MAX_HIT) {
+      throw new UsageError(`bad ${ENV} entry`, { hint: `test-only: name[:n], names: ${FAILPOINTS.join(', ')}` });
+    }
+    out.set(name, n);
+  }
+  return out;
+}
+
+/** Counts this visit of `name`; true when it is the armed one (the caller then dies). */
+export function failpointHit(name: Failpoint): boolean {
+  armed ??= parseFailpoints(process.env);
+  const at = armed.get(name);
+  if (at === undefined) return false;
+  const n = (hits.get(name) ?? 0) + 1;
+  hits.set(name, n);
+  return n === at;
+}
+
+/** SIGKILLs this process: no handler, no cleanup runs, exactly like a crash. */
+export function failpointKill(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new InternalError('unreachable', { hint: 'SIGKILL did not stop the process' });
+}
+
+/** Dies here when armed (see the file header); inert otherwise. */
+export function failpoint(name: Failpoint): void {
+  if (failpointHit(name)) failpointKill();
+}
