@@ -4,9 +4,12 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
-import { tempPathBeside } from '../fs-atomic.js';
+import { dirname } from 'node:path';
+import { removeStaleTemps, tempPathBeside, tempPatternBeside } from '../fs-atomic.js';
 
 export async function saveStream(source: AsyncIterable<Uint8Array>, target: string): Promise<string> {
+  // FORMAT.md § 1.6: an earlier run killed mid-write left its 0600 temporary file here.
+  removeStaleTemps(dirname(target), tempPatternBeside(target));
   const tmp = tempPathBeside(target);
   const hash = createHash('sha256');
   try {
