@@ -6,10 +6,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { UsageError } from '../errors.js';
+import { removeStaleTemps, tempPathBeside, tempPatternBeside } from '../fs-atomic.js';
 
 /** A path, a Node readable stream, or any async iterable of bytes. */
 export type Input = string | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
@@ -114,7 +114,9 @@ export interface Sink {
 
 /** Unique 0600 temporary file in the target's directory, renamed over it on commit. */
 export async function openTempFile(target: string, flags: 'wx' | 'wx+' = 'wx'): Promise<{ fh: FileHandle; tmp: string }> {
-  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  // FORMAT.md § 1.6: an earlier run killed mid-write left its 0600 temporary file here.
+  removeStaleTemps(dirname(target), tempPatternBeside(target));
+  const tmp = tempPathBeside(target);
   try {
     return { fh: await open(tmp, flags, 0o600), tmp };
   } catch (e) {

@@ -9,17 +9,17 @@
  */
 import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { CID } from 'multiformats/cid';
+import { CID } from 'multiformats/cid';
 import {
   IntegrityError,
+  isEmrError,
   NotFoundError,
   UnavailableError,
   UsageError,
-  isEmrError,
 } from '../errors.js';
 import { parseRecordCid } from './cid.js';
-import { importFile, type AddSource } from './import-file.js';
-import { blockTooLarge, readVerifiedFile, type FetchBlock } from './read-file.js';
+import { type AddSource, importFile } from './import-file.js';
+import { blockTooLarge, type FetchBlock, readVerifiedFile } from './read-file.js';
 import { CODEC_RAW, MAX_BLOCK_SIZE } from './settings.js';
 import type { CatOptions, RecordStore, StoreCallOptions } from './store-types.js';
 
@@ -57,13 +57,9 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
     });
   }
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // Copied before kubo-rpc-client (which rewrites the URL's path) sees it.
   const apiBase = new URL(url.href);
-  // Lazy: kubo-rpc-client is the heaviest import emr has; the embedded store never needs it.
-  const { create } = await import('kubo-rpc-client');
   // Our own agent, so close() can release the keep-alive sockets.
   const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 6 }) : new Agent({ keepAlive: true, maxSockets: 6 });
-  const client = create({ url, agent });
   const where = `${url.origin}`;
 
   /**
@@ -104,21 +100,48 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
     }
   }
 
-  // Not client.block.get: it buffers the whole answer (a hostile node sent 600 MB and RSS
-  // reached 1.96 GB). Our own request stops reading past MAX_BLOCK_SIZE (STORAGE.md § "Limits").
+  // Not kubo-rpc-client's block.get: it buffers the whole answer (a hostile node sent 600 MB
+  // and RSS reached 1.96 GB). Our own request stops reading past MAX_BLOCK_SIZE (STORAGE.md § "Limits").
   const fetch: FetchBlock = (cid, { signal }) =>
-    call(`block ${cid}`, timeoutMs, signal, true, (o) => getBlockBounded(apiBase, agent, cid, o));
+    call(`block ${cid}`, timeoutMs, signal, true, async (o) => {
+      const body = await rpcBounded(apiBase, agent, 'block/get', { arg: cid.toString(), timeout: `${o.timeout}ms` }, o, MAX_BLOCK_SIZE, () => blockTooLarge(cid));
+      return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    });
+
+  /** A small JSON answer (put, pin, stat), read through the same bounds. */
+  async function rpcJson(endpoint: string, params: Record<string, string>, o: { signal: AbortSignal; timeout: number }, upload?: Uint8Array): Promise<Record<string, unknown>> {
+    const body = await rpcBounded(apiBase, agent, endpoint, params, o, MAX_RPC_ANSWER, () => oversizedAnswer(where, endpoint), upload);
+    try {
+      const j = JSON.parse(body.toString('utf8')) as unknown;
+      if (j !== null && typeof j === 'object') return j as Record<string, unknown>;
+    } catch {
+      /* below */
+    }
+    throw new UnavailableError(`IPFS node ${where} sent a malformed answer to ${endpoint}`, { hint: HINT_DOWN });
+  }
+
+  function keyOf(answer: Record<string, unknown>, endpoint: string): CID {
+    try {
+      return CID.parse(String(answer.Key));
+    } catch (e) {
+      throw new UnavailableError(`IPFS node ${where} sent a malformed answer to ${endpoint}`, { hint: HINT_DOWN, cause: e });
+    }
+  }
 
   async function putBlock(cid: CID, bytes: Uint8Array, signal?: AbortSignal): Promise<CID> {
-    const got = await call(`block/put`, timeoutMs, signal, false, (o) =>
-      client.block.put(bytes, {
-        ...o,
-        format: cid.code === CODEC_RAW ? 'raw' : 'dag-pb',
-        mhtype: 'sha2-256',
-        version: 1,
-        pin: false,
-      }),
-    );
+    const put = (format: string) =>
+      call(`block/put`, timeoutMs, signal, false, (o) =>
+        rpcJson('block/put', { format, mhtype: 'sha2-256', version: '1', pin: 'false', timeout: `${o.timeout}ms` }, o, bytes),
+      );
+    let answer: Record<string, unknown>;
+    try {
+      answer = await put(cid.code === CODEC_RAW ? 'raw' : 'dag-pb');
+    } catch (e) {
+      // Older go-ipfs names dag-pb "protobuf" (kubo-rpc-client retried the same way, once).
+      if (cid.code === CODEC_RAW || !(e instanceof UnavailableError) || !/refused/.test(e.message)) throw e;
+      answer = await put('protobuf');
+    }
+    const got = keyOf(answer, 'block/put');
     // Nodes key blocks by multihash; a different one means the node stored other bytes.
     if (!equalBytes(got.multihash.bytes, cid.multihash.bytes)) {
       throw new IntegrityError(`IPFS node ${where} stored a block under a different hash`, {
@@ -129,7 +152,9 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
   }
 
   async function pinRoot(root: CID, signal?: AbortSignal): Promise<void> {
-    await call(`pin ${root}`, PIN_TIMEOUT_MS, signal, true, (o) => client.pin.add(root, { ...o, recursive: true }));
+    await call(`pin ${root}`, PIN_TIMEOUT_MS, signal, true, (o) =>
+      rpcJson('pin/add', { arg: root.toString(), recursive: 'true', timeout: `${o.timeout}ms` }, o),
+    );
   }
 
   const store: RecordStore = {
@@ -154,9 +179,8 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
       const root = parseRecordCid(cid).cid;
       try {
         await call(`block ${root}`, HAS_TIMEOUT_MS, o.signal, true, (p) =>
-          // kubo-rpc-client forwards unknown options as query parameters: Kubo's global
-          // `offline` flag keeps `has` from searching the network.
-          client.block.stat(root, { ...p, offline: true } as Parameters<typeof client.block.stat>[1]),
+          // Kubo's global `offline` flag keeps `has` from searching the network.
+          rpcJson('block/stat', { arg: root.toString(), offline: 'true', timeout: `${p.timeout}ms` }, p),
         );
         return true;
       } catch (e) {
@@ -172,7 +196,9 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
     async unpin(cid: string, o: StoreCallOptions = {}) {
       const root = parseRecordCid(cid).cid;
       try {
-        await call(`unpin ${root}`, timeoutMs, o.signal, false, (p) => client.pin.rm(root, { ...p, recursive: true }));
+        await call(`unpin ${root}`, timeoutMs, o.signal, false, (p) =>
+          rpcJson('pin/rm', { arg: root.toString(), recursive: 'true', timeout: `${p.timeout}ms` }, p),
+        );
       } catch (e) {
         // Idempotent, like the embedded store: "not pinned" is success.
         if (e instanceof UnavailableError && /not pinned/i.test(e.message)) return;
@@ -206,60 +232,103 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** How much of an error answer we read for its message. */
-const MAX_ERROR_BODY = 16 * 1024;
+/**
+ * How much of an error answer we read for its message (STORAGE.md § Limits): past it the
+ * connection is closed, so a node that answers with an endless body costs nothing more.
+ */
+const MAX_ERROR_BODY = 64 * 1024;
+/** The most a JSON answer to put, pin or stat may take (a few hundred bytes in practice). */
+const MAX_RPC_ANSWER = 64 * 1024;
+
+function oversizedAnswer(where: string, endpoint: string): Error {
+  return new UnavailableError(`IPFS node ${where} sent an oversized answer to ${endpoint}`, { hint: HINT_DOWN });
+}
 
 /**
- * `POST /api/v0/block/get?arg=<cid>` reading at most MAX_BLOCK_SIZE bytes: the socket is
- * destroyed as soon as the answer goes over (or announces more in Content-Length), so
- * memory stays bounded whatever the node sends. Errors look like kubo-rpc-client's
+ * `POST /api/v0/<endpoint>?<params>` (with `upload` as the one part of a multipart body)
+ * reading at most `limit` bytes of a 200 answer and MAX_ERROR_BODY of any other: the socket
+ * is destroyed as soon as the answer goes over (or announces more in Content-Length), so
+ * memory and time stay bounded whatever the node sends. Not kubo-rpc-client: it buffers
+ * every answer, error text included, whole. Errors look like kubo-rpc-client's
  * (`name: 'HTTPError'`, the node's Message) so `call` maps them the same way.
  */
-function getBlockBounded(base: URL, agent: Agent | HttpsAgent, cid: CID, o: { signal: AbortSignal; timeout: number }): Promise<Uint8Array> {
+function rpcBounded(
+  base: URL,
+  agent: Agent | HttpsAgent,
+  endpoint: string,
+  params: Record<string, string>,
+  o: { signal: AbortSignal; timeout: number },
+  limit: number,
+  tooLarge: () => Error,
+  upload?: Uint8Array,
+): Promise<Buffer> {
   const path = base.pathname.replace(/\/+$/, '').replace(/\/api\/v0$/, '');
-  const target = new URL(`${path}/api/v0/block/get`, base.origin);
-  target.searchParams.set('arg', cid.toString());
-  target.searchParams.set('timeout', `${o.timeout}ms`);
-  return new Promise<Uint8Array>((resolve, reject) => {
+  const target = new URL(`${path}/api/v0/${endpoint}`, base.origin);
+  for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+  let body: Buffer[] = [];
+  const headers: Record<string, string | number> = {};
+  if (upload) {
+    const boundary = `emr-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="block"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    body = [head, Buffer.from(upload.buffer, upload.byteOffset, upload.byteLength), tail];
+    headers['content-type'] = `multipart/form-data; boundary=${boundary}`;
+    // Chunked, as kubo-rpc-client sends it: js-ipfs refuses a declared length over 1 MiB.
+  }
+  return new Promise<Buffer>((resolve, reject) => {
     const mod = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = mod(target, { method: 'POST', agent, signal: o.signal }, (res) => {
+    const req = mod(target, { method: 'POST', agent, signal: o.signal, headers }, (res) => {
       const ok = res.statusCode === 200;
-      const limit = ok ? MAX_BLOCK_SIZE : MAX_ERROR_BODY;
+      const max = ok ? limit : MAX_ERROR_BODY;
       const parts: Buffer[] = [];
       let size = 0;
-      const declared = Number(res.headers['content-length'] ?? NaN);
-      if (ok && declared > MAX_BLOCK_SIZE) {
+      let done = false;
+      const declared = Number(res.headers['content-length'] ?? Number.NaN);
+      const fail = (e: unknown): void => {
+        if (done) return;
+        done = true;
         res.destroy();
-        reject(blockTooLarge(cid));
-        return;
-      }
-      res.on('data', (d: Buffer) => {
-        size += d.length;
-        if (size > limit) {
-          if (ok) {
-            res.destroy();
-            req.destroy();
-            reject(blockTooLarge(cid));
-          }
-          return; // error text beyond the limit is dropped
+        req.destroy();
+        reject(e);
+      };
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        const text = Buffer.concat(parts);
+        if (ok) {
+          resolve(text);
+          return;
         }
-        parts.push(d);
-      });
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(parts);
-        if (ok) return resolve(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
-        let msg = body.toString('utf8');
+        let msg = text.toString('utf8');
         try {
           const j = JSON.parse(msg) as { Message?: unknown };
           if (typeof j.Message === 'string') msg = j.Message;
         } catch {
-          /* plain text */
+          /* plain text, or cut at the bound */
         }
         reject(Object.assign(new Error(msg || `HTTP ${res.statusCode}`), { name: 'HTTPError', response: { status: res.statusCode } }));
+      };
+      if (ok && declared > limit) return fail(tooLarge());
+      res.on('data', (d: Buffer) => {
+        if (done) return;
+        if (size + d.length > max) {
+          if (ok) return fail(tooLarge());
+          // Enough of the error text: keep what fits, hang up, report it.
+          parts.push(d.subarray(0, max - size));
+          size = max;
+          finish();
+          res.destroy();
+          req.destroy();
+          return;
+        }
+        size += d.length;
+        parts.push(d);
       });
+      res.on('error', fail);
+      res.on('end', finish);
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(e));
+    for (const b of body) req.write(b);
     req.end();
   });
 }

@@ -30,6 +30,10 @@ export async function releaseEmergency(
   if (published !== deps.me.age.recipient) {
     throw new UsageError('this profile does not hold the consortium emergency key', { hint: 'run as the admin whose key `emr admin emergency-recipient` published' });
   }
+  // SHARING.md § 4.2: the contract's refusal (suspended provider, emergency closed since)
+  // comes before anything is stored, so a refused release leaves no block behind.
+  const { checkReleaseEmergencyKeys, releaseEmergencyKeys } = await import('../chain/release-emergency-keys.js');
+  await checkReleaseEmergencyKeys(deps.chain, { patient, provider });
   const pat = await whois(deps.chain, patient);
   const visible = (await listRecords(deps.chain, { patient })).filter((r) => (pat.emergencyTypes >>> r.recordType) & 1);
   const d = await deliverKeys(deps, provider, visible, { patient });

@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tempPathBeside } from '../fs-atomic.js';
+import { removeStaleTemps, tempPathBeside, tempPatternBeside } from '../fs-atomic.js';
 
 export async function saveStream(source: AsyncIterable<Uint8Array>, target: string): Promise<string> {
+  // FORMAT.md § 1.6: an earlier run killed mid-write left its 0600 temporary file here.
+  removeStaleTemps(dirname(target), tempPatternBeside(target));
   const tmp = tempPathBeside(target);
   const hash = createHash('sha256');
   try {

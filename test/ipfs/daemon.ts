@@ -22,7 +22,11 @@ export interface TestDaemon {
   /** Its read-only HTTP gateway, e.g. http://127.0.0.1:41235 (parsed from the daemon's start-up lines). */
   gatewayUrl: string | undefined;
   kind: 'kubo' | 'js-ipfs';
+  /** Its IPFS_PATH: `startDaemon({ repo })` starts a node again on what a killed one left. */
+  repo: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: the repo stays as the dying node left it. */
+  kill(): Promise<void>;
 }
 
 function kuboOnPath(): string | undefined {
@@ -56,24 +60,29 @@ function waitReady(child: ChildProcess, ms: number): Promise<string> {
   });
 }
 
-export async function startDaemon(): Promise<TestDaemon> {
+export async function startDaemon(opts: { repo?: string } = {}): Promise<TestDaemon> {
   const kubo = kuboOnPath();
   if (kubo === undefined && !existsSync(jsipfs)) {
     throw new Error('no IPFS daemon for tests: run `node scripts/ensure-ipfs-daemon.mjs` first');
   }
-  const repo = await mkdtemp(join(tmpdir(), 'emr-ipfsd-'));
+  const fresh = opts.repo === undefined;
+  const repo = opts.repo ?? (await mkdtemp(join(tmpdir(), 'emr-ipfsd-')));
   const env: NodeJS.ProcessEnv = { ...process.env, IPFS_PATH: repo };
   let bin: string;
   if (kubo !== undefined) {
     bin = kubo;
-    run(bin, ['init', '--profile', 'test'], env);
+    if (fresh) run(bin, ['init', '--profile', 'test'], env);
   } else {
     bin = jsipfs;
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${polyfill}`.trim();
-    run(bin, ['init', '--profile', 'test'], env);
-    // js-ipfs's gRPC port is fixed (5003) even in the test profile.
-    run(bin, ['config', 'Addresses.RPC', '/ip4/127.0.0.1/tcp/0'], env);
+    if (fresh) {
+      run(bin, ['init', '--profile', 'test'], env);
+      // js-ipfs's gRPC port is fixed (5003) even in the test profile.
+      run(bin, ['config', 'Addresses.RPC', '/ip4/127.0.0.1/tcp/0'], env);
+    }
   }
+  // A node killed with SIGKILL leaves its repo lock (and API file) behind.
+  if (!fresh) for (const f of ['repo.lock', 'api']) await rm(join(repo, f), { recursive: true, force: true });
   const child = spawn(bin, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let startup = '';
   try {
@@ -90,8 +99,15 @@ export async function startDaemon(): Promise<TestDaemon> {
     apiUrl: `http://127.0.0.1:${port}`,
     gatewayUrl: ((m) => (m ? `http://${m[1]}:${m[2]}` : undefined))(/Gateway[^\n]*?\/ip4\/([\d.]+)\/tcp\/(\d+)/.exec(startup)),
     kind: kubo !== undefined ? 'kubo' : 'js-ipfs',
+    repo,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
