@@ -15,6 +15,7 @@ import { fastTypedDataSigner } from './record-signer.js';
 import { EncryptPool } from './encrypt-pool.js';
 import { sendBatch, type BatchEntry, type WaitOptions } from './send-batch.js';
 import type { ValidRow } from './validate.js';
+import { FhirParts } from './fhir-parts.js';
 
 export type RowStatus = 'added' | 'already-done' | 'invalid' | 'failed' | 'pending';
 
@@ -29,6 +30,8 @@ export interface RowResult {
   txHash?: string;
   error?: { code: string; message: string };
   meta?: Record<string, string>;
+  /** A record of a FHIR row (MANIFEST.md § 3.2): its inferred title, date of care and resources. */
+  fhir?: { title?: string; date: string | null; resources: { resourceType: string; id?: string }[] };
 }
 
 export type BatchEvent =
@@ -85,6 +88,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     type: r.type,
     status: 'pending',
     ...(Object.keys(r.meta).length ? { meta: r.meta } : {}),
+    ...(r.fhir ? { fhir: { ...(r.title !== undefined ? { title: r.title } : {}), date: r.fhir.careDate ?? null, resources: r.fhir.resources } } : {}),
   });
   for (const r of rows) results.set(r.key, base(r));
   const emit = (e: BatchEvent) => deps.onEvent?.(e);
@@ -193,6 +197,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     while (!stopped && nextPair < pairs.length) await recipientsFor(pairs[nextPair++]!).catch(() => undefined);
   };
   const prefetching = Promise.all(Array.from({ length: Math.min(RECIPIENT_PREFETCH, pairs.length) }, prefetch));
+  const fhirParts = new FhirParts(todo);
   const signer = fastTypedDataSigner(await deps.me.wallet());
   const workers = deps.workers ?? 0;
   const pool = workers > 0 ? new EncryptPool(deps.me.privateKey, workers) : undefined;
@@ -204,7 +209,9 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
         const to = await recipientsFor(r);
         if (stopped) return;
         journal.append({ ev: 'store', key: r.key, line: r.line });
-        const p = await prepareRecord(deps, r.patientAddress, { file: r.file, type: r.type, title: r.title, mediaType: r.mediaType }, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer, ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}) });
+        const content = r.fhir ? await fhirParts.take(r) : undefined;
+        const rf = { file: r.fhir?.name ?? r.file, type: r.type, title: r.title, mediaType: r.mediaType, ...(content ? { content } : {}), ...(r.clinical ? { clinical: r.clinical } : {}) };
+        const p = await prepareRecord(deps, r.patientAddress, rf, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer, ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}) });
         if (p.sha256 !== r.sha256) {
           throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
         }

@@ -103,8 +103,10 @@ export const batchAdd = defineCommand({
       confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: !!opts.allowOutside }),
     });
     const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
-    if (checked.valid.length === 0 && problems.length === 0) problems.push({ line: 1, reason: 'no rows' });
+    if (checked.valid.length === 0 && problems.length === 0 && checked.rejected.length === 0) problems.push({ line: 1, reason: 'no rows' });
     const invalidRows: RowResult[] = problems.map((p) => ({ line: p.line, file: '', patient: '', type: '', status: 'invalid' as const, error: { code: 'USAGE', message: p.reason } }));
+    // MANIFEST.md § 3.2: a FHIR row with invalid content fails alone; the others go on.
+    const rejectedRows: RowResult[] = checked.rejected.map((r) => ({ line: r.line, file: r.fileName, patient: r.patientAddress, type: '', status: 'failed' as const, error: { code: r.code, message: r.reason } }));
     const counts = (rows: RowResult[]) => ({
       total: rows.length,
       added: rows.filter((r) => r.status === 'added').length,
@@ -116,8 +118,11 @@ export const batchAdd = defineCommand({
     const journalPath = opts.journal ? resolve(opts.journal) : defaultJournalPath(ctx.home, digest);
     if (problems.length && (!opts.skipInvalid || checked.valid.length === 0)) {
       // MANIFEST.md § 7: total counts the manifest's rows (valid or not), not only the invalid ones.
-      const total = new Set([...parsed.rows.map((r) => r.line), ...problems.map((p) => p.line)]).size;
-      const data = { manifest: manifestPath, journal: null, rows: invalidRows, counts: { ...counts(invalidRows), total } };
+      // A FHIR Bundle row counts once per record it becomes (MANIFEST.md § 3.2).
+      const extra = checked.valid.length - new Set(checked.valid.map((r) => r.line)).size;
+      const total = new Set([...parsed.rows.map((r) => r.line), ...problems.map((p) => p.line)]).size + extra;
+      const shown = [...invalidRows, ...rejectedRows].sort((a, b) => a.line - b.line);
+      const data = { manifest: manifestPath, journal: null, rows: shown, counts: { ...counts(shown), total } };
       return {
         data,
         failure: new UsageError(`manifest has ${problems.length} invalid row${problems.length > 1 ? 's' : ''}; nothing was started`, {
@@ -148,6 +153,7 @@ export const batchAdd = defineCommand({
       throw new UsageError('this manifest has an unfinished job', { hint: `run again with --resume to continue it (journal ${journalPath})` });
     }
     for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header, key)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
+    for (const r of checked.rejected) journal.append({ ev: 'failed', key: r.key, line: r.line, code: r.code, reason: r.reason });
 
     const { storeFor, scratchDir } = await import('../../session/store.js');
     const { runBatch } = await import('../../batch/run.js');
@@ -178,7 +184,7 @@ export const batchAdd = defineCommand({
     sink.end();
 
     const stoppedMsg = outcome.stopped ? `not done: the job stopped (${outcome.stopped.message}); run again with --resume` : '';
-    const rows: RowResult[] = [...invalidRows, ...outcome.rows.map((r) => (r.status === 'pending' ? { ...r, status: 'failed' as const, error: { code: outcome.stopped!.code, message: stoppedMsg } } : r))].sort((a, b) => a.line - b.line);
+    const rows: RowResult[] = [...invalidRows, ...rejectedRows, ...outcome.rows.map((r) => (r.status === 'pending' ? { ...r, status: 'failed' as const, error: { code: outcome.stopped!.code, message: stoppedMsg } } : r))].sort((a, b) => a.line - b.line);
     const gasUsed = outcome.txs.reduce((s, t) => s + t.gasUsed, 0n);
     const mined = outcome.txs.reduce((s, t) => s + t.records, 0);
     const elapsedMs = Date.now() - started;
@@ -186,7 +192,7 @@ export const batchAdd = defineCommand({
     const data = {
       manifest: manifestPath,
       journal: journalPath,
-      rows: rows.map((r) => ({ line: r.line, id: r.id ?? null, cid: r.cid ?? null, patient: r.patient || null, type: r.type || null, txHash: r.txHash ?? null, status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.meta ? { meta: r.meta } : {}) })),
+      rows: rows.map((r) => ({ line: r.line, id: r.id ?? null, cid: r.cid ?? null, patient: r.patient || null, type: r.type || null, txHash: r.txHash ?? null, status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.meta ? { meta: r.meta } : {}), ...(r.fhir ? { title: r.fhir.title ?? null, date: r.fhir.date, resources: r.fhir.resources } : {}) })),
       counts: c,
       transactions: outcome.txs.length,
       gasUsed: gasUsed.toString(),
