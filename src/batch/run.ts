@@ -30,6 +30,8 @@ export interface RowResult {
   txHash?: string;
   error?: { code: string; message: string };
   meta?: Record<string, string>;
+  /** With several --ipfs-api: the nodes holding it pinned, before it was registered (STORAGE.md § "Replicas"). */
+  pinnedOn?: string[];
   /** A record of a FHIR row (MANIFEST.md § 3.2): its inferred title, date of care and resources. */
   fhir?: { title?: string; date: string | null; resources: { resourceType: string; id?: string }[] };
 }
@@ -116,10 +118,11 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     const c = confirmed.get(r.key);
     const stored = state.stored.get(r.key);
     if (c) {
-      finish(r.key, { status: already.has(r.key) ? 'already-done' : 'added', id: c.id, txHash: c.txHash, ...(stored ? { cid: stored.cid } : {}) });
+      finish(r.key, { status: already.has(r.key) ? 'already-done' : 'added', id: c.id, txHash: c.txHash, ...(stored ? { cid: stored.cid } : {}), ...(stored?.pinnedOn ? { pinnedOn: stored.pinnedOn } : {}) });
     } else if (stored && (await deps.store.has(stored.cid))) {
       // Stored by an earlier run: register the journaled CID, never re-encrypt.
       results.get(r.key)!.cid = stored.cid;
+      if (stored.pinnedOn) results.get(r.key)!.pinnedOn = stored.pinnedOn;
       ready.push(stored);
     } else {
       todo.push(r);
@@ -215,9 +218,10 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
         if (p.sha256 !== r.sha256) {
           throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
         }
-        const ev: StoredEvent = { ev: 'stored', key: r.key, line: r.line, patient: r.patientAddress, recordType: r.recordType, cid: p.cid, cidCodec: p.cidCodec, digest: p.digest, sha256: p.sha256, size: p.size };
+        const ev: StoredEvent = { ev: 'stored', key: r.key, line: r.line, patient: r.patientAddress, recordType: r.recordType, cid: p.cid, cidCodec: p.cidCodec, digest: p.digest, sha256: p.sha256, size: p.size, ...(p.pinnedOn ? { pinnedOn: p.pinnedOn } : {}) };
         journal.append(ev);
         results.get(r.key)!.cid = p.cid;
+        if (p.pinnedOn) results.get(r.key)!.pinnedOn = p.pinnedOn;
         emit({ event: 'stored', line: r.line, cid: p.cid });
         if (stopped) return;
         ready.push(ev);

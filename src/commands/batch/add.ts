@@ -192,7 +192,7 @@ export const batchAdd = defineCommand({
     const data = {
       manifest: manifestPath,
       journal: journalPath,
-      rows: rows.map((r) => ({ line: r.line, id: r.id ?? null, cid: r.cid ?? null, patient: r.patient || null, type: r.type || null, txHash: r.txHash ?? null, status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.meta ? { meta: r.meta } : {}), ...(r.fhir ? { title: r.fhir.title ?? null, date: r.fhir.date, resources: r.fhir.resources } : {}) })),
+      rows: rows.map((r) => ({ line: r.line, id: r.id ?? null, cid: r.cid ?? null, patient: r.patient || null, type: r.type || null, txHash: r.txHash ?? null, status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.meta ? { meta: r.meta } : {}), ...(r.pinnedOn ? { pinnedOn: r.pinnedOn } : {}), ...(r.fhir ? { title: r.fhir.title ?? null, date: r.fhir.date, resources: r.fhir.resources } : {}) })),
       counts: c,
       transactions: outcome.txs.length,
       gasUsed: gasUsed.toString(),
