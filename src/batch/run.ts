@@ -63,6 +63,8 @@ export interface BatchOutcome {
   stopped?: EmrError;
   /** Transactions this run mined, with their gas. */
   txs: Array<{ txHash: string; records: number; gasUsed: bigint }>;
+  /** Readers left out of the recipients (SHARING.md § 1.5), once per (patient, type): "patient P, type T: …". */
+  warnings: string[];
 }
 
 /**
@@ -180,11 +182,16 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
 
   // 3. Encryption + storage, `concurrency` rows at a time; recipients asked once per (patient, type).
   const recipients = new Map<string, Promise<string[]>>();
+  const warnings: string[] = [];
   const recipientsFor = (r: ValidRow) => {
     const k = `${r.patientAddress}/${r.recordType}`;
     let p = recipients.get(k);
     if (!p) {
-      p = recipientsForRecord(deps.chain, { patient: r.patientAddress, author, authorRecipient: deps.me.age.recipient, recordType: r.recordType }).then((x) => x.recipients);
+      p = recipientsForRecord(deps.chain, { patient: r.patientAddress, author, authorRecipient: deps.me.age.recipient, recordType: r.recordType }).then((x) => {
+        // A reader skipped never blocks a row, but the job says so (SHARING.md § 1.5).
+        for (const m of x.warnings) warnings.push(`patient ${r.patientAddress}, type ${r.type}: ${m}`);
+        return x.recipients;
+      });
       // Handled where it is awaited (the row's worker); a prefetch alone must not leave it unhandled.
       p.catch(() => undefined);
       recipients.set(k, p);
@@ -246,5 +253,5 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   if (!stopped) flush(true);
   await sending;
   journal.sync();
-  return { rows: rows.map((r) => results.get(r.key)!), ...(stopped ? { stopped } : {}), txs };
+  return { rows: rows.map((r) => results.get(r.key)!), ...(stopped ? { stopped } : {}), txs, warnings };
 }

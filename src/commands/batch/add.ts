@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { RowResult } from '../../batch/run.js';
 import { AccessDeniedError, type EmrError, type ErrorCode, IntegrityError, InternalError, InterruptedError, inputFileError, NotFoundError, UnavailableError, UsageError } from '../../errors.js';
+import { safeText } from '../../output.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
 
@@ -43,6 +44,13 @@ function crashPoint(env: NodeJS.ProcessEnv) {
       throw new InternalError('unreachable', { hint: 'SIGKILL did not stop the process' });
     },
   };
+}
+
+const WARNINGS_JSON_MAX = 100;
+const WARNINGS_TERMINAL_MAX = 10;
+/** At most `max` lines, the last saying how many more there were. */
+function capped(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max - 1), `… and ${lines.length - max + 1} more warnings like these`];
 }
 
 export const batchAdd = defineCommand({
@@ -189,6 +197,9 @@ export const batchAdd = defineCommand({
     const mined = outcome.txs.reduce((s, t) => s + t.records, 0);
     const elapsedMs = Date.now() - started;
     const c = counts(rows);
+    // MANIFEST.md § 7: skipped readers, capped (one line per (patient, type, reader)).
+    const warnings = capped(outcome.warnings, WARNINGS_JSON_MAX);
+    if (ctx.json && mode !== 'json') for (const w of capped(outcome.warnings, WARNINGS_TERMINAL_MAX)) ctx.io.stderr.write(`warning: ${safeText(w)}\n`);
     const data = {
       manifest: manifestPath,
       journal: journalPath,
@@ -198,6 +209,7 @@ export const batchAdd = defineCommand({
       gasUsed: gasUsed.toString(),
       gasPerRecord: mined ? Number(gasUsed / BigInt(mined)) : null,
       elapsedMs,
+      warnings,
     };
     let failure: EmrError | undefined;
     if (outcome.stopped) failure = outcome.stopped;
@@ -219,6 +231,7 @@ export const batchAdd = defineCommand({
         title: c.added === 0 && c.alreadyDone === c.total ? `Already done: ${summary}` : summary,
         table: { columns: ['LINE', 'STATUS', 'ID', 'PATIENT', 'TYPE', 'NOTE'], rows: rows.map((r) => [r.line, r.status, r.id, r.patient, r.type, r.error?.message ?? r.txHash]) },
         lines: [`journal: ${join(journalPath)}`],
+        warnings: capped(outcome.warnings, WARNINGS_TERMINAL_MAX),
       },
     };
   },
