@@ -49,7 +49,7 @@ export interface JobEvent {
 /** Before encrypting a row. */
 export interface StoreEvent { ev: 'store'; key: string; line: number }
 /** After the ciphertext is stored and pinned: its CID is known. */
-export interface StoredEvent { ev: 'stored'; key: string; line: number; patient: string; recordType: number; cid: string; cidCodec: number; digest: string; sha256: string; size: number }
+export interface StoredEvent { ev: 'stored'; key: string; line: number; patient: string; recordType: number; cid: string; cidCodec: number; digest: string; sha256: string; size: number; pinnedOn?: string[] }
 /** A transaction signed (hash known) and about to be broadcast; `raw` lets a resume re-broadcast the very same bytes. */
 export interface TxEvent { ev: 'tx'; txHash: string; nonce: number; keys: string[]; raw: string }
 /** After the node accepted the broadcast. */

@@ -18,9 +18,12 @@ export interface ManifestRow {
   file: string;
   /** As written: a 0x address or a local profile name. */
   patient: string;
+  /** As written; may be empty for a FHIR JSON file, whose type is inferred (MANIFEST.md § 3.2). */
   type: string;
   title?: string;
   mediaType?: string;
+  /** Encounter fields as written (MANIFEST.md § 3.3), checked by validate.ts like `record add`'s options. */
+  encounter?: Partial<Record<(typeof ENCOUNTER)[number], string>>;
   /** Extra columns/fields: returned with the row's result, never stored (MANIFEST.md § 3). */
   meta: Record<string, string>;
 }
@@ -37,7 +40,11 @@ export interface ParsedManifest {
 }
 
 const REQUIRED = ['file', 'patient', 'type'] as const;
-const OPTIONAL = ['title', 'mediaType'] as const;
+/** Columns whose value may be empty: `type` only on a FHIR row (MANIFEST.md § 3.2). */
+const MAY_BE_EMPTY: readonly string[] = ['type'];
+/** MANIFEST.md § 3.3: the encounter fields of `record add` (--facility, --encounter-start, --encounter-end, --mrn). */
+export const ENCOUNTER = ['facility', 'encounterStart', 'encounterEnd', 'mrn'] as const;
+const OPTIONAL = ['title', 'mediaType', ...ENCOUNTER] as const;
 /** MANIFEST.md § 3: bounds that keep a row's metadata inside the bundle limits (FORMAT.md). */
 export const MAX_FIELD = 4096;
 
@@ -58,7 +65,7 @@ export function parseManifest(text: string, opts: { path: string; baseDir: strin
 
 function makeRow(line: number, rec: Record<string, string | undefined>, meta: Record<string, string>, baseDir: string, problems: RowProblem[]): ManifestRow | undefined {
   for (const k of REQUIRED) {
-    if (!rec[k] || rec[k]!.trim() === '') {
+    if ((rec[k] ?? '').trim() === '' && !MAY_BE_EMPTY.includes(k)) {
       problems.push({ line, reason: `missing ${k}` });
       return undefined;
     }
@@ -75,11 +82,15 @@ function makeRow(line: number, rec: Record<string, string | undefined>, meta: Re
     fileName,
     file: isAbsolute(fileName) ? fileName : resolve(baseDir, fileName),
     patient: rec.patient!.trim(),
-    type: rec.type!.trim(),
+    type: (rec.type ?? '').trim(),
     meta,
   };
   if (rec.title !== undefined && rec.title !== '') row.title = rec.title;
   if (rec.mediaType !== undefined && rec.mediaType !== '') row.mediaType = rec.mediaType.trim();
+  for (const k of ENCOUNTER) {
+    const v = rec[k];
+    if (v !== undefined && v !== '') (row.encounter ??= {})[k] = v;
+  }
   return row;
 }
 
@@ -96,7 +107,7 @@ function fromCsv(text: string, baseDir: string): { rows: ManifestRow[]; problems
   const names = header.fields.map((f) => f.trim());
   const canon = (s: string) => {
     const l = s.toLowerCase().replace(/[_-]/g, '');
-    return l === 'mediatype' ? 'mediaType' : l;
+    return ({ mediatype: 'mediaType', encounterstart: 'encounterStart', encounterend: 'encounterEnd' } as Record<string, string>)[l] ?? l;
   };
   const keys = names.map((n) => ((REQUIRED as readonly string[]).includes(canon(n)) || (OPTIONAL as readonly string[]).includes(canon(n)) ? canon(n) : n));
   const seen = new Set<string>();
@@ -124,6 +135,8 @@ function fromCsv(text: string, baseDir: string): { rows: ManifestRow[]; problems
     keys.forEach((k, i) => {
       if ((REQUIRED as readonly string[]).includes(k) || (OPTIONAL as readonly string[]).includes(k)) rec[k] = r.fields[i]!;
       else meta[k] = r.fields[i]!;
+      // MANIFEST.md § 3.3: an encounter column (an MRN) is stored AND still returned, to match results to local ids.
+      if ((ENCOUNTER as readonly string[]).includes(k) && r.fields[i] !== '') meta[names[i]!] = r.fields[i]!;
     });
     const row = makeRow(r.line, rec, meta, baseDir, problems);
     if (row) rows.push(row);
@@ -169,6 +182,7 @@ function fromNdjson(text: string, baseDir: string): { rows: ManifestRow[]; probl
       }
       Object.assign(meta, o.meta);
     }
+    for (const k of ENCOUNTER) if (rec[k] !== undefined && rec[k] !== '') meta[k] = rec[k]!;
     const unknown = Object.keys(o).filter((k) => ![...REQUIRED, ...OPTIONAL, 'meta'].includes(k));
     if (unknown.length) {
       problems.push({ line, reason: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (extra metadata goes in "meta")` });

@@ -15,6 +15,7 @@ import { fastTypedDataSigner } from './record-signer.js';
 import { EncryptPool } from './encrypt-pool.js';
 import { sendBatch, type BatchEntry, type WaitOptions } from './send-batch.js';
 import type { ValidRow } from './validate.js';
+import { FhirParts } from './fhir-parts.js';
 
 export type RowStatus = 'added' | 'already-done' | 'invalid' | 'failed' | 'pending';
 
@@ -29,6 +30,10 @@ export interface RowResult {
   txHash?: string;
   error?: { code: string; message: string };
   meta?: Record<string, string>;
+  /** With several --ipfs-api: the nodes holding it pinned, before it was registered (STORAGE.md § "Replicas"). */
+  pinnedOn?: string[];
+  /** A record of a FHIR row (MANIFEST.md § 3.2): its inferred title, date of care and resources. */
+  fhir?: { title?: string; date: string | null; resources: { resourceType: string; id?: string }[] };
 }
 
 export type BatchEvent =
@@ -58,6 +63,8 @@ export interface BatchOutcome {
   stopped?: EmrError;
   /** Transactions this run mined, with their gas. */
   txs: Array<{ txHash: string; records: number; gasUsed: bigint }>;
+  /** Readers left out of the recipients (SHARING.md § 1.5), once per (patient, type): "patient P, type T: …". */
+  warnings: string[];
 }
 
 /**
@@ -85,6 +92,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     type: r.type,
     status: 'pending',
     ...(Object.keys(r.meta).length ? { meta: r.meta } : {}),
+    ...(r.fhir ? { fhir: { ...(r.title !== undefined ? { title: r.title } : {}), date: r.fhir.careDate ?? null, resources: r.fhir.resources } } : {}),
   });
   for (const r of rows) results.set(r.key, base(r));
   const emit = (e: BatchEvent) => deps.onEvent?.(e);
@@ -112,10 +120,11 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     const c = confirmed.get(r.key);
     const stored = state.stored.get(r.key);
     if (c) {
-      finish(r.key, { status: already.has(r.key) ? 'already-done' : 'added', id: c.id, txHash: c.txHash, ...(stored ? { cid: stored.cid } : {}) });
+      finish(r.key, { status: already.has(r.key) ? 'already-done' : 'added', id: c.id, txHash: c.txHash, ...(stored ? { cid: stored.cid } : {}), ...(stored?.pinnedOn ? { pinnedOn: stored.pinnedOn } : {}) });
     } else if (stored && (await deps.store.has(stored.cid))) {
       // Stored by an earlier run: register the journaled CID, never re-encrypt.
       results.get(r.key)!.cid = stored.cid;
+      if (stored.pinnedOn) results.get(r.key)!.pinnedOn = stored.pinnedOn;
       ready.push(stored);
     } else {
       todo.push(r);
@@ -173,11 +182,16 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
 
   // 3. Encryption + storage, `concurrency` rows at a time; recipients asked once per (patient, type).
   const recipients = new Map<string, Promise<string[]>>();
+  const warnings: string[] = [];
   const recipientsFor = (r: ValidRow) => {
     const k = `${r.patientAddress}/${r.recordType}`;
     let p = recipients.get(k);
     if (!p) {
-      p = recipientsForRecord(deps.chain, { patient: r.patientAddress, author, authorRecipient: deps.me.age.recipient, recordType: r.recordType }).then((x) => x.recipients);
+      p = recipientsForRecord(deps.chain, { patient: r.patientAddress, author, authorRecipient: deps.me.age.recipient, recordType: r.recordType }).then((x) => {
+        // A reader skipped never blocks a row, but the job says so (SHARING.md § 1.5).
+        for (const m of x.warnings) warnings.push(`patient ${r.patientAddress}, type ${r.type}: ${m}`);
+        return x.recipients;
+      });
       // Handled where it is awaited (the row's worker); a prefetch alone must not leave it unhandled.
       p.catch(() => undefined);
       recipients.set(k, p);
@@ -193,6 +207,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     while (!stopped && nextPair < pairs.length) await recipientsFor(pairs[nextPair++]!).catch(() => undefined);
   };
   const prefetching = Promise.all(Array.from({ length: Math.min(RECIPIENT_PREFETCH, pairs.length) }, prefetch));
+  const fhirParts = new FhirParts(todo);
   const signer = fastTypedDataSigner(await deps.me.wallet());
   const workers = deps.workers ?? 0;
   const pool = workers > 0 ? new EncryptPool(deps.me.privateKey, workers) : undefined;
@@ -204,13 +219,16 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
         const to = await recipientsFor(r);
         if (stopped) return;
         journal.append({ ev: 'store', key: r.key, line: r.line });
-        const p = await prepareRecord(deps, r.patientAddress, { file: r.file, type: r.type, title: r.title, mediaType: r.mediaType }, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer, ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}) });
+        const content = r.fhir ? await fhirParts.take(r) : undefined;
+        const rf = { file: r.fhir?.name ?? r.file, type: r.type, title: r.title, mediaType: r.mediaType, ...(content ? { content } : {}), ...(r.clinical ? { clinical: r.clinical } : {}) };
+        const p = await prepareRecord(deps, r.patientAddress, rf, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer, ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}) });
         if (p.sha256 !== r.sha256) {
           throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
         }
-        const ev: StoredEvent = { ev: 'stored', key: r.key, line: r.line, patient: r.patientAddress, recordType: r.recordType, cid: p.cid, cidCodec: p.cidCodec, digest: p.digest, sha256: p.sha256, size: p.size };
+        const ev: StoredEvent = { ev: 'stored', key: r.key, line: r.line, patient: r.patientAddress, recordType: r.recordType, cid: p.cid, cidCodec: p.cidCodec, digest: p.digest, sha256: p.sha256, size: p.size, ...(p.pinnedOn ? { pinnedOn: p.pinnedOn } : {}) };
         journal.append(ev);
         results.get(r.key)!.cid = p.cid;
+        if (p.pinnedOn) results.get(r.key)!.pinnedOn = p.pinnedOn;
         emit({ event: 'stored', line: r.line, cid: p.cid });
         if (stopped) return;
         ready.push(ev);
@@ -235,5 +253,5 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   if (!stopped) flush(true);
   await sending;
   journal.sync();
-  return { rows: rows.map((r) => results.get(r.key)!), ...(stopped ? { stopped } : {}), txs };
+  return { rows: rows.map((r) => results.get(r.key)!), ...(stopped ? { stopped } : {}), txs, warnings };
 }

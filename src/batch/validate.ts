@@ -7,8 +7,14 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { isEmrError } from '../errors.js';
+import { readFhirFile } from '../fhir/detect.js';
+import { splitFhir } from '../fhir/split.js';
+import { findFhirError } from '../fhir/validate.js';
 import { typeIndex, RECORD_TYPES } from '../record-types.js';
+import type { ClinicalMeta } from '../records/add.js';
+import { clinicalOptions } from '../records/clinical.js';
 import { pendingKey } from '../records/pending.js';
 import type { ManifestRow, RowProblem } from './manifest.js';
 
@@ -21,6 +27,24 @@ export interface ValidRow extends ManifestRow {
   size: number;
   /** Identity of the record across runs: pendingKey(patient, author, type, sha256, title). */
   key: string;
+  /** Encounter fields, signed inside the encryption (MANIFEST.md § 3.3). */
+  clinical?: ClinicalMeta;
+  /**
+   * MANIFEST.md § 3.2: one record of a FHIR row (a Bundle gives one per type). `sha256` and
+   * `size` are the record's content (not the file's); the job splits the file again and
+   * takes part `part`, checking that hash, so no content is held between validation and use.
+   */
+  fhir?: { part: number; parts: number; name: string; careDate?: string; resources: { resourceType: string; id?: string }[] };
+}
+
+/** A FHIR row whose content is invalid: it fails alone, the other rows go on (MANIFEST.md § 3.2). */
+export interface RejectedRow {
+  line: number;
+  key: string;
+  fileName: string;
+  patientAddress: string;
+  code: 'USAGE';
+  reason: string;
 }
 
 export interface ValidateDeps {
@@ -68,8 +92,9 @@ function memo<K, V>(fn: (k: K) => Promise<V>): (k: K) => Promise<V> {
   };
 }
 
-export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Promise<{ valid: ValidRow[]; problems: RowProblem[] }> {
+export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Promise<{ valid: ValidRow[]; problems: RowProblem[]; rejected: RejectedRow[] }> {
   const problems: RowProblem[] = [];
+  const rejected: RejectedRow[] = [];
   const valid: ValidRow[] = [];
   // Decided before any file is opened: a refused file is never read, not even to hash it.
   const target = new Map(rows.map((r) => [r, deps.confine ? deps.confine(r.file) : { path: r.file }]));
@@ -102,12 +127,12 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
     while (next < rows.length) {
       const row = rows[next++]!;
       const recordType = typeIndex(row.type);
-      if (recordType === undefined) continue;
+      if (recordType === undefined && row.type !== '') continue;
       try {
         const t = target.get(row)!;
         const hashed = 'path' in t ? content(t.path) : Promise.resolve();
         const who = await resolve(row.patient);
-        if (typeof who === 'string' && (await registered(who))) await writable(`${who}/${recordType}`);
+        if (typeof who === 'string' && (await registered(who)) && recordType !== undefined) await writable(`${who}/${recordType}`);
         await hashed;
       } catch {
         // see above
@@ -117,10 +142,24 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
   await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, rows.length) }, prefetch));
 
   const seen = new Map<string, number>();
+  const unique = (key: string, line: number): boolean => {
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({ line, reason: `duplicate row: same patient, type, title and content as line ${first}` });
+      return false;
+    }
+    seen.set(key, line);
+    return true;
+  };
   for (const row of rows) {
     const recordType = typeIndex(row.type);
-    if (recordType === undefined) {
+    if (recordType === undefined && row.type !== '') {
       problems.push({ line: row.line, reason: `unknown type '${row.type}' (one of: ${RECORD_TYPES.join(', ')})` });
+      continue;
+    }
+    const clinical = encounterOf(row);
+    if (typeof clinical === 'string') {
+      problems.push({ line: row.line, reason: clinical });
       continue;
     }
     const who = await resolve(row.patient);
@@ -132,7 +171,7 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
       problems.push({ line: row.line, reason: `patient ${row.patient} is not registered on chain as a patient` });
       continue;
     }
-    if (!(await writable(`${who}/${recordType}`))) {
+    if (recordType !== undefined && !(await writable(`${who}/${recordType}`))) {
       problems.push({ line: row.line, reason: `not allowed to add ${row.type} records for ${row.patient} (no live write grant, or provider not verified)` });
       continue;
     }
@@ -146,15 +185,116 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
       problems.push({ line: row.line, reason: c.code === 'ENOENT' ? `missing file ${row.fileName}` : `cannot read file ${row.fileName}` });
       continue;
     }
-    const key = pendingKey({ patient: who, author: deps.author, type: row.type, sha256: c.sha256, title: row.title });
-    const first = seen.get(key);
-    if (first !== undefined) {
-      problems.push({ line: row.line, reason: `duplicate row: same patient, type, title and content as line ${first}` });
-      continue;
+    const fhir = await fhirRow(row, t.path, who, c.sha256, clinical, deps.author, writable);
+    if (fhir === undefined) {
+      if (recordType === undefined) {
+        problems.push({ line: row.line, reason: `missing type (only a FHIR JSON file has its type inferred)` });
+        continue;
+      }
+      const key = pendingKey({ patient: who, author: deps.author, type: row.type, sha256: c.sha256, title: row.title });
+      if (!unique(key, row.line)) continue;
+      valid.push({ ...row, file: t.path, patientAddress: who, recordType, sha256: c.sha256, size: c.size, key, ...(clinical ? { clinical } : {}) });
+    } else if ('problem' in fhir) {
+      problems.push({ line: row.line, reason: fhir.problem });
+    } else if ('rejected' in fhir) {
+      rejected.push(fhir.rejected);
+    } else {
+      // All parts of a row, or none: a duplicate part makes the whole row invalid.
+      const keys = new Set<string>();
+      const dup = fhir.parts.find((p) => seen.has(p.key) || keys.has(p.key) || !keys.add(p.key));
+      if (dup) {
+        unique(dup.key, row.line);
+        continue;
+      }
+      for (const p of fhir.parts) seen.set(p.key, row.line);
+      valid.push(...fhir.parts);
     }
-    seen.set(key, row.line);
-    valid.push({ ...row, file: t.path, patientAddress: who, recordType, sha256: c.sha256, size: c.size, key });
   }
   problems.sort((a, b) => a.line - b.line);
-  return { valid, problems };
+  return { valid, problems, rejected };
+}
+
+/** MANIFEST.md § 3.3: the encounter columns, checked by `record add`'s own rules (records/clinical.ts); a reason when invalid. */
+function encounterOf(row: ManifestRow): ClinicalMeta | undefined | string {
+  if (!row.encounter) return undefined;
+  try {
+    return clinicalOptions(row.encounter);
+  } catch (e) {
+    if (!isEmrError(e)) throw e;
+    // `record add`'s flag names → the column names of a manifest.
+    return e.message.replace(/^--([a-z-]+)/, (_m, f: string) => f.replace(/-([a-z])/g, (_x, c: string) => c.toUpperCase()));
+  }
+}
+
+type FhirOutcome = { problem: string } | { rejected: RejectedRow } | { parts: ValidRow[] };
+
+/**
+ * MANIFEST.md § 3.2: a row whose file is FHIR R4 JSON (docs/FHIR.md § 1), as `record add`
+ * takes it: validated, then split one record per type (docs/FHIR.md § 3). undefined: not
+ * FHIR. Manifest mistakes (a type or title on a Bundle, a type the author may not write)
+ * are `problem`s like any invalid row; invalid FHIR content is `rejected`: that row fails.
+ */
+async function fhirRow(
+  row: ManifestRow,
+  path: string,
+  patient: string,
+  fileSha256: string,
+  clinical: ClinicalMeta | undefined,
+  author: string,
+  writable: (k: string) => Promise<boolean>,
+): Promise<FhirOutcome | undefined> {
+  let res: ReturnType<typeof readFhirFile>;
+  try {
+    res = readFhirFile(path);
+  } catch (e) {
+    if (!isEmrError(e)) throw e;
+    return { problem: `${row.fileName}: ${e.message}` };
+  }
+  if (!res) return undefined;
+  const isBundle = res.resourceType === 'Bundle';
+  if (isBundle && row.type !== '') return { problem: `type does not apply to a FHIR Bundle (${row.fileName} is split by resource type): leave it empty` };
+  if (isBundle && row.title !== undefined) return { problem: `title does not apply to a FHIR Bundle (each record gets its own): leave it empty` };
+  if (row.mediaType !== undefined && row.mediaType !== 'application/fhir+json') return { problem: `mediaType of a FHIR file is application/fhir+json: leave it empty` };
+  const reject = (reason: string): FhirOutcome => ({
+    rejected: { line: row.line, key: pendingKey({ patient, author, type: 'fhir', sha256: fileSha256, title: row.title }), fileName: row.fileName, patientAddress: patient, code: 'USAGE', reason },
+  });
+  const bad = findFhirError(res);
+  if (bad) return reject(`invalid FHIR R4 in ${row.fileName}: ${bad.path}: ${bad.message}`);
+  let split: ReturnType<typeof splitFhir>;
+  try {
+    split = splitFhir(res);
+  } catch (e) {
+    if (!isEmrError(e)) throw e;
+    return reject(`${row.fileName}: ${e.message}`);
+  }
+  if (split.records.length === 0) return reject(`${row.fileName} holds no clinical resource to store (docs/FHIR.md § 3)`);
+  const parts: ValidRow[] = [];
+  const base = basename(row.fileName).replace(/\.json$/i, '');
+  for (const [i, r] of split.records.entries()) {
+    const type = row.type !== '' ? row.type : r.type;
+    const recordType = typeIndex(type);
+    if (recordType === undefined) return { problem: `unknown type '${type}'` };
+    // The author MUST be allowed to write every type the file produces (docs/FHIR.md § 3).
+    if (!(await writable(`${patient}/${recordType}`))) {
+      return { problem: `not allowed to add ${type} records for ${row.patient}, which ${row.fileName} holds (no live write grant, or provider not verified)` };
+    }
+    const title = row.title ?? r.title;
+    const sha256 = createHash('sha256').update(r.content).digest('hex');
+    const name = isBundle ? `${base}.${r.title.startsWith('Patient:') ? 'patient' : type}.json` : `${base}.json`;
+    parts.push({
+      ...row,
+      file: path,
+      type,
+      title,
+      mediaType: 'application/fhir+json',
+      patientAddress: patient,
+      recordType,
+      sha256,
+      size: r.content.length,
+      key: pendingKey({ patient, author, type, sha256, title }),
+      clinical: { ...clinical, fhir: '4.0.1', ...(r.careDate && !clinical?.careDate ? { careDate: r.careDate } : {}) },
+      fhir: { part: i, parts: split.records.length, name: join(dirname(path), name), ...(r.careDate ? { careDate: r.careDate } : {}), resources: r.resources },
+    });
+  }
+  return { parts };
 }

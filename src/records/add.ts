@@ -55,6 +55,8 @@ export interface PreparedRecord {
   recipients: number;
   /** Readers left out of the recipients, and why (SHARING.md § 1.5). */
   warnings?: string[];
+  /** With several --ipfs-api: the nodes that hold it pinned (STORAGE.md § "Replicas"). */
+  pinnedOn?: string[];
   /**
    * Reused from an earlier attempt's pending entry: it may already be on chain. A fresh
    * ciphertext (new random file key, so a new CID) cannot be, and needs no chain lookup.
@@ -203,6 +205,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       pendingKey: key,
       recipients: recipients.length,
       ...warnings,
+      ...('pinnedOn' in added && Array.isArray(added.pinnedOn) ? { pinnedOn: added.pinnedOn as string[] } : {}),
     };
     pending?.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
     failpoint('record-add.after-store'); // TESTING.md § Failpoints

@@ -1,14 +1,9 @@
 /**
  * `emr batch add <manifest> [--resume]` (docs/CLI.md § Batch and demo; docs/MANIFEST.md):
- * validate the whole manifest, then encrypt + store rows concurrently and register them
- * on chain in batches, journaling every step so a killed job resumes without losses or
- * duplicates. One final document: per-row results and counts (data) and, when any row
- * did not succeed, the error of the first failure class (exit code) as well.
+ * parses the options, opens the run's session and calls the flow (src/batch/batch-add.ts),
+ * which validates the manifest, runs the journaled job and builds the one result document.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { RowResult } from '../../batch/run.js';
-import { AccessDeniedError, type EmrError, type ErrorCode, IntegrityError, InternalError, InterruptedError, inputFileError, NotFoundError, UnavailableError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
 
@@ -17,17 +12,6 @@ function positiveInt(v: string, flag: string, max: number): number {
   if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max}`, { hint: `e.g. ${flag} 4` });
   return n;
 }
-
-const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Record<string, unknown> }) => EmrError> = {
-  USAGE: UsageError,
-  ACCESS_DENIED: AccessDeniedError,
-  INTEGRITY: IntegrityError,
-  UNAVAILABLE: UnavailableError,
-  NOT_FOUND: NotFoundError,
-  INTERNAL: InternalError,
-  BAD_PASSPHRASE: UsageError,
-  INTERRUPTED: InternalError,
-};
 
 export const batchAdd = defineCommand({
   name: 'add',
@@ -55,149 +39,12 @@ export const batchAdd = defineCommand({
         hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE); batch jobs never prompt',
       });
     }
-    const manifestPath = resolve(manifestArg);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(manifestPath);
-    } catch (e) {
-      throw inputFileError(manifestArg, e, 'check the path of the manifest');
-    }
-    const { parseManifest } = await import('../../batch/manifest.js');
-    const { validateRows } = await import('../../batch/validate.js');
-    const { confineRowFile } = await import('../../batch/confine.js');
-    const { manifestDigest, defaultJournalPath, jobHeader, checkHeader, confirmedElsewhere } = await import('../../batch/job.js');
-    const parsed = parseManifest(bytes.toString('utf8'), { path: manifestPath, baseDir: dirname(manifestPath) });
-
-    const { unlock } = await import('../../session/unlock.js');
-    const { chainFor } = await import('../../session/chain.js');
-    const { resolveAddress } = await import('../../session/resolve.js');
-    const { whois } = await import('../../chain/whois.js');
-    const { canWrite } = await import('../../chain/grants.js');
-    const me = await unlock(ctx);
-    const chain = await chainFor(ctx, { signer: true });
-    const author = me.profile.address;
-    const checked = await validateRows(parsed.rows, {
-      author,
-      resolvePatient: (who) => resolveAddress(ctx, who),
-      isRegisteredPatient: async (a) => {
-        const w = await whois(chain, a);
-        return w.registered && w.role === 'patient' && !!w.recipient;
-      },
-      canWrite: (patient, recordType) => canWrite(chain, { author, patient, recordType }),
-      confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: !!opts.allowOutside }),
-    });
-    const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
-    if (checked.valid.length === 0 && problems.length === 0) problems.push({ line: 1, reason: 'no rows' });
-    const invalidRows: RowResult[] = problems.map((p) => ({ line: p.line, file: '', patient: '', type: '', status: 'invalid' as const, error: { code: 'USAGE', message: p.reason } }));
-    const counts = (rows: RowResult[]) => ({
-      total: rows.length,
-      added: rows.filter((r) => r.status === 'added').length,
-      alreadyDone: rows.filter((r) => r.status === 'already-done').length,
-      invalid: rows.filter((r) => r.status === 'invalid').length,
-      failed: rows.filter((r) => r.status === 'failed').length,
-    });
-    const digest = manifestDigest(manifestPath, bytes);
-    const journalPath = opts.journal ? resolve(opts.journal) : defaultJournalPath(ctx.home, digest);
-    if (problems.length && (!opts.skipInvalid || checked.valid.length === 0)) {
-      // MANIFEST.md § 7: total counts the manifest's rows (valid or not), not only the invalid ones.
-      const total = new Set([...parsed.rows.map((r) => r.line), ...problems.map((p) => p.line)]).size;
-      const data = { manifest: manifestPath, journal: null, rows: invalidRows, counts: { ...counts(invalidRows), total } };
-      return {
-        data,
-        failure: new UsageError(`manifest has ${problems.length} invalid row${problems.length > 1 ? 's' : ''}; nothing was started`, {
-          hint: `first: line ${problems[0]!.line}: ${problems[0]!.reason}; fix the rows, or pass --skip-invalid to add the valid ones`,
-          details: { rows: problems },
-        }),
-        view: { title: 'Invalid manifest: nothing was started', table: { columns: ['LINE', 'REASON'], rows: problems.map((p) => [p.line, p.reason]) } },
-      };
-    }
-
-    const { Journal, replay, journalKey } = await import('../../batch/journal.js');
-    const { acquireLock } = await import('../../lock.js');
-    const key = journalKey(me.privateKey);
-    ctx.holdSecret(key);
-    const header = jobHeader({ manifest: manifestPath, manifestSha256: digest, author, chainId: chain.chainId, contract: chain.address, rows: parsed.rows.length + problems.length });
-    // MANIFEST.md § 6.4: one run per journal at a time (released after the journal closes).
-    mkdirSync(dirname(journalPath), { recursive: true, mode: 0o700 });
-    const lock = acquireLock(`${journalPath}.lock`, 'a batch job on this journal', `wait for it to finish, or follow it; its journal is ${journalPath}`);
-    ctx.onClose(() => lock.release());
-    const journal = Journal.open(journalPath, { key });
-    ctx.onClose(() => journal.close());
-    const state = replay(journal.events);
-    checkHeader(state.job, header, journalPath);
-    if (!state.job) journal.append(header);
-    const valid = checked.valid;
-    const unfinished = valid.some((r) => !state.confirmed.has(r.key)) && journal.events.some((e) => e.ev === 'store' || e.ev === 'tx');
-    if (unfinished && !opts.resume) {
-      throw new UsageError('this manifest has an unfinished job', { hint: `run again with --resume to continue it (journal ${journalPath})` });
-    }
-    for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header, key)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
-
-    const { storeFor, scratchDir } = await import('../../session/store.js');
-    const { runBatch } = await import('../../batch/run.js');
-    const { defaultPoolSize } = await import('../../batch/encrypt-pool.js');
-    const { progressSink } = await import('./progress.js');
+    const [{ openSession }, { runBatchAdd }, { progressSink }] = await Promise.all([import('../../session/index.js'), import('../../batch/batch-add.js'), import('./progress.js')]);
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
-    const store = await storeFor(ctx);
-    // MANIFEST.md § 6.5: SIGINT/SIGTERM stop the job cleanly (nothing new started, the
-    // journal flushed, one result document, exit 130/143). A second signal kills as usual.
-    const interrupt = new AbortController();
-    const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () =>
-      interrupt.abort(new InterruptedError(sig, `interrupted by ${sig}`, { hint: `finished steps are journaled; run again with --resume to continue (journal ${journalPath})` }));
-    const onInt = onSignal('SIGINT');
-    const onTerm = onSignal('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-    let outcome: Awaited<ReturnType<typeof runBatch>>;
-    try {
-      outcome = await runBatch(
-        { home: ctx.home, chain, store, me, scratch: await scratchDir(ctx), now: () => ctx.clock.now(), journal, state, concurrency, batchSize, workers: workers ?? defaultPoolSize(), onEvent: (e) => sink.onEvent(e), signal: interrupt.signal },
-        valid,
-      );
-    } finally {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-    }
+    const o = { manifest: manifestArg, resume: !!opts.resume, skipInvalid: !!opts.skipInvalid, allowOutside: !!opts.allowOutside, ...(opts.journal ? { journal: opts.journal } : {}) };
+    const result = await runBatchAdd(await openSession(ctx, { signer: true, store: true }), { ...o, concurrency, batchSize, ...(workers !== undefined ? { workers } : {}), onEvent: (e) => sink.onEvent(e), stderrIsNdjson: mode === 'json', started });
     sink.end();
-
-    const stoppedMsg = outcome.stopped ? `not done: the job stopped (${outcome.stopped.message}); run again with --resume` : '';
-    const rows: RowResult[] = [...invalidRows, ...outcome.rows.map((r) => (r.status === 'pending' ? { ...r, status: 'failed' as const, error: { code: outcome.stopped!.code, message: stoppedMsg } } : r))].sort((a, b) => a.line - b.line);
-    const gasUsed = outcome.txs.reduce((s, t) => s + t.gasUsed, 0n);
-    const mined = outcome.txs.reduce((s, t) => s + t.records, 0);
-    const elapsedMs = Date.now() - started;
-    const c = counts(rows);
-    const data = {
-      manifest: manifestPath,
-      journal: journalPath,
-      rows: rows.map((r) => ({ line: r.line, id: r.id ?? null, cid: r.cid ?? null, patient: r.patient || null, type: r.type || null, txHash: r.txHash ?? null, status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.meta ? { meta: r.meta } : {}) })),
-      counts: c,
-      transactions: outcome.txs.length,
-      gasUsed: gasUsed.toString(),
-      gasPerRecord: mined ? Number(gasUsed / BigInt(mined)) : null,
-      elapsedMs,
-    };
-    let failure: EmrError | undefined;
-    if (outcome.stopped) failure = outcome.stopped;
-    else {
-      const first = rows.find((r) => r.status === 'invalid' || r.status === 'failed');
-      if (first) {
-        const Cls = CLASSES[(first.error?.code ?? 'USAGE') as ErrorCode];
-        failure = new Cls(`${c.invalid + c.failed} of ${c.total} rows not added; first: line ${first.line}`, {
-          hint: `${first.error?.message ?? ''}; fix and run again with --resume`.replace(/^; /, ''),
-          details: { rows: rows.filter((r) => r.status === 'invalid' || r.status === 'failed').map((r) => ({ line: r.line, code: r.error?.code, reason: r.error?.message })) },
-        });
-      }
-    }
-    const summary = `${c.added} added, ${c.alreadyDone} already done, ${c.invalid} invalid, ${c.failed} failed (${outcome.txs.length} transactions, ${(elapsedMs / 1000).toFixed(1)} s)`;
-    return {
-      data,
-      ...(failure ? { failure } : {}),
-      view: {
-        title: c.added === 0 && c.alreadyDone === c.total ? `Already done: ${summary}` : summary,
-        table: { columns: ['LINE', 'STATUS', 'ID', 'PATIENT', 'TYPE', 'NOTE'], rows: rows.map((r) => [r.line, r.status, r.id, r.patient, r.type, r.error?.message ?? r.txHash]) },
-        lines: [`journal: ${join(journalPath)}`],
-      },
-    };
+    return result;
   },
 });

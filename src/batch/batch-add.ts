@@ -1,0 +1,199 @@
+/**
+ * The `emr batch add` use case (docs/MANIFEST.md): read and validate the whole manifest,
+ * open (or resume) its authenticated journal under a lock, run the pipeline (run.ts) with
+ * SIGINT/SIGTERM handled, and build the one result document: per-row results, counts and,
+ * when any row did not succeed, the error of the first failure class (exit code) as well.
+ * The command (src/commands/batch/add.ts) only parses options, opens the session and calls this.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { canWrite } from '../chain/grants.js';
+import { whois } from '../chain/whois.js';
+import { AccessDeniedError, type EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, inputFileError, type ErrorCode } from '../errors.js';
+import type { With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
+import { acquireLock } from '../lock.js';
+import { type CommandResult, safeText } from '../output.js';
+import { confineRowFile } from './confine.js';
+import { defaultPoolSize } from './encrypt-pool.js';
+import { checkHeader, confirmedElsewhere, defaultJournalPath, jobHeader, manifestDigest } from './job.js';
+import { Journal, journalKey, replay } from './journal.js';
+import { parseManifest } from './manifest.js';
+import { type BatchEvent, type RowResult, runBatch } from './run.js';
+import { validateRows } from './validate.js';
+
+export interface BatchAddOptions {
+  /** The manifest path as given. */
+  manifest: string;
+  resume: boolean;
+  skipInvalid: boolean;
+  allowOutside: boolean;
+  journal?: string;
+  concurrency: number;
+  batchSize: number;
+  /** Encryption worker threads; default defaultPoolSize(). */
+  workers?: number;
+  /** Progress events (MANIFEST.md § 7). */
+  onEvent?(e: BatchEvent): void;
+  /** stderr carries NDJSON progress: warnings then go only into the document. */
+  stderrIsNdjson: boolean;
+  /** When the command started (ms), for elapsedMs. */
+  started: number;
+}
+
+const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Record<string, unknown> }) => EmrError> = {
+  USAGE: UsageError,
+  ACCESS_DENIED: AccessDeniedError,
+  INTEGRITY: IntegrityError,
+  UNAVAILABLE: UnavailableError,
+  NOT_FOUND: NotFoundError,
+  INTERNAL: InternalError,
+  BAD_PASSPHRASE: UsageError,
+  INTERRUPTED: InternalError,
+};
+
+const WARNINGS_JSON_MAX = 100;
+const WARNINGS_TERMINAL_MAX = 10;
+/** At most `max` lines, the last saying how many more there were. */
+function capped(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max - 1), `… and ${lines.length - max + 1} more warnings like these`];
+}
+
+/** The session: `openSession(ctx, { signer: true, store: true })` (issue 9). */
+export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: BatchAddOptions): Promise<CommandResult> {
+  const { ctx, me, chain, store, scratch } = session;
+  const manifestPath = resolve(o.manifest);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(manifestPath);
+  } catch (e) {
+    throw inputFileError(o.manifest, e, 'check the path of the manifest');
+  }
+  const parsed = parseManifest(bytes.toString('utf8'), { path: manifestPath, baseDir: dirname(manifestPath) });
+
+  const author = me.profile.address;
+  const checked = await validateRows(parsed.rows, {
+    author,
+    resolvePatient: (who) => resolveAddress(ctx, who),
+    isRegisteredPatient: async (a) => {
+      const w = await whois(chain, a);
+      return w.registered && w.role === 'patient' && !!w.recipient;
+    },
+    canWrite: (patient, recordType) => canWrite(chain, { author, patient, recordType }),
+    confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: o.allowOutside }),
+  });
+  const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
+  if (checked.valid.length === 0 && problems.length === 0 && checked.rejected.length === 0) problems.push({ line: 1, reason: 'no rows' });
+  const invalidRows: RowResult[] = problems.map((p) => ({ line: p.line, file: '', patient: '', type: '', status: 'invalid' as const, error: { code: 'USAGE', message: p.reason } }));
+  // MANIFEST.md § 3.2: a FHIR row with invalid content fails alone; the others go on.
+  const rejectedRows: RowResult[] = checked.rejected.map((r) => ({ line: r.line, file: r.fileName, patient: r.patientAddress, type: '', status: 'failed' as const, error: { code: r.code, message: r.reason } }));
+  const counts = (rows: RowResult[]) => ({
+    total: rows.length,
+    added: rows.filter((r) => r.status === 'added').length,
+    alreadyDone: rows.filter((r) => r.status === 'already-done').length,
+    invalid: rows.filter((r) => r.status === 'invalid').length,
+    failed: rows.filter((r) => r.status === 'failed').length,
+  });
+  const digest = manifestDigest(manifestPath, bytes);
+  const journalPath = o.journal ? resolve(o.journal) : defaultJournalPath(ctx.home, digest);
+  if (problems.length && (!o.skipInvalid || checked.valid.length === 0)) {
+    // MANIFEST.md § 7: total counts the manifest's rows (valid or not), not only the invalid ones.
+    // A FHIR Bundle row counts once per record it becomes (MANIFEST.md § 3.2).
+    const extra = checked.valid.length - new Set(checked.valid.map((r) => r.line)).size;
+    const total = new Set([...parsed.rows.map((r) => r.line), ...problems.map((p) => p.line)]).size + extra;
+    const shown = [...invalidRows, ...rejectedRows].sort((a, b) => a.line - b.line);
+    const data = { manifest: manifestPath, journal: null, rows: shown, counts: { ...counts(shown), total } };
+    return {
+      data,
+      failure: new UsageError(`manifest has ${problems.length} invalid row${problems.length > 1 ? 's' : ''}; nothing was started`, {
+        hint: `first: line ${problems[0]!.line}: ${problems[0]!.reason}; fix the rows, or pass --skip-invalid to add the valid ones`,
+        details: { rows: problems },
+      }),
+      view: { title: 'Invalid manifest: nothing was started', table: { columns: ['LINE', 'REASON'], rows: problems.map((p) => [p.line, p.reason]) } },
+    };
+  }
+
+  const key = journalKey(me.privateKey);
+  ctx.holdSecret(key);
+  const header = jobHeader({ manifest: manifestPath, manifestSha256: digest, author, chainId: chain.chainId, contract: chain.address, rows: parsed.rows.length + problems.length });
+  // MANIFEST.md § 6.4: one run per journal at a time (released after the journal closes).
+  mkdirSync(dirname(journalPath), { recursive: true, mode: 0o700 });
+  const lock = acquireLock(`${journalPath}.lock`, 'a batch job on this journal', `wait for it to finish, or follow it; its journal is ${journalPath}`);
+  ctx.onClose(() => lock.release());
+  const journal = Journal.open(journalPath, { key });
+  ctx.onClose(() => journal.close());
+  const state = replay(journal.events);
+  checkHeader(state.job, header, journalPath);
+  if (!state.job) journal.append(header);
+  const valid = checked.valid;
+  const unfinished = valid.some((r) => !state.confirmed.has(r.key)) && journal.events.some((e) => e.ev === 'store' || e.ev === 'tx');
+  if (unfinished && !o.resume) {
+    throw new UsageError('this manifest has an unfinished job', { hint: `run again with --resume to continue it (journal ${journalPath})` });
+  }
+  for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header, key)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
+  for (const r of checked.rejected) journal.append({ ev: 'failed', key: r.key, line: r.line, code: r.code, reason: r.reason });
+
+  // MANIFEST.md § 6.5: SIGINT/SIGTERM stop the job cleanly (nothing new started, the
+  // journal flushed, one result document, exit 130/143). A second signal kills as usual.
+  const interrupt = new AbortController();
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () =>
+    interrupt.abort(new InterruptedError(sig, `interrupted by ${sig}`, { hint: `finished steps are journaled; run again with --resume to continue (journal ${journalPath})` }));
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  let outcome: Awaited<ReturnType<typeof runBatch>>;
+  try {
+    outcome = await runBatch(
+      { home: ctx.home, chain, store, me, scratch, now: () => ctx.clock.now(), journal, state, concurrency: o.concurrency, batchSize: o.batchSize, workers: o.workers ?? defaultPoolSize(), onEvent: o.onEvent, signal: interrupt.signal },
+      valid,
+    );
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+
+  const stoppedMsg = outcome.stopped ? `not done: the job stopped (${outcome.stopped.message}); run again with --resume` : '';
+  const rows: RowResult[] = [...invalidRows, ...rejectedRows, ...outcome.rows.map((r) => (r.status === 'pending' ? { ...r, status: 'failed' as const, error: { code: outcome.stopped!.code, message: stoppedMsg } } : r))].sort((a, b) => a.line - b.line);
+  const gasUsed = outcome.txs.reduce((s, t) => s + t.gasUsed, 0n);
+  const mined = outcome.txs.reduce((s, t) => s + t.records, 0);
+  const elapsedMs = Date.now() - o.started;
+  const c = counts(rows);
+  // MANIFEST.md § 7: skipped readers, capped (one line per (patient, type, reader)).
+  const warnings = capped(outcome.warnings, WARNINGS_JSON_MAX);
+  if (ctx.json && !o.stderrIsNdjson) for (const w of capped(outcome.warnings, WARNINGS_TERMINAL_MAX)) ctx.io.stderr.write(`warning: ${safeText(w)}\n`);
+  const data = {
+    manifest: manifestPath,
+    journal: journalPath,
+    rows: rows.map((r) => ({ line: r.line, id: r.id ?? null, cid: r.cid ?? null, patient: r.patient || null, type: r.type || null, txHash: r.txHash ?? null, status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.meta ? { meta: r.meta } : {}), ...(r.pinnedOn ? { pinnedOn: r.pinnedOn } : {}), ...(r.fhir ? { title: r.fhir.title ?? null, date: r.fhir.date, resources: r.fhir.resources } : {}) })),
+    counts: c,
+    transactions: outcome.txs.length,
+    gasUsed: gasUsed.toString(),
+    gasPerRecord: mined ? Number(gasUsed / BigInt(mined)) : null,
+    elapsedMs,
+    warnings,
+  };
+  let failure: EmrError | undefined;
+  if (outcome.stopped) failure = outcome.stopped;
+  else {
+    const first = rows.find((r) => r.status === 'invalid' || r.status === 'failed');
+    if (first) {
+      const Cls = CLASSES[(first.error?.code ?? 'USAGE') as ErrorCode];
+      failure = new Cls(`${c.invalid + c.failed} of ${c.total} rows not added; first: line ${first.line}`, {
+        hint: `${first.error?.message ?? ''}; fix and run again with --resume`.replace(/^; /, ''),
+        details: { rows: rows.filter((r) => r.status === 'invalid' || r.status === 'failed').map((r) => ({ line: r.line, code: r.error?.code, reason: r.error?.message })) },
+      });
+    }
+  }
+  const summary = `${c.added} added, ${c.alreadyDone} already done, ${c.invalid} invalid, ${c.failed} failed (${outcome.txs.length} transactions, ${(elapsedMs / 1000).toFixed(1)} s)`;
+  return {
+    data,
+    ...(failure ? { failure } : {}),
+    view: {
+      title: c.added === 0 && c.alreadyDone === c.total ? `Already done: ${summary}` : summary,
+      table: { columns: ['LINE', 'STATUS', 'ID', 'PATIENT', 'TYPE', 'NOTE'], rows: rows.map((r) => [r.line, r.status, r.id, r.patient, r.type, r.error?.message ?? r.txHash]) },
+      lines: [`journal: ${join(journalPath)}`],
+      warnings: capped(outcome.warnings, WARNINGS_TERMINAL_MAX),
+    },
+  };
+}
