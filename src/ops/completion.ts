@@ -5,6 +5,10 @@
  * completion time with `emr key list --json`, so new profiles complete without
  * regenerating). One table of "path → words" is emitted for each shell with a small lookup.
  */
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { RECORD_TYPES } from '../record-types.js';
+import type { SessionBase } from '../session/index.js';
 
 export interface CompletionNode {
   name: string;
@@ -131,4 +135,18 @@ function fishScript(t: Table, types: string): string {
     `complete -c emr -l type -l types -x -a ${fishq(types + ' all')}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+const toNode = (c: Command): CompletionNode => ({
+  name: c.name(),
+  aliases: c.aliases(),
+  options: c.options.map((o) => ({ flags: [o.short, o.long].filter((f): f is string => !!f), takesValue: o.required || o.optional })),
+  children: c.commands.map(toNode),
+});
+
+/** `emr completion <shell>`: the script for the tree as the program built it for this run (role prefixes and merged groups included). */
+export function completionFlow(s: SessionBase, shell: string): { shell: Shell; script: string } {
+  if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`no completion for shell '${shell}'`, { hint: `one of: ${SHELLS.join(', ')}` });
+  if (!s.ctx.program) throw new Error('no command tree on the context');
+  return { shell: shell as Shell, script: completionScript(shell as Shell, toNode(s.ctx.program), RECORD_TYPES) };
 }

@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import type { ConfigData } from '../config.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import type { SessionBase } from '../session/index.js';
 import { chainFor, resolveEndpoint } from '../session/chain.js';
 
 export interface DeviceConfig {
@@ -84,4 +86,17 @@ export function importDeviceConfig(ctx: Context, file: string): DeviceConfig {
   const patch: Partial<ConfigData> = { rpcUrl: cfg.rpcUrl, contract: cfg.contract, chainId: cfg.chainId, ipfsApi: cfg.ipfsApi, ipfsGateways: cfg.ipfsGateways };
   ctx.config.update(patch);
   return cfg;
+}
+
+/** `emr config export`: the settings, written (0600, atomic) to `output` when one is named. */
+export async function exportConfigFlow(s: SessionBase, out: { output?: string; force: boolean }): Promise<DeviceConfig & { path?: string }> {
+  const cfg = await exportDeviceConfig(s.ctx);
+  if (!out.output) return cfg;
+  writeFileAtomic(out.output, JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600, overwrite: out.force });
+  return { ...cfg, path: out.output };
+}
+
+/** `emr config import`: adopt the settings; the answer names the config file they went to. */
+export function importConfigFlow(s: SessionBase, file: string): DeviceConfig & { config: string } {
+  return { ...importDeviceConfig(s.ctx, file), config: s.ctx.config.path };
 }

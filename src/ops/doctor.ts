@@ -8,10 +8,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
-import type { Context } from '../context.js';
 import type { Profile } from '../keys/profiles.js';
 import { chainFor } from '../session/chain.js';
 import { storeFor } from '../session/store.js';
+import type { SessionBase } from '../session/index.js';
 
 export interface Check {
   name: string;
@@ -37,7 +37,9 @@ function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${NET_TIMEOUT_MS / 1000} s`)), NET_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
 }
 
-export async function runDoctor(ctx: Context): Promise<Check[]> {
+/** The session opens nothing: reaching the chain and the store is what the checks test, each under a timeout. */
+export async function runDoctor(s: SessionBase): Promise<Check[]> {
+  const { ctx } = s;
   const checks: Check[] = [];
 
   const [maj, min] = process.versions.node.split('.').map(Number) as [number, number];

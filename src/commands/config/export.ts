@@ -1,4 +1,4 @@
-/** `emr config export [-o <file>]` (docs/STORAGE.md § "A second device"): settings, no secrets. */
+/** `emr config export [-o <file>]` (docs/STORAGE.md § "A second device"): settings, no secrets (ops/device-config.ts). */
 
 import { refuseOverwrite } from '../output-file.js';
 import { defineCommand } from '../spec.js';
@@ -12,13 +12,8 @@ export const configExport = defineCommand({
   ],
   examples: ['emr config export -o emr-device.json'],
   async run(ctx, _args, opts: { output?: string; force?: boolean }) {
-    const { exportDeviceConfig } = await import('../../ops/device-config.js');
     if (opts.output) refuseOverwrite(opts.output, opts.force);
-    const cfg = await exportDeviceConfig(ctx);
-    if (opts.output) {
-      const { writeFileAtomic } = await import('../../fs-atomic.js');
-      writeFileAtomic(opts.output, JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600, overwrite: !!opts.force });
-    }
-    return { data: { ...cfg, ...(opts.output ? { path: opts.output } : {}) } };
+    const [{ openSession }, { exportConfigFlow }] = await Promise.all([import('../../session/index.js'), import('../../ops/device-config.js')]);
+    return { data: await exportConfigFlow(await openSession(ctx, {}), { output: opts.output, force: !!opts.force }) };
   },
 });

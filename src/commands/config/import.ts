@@ -1,4 +1,4 @@
-/** `emr config import <file>` (docs/STORAGE.md § "A second device"): adopt another device's settings. */
+/** `emr config import <file>` (docs/STORAGE.md § "A second device"): adopt another device's settings (ops/device-config.ts). */
 import { defineCommand } from '../spec.js';
 
 export const configImport = defineCommand({
@@ -7,8 +7,7 @@ export const configImport = defineCommand({
   args: ['<file>'],
   examples: ['emr config import emr-device.json'],
   async run(ctx, [file]: [string]) {
-    const { importDeviceConfig } = await import('../../ops/device-config.js');
-    const cfg = importDeviceConfig(ctx, file);
-    return { data: { ...cfg, config: ctx.config.path } };
+    const [{ openSession }, { importConfigFlow }] = await Promise.all([import('../../session/index.js'), import('../../ops/device-config.js')]);
+    return { data: importConfigFlow(await openSession(ctx, {}), file) };
   },
 });

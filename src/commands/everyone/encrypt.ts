@@ -1,10 +1,9 @@
 /**
  * `emr encrypt <file|-> --to <who>... [-o <file|->]` (docs/CLI.md § Local files): a record bundle
- * (docs/FORMAT.md) signed by the acting profile and encrypted to exactly the recipients named
- * — like age, the author is not added silently (`--to me` or `--self` does that).
+ * signed by the acting profile and encrypted to exactly the recipients named
+ * (records/encrypt-file.ts).
  */
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
 import { defineCommand } from '../spec.js';
@@ -25,38 +24,18 @@ export const encrypt = defineCommand({
   ],
   examples: ['emr encrypt lab.pdf --to bob --type lab -o lab.pdf.age', 'cat note.txt | emr encrypt - --to age1… > note.age'],
   async run(ctx, [file]: [string], opts: { to?: string[]; self?: boolean; output?: string; patient?: string; type: string; title?: string; force?: boolean }) {
-    const fromStdin = file === '-';
-    if (!fromStdin && !existsSync(file)) throw new NotFoundError(`no such file: ${file}`, { hint: 'check the path' });
-    const output = opts.output ?? (fromStdin ? '-' : `${file}.age`);
+    if (file !== '-' && !existsSync(file)) throw new NotFoundError(`no such file: ${file}`, { hint: 'check the path' });
+    const output = opts.output ?? (file === '-' ? '-' : `${file}.age`);
     refuseOverwrite(output, opts.force);
     refuseStdoutInJson(ctx, output);
-    const who = [...(opts.to ?? [])];
-    if (!who.length && !opts.self) throw new UsageError('no recipients', { hint: 'pass --to <who> (repeatable) or --self' });
-    const { resolveRecipient, resolveAddress } = await import('../../session/resolve.js');
-    const { unlock } = await import('../../session/unlock.js');
-    const recipients = await Promise.all(who.map((w) => resolveRecipient(ctx, w)));
-    const me = await unlock(ctx);
-    if (opts.self) recipients.push(me.age.recipient);
-    const patient = opts.patient ? await resolveAddress(ctx, opts.patient) : me.profile.address;
-    const { encryptBundle } = await import('../../crypto/bundle.js');
-    const res = await encryptBundle({
-      input: fromStdin ? ctx.io.stdin : file,
-      output: output === '-' ? ctx.io.stdout : output,
-      recipients: [...new Set(recipients)],
-      meta: {
-        patient,
-        author: me.profile.address,
-        type: opts.type,
-        title: opts.title,
-        fileName: fromStdin ? undefined : basename(file),
-        createdAt: Math.floor(ctx.clock.now().getTime() / 1000),
-      },
-      signer: await me.wallet(),
-    });
-    const data = { path: output, recipients: [...new Set(recipients)], sha256: res.sha256, size: res.size, author: me.profile.address };
+    const to = [...(opts.to ?? [])];
+    if (!to.length && !opts.self) throw new UsageError('no recipients', { hint: 'pass --to <who> (repeatable) or --self' });
+    const input = { file, output, to, self: !!opts.self, patient: opts.patient, type: opts.type, title: opts.title };
+    const [{ openSession }, { encryptFile, encryptNeedsChain }] = await Promise.all([import('../../session/index.js'), import('../../records/encrypt-file.js')]);
+    const data = await encryptFile(await openSession(ctx, { unlock: true, chain: encryptNeedsChain(ctx, to) }), input);
     return {
       data,
-      view: output === '-' ? {} : { title: `Encrypted ${fromStdin ? 'stdin' : file} → ${output}`, fields: [['signed by', me.profile.address], ['recipients', data.recipients.length], ['sha256', res.sha256]] },
+      view: output === '-' ? {} : { title: `Encrypted ${file === '-' ? 'stdin' : file} → ${output}`, fields: [['signed by', data.author], ['recipients', data.recipients.length], ['sha256', data.sha256]] },
     };
   },
 });

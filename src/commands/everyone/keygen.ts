@@ -1,17 +1,9 @@
-/** `emr keygen --name <profile> [--role …] [--pq]` (docs/CLI.md § Identity). */
+/** `emr keygen --name <profile> [--role …] [--pq]` (docs/CLI.md § Identity; identity/keygen.ts). */
 import { UsageError } from '../../errors.js';
-import { checkProfileName, type Profile, ROLES, type Role } from '../../keys/profiles.js';
+import { checkProfileName, ROLES, type Role } from '../../keys/profiles.js';
 import { defineCommand } from '../spec.js';
 
-export interface KeygenData {
-  profile: string;
-  address: string;
-  recipient: string;
-  role: Role;
-  identityKind: string;
-  keystore: string;
-  mnemonic?: string;
-}
+export type { KeygenData } from '../../identity/keygen.js';
 
 export const keygen = defineCommand({
   name: 'keygen',
@@ -28,60 +20,25 @@ export const keygen = defineCommand({
   examples: ['emr keygen --name alice --role patient', 'emr keygen --name dr-bob --role provider --password-file pw.txt --json'],
   async run(ctx, _args, opts: { name?: string; role: Role; pq?: boolean; force?: boolean; showMnemonic?: boolean; words: string; weakPassphraseOk?: boolean }) {
     if (!opts.name) throw new UsageError('missing --name <profile>', { hint: 'e.g. emr keygen --name alice' });
-    const name = checkProfileName(opts.name);
-    // Refuse before asking for a passphrase: nothing to lose, nothing to type twice.
-    if (ctx.profiles.exists(name) && !opts.force) {
-      throw new UsageError(`profile '${name}' already exists`, { hint: 'choose another --name, or pass --force to replace it' });
-    }
-    const pass = await (await import('../../session/prompts.js')).askPassphrase(ctx, `protect the new profile '${name}'`, { confirm: true, newKey: { weakOk: opts.weakPassphraseOk, userInputs: [name] } });
-    const { createAccount } = await import('../../keys/create.js');
-    const made = await createAccount({ words: opts.words === '12' ? 12 : 24 });
-    ctx.holdSecret(made.privateKey);
-    ctx.holdSecret(made.entropy);
-    const { ageKeysFromAccount } = await import('../../session/unlock.js');
-    const { encryptKeystore } = await import('../../keys/keystore-v3.js');
-    const kind = opts.pq ? 'mlkem768x25519' : 'x25519';
-    const age = ageKeysFromAccount(made.privateKey, kind);
-    const keystore = await encryptKeystore({ privateKey: made.privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass);
-    const profile: Profile = {
-      name,
-      address: made.address,
-      role: opts.role,
-      identityKind: kind,
-      recipient: age.recipient,
-      createdAt: ctx.clock.now().toISOString(),
-    };
-    ctx.profiles.save(profile, keystore, { force: opts.force });
-    if (!ctx.config.get('defaultProfile')) ctx.config.update({ defaultProfile: name });
-    const data: KeygenData = {
-      profile: name,
-      address: profile.address,
-      recipient: profile.recipient,
-      role: profile.role,
-      identityKind: kind,
-      keystore: ctx.profiles.keystorePath(name),
-    };
-    if (opts.showMnemonic) data.mnemonic = made.phrase;
+    const input = { name: checkProfileName(opts.name), role: opts.role, pq: !!opts.pq, force: !!opts.force, words: opts.words === '12' ? (12 as const) : (24 as const), weakPassphraseOk: !!opts.weakPassphraseOk };
+    const [{ openSession }, { createIdentity }] = await Promise.all([import('../../session/index.js'), import('../../identity/keygen.js')]);
+    const { data, phrase } = await createIdentity(await openSession(ctx, {}), input);
+    const { profile: name, role } = data;
     return {
-      data,
+      data: opts.showMnemonic ? { ...data, mnemonic: phrase } : data,
       view: {
         title: `Created identity '${name}'`,
-        fields: [
-          ['role', profile.role],
-          ['address', profile.address],
-          ['recipient', profile.recipient],
-          ['keystore', data.keystore],
-        ],
+        fields: [['role', role], ['address', data.address], ['recipient', data.recipient], ['keystore', data.keystore]],
         // Admins are made by the contract (the deployer, or `emr admin add`), not by
         // registering; patients and providers publish themselves.
         lines: [
-          profile.role === 'admin'
-            ? `Next: deploy the contract as this admin (\`emr --profile ${name} devnet up\`, or \`admin deploy\` on another chain), or ask an admin to run \`emr admin add ${profile.address}\`.`
-            : `Next: publish it on chain with \`emr --profile ${name} register\`${profile.role === 'provider' ? ', then ask an admin to verify you' : ''}.`,
+          role === 'admin'
+            ? `Next: deploy the contract as this admin (\`emr --profile ${name} devnet up\`, or \`admin deploy\` on another chain), or ask an admin to run \`emr admin add ${data.address}\`.`
+            : `Next: publish it on chain with \`emr --profile ${name} register\`${role === 'provider' ? ', then ask an admin to verify you' : ''}.`,
         ],
         secret: {
           label: 'Recovery phrase (write it down; it is shown only now):',
-          value: made.phrase,
+          value: phrase,
           note: 'It restores both the signing account and the encryption key. Anyone who has it can read your records.',
         },
         warnings: ctx.io.stderr.isTTY || opts.showMnemonic ? [] : ['no terminal: the recovery phrase was not shown; back up the keystore file, or re-run with --show-mnemonic'],

@@ -1,0 +1,53 @@
+/**
+ * `emr keygen`, the whole use case (docs/CLI.md § Identity; docs/KEYSTORE.md): a new
+ * account with a BIP-39 recovery phrase, its age key derived from the account, the
+ * keystore encrypted under a new passphrase, saved as a profile (the first one becomes
+ * the default).
+ */
+import { createAccount } from '../keys/create.js';
+import { encryptKeystore } from '../keys/keystore-v3.js';
+import type { Profile, Role } from '../keys/profiles.js';
+import type { SessionBase } from '../session/index.js';
+import { ageKeysFromAccount } from '../session/unlock.js';
+import { refuseExistingProfile } from './profile-name.js';
+
+export interface KeygenInput {
+  name: string;
+  role: Role;
+  pq: boolean;
+  force: boolean;
+  words: 12 | 24;
+  weakPassphraseOk: boolean;
+}
+
+export interface KeygenData {
+  profile: string;
+  address: string;
+  recipient: string;
+  role: Role;
+  identityKind: string;
+  keystore: string;
+  mnemonic?: string;
+}
+
+/** The new profile and its recovery phrase (a secret: the command decides where it may go). */
+export async function createIdentity(s: SessionBase, input: KeygenInput): Promise<{ data: KeygenData; phrase: string }> {
+  const { ctx } = s;
+  const { name } = input;
+  // Refuse before asking for a passphrase: nothing to lose, nothing to type twice.
+  refuseExistingProfile(ctx, name, input.force, 'choose another --name, or pass --force to replace it');
+  const pass = await s.passphrase(`protect the new profile '${name}'`, { confirm: true, newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] } });
+  const made = await createAccount({ words: input.words });
+  ctx.holdSecret(made.privateKey);
+  ctx.holdSecret(made.entropy);
+  const kind = input.pq ? 'mlkem768x25519' : 'x25519';
+  const age = ageKeysFromAccount(made.privateKey, kind);
+  const keystore = await encryptKeystore({ privateKey: made.privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass);
+  const profile: Profile = { name, address: made.address, role: input.role, identityKind: kind, recipient: age.recipient, createdAt: s.now().toISOString() };
+  ctx.profiles.save(profile, keystore, { force: input.force });
+  if (!ctx.config.get('defaultProfile')) ctx.config.update({ defaultProfile: name });
+  return {
+    data: { profile: name, address: profile.address, recipient: profile.recipient, role: profile.role, identityKind: kind, keystore: ctx.profiles.keystorePath(name) },
+    phrase: made.phrase,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * `emr audit`, the whole use case (docs/CLI.md § Sharing; docs/DEVNET.md § Audit): whose
+ * trail to show, the rows of the chain's audit events, and `--follow` streaming them as
+ * they are mined until SIGINT/SIGTERM.
+ *
+ * Whose trail by default: a patient's own; an admin (or a home with no profile) sees
+ * everything; a provider sees the events it took part in. Chain logs are public, so this
+ * is a filter, not access control.
+ */
+
+import { type AuditEvent, auditEvents, watchAudit } from '../chain/audit.js';
+import { toJson } from '../output.js';
+import { maskToTypes, typeName } from '../record-types.js';
+import type { With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
+import { untilSignal } from '../session/signal.js';
+import { auditFhirBundle } from './audit-fhir.js';
+import { describeAuditEvent } from './audit-text.js';
+
+export interface AuditRow {
+  block: number;
+  time: string;
+  txHash: string;
+  /** The contract event in kebab case: `registered`, `granted`, `emergency-opened`, … */
+  event: string;
+  actor: string;
+  actorName: string | null;
+  patient: string | null;
+  /** The other party the action is about (the grantee, the verified provider, the new admin). */
+  subject: string | null;
+  recordId: string | null;
+  description: string;
+  details: Record<string, unknown>;
+}
+
+export interface AuditInput {
+  /** A patient's trail (a profile name or an address, resolved here). */
+  patient?: string;
+  all?: boolean;
+  /** Start at this block. */
+  since?: number;
+}
+
+const SUBJECT: Readonly<Record<string, string>> = {
+  Granted: 'provider',
+  RecordsGranted: 'provider',
+  Revoked: 'provider',
+  RequestApproved: 'provider',
+  RequestDenied: 'provider',
+  ProviderVerified: 'provider',
+  ProviderSuspended: 'provider',
+  EmergencyKeysReleased: 'provider',
+  AdminAdded: 'admin',
+  AdminRemoved: 'admin',
+};
+const RECORD_ID: Readonly<Record<string, string>> = { RecordAdded: 'id', RecordRekeyed: 'id', RecordAccessed: 'recordId' };
+
+/** What a read receipt proves, said wherever receipts are shown (SHARING.md § 5). */
+export const RECEIPT_NOTE =
+  'note: a read receipt proves only that its reader could read that record when it was logged; receipts are voluntary (`fetch --no-receipt`), so no receipt does not mean no read, and keys delivered earlier open copies fetched without one.';
+
+const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+
+/** Turns a chain audit event into the promised row; the one-line text is the lead's (records/audit-text.ts), shared with `emr demo`. */
+export function auditRow(
+  e: AuditEvent,
+  name: (a: string) => string,
+  types: (mask: number) => string[],
+  typeOf: (i: number) => string,
+  describe: (e: AuditEvent, name: (a: string) => string) => string,
+): AuditRow {
+  const f = e.fields;
+  const iso = (s: unknown) => new Date(Number(s) * 1000).toISOString();
+  const details: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(f)) {
+    if (k === 'readMask' || k === 'writeMask' || k === 'mask') details[k === 'mask' ? 'types' : k.replace(/Mask$/, 'Types')] = types(Number(v));
+    else if (k === 'expiry' || k === 'expiresAt') details[k] = iso(v);
+    else if (k === 'role') details[k] = Number(v) === 1 ? 'patient' : Number(v) === 2 ? 'provider' : String(v);
+    else if (k === 'recordType') details.type = typeOf(Number(v));
+    else details[k] = v;
+  }
+  const subject = SUBJECT[e.kind] ? String(f[SUBJECT[e.kind]!]) : null;
+  const recordId = RECORD_ID[e.kind] ? String(f[RECORD_ID[e.kind]!]) : null;
+  return {
+    block: e.blockNumber,
+    time: new Date(e.time * 1000).toISOString(),
+    txHash: e.txHash,
+    event: kebab(e.kind),
+    actor: e.actor,
+    actorName: null,
+    patient: e.patient,
+    subject,
+    recordId,
+    description: describe(e, name),
+    details: e.flag ? { ...details, forged: e.flag } : details,
+  };
+}
+
+/** One line of the human trail. */
+export const auditLine = (r: AuditRow): string => `${r.time.replace('.000Z', 'Z')}  block ${r.block}  ${r.description}`;
+
+interface Trail {
+  patient?: string;
+  /** A provider's own view: events it acted in or was the subject of (lower-case address). */
+  participant?: string;
+  scope: string;
+  keep(r: AuditRow): boolean;
+  toRow(e: AuditEvent): AuditRow;
+}
+
+async function trailOf(s: With, input: AuditInput): Promise<Trail> {
+  const { ctx } = s;
+  let patient: string | undefined;
+  let participant: string | undefined;
+  let scope = 'every event';
+  if (input.patient) {
+    patient = await resolveAddress(ctx, input.patient);
+    scope = `patient ${patient}`;
+  } else if (!input.all && ctx.profiles.list().length > 0) {
+    const me = ctx.profile();
+    if (me.role === 'patient') {
+      patient = me.address;
+      scope = `your trail (${me.name})`;
+    } else if (me.role === 'provider') {
+      participant = me.address.toLowerCase();
+      scope = `events you took part in (${me.name})`;
+    }
+  }
+  // Local profile names by lower-case address, read once per run.
+  const byAddr = new Map(ctx.profiles.list().map((p) => [p.address.toLowerCase(), p.name]));
+  const profile = (a: string) => byAddr.get(a.toLowerCase()) ?? null;
+  const name = (a: string) => profile(a) ?? `${a.slice(0, 8)}…${a.slice(-4)}`;
+  return {
+    patient,
+    participant,
+    scope,
+    keep: (r) => !participant || r.actor.toLowerCase() === participant || r.subject?.toLowerCase() === participant,
+    toRow: (e) => {
+      const row = auditRow(e, name, maskToTypes, typeName, describeAuditEvent);
+      row.actorName = profile(row.actor);
+      return row;
+    },
+  };
+}
+
+/** The trail so far: `{events, scope}`; `receiptNote` when a read receipt is among them. */
+export async function auditTrail(s: With<'chain'>, input: AuditInput): Promise<{ events: AuditRow[]; scope: string; receiptNote: boolean }> {
+  const t = await trailOf(s, input);
+  const events = (await auditEvents(s.chain, { patient: t.patient, fromBlock: input.since })).map(t.toRow).filter(t.keep);
+  return { events, scope: t.scope, receiptNote: events.some((r) => r.event === 'record-accessed') };
+}
+
+export { terminalJson } from './audit-fhir.js';
+
+/** `--format fhir` (docs/FHIR.md § 10): the same scope and filters, as one validated AuditEvent Bundle. */
+export async function auditTrailFhir(s: With<'chain'>, input: AuditInput): Promise<Record<string, unknown>> {
+  const t = await trailOf(s, input);
+  return auditFhirBundle(s.chain, { patient: t.patient, fromBlock: input.since }, (e) => t.keep(t.toRow(e)), s.now());
+}
+
+/**
+ * `--follow`: start right after the current head (or at --since), say so on stderr once
+ * listening (a script then knows later actions will be seen), and print each event as it
+ * is mined — one line, or with --json one NDJSON document `{"ok":true,"data":{"event":…}}` —
+ * until SIGINT/SIGTERM. The command's result is the last document.
+ */
+export async function followAudit(s: With<'chain'>, input: AuditInput): Promise<{ stopped: true; signal: string; count: number; lastBlock: number }> {
+  const { ctx } = s;
+  const t = await trailOf(s, input);
+  const head = await s.chain.provider.getBlockNumber();
+  const fromBlock = input.since ?? head + 1;
+  let count = 0;
+  let lastBlock = fromBlock - 1;
+  let failing = false;
+  const stopped = untilSignal(ctx);
+  const watch = watchAudit(s.chain, {
+    patient: t.patient,
+    fromBlock,
+    pollMs: 500,
+    onEvent: (e) => {
+      failing = false;
+      const r = t.toRow(e);
+      lastBlock = r.block;
+      if (!t.keep(r)) return;
+      count++;
+      if (ctx.json) ctx.io.stdout.write(toJson({ ok: true, data: { event: r } }) + '\n');
+      else ctx.narrate(auditLine(r));
+    },
+    onError: (err) => {
+      // Keep polling through an outage; tell the person once per outage, on stderr.
+      if (!failing) ctx.io.stderr.write(`warning: audit poll failed (${(err as Error).message ?? err}); retrying\n`);
+      failing = true;
+    },
+  });
+  ctx.io.stderr.write(`following ${t.scope} from block ${fromBlock}; Ctrl-C to stop\n`);
+  const signal = await stopped;
+  await watch.stop();
+  return { stopped: true, signal, count, lastBlock };
+}
