@@ -17,7 +17,7 @@ export const accessRequest = defineCommand({
   ],
   examples: ['emr access request alice --types lab,imaging --reason "follow-up on CBC"'],
   async run(ctx, [who]: [string], opts: { types?: string; reason?: string }) {
-    const { typesToMask, maskToTypes, ALL_TYPES_MASK } = await import('../../record-types.js');
+    const { typesToMask, ALL_TYPES_MASK } = await import('../../record-types.js');
     let mask = ALL_TYPES_MASK;
     if (opts.types !== undefined) {
       const names = opts.types.split(',').map((s) => s.trim()).filter(Boolean);
