@@ -33,7 +33,7 @@ module.exports = {
       severity: 'error',
       comment: 'a command file is the one lazy-loading boundary; below it imports are static so a header shows what a file needs',
       from: { path: '^src/', pathNot: '^src/commands/' },
-      to: { dependencyTypes: ['dynamic-import'] },
+      to: { dependencyTypes: ['dynamic-import'], path: '^src/' },
     },
     { name: 'no-unknown-dir', severity: 'error', comment: 'a new directory needs a floor above', from: { path: '^src/(?!(crypto|keys|ipfs|chain|fhir|agent|session|identity|records|ops|batch|commands)/)[^/]+/' }, to: {} },
   ],

@@ -25,6 +25,7 @@ import { RECORD_TYPES, typeIndex } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
+import type { RecordRef } from './record-ref.js';
 
 export interface RecordFile {
   file: string;
@@ -64,13 +65,7 @@ export interface PreparedRecord {
   resumed?: boolean;
 }
 
-export interface AddedRecord {
-  id: string;
-  cid: string;
-  patient: string;
-  author: string;
-  type: string;
-  txHash: string;
+export interface AddedRecord extends RecordRef {
   sha256: string;
   /** True when a retry found the record already registered (nothing sent). */
   existing?: boolean;

@@ -2,7 +2,7 @@
 
 import { grantOf } from '../chain/grants.js';
 import { listRecords } from '../chain/records.js';
-import { releaseEmergencyKeys } from '../chain/release-emergency-keys.js';
+import { checkReleaseEmergencyKeys, releaseEmergencyKeys } from '../chain/release-emergency-keys.js';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import { AccessDeniedError, UsageError } from '../errors.js';
@@ -32,7 +32,6 @@ export async function releaseEmergency(
   }
   // SHARING.md § 4.2: the contract's refusal (suspended provider, emergency closed since)
   // comes before anything is stored, so a refused release leaves no block behind.
-  const { checkReleaseEmergencyKeys, releaseEmergencyKeys } = await import('../chain/release-emergency-keys.js');
   await checkReleaseEmergencyKeys(deps.chain, { patient, provider });
   const pat = await whois(deps.chain, patient);
   const visible = (await listRecords(deps.chain, { patient })).filter((r) => (pat.emergencyTypes >>> r.recordType) & 1);

@@ -16,6 +16,7 @@ import { typeName } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { openRecord } from './fetch.js';
 import { MetaCache } from './meta-cache.js';
+import type { RecordRef } from './record-ref.js';
 
 export interface ListOptions {
   patient?: string;
@@ -29,13 +30,7 @@ export interface ListOptions {
   limit?: number;
 }
 
-export interface ListedRecord {
-  id: string;
-  cid: string;
-  patient: string;
-  author: string;
-  type: string;
-  txHash: string;
+export interface ListedRecord extends RecordRef {
   createdAt: string;
   rekeyed: boolean;
   /** With details: whether the reader could open and verify the record. */

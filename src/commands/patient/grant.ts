@@ -5,14 +5,9 @@
  * provider alone (docs/SHARING.md § 2). `--write` also lets a verified provider add records
  * of those types for the patient.
  */
-import { UsageError } from '../../errors.js';
-import { SIGN_ONLY_OPTIONS } from '../signed-output.js';
+import { SIGN_ONLY_OPTIONS, writeSignedAction } from '../signed-output.js';
 import { defineCommand } from '../spec.js';
 import { grantList } from './grant-list.js';
-
-export function parseTypesList(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
 
 export const grant = defineCommand({
   name: 'grant',
@@ -28,48 +23,27 @@ export const grant = defineCommand({
   examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant 0xPharmacy… --records 12 --expires 7d', 'emr grant list'],
   subcommands: [grantList],
   async run(ctx, [who]: [string], opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string; output?: string }) {
-    const { RECORD_TYPES, ALL_TYPES_MASK, typesToMask } = await import('../../record-types.js');
-    const types = parseTypesList(opts.types);
-    const ids = parseTypesList(opts.records);
-    if (!types.length && !ids.length) throw new UsageError('nothing to grant', { hint: 'pass --types a,b (or all) and/or --records id,id' });
-    let readMask = 0;
-    try {
-      readMask = types.includes('all') ? ALL_TYPES_MASK : typesToMask(types);
-    } catch (e) {
-      throw new UsageError((e as Error).message, { hint: `types: ${RECORD_TYPES.join(', ')}` });
-    }
-    if (ids.some((i) => !/^\d+$/.test(i))) throw new UsageError('record ids are numbers', { hint: 'e.g. --records 3,7' });
-    if (opts.write && !readMask) throw new UsageError('--write needs --types', { hint: 'writing is granted per type' });
-    const { parseExpiry } = await import('../../records/expiry.js');
-    const expiry = parseExpiry(opts.expires, ctx.clock.now());
-    const { resolveAddress } = await import('../../session/resolve.js');
-    const provider = await resolveAddress(ctx, who);
-    const { unlock } = await import('../../session/unlock.js');
-    const { chainFor } = await import('../../session/chain.js');
-    const { storeFor, scratchDir } = await import('../../session/store.js');
-    const { grantAccess } = await import('../../records/share.js');
-    const me = await unlock(ctx);
+    const [{ openSession }, { grantInput, grantAccessFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/grant-access.js')]);
+    const input = grantInput(who, opts, ctx.clock.now());
     // Signing offline needs only reads (nonce, records to deliver keys for): no gas, no funds.
-    const chain = await chainFor(ctx, { signer: !opts.signOnly });
-    const signOnly = opts.signOnly ? { deadline: parseExpiry(opts.deadline, ctx.clock.now()) } : undefined;
-    const res = await grantAccess({ chain, store: await storeFor(ctx), me, scratch: await scratchDir(ctx) }, { provider, readMask, write: !!opts.write, ids: ids.map(BigInt), expiry, signOnly });
-    const name = ctx.profiles.byAddress(provider)?.name;
+    const s = await openSession(ctx, { unlock: true, chain: true, signer: !input.signOnly, store: true });
+    const res = await grantAccessFlow(s, input);
+    const name = ctx.label(res.provider);
     if (res.signed) {
-      const { writeSignedAction } = await import('../signed-output.js');
       const path = writeSignedAction(ctx, res.signed, opts.output);
       return {
         data: { ...res, path },
-        view: path === '-' ? {} : { title: `Signed a grant for ${name ?? provider} (not sent)`, fields: [['file', path], ['grant expires', res.expiresAt], ['send it before', new Date(signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
+        view: path === '-' ? {} : { title: `Signed a grant for ${name} (not sent)`, fields: [['file', path], ['grant expires', res.expiresAt], ['send it before', new Date(input.signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
       };
     }
     return {
-      data: { ...res, types: types.includes('all') ? [...RECORD_TYPES] : types, records: ids, write: !!opts.write },
+      data: res,
       view: {
-        title: `Granted ${name ?? provider} access until ${res.expiresAt}`,
+        title: `Granted ${name} access until ${res.expiresAt}`,
         fields: [
-          ['types', types.join(',') || '-'],
-          ['records', ids.join(',') || '-'],
-          ['write', !!opts.write],
+          ['types', input.types.join(',') || '-'],
+          ['records', input.ids.join(',') || '-'],
+          ['write', input.write],
           ['keys delivered', res.keysDelivered.length ? `${res.keysDelivered.length} existing record(s)` : 'none needed'],
           ['tx', res.txHashes.join(', ')],
         ],

@@ -17,7 +17,7 @@ export const accessRequest = defineCommand({
   ],
   examples: ['emr access request alice --types lab,imaging --reason "follow-up on CBC"'],
   async run(ctx, [who]: [string], opts: { types?: string; reason?: string }) {
-    const { typesToMask, maskToTypes, ALL_TYPES_MASK } = await import('../../record-types.js');
+    const { typesToMask, ALL_TYPES_MASK } = await import('../../record-types.js');
     let mask = ALL_TYPES_MASK;
     if (opts.types !== undefined) {
       const names = opts.types.split(',').map((s) => s.trim()).filter(Boolean);
@@ -30,21 +30,14 @@ export const accessRequest = defineCommand({
     }
     const reason = opts.reason ?? '';
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const { resolveAddress } = await import('../../session/resolve.js');
-    const { chainFor } = await import('../../session/chain.js');
-    const { requestAccess } = await import('../../chain/request-access.js');
-    const patient = await resolveAddress(ctx, who);
-    const chain = await chainFor(ctx, { signer: true });
-    // The contract refuses non-providers, suspended providers and non-patients (exit 3).
-    const sent = await requestAccess(chain, { patient, readMask: mask, reason });
-    const types = maskToTypes(mask);
-    const name = ctx.profiles.byAddress(patient)?.name;
+    const [{ openSession }, { requestAccessFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/request-access.js')]);
+    const data = await requestAccessFlow(await openSession(ctx, { signer: true }), { who, readMask: mask, reason });
     return {
-      data: { requestId: sent.requestId.toString(), patient, types, reason, txHash: sent.txHash },
+      data,
       view: {
-        title: `Request ${sent.requestId} sent to ${name ? `${patient} (${name})` : patient}`,
-        fields: [['types', types.join(',')], ['reason', reason || '-'], ['tx', sent.txHash]],
-        lines: ['The patient decides with `emr access approve|deny ' + sent.requestId + '`; follow it with `emr access list --mine`.'],
+        title: `Request ${data.requestId} sent to ${ctx.label(data.patient, 'withAddress')}`,
+        fields: [['types', data.types.join(',')], ['reason', reason || '-'], ['tx', data.txHash]],
+        lines: ['The patient decides with `emr access approve|deny ' + data.requestId + '`; follow it with `emr access list --mine`.'],
       },
     };
   },

@@ -17,25 +17,15 @@ export const emergencyOpen = defineCommand({
     const reason = opts.reason?.trim() ?? '';
     if (!reason) throw new UsageError('missing --reason <text>', { hint: 'an emergency access always states why; the patient will see it' });
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const { resolveAddress } = await import('../../session/resolve.js');
-    const { chainFor } = await import('../../session/chain.js');
-    const { whois } = await import('../../chain/whois.js');
-    const { openEmergency } = await import('../../chain/open-emergency.js');
-    const { maskToTypes } = await import('../../record-types.js');
-    const patient = await resolveAddress(ctx, who);
-    const chain = await chainFor(ctx, { signer: true });
-    // Unverified, suspended or unregistered providers: the contract says which (exit 3).
-    const sent = await openEmergency(chain, { patient, reason });
-    const types = maskToTypes((await whois(chain, patient)).emergencyTypes);
-    const expiresAt = new Date(sent.expiresAt * 1000).toISOString();
-    const name = ctx.profiles.byAddress(patient)?.name;
+    const [{ openSession }, { openEmergencyFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/open-emergency.js')]);
+    const data = await openEmergencyFlow(await openSession(ctx, { signer: true }), { who, reason });
     const warnings = ['this emergency access is logged on chain with your reason and is visible to the patient in `emr audit`'];
-    if (types.length === 0) warnings.push('the patient has made no record types emergency-visible: this opens nothing to read');
+    if (data.types.length === 0) warnings.push('the patient has made no record types emergency-visible: this opens nothing to read');
     return {
-      data: { patient, expiresAt, types, reason, txHash: sent.txHash },
+      data,
       view: {
-        title: `Emergency access to ${name ? `${patient} (${name})` : patient} open until ${expiresAt}`,
-        fields: [['types', types.length ? types.join(',') : '(none)'], ['reason', reason], ['tx', sent.txHash]],
+        title: `Emergency access to ${ctx.label(data.patient, 'withAddress')} open until ${data.expiresAt}`,
+        fields: [['types', data.types.length ? data.types.join(',') : '(none)'], ['reason', reason], ['tx', data.txHash]],
         warnings,
       },
     };

@@ -22,37 +22,24 @@ export const recordExport = defineCommand({
     const format = opts.format ?? (/\.car$/i.test(opts.output) ? 'car' : undefined);
     if (!format) throw new UsageError('which format?', { hint: 'pass --format car|fhir, or name the output *.car' });
     refuseOverwrite(opts.output, opts.force);
-    const { chainFor } = await import('../../session/chain.js');
-    const { storeFor } = await import('../../session/store.js');
-    const { resolveAddress } = await import('../../session/resolve.js');
-    const patient = opts.patient ? await resolveAddress(ctx, opts.patient) : ctx.profile().address;
+    const [{ openSession }, flows] = await Promise.all([import('../../session/index.js'), import('../../records/record-export.js')]);
+    const input = { patient: opts.patient, format, output: opts.output, force: !!opts.force };
     if (format === 'fhir') {
-      const { unlock } = await import('../../session/unlock.js');
-      const { exportFhir } = await import('../../records/export-fhir.js');
-      const { writeFileAtomic } = await import('../../fs-atomic.js');
-      const me = await unlock(ctx);
-      const res = await exportFhir({ home: ctx.home, chain: await chainFor(ctx), store: await storeFor(ctx), me }, patient);
-      // PHI: the file is the user's own, written 0600 and only once complete.
-      writeFileAtomic(opts.output, JSON.stringify(res.bundle, null, 1) + '\n', { mode: 0o600, overwrite: !!opts.force });
+      const data = await flows.exportFhirFlow(await openSession(ctx, { unlock: true, chain: true, store: true }), input);
       return {
-        data: { path: opts.output, format, records: res.records, resources: res.resources, unreadable: res.unreadable },
+        data,
         view: {
-          title: `Exported ${res.records} record(s), ${res.resources} FHIR resource(s) → ${opts.output}`,
-          ...(res.unreadable.length ? { warnings: [`${res.unreadable.length} record(s) you cannot read were left out`] } : {}),
+          title: `Exported ${data.records} record(s), ${data.resources} FHIR resource(s) → ${data.path}`,
+          ...(data.unreadable.length ? { warnings: [`${data.unreadable.length} record(s) you cannot read were left out`] } : {}),
         },
       };
     }
-    const { exportCar } = await import('../../records/export-car.js');
-    if (opts.force) {
-      const { rmSync } = await import('node:fs');
-      rmSync(opts.output, { force: true });
-    }
-    const res = await exportCar({ chain: await chainFor(ctx), store: await storeFor(ctx), reader: ctx.profile().address }, patient, opts.output);
+    const data = await flows.exportCarFlow(await openSession(ctx, { chain: true, store: true }), input);
     return {
-      data: { format, ...res },
+      data,
       view: {
-        title: `Exported ${res.records.length} record(s) and ${res.keyDeliveries.length} key delivery(ies) to ${res.path}`,
-        fields: [['blocks', String(res.blocks)], ['sha256', res.sha256]],
+        title: `Exported ${data.records.length} record(s) and ${data.keyDeliveries.length} key delivery(ies) to ${data.path}`,
+        fields: [['blocks', String(data.blocks)], ['sha256', data.sha256]],
       },
     };
   },

@@ -1,0 +1,117 @@
+/**
+ * `emr record add <file>...`, the whole use case (docs/CLI.md § Records; FHIR files:
+ * docs/FHIR.md): a FHIR R4 JSON file is validated and its type, title and date of care
+ * inferred (a patient Bundle becomes one record per type); any other file is one record of
+ * the given type. Each is encrypted, signed, stored and pinned, then registered (add.ts).
+ */
+import { existsSync } from 'node:fs';
+import { NotFoundError, UsageError } from '../errors.js';
+import { type FhirResource, readFhirFile } from '../fhir/detect.js';
+import type { ReplicatedStore } from '../ipfs/replicated.js';
+import type { With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
+import { addRecordFiles, type ClinicalMeta, checkType } from './add.js';
+import { addFhirResource } from './add-fhir.js';
+import { assertSameType, checkSupersedes, clinicalOptions } from './clinical.js';
+import type { RecordRef } from './record-ref.js';
+
+export interface AddOptions {
+  patient?: string;
+  type?: string;
+  title?: string;
+  supersedes?: string;
+  facility?: string;
+  encounterStart?: string;
+  encounterEnd?: string;
+  mrn?: string;
+  fhirBilling?: boolean;
+}
+
+export interface AddInput {
+  /** The patient as given: a 0x address or a local profile name. */
+  patient: string;
+  files: { file: string; res: FhirResource | undefined }[];
+  type?: string;
+  title?: string;
+  clinical: ClinicalMeta;
+  billing?: boolean;
+}
+
+/**
+ * The options checked before any I/O beyond reading the input files: a missing file is
+ * NOT_FOUND (exit 7) and a bad option a usage error, before any passphrase or chain call.
+ */
+export function addInput(files: string[], opts: AddOptions): AddInput {
+  if (!opts.patient) throw new UsageError('missing --patient <who>', { hint: 'the patient the record belongs to: 0x address or profile name' });
+  const missing = files.find((f) => !existsSync(f));
+  if (missing !== undefined) throw new NotFoundError(`no such file: ${missing}`, { hint: 'check the path' });
+  if (opts.type !== undefined) checkType(opts.type);
+  const clinical = clinicalOptions(opts);
+  if (clinical.supersedes !== undefined && files.length !== 1) throw new UsageError('--supersedes needs exactly one file', { hint: 'a correction replaces one record' });
+  return { patient: opts.patient, files: files.map((f) => ({ file: f, res: readFhirFile(f) })), type: opts.type, title: opts.title, clinical, billing: opts.fhirBilling };
+}
+
+export interface AddedRow extends RecordRef {
+  title: string | null;
+  date: string | null;
+  resources?: { resourceType: string; id?: string }[];
+  /** With several --ipfs-api (docs/STORAGE.md § "Replicas"): where the record is pinned. */
+  pinnedOn?: string[];
+}
+
+export interface AddOutcome {
+  records: AddedRow[];
+  warnings: string[];
+  /** FHIR resources that are not records, by resource type (docs/FHIR.md § 3). */
+  skipped?: Record<string, number>;
+  /** Ids a retry found already registered (nothing sent for them); not part of the JSON. */
+  existing: string[];
+}
+
+export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: AddInput): Promise<AddOutcome> {
+  const ctx = s.ctx;
+  const patient = await resolveAddress(ctx, input.patient);
+  const { clinical } = input;
+  let supersededType: number | undefined;
+  if (clinical.supersedes !== undefined) {
+    supersededType = await checkSupersedes(s.chain, patient, clinical.supersedes);
+    if (!input.files[0]!.res) assertSameType(supersededType, checkType(input.type ?? 'note'), clinical.supersedes);
+  }
+  const progress = s.progress(`adding ${input.files.length} file(s)`);
+  try {
+    const deps = { home: s.home, chain: s.chain, store: s.store, me: s.me, scratch: s.scratch, now: s.now };
+    const records: (RecordRef & { existing?: boolean; warnings?: string[]; title?: string; careDate?: string; resources?: { resourceType: string; id?: string }[] })[] = [];
+    const skipped: Record<string, number> = {};
+    for (const f of input.files) {
+      if (!f.res) continue;
+      const r = await addFhirResource(deps, patient, f.file, f.res, { type: input.type, billing: input.billing, clinical, supersededType });
+      records.push(...r.records);
+      for (const [k, n] of Object.entries(r.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
+    }
+    const plain = input.files.filter((f) => !f.res).map((f) => f.file);
+    if (plain.length) {
+      records.push(...(await addRecordFiles(deps, patient, plain.map((file) => ({ file, type: input.type ?? 'note', title: input.title, clinical })))));
+    }
+    progress.succeed(`added ${records.length} record(s)`);
+    // STORAGE.md § "Replicas": with several --ipfs-api, where each record is pinned.
+    const locations = (s.store as Partial<ReplicatedStore>).locations?.bind(s.store);
+    const pinnedOn = new Map<string, string[]>();
+    if (locations) for (const r of records) pinnedOn.set(r.cid, await locations(r.cid));
+    return {
+      records: records.map(({ id, cid, patient, author, type, txHash, title, careDate, resources }) => ({
+        id, cid, patient, author, type, txHash,
+        title: title ?? input.title ?? null,
+        date: careDate ?? null,
+        ...(resources ? { resources } : {}),
+        ...(locations ? { pinnedOn: pinnedOn.get(cid) } : {}),
+      })),
+      // Readers left out (a bad or other-kind published key) never block a record (SHARING.md § 1.5).
+      warnings: [...new Set(records.flatMap((r) => r.warnings ?? []))],
+      ...(Object.keys(skipped).length ? { skipped } : {}),
+      existing: records.filter((r) => r.existing).map((r) => r.id),
+    };
+  } catch (e) {
+    progress.fail();
+    throw e;
+  }
+}
