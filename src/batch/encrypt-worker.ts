@@ -10,7 +10,7 @@ import { Wallet } from 'ethers';
 import { encryptBundle, type RecordMeta } from '../crypto/bundle.js';
 import type { SigningDomain } from '../crypto/bundle-signature.js';
 import { toEmrError } from '../errors.js';
-import { fastTypedDataSigner } from './record-signer.js';
+import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
 
 export interface EncryptJob {
   id: number;

@@ -11,7 +11,7 @@ import { prepareRecord } from '../records/add.js';
 import { recipientsForRecord } from '../records/recipients.js';
 import type { Journal, JournalState, StoredEvent } from './journal.js';
 import { recoverInflight } from './recover.js';
-import { fastTypedDataSigner } from './record-signer.js';
+import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { EncryptPool } from './encrypt-pool.js';
 import { sendBatch, type BatchEntry, type WaitOptions } from './send-batch.js';
 import type { ValidRow } from './validate.js';

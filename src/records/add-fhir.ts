@@ -5,7 +5,7 @@
  * register them in packed `addRecords` transactions.
  */
 
-import { fastTypedDataSigner } from '../batch/record-signer.js';
+import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { UsageError } from '../errors.js';
 import type { FhirResource } from '../fhir/detect.js';
 import { splitFhir } from '../fhir/split.js';

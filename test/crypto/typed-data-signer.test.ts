@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Signature, TypedDataEncoder, Wallet, getAddress, verifyTypedData, type TypedDataDomain } from 'ethers';
 import { EIP712_TYPES } from '../../src/crypto/bundle-signature.js';
-import { fastTypedDataSigner } from '../../src/batch/record-signer.js';
+import { fastTypedDataSigner } from '../../src/crypto/typed-data-signer.js';
 
 const wallet = new Wallet('0x' + '42'.repeat(32));
 const signer = fastTypedDataSigner(new Wallet('0x' + '42'.repeat(32)));

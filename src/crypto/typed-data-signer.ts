@@ -14,8 +14,8 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { TypedDataEncoder, type SigningKey, type TypedDataDomain, type TypedDataField } from 'ethers';
-import { toChecksumAddress } from '../crypto/address.js';
-import type { TypedDataSigner } from '../crypto/bundle-signature.js';
+import { toChecksumAddress } from './address.js';
+import type { TypedDataSigner } from './bundle-signature.js';
 
 const utf8 = new TextEncoder();
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
