@@ -8,11 +8,11 @@
 // skips), BENCH_NODE_ARGS (node flags for the measured runs, e.g. '--cpu-prof
 // --cpu-prof-dir=/tmp/prof'), BENCH_KEEP (keep the temp home).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { Wallet } from 'ethers';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,7 +38,11 @@ writeFileSync(pw, 'bench-pass-123\n', { mode: 0o600 });
 function emr(args, { measure = false } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...(measure ? NODE_ARGS : []), BIN, '--home', home, '--profile', 'dr', '--password-file', pw, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [...(measure ? NODE_ARGS : []), BIN, '--home', home, '--profile', 'dr', '--password-file', pw, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     let peak = 0;

@@ -6,11 +6,11 @@
 //   EMR_BIN=<path to bin/emr.js>  benchmark another checkout (e.g. the commit before a change)
 //   BENCH_RUNS=n, BENCH_SIZES=1,268435456,1073741824 (bytes), BENCH_DIR=/dev/shm (tmpfs: CPU, not disk)
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes, scrypt } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes, scrypt } from 'node:crypto';
 
 const bin = resolve(process.env.EMR_BIN ?? join(import.meta.dirname, '..', 'bin', 'emr.js'));
 const AGE = existsSync('/usr/bin/age') ? '/usr/bin/age' : null;
@@ -56,13 +56,23 @@ try {
   const idFile = join(dir, 'id');
   execFileSync(...emr('key', 'export', 'b', '--format', 'age-identity', '-o', idFile), { env, stdio: 'pipe' });
   console.log(`emr: ${bin}\nage: ${AGE ?? 'missing'}; runs per size: ${RUNS} (median), alternating emr/age\n`);
-  console.log('| size | encrypt emr s | age s | ratio | decrypt emr s | age s | ratio | emr peak RSS MiB |');  // wall (cpu = user + sys)
+  console.log('| size | encrypt emr s | age s | ratio | decrypt emr s | age s | ratio | emr peak RSS MiB |'); // wall (cpu = user + sys)
   console.log('|---|---|---|---|---|---|---|---|');
   const results = new Map();
   for (const size of SIZES) {
     const p = join(dir, 'plain');
     makeFile(p, size);
-    const r = { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [], cpu: { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [] }, user: {}, sys: {}, rss: 0, ageRss: 0 };
+    const r = {
+      emrEnc: [],
+      ageEnc: [],
+      emrDec: [],
+      ageDec: [],
+      cpu: { emrEnc: [], ageEnc: [], emrDec: [], ageDec: [] },
+      user: {},
+      sys: {},
+      rss: 0,
+      ageRss: 0,
+    };
     const rm = () => ['e.age', 'e.out', 'a.age', 'a.out'].forEach((f) => rmSync(join(dir, f), { force: true }));
     for (let i = 0; i < RUNS; i++) {
       rm();
@@ -82,14 +92,23 @@ try {
     }
     rm();
     rmSync(p, { force: true });
-    const x = { emrEnc: median(r.emrEnc), ageEnc: AGE ? median(r.ageEnc) : NaN, emrDec: median(r.emrDec), ageDec: AGE ? median(r.ageDec) : NaN, rss: r.rss, ageRss: r.ageRss,
+    const x = {
+      emrEnc: median(r.emrEnc),
+      ageEnc: AGE ? median(r.ageEnc) : NaN,
+      emrDec: median(r.emrDec),
+      ageDec: AGE ? median(r.ageDec) : NaN,
+      rss: r.rss,
+      ageRss: r.ageRss,
       user: Object.fromEntries(Object.entries(r.user).map(([k, v]) => [k, median(v)])),
       sys: Object.fromEntries(Object.entries(r.sys).map(([k, v]) => [k, median(v)])),
-      cpu: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, v.length ? median(v) : NaN])) };
+      cpu: Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, v.length ? median(v) : NaN])),
+    };
     results.set(size, x);
     const c = (k) => ` (cpu ${f3(x.cpu[k])})`;
-    console.log(`| ${label(size)} | ${f3(x.emrEnc)}${c('emrEnc')} | ${f3(x.ageEnc)}${c('ageEnc')} | ${f3(x.emrEnc / x.ageEnc)} | ` +
-      `${f3(x.emrDec)}${c('emrDec')} | ${f3(x.ageDec)}${c('ageDec')} | ${f3(x.emrDec / x.ageDec)} | ${x.rss.toFixed(0)} |`);
+    console.log(
+      `| ${label(size)} | ${f3(x.emrEnc)}${c('emrEnc')} | ${f3(x.ageEnc)}${c('ageEnc')} | ${f3(x.emrEnc / x.ageEnc)} | ` +
+        `${f3(x.emrDec)}${c('emrDec')} | ${f3(x.ageDec)}${c('ageDec')} | ${f3(x.emrDec / x.ageDec)} | ${x.rss.toFixed(0)} |`,
+    );
   }
   const lo = results.get(Math.min(...SIZES));
   const hi = results.get(Math.max(...SIZES));
@@ -97,11 +116,15 @@ try {
   if (gib > 0) {
     const m = (a, b) => (a - b) / gib;
     const [ee, ae, ed, ad] = [m(hi.emrEnc, lo.emrEnc), m(hi.ageEnc, lo.ageEnc), m(hi.emrDec, lo.emrDec), m(hi.ageDec, lo.ageDec)];
-    console.log(`\nmarginal per GiB (${label(Math.max(...SIZES))} − ${label(Math.min(...SIZES))}): ` +
-      `encrypt emr ${f3(ee)} s, age ${f3(ae)} s, ratio ${f3(ee / ae)}; decrypt emr ${f3(ed)} s, age ${f3(ad)} s, ratio ${f3(ed / ad)}`);
+    console.log(
+      `\nmarginal per GiB (${label(Math.max(...SIZES))} − ${label(Math.min(...SIZES))}): ` +
+        `encrypt emr ${f3(ee)} s, age ${f3(ae)} s, ratio ${f3(ee / ae)}; decrypt emr ${f3(ed)} s, age ${f3(ad)} s, ratio ${f3(ed / ad)}`,
+    );
     const mc = (k) => (hi.cpu[k] - lo.cpu[k]) / gib;
-    console.log(`marginal CPU per GiB (user + sys): encrypt emr ${f3(mc('emrEnc'))} s, age ${f3(mc('ageEnc'))} s, ratio ${f3(mc('emrEnc') / mc('ageEnc'))}; ` +
-      `decrypt emr ${f3(mc('emrDec'))} s, age ${f3(mc('ageDec'))} s, ratio ${f3(mc('emrDec') / mc('ageDec'))}`);
+    console.log(
+      `marginal CPU per GiB (user + sys): encrypt emr ${f3(mc('emrEnc'))} s, age ${f3(mc('ageEnc'))} s, ratio ${f3(mc('emrEnc') / mc('ageEnc'))}; ` +
+        `decrypt emr ${f3(mc('emrDec'))} s, age ${f3(mc('ageDec'))} s, ratio ${f3(mc('emrDec') / mc('ageDec'))}`,
+    );
   }
 
   // Issue 11's table, side by side with the figures it reported (same method: fresh process
@@ -113,13 +136,19 @@ try {
     console.log(`\nissue 11 table, ${label(size)} (this run; the issue's own figures below it)`);
     console.log('| | emr | age | ratio |');
     console.log('|---|---|---|---|');
-    console.log(`| encrypt ${label(size)}, whole command | ${cell('emrEnc', x.emrEnc)} | ${AGE ? cell('ageEnc', x.ageEnc) : 'n/a'} | ${f3(x.emrEnc / x.ageEnc)}× wall, ${f3(x.cpu.emrEnc / x.cpu.ageEnc)}× cpu |`);
-    console.log(`| decrypt ${label(size)}, whole command | ${cell('emrDec', x.emrDec)} | ${AGE ? cell('ageDec', x.ageDec) : 'n/a'} | ${f3(x.emrDec / x.ageDec)}× wall, ${f3(x.cpu.emrDec / x.cpu.ageDec)}× cpu |`);
+    console.log(
+      `| encrypt ${label(size)}, whole command | ${cell('emrEnc', x.emrEnc)} | ${AGE ? cell('ageEnc', x.ageEnc) : 'n/a'} | ${f3(x.emrEnc / x.ageEnc)}× wall, ${f3(x.cpu.emrEnc / x.cpu.ageEnc)}× cpu |`,
+    );
+    console.log(
+      `| decrypt ${label(size)}, whole command | ${cell('emrDec', x.emrDec)} | ${AGE ? cell('ageDec', x.ageDec) : 'n/a'} | ${f3(x.emrDec / x.ageDec)}× wall, ${f3(x.cpu.emrDec / x.cpu.ageDec)}× cpu |`,
+    );
     if (results.size > 1) {
       const lo = results.get(Math.min(...SIZES));
       const g = (size - Math.min(...SIZES)) / (1 << 30);
       const mr = (k1, k2) => f3((x[k1] - lo[k1]) / g / ((x[k2] - lo[k2]) / g));
-      console.log(`| marginal per GiB | encrypt ${mr('emrEnc', 'ageEnc')}× age, decrypt ${mr('emrDec', 'ageDec')}× age (wall) | | goal ≤ 0.8× / ≤ 0.7× |`);
+      console.log(
+        `| marginal per GiB | encrypt ${mr('emrEnc', 'ageEnc')}× age, decrypt ${mr('emrDec', 'ageDec')}× age (wall) | | goal ≤ 0.8× / ≤ 0.7× |`,
+      );
     }
     console.log(`| peak RSS | ${x.rss.toFixed(0)} MiB (scrypt N=2^17 alone is 128 MiB) | ${x.ageRss.toFixed(0)} MiB | |`);
     console.log('\nissue 11 as filed (its machine, 1 GiB):');
@@ -146,7 +175,9 @@ try {
       console.log(JSON.stringify({ enc: Number(t1 - t0) / 1e9, dec: Number(t2 - t1) / 1e9 }));`;
     const t = timed(process.execPath, ['--input-type=module', '-e', code]);
     const out = JSON.parse(t.stdout);
-    console.log(`crypto path alone (library, ${label(size)} bundle, no keystore): encrypt ${f3(out.enc)} s, decrypt ${f3(out.dec)} s, peak RSS ${t.rssMiB.toFixed(0)} MiB`);
+    console.log(
+      `crypto path alone (library, ${label(size)} bundle, no keystore): encrypt ${f3(out.enc)} s, decrypt ${f3(out.dec)} s, peak RSS ${t.rssMiB.toFixed(0)} MiB`,
+    );
     for (const f of [p, p + '.age', p + '.out']) rmSync(f, { force: true });
   }
 
@@ -176,8 +207,10 @@ try {
   const cryptoEntry = join(dirname(bin), '..', 'dist', 'crypto', 'index.js');
   const imp = [];
   for (let i = 0; i < 7; i++) imp.push(timed(process.execPath, ['--input-type=module', '-e', `import ${JSON.stringify(cryptoEntry)}`]).s);
-  console.log(`start-up: node -e 0 ${f3(median(bare))} s; emr --help ${f3(median(help))} s (${f3(median(help) / median(bare))}×); ` +
-    `import dist/crypto ${f3(median(imp))} s`);
+  console.log(
+    `start-up: node -e 0 ${f3(median(bare))} s; emr --help ${f3(median(help))} s (${f3(median(help) / median(bare))}×); ` +
+      `import dist/crypto ${f3(median(imp))} s`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -118,13 +118,32 @@ try {
   const signer = await account();
   await gasOf(as(signer).register(1, X25519));
   const deadline = (await now()) + 3600;
-  const msg = { patient: signer.address, provider: doc.address, readMask: 1, writeMask: 0, expiry: far, keyDelivery: ZeroHash, epoch: 0, nonce: 0, deadline };
+  const msg = {
+    patient: signer.address,
+    provider: doc.address,
+    readMask: 1,
+    writeMask: 0,
+    expiry: far,
+    keyDelivery: ZeroHash,
+    epoch: 0,
+    nonce: 0,
+    deadline,
+  };
   const sig = await signer.signTypedData(
     { name: 'EmrAccess', version: '1', chainId: 31337, verifyingContract: address },
-    { Grant: [
-      { name: 'patient', type: 'address' }, { name: 'provider', type: 'address' }, { name: 'readMask', type: 'uint32' },
-      { name: 'writeMask', type: 'uint32' }, { name: 'expiry', type: 'uint40' }, { name: 'keyDelivery', type: 'bytes32' },
-      { name: 'epoch', type: 'uint32' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' } ] },
+    {
+      Grant: [
+        { name: 'patient', type: 'address' },
+        { name: 'provider', type: 'address' },
+        { name: 'readMask', type: 'uint32' },
+        { name: 'writeMask', type: 'uint32' },
+        { name: 'expiry', type: 'uint40' },
+        { name: 'keyDelivery', type: 'bytes32' },
+        { name: 'epoch', type: 'uint32' },
+        { name: 'nonce', type: 'uint256' },
+        { name: 'deadline', type: 'uint256' },
+      ],
+    },
     msg,
   );
   row('grantBySig (relayed)', await gasOf(as(relayer).grantBySig(msg.patient, msg.provider, 1, 0, far, ZeroHash, 0, 0, deadline, sig)));
@@ -154,4 +173,6 @@ const fmt = (n) => n.toLocaleString('en-US');
 const lines = ['| action | gas | goal | note |', '|---|---:|---|---|'];
 for (const r of rows) lines.push(`| ${r.action} | ${fmt(r.gas)} | ${r.goal} | ${r.note} |`);
 process.stdout.write(`${lines.join('\n')}\n`);
-process.stdout.write(`\nanvil 1.7.1 (default hardfork), solc ${artifact.solcVersion.split('+')[0]}, optimizer 200 runs, evmVersion prague\n`);
+process.stdout.write(
+  `\nanvil 1.7.1 (default hardfork), solc ${artifact.solcVersion.split('+')[0]}, optimizer 200 runs, evmVersion prague\n`,
+);

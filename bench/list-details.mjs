@@ -8,7 +8,7 @@
 // Env: BENCH_RECORDS (default 1000), BENCH_RUNS (default 3), BENCH_KEEP=1 keeps the home.
 // Run it on a quiet machine (`uptime` load < 1): the load average is printed with the figures.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,13 @@ function emr(who, args) {
       const ms = performance.now() - t0;
       const text = Buffer.concat(out).toString('utf8');
       if (code !== 0) return reject(new Error(`emr ${args.join(' ')} → exit ${code}: ${err}${text}`.slice(0, 2000)));
-      const cpu = TIME ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((x, y) => x + Number(y) * 1000, 0) : Number.NaN;
+      const cpu = TIME
+        ? readFileSync(timeFile, 'utf8')
+            .trim()
+            .split(/\s+/)
+            .slice(-2)
+            .reduce((x, y) => x + Number(y) * 1000, 0)
+        : Number.NaN;
       resolve({ ms, cpu, data: JSON.parse(text).data });
     });
   });
@@ -99,7 +105,9 @@ async function main() {
     warm.push(check(await emr('pat', [...list, '--details'])));
   }
   const row = (name, rs, goal) => ({ figure: name, wall: fmt(median(rs.map((r) => r.ms))), cpu: fmt(median(rs.map((r) => r.cpu))), goal });
-  console.log(`\nrecord list over ${N} records (median of ${RUNS}; load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end)`);
+  console.log(
+    `\nrecord list over ${N} records (median of ${RUNS}; load average ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end)`,
+  );
   console.table([
     row('record list (no details)', plain, ''),
     row('record list --details, cold cache', cold, ''),

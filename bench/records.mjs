@@ -9,8 +9,8 @@
 // Env: BENCH_SMALL_RUNS (default 5), BENCH_LARGE_RUNS (default 3), BENCH_LARGE_MB
 // (default 100), BENCH_KEEP=1 keeps the temp home.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, writeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes, scrypt } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,11 @@ const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 5);
 const LARGE_RUNS = Number(process.env.BENCH_LARGE_RUNS ?? 3);
 const SIZES = [
   { label: '10 KB', bytes: 10 * 1000, runs: SMALL_RUNS },
-  { label: `${Number(process.env.BENCH_LARGE_MB ?? 100)} MB`, bytes: Number(process.env.BENCH_LARGE_MB ?? 100) * 1000 * 1000, runs: LARGE_RUNS },
+  {
+    label: `${Number(process.env.BENCH_LARGE_MB ?? 100)} MB`,
+    bytes: Number(process.env.BENCH_LARGE_MB ?? 100) * 1000 * 1000,
+    runs: LARGE_RUNS,
+  },
 ];
 
 const home = mkdtempSync(join(tmpdir(), 'emr-bench-records-'));
@@ -54,7 +58,13 @@ function run(cmd, args, { stdout } = {}) {
       const ms = performance.now() - t0;
       if (fd !== undefined) closeSync(fd);
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} → exit ${code}: ${err}${Buffer.concat(out)}`));
-      const cpu = TIME ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((x, y) => x + Number(y) * 1000, 0) : NaN;
+      const cpu = TIME
+        ? readFileSync(timeFile, 'utf8')
+            .trim()
+            .split(/\s+/)
+            .slice(-2)
+            .reduce((x, y) => x + Number(y) * 1000, 0)
+        : NaN;
       resolve({ ms, cpu, stdout: Buffer.concat(out).toString('utf8') });
     });
   });
@@ -100,7 +110,9 @@ function writeRandomFile(path, bytes) {
 function scryptOnce() {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    scrypt('bench', randomBytes(32), 64, { N: 1 << 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 }, (e) => (e ? reject(e) : resolve(performance.now() - t0)));
+    scrypt('bench', randomBytes(32), 64, { N: 1 << 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 }, (e) =>
+      e ? reject(e) : resolve(performance.now() - t0),
+    );
   });
 }
 
@@ -109,7 +121,11 @@ async function main() {
   const load0 = loadavg()[0];
   process.stderr.write(`bench: devnet, a patient and a verified provider with a write grant in ${home}\n`);
   const recipient = {};
-  for (const [who, role] of [['admin', 'admin'], ['pat', 'patient'], ['dr', 'provider']]) {
+  for (const [who, role] of [
+    ['admin', 'admin'],
+    ['pat', 'patient'],
+    ['dr', 'provider'],
+  ]) {
     recipient[who] = (await emr(who, ['--json', 'keygen', '--name', who, '--role', role])).data.recipient;
   }
   await emr('admin', ['--json', 'devnet', 'up']);
@@ -126,7 +142,9 @@ async function main() {
   const fixed = {
     startup: both(await times(SMALL_RUNS, () => emr(undefined, ['--help']))),
     // key export = start-up + keystore unlock (one scrypt N=2^17) + a small write.
-    unlock: both(await times(SMALL_RUNS, () => emr('pat', ['--json', 'key', 'export', 'pat', '--format', 'age-identity', '-o', ageKey, '--force']))),
+    unlock: both(
+      await times(SMALL_RUNS, () => emr('pat', ['--json', 'key', 'export', 'pat', '--format', 'age-identity', '-o', ageKey, '--force'])),
+    ),
     // whois = start-up + chain client + one contract read; no key.
     chainRead: both(await times(SMALL_RUNS, () => emr(undefined, ['--json', 'whois', 'pat']))),
     scryptInProcess: median(await times(3, scryptOnce)),
@@ -157,9 +175,13 @@ async function main() {
       if (statSync(out).size !== size.bytes || !r.data.signatureValid) throw new Error('fetch returned the wrong bytes or signature');
       return r;
     });
-    const emrFetchNoReceipt = await times(size.runs, async (i) => emr('pat', ['--json', 'fetch', ids[i], '-o', out, '--force', '--no-receipt']));
+    const emrFetchNoReceipt = await times(size.runs, async (i) =>
+      emr('pat', ['--json', 'fetch', ids[i], '-o', out, '--force', '--no-receipt']),
+    );
     // --raw: the store read and CID check alone (no unwrap, no decryption, no signature).
-    const emrFetchRaw = await times(size.runs, async (i) => emr('pat', ['--json', 'fetch', ids[i], '--raw', '-o', out, '--force', '--no-receipt']));
+    const emrFetchRaw = await times(size.runs, async (i) =>
+      emr('pat', ['--json', 'fetch', ids[i], '--raw', '-o', out, '--force', '--no-receipt']),
+    );
     const y = join(home, `ref-out-${size.bytes}.bin`);
     const refFetch = await times(size.runs, async () => {
       const a = await run(AGE, ['-d', '-i', ageKey, x], { stdout: y });
@@ -187,7 +209,14 @@ async function main() {
     rmSync(plain, { force: true });
     const wall = (rs) => median(rs.map((r) => r.ms));
     const cpu = (rs) => median(rs.map((r) => r.cpu));
-    const m = { add: both(emrAdd), refAdd: both(refAdd), fetch: both(emrFetch), fetchNoReceipt: both(emrFetchNoReceipt), fetchRaw: both(emrFetchRaw), refFetch: both(refFetch) };
+    const m = {
+      add: both(emrAdd),
+      refAdd: both(refAdd),
+      fetch: both(emrFetch),
+      fetchNoReceipt: both(emrFetchNoReceipt),
+      fetchRaw: both(emrFetchRaw),
+      refFetch: both(refFetch),
+    };
     const row = (op, e, ref) => ({
       op,
       size: size.label,
@@ -214,8 +243,12 @@ async function main() {
     split.push({ size, m });
   }
 
-  console.log(`\nrecords bench: ${cpus().length} cores, Node ${process.versions.node}, ${(await run(AGE, ['--version'])).stdout.trim()} (age), load avg ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; medians (CPU = user + sys of the processes)`);
-  console.log('reference: add = `age -r <patient> -r <author> -o x file` + `sha256sum file`; fetch = `age -d -i key x > y` + `sha256sum y`');
+  console.log(
+    `\nrecords bench: ${cpus().length} cores, Node ${process.versions.node}, ${(await run(AGE, ['--version'])).stdout.trim()} (age), load avg ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; medians (CPU = user + sys of the processes)`,
+  );
+  console.log(
+    'reference: add = `age -r <patient> -r <author> -o x file` + `sha256sum file`; fetch = `age -d -i key x > y` + `sha256sum y`',
+  );
   console.table(rows);
 
   // Fixed vs per-byte. Start-up and unlock are measured directly; the per-byte rate is the
@@ -254,17 +287,37 @@ async function main() {
   // Issue 11, side by side: the figures the issue measured, this run's, and the goal.
   const mbps = (a, b) => {
     const d = minus(b, a);
-    return d.ms > 0 ? `${((dBytes / 1e6) / (d.ms / 1000)).toFixed(0)} MB/s` : 'n/a';
+    return d.ms > 0 ? `${(dBytes / 1e6 / (d.ms / 1000)).toFixed(0)} MB/s` : 'n/a';
   };
   console.log('\nissue 11 goals (whole commands, medians of this run)');
   console.table([
-    { figure: 'record add 10 KB, key agent running', 'issue 11 (before)': '1.28 s (no agent then)', 'this run': s.m.addAgent ? fmt(s.m.addAgent.ms) : 'n/a', goal: '≤ 0.5 s' },
-    { figure: 'fetch 10 KB, key agent running', 'issue 11 (before)': '1.15 s (no agent then)', 'this run': s.m.fetchAgent ? fmt(s.m.fetchAgent.ms) : 'n/a', goal: '≤ 0.45 s' },
+    {
+      figure: 'record add 10 KB, key agent running',
+      'issue 11 (before)': '1.28 s (no agent then)',
+      'this run': s.m.addAgent ? fmt(s.m.addAgent.ms) : 'n/a',
+      goal: '≤ 0.5 s',
+    },
+    {
+      figure: 'fetch 10 KB, key agent running',
+      'issue 11 (before)': '1.15 s (no agent then)',
+      'this run': s.m.fetchAgent ? fmt(s.m.fetchAgent.ms) : 'n/a',
+      goal: '≤ 0.45 s',
+    },
     { figure: 'record add 10 KB, passphrase', 'issue 11 (before)': '1.28 s', 'this run': fmt(s.m.add.ms), goal: '' },
     { figure: 'fetch 10 KB, passphrase', 'issue 11 (before)': '1.15 s', 'this run': fmt(s.m.fetch.ms), goal: '' },
-    { figure: 'chain connect + one read (whois − start-up)', 'issue 11 (before)': '0.22 s', 'this run': fmt(minus(fixed.chainRead, fixed.startup).ms), goal: 'connect ≤ 30 ms' },
+    {
+      figure: 'chain connect + one read (whois − start-up)',
+      'issue 11 (before)': '0.22 s',
+      'this run': fmt(minus(fixed.chainRead, fixed.startup).ms),
+      goal: 'connect ≤ 30 ms',
+    },
     { figure: 'keystore unlock (scrypt)', 'issue 11 (before)': '0.33 s', 'this run': fmt(unlock.ms), goal: '' },
-    { figure: `fetch per byte (${l.size.label})`, 'issue 11 (before)': '172 MB/s', 'this run': mbps(s.m.fetch, l.m.fetch), goal: `≥ age -d + sha256sum: ${mbps(s.m.refFetch, l.m.refFetch)}` },
+    {
+      figure: `fetch per byte (${l.size.label})`,
+      'issue 11 (before)': '172 MB/s',
+      'this run': mbps(s.m.fetch, l.m.fetch),
+      goal: `≥ age -d + sha256sum: ${mbps(s.m.refFetch, l.m.refFetch)}`,
+    },
   ]);
   console.log(`total bench time ${fmt(performance.now() - started)}`);
 }

@@ -22,14 +22,14 @@ export const SETTINGS = Object.freeze({
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
 });
 
-const files = readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort();
+const files = readdirSync(srcDir)
+  .filter((f) => f.endsWith('.sol'))
+  .sort();
 if (files.length === 0) {
   process.stderr.write('compile-contracts: no contracts/*.sol found\n');
   process.exit(1);
 }
-const sources = Object.fromEntries(
-  files.map((f) => [f, { content: readFileSync(join(srcDir, f), 'utf8') }]),
-);
+const sources = Object.fromEntries(files.map((f) => [f, { content: readFileSync(join(srcDir, f), 'utf8') }]));
 
 function findImports(path) {
   try {
@@ -39,9 +39,7 @@ function findImports(path) {
   }
 }
 
-const output = JSON.parse(
-  solc.compile(JSON.stringify({ language: 'Solidity', sources, settings: SETTINGS }), { import: findImports }),
-);
+const output = JSON.parse(solc.compile(JSON.stringify({ language: 'Solidity', sources, settings: SETTINGS }), { import: findImports }));
 const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
 for (const e of output.errors ?? []) {
   if (e.severity !== 'error') process.stderr.write(`${e.formattedMessage ?? e.message}\n`);

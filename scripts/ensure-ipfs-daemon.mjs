@@ -38,11 +38,10 @@ if (kuboOnPath()) {
 }
 console.error(`ensure-ipfs-daemon: installing js-ipfs ${want} into test/ipfs-daemon (npm ci) …`);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const r = spawnSync(
-  npm,
-  ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--omit=optional', '--ignore-scripts'],
-  { stdio: ['ignore', 'inherit', 'inherit'], cwd: root },
-);
+const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--omit=optional', '--ignore-scripts'], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+  cwd: root,
+});
 if (r.status !== 0 || installedVersion() !== want) {
   console.error('ensure-ipfs-daemon: npm ci failed; the IPFS daemon tests cannot run');
   process.exit(r.status || 1);

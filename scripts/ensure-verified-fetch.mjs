@@ -23,7 +23,10 @@ function installedVersion() {
 if (process.env.EMR_SKIP_VERIFIED_FETCH === '1' || installedVersion() === want) process.exit(0);
 console.error(`ensure-verified-fetch: installing @helia/verified-fetch ${want} into test/verified-fetch (npm ci) …`);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts'], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
+const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts'], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+  cwd: root,
+});
 if (r.status !== 0 || installedVersion() !== want) {
   console.error('ensure-verified-fetch: npm ci failed; the verified-fetch interop test cannot run');
   process.exit(r.status || 1);

@@ -27,7 +27,9 @@ const outPath = join(root, 'src/chain/abi.generated.ts');
  */
 export function contractsDigest(dir = join(root, 'contracts')) {
   const h = createHash('sha256');
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.sol')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.sol'))
+    .sort()) {
     h.update(`${f}\0`);
     h.update(readFileSync(join(dir, f)));
     h.update('\0');
@@ -75,4 +77,3 @@ if (isMain) {
   writeFileSync(outPath, text);
   process.stderr.write(`gen-abi: ${artifact.abi.length} ABI entries → src/chain/abi.generated.ts\n`);
 }
-

@@ -5,7 +5,23 @@
  * in EMR_PASSWORD must not travel there. Allow-list, not deny-list: a child gets only what
  * it needs to run (PATH, locale, temp dir, home), never EMR_* nor anything else.
  */
-const KEEP = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'NO_COLOR', 'RUST_LOG', 'RUST_BACKTRACE']);
+const KEEP = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'SYSTEMROOT',
+  'NO_COLOR',
+  'RUST_LOG',
+  'RUST_BACKTRACE',
+]);
 
 export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};

@@ -5,12 +5,12 @@
  * Returns the exit code; only bin/emr.js sets it on the process.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { Context, type GlobalOptions, type Io } from './context.js';
-import { type EmrError, UsageError, exitCodeOf, toEmrError } from './errors.js';
-import { humanError, jsonFailure, jsonSuccess, renderHuman, renderSideNotes } from './output.js';
-import { resolveHome } from './config.js';
-import type { CommandSpec, Node, RoleSpec } from './commands/spec.js';
 import { roles } from './commands/index.js';
+import type { CommandSpec, Node, RoleSpec } from './commands/spec.js';
+import { resolveHome } from './config.js';
+import { Context, type GlobalOptions, type Io } from './context.js';
+import { type EmrError, exitCodeOf, toEmrError, UsageError } from './errors.js';
+import { humanError, jsonFailure, jsonSuccess, renderHuman, renderSideNotes } from './output.js';
 
 export interface RunOptions {
   io?: Io;
@@ -18,7 +18,9 @@ export interface RunOptions {
 }
 
 /** A top-level tree where same-named groups of different roles are merged (`access`). */
-type Merged = { kind: 'command'; spec: CommandSpec; heading?: string } | { kind: 'group'; name: string; summary: string; heading?: string; children: Map<string, Merged> };
+type Merged =
+  | { kind: 'command'; spec: CommandSpec; heading?: string }
+  | { kind: 'group'; name: string; summary: string; heading?: string; children: Map<string, Merged> };
 
 function mergeInto(target: Map<string, Merged>, nodes: Node[], heading?: string): void {
   for (const n of nodes) {
@@ -117,7 +119,9 @@ function distance(a: string, b: string): number {
 
 /** "did you mean" for a mistyped command: the closest names within a third of the word. */
 export function suggest(word: string, names: string[]): string[] {
-  const scored = names.map((n) => [n, distance(word.toLowerCase(), n.toLowerCase())] as const).filter(([n, d]) => d <= Math.max(1, Math.floor(Math.max(word.length, n.length) / 3)));
+  const scored = names
+    .map((n) => [n, distance(word.toLowerCase(), n.toLowerCase())] as const)
+    .filter(([n, d]) => d <= Math.max(1, Math.floor(Math.max(word.length, n.length) / 3)));
   const best = Math.min(...scored.map(([, d]) => d));
   return scored.filter(([, d]) => d === best).map(([n]) => n);
 }
@@ -129,9 +133,17 @@ function globalOptions(program: Command): void {
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--rpc-url <url>', 'EVM JSON-RPC endpoint (env EMR_RPC_URL, ETH_RPC_URL; default: the embedded devnet)')
     .option('--contract <address>', 'the access-control contract (env EMR_CONTRACT)')
-    .option('--ipfs-api <url>', 'a Kubo RPC API, e.g. http://127.0.0.1:5001 (env EMR_IPFS_API; default: the embedded store); repeat to store and pin on several nodes', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option(
+      '--ipfs-api <url>',
+      'a Kubo RPC API, e.g. http://127.0.0.1:5001 (env EMR_IPFS_API; default: the embedded store); repeat to store and pin on several nodes',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--replicas <n>', 'with several --ipfs-api: how many nodes must hold a record before it is registered (default: all)')
-    .option('--ipfs-gateway <url>', 'an IPFS Trustless Gateway to read records through; repeatable, tried in order (env EMR_IPFS_GATEWAY, comma-separated)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option(
+      '--ipfs-gateway <url>',
+      'an IPFS Trustless Gateway to read records through; repeatable, tried in order (env EMR_IPFS_GATEWAY, comma-separated)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--password-file <file>', 'file holding the keystore passphrase (env EMR_PASSWORD_FILE, EMR_PASSWORD)')
     .option('-y, --yes', 'answer yes to confirmations');
 }
@@ -153,10 +165,19 @@ export function buildProgram(invoke: Invoke): Command {
     const existing = top.get(role.name);
     if (existing?.kind === 'group') {
       // e.g. `admin`: the admin group plus the rest of the admin role (devnet).
-      mergeInto(existing.children, kids.filter((k) => !existing.children.has(k.name)));
+      mergeInto(
+        existing.children,
+        kids.filter((k) => !existing.children.has(k.name)),
+      );
       existing.summary = role.summary;
     } else if (!existing) {
-      const g: Merged = { kind: 'group', name: role.name, summary: role.summary, heading: 'Role prefixes (list one role\'s commands):', children: new Map() };
+      const g: Merged = {
+        kind: 'group',
+        name: role.name,
+        summary: role.summary,
+        heading: "Role prefixes (list one role's commands):",
+        children: new Map(),
+      };
       mergeInto(g.children, kids);
       // Commands of other roles this role uses too (a patient lists records and reads the
       // audit), so `emr <role> --help` shows everything the README has that person run.
@@ -172,7 +193,11 @@ export function buildProgram(invoke: Invoke): Command {
   // their part first". Commander can list a command under one heading only, and `access` /
   // `emergency` belong to two roles, so the root help lists each role's leaf commands itself.
   // Each command's help also lists the global options it honours (--json, --profile, …).
-  program.configureHelp({ showGlobalOptions: true, minWidthToWrap: 20, visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)) });
+  program.configureHelp({
+    showGlobalOptions: true,
+    minWidthToWrap: 20,
+    visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)),
+  });
   const everyCommand = (c: Command): Command[] => c.commands.flatMap((x) => [x, ...everyCommand(x)]);
   for (const c of everyCommand(program)) c.configureHelp(program.configureHelp());
   program.addHelpText('after', () => rolesHelp(helpWidth(process.stdout)));
@@ -236,9 +261,18 @@ function rolesHelp(total: number): string {
     return rows.join('\n' + ' '.repeat(indent));
   };
   const body = sections
-    .map((s) => `${s.heading}:\n` + s.lines.map(([u, d]) => (u.length + 2 > width ? `  ${u}\n${' '.repeat(width + 2)}${wrap(d, width + 2)}` : `  ${u.padEnd(width)}${wrap(d, width + 2)}`)).join('\n'))
+    .map(
+      (s) =>
+        `${s.heading}:\n` +
+        s.lines
+          .map(([u, d]) =>
+            u.length + 2 > width ? `  ${u}\n${' '.repeat(width + 2)}${wrap(d, width + 2)}` : `  ${u.padEnd(width)}${wrap(d, width + 2)}`,
+          )
+          .join('\n'),
+    )
     .join('\n\n');
-  const tail = 'Each role is also a prefix: `emr patient --help`, `emr provider record add …`, `emr admin verify …`. Run `emr <command> --help` for options and an example; docs/CLI.md has them all. Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity, 5 bad passphrase, 6 unavailable, 7 not found.';
+  const tail =
+    'Each role is also a prefix: `emr patient --help`, `emr provider record add …`, `emr admin verify …`. Run `emr <command> --help` for options and an example; docs/CLI.md has them all. Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity, 5 bad passphrase, 6 unavailable, 7 not found.';
   return `\n${body}\n\n${wrap(tail, 0)}`;
 }
 
@@ -265,7 +299,8 @@ function readGlobals(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
 
 /** `--replicas <n>`: a positive integer (STORAGE.md § Replicas). */
 function parseReplicas(v: string): number {
-  if (!/^[1-9]\d{0,2}$/.test(v)) throw new UsageError(`--replicas ${JSON.stringify(v)} is not a positive integer`, { hint: 'e.g. --replicas 2' });
+  if (!/^[1-9]\d{0,2}$/.test(v))
+    throw new UsageError(`--replicas ${JSON.stringify(v)} is not a positive integer`, { hint: 'e.g. --replicas 2' });
   return Number(v);
 }
 
@@ -312,13 +347,17 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   // print the root help and exit 0), with a "did you mean" when a name is close.
   // The global options that take a value, read off the program itself: a hand-kept list
   // went stale when --ipfs-gateway and --replicas came (their value was taken for a command).
-  const valueOptions = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => !!f)));
+  const valueOptions = new Set(
+    program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => !!f)),
+  );
   const word = firstOperand(argv, valueOptions);
   const topNames = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
   if (word !== undefined && !topNames.includes(word)) {
     const close = suggest(word, topNames);
     const err = new UsageError(`unknown command '${word}'`, {
-      hint: close.length ? `did you mean ${close.map((n) => `\`emr ${n}\``).join(' or ')}? (\`emr --help\` lists them all)` : 'see `emr --help` for the commands',
+      hint: close.length
+        ? `did you mean ${close.map((n) => `\`emr ${n}\``).join(' or ')}? (\`emr --help\` lists them all)`
+        : 'see `emr --help` for the commands',
     });
     writeError(err, wantsJson, io, env);
     return err.exitCode;

@@ -48,7 +48,6 @@ export function isTerminal(stream: { isTTY?: boolean; columns?: number }): boole
   return !!stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0;
 }
 
-
 export class Context {
   readonly config: Config;
   readonly profiles: ProfileStore;

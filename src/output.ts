@@ -47,7 +47,7 @@ const plain: Style = { bold: (s) => s, dim: (s) => s, red: (s) => s, green: (s) 
 /** ANSI styles, or none (NO_COLOR, https://no-color.org; non-TTY; TERM=dumb). */
 export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
-  if ((env.NO_COLOR !== undefined && env.NO_COLOR !== '') && !forced) return plain;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '' && !forced) return plain;
   if (!forced && (!stream.isTTY || env.TERM === 'dumb')) return plain;
   const w = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
   return { bold: w(1, 22), dim: w(2, 22), red: w(31, 39), green: w(32, 39), yellow: w(33, 39), cyan: w(36, 39) };
@@ -101,7 +101,11 @@ export function renderHuman(result: CommandResult, streams: Streams, env: NodeJS
   if (!view) {
     // No bespoke view: print the data as indented JSON, still readable and greppable.
     // JSON escapes C0 controls itself; C1 and bidi characters pass through, hence safeText per line.
-    out.push(...JSON.stringify(JSON.parse(toJson(result.data)), null, 2).split('\n').map(safeText));
+    out.push(
+      ...JSON.stringify(JSON.parse(toJson(result.data)), null, 2)
+        .split('\n')
+        .map(safeText),
+    );
     return out.join('\n') + '\n';
   }
   if (view.title) out.push(s.bold(safeText(view.title)));
@@ -113,8 +117,19 @@ export function renderHuman(result: CommandResult, streams: Streams, env: NodeJS
     const { columns, rows } = view.table;
     const cells = rows.map((r) => r.map(fmt));
     const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-    out.push(columns.map((c, i) => s.bold(safeText(c).padEnd(widths[i]!))).join('  ').trimEnd());
-    for (const r of cells) out.push(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+    out.push(
+      columns
+        .map((c, i) => s.bold(safeText(c).padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    );
+    for (const r of cells)
+      out.push(
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      );
     if (rows.length === 0) out.push(s.dim('  (none)'));
   }
   for (const l of view.lines ?? []) out.push(safeText(l));

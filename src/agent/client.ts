@@ -5,9 +5,9 @@
  * so ownership and modes of the files, plus the per-start secret that only the user can
  * read, are what keep other users out. A socket that fails the checks is not used.
  */
-import { lstatSync, readFileSync, unlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, type Stats, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { agentDir, EXCHANGE_MS, readFrame, secretPath, socketPath, writeFrame, type Frame, type Header } from './protocol.js';
+import { agentDir, EXCHANGE_MS, type Frame, type Header, readFrame, secretPath, socketPath, writeFrame } from './protocol.js';
 
 /** No socket: no agent. Stale: a socket file nobody listens on (the agent was killed). */
 export class AgentAbsent extends Error {
@@ -30,12 +30,15 @@ function check(home: string): string {
     throw new AgentAbsent(false);
   }
   const d = lstatSync(dir);
-  if (!d.isDirectory() || !mine(d) || (d.mode & 0o077) !== 0) throw new AgentUnsafe(`${dir} is not a private directory of yours (mode 0700)`);
-  if (!s.isSocket() || !mine(s) || (s.mode & 0o077) !== 0) throw new AgentUnsafe(`${socketPath(home)} is not a private socket of yours (mode 0600)`);
+  if (!d.isDirectory() || !mine(d) || (d.mode & 0o077) !== 0)
+    throw new AgentUnsafe(`${dir} is not a private directory of yours (mode 0700)`);
+  if (!s.isSocket() || !mine(s) || (s.mode & 0o077) !== 0)
+    throw new AgentUnsafe(`${socketPath(home)} is not a private socket of yours (mode 0600)`);
   let secret: Buffer;
   try {
     const f = lstatSync(secretPath(home));
-    if (!f.isFile() || !mine(f) || (f.mode & 0o077) !== 0) throw new AgentUnsafe(`${secretPath(home)} is not a private file of yours (mode 0600)`);
+    if (!f.isFile() || !mine(f) || (f.mode & 0o077) !== 0)
+      throw new AgentUnsafe(`${secretPath(home)} is not a private file of yours (mode 0600)`);
     secret = readFileSync(secretPath(home));
   } catch (e) {
     if (e instanceof AgentUnsafe) throw e;

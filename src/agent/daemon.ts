@@ -97,7 +97,12 @@ async function handle(conn: Socket): Promise<void> {
         const key = Buffer.alloc(32);
         payload.copy(key);
         keys.set(h.profile, { address: h.address, key });
-        if (typeof h.idleSeconds === 'number' && Number.isInteger(h.idleSeconds) && h.idleSeconds >= 1 && h.idleSeconds <= MAX_IDLE_SECONDS) {
+        if (
+          typeof h.idleSeconds === 'number' &&
+          Number.isInteger(h.idleSeconds) &&
+          h.idleSeconds >= 1 &&
+          h.idleSeconds <= MAX_IDLE_SECONDS
+        ) {
           idleSeconds = h.idleSeconds;
           touch();
         }

@@ -11,8 +11,9 @@
  * be wiped). The answer has the same shape. Everything is bounded: a header line of at
  * most 4 KiB, a payload of at most 64 bytes, 2 s per exchange.
  */
-import { join } from 'node:path';
+
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 
 export const MAX_HEADER = 4096;
 export const MAX_PAYLOAD = 64;

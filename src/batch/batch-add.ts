@@ -9,11 +9,22 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { canWrite } from '../chain/grants.js';
 import { whois } from '../chain/whois.js';
-import { AccessDeniedError, type EmrError, IntegrityError, InternalError, InterruptedError, NotFoundError, UnavailableError, UsageError, inputFileError, type ErrorCode } from '../errors.js';
-import type { With } from '../session/index.js';
-import { resolveAddress } from '../session/resolve.js';
+import {
+  AccessDeniedError,
+  type EmrError,
+  type ErrorCode,
+  IntegrityError,
+  InternalError,
+  InterruptedError,
+  inputFileError,
+  NotFoundError,
+  UnavailableError,
+  UsageError,
+} from '../errors.js';
 import { acquireLock } from '../lock.js';
 import { type CommandResult, safeText } from '../output.js';
+import type { With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
 import { confineRowFile } from './confine.js';
 import { defaultPoolSize } from './encrypt-pool.js';
 import { checkHeader, confirmedElsewhere, defaultJournalPath, jobHeader, manifestDigest } from './job.js';
@@ -84,9 +95,23 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
   });
   const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
   if (checked.valid.length === 0 && problems.length === 0 && checked.rejected.length === 0) problems.push({ line: 1, reason: 'no rows' });
-  const invalidRows: RowResult[] = problems.map((p) => ({ line: p.line, file: '', patient: '', type: '', status: 'invalid' as const, error: { code: 'USAGE', message: p.reason } }));
+  const invalidRows: RowResult[] = problems.map((p) => ({
+    line: p.line,
+    file: '',
+    patient: '',
+    type: '',
+    status: 'invalid' as const,
+    error: { code: 'USAGE', message: p.reason },
+  }));
   // MANIFEST.md § 3.2: a FHIR row with invalid content fails alone; the others go on.
-  const rejectedRows: RowResult[] = checked.rejected.map((r) => ({ line: r.line, file: r.fileName, patient: r.patientAddress, type: '', status: 'failed' as const, error: { code: r.code, message: r.reason } }));
+  const rejectedRows: RowResult[] = checked.rejected.map((r) => ({
+    line: r.line,
+    file: r.fileName,
+    patient: r.patientAddress,
+    type: '',
+    status: 'failed' as const,
+    error: { code: r.code, message: r.reason },
+  }));
   const counts = (rows: RowResult[]) => ({
     total: rows.length,
     added: rows.filter((r) => r.status === 'added').length,
@@ -109,16 +134,30 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
         hint: `first: line ${problems[0]!.line}: ${problems[0]!.reason}; fix the rows, or pass --skip-invalid to add the valid ones`,
         details: { rows: problems },
       }),
-      view: { title: 'Invalid manifest: nothing was started', table: { columns: ['LINE', 'REASON'], rows: problems.map((p) => [p.line, p.reason]) } },
+      view: {
+        title: 'Invalid manifest: nothing was started',
+        table: { columns: ['LINE', 'REASON'], rows: problems.map((p) => [p.line, p.reason]) },
+      },
     };
   }
 
   const key = journalKey(me.privateKey);
   ctx.holdSecret(key);
-  const header = jobHeader({ manifest: manifestPath, manifestSha256: digest, author, chainId: chain.chainId, contract: chain.address, rows: parsed.rows.length + problems.length });
+  const header = jobHeader({
+    manifest: manifestPath,
+    manifestSha256: digest,
+    author,
+    chainId: chain.chainId,
+    contract: chain.address,
+    rows: parsed.rows.length + problems.length,
+  });
   // MANIFEST.md § 6.4: one run per journal at a time (released after the journal closes).
   mkdirSync(dirname(journalPath), { recursive: true, mode: 0o700 });
-  const lock = acquireLock(`${journalPath}.lock`, 'a batch job on this journal', `wait for it to finish, or follow it; its journal is ${journalPath}`);
+  const lock = acquireLock(
+    `${journalPath}.lock`,
+    'a batch job on this journal',
+    `wait for it to finish, or follow it; its journal is ${journalPath}`,
+  );
   ctx.onClose(() => lock.release());
   const journal = Journal.open(journalPath, { key });
   ctx.onClose(() => journal.close());
@@ -128,16 +167,23 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
   const valid = checked.valid;
   const unfinished = valid.some((r) => !state.confirmed.has(r.key)) && journal.events.some((e) => e.ev === 'store' || e.ev === 'tx');
   if (unfinished && !o.resume) {
-    throw new UsageError('this manifest has an unfinished job', { hint: `run again with --resume to continue it (journal ${journalPath})` });
+    throw new UsageError('this manifest has an unfinished job', {
+      hint: `run again with --resume to continue it (journal ${journalPath})`,
+    });
   }
-  for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header, key)) if (!state.confirmed.has(k)) state.confirmed.set(k, v);
+  for (const [k, v] of confirmedElsewhere(dirname(journalPath), journalPath, header, key))
+    if (!state.confirmed.has(k)) state.confirmed.set(k, v);
   for (const r of checked.rejected) journal.append({ ev: 'failed', key: r.key, line: r.line, code: r.code, reason: r.reason });
 
   // MANIFEST.md § 6.5: SIGINT/SIGTERM stop the job cleanly (nothing new started, the
   // journal flushed, one result document, exit 130/143). A second signal kills as usual.
   const interrupt = new AbortController();
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () =>
-    interrupt.abort(new InterruptedError(sig, `interrupted by ${sig}`, { hint: `finished steps are journaled; run again with --resume to continue (journal ${journalPath})` }));
+    interrupt.abort(
+      new InterruptedError(sig, `interrupted by ${sig}`, {
+        hint: `finished steps are journaled; run again with --resume to continue (journal ${journalPath})`,
+      }),
+    );
   const onInt = onSignal('SIGINT');
   const onTerm = onSignal('SIGTERM');
   process.once('SIGINT', onInt);
@@ -145,7 +191,21 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
   let outcome: Awaited<ReturnType<typeof runBatch>>;
   try {
     outcome = await runBatch(
-      { home: ctx.home, chain, store, me, scratch, now: () => ctx.clock.now(), journal, state, concurrency: o.concurrency, batchSize: o.batchSize, workers: o.workers ?? defaultPoolSize(), onEvent: o.onEvent, signal: interrupt.signal },
+      {
+        home: ctx.home,
+        chain,
+        store,
+        me,
+        scratch,
+        now: () => ctx.clock.now(),
+        journal,
+        state,
+        concurrency: o.concurrency,
+        batchSize: o.batchSize,
+        workers: o.workers ?? defaultPoolSize(),
+        onEvent: o.onEvent,
+        signal: interrupt.signal,
+      },
       valid,
     );
   } finally {
@@ -154,18 +214,37 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
   }
 
   const stoppedMsg = outcome.stopped ? `not done: the job stopped (${outcome.stopped.message}); run again with --resume` : '';
-  const rows: RowResult[] = [...invalidRows, ...rejectedRows, ...outcome.rows.map((r) => (r.status === 'pending' ? { ...r, status: 'failed' as const, error: { code: outcome.stopped!.code, message: stoppedMsg } } : r))].sort((a, b) => a.line - b.line);
+  const rows: RowResult[] = [
+    ...invalidRows,
+    ...rejectedRows,
+    ...outcome.rows.map((r) =>
+      r.status === 'pending' ? { ...r, status: 'failed' as const, error: { code: outcome.stopped!.code, message: stoppedMsg } } : r,
+    ),
+  ].sort((a, b) => a.line - b.line);
   const gasUsed = outcome.txs.reduce((s, t) => s + t.gasUsed, 0n);
   const mined = outcome.txs.reduce((s, t) => s + t.records, 0);
   const elapsedMs = Date.now() - o.started;
   const c = counts(rows);
   // MANIFEST.md § 7: skipped readers, capped (one line per (patient, type, reader)).
   const warnings = capped(outcome.warnings, WARNINGS_JSON_MAX);
-  if (ctx.json && !o.stderrIsNdjson) for (const w of capped(outcome.warnings, WARNINGS_TERMINAL_MAX)) ctx.io.stderr.write(`warning: ${safeText(w)}\n`);
+  if (ctx.json && !o.stderrIsNdjson)
+    for (const w of capped(outcome.warnings, WARNINGS_TERMINAL_MAX)) ctx.io.stderr.write(`warning: ${safeText(w)}\n`);
   const data = {
     manifest: manifestPath,
     journal: journalPath,
-    rows: rows.map((r) => ({ line: r.line, id: r.id ?? null, cid: r.cid ?? null, patient: r.patient || null, type: r.type || null, txHash: r.txHash ?? null, status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.meta ? { meta: r.meta } : {}), ...(r.pinnedOn ? { pinnedOn: r.pinnedOn } : {}), ...(r.fhir ? { title: r.fhir.title ?? null, date: r.fhir.date, resources: r.fhir.resources } : {}) })),
+    rows: rows.map((r) => ({
+      line: r.line,
+      id: r.id ?? null,
+      cid: r.cid ?? null,
+      patient: r.patient || null,
+      type: r.type || null,
+      txHash: r.txHash ?? null,
+      status: r.status,
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.meta ? { meta: r.meta } : {}),
+      ...(r.pinnedOn ? { pinnedOn: r.pinnedOn } : {}),
+      ...(r.fhir ? { title: r.fhir.title ?? null, date: r.fhir.date, resources: r.fhir.resources } : {}),
+    })),
     counts: c,
     transactions: outcome.txs.length,
     gasUsed: gasUsed.toString(),
@@ -181,7 +260,11 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
       const Cls = CLASSES[(first.error?.code ?? 'USAGE') as ErrorCode];
       failure = new Cls(`${c.invalid + c.failed} of ${c.total} rows not added; first: line ${first.line}`, {
         hint: `${first.error?.message ?? ''}; fix and run again with --resume`.replace(/^; /, ''),
-        details: { rows: rows.filter((r) => r.status === 'invalid' || r.status === 'failed').map((r) => ({ line: r.line, code: r.error?.code, reason: r.error?.message })) },
+        details: {
+          rows: rows
+            .filter((r) => r.status === 'invalid' || r.status === 'failed')
+            .map((r) => ({ line: r.line, code: r.error?.code, reason: r.error?.message })),
+        },
       });
     }
   }
@@ -191,7 +274,10 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
     ...(failure ? { failure } : {}),
     view: {
       title: c.added === 0 && c.alreadyDone === c.total ? `Already done: ${summary}` : summary,
-      table: { columns: ['LINE', 'STATUS', 'ID', 'PATIENT', 'TYPE', 'NOTE'], rows: rows.map((r) => [r.line, r.status, r.id, r.patient, r.type, r.error?.message ?? r.txHash]) },
+      table: {
+        columns: ['LINE', 'STATUS', 'ID', 'PATIENT', 'TYPE', 'NOTE'],
+        rows: rows.map((r) => [r.line, r.status, r.id, r.patient, r.type, r.error?.message ?? r.txHash]),
+      },
       lines: [`journal: ${join(journalPath)}`],
       warnings: capped(outcome.warnings, WARNINGS_TERMINAL_MAX),
     },

@@ -7,7 +7,7 @@
  * level and the directories emr manages), whatever the flags.
  */
 import { realpathSync } from 'node:fs';
-import { relative, isAbsolute, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 
 /** Entries of the emr home that hold emr's own state (keys, journals, chain, store). */
 const MANAGED = new Set(['keystore', 'profiles', 'config.json', 'batch', 'devnet', 'tmp', 'pending', 'ipfs']);
@@ -49,7 +49,7 @@ export function confineRowFile(file: string, c: Confinement): { path: string } |
     }
   }
   if (!c.allowOutside && !within(real(c.baseDir), path)) {
-    return { reason: 'refused: the file is outside the manifest\'s directory (pass --allow-outside to allow it)' };
+    return { reason: "refused: the file is outside the manifest's directory (pass --allow-outside to allow it)" };
   }
   return { path };
 }

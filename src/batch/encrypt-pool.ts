@@ -8,11 +8,12 @@
  * made) and lives no longer than the pool: `close()` terminates the workers. A worker
  * that dies fails its records with INTERNAL, which stops the job (resumable).
  */
-import { Worker } from 'node:worker_threads';
+
 import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { RecordMeta } from '../crypto/bundle.js';
 import type { SigningDomain } from '../crypto/bundle-signature.js';
-import { AccessDeniedError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError, type EmrError } from '../errors.js';
+import { AccessDeniedError, type EmrError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import type { EncryptJob, EncryptReply } from './encrypt-worker.js';
 
 export interface EncryptedRecord {
@@ -40,12 +41,18 @@ export function defaultPoolSize(cores = availableParallelism()): number {
 function rebuild(r: Extract<EncryptReply, { ok: false }>): EmrError {
   const o = { hint: r.hint };
   switch (r.code) {
-    case 'USAGE': return new UsageError(r.message, o);
-    case 'ACCESS_DENIED': return new AccessDeniedError(r.message, o);
-    case 'INTEGRITY': return new IntegrityError(r.message, o);
-    case 'UNAVAILABLE': return new UnavailableError(r.message, o);
-    case 'NOT_FOUND': return new NotFoundError(r.message, o);
-    default: return new InternalError(r.message, o);
+    case 'USAGE':
+      return new UsageError(r.message, o);
+    case 'ACCESS_DENIED':
+      return new AccessDeniedError(r.message, o);
+    case 'INTEGRITY':
+      return new IntegrityError(r.message, o);
+    case 'UNAVAILABLE':
+      return new UnavailableError(r.message, o);
+    case 'NOT_FOUND':
+      return new NotFoundError(r.message, o);
+    default:
+      return new InternalError(r.message, o);
   }
 }
 

@@ -4,13 +4,14 @@
  * hand the ciphertext back. It stores nothing, journals nothing and talks to no chain:
  * the main thread keeps every step that the journal (MANIFEST.md § 6) orders.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+
 import { Writable } from 'node:stream';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Wallet } from 'ethers';
 import { encryptBundle, type RecordMeta } from '../crypto/bundle.js';
 import type { SigningDomain } from '../crypto/bundle-signature.js';
-import { toEmrError } from '../errors.js';
 import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
+import { toEmrError } from '../errors.js';
 
 export interface EncryptJob {
   id: number;
@@ -38,7 +39,9 @@ async function run(job: EncryptJob): Promise<EncryptReply> {
   const parts: Buffer[] = [];
   try {
     const res = await encryptBundle({
-      input: (async function* () { yield job.plaintext; })(),
+      input: (async function* () {
+        yield job.plaintext;
+      })(),
       output: new Writable({
         write(chunk: Buffer, _enc, cb) {
           parts.push(chunk);

@@ -5,9 +5,9 @@
  * so at most the files being worked on are held in memory, not the whole manifest's.
  */
 import { createHash } from 'node:crypto';
+import { UsageError } from '../errors.js';
 import { readFhirFile } from '../fhir/detect.js';
 import { splitFhir } from '../fhir/split.js';
-import { UsageError } from '../errors.js';
 import type { ValidRow } from './validate.js';
 
 export class FhirParts {

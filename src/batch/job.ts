@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { JOURNAL_VERSION, readJournal, replay, type JobEvent } from './journal.js';
+import { JOURNAL_VERSION, type JobEvent, readJournal, replay } from './journal.js';
 
 export function manifestDigest(absPath: string, bytes: Uint8Array): string {
   return createHash('sha256').update(absPath).update('\0').update(bytes).digest('hex');
@@ -19,8 +19,24 @@ export function defaultJournalPath(home: string, digest: string): string {
   return join(home, 'batch', `${digest}.journal`);
 }
 
-export function jobHeader(p: { manifest: string; manifestSha256: string; author: string; chainId: bigint; contract: string; rows: number }): JobEvent {
-  return { ev: 'job', v: JOURNAL_VERSION, manifest: p.manifest, manifestSha256: p.manifestSha256, author: p.author, chainId: p.chainId.toString(), contract: p.contract, rows: p.rows };
+export function jobHeader(p: {
+  manifest: string;
+  manifestSha256: string;
+  author: string;
+  chainId: bigint;
+  contract: string;
+  rows: number;
+}): JobEvent {
+  return {
+    ev: 'job',
+    v: JOURNAL_VERSION,
+    manifest: p.manifest,
+    manifestSha256: p.manifestSha256,
+    author: p.author,
+    chainId: p.chainId.toString(),
+    contract: p.contract,
+    rows: p.rows,
+  };
 }
 
 const sameDeployment = (a: JobEvent, b: JobEvent) =>
@@ -29,14 +45,22 @@ const sameDeployment = (a: JobEvent, b: JobEvent) =>
 /** Refuses a journal made by another author, chain or contract (its facts would not hold here). */
 export function checkHeader(existing: JobEvent | undefined, wanted: JobEvent, path: string): void {
   if (!existing) return;
-  if (existing.v !== JOURNAL_VERSION) throw new UsageError(`batch journal ${path} has version ${existing.v}`, { hint: `this emr writes version ${JOURNAL_VERSION}` });
+  if (existing.v !== JOURNAL_VERSION)
+    throw new UsageError(`batch journal ${path} has version ${existing.v}`, { hint: `this emr writes version ${JOURNAL_VERSION}` });
   if (!sameDeployment(existing, wanted)) {
-    throw new UsageError(`batch journal ${path} belongs to another author, chain or contract`, { hint: 'use the profile and endpoint that started the job, or pass another --journal' });
+    throw new UsageError(`batch journal ${path} belongs to another author, chain or contract`, {
+      hint: 'use the profile and endpoint that started the job, or pass another --journal',
+    });
   }
 }
 
 /** Keys confirmed (with ids) in the other journals of `dir` for the same deployment. */
-export function confirmedElsewhere(dir: string, except: string, wanted: JobEvent, key?: Uint8Array): Map<string, { id: string; txHash: string }> {
+export function confirmedElsewhere(
+  dir: string,
+  except: string,
+  wanted: JobEvent,
+  key?: Uint8Array,
+): Map<string, { id: string; txHash: string }> {
   const out = new Map<string, { id: string; txHash: string }>();
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)) {

@@ -47,19 +47,60 @@ export interface JobEvent {
   rows: number;
 }
 /** Before encrypting a row. */
-export interface StoreEvent { ev: 'store'; key: string; line: number }
+export interface StoreEvent {
+  ev: 'store';
+  key: string;
+  line: number;
+}
 /** After the ciphertext is stored and pinned: its CID is known. */
-export interface StoredEvent { ev: 'stored'; key: string; line: number; patient: string; recordType: number; cid: string; cidCodec: number; digest: string; sha256: string; size: number; pinnedOn?: string[] }
+export interface StoredEvent {
+  ev: 'stored';
+  key: string;
+  line: number;
+  patient: string;
+  recordType: number;
+  cid: string;
+  cidCodec: number;
+  digest: string;
+  sha256: string;
+  size: number;
+  pinnedOn?: string[];
+}
 /** A transaction signed (hash known) and about to be broadcast; `raw` lets a resume re-broadcast the very same bytes. */
-export interface TxEvent { ev: 'tx'; txHash: string; nonce: number; keys: string[]; raw: string }
+export interface TxEvent {
+  ev: 'tx';
+  txHash: string;
+  nonce: number;
+  keys: string[];
+  raw: string;
+}
 /** After the node accepted the broadcast. */
-export interface SentEvent { ev: 'sent'; txHash: string }
+export interface SentEvent {
+  ev: 'sent';
+  txHash: string;
+}
 /** Mined with status 1: record ids per key (in `keys` order of the tx). */
-export interface ConfirmedEvent { ev: 'confirmed'; txHash: string; ids: Record<string, string>; gasUsed: string; blockNumber: number }
+export interface ConfirmedEvent {
+  ev: 'confirmed';
+  txHash: string;
+  ids: Record<string, string>;
+  gasUsed: string;
+  blockNumber: number;
+}
 /** The tx will never confirm (reverted, or its nonce went to another tx): its rows go back to "stored". */
-export interface AbandonedEvent { ev: 'abandoned'; txHash: string; reason: string }
+export interface AbandonedEvent {
+  ev: 'abandoned';
+  txHash: string;
+  reason: string;
+}
 /** A row that failed for a reason of its own (its file vanished, the contract refused it). */
-export interface FailedEvent { ev: 'failed'; key: string; line: number; code: string; reason: string }
+export interface FailedEvent {
+  ev: 'failed';
+  key: string;
+  line: number;
+  code: string;
+  reason: string;
+}
 
 export type JournalEvent = JobEvent | StoreEvent | StoredEvent | TxEvent | SentEvent | ConfirmedEvent | AbandonedEvent | FailedEvent;
 
@@ -177,18 +218,24 @@ export function readJournal(path: string, key?: Uint8Array): { events: JournalEv
       const want = lineMac(key, lastMac, JSON.stringify(body));
       if (typeof mac !== 'string' || mac.length !== want.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(want))) {
         if (i === 0 && (ev as { v?: unknown }).v !== JOURNAL_VERSION) {
-          throw new UsageError(`batch journal ${path} has version ${String((ev as { v?: unknown }).v)}`, { hint: `this emr writes version ${JOURNAL_VERSION}; finish that job with the emr that started it, or pass another --journal` });
+          throw new UsageError(`batch journal ${path} has version ${String((ev as { v?: unknown }).v)}`, {
+            hint: `this emr writes version ${JOURNAL_VERSION}; finish that job with the emr that started it, or pass another --journal`,
+          });
         }
-        throw new IntegrityError(`batch journal ${path} fails authentication at line ${i + 1}: it was edited, or written by another profile`, {
-          hint: 'nothing was sent; a journal is only ever appended to by emr. Move it aside (records already added stay on chain and are not added again) and re-run',
-        });
+        throw new IntegrityError(
+          `batch journal ${path} fails authentication at line ${i + 1}: it was edited, or written by another profile`,
+          {
+            hint: 'nothing was sent; a journal is only ever appended to by emr. Move it aside (records already added stay on chain and are not added again) and re-run',
+          },
+        );
       }
       lastMac = mac;
       ev = body as JournalEvent;
     }
     events.push(ev);
   });
-  if (events.length && events[0]!.ev !== 'job') throw new IntegrityError(`${path} is not a batch journal`, { hint: 'pass another --journal file' });
+  if (events.length && events[0]!.ev !== 'job')
+    throw new IntegrityError(`${path} is not a batch journal`, { hint: 'pass another --journal file' });
   return { events, validBytes: end, lastMac };
 }
 

@@ -63,7 +63,13 @@ export function parseManifest(text: string, opts: { path: string; baseDir: strin
   return { format, ...out };
 }
 
-function makeRow(line: number, rec: Record<string, string | undefined>, meta: Record<string, string>, baseDir: string, problems: RowProblem[]): ManifestRow | undefined {
+function makeRow(
+  line: number,
+  rec: Record<string, string | undefined>,
+  meta: Record<string, string>,
+  baseDir: string,
+  problems: RowProblem[],
+): ManifestRow | undefined {
   for (const k of REQUIRED) {
     if ((rec[k] ?? '').trim() === '' && !MAY_BE_EMPTY.includes(k)) {
       problems.push({ line, reason: `missing ${k}` });
@@ -109,7 +115,9 @@ function fromCsv(text: string, baseDir: string): { rows: ManifestRow[]; problems
     const l = s.toLowerCase().replace(/[_-]/g, '');
     return ({ mediatype: 'mediaType', encounterstart: 'encounterStart', encounterend: 'encounterEnd' } as Record<string, string>)[l] ?? l;
   };
-  const keys = names.map((n) => ((REQUIRED as readonly string[]).includes(canon(n)) || (OPTIONAL as readonly string[]).includes(canon(n)) ? canon(n) : n));
+  const keys = names.map((n) =>
+    (REQUIRED as readonly string[]).includes(canon(n)) || (OPTIONAL as readonly string[]).includes(canon(n)) ? canon(n) : n,
+  );
   const seen = new Set<string>();
   for (const k of keys) {
     if (k === '') problems.push({ line: header.line, reason: 'empty column name in header' });
@@ -118,7 +126,10 @@ function fromCsv(text: string, baseDir: string): { rows: ManifestRow[]; problems
   }
   const missing = REQUIRED.filter((k) => !seen.has(k));
   if (missing.length) {
-    problems.push({ line: header.line, reason: `missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} in header` });
+    problems.push({
+      line: header.line,
+      reason: `missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} in header`,
+    });
   }
   if (problems.some((p) => p.line === header.line)) {
     // Without a usable header no row can be read; every row is reported as unreadable.
@@ -185,7 +196,10 @@ function fromNdjson(text: string, baseDir: string): { rows: ManifestRow[]; probl
     for (const k of ENCOUNTER) if (rec[k] !== undefined && rec[k] !== '') meta[k] = rec[k]!;
     const unknown = Object.keys(o).filter((k) => ![...REQUIRED, ...OPTIONAL, 'meta'].includes(k));
     if (unknown.length) {
-      problems.push({ line, reason: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (extra metadata goes in "meta")` });
+      problems.push({
+        line,
+        reason: `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (extra metadata goes in "meta")`,
+      });
       return;
     }
     const row = makeRow(line, rec, meta, baseDir, problems);

@@ -10,12 +10,13 @@
  *    found on chain anyway (listRecords by patient + author, matching digest) are
  *    confirmed from there, the rest go back to "stored" and are sent again.
  */
-import type { EmrChain } from '../chain/types.js';
-import { listRecords } from '../chain/records.js';
+
 import { toChainError } from '../chain/errors.js';
+import { listRecords } from '../chain/records.js';
+import type { EmrChain } from '../chain/types.js';
 import { UnavailableError } from '../errors.js';
 import type { Journal, JournalState, StoredEvent, TxEvent } from './journal.js';
-import { idsFromReceipt, waitForReceipt, type WaitOptions } from './send-batch.js';
+import { idsFromReceipt, type WaitOptions, waitForReceipt } from './send-batch.js';
 
 export interface Recovered {
   /** Keys whose registration this resume confirmed. */
@@ -24,7 +25,14 @@ export interface Recovered {
   requeued: string[];
 }
 
-async function settleFromReceipt(chain: EmrChain, journal: Journal, tx: TxEvent, stored: Map<string, StoredEvent>, out: Recovered, wait: WaitOptions): Promise<boolean> {
+async function settleFromReceipt(
+  chain: EmrChain,
+  journal: Journal,
+  tx: TxEvent,
+  stored: Map<string, StoredEvent>,
+  out: Recovered,
+  wait: WaitOptions,
+): Promise<boolean> {
   let receipt = await chain.provider.getTransactionReceipt(tx.txHash);
   if (!receipt) {
     const pending = await chain.provider.getTransaction(tx.txHash);
@@ -38,12 +46,24 @@ async function settleFromReceipt(chain: EmrChain, journal: Journal, tx: TxEvent,
   }
   const entries = tx.keys.map((key) => ({ key, digest: stored.get(key)!.digest }));
   const ids = idsFromReceipt(chain, receipt, entries);
-  journal.append({ ev: 'confirmed', txHash: tx.txHash, ids: Object.fromEntries(ids), gasUsed: receipt.gasUsed.toString(), blockNumber: receipt.blockNumber });
+  journal.append({
+    ev: 'confirmed',
+    txHash: tx.txHash,
+    ids: Object.fromEntries(ids),
+    gasUsed: receipt.gasUsed.toString(),
+    blockNumber: receipt.blockNumber,
+  });
   out.confirmed.push(...tx.keys);
   return true;
 }
 
-export async function recoverInflight(chain: EmrChain, journal: Journal, state: JournalState, author: string, wait: WaitOptions = {}): Promise<Recovered> {
+export async function recoverInflight(
+  chain: EmrChain,
+  journal: Journal,
+  state: JournalState,
+  author: string,
+  wait: WaitOptions = {},
+): Promise<Recovered> {
   const out: Recovered = { confirmed: [], requeued: [] };
   if (state.inflight.length === 0) return out;
   try {
@@ -66,7 +86,8 @@ export async function recoverInflight(chain: EmrChain, journal: Journal, state: 
         const patient = state.stored.get(key)?.patient;
         if (!patient || seenPatients.has(patient)) continue;
         seenPatients.add(patient);
-        for (const r of await listRecords(chain, { patient, author })) byDigest.set(r.digest.toLowerCase(), { id: r.id.toString(), txHash: r.txHash });
+        for (const r of await listRecords(chain, { patient, author }))
+          byDigest.set(r.digest.toLowerCase(), { id: r.id.toString(), txHash: r.txHash });
       }
       const found: Record<string, { id: string; txHash: string }> = {};
       for (const key of tx.keys) {
@@ -90,10 +111,12 @@ export async function recoverInflight(chain: EmrChain, journal: Journal, state: 
   } catch (e) {
     const err = toChainError(e, chain.iface);
     if (err instanceof UnavailableError) {
-      throw new UnavailableError('cannot settle the previous run\'s transactions: chain unreachable', { hint: 'start the chain (`emr devnet up`) and run again with --resume', cause: e });
+      throw new UnavailableError("cannot settle the previous run's transactions: chain unreachable", {
+        hint: 'start the chain (`emr devnet up`) and run again with --resume',
+        cause: e,
+      });
     }
     throw err;
   }
   return out;
 }
-

@@ -5,17 +5,18 @@
  * (chain or store unreachable, integrity) stop the job: nothing more is started, every
  * finished step is in the journal, and `--resume` continues from there.
  */
-import { isEmrError, toEmrError, UsageError, type EmrError } from '../errors.js';
+
+import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
+import { type EmrError, isEmrError, toEmrError, UsageError } from '../errors.js';
 import type { AddDeps } from '../records/add.js';
 import { prepareRecord } from '../records/add.js';
 import { recipientsForRecord } from '../records/recipients.js';
+import { EncryptPool } from './encrypt-pool.js';
+import { FhirParts } from './fhir-parts.js';
 import type { Journal, JournalState, StoredEvent } from './journal.js';
 import { recoverInflight } from './recover.js';
-import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
-import { EncryptPool } from './encrypt-pool.js';
-import { sendBatch, type BatchEntry, type WaitOptions } from './send-batch.js';
+import { type BatchEntry, sendBatch, type WaitOptions } from './send-batch.js';
 import type { ValidRow } from './validate.js';
-import { FhirParts } from './fhir-parts.js';
 
 export type RowStatus = 'added' | 'already-done' | 'invalid' | 'failed' | 'pending';
 
@@ -92,7 +93,9 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     type: r.type,
     status: 'pending',
     ...(Object.keys(r.meta).length ? { meta: r.meta } : {}),
-    ...(r.fhir ? { fhir: { ...(r.title !== undefined ? { title: r.title } : {}), date: r.fhir.careDate ?? null, resources: r.fhir.resources } } : {}),
+    ...(r.fhir
+      ? { fhir: { ...(r.title !== undefined ? { title: r.title } : {}), date: r.fhir.careDate ?? null, resources: r.fhir.resources } }
+      : {}),
   });
   for (const r of rows) results.set(r.key, base(r));
   const emit = (e: BatchEvent) => deps.onEvent?.(e);
@@ -100,7 +103,13 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     const res = results.get(key);
     if (!res) return;
     Object.assign(res, patch);
-    emit({ event: 'row', line: res.line, status: res.status, ...(res.id ? { id: res.id } : {}), ...(res.error ? { error: res.error.message } : {}) });
+    emit({
+      event: 'row',
+      line: res.line,
+      status: res.status,
+      ...(res.id ? { id: res.id } : {}),
+      ...(res.error ? { error: res.error.message } : {}),
+    });
   };
   const txs: BatchOutcome['txs'] = [];
 
@@ -109,7 +118,8 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   const recovered = await recoverInflight(deps.chain, journal, state, author, deps.wait);
   const confirmedNow = () => {
     const s = new Map<string, { id: string; txHash: string }>();
-    for (const ev of journal.events) if (ev.ev === 'confirmed') for (const [k, id] of Object.entries(ev.ids)) s.set(k, { id, txHash: ev.txHash });
+    for (const ev of journal.events)
+      if (ev.ev === 'confirmed') for (const [k, id] of Object.entries(ev.ids)) s.set(k, { id, txHash: ev.txHash });
     return s;
   };
   const confirmed = recovered.confirmed.length ? confirmedNow() : state.confirmed;
@@ -120,7 +130,13 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     const c = confirmed.get(r.key);
     const stored = state.stored.get(r.key);
     if (c) {
-      finish(r.key, { status: already.has(r.key) ? 'already-done' : 'added', id: c.id, txHash: c.txHash, ...(stored ? { cid: stored.cid } : {}), ...(stored?.pinnedOn ? { pinnedOn: stored.pinnedOn } : {}) });
+      finish(r.key, {
+        status: already.has(r.key) ? 'already-done' : 'added',
+        id: c.id,
+        txHash: c.txHash,
+        ...(stored ? { cid: stored.cid } : {}),
+        ...(stored?.pinnedOn ? { pinnedOn: stored.pinnedOn } : {}),
+      });
     } else if (stored && (await deps.store.has(stored.cid))) {
       // Stored by an earlier run: register the journaled CID, never re-encrypt.
       results.get(r.key)!.cid = stored.cid;
@@ -150,7 +166,13 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   // 2. Registration: one transaction at a time; a refused batch is bisected.
   const register = async (entries: StoredEvent[]): Promise<void> => {
     if (stopped || entries.length === 0) return;
-    const batch: BatchEntry[] = entries.map((s) => ({ key: s.key, patient: s.patient, recordType: s.recordType, cidCodec: s.cidCodec, digest: s.digest }));
+    const batch: BatchEntry[] = entries.map((s) => ({
+      key: s.key,
+      patient: s.patient,
+      recordType: s.recordType,
+      cidCodec: s.cidCodec,
+      digest: s.digest,
+    }));
     try {
       const mined = await sendBatch(deps.chain, journal, batch, deps.wait);
       txs.push({ txHash: mined.txHash, records: batch.length, gasUsed: mined.gasUsed });
@@ -174,7 +196,9 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   const flush = (all: boolean) => {
     while (ready.length >= deps.batchSize || (all && ready.length > 0)) {
       // Same-patient entries adjacent: the contract re-checks authorisation only on change (CONTRACT.md § Batch format).
-      const batch = ready.splice(0, deps.batchSize).sort((a, b) => (a.patient === b.patient ? a.recordType - b.recordType : a.patient < b.patient ? -1 : 1));
+      const batch = ready
+        .splice(0, deps.batchSize)
+        .sort((a, b) => (a.patient === b.patient ? a.recordType - b.recordType : a.patient < b.patient ? -1 : 1));
       sending = sending.then(() => register(batch)).catch(stop);
     }
   };
@@ -187,7 +211,12 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     const k = `${r.patientAddress}/${r.recordType}`;
     let p = recipients.get(k);
     if (!p) {
-      p = recipientsForRecord(deps.chain, { patient: r.patientAddress, author, authorRecipient: deps.me.age.recipient, recordType: r.recordType }).then((x) => {
+      p = recipientsForRecord(deps.chain, {
+        patient: r.patientAddress,
+        author,
+        authorRecipient: deps.me.age.recipient,
+        recordType: r.recordType,
+      }).then((x) => {
         // A reader skipped never blocks a row, but the job says so (SHARING.md § 1.5).
         for (const m of x.warnings) warnings.push(`patient ${r.patientAddress}, type ${r.type}: ${m}`);
         return x.recipients;
@@ -220,12 +249,37 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
         if (stopped) return;
         journal.append({ ev: 'store', key: r.key, line: r.line });
         const content = r.fhir ? await fhirParts.take(r) : undefined;
-        const rf = { file: r.fhir?.name ?? r.file, type: r.type, title: r.title, mediaType: r.mediaType, ...(content ? { content } : {}), ...(r.clinical ? { clinical: r.clinical } : {}) };
-        const p = await prepareRecord(deps, r.patientAddress, rf, { recipients: to, pending: false, inMemoryMax: IN_MEMORY_MAX, signer, ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}) });
+        const rf = {
+          file: r.fhir?.name ?? r.file,
+          type: r.type,
+          title: r.title,
+          mediaType: r.mediaType,
+          ...(content ? { content } : {}),
+          ...(r.clinical ? { clinical: r.clinical } : {}),
+        };
+        const p = await prepareRecord(deps, r.patientAddress, rf, {
+          recipients: to,
+          pending: false,
+          inMemoryMax: IN_MEMORY_MAX,
+          signer,
+          ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}),
+        });
         if (p.sha256 !== r.sha256) {
           throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
         }
-        const ev: StoredEvent = { ev: 'stored', key: r.key, line: r.line, patient: r.patientAddress, recordType: r.recordType, cid: p.cid, cidCodec: p.cidCodec, digest: p.digest, sha256: p.sha256, size: p.size, ...(p.pinnedOn ? { pinnedOn: p.pinnedOn } : {}) };
+        const ev: StoredEvent = {
+          ev: 'stored',
+          key: r.key,
+          line: r.line,
+          patient: r.patientAddress,
+          recordType: r.recordType,
+          cid: p.cid,
+          cidCodec: p.cidCodec,
+          digest: p.digest,
+          sha256: p.sha256,
+          size: p.size,
+          ...(p.pinnedOn ? { pinnedOn: p.pinnedOn } : {}),
+        };
         journal.append(ev);
         results.get(r.key)!.cid = p.cid;
         if (p.pinnedOn) results.get(r.key)!.pinnedOn = p.pinnedOn;

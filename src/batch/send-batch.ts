@@ -6,10 +6,10 @@
  * tell whether this exact transaction was mined, and can re-broadcast it unchanged.
  */
 import { NonceManager, Transaction, type TransactionReceipt } from 'ethers';
-import type { EmrChain } from '../chain/types.js';
 import { packRecords } from '../chain/add-records.js';
 import { toChainError } from '../chain/errors.js';
 import { requireSigner, writeMethod } from '../chain/send.js';
+import type { EmrChain } from '../chain/types.js';
 import { type EmrError, UnavailableError, UsageError } from '../errors.js';
 import type { Journal } from './journal.js';
 
@@ -41,7 +41,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function nonceManager(chain: EmrChain): NonceManager {
   const s = requireSigner(chain);
-  if (!(s instanceof NonceManager)) throw new UsageError('batch needs the chain client signer', { hint: 'connect with connectChain({signer})' });
+  if (!(s instanceof NonceManager))
+    throw new UsageError('batch needs the chain client signer', { hint: 'connect with connectChain({signer})' });
   return s;
 }
 
@@ -59,12 +60,19 @@ export async function waitForReceipt(chain: EmrChain, txHash: string, opts: Wait
       if (++failures > (opts.maxFailures ?? 10)) {
         const err = toChainError(e, chain.iface);
         throw err instanceof UnavailableError
-          ? new UnavailableError(`lost the chain while waiting for ${txHash}`, { hint: 'the transaction may still confirm; run again with --resume once the chain is back', cause: e, details: { txHash } })
+          ? new UnavailableError(`lost the chain while waiting for ${txHash}`, {
+              hint: 'the transaction may still confirm; run again with --resume once the chain is back',
+              cause: e,
+              details: { txHash },
+            })
           : err;
       }
     }
     if (Date.now() > deadline) {
-      throw new UnavailableError(`transaction ${txHash} not mined in time`, { hint: 'run again with --resume: the journal knows this transaction', details: { txHash } });
+      throw new UnavailableError(`transaction ${txHash} not mined in time`, {
+        hint: 'run again with --resume: the journal knows this transaction',
+        details: { txHash },
+      });
     }
     await sleep(pollMs);
   }
@@ -76,7 +84,11 @@ export async function waitForReceipt(chain: EmrChain, txHash: string, opts: Wait
  * patient, address indexed author, uint8 recordType, uint8 cidCodec, bytes32 digest)`):
  * ethers' parseLog re-hashes every event signature per log, 3% of a 1,000-row job.
  */
-export function idsFromReceipt(chain: EmrChain, receipt: TransactionReceipt, entries: readonly { key: string; digest: string }[]): Map<string, string> {
+export function idsFromReceipt(
+  chain: EmrChain,
+  receipt: TransactionReceipt,
+  entries: readonly { key: string; digest: string }[],
+): Map<string, string> {
   const topic = chain.iface.getEvent('RecordAdded')!.topicHash;
   const contract = chain.address.toLowerCase();
   const evs: Array<{ id: bigint; digest: string }> = [];
@@ -89,7 +101,9 @@ export function idsFromReceipt(chain: EmrChain, receipt: TransactionReceipt, ent
     evs.push({ id: BigInt(log.topics[1]!), digest: '0x' + log.data.slice(2 + 2 * 64) });
   }
   if (evs.length !== entries.length) {
-    throw new UnavailableError(`transaction ${receipt.hash} added ${evs.length} records, expected ${entries.length}`, { hint: 'check --contract' });
+    throw new UnavailableError(`transaction ${receipt.hash} added ${evs.length} records, expected ${entries.length}`, {
+      hint: 'check --contract',
+    });
   }
   const ids = new Map<string, string>();
   entries.forEach((e, i) => {
@@ -109,15 +123,25 @@ async function revertReason(chain: EmrChain, from: string, data: string, receipt
   } catch (e) {
     return toChainError(e, chain.iface);
   }
-  return new UnavailableError(`transaction ${receipt.hash} reverted`, { hint: 'out of gas or a changed state; run again with --resume', details: { txHash: receipt.hash } });
+  return new UnavailableError(`transaction ${receipt.hash} reverted`, {
+    hint: 'out of gas or a changed state; run again with --resume',
+    details: { txHash: receipt.hash },
+  });
 }
 
-export async function sendBatch(chain: EmrChain, journal: Journal, entries: readonly BatchEntry[], wait: WaitOptions = {}): Promise<MinedBatch> {
+export async function sendBatch(
+  chain: EmrChain,
+  journal: Journal,
+  entries: readonly BatchEntry[],
+  wait: WaitOptions = {},
+): Promise<MinedBatch> {
   const nm = nonceManager(chain);
   const wallet = nm.signer;
   const from = await nm.getAddress();
   const fn = writeMethod(chain, 'addRecords');
-  const packed = packRecords(entries.map((e) => ({ patient: e.patient, recordType: e.recordType, cidCodec: e.cidCodec, digest: e.digest })));
+  const packed = packRecords(
+    entries.map((e) => ({ patient: e.patient, recordType: e.recordType, cidCodec: e.cidCodec, digest: e.digest })),
+  );
   let gasLimit: bigint;
   try {
     gasLimit = ((await fn.estimateGas([packed], { from })) * 12n) / 10n + 10_000n;
@@ -156,6 +180,12 @@ export async function sendBatch(chain: EmrChain, journal: Journal, entries: read
     throw await revertReason(chain, from, data, receipt);
   }
   const ids = idsFromReceipt(chain, receipt, entries);
-  journal.append({ ev: 'confirmed', txHash, ids: Object.fromEntries(ids), gasUsed: receipt.gasUsed.toString(), blockNumber: receipt.blockNumber });
+  journal.append({
+    ev: 'confirmed',
+    txHash,
+    ids: Object.fromEntries(ids),
+    gasUsed: receipt.gasUsed.toString(),
+    blockNumber: receipt.blockNumber,
+  });
   return { txHash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber, ids };
 }

@@ -12,7 +12,7 @@ import { isEmrError } from '../errors.js';
 import { readFhirFile } from '../fhir/detect.js';
 import { splitFhir } from '../fhir/split.js';
 import { findFhirError } from '../fhir/validate.js';
-import { typeIndex, RECORD_TYPES } from '../record-types.js';
+import { RECORD_TYPES, typeIndex } from '../record-types.js';
 import type { ClinicalMeta } from '../records/add.js';
 import { clinicalOptions } from '../records/clinical.js';
 import { pendingKey } from '../records/pending.js';
@@ -92,7 +92,10 @@ function memo<K, V>(fn: (k: K) => Promise<V>): (k: K) => Promise<V> {
   };
 }
 
-export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Promise<{ valid: ValidRow[]; problems: RowProblem[]; rejected: RejectedRow[] }> {
+export async function validateRows(
+  rows: ManifestRow[],
+  deps: ValidateDeps,
+): Promise<{ valid: ValidRow[]; problems: RowProblem[]; rejected: RejectedRow[] }> {
   const problems: RowProblem[] = [];
   const rejected: RejectedRow[] = [];
   const valid: ValidRow[] = [];
@@ -172,7 +175,10 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
       continue;
     }
     if (recordType !== undefined && !(await writable(`${who}/${recordType}`))) {
-      problems.push({ line: row.line, reason: `not allowed to add ${row.type} records for ${row.patient} (no live write grant, or provider not verified)` });
+      problems.push({
+        line: row.line,
+        reason: `not allowed to add ${row.type} records for ${row.patient} (no live write grant, or provider not verified)`,
+      });
       continue;
     }
     const t = target.get(row)!;
@@ -193,7 +199,16 @@ export async function validateRows(rows: ManifestRow[], deps: ValidateDeps): Pro
       }
       const key = pendingKey({ patient: who, author: deps.author, type: row.type, sha256: c.sha256, title: row.title });
       if (!unique(key, row.line)) continue;
-      valid.push({ ...row, file: t.path, patientAddress: who, recordType, sha256: c.sha256, size: c.size, key, ...(clinical ? { clinical } : {}) });
+      valid.push({
+        ...row,
+        file: t.path,
+        patientAddress: who,
+        recordType,
+        sha256: c.sha256,
+        size: c.size,
+        key,
+        ...(clinical ? { clinical } : {}),
+      });
     } else if ('problem' in fhir) {
       problems.push({ line: row.line, reason: fhir.problem });
     } else if ('rejected' in fhir) {
@@ -252,11 +267,21 @@ async function fhirRow(
   }
   if (!res) return undefined;
   const isBundle = res.resourceType === 'Bundle';
-  if (isBundle && row.type !== '') return { problem: `type does not apply to a FHIR Bundle (${row.fileName} is split by resource type): leave it empty` };
-  if (isBundle && row.title !== undefined) return { problem: `title does not apply to a FHIR Bundle (each record gets its own): leave it empty` };
-  if (row.mediaType !== undefined && row.mediaType !== 'application/fhir+json') return { problem: `mediaType of a FHIR file is application/fhir+json: leave it empty` };
+  if (isBundle && row.type !== '')
+    return { problem: `type does not apply to a FHIR Bundle (${row.fileName} is split by resource type): leave it empty` };
+  if (isBundle && row.title !== undefined)
+    return { problem: `title does not apply to a FHIR Bundle (each record gets its own): leave it empty` };
+  if (row.mediaType !== undefined && row.mediaType !== 'application/fhir+json')
+    return { problem: `mediaType of a FHIR file is application/fhir+json: leave it empty` };
   const reject = (reason: string): FhirOutcome => ({
-    rejected: { line: row.line, key: pendingKey({ patient, author, type: 'fhir', sha256: fileSha256, title: row.title }), fileName: row.fileName, patientAddress: patient, code: 'USAGE', reason },
+    rejected: {
+      line: row.line,
+      key: pendingKey({ patient, author, type: 'fhir', sha256: fileSha256, title: row.title }),
+      fileName: row.fileName,
+      patientAddress: patient,
+      code: 'USAGE',
+      reason,
+    },
   });
   const bad = findFhirError(res);
   if (bad) return reject(`invalid FHIR R4 in ${row.fileName}: ${bad.path}: ${bad.message}`);
@@ -276,7 +301,9 @@ async function fhirRow(
     if (recordType === undefined) return { problem: `unknown type '${type}'` };
     // The author MUST be allowed to write every type the file produces (docs/FHIR.md § 3).
     if (!(await writable(`${patient}/${recordType}`))) {
-      return { problem: `not allowed to add ${type} records for ${row.patient}, which ${row.fileName} holds (no live write grant, or provider not verified)` };
+      return {
+        problem: `not allowed to add ${type} records for ${row.patient}, which ${row.fileName} holds (no live write grant, or provider not verified)`,
+      };
     }
     const title = row.title ?? r.title;
     const sha256 = createHash('sha256').update(r.content).digest('hex');
@@ -293,7 +320,13 @@ async function fhirRow(
       size: r.content.length,
       key: pendingKey({ patient, author, type, sha256, title }),
       clinical: { ...clinical, fhir: '4.0.1', ...(r.careDate && !clinical?.careDate ? { careDate: r.careDate } : {}) },
-      fhir: { part: i, parts: split.records.length, name: join(dirname(path), name), ...(r.careDate ? { careDate: r.careDate } : {}), resources: r.resources },
+      fhir: {
+        part: i,
+        parts: split.records.length,
+        name: join(dirname(path), name),
+        ...(r.careDate ? { careDate: r.careDate } : {}),
+        resources: r.resources,
+      },
     });
   }
   return { parts };

@@ -50,7 +50,9 @@ type Unwrap<T> = T extends readonly [] ? undefined : T extends readonly [infer O
  * What ethers resolves a call of `N` to: nothing, the single value, or (several outputs) a
  * Result, typed here as its positional tuple.
  */
-export type FunctionResult<N extends FunctionName> = Unwrap<AbiParametersToPrimitiveTypes<ExtractAbiFunction<EmrAbi, N>['outputs'], 'outputs'>>;
+export type FunctionResult<N extends FunctionName> = Unwrap<
+  AbiParametersToPrimitiveTypes<ExtractAbiFunction<EmrAbi, N>['outputs'], 'outputs'>
+>;
 
 /** The decoded arguments of event `N`, in ABI order (positional, as ethers' Result). */
 export type EventArgs<N extends EventName> = AbiParametersToPrimitiveTypes<ExtractAbiEvent<EmrAbi, N>['inputs'], 'outputs'>;

@@ -1,5 +1,5 @@
 /** addRecord: register one record (CONTRACT.md § Records). */
-import { cidToParts, type CidParts } from './cid.js';
+import { type CidParts, cidToParts } from './cid.js';
 import { checkBytes32, checkRecordType, parseAddress } from './params.js';
 import { eventOf, send } from './send.js';
 import type { EmrChain, SentTx } from './types.js';

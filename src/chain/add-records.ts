@@ -5,7 +5,7 @@
  * type changes.
  */
 import { UsageError } from '../errors.js';
-import { contentParts, type AddRecordParameters } from './add-record.js';
+import { type AddRecordParameters, contentParts } from './add-record.js';
 import { checkRecordType, parseAddress } from './params.js';
 import { send } from './send.js';
 import type { EmrChain, SentTx } from './types.js';

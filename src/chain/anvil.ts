@@ -2,7 +2,7 @@
  * Locating and starting anvil (the @foundry-rs/anvil package), shared by the devnet and
  * the test/bench harnesses. Nothing here is module-level state.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -112,7 +112,12 @@ export async function startAnvil(params: {
     closeSync(log);
     output = () => readFrom(params.logFile as string, from, BANNER_MAX);
   } else {
-    child = spawnAnvil({ port: params.port ?? 0, extraArgs: params.extraArgs, stdio: ['ignore', 'pipe', 'pipe'], detached: params.detached });
+    child = spawnAnvil({
+      port: params.port ?? 0,
+      extraArgs: params.extraArgs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: params.detached,
+    });
     let seen = '';
     const take = (d: Buffer) => {
       if (seen.length < BANNER_MAX) seen += d.toString('latin1');

@@ -4,7 +4,7 @@
  */
 import type { EventFragment } from 'ethers';
 import { toChainError } from './errors.js';
-import { addressTopic, blockTimes, queryEvents, type ChainEvent } from './logs.js';
+import { addressTopic, blockTimes, type ChainEvent, queryEvents } from './logs.js';
 import { parseAddress } from './params.js';
 import { checkReceipts } from './receipts.js';
 import type { EmrChain } from './types.js';
@@ -109,16 +109,19 @@ export async function auditEvents(chain: EmrChain, query: AuditQuery = {}): Prom
     patient = parseAddress(query.patient, 'patient');
     const t = addressTopic(patient);
     // The patient is topic1 in some events and topic2 in others (see SHAPE).
-    const [a, b] = await Promise.all([
-      queryEvents(chain, { ...range, topics: [t] }),
-      queryEvents(chain, { ...range, topics: [null, t] }),
-    ]);
+    const [a, b] = await Promise.all([queryEvents(chain, { ...range, topics: [t] }), queryEvents(chain, { ...range, topics: [null, t] })]);
     events = [...a, ...b].sort((x, y) => x.blockNumber - y.blockNumber || x.logIndex - y.logIndex);
   } else {
     events = await queryEvents(chain, range);
   }
-  const times = await blockTimes(chain, events.map((e) => e.blockNumber));
-  const problems = await checkReceipts(chain, events.filter((e) => e.name === 'RecordAccessed'));
+  const times = await blockTimes(
+    chain,
+    events.map((e) => e.blockNumber),
+  );
+  const problems = await checkReceipts(
+    chain,
+    events.filter((e) => e.name === 'RecordAccessed'),
+  );
   const out = events.map((e) => {
     const a = toAudit(chain, e, times.get(e.blockNumber) ?? 0);
     const problem = problems.get(e);

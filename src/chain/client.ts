@@ -10,7 +10,7 @@
 import { Contract, getAddress, JsonRpcProvider, Network, NonceManager, type Signer } from 'ethers';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { emrAbi } from './abi.generated.js';
-import { rpcBatch, type RpcRequest } from './rpc.js';
+import { type RpcRequest, rpcBatch } from './rpc.js';
 import type { EmrChain } from './types.js';
 
 export interface ConnectChainParameters {
@@ -47,7 +47,10 @@ export async function connectChain(params: ConnectChainParameters): Promise<EmrC
  * connectChain plus `extra` reads answered in the same request (their results in order),
  * so a caller that needs one more set-up fact does not pay a second round trip.
  */
-export async function connectChainWith(params: ConnectChainParameters, extra: readonly RpcRequest[]): Promise<{ chain: EmrChain; extra: unknown[] }> {
+export async function connectChainWith(
+  params: ConnectChainParameters,
+  extra: readonly RpcRequest[],
+): Promise<{ chain: EmrChain; extra: unknown[] }> {
   const address = parseAddress(params.contract, 'contract address');
   const [chainIdHex, code, ...extraResults] = await rpcBatch(
     params.rpcUrl,
@@ -58,7 +61,10 @@ export async function connectChainWith(params: ConnectChainParameters, extra: re
   try {
     chainId = BigInt(chainIdHex as string);
   } catch (e) {
-    throw new UnavailableError(`chain endpoint ${params.rpcUrl.slice(0, 200)} gave no valid chain id`, { hint: 'check --rpc-url: it must be an EVM JSON-RPC endpoint', cause: e });
+    throw new UnavailableError(`chain endpoint ${params.rpcUrl.slice(0, 200)} gave no valid chain id`, {
+      hint: 'check --rpc-url: it must be an EVM JSON-RPC endpoint',
+      cause: e,
+    });
   }
   if (params.expectChainId !== undefined && BigInt(params.expectChainId) !== chainId) {
     throw new UnavailableError(`chain endpoint ${params.rpcUrl.slice(0, 200)} is chain ${chainId}, expected ${params.expectChainId}`, {

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { JsonRpcProvider, Network, type Signer } from 'ethers';
 import { UnavailableError, UsageError } from '../errors.js';
-import { acquireLock, processCommandLine, processStartTime, type Lock } from '../lock.js';
-import { anvilFund, startAnvil, type StartedAnvil } from './anvil.js';
+import { acquireLock, type Lock, processCommandLine, processStartTime } from '../lock.js';
+import { anvilFund, type StartedAnvil, startAnvil } from './anvil.js';
 import { deployContract } from './deploy.js';
 import { rpcCall } from './rpc.js';
 
@@ -86,7 +86,11 @@ function isOurAnvil(rec: DevnetRecord): boolean {
 /** One `devnet up`/`down` at a time per home (DEVNET.md § Locks). */
 function devnetLock(home: string, what: string): Lock {
   mkdirSync(devnetDir(home), { recursive: true });
-  return acquireLock(join(devnetDir(home), 'devnet.lock'), `another \`emr ${what}\` for this home`, 'wait for it to finish, then run the command again');
+  return acquireLock(
+    join(devnetDir(home), 'devnet.lock'),
+    `another \`emr ${what}\` for this home`,
+    'wait for it to finish, then run the command again',
+  );
 }
 
 async function answers(rpcUrl: string): Promise<number | null> {

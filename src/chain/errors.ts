@@ -4,14 +4,7 @@
  * UnavailableError. Messages are one line and never carry key material.
  */
 import type { Interface } from 'ethers';
-import {
-  AccessDeniedError,
-  EmrError,
-  IntegrityError,
-  NotFoundError,
-  UnavailableError,
-  UsageError,
-} from '../errors.js';
+import { AccessDeniedError, EmrError, IntegrityError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 
 type Kind = 'access' | 'usage' | 'notfound' | 'integrity';
 
@@ -21,15 +14,39 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
   LastAdmin: { kind: 'access', message: 'cannot remove the last admin', hint: 'add another admin first' },
   AlreadyAdmin: { kind: 'usage', message: 'already an admin', hint: 'nothing to do' },
   InvalidRole: { kind: 'usage', message: 'invalid role', hint: 'use --role patient or --role provider' },
-  RoleChange: { kind: 'access', message: 'this address is already registered with another role', hint: 'use a separate profile for each role' },
-  InvalidRecipient: { kind: 'usage', message: 'invalid encryption recipient', hint: 'the recipient must be a well-formed age1… (62 characters) or age1pq1… (1959 characters) key' },
+  RoleChange: {
+    kind: 'access',
+    message: 'this address is already registered with another role',
+    hint: 'use a separate profile for each role',
+  },
+  InvalidRecipient: {
+    kind: 'usage',
+    message: 'invalid encryption recipient',
+    hint: 'the recipient must be a well-formed age1… (62 characters) or age1pq1… (1959 characters) key',
+  },
   NotRegistered: { kind: 'notfound', message: 'address is not registered', hint: 'the other party must run `emr register` first' },
-  NotPatient: { kind: 'access', message: 'not a registered patient', hint: 'only the patient may do this; patients run `emr register --role patient`' },
-  NotProvider: { kind: 'access', message: 'not a registered provider', hint: 'providers run `emr register --role provider`, then an admin verifies them' },
+  NotPatient: {
+    kind: 'access',
+    message: 'not a registered patient',
+    hint: 'only the patient may do this; patients run `emr register --role patient`',
+  },
+  NotProvider: {
+    kind: 'access',
+    message: 'not a registered provider',
+    hint: 'providers run `emr register --role provider`, then an admin verifies them',
+  },
   ProviderNotVerified: { kind: 'access', message: 'provider is not verified', hint: 'ask an admin to run `emr admin verify <provider>`' },
   SuspendedProvider: { kind: 'access', message: 'provider is suspended', hint: 'contact an admin of the contract' },
-  NotAuthorized: { kind: 'access', message: 'no live write grant from the patient for this record type', hint: 'ask the patient to `emr grant` write access for the type' },
-  NoOpenEmergency: { kind: 'access', message: 'no emergency is open for this patient and provider', hint: 'the provider must run `emr emergency open <patient> --reason …` first' },
+  NotAuthorized: {
+    kind: 'access',
+    message: 'no live write grant from the patient for this record type',
+    hint: 'ask the patient to `emr grant` write access for the type',
+  },
+  NoOpenEmergency: {
+    kind: 'access',
+    message: 'no emergency is open for this patient and provider',
+    hint: 'the provider must run `emr emergency open <patient> --reason …` first',
+  },
   NoReadAccess: { kind: 'access', message: 'no read access to this record', hint: 'ask the patient for a grant (`emr access request`)' },
   InvalidRecordType: { kind: 'usage', message: 'invalid record type', hint: 'record types are indexes 0..31' },
   InvalidCodec: { kind: 'usage', message: 'unsupported CID codec', hint: 'records must be CIDv1 raw (0x55) or dag-pb (0x70)' },
@@ -40,14 +57,34 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
   EmptyGrant: { kind: 'usage', message: 'nothing to grant', hint: 'name at least one type (--types) or record (--records)' },
   SelfGrant: { kind: 'usage', message: 'a patient cannot grant to themself', hint: 'patients always read their own records' },
   UnknownRequest: { kind: 'notfound', message: 'no such access request for this patient', hint: 'list requests with `emr access list`' },
-  RequestAlreadyDecided: { kind: 'access', message: 'request already decided', hint: 'a decided request cannot be decided again; ask for a new one' },
+  RequestAlreadyDecided: {
+    kind: 'access',
+    message: 'request already decided',
+    hint: 'a decided request cannot be decided again; ask for a new one',
+  },
   InvalidReason: { kind: 'usage', message: 'a reason (1..1024 bytes) is required', hint: 'pass --reason <text>' },
   SignatureExpired: { kind: 'access', message: 'signed action expired', hint: 'ask the patient to sign again with a later deadline' },
-  BadNonce: { kind: 'access', message: 'signed action already used or out of order', hint: 'signatures are single-use; ask the patient to sign again' },
-  StaleEpoch: { kind: 'access', message: 'signed action voided: the patient revoked this provider after signing it', hint: 'a revoke cancels every outstanding signed grant or approval; ask the patient to sign again' },
+  BadNonce: {
+    kind: 'access',
+    message: 'signed action already used or out of order',
+    hint: 'signatures are single-use; ask the patient to sign again',
+  },
+  StaleEpoch: {
+    kind: 'access',
+    message: 'signed action voided: the patient revoked this provider after signing it',
+    hint: 'a revoke cancels every outstanding signed grant or approval; ask the patient to sign again',
+  },
   ZeroAddress: { kind: 'usage', message: 'the zero address cannot be an admin', hint: 'name a real account' },
-  EmergencyClosedByPatient: { kind: 'access', message: 'the patient closed this provider’s emergency access less than 24 h ago', hint: 'ask the patient for a grant (`emr access request`), or another provider may open an emergency' },
-  InvalidSignature: { kind: 'integrity', message: 'signature does not match the patient, chain or contract', hint: 'the action must be signed by the patient for this chain and contract' },
+  EmergencyClosedByPatient: {
+    kind: 'access',
+    message: 'the patient closed this provider’s emergency access less than 24 h ago',
+    hint: 'ask the patient for a grant (`emr access request`), or another provider may open an emergency',
+  },
+  InvalidSignature: {
+    kind: 'integrity',
+    message: 'signature does not match the patient, chain or contract',
+    hint: 'the action must be signed by the patient for this chain and contract',
+  },
 };
 
 interface EthersLikeError {
@@ -77,7 +114,20 @@ function isTransportFailure(e: unknown, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 5) return false;
   const x = e as EthersLikeError & { errno?: string };
   const code = x.code ?? x.errno;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'NETWORK_ERROR', 'TIMEOUT', 'SERVER_ERROR'].includes(code)) {
+  if (
+    code &&
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+      'UND_ERR_CONNECT_TIMEOUT',
+      'NETWORK_ERROR',
+      'TIMEOUT',
+      'SERVER_ERROR',
+    ].includes(code)
+  ) {
     return true;
   }
   if (typeof x.message === 'string' && /fetch failed|ECONNREFUSED|socket hang up/.test(x.message)) return true;

@@ -41,7 +41,17 @@ export async function grantOf(chain: EmrChain, patient: string, provider: string
     throw toChainError(e, chain.iface);
   }
   const [expiry, readMask, writeMask, epoch, emergencyUntil] = g.map(Number) as [number, number, number, number, number];
-  return { patient: p, provider: q, expiry, readMask, writeMask, epoch, emergencyUntil, live: expiry > now && (readMask | writeMask) !== 0, emergencyOpen: emergencyUntil > now };
+  return {
+    patient: p,
+    provider: q,
+    expiry,
+    readMask,
+    writeMask,
+    epoch,
+    emergencyUntil,
+    live: expiry > now && (readMask | writeMask) !== 0,
+    emergencyOpen: emergencyUntil > now,
+  };
 }
 
 export async function canRead(
@@ -56,11 +66,12 @@ export async function canRead(
   ]);
 }
 
-export async function canWrite(
-  chain: EmrChain,
-  params: { author: string; patient: string; recordType: number },
-): Promise<boolean> {
-  return read(chain, 'canWrite', [parseAddress(params.author, 'author'), parseAddress(params.patient, 'patient'), checkRecordType(params.recordType)]);
+export async function canWrite(chain: EmrChain, params: { author: string; patient: string; recordType: number }): Promise<boolean> {
+  return read(chain, 'canWrite', [
+    parseAddress(params.author, 'author'),
+    parseAddress(params.patient, 'patient'),
+    checkRecordType(params.recordType),
+  ]);
 }
 
 export interface LiveReader {
@@ -130,7 +141,10 @@ export async function keyDeliveries(chain: EmrChain, patient: string, provider: 
       time: 0,
     });
   }
-  const times = await blockTimes(chain, out.map((k) => k.blockNumber));
+  const times = await blockTimes(
+    chain,
+    out.map((k) => k.blockNumber),
+  );
   for (const k of out) k.time = times.get(k.blockNumber) ?? 0;
   return out;
 }

@@ -7,9 +7,5 @@ export async function logAccess(
   chain: EmrChain,
   params: { recordId: bigint | number; patient: string; recordType: number },
 ): Promise<SentTx> {
-  return send(chain, 'logAccess', [
-    checkId(params.recordId),
-    parseAddress(params.patient, 'patient'),
-    checkRecordType(params.recordType),
-  ]);
+  return send(chain, 'logAccess', [checkId(params.recordId), parseAddress(params.patient, 'patient'), checkRecordType(params.recordType)]);
 }

@@ -2,7 +2,7 @@
  * Log queries: decoded events of the contract with their block time. Records and the
  * audit trail live only in events (CONTRACT.md § Storage layout), so reads start here.
  */
-import { zeroPadValue, type Interface, type Log } from 'ethers';
+import { type Interface, type Log, zeroPadValue } from 'ethers';
 import type { EventArgs, EventName } from './abi.js';
 import { toChainError } from './errors.js';
 import type { EmrChain } from './types.js';
@@ -50,7 +50,12 @@ export function idTopic(id: bigint): string {
  */
 export async function queryEvents<N extends EventName = EventName>(
   chain: EmrChain,
-  params: { names?: readonly N[]; topics?: readonly (string | readonly string[] | null)[]; fromBlock?: number; toBlock?: number | 'latest' },
+  params: {
+    names?: readonly N[];
+    topics?: readonly (string | readonly string[] | null)[];
+    fromBlock?: number;
+    toBlock?: number | 'latest';
+  },
 ): Promise<ChainEvent<N>[]> {
   const topic0 = params.names ? params.names.map((n) => chain.iface.getEvent(n)!.topicHash) : null;
   try {

@@ -7,7 +7,7 @@
  * Anything else (another patient's record, a type the reader was not granted, an unknown
  * id) is a forged receipt and MUST NOT be shown as a read.
  */
-import { idTopic, queryEvents, type ChainEvent } from './logs.js';
+import { type ChainEvent, idTopic, queryEvents } from './logs.js';
 import type { EmrChain } from './types.js';
 
 /** Ids per log query: bounds the topic list a node must accept. */
@@ -35,8 +35,10 @@ export async function checkReceipts(chain: EmrChain, receipts: readonly ChainEve
     let problem: ReceiptProblem = null;
     if (!rec) problem = 'no such record';
     else if (String(rec.args[1]).toLowerCase() !== patient) problem = 'the record belongs to another patient';
-    else if (Number(rec.args[3]) !== Number(r.args[3] ?? -1)) problem = `the record is a type ${Number(rec.args[3])} record, the receipt claims type ${Number(r.args[3] ?? -1)}`;
-    else if (rec.blockNumber > r.blockNumber || (rec.blockNumber === r.blockNumber && rec.logIndex > r.logIndex)) problem = 'the receipt predates the record';
+    else if (Number(rec.args[3]) !== Number(r.args[3] ?? -1))
+      problem = `the record is a type ${Number(rec.args[3])} record, the receipt claims type ${Number(r.args[3] ?? -1)}`;
+    else if (rec.blockNumber > r.blockNumber || (rec.blockNumber === r.blockNumber && rec.logIndex > r.logIndex))
+      problem = 'the receipt predates the record';
     out.set(r, problem);
   }
   return out;

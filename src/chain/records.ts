@@ -5,7 +5,7 @@
  */
 import { NotFoundError } from '../errors.js';
 import { partsToCid } from './cid.js';
-import { addressTopic, blockTimes, idTopic, queryEvents, type ChainEvent } from './logs.js';
+import { addressTopic, blockTimes, type ChainEvent, idTopic, queryEvents } from './logs.js';
 import { checkId, parseAddress } from './params.js';
 import type { EmrChain } from './types.js';
 
@@ -62,7 +62,10 @@ function applyRekeys(records: RecordInfo[], rekeys: ChainEvent<'RecordRekeyed'>[
 }
 
 async function stamp(chain: EmrChain, records: RecordInfo[]): Promise<void> {
-  const times = await blockTimes(chain, records.map((r) => r.blockNumber));
+  const times = await blockTimes(
+    chain,
+    records.map((r) => r.blockNumber),
+  );
   for (const r of records) r.createdAt = times.get(r.blockNumber) ?? 0;
 }
 
@@ -80,10 +83,7 @@ export async function getRecord(chain: EmrChain, id: bigint | number | string): 
   return rec;
 }
 
-export async function listRecords(
-  chain: EmrChain,
-  params: { patient?: string; author?: string } = {},
-): Promise<RecordInfo[]> {
+export async function listRecords(chain: EmrChain, params: { patient?: string; author?: string } = {}): Promise<RecordInfo[]> {
   const patient = params.patient ? addressTopic(parseAddress(params.patient, 'patient')) : null;
   const author = params.author ? addressTopic(parseAddress(params.author, 'author')) : null;
   const [added, rekeys] = await Promise.all([

@@ -1,7 +1,7 @@
 /** register: publish the account's role and age recipient (CONTRACT.md § Registration). */
 import { UsageError } from '../errors.js';
 import { send } from './send.js';
-import { ROLE_CODES, type EmrChain, type Role, type SentTx } from './types.js';
+import { type EmrChain, ROLE_CODES, type Role, type SentTx } from './types.js';
 
 export interface RegisterParameters {
   role: Role;

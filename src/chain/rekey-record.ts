@@ -8,10 +8,7 @@ import { checkId } from './params.js';
 import { send } from './send.js';
 import type { EmrChain, SentTx } from './types.js';
 
-export async function rekeyRecord(
-  chain: EmrChain,
-  params: RecordContent & { id: bigint | number },
-): Promise<SentTx> {
+export async function rekeyRecord(chain: EmrChain, params: RecordContent & { id: bigint | number }): Promise<SentTx> {
   const { cidCodec, digest } = contentParts(params);
   return send(chain, 'rekeyRecord', [checkId(params.id), cidCodec, digest]);
 }

@@ -7,7 +7,10 @@ import { checkBytes32, parseAddress } from './params.js';
 import { requireSigner, send } from './send.js';
 import type { EmrChain, SentTx } from './types.js';
 
-export async function releaseEmergencyKeys(chain: EmrChain, params: { patient: string; provider: string; keyDelivery: string }): Promise<SentTx> {
+export async function releaseEmergencyKeys(
+  chain: EmrChain,
+  params: { patient: string; provider: string; keyDelivery: string },
+): Promise<SentTx> {
   return send(chain, 'releaseEmergencyKeys', [
     parseAddress(params.patient, 'patient'),
     parseAddress(params.provider, 'provider'),

@@ -19,13 +19,13 @@ export interface AccessRequest {
 
 const STATES: readonly RequestState[] = ['pending', 'approved', 'denied'];
 
-export async function listRequests(
-  chain: EmrChain,
-  params: { patient: string; state?: RequestState },
-): Promise<AccessRequest[]> {
+export async function listRequests(chain: EmrChain, params: { patient: string; state?: RequestState }): Promise<AccessRequest[]> {
   const patient = parseAddress(params.patient, 'patient');
   const events = await queryEvents(chain, { names: ['AccessRequested'], topics: [null, addressTopic(patient)] });
-  const times = await blockTimes(chain, events.map((e) => e.blockNumber));
+  const times = await blockTimes(
+    chain,
+    events.map((e) => e.blockNumber),
+  );
   const out: AccessRequest[] = [];
   for (const e of events) {
     const id = e.args[0];

@@ -2,11 +2,11 @@
  * send: estimate (so a refusal surfaces as the contract's own custom error before any
  * gas is spent), send, wait. A receipt with status 0 is always an error, never a result.
  */
-import { NonceManager, type ContractTransaction, type Overrides, type TransactionReceipt } from 'ethers';
+import { type ContractTransaction, NonceManager, type Overrides, type TransactionReceipt } from 'ethers';
 import { UnavailableError, UsageError } from '../errors.js';
 import type { EventName, FunctionArgs, WriteName } from './abi.js';
 import { toChainError } from './errors.js';
-import { decodeEvent, type DecodedEvent } from './logs.js';
+import { type DecodedEvent, decodeEvent } from './logs.js';
 import type { EmrChain, SentTx } from './types.js';
 
 export interface SendOptions {
@@ -36,7 +36,8 @@ export function requireSigner(chain: EmrChain) {
 export function writeMethod<N extends WriteName>(chain: EmrChain, name: N) {
   const fn = chain.contract.getFunction(name);
   return {
-    estimateGas: (args: FunctionArgs<N>, overrides: Overrides): Promise<bigint> => fn.estimateGas(...(args as readonly unknown[]), overrides),
+    estimateGas: (args: FunctionArgs<N>, overrides: Overrides): Promise<bigint> =>
+      fn.estimateGas(...(args as readonly unknown[]), overrides),
     populateTransaction: (args: FunctionArgs<N>, overrides: Overrides): Promise<ContractTransaction> =>
       fn.populateTransaction(...(args as readonly unknown[]), overrides),
   };

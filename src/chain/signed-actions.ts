@@ -6,8 +6,8 @@
  * (which bumps it) voids them (CONTRACT.md § Signed actions).
  */
 import type { Signer, TypedDataDomain, TypedDataField } from 'ethers';
-import { grantArgs, type GrantParameters } from './grant.js';
 import { UsageError } from '../errors.js';
+import { type GrantParameters, grantArgs } from './grant.js';
 import { checkBytes32, checkId, parseAddress, toUnixSeconds } from './params.js';
 import { read } from './read.js';
 import { send } from './send.js';
@@ -73,7 +73,9 @@ export interface SignedAction {
 
 function checkEpoch(epoch: number | undefined, kind: string): number {
   if (epoch === undefined || !Number.isInteger(epoch) || epoch < 0 || epoch > 0xffffffff) {
-    throw new UsageError(`a signed ${kind} needs the current epoch of the grant slot`, { hint: 'read it with grantOf(patient, provider).epoch' });
+    throw new UsageError(`a signed ${kind} needs the current epoch of the grant slot`, {
+      hint: 'read it with grantOf(patient, provider).epoch',
+    });
   }
   return epoch;
 }
@@ -82,7 +84,10 @@ function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline
   switch (body.kind) {
     case 'grant': {
       const [provider, readMask, writeMask, expiry, keyDelivery] = grantArgs(body);
-      return { type: 'Grant' as const, message: { patient, provider, readMask, writeMask, expiry, keyDelivery, epoch: checkEpoch(epoch, 'grant'), nonce, deadline } };
+      return {
+        type: 'Grant' as const,
+        message: { patient, provider, readMask, writeMask, expiry, keyDelivery, epoch: checkEpoch(epoch, 'grant'), nonce, deadline },
+      };
     }
     case 'revoke':
       return { type: 'Revoke' as const, message: { patient, provider: parseAddress(body.provider, 'provider'), nonce, deadline } };
@@ -135,9 +140,10 @@ export async function signAction(
     kind: params.action.kind,
     chainId: params.chainId.toString(),
     contract: domain.verifyingContract as string,
-    message: Object.fromEntries(
-      Object.entries(message).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v]),
-    ) as Record<string, string | number>,
+    message: Object.fromEntries(Object.entries(message).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : v])) as Record<
+      string,
+      string | number
+    >,
     signature,
   };
 }
@@ -172,7 +178,8 @@ function badField(name: string, what: string): UsageError {
 
 /** An ECDSA signature is 65 bytes; anything far longer is not one (the contract checks the rest). */
 function signatureOf(signed: SignedAction): string {
-  if (typeof signed.signature !== 'string' || !/^0x(?:[0-9a-fA-F]{2}){1,256}$/.test(signed.signature)) throw badField('signature', 'hex bytes');
+  if (typeof signed.signature !== 'string' || !/^0x(?:[0-9a-fA-F]{2}){1,256}$/.test(signed.signature))
+    throw badField('signature', 'hex bytes');
   return signed.signature;
 }
 
@@ -195,7 +202,13 @@ export async function relaySigned(chain: EmrChain, signed: SignedAction): Promis
         sig,
       ]);
     case 'revoke':
-      return send(chain, 'revokeBySig', [addressField(m, 'patient'), addressField(m, 'provider'), uintField(m, 'nonce', 256), uintField(m, 'deadline', 256), sig]);
+      return send(chain, 'revokeBySig', [
+        addressField(m, 'patient'),
+        addressField(m, 'provider'),
+        uintField(m, 'nonce', 256),
+        uintField(m, 'deadline', 256),
+        sig,
+      ]);
     case 'approve':
       return send(chain, 'approveBySig', [
         addressField(m, 'patient'),
@@ -208,6 +221,12 @@ export async function relaySigned(chain: EmrChain, signed: SignedAction): Promis
         sig,
       ]);
     case 'deny':
-      return send(chain, 'denyBySig', [addressField(m, 'patient'), uintField(m, 'requestId', 256), uintField(m, 'nonce', 256), uintField(m, 'deadline', 256), sig]);
+      return send(chain, 'denyBySig', [
+        addressField(m, 'patient'),
+        uintField(m, 'requestId', 256),
+        uintField(m, 'nonce', 256),
+        uintField(m, 'deadline', 256),
+        sig,
+      ]);
   }
 }

@@ -8,7 +8,7 @@ import { IntegrityError } from '../errors.js';
 import { addressTopic, queryEvents } from './logs.js';
 import { parseAddress } from './params.js';
 import { read } from './read.js';
-import { roleName, type EmrChain, type Role } from './types.js';
+import { type EmrChain, type Role, roleName } from './types.js';
 
 export interface AccountInfo {
   address: string;

@@ -5,8 +5,8 @@
  */
 import type { SignedAction } from '../chain/signed-actions.js';
 import type { Context } from '../context.js';
-import { refuseOverwrite } from './output-file.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { refuseOverwrite } from './output-file.js';
 
 export function writeSignedAction(ctx: Context, signed: SignedAction, output: string | undefined): string | null {
   const text = JSON.stringify(signed, null, 2) + '\n';

@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { wipe } from './bytes.js';
-import { encodeHeader, readHeader, verifyHeaderMac, type Header } from './header.js';
-import { ByteReader, openInput, openSink, type Input, type Output, type Sink } from './io.js';
-import { asFileKey, generateFileKey, type FileKey } from './keys.js';
+import { encodeHeader, type Header, readHeader, verifyHeaderMac } from './header.js';
+import { ByteReader, type Input, type Output, openInput, openSink, type Sink } from './io.js';
+import { asFileKey, type FileKey, generateFileKey } from './keys.js';
 import { decryptFileParallel, encryptFileParallel, PARALLEL_MIN_SIZE } from './parallel.js';
 import { unwrapFileKey, wrapForRecipients } from './recipients.js';
+import { PAYLOAD_NONCE_SIZE, payloadError, payloadKey } from './stream.js';
 import { decryptPayload } from './stream-decryptor.js';
 import { StreamEncryptor } from './stream-encryptor.js';
-import { PAYLOAD_NONCE_SIZE, payloadError, payloadKey } from './stream.js';
 
 export interface EncryptFileOptions {
   recipients: string[];
@@ -56,7 +56,11 @@ export async function withSink<T>(output: Output, body: (s: Sink) => Promise<T>)
  * The input's size when the two-thread path applies: file → file, a regular input of at
  * least PARALLEL_MIN_SIZE bytes (any size when the test-only `path` is 'parallel').
  */
-export async function parallelEligible(input: Input, output: Output | null, path: InternalEncryptOptions['path'] = 'auto'): Promise<number | null> {
+export async function parallelEligible(
+  input: Input,
+  output: Output | null,
+  path: InternalEncryptOptions['path'] = 'auto',
+): Promise<number | null> {
   if (path === 'stream') return null;
   if (typeof input !== 'string' || typeof output !== 'string') {
     if (path === 'parallel') throw new UsageError('parallel path needs file paths', { hint: 'test-only option' });
@@ -139,10 +143,7 @@ export async function readFileKey(input: Input, identities: string[]): Promise<U
   return fileKey;
 }
 
-export async function decryptFile(
-  opts: DecryptFileOptions,
-  internal: Pick<InternalEncryptOptions, 'path'> = {},
-): Promise<void> {
+export async function decryptFile(opts: DecryptFileOptions, internal: Pick<InternalEncryptOptions, 'path'> = {}): Promise<void> {
   const size = await parallelEligible(opts.input, opts.output, internal.path);
   const opened = await openAge(opts.input, opts.identities, opts.fileKey);
   try {

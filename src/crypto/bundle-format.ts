@@ -106,9 +106,13 @@ export function parseMetadata(bytes: Uint8Array): BundleMetadata {
   // § 3.4: version 2 iff a version-2 field is present (one metadata, one version).
   if ((m.v === 2) !== hasV2Fields(m as Partial<BundleMetadata>)) throw bad('metadata version does not match its fields');
   if (m.fhir !== undefined && m.fhir !== '4.0.1') throw bad('fhir');
-  for (const k of ['careDate', 'encounterStart', 'encounterEnd'] as const) if (m[k] !== undefined && (typeof m[k] !== 'string' || !DATE.test(m[k] as string))) throw bad(k);
-  if (m.supersedes !== undefined && (typeof m.supersedes !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(m.supersedes))) throw bad('supersedes');
-  for (const k of ['facility', 'mrn'] as const) if (m[k] !== undefined && (typeof m[k] !== 'string' || (m[k] as string).length === 0 || (m[k] as string).length > SHORT_TEXT)) throw bad(k);
+  for (const k of ['careDate', 'encounterStart', 'encounterEnd'] as const)
+    if (m[k] !== undefined && (typeof m[k] !== 'string' || !DATE.test(m[k] as string))) throw bad(k);
+  if (m.supersedes !== undefined && (typeof m.supersedes !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(m.supersedes)))
+    throw bad('supersedes');
+  for (const k of ['facility', 'mrn'] as const)
+    if (m[k] !== undefined && (typeof m[k] !== 'string' || (m[k] as string).length === 0 || (m[k] as string).length > SHORT_TEXT))
+      throw bad(k);
   for (const k of ['patient', 'author'] as const) {
     const a = m[k];
     if (typeof a !== 'string' || toChecksumAddress(a) !== a) throw bad(`${k} is not a checksummed address`);
@@ -121,7 +125,12 @@ export function parseMetadata(bytes: Uint8Array): BundleMetadata {
   if (vc !== undefined && (typeof vc !== 'string' || toChecksumAddress(vc) !== vc)) throw bad('verifyingContract');
   const meta = m as unknown as BundleMetadata;
   // Canonical form only: one metadata, one byte string (no duplicate keys, no whitespace).
-  if (!encodeMetadata(meta).subarray(BUNDLE_MAGIC.length + 4).equals(Buffer.from(bytes))) throw bad('metadata is not canonical');
+  if (
+    !encodeMetadata(meta)
+      .subarray(BUNDLE_MAGIC.length + 4)
+      .equals(Buffer.from(bytes))
+  )
+    throw bad('metadata is not canonical');
   return meta;
 }
 

@@ -17,19 +17,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { toHex, wipe } from './bytes.js';
 import { parseTrailer, TRAILER_SIZE } from './bundle-format.js';
-import { checkTrailer, parseBundlePrefix, type DecryptBundleResult } from './bundle-verify.js';
-import {
-  BATCH_CHUNKS,
-  makeJob,
-  openRead,
-  readExact,
-  runTwoThreads,
-  streamChunks,
-  withTemp,
-  writeAll,
-} from './parallel.js';
+import { checkTrailer, type DecryptBundleResult, parseBundlePrefix } from './bundle-verify.js';
+import { toHex, wipe } from './bytes.js';
+import { BATCH_CHUNKS, makeJob, openRead, readExact, runTwoThreads, streamChunks, withTemp, writeAll } from './parallel.js';
 import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, openChunk, openFinalChunk, payloadError, sealChunk, TAG_SIZE } from './stream.js';
 
 const HASH_READ = BATCH_CHUNKS * CHUNK_SIZE;
@@ -73,11 +64,21 @@ export async function encryptBundleParallel(o: EncryptBundleParallelOptions): Pr
   const inFd = openRead(o.inputPath);
   try {
     const before = fstatSync(inFd);
-    if (before.size !== S) throw new UsageError('the input file changed while it was encrypted', { hint: 'do not modify a file while emr encrypts it' });
+    if (before.size !== S)
+      throw new UsageError('the input file changed while it was encrypted', { hint: 'do not modify a file while emr encrypts it' });
     return await withTemp(o.outputPath, async (outFd) => {
       writeAll(outFd, o.ageHead, 0);
       const job = makeJob({
-        mode: 'enc', inFd, outFd, key: o.key, head: o.prefix, inOffset: 0, outOffset: o.ageHead.length, inSize: P + S, chunks: K, lastChunk,
+        mode: 'enc',
+        inFd,
+        outFd,
+        key: o.key,
+        head: o.prefix,
+        inOffset: 0,
+        outOffset: o.ageHead.length,
+        inSize: P + S,
+        chunks: K,
+        lastChunk,
       });
       let digest: Uint8Array = new Uint8Array(0);
       let trailer: Uint8Array = new Uint8Array(0);
@@ -162,7 +163,17 @@ export async function decryptBundleParallel(o: DecryptBundleParallelOptions): Pr
     const K = prefix ? Math.floor(keepTo / CHUNK_SIZE) : N;
     return await withTemp(o.outputPath, async (outFd) => {
       const job = makeJob({
-        mode: 'dec', inFd, outFd, key: o.key, inOffset: o.offset, outOffset: 0, inSize: payload, chunks: K, lastChunk: N - 1, keepFrom, keepTo,
+        mode: 'dec',
+        inFd,
+        outFd,
+        key: o.key,
+        inOffset: o.offset,
+        outOffset: 0,
+        inSize: payload,
+        chunks: K,
+        lastChunk: N - 1,
+        keepFrom,
+        keepTo,
       });
       const hash = createHash('sha256');
       const batches = Math.ceil(K / BATCH_CHUNKS);

@@ -7,8 +7,8 @@
 import type { TypedDataDomain, TypedDataField } from 'ethers';
 import { IntegrityError } from '../errors.js';
 import { toChecksumAddress } from './address.js';
+import { type BundleMetadata, V2_FIELDS } from './bundle-format.js';
 import { toHex } from './bytes.js';
-import { V2_FIELDS, type BundleMetadata } from './bundle-format.js';
 
 export const EIP712_TYPES: Record<string, TypedDataField[]> = {
   Record: [
@@ -42,11 +42,7 @@ export function eip712Types(m: Pick<BundleMetadata, 'v'>): Record<string, TypedD
 /** What an ethers Wallet (or any EIP-712 signer) provides. */
 export interface TypedDataSigner {
   address: string;
-  signTypedData(
-    domain: TypedDataDomain,
-    types: Record<string, TypedDataField[]>,
-    value: Record<string, unknown>,
-  ): Promise<string>;
+  signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string>;
 }
 
 export interface SigningDomain {

@@ -4,9 +4,9 @@
  */
 import type { TypedDataDomain } from 'ethers';
 import { IntegrityError } from '../errors.js';
-import { equalBytes, toHex } from './bytes.js';
-import { BUNDLE_MAGIC, MAX_METADATA_SIZE, parseMetadata, parseTrailer, type BundleMetadata } from './bundle-format.js';
+import { BUNDLE_MAGIC, type BundleMetadata, MAX_METADATA_SIZE, parseMetadata, parseTrailer } from './bundle-format.js';
 import { bundleDomain, verifyBundleSignature } from './bundle-signature.js';
+import { equalBytes, toHex } from './bytes.js';
 
 export type DecryptBundleResult =
   | {

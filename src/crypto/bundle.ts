@@ -7,31 +7,31 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { openAge, parallelEligible, withSink, type InternalEncryptOptions } from './age-file.js';
-import { toHex, wipe } from './bytes.js';
+import { type InternalEncryptOptions, openAge, parallelEligible, withSink } from './age-file.js';
 import {
   BUNDLE_FORMAT_VERSION,
   BUNDLE_FORMAT_VERSION_2,
-  hasV2Fields,
-  V2_FIELDS,
   BUNDLE_MAGIC,
+  type BundleMetadata,
   checksumAddress,
   encodeMetadata,
   encodeTrailer,
+  hasV2Fields,
   parseMetadata,
   TRAILER_SIZE,
-  type BundleMetadata,
+  V2_FIELDS,
 } from './bundle-format.js';
 import { decryptBundleParallel, encryptBundleParallel } from './bundle-parallel.js';
-import { bundleDomain, eip712Value, eip712Types, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
-import { checkTrailer, metadataLength, truncated, type DecryptBundleResult } from './bundle-verify.js';
+import { bundleDomain, eip712Types, eip712Value, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
+import { checkTrailer, type DecryptBundleResult, metadataLength, truncated } from './bundle-verify.js';
+import { toHex, wipe } from './bytes.js';
 import { encodeHeader } from './header.js';
-import { openInput, type Input, type Output, type Sink } from './io.js';
+import { type Input, type Output, openInput, type Sink } from './io.js';
 import { generateFileKey } from './keys.js';
 import { wrapForRecipients } from './recipients.js';
+import { PAYLOAD_NONCE_SIZE, payloadKey } from './stream.js';
 import { decryptPayload } from './stream-decryptor.js';
 import { StreamEncryptor } from './stream-encryptor.js';
-import { PAYLOAD_NONCE_SIZE, payloadKey } from './stream.js';
 
 /**
  * What a caller says about a record: the bundle metadata (bundle-format.ts) minus what
@@ -243,7 +243,12 @@ export async function decryptBundle(
       const offset = opened.reader.consumed;
       await opened.reader.close();
       return await decryptBundleParallel({
-        inputPath: o.input as string, outputPath: o.output as string, offset, size, key: opened.key, ...(o.accept ? { accept: o.accept } : {}),
+        inputPath: o.input as string,
+        outputPath: o.output as string,
+        offset,
+        size,
+        key: opened.key,
+        ...(o.accept ? { accept: o.accept } : {}),
       });
     }
     const run = async (sink: Sink) => {

@@ -5,8 +5,9 @@
  *   hybrid   recipient `age1pq1…` (1216-byte X-Wing key) identity `AGE-SECRET-KEY-PQ-1…` (32-byte seed)
  * Hybrid strings exceed bech32's 90-character limit, which age lifts for them.
  */
-import { bech32 } from '@scure/base';
+
 import { randomBytes } from 'node:crypto';
+import { bech32 } from '@scure/base';
 import { UsageError } from '../errors.js';
 import {
   asHybridPublicKey,
@@ -23,9 +24,7 @@ import { xwing } from './xwing.js';
 
 export type IdentityKind = 'x25519' | 'mlkem768x25519';
 
-export type ParsedRecipient =
-  | { kind: 'x25519'; publicKey: X25519PublicKey }
-  | { kind: 'mlkem768x25519'; publicKey: HybridPublicKey };
+export type ParsedRecipient = { kind: 'x25519'; publicKey: X25519PublicKey } | { kind: 'mlkem768x25519'; publicKey: HybridPublicKey };
 
 export type ParsedIdentity =
   | { kind: 'x25519'; secretKey: X25519SecretKey; publicKey: X25519PublicKey }

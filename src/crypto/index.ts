@@ -2,29 +2,39 @@
  * Public surface of the crypto ground floor: age v1 files and emr record bundles.
  * Knows nothing of chain or IPFS (house rules).
  */
+
+export { type DecryptFileOptions, decryptFile, type EncryptFileOptions, encryptFile, readFileKey } from './age-file.js';
+export {
+  type DecryptBundleOptions,
+  type DecryptBundleResult,
+  decryptBundle,
+  type EncryptBundleOptions,
+  type EncryptBundleResult,
+  encryptBundle,
+  type RecordMeta,
+  verifyBundle,
+} from './bundle.js';
+export { BUNDLE_MAGIC, type BundleMetadata, MAX_METADATA_SIZE, TRAILER_SIZE } from './bundle-format.js';
+export {
+  bundleDomain,
+  EIP712_TYPES,
+  EIP712_TYPES_V2,
+  eip712Types,
+  eip712Value,
+  type SigningDomain,
+  type TypedDataSigner,
+  verifyBundleSignature,
+} from './bundle-signature.js';
 export {
   generateIdentity,
+  type IdentityKind,
+  type IdentityPair,
   identityToRecipient,
   mlkem768x25519IdentityFromSeed,
+  type ParsedRecipient,
   parseIdentity,
   parseRecipient,
   x25519IdentityFromSecret,
-  type IdentityKind,
-  type IdentityPair,
-  type ParsedRecipient,
 } from './identity.js';
-export { decryptFile, encryptFile, readFileKey, type DecryptFileOptions, type EncryptFileOptions } from './age-file.js';
-export {
-  decryptBundle,
-  encryptBundle,
-  verifyBundle,
-  type DecryptBundleOptions,
-  type DecryptBundleResult,
-  type EncryptBundleOptions,
-  type EncryptBundleResult,
-  type RecordMeta,
-} from './bundle.js';
-export { BUNDLE_MAGIC, MAX_METADATA_SIZE, TRAILER_SIZE, type BundleMetadata } from './bundle-format.js';
-export { EIP712_TYPES, EIP712_TYPES_V2, eip712Types, bundleDomain, eip712Value, verifyBundleSignature, type SigningDomain, type TypedDataSigner } from './bundle-signature.js';
 export type { Input, Output } from './io.js';
 export type { FileKey } from './keys.js';

@@ -4,10 +4,11 @@
  * file beside the target and rename only on commit (docs/CLI.md: "A failed command writes
  * no partial output file").
  */
-import { createReadStream } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+
 import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { removeStaleTemps, tempPathBeside, tempPatternBeside } from '../fs-atomic.js';
 

@@ -30,12 +30,9 @@ function brandOf<T extends Uint8Array>(bytes: Uint8Array, len: number, what: str
 }
 
 export const asFileKey = (b: Uint8Array): FileKey => brandOf<FileKey>(b, FILE_KEY_SIZE, 'file key');
-export const asX25519PublicKey = (b: Uint8Array): X25519PublicKey =>
-  brandOf<X25519PublicKey>(b, 32, 'X25519 public key');
-export const asX25519SecretKey = (b: Uint8Array): X25519SecretKey =>
-  brandOf<X25519SecretKey>(b, 32, 'X25519 secret key');
-export const asHybridPublicKey = (b: Uint8Array): HybridPublicKey =>
-  brandOf<HybridPublicKey>(b, 1216, 'mlkem768x25519 public key');
+export const asX25519PublicKey = (b: Uint8Array): X25519PublicKey => brandOf<X25519PublicKey>(b, 32, 'X25519 public key');
+export const asX25519SecretKey = (b: Uint8Array): X25519SecretKey => brandOf<X25519SecretKey>(b, 32, 'X25519 secret key');
+export const asHybridPublicKey = (b: Uint8Array): HybridPublicKey => brandOf<HybridPublicKey>(b, 1216, 'mlkem768x25519 public key');
 export const asHybridSeed = (b: Uint8Array): HybridSeed => brandOf<HybridSeed>(b, 32, 'mlkem768x25519 seed');
 
 /** age.md § "File key": 16 bytes from a CSPRNG, fresh per file. */

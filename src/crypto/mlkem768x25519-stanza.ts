@@ -5,12 +5,12 @@
  * Interoperates with age-encryption 0.3.1 (tested both ways).
  */
 import { IntegrityError } from '../errors.js';
-import { xwing } from './xwing.js';
 import { open, seal } from './aead.js';
 import { decodeBase64Canonical, encodeBase64NoPad, utf8, wipe } from './bytes.js';
 import { hpkeKeySchedule, KEM_XWING } from './hpke.js';
 import { asFileKey, type FileKey, type HybridPublicKey, type HybridSeed } from './keys.js';
 import { STANZA_BODY_SIZE, type Stanza } from './stanza.js';
+import { xwing } from './xwing.js';
 
 export const MLKEM768X25519_STANZA_TYPE = 'mlkem768x25519';
 const LABEL = utf8('age-encryption.org/mlkem768x25519');

@@ -18,7 +18,7 @@ import * as nodeCrypto from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { EmrError, InternalError, UsageError, inputFileError } from '../errors.js';
+import { EmrError, InternalError, inputFileError, UsageError } from '../errors.js';
 import { openTempFile } from './io.js';
 import { ENCRYPTED_CHUNK_SIZE, payloadError, TAG_SIZE } from './stream.js';
 
@@ -58,12 +58,7 @@ export interface BatchJob {
 export type BatchRunner = (maxBatches: number) => number;
 
 /** Returns a function that claims and processes up to `maxBatches` batches; it returns how many it did. */
-export function batchRunner(
-  j: BatchJob,
-  crypto: typeof nodeCrypto,
-  fs: typeof nodeFs,
-  gc: (() => void) | null,
-): BatchRunner {
+export function batchRunner(j: BatchJob, crypto: typeof nodeCrypto, fs: typeof nodeFs, gc: (() => void) | null): BatchRunner {
   const PER = 16;
   const enc = j.mode === 'enc';
   const inChunk = enc ? 65536 : 65552;
@@ -307,9 +302,19 @@ export async function encryptFileParallel(o: {
     await withTemp(o.outputPath, async (outFd) => {
       writeAll(outFd, o.prefix, 0);
       const chunks = o.size === 0 ? 1 : Math.ceil(o.size / 65536);
-      await runTwoThreads(makeJob({
-        mode: 'enc', inFd, outFd, key: o.key, inOffset: 0, outOffset: o.prefix.length, inSize: o.size, chunks, lastChunk: chunks - 1,
-      }));
+      await runTwoThreads(
+        makeJob({
+          mode: 'enc',
+          inFd,
+          outFd,
+          key: o.key,
+          inOffset: 0,
+          outOffset: o.prefix.length,
+          inSize: o.size,
+          chunks,
+          lastChunk: chunks - 1,
+        }),
+      );
     });
   } finally {
     nodeFs.closeSync(inFd);
@@ -329,9 +334,19 @@ export async function decryptFileParallel(o: {
   const inFd = openRead(o.inputPath);
   try {
     await withTemp(o.outputPath, async (outFd) => {
-      const r = await runTwoThreads(makeJob({
-        mode: 'dec', inFd, outFd, key: o.key, inOffset: o.offset, outOffset: 0, inSize: payload, chunks, lastChunk: chunks - 1,
-      }));
+      const r = await runTwoThreads(
+        makeJob({
+          mode: 'dec',
+          inFd,
+          outFd,
+          key: o.key,
+          inOffset: o.offset,
+          outOffset: 0,
+          inSize: payload,
+          chunks,
+          lastChunk: chunks - 1,
+        }),
+      );
       if (r === 1) throw payloadError('chunk failed to authenticate');
     });
   } finally {

@@ -2,13 +2,13 @@
  * From recipient/identity strings to stanzas and back to the file key.
  */
 import { IntegrityError, UsageError } from '../errors.js';
-import { parseIdentity, parseRecipient, type ParsedIdentity } from './identity.js';
+import { MAX_STANZAS } from './header.js';
+import { type ParsedIdentity, parseIdentity, parseRecipient } from './identity.js';
 import type { FileKey } from './keys.js';
 import { unwrapMlkem768x25519, wrapMlkem768x25519 } from './mlkem768x25519-stanza.js';
 import type { Stanza } from './stanza.js';
-import { MAX_STANZAS } from './header.js';
-import { unwrapX25519, wrapX25519 } from './x25519-stanza.js';
 import { x25519Agreer } from './x25519.js';
+import { unwrapX25519, wrapX25519 } from './x25519-stanza.js';
 
 /**
  * One stanza per recipient. Like age 1.3, refuses to mix post-quantum and classic
@@ -29,9 +29,7 @@ export function wrapForRecipients(fileKey: FileKey, recipients: readonly string[
       hint: 'the file would only be as strong as its weakest recipient; use one kind for all',
     });
   }
-  return parsed.map((p) =>
-    p.kind === 'x25519' ? wrapX25519(fileKey, p.publicKey) : wrapMlkem768x25519(fileKey, p.publicKey),
-  );
+  return parsed.map((p) => (p.kind === 'x25519' ? wrapX25519(fileKey, p.publicKey) : wrapMlkem768x25519(fileKey, p.publicKey)));
 }
 
 function wipeIdentity(id: ParsedIdentity): void {

@@ -13,7 +13,7 @@
  * range) is hashed by ethers' TypedDataEncoder instead: slower, never different.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { TypedDataEncoder, type SigningKey, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { type SigningKey, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from 'ethers';
 import { toChecksumAddress } from './address.js';
 import type { TypedDataSigner } from './bundle-signature.js';
 
@@ -65,7 +65,10 @@ export interface DigestSigner {
 /** A TypedDataSigner with the bytes and the verification result of an ethers Wallet. */
 export function fastTypedDataSigner(o: DigestSigner): TypedDataSigner {
   const domains = new Map<string, Uint8Array>();
-  const encoders = new WeakMap<Record<string, TypedDataField[]>, { primary: string; fields: TypedDataField[]; typeHash: Uint8Array } | null>();
+  const encoders = new WeakMap<
+    Record<string, TypedDataField[]>,
+    { primary: string; fields: TypedDataField[]; typeHash: Uint8Array } | null
+  >();
 
   const domainSeparator = (d: TypedDataDomain): Uint8Array => {
     const key = JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -80,7 +83,9 @@ export function fastTypedDataSigner(o: DigestSigner): TypedDataSigner {
     if (e === undefined) {
       const enc = TypedDataEncoder.from(types);
       const fields = types[enc.primaryType]!;
-      const atomic = fields.every((f) => f.type === 'string' || f.type === 'address' || f.type === 'bytes32' || /^uint(8|16|32|64|128|256)$/.test(f.type));
+      const atomic = fields.every(
+        (f) => f.type === 'string' || f.type === 'address' || f.type === 'bytes32' || /^uint(8|16|32|64|128|256)$/.test(f.type),
+      );
       e = atomic ? { primary: enc.primaryType, fields, typeHash: keccak_256(utf8.encode(enc.encodeType(enc.primaryType))) } : null;
       encoders.set(types, e);
     }

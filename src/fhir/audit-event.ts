@@ -174,7 +174,8 @@ export function auditEventResource(e: AuditInput, source: AuditSource, records?:
 
   const entity: Record<string, unknown>[] = [];
   const patientDetails: ReturnType<typeof detail>[] = [];
-  if (e.kind === 'Registered') patientDetails.push(detail('role', Number(f.role) === 1 ? 'patient' : Number(f.role) === 2 ? 'provider' : f.role));
+  if (e.kind === 'Registered')
+    patientDetails.push(detail('role', Number(f.role) === 1 ? 'patient' : Number(f.role) === 2 ? 'provider' : f.role));
   if (e.kind === 'EmergencyOpened') patientDetails.push(detail('emergency-expires', iso(f.expiresAt)));
   if (e.kind === 'EmergencyTypesSet') patientDetails.push(detail('emergency-visible-types', types(f.mask)));
   if (e.patient) {
@@ -200,7 +201,8 @@ export function auditEventResource(e: AuditInput, source: AuditSource, records?:
   if ('readMask' in f && e.kind !== 'AccessRequested') grantDetails.push(detail('read-types', types(f.readMask)));
   if ('writeMask' in f) grantDetails.push(detail('write-types', types(f.writeMask)));
   if ('expiry' in f) grantDetails.push(detail('expires', iso(f.expiry)));
-  if (e.kind === 'RecordsGranted' && Array.isArray(f.ids) && f.ids.length > MAX_IDS_PER_EVENT) grantDetails.push(detail('records-not-listed', f.ids.length - MAX_IDS_PER_EVENT));
+  if (e.kind === 'RecordsGranted' && Array.isArray(f.ids) && f.ids.length > MAX_IDS_PER_EVENT)
+    grantDetails.push(detail('records-not-listed', f.ids.length - MAX_IDS_PER_EVENT));
   if (e.patient && typeof f.provider === 'string' && (grantDetails.length || e.kind === 'Revoked')) {
     entity.push({
       what: { identifier: { system: 'urn:emr:consent', value: `${e.patient.toLowerCase()}:${(f.provider as string).toLowerCase()}` } },

@@ -41,10 +41,19 @@ export function consentBundle(patient: string, grants: ConsentGrant[], now: Date
         ],
         action: [
           { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] },
-          ...(g.write.length ? [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'correct' }], text: `write: ${g.write.join(',')}` }] : []),
+          ...(g.write.length
+            ? [
+                {
+                  coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'correct' }],
+                  text: `write: ${g.write.join(',')}`,
+                },
+              ]
+            : []),
         ],
         ...(g.read.length ? { code: g.read.map((t) => ({ coding: [{ system: 'urn:emr:record-type', code: t }] })) } : {}),
-        ...(g.records.length ? { data: g.records.map((id) => ({ meaning: 'instance', reference: { identifier: { system: 'urn:emr:record', value: id } } })) } : {}),
+        ...(g.records.length
+          ? { data: g.records.map((id) => ({ meaning: 'instance', reference: { identifier: { system: 'urn:emr:record', value: id } } })) }
+          : {}),
       },
     },
   }));

@@ -3,7 +3,7 @@
  * only a JSON object with a string `resourceType` counts, so a PDF or a plain JSON file
  * is stored as before and the validator is never loaded for it.
  */
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
 /** Largest FHIR file `record add` parses (a bound on memory for hostile input). */
@@ -23,10 +23,16 @@ export function readFhirFile(file: string): FhirResource | undefined {
     const head = Buffer.alloc(4096);
     const n = readSync(fd, head, 0, head.length, 0);
     // JSON object with a resourceType among its first bytes: anything else is not FHIR JSON.
-    const text = head.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
+    const text = head
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     if (!/^\s*\{/.test(text) || !text.includes('"resourceType"')) return undefined;
     const size = fstatSync(fd).size;
-    if (size > MAX_FHIR_FILE) throw new UsageError(`${file} is too large to import as FHIR`, { hint: `split the Bundle (at most ${MAX_FHIR_FILE / 1024 / 1024} MiB per file)` });
+    if (size > MAX_FHIR_FILE)
+      throw new UsageError(`${file} is too large to import as FHIR`, {
+        hint: `split the Bundle (at most ${MAX_FHIR_FILE / 1024 / 1024} MiB per file)`,
+      });
     const all = Buffer.alloc(size);
     let off = 0;
     while (off < size) {
@@ -40,7 +46,8 @@ export function readFhirFile(file: string): FhirResource | undefined {
     } catch {
       return undefined;
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj) || typeof (obj as FhirResource).resourceType !== 'string') return undefined;
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj) || typeof (obj as FhirResource).resourceType !== 'string')
+      return undefined;
     return obj as FhirResource;
   } finally {
     closeSync(fd);

@@ -25,21 +25,65 @@ export interface SplitResult {
   skipped: Record<string, number>;
 }
 
-const BILLING = new Set(['Claim', 'ClaimResponse', 'ExplanationOfBenefit', 'Coverage', 'CoverageEligibilityRequest', 'CoverageEligibilityResponse', 'Invoice', 'Account', 'PaymentNotice', 'PaymentReconciliation', 'ChargeItem']);
+const BILLING = new Set([
+  'Claim',
+  'ClaimResponse',
+  'ExplanationOfBenefit',
+  'Coverage',
+  'CoverageEligibilityRequest',
+  'CoverageEligibilityResponse',
+  'Invoice',
+  'Account',
+  'PaymentNotice',
+  'PaymentReconciliation',
+  'ChargeItem',
+]);
 /** Directory resources: who and where, not about the patient (docs/FHIR.md § 3). */
-const REFERENCE_DATA = new Set(['Organization', 'Practitioner', 'PractitionerRole', 'Location', 'Endpoint', 'HealthcareService', 'Device', 'Medication', 'Substance']);
+const REFERENCE_DATA = new Set([
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  'Location',
+  'Endpoint',
+  'HealthcareService',
+  'Device',
+  'Medication',
+  'Substance',
+]);
 const FIXED: Record<string, string> = {
-  Immunization: 'immunization', ImmunizationRecommendation: 'immunization', ImmunizationEvaluation: 'immunization',
-  MedicationRequest: 'prescription', MedicationStatement: 'prescription', MedicationAdministration: 'prescription', MedicationDispense: 'prescription',
-  Procedure: 'procedure', AllergyIntolerance: 'allergy', ImagingStudy: 'imaging', Media: 'imaging',
-  MolecularSequence: 'genetic', FamilyMemberHistory: 'genetic', Specimen: 'lab',
-  Condition: 'note', Encounter: 'note', CarePlan: 'note', CareTeam: 'note', Goal: 'note', ClinicalImpression: 'note',
-  DocumentReference: 'note', Composition: 'note', QuestionnaireResponse: 'note', RiskAssessment: 'note', Flag: 'note',
+  Immunization: 'immunization',
+  ImmunizationRecommendation: 'immunization',
+  ImmunizationEvaluation: 'immunization',
+  MedicationRequest: 'prescription',
+  MedicationStatement: 'prescription',
+  MedicationAdministration: 'prescription',
+  MedicationDispense: 'prescription',
+  Procedure: 'procedure',
+  AllergyIntolerance: 'allergy',
+  ImagingStudy: 'imaging',
+  Media: 'imaging',
+  MolecularSequence: 'genetic',
+  FamilyMemberHistory: 'genetic',
+  Specimen: 'lab',
+  Condition: 'note',
+  Encounter: 'note',
+  CarePlan: 'note',
+  CareTeam: 'note',
+  Goal: 'note',
+  ClinicalImpression: 'note',
+  DocumentReference: 'note',
+  Composition: 'note',
+  QuestionnaireResponse: 'note',
+  RiskAssessment: 'note',
+  Flag: 'note',
   Patient: 'other',
 };
 
 type Json = Record<string, any>;
-const codes = (cc: unknown): string[] => (Array.isArray(cc) ? cc : [cc]).flatMap((c: Json) => (Array.isArray(c?.coding) ? c.coding.map((x: Json) => String(x?.code ?? '').toLowerCase()) : []));
+const codes = (cc: unknown): string[] =>
+  (Array.isArray(cc) ? cc : [cc]).flatMap((c: Json) =>
+    Array.isArray(c?.coding) ? c.coding.map((x: Json) => String(x?.code ?? '').toLowerCase()) : [],
+  );
 
 /** The record type of one resource (docs/FHIR.md § 3), or null when it is not stored. */
 export function typeOf(r: Json, billing: boolean): string | null {
@@ -66,14 +110,19 @@ const text = (v: unknown, max = 200): string | undefined => {
   if (typeof v !== 'string' || v.length === 0) return undefined;
   return v.length > max ? v.slice(0, max - 1) + '…' : v;
 };
-const ccText = (cc: Json | undefined): string | undefined => (cc ? text(cc.text) ?? text(cc.coding?.[0]?.display) ?? text(cc.coding?.[0]?.code) : undefined);
+const ccText = (cc: Json | undefined): string | undefined =>
+  cc ? (text(cc.text) ?? text(cc.coding?.[0]?.display) ?? text(cc.coding?.[0]?.code)) : undefined;
 
 /** A short title: the resource type and what it is about (docs/FHIR.md § 3). */
 export function titleOf(r: Json): string {
   const t = r.resourceType as string;
   const about =
-    ccText(r.code) ?? ccText(r.vaccineCode) ?? ccText(r.medicationCodeableConcept) ?? ccText(Array.isArray(r.type) ? r.type[0] : r.type) ??
-    ccText(Array.isArray(r.category) ? r.category[0] : undefined) ?? (t === 'Patient' ? 'demographics' : undefined);
+    ccText(r.code) ??
+    ccText(r.vaccineCode) ??
+    ccText(r.medicationCodeableConcept) ??
+    ccText(Array.isArray(r.type) ? r.type[0] : r.type) ??
+    ccText(Array.isArray(r.category) ? r.category[0] : undefined) ??
+    (t === 'Patient' ? 'demographics' : undefined);
   return about ? `${t}: ${about}` : t;
 }
 
@@ -83,9 +132,20 @@ const date = (v: unknown): string | undefined => (typeof v === 'string' && DATE.
 /** The date of care: when it happened, not when it was filed (docs/FHIR.md § 3). */
 export function careDateOf(r: Json): string | undefined {
   return (
-    date(r.effectiveDateTime) ?? date(r.effectivePeriod?.start) ?? date(r.occurrenceDateTime) ?? date(r.performedDateTime) ?? date(r.performedPeriod?.start) ??
-    date(r.period?.start) ?? date(r.onsetDateTime) ?? date(r.authoredOn) ?? date(r.billablePeriod?.start) ?? date(r.recordedDate) ?? date(r.issued) ??
-    date(r.created) ?? date(r.date) ?? date(r.started)
+    date(r.effectiveDateTime) ??
+    date(r.effectivePeriod?.start) ??
+    date(r.occurrenceDateTime) ??
+    date(r.performedDateTime) ??
+    date(r.performedPeriod?.start) ??
+    date(r.period?.start) ??
+    date(r.onsetDateTime) ??
+    date(r.authoredOn) ??
+    date(r.billablePeriod?.start) ??
+    date(r.recordedDate) ??
+    date(r.issued) ??
+    date(r.created) ??
+    date(r.date) ??
+    date(r.started)
   );
 }
 
@@ -107,11 +167,27 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
   if (res.resourceType !== 'Bundle') {
     const type = typeOf(res, true) ?? 'other';
     const careDate = careDateOf(res);
-    return { records: [{ type, title: titleOf(res), ...(careDate ? { careDate } : {}), content: Buffer.from(JSON.stringify(res), 'utf8'), resourceType: res.resourceType, ...(typeof res.id === 'string' ? { id: res.id } : {}), resources: [{ resourceType: res.resourceType, ...(typeof res.id === 'string' ? { id: res.id } : {}) }] }], skipped: {} };
+    return {
+      records: [
+        {
+          type,
+          title: titleOf(res),
+          ...(careDate ? { careDate } : {}),
+          content: Buffer.from(JSON.stringify(res), 'utf8'),
+          resourceType: res.resourceType,
+          ...(typeof res.id === 'string' ? { id: res.id } : {}),
+          resources: [{ resourceType: res.resourceType, ...(typeof res.id === 'string' ? { id: res.id } : {}) }],
+        },
+      ],
+      skipped: {},
+    };
   }
   const entries: Json[] = ((res.entry as Json[] | undefined) ?? []).map((e) => ({ fullUrl: e.fullUrl, resource: e.resource }));
   const patients = entries.filter((e) => e.resource.resourceType === 'Patient');
-  if (patients.length > 1) throw new UsageError('the FHIR Bundle holds more than one Patient', { hint: 'import one patient per Bundle (`--patient` names one patient)' });
+  if (patients.length > 1)
+    throw new UsageError('the FHIR Bundle holds more than one Patient', {
+      hint: 'import one patient per Bundle (`--patient` names one patient)',
+    });
   const p = patients[0];
   const patientRefs = new Set<string>();
   if (p) {
@@ -124,7 +200,9 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
     const r = e.resource as Json;
     const ref = subjectRef(r);
     if (p && ref && /^(urn:uuid:|Patient\/)/.test(ref) && !patientRefs.has(ref)) {
-      throw new UsageError(`a ${r.resourceType} in the Bundle is about another patient (${JSON.stringify(ref).slice(0, 80)})`, { hint: 'import one patient per Bundle' });
+      throw new UsageError(`a ${r.resourceType} in the Bundle is about another patient (${JSON.stringify(ref).slice(0, 80)})`, {
+        hint: 'import one patient per Bundle',
+      });
     }
     const type = typeOf(r, billing);
     if (type === null) {
@@ -141,8 +219,16 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
     const type = key === 'Patient' ? 'other' : key;
     const counts = new Map<string, number>();
     for (const e of list) counts.set(e.resource.resourceType, (counts.get(e.resource.resourceType) ?? 0) + 1);
-    const dates = list.map((e) => careDateOf(e.resource)).filter((d): d is string => !!d).sort();
-    const title = key === 'Patient' ? 'Patient: demographics' : list.length === 1 ? titleOf(list[0]!.resource) : `${type}: ${[...counts].map(([t, n]) => `${t} ×${n}`).join(', ')}`;
+    const dates = list
+      .map((e) => careDateOf(e.resource))
+      .filter((d): d is string => !!d)
+      .sort();
+    const title =
+      key === 'Patient'
+        ? 'Patient: demographics'
+        : list.length === 1
+          ? titleOf(list[0]!.resource)
+          : `${type}: ${[...counts].map(([t, n]) => `${t} ×${n}`).join(', ')}`;
     const bundle = { resourceType: 'Bundle', type: 'collection', entry: list };
     records.push({
       type,
@@ -151,7 +237,10 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
       ...(dates.length ? { careDate: dates[dates.length - 1] } : {}),
       content: Buffer.from(JSON.stringify(bundle), 'utf8'),
       resourceType: 'Bundle',
-      resources: list.map((e) => ({ resourceType: e.resource.resourceType, ...(typeof e.resource.id === 'string' ? { id: e.resource.id } : {}) })),
+      resources: list.map((e) => ({
+        resourceType: e.resource.resourceType,
+        ...(typeof e.resource.id === 'string' ? { id: e.resource.id } : {}),
+      })),
     });
   }
   return { records, skipped };

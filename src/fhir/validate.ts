@@ -7,8 +7,14 @@ import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import type { FhirResource } from './detect.js';
 
-interface Message { location?: string; severity: string; message: string }
-interface FhirLib { validate(o: unknown, opts: Record<string, unknown>): { valid: boolean; messages: Message[] } }
+interface Message {
+  location?: string;
+  severity: string;
+  message: string;
+}
+interface FhirLib {
+  validate(o: unknown, opts: Record<string, unknown>): { valid: boolean; messages: Message[] };
+}
 
 let lib: FhirLib | undefined;
 function fhirLib(): FhirLib {
@@ -59,7 +65,8 @@ export function findFhirError(res: FhirResource): FhirProblem | undefined {
   for (let i = 0; i < list.length; i++) {
     const r = (list[i] as { resource?: unknown }).resource;
     const at = `Bundle.entry[${i}].resource`;
-    if (!r || typeof r !== 'object' || typeof (r as FhirResource).resourceType !== 'string') return { path: at, message: 'missing resource or resourceType' };
+    if (!r || typeof r !== 'object' || typeof (r as FhirResource).resourceType !== 'string')
+      return { path: at, message: 'missing resource or resourceType' };
     const e = firstError(r, at, (r as FhirResource).resourceType);
     if (e) return e;
   }

@@ -30,10 +30,13 @@ export async function agentStatus(home: string): Promise<AgentStatus> {
   const base = { socket: socketPath(home), staleRemoved: false };
   try {
     const f = await agentRequest(home, { op: 'status' });
-    if (f.header.ok !== true) throw new UnavailableError('the key agent refused a status request', { hint: 'run `emr agent stop` and start it again' });
+    if (f.header.ok !== true)
+      throw new UnavailableError('the key agent refused a status request', { hint: 'run `emr agent stop` and start it again' });
     const h = f.header as { pid?: unknown; idleTimeoutSeconds?: unknown; profiles?: unknown };
     const profiles = Array.isArray(h.profiles)
-      ? h.profiles.slice(0, 64).filter((p): p is { name: string; address: string } => typeof p?.name === 'string' && typeof p?.address === 'string')
+      ? h.profiles
+          .slice(0, 64)
+          .filter((p): p is { name: string; address: string } => typeof p?.name === 'string' && typeof p?.address === 'string')
       : [];
     return {
       ...base,
@@ -48,7 +51,10 @@ export async function agentStatus(home: string): Promise<AgentStatus> {
       if (e.stale) removeStale(home);
       return { ...base, running: false, pid: null, idleTimeoutSeconds: null, profiles: [], staleRemoved: e.stale };
     }
-    throw new UnavailableError(`the key agent did not answer: ${(e as Error).message}`, { hint: 'run `emr agent stop`, then `emr agent start`', cause: e });
+    throw new UnavailableError(`the key agent did not answer: ${(e as Error).message}`, {
+      hint: 'run `emr agent stop`, then `emr agent start`',
+      cause: e,
+    });
   }
 }
 
@@ -56,10 +62,21 @@ export async function agentStatus(home: string): Promise<AgentStatus> {
 function spawnDaemon(home: string, idleSeconds: number): Promise<number> {
   const daemon = fileURLToPath(new URL('../agent/daemon.js', import.meta.url));
   // An empty environment: the passphrase may sit in EMR_PASSWORD, and the agent needs nothing.
-  const child = spawn(process.execPath, [daemon, home, String(idleSeconds)], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: {}, cwd: agentDir(home) });
+  const child = spawn(process.execPath, [daemon, home, String(idleSeconds)], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: {},
+    cwd: agentDir(home),
+  });
   return new Promise((resolve, reject) => {
     let line = '';
-    const timer = setTimeout(() => finish(new UnavailableError('the key agent did not start within 10 s', { hint: 'try again; `emr agent status` shows whether one runs' })), 10_000);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new UnavailableError('the key agent did not start within 10 s', { hint: 'try again; `emr agent status` shows whether one runs' }),
+        ),
+      10_000,
+    );
     const finish = (err: Error | null, pid?: number) => {
       clearTimeout(timer);
       child.stdout!.destroy();
@@ -68,7 +85,13 @@ function spawnDaemon(home: string, idleSeconds: number): Promise<number> {
       else resolve(pid!);
     };
     child.on('error', (e) => finish(new InternalError(`cannot start the key agent: ${e.message}`, { cause: e })));
-    child.on('exit', (code) => finish(new UnavailableError(`the key agent exited at start (code ${code}): ${line.slice(0, 200)}`, { hint: 'check the permissions of the agent directory of this home' })));
+    child.on('exit', (code) =>
+      finish(
+        new UnavailableError(`the key agent exited at start (code ${code}): ${line.slice(0, 200)}`, {
+          hint: 'check the permissions of the agent directory of this home',
+        }),
+      ),
+    );
     child.stdout!.on('data', (d: Buffer) => {
       line += d.toString('utf8');
       if (line.length > 4096) return finish(new InternalError('the key agent said too much at start'));
@@ -77,7 +100,12 @@ function spawnDaemon(home: string, idleSeconds: number): Promise<number> {
       try {
         const msg = JSON.parse(line.slice(0, nl)) as { ok?: boolean; pid?: number; message?: string };
         if (msg.ok && typeof msg.pid === 'number') finish(null, msg.pid);
-        else finish(new UnavailableError(`the key agent could not start: ${String(msg.message).slice(0, 200)}`, { hint: 'check the permissions of the agent directory of this home' }));
+        else
+          finish(
+            new UnavailableError(`the key agent could not start: ${String(msg.message).slice(0, 200)}`, {
+              hint: 'check the permissions of the agent directory of this home',
+            }),
+          );
       } catch (e) {
         finish(new InternalError('the key agent gave an unreadable status line', { cause: e }));
       }
@@ -99,7 +127,10 @@ export async function startAgent(ctx: Context, timeout: string | undefined): Pro
   let idle: number | undefined;
   if (timeout !== undefined) {
     const n = parseIdle(timeout);
-    if (n === null) throw new UsageError(`cannot read --timeout '${timeout.slice(0, 40)}'`, { hint: 'give an idle time like 30s, 15m or 2h (at most 24h)' });
+    if (n === null)
+      throw new UsageError(`cannot read --timeout '${timeout.slice(0, 40)}'`, {
+        hint: 'give an idle time like 30s, 15m or 2h (at most 24h)',
+      });
     idle = n;
   }
   const me = await unlock(ctx);
@@ -110,9 +141,15 @@ export async function startAgent(ctx: Context, timeout: string | undefined): Pro
     await spawnDaemon(ctx.home, idle ?? DEFAULT_IDLE_SECONDS);
     started = true;
   }
-  const added = await agentRequest(ctx.home, { op: 'add', profile: me.profile.name, address: me.profile.address, ...(idle ? { idleSeconds: idle } : {}) }, me.privateKey);
+  const added = await agentRequest(
+    ctx.home,
+    { op: 'add', profile: me.profile.name, address: me.profile.address, ...(idle ? { idleSeconds: idle } : {}) },
+    me.privateKey,
+  );
   if (added.header.ok !== true) {
-    throw new UnavailableError(`the key agent refused the key: ${String(added.header.error).slice(0, 120)}`, { hint: 'run `emr agent stop` and start it again' });
+    throw new UnavailableError(`the key agent refused the key: ${String(added.header.error).slice(0, 120)}`, {
+      hint: 'run `emr agent stop` and start it again',
+    });
   }
   const now = await agentStatus(ctx.home);
   return { ...now, started, profile: me.profile.name };
@@ -122,7 +159,8 @@ export async function startAgent(ctx: Context, timeout: string | undefined): Pro
 export async function stopAgent(home: string): Promise<{ stopped: boolean; staleRemoved: boolean }> {
   try {
     const f = await agentRequest(home, { op: 'stop' });
-    if (f.header.ok !== true) throw new UnavailableError('the key agent refused to stop', { hint: 'end its process (see `emr agent status`)' });
+    if (f.header.ok !== true)
+      throw new UnavailableError('the key agent refused to stop', { hint: 'end its process (see `emr agent status`)' });
   } catch (e) {
     if (e instanceof AgentUnsafe) throw unsafe(e);
     if (e instanceof AgentAbsent) {

@@ -33,14 +33,19 @@ async function exportText(s: Session, name: string, format: KeyFormat): Promise<
     const me = s.me;
     if (!me) throw new Error('exportKey: age-identity needs an unlocked session');
     // The layout age-keygen writes, so `age -d -i <file>` reads it.
-    return `# created: ${s.now().toISOString().replace(/\.\d+Z$/, 'Z')}\n# emr profile: ${name} (${me.profile.address})\n# public key: ${me.age.recipient}\n${me.age.identity}\n`;
+    return `# created: ${s
+      .now()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z')}\n# emr profile: ${name} (${me.profile.address})\n# public key: ${me.age.recipient}\n${me.age.identity}\n`;
   }
   // The recovery phrase needs the keystore's mnemonic, not the unlocked account: open it
   // once here (a separate unlock first asked for the passphrase twice).
   const secret = await openKeystore(ctx, name);
   ctx.holdSecret(secret.privateKey);
   if (!secret.mnemonic) {
-    throw new UsageError(`profile '${name}' has no recovery phrase`, { hint: 'it was imported from a keystore without one; export --format keystore-v3 instead' });
+    throw new UsageError(`profile '${name}' has no recovery phrase`, {
+      hint: 'it was imported from a keystore without one; export --format keystore-v3 instead',
+    });
   }
   ctx.holdSecret(secret.mnemonic.entropy);
   return Mnemonic.fromEntropy(secret.mnemonic.entropy).phrase + '\n';

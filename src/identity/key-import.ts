@@ -39,7 +39,10 @@ async function readInput(stdin: NodeJS.ReadableStream, file: string): Promise<Bu
   }
 }
 
-export async function importIdentity(s: SessionBase, input: KeyImportInput): Promise<{ profile: string; address: string; recipient: string; role: Role; identityKind: string }> {
+export async function importIdentity(
+  s: SessionBase,
+  input: KeyImportInput,
+): Promise<{ profile: string; address: string; recipient: string; role: Role; identityKind: string }> {
   const { ctx } = s;
   const { name } = input;
   refuseExistingProfile(ctx, name, input.force, 'choose another --name, or pass --force');
@@ -56,7 +59,10 @@ export async function importIdentity(s: SessionBase, input: KeyImportInput): Pro
     }
     privateKey = ctx.holdSecret(made.privateKey);
     ctx.holdSecret(made.entropy);
-    const pass = await s.passphrase(`protect the imported profile '${name}'`, { confirm: true, newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] } });
+    const pass = await s.passphrase(`protect the imported profile '${name}'`, {
+      confirm: true,
+      newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] },
+    });
     keystore = await encryptKeystore({ privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass);
   } else {
     keystore = bytes.toString('utf8');
@@ -67,7 +73,14 @@ export async function importIdentity(s: SessionBase, input: KeyImportInput): Pro
   }
   const address = getAddress('0x' + addressOf(privateKey));
   const age = ageKeysFromAccount(privateKey, kind);
-  const profile: Profile = { name, address, role: input.role, identityKind: kind, recipient: age.recipient, createdAt: s.now().toISOString() };
+  const profile: Profile = {
+    name,
+    address,
+    role: input.role,
+    identityKind: kind,
+    recipient: age.recipient,
+    createdAt: s.now().toISOString(),
+  };
   ctx.profiles.save(profile, keystore, { force: input.force });
   if (!ctx.config.get('defaultProfile')) ctx.config.update({ defaultProfile: name });
   return { profile: name, address, recipient: age.recipient, role: input.role, identityKind: kind };

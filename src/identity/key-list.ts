@@ -13,6 +13,13 @@ export interface ListedIdentity {
 
 export function listIdentities(s: SessionBase): { profiles: ListedIdentity[] } {
   const def = s.ctx.config.get('defaultProfile');
-  const profiles = s.ctx.profiles.list().map((p) => ({ name: p.name, address: p.address, role: p.role, identityKind: p.identityKind, recipient: p.recipient, default: p.name === def }));
+  const profiles = s.ctx.profiles.list().map((p) => ({
+    name: p.name,
+    address: p.address,
+    role: p.role,
+    identityKind: p.identityKind,
+    recipient: p.recipient,
+    default: p.name === def,
+  }));
   return { profiles };
 }

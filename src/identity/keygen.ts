@@ -36,18 +36,38 @@ export async function createIdentity(s: SessionBase, input: KeygenInput): Promis
   const { name } = input;
   // Refuse before asking for a passphrase: nothing to lose, nothing to type twice.
   refuseExistingProfile(ctx, name, input.force, 'choose another --name, or pass --force to replace it');
-  const pass = await s.passphrase(`protect the new profile '${name}'`, { confirm: true, newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] } });
+  const pass = await s.passphrase(`protect the new profile '${name}'`, {
+    confirm: true,
+    newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] },
+  });
   const made = await createAccount({ words: input.words });
   ctx.holdSecret(made.privateKey);
   ctx.holdSecret(made.entropy);
   const kind = input.pq ? 'mlkem768x25519' : 'x25519';
   const age = ageKeysFromAccount(made.privateKey, kind);
-  const keystore = await encryptKeystore({ privateKey: made.privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass);
-  const profile: Profile = { name, address: made.address, role: input.role, identityKind: kind, recipient: age.recipient, createdAt: s.now().toISOString() };
+  const keystore = await encryptKeystore(
+    { privateKey: made.privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } },
+    pass,
+  );
+  const profile: Profile = {
+    name,
+    address: made.address,
+    role: input.role,
+    identityKind: kind,
+    recipient: age.recipient,
+    createdAt: s.now().toISOString(),
+  };
   ctx.profiles.save(profile, keystore, { force: input.force });
   if (!ctx.config.get('defaultProfile')) ctx.config.update({ defaultProfile: name });
   return {
-    data: { profile: name, address: profile.address, recipient: profile.recipient, role: profile.role, identityKind: kind, keystore: ctx.profiles.keystorePath(name) },
+    data: {
+      profile: name,
+      address: profile.address,
+      recipient: profile.recipient,
+      role: profile.role,
+      identityKind: kind,
+      keystore: ctx.profiles.keystorePath(name),
+    },
     phrase: made.phrase,
   };
 }

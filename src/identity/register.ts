@@ -37,5 +37,8 @@ export async function registerFlow(s: With<'me' | 'chain'>, opts: { role?: 'pati
     return { data: { ...base, txHash: null, alreadyRegistered: true, keyRotated: false, verified: before.verified }, notes };
   }
   const tx = await publish(s.chain, { role, recipient });
-  return { data: { ...base, txHash: tx.txHash, alreadyRegistered: false, keyRotated: before.registered, verified: before.verified }, notes };
+  return {
+    data: { ...base, txHash: tx.txHash, alreadyRegistered: false, keyRotated: before.registered, verified: before.verified },
+    notes,
+  };
 }

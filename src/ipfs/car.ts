@@ -31,19 +31,28 @@ export type GetBlock = (cid: CID) => Promise<Uint8Array | undefined>;
  * Yields every block under `root` (root first, depth-first, links in order), verified.
  * `seen` lets several walks share one de-duplication set (an export of many records).
  */
-export async function* walkDag(root: CID, get: GetBlock, seen: Set<string> = new Set(), opts: { scope?: 'all' | 'block' } = {}): AsyncGenerator<Block> {
+export async function* walkDag(
+  root: CID,
+  get: GetBlock,
+  seen: Set<string> = new Set(),
+  opts: { scope?: 'all' | 'block' } = {},
+): AsyncGenerator<Block> {
   const stack: Array<{ cid: CID; depth: number }> = [{ cid: root, depth: 0 }];
   let visited = 0;
   while (stack.length > 0) {
     const { cid, depth } = stack.pop()!;
     const key = cid.toString();
     if (seen.has(key)) continue;
-    if (++visited > MAX_DAG_BLOCKS) throw new IntegrityError(`the DAG under ${root} has more than ${MAX_DAG_BLOCKS} blocks`, { hint: 'it is not a record emr wrote' });
+    if (++visited > MAX_DAG_BLOCKS)
+      throw new IntegrityError(`the DAG under ${root} has more than ${MAX_DAG_BLOCKS} blocks`, { hint: 'it is not a record emr wrote' });
     const bytes = await get(cid);
     if (bytes === undefined) {
-      throw new NotFoundError(cid.equals(root) ? `CID ${cid} is not in the local store` : `block ${cid} under ${root} is not in the local store`, {
-        hint: 'the record is missing or incomplete here',
-      });
+      throw new NotFoundError(
+        cid.equals(root) ? `CID ${cid} is not in the local store` : `block ${cid} under ${root} is not in the local store`,
+        {
+          hint: 'the record is missing or incomplete here',
+        },
+      );
     }
     verifyBlock(cid, bytes);
     seen.add(key);
@@ -56,7 +65,8 @@ export async function* walkDag(root: CID, get: GetBlock, seen: Set<string> = new
     } catch (e) {
       throw new IntegrityError(`block ${cid} is not a valid dag-pb node`, { hint: 'the store holds a damaged record', cause: e });
     }
-    if (links.length > 0 && depth + 1 > MAX_DAG_DEPTH) throw new IntegrityError(`the DAG under ${root} is deeper than ${MAX_DAG_DEPTH}`, { hint: 'it is not a record emr wrote' });
+    if (links.length > 0 && depth + 1 > MAX_DAG_DEPTH)
+      throw new IntegrityError(`the DAG under ${root} is deeper than ${MAX_DAG_DEPTH}`, { hint: 'it is not a record emr wrote' });
     for (let i = links.length - 1; i >= 0; i--) stack.push({ cid: links[i]!, depth: depth + 1 });
   }
 }
@@ -103,7 +113,10 @@ export async function readCar(
   try {
     iterator = await CarBlockIterator.fromIterable(source);
   } catch (e) {
-    throw new IntegrityError('not a CAR file (bad header)', { hint: 'give a CARv1 made by `emr record export --format car` or `ipfs dag export`', cause: e });
+    throw new IntegrityError('not a CAR file (bad header)', {
+      hint: 'give a CARv1 made by `emr record export --format car` or `ipfs dag export`',
+      cause: e,
+    });
   }
   const roots = (await iterator.getRoots()).map((r) => r.toV1());
   let blocks = 0;
@@ -111,10 +124,14 @@ export async function readCar(
   try {
     for await (const { cid, bytes: data } of iterator) {
       if (!isRecordCodec(cid.code) || cid.multihash.code !== SHA2_256) {
-        throw new IntegrityError(`the CAR holds block ${cid} with a codec or hash emr does not store`, { hint: 'only sha2-256 raw/dag-pb blocks are accepted' });
+        throw new IntegrityError(`the CAR holds block ${cid} with a codec or hash emr does not store`, {
+          hint: 'only sha2-256 raw/dag-pb blocks are accepted',
+        });
       }
-      if (data.length > opts.maxBlockBytes) throw new IntegrityError(`the CAR holds an oversized block ${cid}`, { hint: 'it is not a record emr wrote' });
-      if (opts.maxBlocks !== undefined && blocks >= opts.maxBlocks) throw new IntegrityError(`the CAR holds more than ${opts.maxBlocks} blocks`, { hint: 'split the import' });
+      if (data.length > opts.maxBlockBytes)
+        throw new IntegrityError(`the CAR holds an oversized block ${cid}`, { hint: 'it is not a record emr wrote' });
+      if (opts.maxBlocks !== undefined && blocks >= opts.maxBlocks)
+        throw new IntegrityError(`the CAR holds more than ${opts.maxBlocks} blocks`, { hint: 'split the import' });
       verifyBlock(cid, data);
       await put({ cid: cid.toV1(), bytes: data });
       blocks++;
@@ -122,7 +139,10 @@ export async function readCar(
     }
   } catch (e) {
     if (e instanceof IntegrityError || (e as { code?: string })?.code !== undefined) throw e;
-    throw new IntegrityError('the CAR file is truncated or malformed', { hint: 'the file is damaged; use another copy of the backup', cause: e });
+    throw new IntegrityError('the CAR file is truncated or malformed', {
+      hint: 'the file is damaged; use another copy of the backup',
+      cause: e,
+    });
   }
   return { roots: roots.map(String), blocks, bytes };
 }

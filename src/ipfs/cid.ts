@@ -9,7 +9,7 @@
 import { CID } from 'multiformats/cid';
 import { create as createDigest } from 'multiformats/hashes/digest';
 import { UsageError } from '../errors.js';
-import { CODEC_DAG_PB, CODEC_RAW, SHA2_256, type RecordCodec } from './settings.js';
+import { CODEC_DAG_PB, CODEC_RAW, type RecordCodec, SHA2_256 } from './settings.js';
 
 const HINT = 'a record CID is a CIDv1 with a sha2-256 hash and the raw (0x55) or dag-pb (0x70) codec';
 

@@ -9,8 +9,8 @@ import * as dagPb from '@ipld/dag-pb';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
-import { importFile, type AddSource } from './import-file.js';
-import { collectBlock, readVerifiedFile, type FetchBlock } from './read-file.js';
+import { type AddSource, importFile } from './import-file.js';
+import { collectBlock, type FetchBlock, readVerifiedFile } from './read-file.js';
 import { CODEC_DAG_PB } from './settings.js';
 import type { RecordStore, StoreCallOptions } from './store-types.js';
 
@@ -117,7 +117,12 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     },
 
     addBytes(bytes: Uint8Array, o?: StoreCallOptions) {
-      return store.add((async function* () { yield bytes; })(), o);
+      return store.add(
+        (async function* () {
+          yield bytes;
+        })(),
+        o,
+      );
     },
 
     cat(cid: string, o: StoreCallOptions = {}) {

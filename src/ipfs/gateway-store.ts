@@ -5,7 +5,7 @@
  * asked last again, since it may find the record on the IPFS network itself.
  */
 import { NotFoundError } from '../errors.js';
-import { openGatewayReader, type GatewayReaderOptions } from './gateway.js';
+import { type GatewayReaderOptions, openGatewayReader } from './gateway.js';
 import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export function withGateways(primary: RecordStore, opts: GatewayReaderOptions): RecordStore {

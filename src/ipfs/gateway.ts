@@ -14,15 +14,16 @@
  * as the whole file, spooled to a private scratch file, re-imported with the fixed import
  * settings, and used only if that gives the same root CID.
  */
+
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { CID } from 'multiformats/cid';
-import { IntegrityError, NotFoundError, UnavailableError, UsageError, isEmrError } from '../errors.js';
+import { IntegrityError, isEmrError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { importFile } from './import-file.js';
-import { readVerifiedFile, type FetchBlock } from './read-file.js';
+import { type FetchBlock, readVerifiedFile } from './read-file.js';
 import { CHUNK_SIZE, CODEC_DAG_PB } from './settings.js';
 import { verifyBlock } from './verify.js';
 
@@ -60,13 +61,20 @@ export function parseGatewayUrls(urls: string[]): URL[] {
     try {
       url = new URL(u);
     } catch (e) {
-      throw new UsageError(`--ipfs-gateway ${JSON.stringify(u)} is not a URL`, { hint: 'give a gateway as e.g. --ipfs-gateway http://127.0.0.1:8080', cause: e });
+      throw new UsageError(`--ipfs-gateway ${JSON.stringify(u)} is not a URL`, {
+        hint: 'give a gateway as e.g. --ipfs-gateway http://127.0.0.1:8080',
+        cause: e,
+      });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new UsageError(`--ipfs-gateway ${JSON.stringify(u)} is not an http(s) URL`, { hint: 'give a gateway as e.g. --ipfs-gateway http://127.0.0.1:8080' });
+      throw new UsageError(`--ipfs-gateway ${JSON.stringify(u)} is not an http(s) URL`, {
+        hint: 'give a gateway as e.g. --ipfs-gateway http://127.0.0.1:8080',
+      });
     }
     if (url.username || url.password) {
-      throw new UsageError('--ipfs-gateway must not carry credentials in the URL', { hint: 'put the gateway behind a local proxy that adds them' });
+      throw new UsageError('--ipfs-gateway must not carry credentials in the URL', {
+        hint: 'put the gateway behind a local proxy that adds them',
+      });
     }
     url.search = '';
     url.hash = '';
@@ -80,9 +88,7 @@ function nameOf(url: URL): string {
   return url.origin.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }
 
-type Answer =
-  | { kind: 'block'; bytes: Uint8Array }
-  | { kind: 'file'; body: AsyncIterable<Uint8Array>; declared?: number; cancel(): void };
+type Answer = { kind: 'block'; bytes: Uint8Array } | { kind: 'file'; body: AsyncIterable<Uint8Array>; declared?: number; cancel(): void };
 
 class Missing extends Error {}
 
@@ -161,7 +167,12 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
         res.body?.cancel().catch(() => {});
         throw new IntegrityError(`IPFS gateway ${nameOf(gw)} offers a file larger than the limit`, { hint: HINT_BAD });
       }
-      return { kind: 'file', body: bodyOf(res, timeoutMs, signal, stall), ...(declared === undefined ? {} : { declared }), cancel: () => ctl.abort() };
+      return {
+        kind: 'file',
+        body: bodyOf(res, timeoutMs, signal, stall),
+        ...(declared === undefined ? {} : { declared }),
+        cancel: () => ctl.abort(),
+      };
     }
     if (declared !== undefined && declared > MAX_GATEWAY_BLOCK_BYTES) {
       res.body?.cancel().catch(() => {});
@@ -221,7 +232,9 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
         hint: 'check the CID, or add --ipfs-gateway <url> of a site that holds the record',
       });
     }
-    throw new UnavailableError(`no IPFS gateway has block ${cid} of the record`, { hint: 'the gateways hold an incomplete copy; try another --ipfs-gateway' });
+    throw new UnavailableError(`no IPFS gateway has block ${cid} of the record`, {
+      hint: 'the gateways hold an incomplete copy; try another --ipfs-gateway',
+    });
   }
 
   const fetchBlock: FetchBlock = async (cid, { signal, isRoot }) => {
@@ -231,7 +244,12 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
   };
 
   /** The whole-file path: spool, re-import with the fixed settings, compare the root, then yield. */
-  async function* wholeFile(root: CID, gw: URL, answer: Extract<Answer, { kind: 'file' }>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  async function* wholeFile(
+    root: CID,
+    gw: URL,
+    answer: Extract<Answer, { kind: 'file' }>,
+    signal: AbortSignal,
+  ): AsyncGenerator<Uint8Array> {
     const path = join(opts.scratchDir, `.gateway-${randomBytes(8).toString('hex')}.part`);
     const fh = await open(path, 'wx', 0o600);
     try {

@@ -6,9 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { CID } from 'multiformats/cid';
-import { InternalError, UsageError, inputFileError } from '../errors.js';
-import { CHUNK_SIZE, CID_VERSION, MAX_CHILDREN_PER_NODE, type RecordCodec } from './settings.js';
+import { InternalError, inputFileError, UsageError } from '../errors.js';
 import { isRecordCodec } from './cid.js';
+import { CHUNK_SIZE, CID_VERSION, MAX_CHILDREN_PER_NODE, type RecordCodec } from './settings.js';
 
 /** What an add returns (STORAGE.md § "Add"). */
 export interface AddResult {
@@ -56,11 +56,7 @@ async function* openSource(source: AddSource, counter: { bytes: number }): Async
 }
 
 /** Imports `source` into `sink` and returns the root, without pinning it. */
-export async function importFile(
-  source: AddSource,
-  sink: BlockSink,
-  opts: { signal?: AbortSignal } = {},
-): Promise<AddResult> {
+export async function importFile(source: AddSource, sink: BlockSink, opts: { signal?: AbortSignal } = {}): Promise<AddResult> {
   // Lazy: only adding builds a DAG; fetch and cat load this module without the importer.
   const { importer } = await import('ipfs-unixfs-importer');
   const { fixedSize } = await import('ipfs-unixfs-importer/chunker');

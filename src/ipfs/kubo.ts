@@ -10,13 +10,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CID } from 'multiformats/cid';
-import {
-  IntegrityError,
-  isEmrError,
-  NotFoundError,
-  UnavailableError,
-  UsageError,
-} from '../errors.js';
+import { IntegrityError, isEmrError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
 import { blockTooLarge, type FetchBlock, readVerifiedFile } from './read-file.js';
@@ -59,7 +53,8 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const apiBase = new URL(url.href);
   // Our own agent, so close() can release the keep-alive sockets.
-  const agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 6 }) : new Agent({ keepAlive: true, maxSockets: 6 });
+  const agent =
+    url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets: 6 }) : new Agent({ keepAlive: true, maxSockets: 6 });
   const where = `${url.origin}`;
 
   /**
@@ -104,12 +99,25 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
   // and RSS reached 1.96 GB). Our own request stops reading past MAX_BLOCK_SIZE (STORAGE.md § "Limits").
   const fetch: FetchBlock = (cid, { signal }) =>
     call(`block ${cid}`, timeoutMs, signal, true, async (o) => {
-      const body = await rpcBounded(apiBase, agent, 'block/get', { arg: cid.toString(), timeout: `${o.timeout}ms` }, o, MAX_BLOCK_SIZE, () => blockTooLarge(cid));
+      const body = await rpcBounded(
+        apiBase,
+        agent,
+        'block/get',
+        { arg: cid.toString(), timeout: `${o.timeout}ms` },
+        o,
+        MAX_BLOCK_SIZE,
+        () => blockTooLarge(cid),
+      );
       return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     });
 
   /** A small JSON answer (put, pin, stat), read through the same bounds. */
-  async function rpcJson(endpoint: string, params: Record<string, string>, o: { signal: AbortSignal; timeout: number }, upload?: Uint8Array): Promise<Record<string, unknown>> {
+  async function rpcJson(
+    endpoint: string,
+    params: Record<string, string>,
+    o: { signal: AbortSignal; timeout: number },
+    upload?: Uint8Array,
+  ): Promise<Record<string, unknown>> {
     const body = await rpcBounded(apiBase, agent, endpoint, params, o, MAX_RPC_ANSWER, () => oversizedAnswer(where, endpoint), upload);
     try {
       const j = JSON.parse(body.toString('utf8')) as unknown;
@@ -168,7 +176,12 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
     },
 
     addBytes(bytes: Uint8Array, o?: StoreCallOptions) {
-      return store.add((async function* () { yield bytes; })(), o);
+      return store.add(
+        (async function* () {
+          yield bytes;
+        })(),
+        o,
+      );
     },
 
     cat(cid: string, o: CatOptions = {}) {
@@ -269,7 +282,9 @@ function rpcBounded(
   const headers: Record<string, string | number> = {};
   if (upload) {
     const boundary = `emr-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="block"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="block"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     body = [head, Buffer.from(upload.buffer, upload.byteOffset, upload.byteLength), tail];
     headers['content-type'] = `multipart/form-data; boundary=${boundary}`;

@@ -12,7 +12,15 @@ import * as dagPb from '@ipld/dag-pb';
 import { UnixFS } from 'ipfs-unixfs';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError } from '../errors.js';
-import { CODEC_DAG_PB, CODEC_RAW, MAX_BLOCK_SIZE, MAX_CHILDREN_PER_NODE, MAX_DAG_DEPTH, MAX_FILE_SIZE, READ_AHEAD_BLOCKS } from './settings.js';
+import {
+  CODEC_DAG_PB,
+  CODEC_RAW,
+  MAX_BLOCK_SIZE,
+  MAX_CHILDREN_PER_NODE,
+  MAX_DAG_DEPTH,
+  MAX_FILE_SIZE,
+  READ_AHEAD_BLOCKS,
+} from './settings.js';
 import { verifyBlock } from './verify.js';
 
 /**
@@ -91,13 +99,7 @@ async function fetchVerified(fetch: FetchBlock, cid: CID, signal: AbortSignal, i
   return bytes;
 }
 
-async function* walk(
-  node: dagPb.PBNode,
-  unixfs: UnixFS,
-  expectedSize: bigint,
-  depth: number,
-  st: WalkState,
-): AsyncGenerator<Uint8Array> {
+async function* walk(node: dagPb.PBNode, unixfs: UnixFS, expectedSize: bigint, depth: number, st: WalkState): AsyncGenerator<Uint8Array> {
   const { fetch, signal } = st;
   if (unixfs.fileSize() !== expectedSize) throw malformed('a node size disagrees with its parent');
   if (depth > MAX_DAG_DEPTH) throw malformed(`the DAG is deeper than ${MAX_DAG_DEPTH} levels`);

@@ -7,9 +7,10 @@
  * replica, not the add, unless too few remain: then UnavailableError (exit 6) and the
  * record is not registered; a retry re-adds idempotently.
  */
-import { parseRecordCid } from './cid.js';
+
+import { isEmrError, UnavailableError } from '../errors.js';
 import { walkDag } from './car.js';
-import { UnavailableError, isEmrError } from '../errors.js';
+import { parseRecordCid } from './cid.js';
 import type { AddResult, AddSource, RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface ReplicatedStore extends RecordStore {
@@ -49,7 +50,11 @@ export function replicatedStore(nodes: Array<{ name: string; store: RecordStore 
     return { ...result, pinnedOn: held };
   }
 
-  async function addOnce(fn: (st: RecordStore) => Promise<AddResult>, retryable: boolean, o: StoreCallOptions): Promise<AddResult & { pinnedOn: string[] }> {
+  async function addOnce(
+    fn: (st: RecordStore) => Promise<AddResult>,
+    retryable: boolean,
+    o: StoreCallOptions,
+  ): Promise<AddResult & { pinnedOn: string[] }> {
     let lastError: unknown;
     for (let i = 0; i < nodes.length; i++) {
       let added: AddResult;

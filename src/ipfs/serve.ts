@@ -16,7 +16,7 @@ import { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { carBytes, walkDag } from './car.js';
 import type { EmbeddedStore } from './embedded.js';
-import { SHA2_256, CODEC_DAG_PB, CODEC_RAW } from './settings.js';
+import { CODEC_DAG_PB, CODEC_RAW, SHA2_256 } from './settings.js';
 import { verifyBlock } from './verify.js';
 
 const RAW = 'application/vnd.ipld.raw';
@@ -41,7 +41,9 @@ export function parseListen(listen: string): ServeOptions {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(listen.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) {
-    throw new UsageError(`--listen ${JSON.stringify(listen)} is not host:port`, { hint: 'e.g. --listen 127.0.0.1:8080 (port 0 picks a free one)' });
+    throw new UsageError(`--listen ${JSON.stringify(listen)} is not host:port`, {
+      hint: 'e.g. --listen 127.0.0.1:8080 (port 0 picks a free one)',
+    });
   }
   return { host: (m[1] ?? m[2])!, port };
 }
@@ -153,11 +155,16 @@ export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Prom
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new UnavailableError(`cannot listen on ${opts.host}:${opts.port}`, { hint: 'pick a free port with --listen host:port', cause: e })));
+    server.once('error', (e) =>
+      reject(
+        new UnavailableError(`cannot listen on ${opts.host}:${opts.port}`, { hint: 'pick a free port with --listen host:port', cause: e }),
+      ),
+    );
     server.listen(opts.port, opts.host, () => resolve());
   });
   const addr = server.address();
-  if (addr === null || typeof addr === 'string') throw new UnavailableError('the gateway has no TCP address', { hint: 'use --listen host:port' });
+  if (addr === null || typeof addr === 'string')
+    throw new UnavailableError('the gateway has no TCP address', { hint: 'use --listen host:port' });
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,

@@ -44,4 +44,3 @@ export interface RecordStore {
   /** Stores one block the caller has verified against `cid`, unpinned (car.ts imports). */
   putBlock?(cid: CID, bytes: Uint8Array, opts?: StoreCallOptions): Promise<void>;
 }
-

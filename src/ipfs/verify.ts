@@ -10,8 +10,7 @@ import { IntegrityError } from '../errors.js';
 import { isRecordCodec } from './cid.js';
 import { SHA2_256 } from './settings.js';
 
-const HINT =
-  'the IPFS store returned bytes that do not match the CID; the copy is corrupted or the node is not trustworthy';
+const HINT = 'the IPFS store returned bytes that do not match the CID; the copy is corrupted or the node is not trustworthy';
 
 /** Throws IntegrityError unless `bytes` hash (sha2-256) to the digest `cid` names. */
 export function verifyBlock(cid: CID, bytes: Uint8Array): void {

@@ -8,8 +8,8 @@
  * `ethers.Wallet.fromEncryptedJson` gives back the mnemonic too (ethers json-keystore.ts).
  */
 import { createCipheriv, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { BadPassphraseError, IntegrityError, UsageError } from '../errors.js';
 
 export interface KeystoreV3 {
@@ -74,9 +74,7 @@ function scryptAsync(pass: Uint8Array, salt: Uint8Array, p: ScryptParams, len: n
 }
 
 function pbkdf2Async(pass: Uint8Array, salt: Uint8Array, c: number, len: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    pbkdf2(pass, salt, c, len, 'sha256', (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => pbkdf2(pass, salt, c, len, 'sha256', (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer {
@@ -162,7 +160,9 @@ export async function decryptKeystore(ks: KeystoreV3, passphrase: Uint8Array): P
   const salt = unhex(kp.salt, 'kdfparams.salt');
   let dk: Buffer;
   if (c.kdf === 'scrypt') {
-    const N = Number(kp.n), r = Number(kp.r), p = Number(kp.p);
+    const N = Number(kp.n),
+      r = Number(kp.r),
+      p = Number(kp.p);
     if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0 || !(r > 0) || !(p > 0) || N * r * p > 2 ** 26) {
       throw new IntegrityError('keystore scrypt parameters are invalid or too large', { hint: 'the keystore file is damaged or hostile' });
     }
@@ -195,7 +195,11 @@ export async function decryptKeystore(ks: KeystoreV3, passphrase: Uint8Array): P
     const x = ks['x-ethers'];
     if (x && x.version === '0.1' && x.mnemonicCiphertext) {
       out.mnemonic = {
-        entropy: aesCtr(dk.subarray(32, 64), unhex(x.mnemonicCounter, 'x-ethers.mnemonicCounter'), unhex(x.mnemonicCiphertext, 'x-ethers.mnemonicCiphertext')),
+        entropy: aesCtr(
+          dk.subarray(32, 64),
+          unhex(x.mnemonicCounter, 'x-ethers.mnemonicCounter'),
+          unhex(x.mnemonicCiphertext, 'x-ethers.mnemonicCiphertext'),
+        ),
         path: x.path || DEFAULT_HD_PATH,
         locale: x.locale || 'en',
       };

@@ -65,7 +65,9 @@ export class ProfileStore {
   get(name: string): Profile {
     const p = this.profilePath(name);
     if (!existsSync(p)) {
-      throw new NotFoundError(`no profile named '${name}'`, { hint: 'see `emr key list`, or create one with `emr keygen --name <profile>`' });
+      throw new NotFoundError(`no profile named '${name}'`, {
+        hint: 'see `emr key list`, or create one with `emr keygen --name <profile>`',
+      });
     }
     return JSON.parse(readFileSync(p, 'utf8')) as Profile;
   }

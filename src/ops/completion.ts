@@ -77,7 +77,10 @@ _emr() {
     if [[ $w == -* ]]; then [[ $valueflags == *" $w "* ]] && ((i++)); continue; fi
     local next=\${path:+$path }$w
     case "$next" in
-${[...t.words.keys()].filter(Boolean).map((p) => `      ${sq(p)}) path=$next ;;`).join('\n')}
+${[...t.words.keys()]
+  .filter(Boolean)
+  .map((p) => `      ${sq(p)}) path=$next ;;`)
+  .join('\n')}
     esac
   done
   case "$path" in
@@ -146,7 +149,8 @@ const toNode = (c: Command): CompletionNode => ({
 
 /** `emr completion <shell>`: the script for the tree as the program built it for this run (role prefixes and merged groups included). */
 export function completionFlow(s: SessionBase, shell: string): { shell: Shell; script: string } {
-  if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`no completion for shell '${shell}'`, { hint: `one of: ${SHELLS.join(', ')}` });
+  if (!(SHELLS as readonly string[]).includes(shell))
+    throw new UsageError(`no completion for shell '${shell}'`, { hint: `one of: ${SHELLS.join(', ')}` });
   if (!s.ctx.program) throw new Error('no command tree on the context');
   return { shell: shell as Shell, script: completionScript(shell as Shell, toNode(s.ctx.program), RECORD_TYPES) };
 }

@@ -30,7 +30,11 @@ export async function deployFlow(s: With, opts: { firstAdmin?: string; save?: bo
     const bal = BigInt(await rpcCall<string>(rpcUrl, 'eth_getBalance', [me.profile.address, 'latest']));
     if (bal < 10n ** 18n) await fundAccount(s.home, me.profile.address);
   }
-  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1, pollingInterval: onDevnet ? 250 : 1_000 });
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), {
+    staticNetwork: true,
+    cacheTimeout: -1,
+    pollingInterval: onDevnet ? 250 : 1_000,
+  });
   ctx.onClose(() => provider.destroy());
   const progress = s.progress('deploying the contract');
   let deployed;

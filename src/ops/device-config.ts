@@ -12,8 +12,8 @@ import type { ConfigData } from '../config.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import type { SessionBase } from '../session/index.js';
 import { chainFor, resolveEndpoint } from '../session/chain.js';
+import type { SessionBase } from '../session/index.js';
 
 export interface DeviceConfig {
   v: 1;
@@ -36,9 +36,12 @@ function checkUrl(what: string, u: unknown): string {
   } catch (e) {
     throw new UsageError(`${what} is not a URL`, { hint: 'the device config file is damaged', cause: e });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${what} is not an http(s) URL`, { hint: 'the device config file is damaged' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`${what} is not an http(s) URL`, { hint: 'the device config file is damaged' });
   if (url.username || url.password) {
-    throw new UsageError(`${what} carries credentials`, { hint: 'a device config holds no secrets: use a URL without user:password, and give credentials on each device' });
+    throw new UsageError(`${what} carries credentials`, {
+      hint: 'a device config holds no secrets: use a URL without user:password, and give credentials on each device',
+    });
   }
   return u;
 }
@@ -75,21 +78,33 @@ export function importDeviceConfig(ctx: Context, file: string): DeviceConfig {
     throw new UsageError(`${file} is not an emr device config`, { hint: 'give the file made by `emr config export`' });
   }
   const rpcUrl = checkUrl('rpcUrl', doc.rpcUrl);
-  if (typeof doc.contract !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(doc.contract)) throw new UsageError('contract is not an address', { hint: 'the device config file is damaged' });
-  if (!Number.isSafeInteger(doc.chainId) || (doc.chainId as number) <= 0) throw new UsageError('chainId is not a positive integer', { hint: 'the device config file is damaged' });
+  if (typeof doc.contract !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(doc.contract))
+    throw new UsageError('contract is not an address', { hint: 'the device config file is damaged' });
+  if (!Number.isSafeInteger(doc.chainId) || (doc.chainId as number) <= 0)
+    throw new UsageError('chainId is not a positive integer', { hint: 'the device config file is damaged' });
   const cfg: DeviceConfig = { v: 1, kind: 'emr-device-config', rpcUrl, contract: doc.contract, chainId: doc.chainId as number };
   if (doc.ipfsApi !== undefined) cfg.ipfsApi = checkUrl('ipfsApi', doc.ipfsApi);
   if (doc.ipfsGateways !== undefined) {
-    if (!Array.isArray(doc.ipfsGateways) || doc.ipfsGateways.length > MAX_GATEWAYS) throw new UsageError('ipfsGateways is not a short list', { hint: 'the device config file is damaged' });
+    if (!Array.isArray(doc.ipfsGateways) || doc.ipfsGateways.length > MAX_GATEWAYS)
+      throw new UsageError('ipfsGateways is not a short list', { hint: 'the device config file is damaged' });
     cfg.ipfsGateways = doc.ipfsGateways.map((g, i) => checkUrl(`ipfsGateways[${i}]`, g));
   }
-  const patch: Partial<ConfigData> = { rpcUrl: cfg.rpcUrl, contract: cfg.contract, chainId: cfg.chainId, ipfsApi: cfg.ipfsApi, ipfsGateways: cfg.ipfsGateways };
+  const patch: Partial<ConfigData> = {
+    rpcUrl: cfg.rpcUrl,
+    contract: cfg.contract,
+    chainId: cfg.chainId,
+    ipfsApi: cfg.ipfsApi,
+    ipfsGateways: cfg.ipfsGateways,
+  };
   ctx.config.update(patch);
   return cfg;
 }
 
 /** `emr config export`: the settings, written (0600, atomic) to `output` when one is named. */
-export async function exportConfigFlow(s: SessionBase, out: { output?: string; force: boolean }): Promise<DeviceConfig & { path?: string }> {
+export async function exportConfigFlow(
+  s: SessionBase,
+  out: { output?: string; force: boolean },
+): Promise<DeviceConfig & { path?: string }> {
   const cfg = await exportDeviceConfig(s.ctx);
   if (!out.output) return cfg;
   writeFileAtomic(out.output, JSON.stringify(cfg, null, 2) + '\n', { mode: 0o600, overwrite: out.force });

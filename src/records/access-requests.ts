@@ -37,11 +37,23 @@ export async function listAccessRequests(s: With<'chain'>, opts: { all?: boolean
   const me = s.ctx.profile();
   const chain = s.chain;
   const mine = !!opts.mine || me.role === 'provider';
-  let raw: Array<{ requestId: bigint; patient: string; provider: string; readMask: number; reason: string; state: State; createdAt: number; txHash: string }>;
+  let raw: Array<{
+    requestId: bigint;
+    patient: string;
+    provider: string;
+    readMask: number;
+    reason: string;
+    state: State;
+    createdAt: number;
+    txHash: string;
+  }>;
   if (mine) {
     // Requests by this provider, across patients: AccessRequested's topic3 is the provider.
     const events = await queryEvents(chain, { names: ['AccessRequested'], topics: [null, null, addressTopic(me.address)] });
-    const times = await blockTimes(chain, events.map((e) => e.blockNumber));
+    const times = await blockTimes(
+      chain,
+      events.map((e) => e.blockNumber),
+    );
     const states: State[] = ['pending', 'approved', 'denied'];
     raw = [];
     for (const e of events) {
@@ -52,7 +64,16 @@ export async function listAccessRequests(s: With<'chain'>, opts: { all?: boolean
       } catch (err) {
         throw toChainError(err, chain.iface);
       }
-      raw.push({ requestId: e.args[0] as bigint, patient, provider: me.address, readMask: Number(e.args[3]), reason: String(e.args[4]), state: states[Number(state)] ?? 'pending', createdAt: times.get(e.blockNumber) ?? 0, txHash: e.txHash });
+      raw.push({
+        requestId: e.args[0] as bigint,
+        patient,
+        provider: me.address,
+        readMask: Number(e.args[3]),
+        reason: String(e.args[4]),
+        state: states[Number(state)] ?? 'pending',
+        createdAt: times.get(e.blockNumber) ?? 0,
+        txHash: e.txHash,
+      });
     }
   } else {
     raw = await listRequests(chain, { patient: me.address });

@@ -10,7 +10,15 @@ import { UsageError } from '../errors.js';
 import type { FhirResource } from '../fhir/detect.js';
 import { splitFhir } from '../fhir/split.js';
 import { assertValidFhir } from '../fhir/validate.js';
-import { type AddDeps, type AddedRecord, type ClinicalMeta, checkType, type PreparedRecord, prepareRecord, registerPrepared } from './add.js';
+import {
+  type AddDeps,
+  type AddedRecord,
+  type ClinicalMeta,
+  checkType,
+  type PreparedRecord,
+  prepareRecord,
+  registerPrepared,
+} from './add.js';
 import { assertSameType } from './clinical.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
 
@@ -32,15 +40,28 @@ export interface FhirAddResult {
   skipped: Record<string, number>;
 }
 
-export async function addFhirResource(deps: AddDeps, patient: string, file: string, res: FhirResource, o: FhirAddOptions = {}): Promise<FhirAddResult> {
+export async function addFhirResource(
+  deps: AddDeps,
+  patient: string,
+  file: string,
+  res: FhirResource,
+  o: FhirAddOptions = {},
+): Promise<FhirAddResult> {
   assertValidFhir(res, file);
   if (o.type !== undefined && res.resourceType === 'Bundle') {
-    throw new UsageError('--type does not apply to a FHIR Bundle', { hint: 'a Bundle is split into records by resource type (docs/FHIR.md § 3): drop --type' });
+    throw new UsageError('--type does not apply to a FHIR Bundle', {
+      hint: 'a Bundle is split into records by resource type (docs/FHIR.md § 3): drop --type',
+    });
   }
   const split = splitFhir(res, { billing: o.billing });
-  if (split.records.length === 0) throw new UsageError(`${file} holds no clinical resource to store`, { hint: 'see docs/FHIR.md § 3 for the resources that become records' });
+  if (split.records.length === 0)
+    throw new UsageError(`${file} holds no clinical resource to store`, {
+      hint: 'see docs/FHIR.md § 3 for the resources that become records',
+    });
   if (o.clinical?.supersedes !== undefined && split.records.length !== 1) {
-    throw new UsageError('--supersedes needs exactly one record', { hint: 'a correction replaces one record: add the corrected resource alone' });
+    throw new UsageError('--supersedes needs exactly one record', {
+      hint: 'a correction replaces one record: add the corrected resource alone',
+    });
   }
   const types = new Map<string, number>();
   for (const r of split.records) {
@@ -75,7 +96,10 @@ export async function addFhirResource(deps: AddDeps, patient: string, file: stri
           deps,
           patient,
           {
-            file: (r.resourceType === 'Bundle' ? `${base}.${r.title.startsWith('Patient:') ? 'patient' : r.type}.json` : `${base}.json`).replace(/^.*[\\/]/, ''),
+            file: (r.resourceType === 'Bundle'
+              ? `${base}.${r.title.startsWith('Patient:') ? 'patient' : r.type}.json`
+              : `${base}.json`
+            ).replace(/^.*[\\/]/, ''),
             type: r.type,
             title: r.title,
             mediaType: 'application/fhir+json',
@@ -89,7 +113,13 @@ export async function addFhirResource(deps: AddDeps, patient: string, file: stri
     const added = await registerPrepared(deps, prepared);
     added.forEach((a, j) => {
       const r = chunk[j]!;
-      out.push({ ...a, ...(warnings.has(r.type) ? { warnings: warnings.get(r.type) } : {}), title: r.title, ...(r.careDate ? { careDate: r.careDate } : {}), resources: r.resources });
+      out.push({
+        ...a,
+        ...(warnings.has(r.type) ? { warnings: warnings.get(r.type) } : {}),
+        title: r.title,
+        ...(r.careDate ? { careDate: r.careDate } : {}),
+        resources: r.resources,
+      });
     });
   }
   return { records: out, skipped: split.skipped };

@@ -42,13 +42,22 @@ export interface AddInput {
  * NOT_FOUND (exit 7) and a bad option a usage error, before any passphrase or chain call.
  */
 export function addInput(files: string[], opts: AddOptions): AddInput {
-  if (!opts.patient) throw new UsageError('missing --patient <who>', { hint: 'the patient the record belongs to: 0x address or profile name' });
+  if (!opts.patient)
+    throw new UsageError('missing --patient <who>', { hint: 'the patient the record belongs to: 0x address or profile name' });
   const missing = files.find((f) => !existsSync(f));
   if (missing !== undefined) throw new NotFoundError(`no such file: ${missing}`, { hint: 'check the path' });
   if (opts.type !== undefined) checkType(opts.type);
   const clinical = clinicalOptions(opts);
-  if (clinical.supersedes !== undefined && files.length !== 1) throw new UsageError('--supersedes needs exactly one file', { hint: 'a correction replaces one record' });
-  return { patient: opts.patient, files: files.map((f) => ({ file: f, res: readFhirFile(f) })), type: opts.type, title: opts.title, clinical, billing: opts.fhirBilling };
+  if (clinical.supersedes !== undefined && files.length !== 1)
+    throw new UsageError('--supersedes needs exactly one file', { hint: 'a correction replaces one record' });
+  return {
+    patient: opts.patient,
+    files: files.map((f) => ({ file: f, res: readFhirFile(f) })),
+    type: opts.type,
+    title: opts.title,
+    clinical,
+    billing: opts.fhirBilling,
+  };
 }
 
 export interface AddedRow extends RecordRef {
@@ -80,7 +89,13 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
   const progress = s.progress(`adding ${input.files.length} file(s)`);
   try {
     const deps = { home: s.home, chain: s.chain, store: s.store, me: s.me, scratch: s.scratch, now: s.now };
-    const records: (RecordRef & { existing?: boolean; warnings?: string[]; title?: string; careDate?: string; resources?: { resourceType: string; id?: string }[] })[] = [];
+    const records: (RecordRef & {
+      existing?: boolean;
+      warnings?: string[];
+      title?: string;
+      careDate?: string;
+      resources?: { resourceType: string; id?: string }[];
+    })[] = [];
     const skipped: Record<string, number> = {};
     for (const f of input.files) {
       if (!f.res) continue;
@@ -90,7 +105,13 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
     }
     const plain = input.files.filter((f) => !f.res).map((f) => f.file);
     if (plain.length) {
-      records.push(...(await addRecordFiles(deps, patient, plain.map((file) => ({ file, type: input.type ?? 'note', title: input.title, clinical })))));
+      records.push(
+        ...(await addRecordFiles(
+          deps,
+          patient,
+          plain.map((file) => ({ file, type: input.type ?? 'note', title: input.title, clinical })),
+        )),
+      );
     }
     progress.succeed(`added ${records.length} record(s)`);
     // STORAGE.md § "Replicas": with several --ipfs-api, where each record is pinned.
@@ -99,7 +120,12 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
     if (locations) for (const r of records) pinnedOn.set(r.cid, await locations(r.cid));
     return {
       records: records.map(({ id, cid, patient, author, type, txHash, title, careDate, resources }) => ({
-        id, cid, patient, author, type, txHash,
+        id,
+        cid,
+        patient,
+        author,
+        type,
+        txHash,
         title: title ?? input.title ?? null,
         date: careDate ?? null,
         ...(resources ? { resources } : {}),

@@ -39,7 +39,9 @@ export interface RecordFile {
 }
 
 /** The version-2 metadata fields a caller may set (docs/FORMAT.md § 3.4). */
-export type ClinicalMeta = Partial<Pick<RecordMeta, 'fhir' | 'careDate' | 'supersedes' | 'facility' | 'encounterStart' | 'encounterEnd' | 'mrn'>>;
+export type ClinicalMeta = Partial<
+  Pick<RecordMeta, 'fhir' | 'careDate' | 'supersedes' | 'facility' | 'encounterStart' | 'encounterEnd' | 'mrn'>
+>;
 
 export interface PreparedRecord {
   file: string;
@@ -91,8 +93,17 @@ export function checkType(type: string): number {
 function mediaTypeOf(file: string): string | undefined {
   const ext = file.toLowerCase().split('.').pop();
   const known: Record<string, string> = {
-    pdf: 'application/pdf', txt: 'text/plain', json: 'application/json', xml: 'application/xml', csv: 'text/csv',
-    png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', dcm: 'application/dicom', html: 'text/html', md: 'text/markdown',
+    pdf: 'application/pdf',
+    txt: 'text/plain',
+    json: 'application/json',
+    xml: 'application/xml',
+    csv: 'text/csv',
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    dcm: 'application/dicom',
+    html: 'text/html',
+    md: 'text/markdown',
   };
   return ext ? known[ext] : undefined;
 }
@@ -120,7 +131,12 @@ export interface PrepareOptions {
    * Signs and encrypts an in-memory record elsewhere (a batch's worker threads), with the
    * same `encryptBundle`; used only for files within `inMemoryMax`.
    */
-  encrypt?: (r: { plaintext: Uint8Array; recipients: string[]; meta: RecordMeta; domain: SigningDomain }) => Promise<{ ciphertext: Uint8Array; sha256: string; size: number }>;
+  encrypt?: (r: {
+    plaintext: Uint8Array;
+    recipients: string[];
+    meta: RecordMeta;
+    domain: SigningDomain;
+  }) => Promise<{ ciphertext: Uint8Array; sha256: string; size: number }>;
 }
 
 /** Encrypts, signs and stores one record; registers nothing. */
@@ -130,15 +146,17 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
   try {
     if (rf.content) size = rf.content.length;
     else {
-    const st = statSync(rf.file);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
+      const st = statSync(rf.file);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
     }
   } catch (e) {
     throw inputFileError(rf.file, e);
   }
   const author = deps.me.profile.address;
-  const chosen = opts.recipients ? undefined : await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType });
+  const chosen = opts.recipients
+    ? undefined
+    : await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType });
   const recipients = opts.recipients ? [...opts.recipients] : chosen!.recipients;
   const warnings = chosen?.warnings.length ? { warnings: chosen.warnings } : {};
   const usePending = opts.pending ?? true;
@@ -155,7 +173,9 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
         throw inputFileError(rf.file, e);
       }
       const bytes = plaintext;
-      input = (async function* () { yield bytes; })();
+      input = (async function* () {
+        yield bytes;
+      })();
     }
     const meta: RecordMeta = {
       patient,
@@ -176,14 +196,32 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       ciphertext.push(Buffer.from(out.ciphertext.buffer, out.ciphertext.byteOffset, out.ciphertext.byteLength));
       res = out;
     } else {
-      res = await encryptBundle({ input, output: inMemory ? memorySink(ciphertext) : tmp, recipients, meta, signer: opts.signer ?? (await deps.me.wallet()), domain });
+      res = await encryptBundle({
+        input,
+        output: inMemory ? memorySink(ciphertext) : tmp,
+        recipients,
+        meta,
+        signer: opts.signer ?? (await deps.me.wallet()),
+        domain,
+      });
     }
     const key = pendingKey({ patient, author, type: rf.type, sha256: res.sha256, title: rf.title });
     const pending = usePending ? new PendingRecords(deps.home) : undefined;
     const earlier = pending?.get(key);
     if (earlier && (await deps.store.has(earlier.cid))) {
       // A previous attempt stored this content but may not have registered it: reuse it.
-      return { file: rf.file, patient, author, type: rf.type, recordType, ...earlier, pendingKey: key, recipients: recipients.length, resumed: true, ...warnings };
+      return {
+        file: rf.file,
+        patient,
+        author,
+        type: rf.type,
+        recordType,
+        ...earlier,
+        pendingKey: key,
+        recipients: recipients.length,
+        resumed: true,
+        ...warnings,
+      };
     }
     const added = inMemory ? await deps.store.addBytes(Buffer.concat(ciphertext)) : await deps.store.add(tmp);
     const rec: PreparedRecord = {
@@ -202,7 +240,14 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       ...warnings,
       ...('pinnedOn' in added && Array.isArray(added.pinnedOn) ? { pinnedOn: added.pinnedOn as string[] } : {}),
     };
-    pending?.put(key, { cid: rec.cid, cidCodec: rec.cidCodec, digest: rec.digest, sha256: rec.sha256, size: rec.size, storedAt: deps.now().toISOString() });
+    pending?.put(key, {
+      cid: rec.cid,
+      cidCodec: rec.cidCodec,
+      digest: rec.digest,
+      sha256: rec.sha256,
+      size: rec.size,
+      storedAt: deps.now().toISOString(),
+    });
     failpoint('record-add.after-store'); // TESTING.md § Failpoints
     return rec;
   } finally {
@@ -233,11 +278,25 @@ export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]
     for (const p of resumed) {
       const k = `${p.patient}/${p.author}`.toLowerCase();
       if (!seen.has(k)) {
-        const evs = await queryEvents(deps.chain, { names: ['RecordAdded'], topics: [null, addressTopic(p.patient), addressTopic(p.author)], fromBlock: deps.chain.fromBlock });
+        const evs = await queryEvents(deps.chain, {
+          names: ['RecordAdded'],
+          topics: [null, addressTopic(p.patient), addressTopic(p.author)],
+          fromBlock: deps.chain.fromBlock,
+        });
         seen.set(k, new Map(evs.map((e) => [String(e.args[5]).toLowerCase(), { id: e.args[0] as bigint, txHash: e.txHash }])));
       }
       const hit = seen.get(k)!.get(p.digest.toLowerCase());
-      if (hit) out.set(p, { id: hit.id.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: hit.txHash, sha256: p.sha256, existing: true });
+      if (hit)
+        out.set(p, {
+          id: hit.id.toString(),
+          cid: p.cid,
+          patient: p.patient,
+          author: p.author,
+          type: p.type,
+          txHash: hit.txHash,
+          sha256: p.sha256,
+          existing: true,
+        });
     }
   }
   const todo = prepared.filter((p) => !out.has(p));
@@ -246,8 +305,20 @@ export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]
     const r = await addRecord(deps.chain, { patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest });
     out.set(p, { id: r.id.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: r.txHash, sha256: p.sha256 });
   } else if (todo.length > 1) {
-    const r = await addRecords(deps.chain, { records: todo.map((p) => ({ patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest })) });
-    todo.forEach((p, i) => out.set(p, { id: r.ids[i]!.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: r.txHash, sha256: p.sha256 }));
+    const r = await addRecords(deps.chain, {
+      records: todo.map((p) => ({ patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest })),
+    });
+    todo.forEach((p, i) =>
+      out.set(p, {
+        id: r.ids[i]!.toString(),
+        cid: p.cid,
+        patient: p.patient,
+        author: p.author,
+        type: p.type,
+        txHash: r.txHash,
+        sha256: p.sha256,
+      }),
+    );
   }
   for (const p of prepared) pending.done(p.pendingKey);
   return prepared.map((p) => (p.warnings ? { ...out.get(p)!, warnings: p.warnings } : out.get(p)!));

@@ -24,5 +24,12 @@ export async function approveRequestFlow(s: With<'me' | 'chain' | 'store'>, inpu
   const inScope = await recordsInScope(s.chain, patient, { readMask: req.readMask });
   const delivery = await deliverKeys({ chain: s.chain, store: s.store, me: s.me }, req.provider, inScope);
   const tx = await approveRequest(s.chain, { requestId: req.requestId, expiry: input.expiry, keyDelivery: delivery.digest });
-  return { ...base, expiresAt: new Date(input.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, skipped: delivery.skipped, txHash: tx.txHash, alreadyApproved: false as const };
+  return {
+    ...base,
+    expiresAt: new Date(input.expiry * 1000).toISOString(),
+    keysDelivered: delivery.delivered,
+    skipped: delivery.skipped,
+    txHash: tx.txHash,
+    alreadyApproved: false as const,
+  };
 }

@@ -44,7 +44,8 @@ export function recordsByEvent(events: readonly AuditEvent[]): Map<AuditEvent, R
     const f = e.fields;
     if (e.kind === 'RecordAdded') {
       const id = String(f.id);
-      if (!known.has(id)) known.set(id, { patient: String(f.patient).toLowerCase(), type: typeName(Number(f.recordType)), cid: cidOf(f.cidCodec, f.digest) });
+      if (!known.has(id))
+        known.set(id, { patient: String(f.patient).toLowerCase(), type: typeName(Number(f.recordType)), cid: cidOf(f.cidCodec, f.digest) });
       out.set(e, [ref(id)]);
     } else if (e.kind === 'RecordRekeyed') {
       const id = String(f.id);
@@ -76,11 +77,8 @@ export async function auditFhirBundle(
 ): Promise<Record<string, unknown>> {
   const all = await auditEvents(chain, query);
   const records = recordsByEvent(all);
-  const bundle = auditEventBundle(
-    all.filter(keep),
-    { chainId: chain.chainId.toString(), contract: chain.address },
-    now,
-    (e) => records.get(e as AuditEvent),
+  const bundle = auditEventBundle(all.filter(keep), { chainId: chain.chainId.toString(), contract: chain.address }, now, (e) =>
+    records.get(e as AuditEvent),
   );
   const err = findFhirError(bundle as FhirResource);
   if (err) throw new InternalError(`the AuditEvent output does not validate as FHIR R4: ${err.path}: ${err.message}`);

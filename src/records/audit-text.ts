@@ -3,9 +3,8 @@
  * Names local profiles where it can; addresses otherwise.
  */
 import type { AuditEvent } from '../chain/audit.js';
-import { maskToTypes } from '../record-types.js';
-import { typeName } from '../record-types.js';
 import { safeText } from '../output.js';
+import { maskToTypes, typeName } from '../record-types.js';
 
 export type NameOf = (address: string) => string;
 

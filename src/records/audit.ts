@@ -73,7 +73,8 @@ export function auditRow(
   const iso = (s: unknown) => new Date(Number(s) * 1000).toISOString();
   const details: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f)) {
-    if (k === 'readMask' || k === 'writeMask' || k === 'mask') details[k === 'mask' ? 'types' : k.replace(/Mask$/, 'Types')] = types(Number(v));
+    if (k === 'readMask' || k === 'writeMask' || k === 'mask')
+      details[k === 'mask' ? 'types' : k.replace(/Mask$/, 'Types')] = types(Number(v));
     else if (k === 'expiry' || k === 'expiresAt') details[k] = iso(v);
     else if (k === 'role') details[k] = Number(v) === 1 ? 'patient' : Number(v) === 2 ? 'provider' : String(v);
     else if (k === 'recordType') details.type = typeOf(Number(v));
@@ -144,7 +145,10 @@ async function trailOf(s: With, input: AuditInput): Promise<Trail> {
 }
 
 /** The trail so far: `{events, scope}`; `receiptNote` when a read receipt is among them. */
-export async function auditTrail(s: With<'chain'>, input: AuditInput): Promise<{ events: AuditRow[]; scope: string; receiptNote: boolean }> {
+export async function auditTrail(
+  s: With<'chain'>,
+  input: AuditInput,
+): Promise<{ events: AuditRow[]; scope: string; receiptNote: boolean }> {
   const t = await trailOf(s, input);
   const events = (await auditEvents(s.chain, { patient: t.patient, fromBlock: input.since })).map(t.toRow).filter(t.keep);
   return { events, scope: t.scope, receiptNote: events.some((r) => r.event === 'record-accessed') };
@@ -164,7 +168,10 @@ export async function auditTrailFhir(s: With<'chain'>, input: AuditInput): Promi
  * is mined — one line, or with --json one NDJSON document `{"ok":true,"data":{"event":…}}` —
  * until SIGINT/SIGTERM. The command's result is the last document.
  */
-export async function followAudit(s: With<'chain'>, input: AuditInput): Promise<{ stopped: true; signal: string; count: number; lastBlock: number }> {
+export async function followAudit(
+  s: With<'chain'>,
+  input: AuditInput,
+): Promise<{ stopped: true; signal: string; count: number; lastBlock: number }> {
   const { ctx } = s;
   const t = await trailOf(s, input);
   const head = await s.chain.provider.getBlockNumber();

@@ -15,9 +15,16 @@ export interface Authority {
 
 export async function authorityAt(chain: EmrChain, author: string, patient: string, unixTime: number): Promise<Authority> {
   if (author.toLowerCase() === patient.toLowerCase()) return { ok: true, reason: 'patient' };
-  const events = await queryEvents(chain, { names: ['ProviderVerified', 'ProviderSuspended'], topics: [addressTopic(author)], fromBlock: chain.fromBlock });
+  const events = await queryEvents(chain, {
+    names: ['ProviderVerified', 'ProviderSuspended'],
+    topics: [addressTopic(author)],
+    fromBlock: chain.fromBlock,
+  });
   if (events.length === 0) return { ok: false, reason: 'never-verified' };
-  const times = await blockTimes(chain, events.map((e) => e.blockNumber));
+  const times = await blockTimes(
+    chain,
+    events.map((e) => e.blockNumber),
+  );
   let state: 'none' | 'verified' | 'suspended' = 'none';
   for (const e of events) {
     if ((times.get(e.blockNumber) ?? 0) > unixTime) break;

@@ -44,7 +44,10 @@ function identitiesFrom(file: string): string[] {
   } catch (e) {
     throw new UsageError(`cannot read identity file ${file}`, { hint: 'check the path', cause: e });
   }
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 export async function decryptFile(s: SessionBase & { me?: Unlocked }, input: DecryptInput): Promise<DecryptOutcome> {

@@ -60,14 +60,26 @@ async function makeActor(home: string, name: string, role: Role): Promise<Omit<A
   const passwordFile = join(home, `${name}.password`);
   writeFileSync(passwordFile, pass + '\n', { mode: 0o600 });
   const age = ageKeysFromAccount(acct.privateKey, 'x25519');
-  const ks = await encryptKeystore({ privateKey: acct.privateKey, mnemonic: { entropy: acct.entropy, path: acct.path, locale: 'en' } }, Buffer.from(pass));
-  const profile = { name, address: acct.address, role, identityKind: 'x25519' as const, recipient: age.recipient, createdAt: new Date().toISOString() };
+  const ks = await encryptKeystore(
+    { privateKey: acct.privateKey, mnemonic: { entropy: acct.entropy, path: acct.path, locale: 'en' } },
+    Buffer.from(pass),
+  );
+  const profile = {
+    name,
+    address: acct.address,
+    role,
+    identityKind: 'x25519' as const,
+    recipient: age.recipient,
+    createdAt: new Date().toISOString(),
+  };
   store.save(profile, ks);
   const wallet = new Wallet('0x' + Buffer.from(acct.privateKey).toString('hex'));
   return { name, passwordFile, me: { profile, privateKey: acct.privateKey, age, wallet: async () => wallet } };
 }
 
-export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: string; contract: string; chainId: number; recordId: string; steps: DemoStep[]; audit: string[] }> {
+export async function runDemo(
+  o: DemoOptions,
+): Promise<{ home: string; rpcUrl: string; contract: string; chainId: number; recordId: string; steps: DemoStep[]; audit: string[] }> {
   const steps: DemoStep[] = [];
   const say = (step: string, detail: string, txHash?: string) => {
     steps.push({ step, detail, ...(txHash ? { txHash } : {}) });
@@ -86,19 +98,43 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
   const house0 = await makeActor(o.home, n('dr-house'), 'provider');
   const config = new Config(o.home);
   if (!config.get('defaultProfile')) config.update({ defaultProfile: alice0.name });
-  say('keys', `Made four identities (Ethereum account + age key each): ${admin0.name} (consortium admin), ${grey0.name} (GP), ${alice0.name} (patient), ${house0.name} (specialist)`);
+  say(
+    'keys',
+    `Made four identities (Ethereum account + age key each): ${admin0.name} (consortium admin), ${grey0.name} (GP), ${alice0.name} (patient), ${house0.name} (specialist)`,
+  );
 
-  const status = await devnetUp({ home: o.home, signer: await admin0.me.wallet(), fund: [grey0, alice0, house0, admin0].map((a) => a.me.profile.address) });
-  if (!status.running || !status.rpcUrl || !status.contract) throw new InternalError('the devnet did not come up', { hint: 'see <home>/devnet/anvil.log' });
-  say('devnet', `Started a local chain (anvil, chain ${status.chainId}) at ${status.rpcUrl} and deployed the access contract at ${status.contract}, ${admin0.name} as first admin`);
+  const status = await devnetUp({
+    home: o.home,
+    signer: await admin0.me.wallet(),
+    fund: [grey0, alice0, house0, admin0].map((a) => a.me.profile.address),
+  });
+  if (!status.running || !status.rpcUrl || !status.contract)
+    throw new InternalError('the devnet did not come up', { hint: 'see <home>/devnet/anvil.log' });
+  say(
+    'devnet',
+    `Started a local chain (anvil, chain ${status.chainId}) at ${status.rpcUrl} and deployed the access contract at ${status.contract}, ${admin0.name} as first admin`,
+  );
 
-  const connect = async (a: Omit<Actor, 'chain'>): Promise<Actor> => ({ ...a, chain: await connectChain({ rpcUrl: status.rpcUrl!, contract: status.contract!, signer: await a.me.wallet(), fromBlock: status.deployBlock, pollingIntervalMs: 200 }) });
+  const connect = async (a: Omit<Actor, 'chain'>): Promise<Actor> => ({
+    ...a,
+    chain: await connectChain({
+      rpcUrl: status.rpcUrl!,
+      contract: status.contract!,
+      signer: await a.me.wallet(),
+      fromBlock: status.deployBlock,
+      pollingIntervalMs: 200,
+    }),
+  });
   const [admin, grey, alice, house] = await Promise.all([connect(admin0), connect(grey0), connect(alice0), connect(house0)]);
   const store = await openStore({ home: o.home });
   const scratch = join(o.home, 'tmp');
   mkdirSync(scratch, { recursive: true, mode: 0o700 });
   try {
-    for (const [a, role] of [[alice, 'patient'], [grey, 'provider'], [house, 'provider']] as const) {
+    for (const [a, role] of [
+      [alice, 'patient'],
+      [grey, 'provider'],
+      [house, 'provider'],
+    ] as const) {
       const tx = await register(a.chain, { role, recipient: a.me.age.recipient });
       say('register', `${a.name} published address ${a.me.profile.address} and encryption key as a ${role}`, tx.txHash);
     }
@@ -115,13 +151,25 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
 
     const file = join(o.home, 'cbc-panel.txt');
     writeFileSync(file, `Complete blood count — ${alice.name}\nHb 13.9 g/dL · WBC 6.1 ×10⁹/L · PLT 250 ×10⁹/L\nSigned: ${grey.name}\n`);
-    const [rec] = await addRecordFiles({ home: o.home, chain: grey.chain, store, me: grey.me, scratch, now: o.now }, alice.me.profile.address, [{ file, type: 'lab', title: 'CBC panel' }]);
+    const [rec] = await addRecordFiles(
+      { home: o.home, chain: grey.chain, store, me: grey.me, scratch, now: o.now },
+      alice.me.profile.address,
+      [{ file, type: 'lab', title: 'CBC panel' }],
+    );
     if (!rec) throw new InternalError('no record was added', { hint: 'report this' });
-    say('add', `${grey.name} encrypted the lab result to ${alice.name} and himself, signed it (EIP-712), stored it on IPFS as ${rec.cid} and registered it as record #${rec.id}`, rec.txHash);
+    say(
+      'add',
+      `${grey.name} encrypted the lab result to ${alice.name} and himself, signed it (EIP-712), stored it on IPFS as ${rec.cid} and registered it as record #${rec.id}`,
+      rec.txHash,
+    );
 
     const month = Math.floor(o.now().getTime() / 1000) + 30 * 86400;
     const g2 = await grantAccess(share(alice), { provider: house.me.profile.address, readMask: lab, write: false, ids: [], expiry: month });
-    say('grant', `${alice.name} granted ${house.name} read access to her lab results for 30 days; the key of record #${rec.id} went to him in a key-delivery object only he can open (${g2.keyDeliveryCid})`, g2.txHashes[0]);
+    say(
+      'grant',
+      `${alice.name} granted ${house.name} read access to her lab results for 30 days; the key of record #${rec.id} went to him in a key-delivery object only he can open (${g2.keyDeliveryCid})`,
+      g2.txHashes[0],
+    );
 
     const out = join(o.home, `record-${rec.id}-as-${house.name}.txt`);
     const r1 = await getRecord(house.chain, BigInt(rec.id));
@@ -130,11 +178,24 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
     const receipt = await logAccess(house.chain, { recordId: r1.id, patient: r1.patient, recordType: r1.recordType });
     const same = readFileSync(out, 'utf8') === readFileSync(file, 'utf8');
     if (!same) throw new IntegrityError('the fetched record differs from the original', { hint: 'report this' });
-    say('fetch', `${house.name} fetched record #${rec.id}: CID checked, decrypted with the delivered key, signature by ${grey.name} valid, content identical (sha256 ${opened.sha256.slice(0, 16)}…); he left a read receipt`, receipt.txHash);
+    say(
+      'fetch',
+      `${house.name} fetched record #${rec.id}: CID checked, decrypted with the delivered key, signature by ${grey.name} valid, content identical (sha256 ${opened.sha256.slice(0, 16)}…); he left a read receipt`,
+      receipt.txHash,
+    );
 
     const rv = await revokeAccess(share(alice), house.me.profile.address, { rekey: true });
-    say('revoke', `${alice.name} revoked ${house.name}. Honest note: he already fetched record(s) #${rv.stillHeld.fetched.join(', #')}; that copy cannot be recalled`, rv.txHash);
-    for (const k of rv.rekeyed) say('rekey', `${alice.name} re-encrypted record #${k.id} under a new key for herself and ${grey.name} only: ${k.oldCid} → ${k.newCid}`, k.txHash);
+    say(
+      'revoke',
+      `${alice.name} revoked ${house.name}. Honest note: he already fetched record(s) #${rv.stillHeld.fetched.join(', #')}; that copy cannot be recalled`,
+      rv.txHash,
+    );
+    for (const k of rv.rekeyed)
+      say(
+        'rekey',
+        `${alice.name} re-encrypted record #${k.id} under a new key for herself and ${grey.name} only: ${k.oldCid} → ${k.newCid}`,
+        k.txHash,
+      );
 
     try {
       const r2 = await getRecord(house.chain, BigInt(rec.id));
@@ -157,20 +218,30 @@ export async function runDemo(o: DemoOptions): Promise<{ home: string; rpcUrl: s
     const names = new Map([admin, grey, alice, house].map((a) => [a.me.profile.address.toLowerCase(), a.name]));
     const nameOf = (addr: string) => names.get(addr.toLowerCase()) ?? addr;
     const trail = (await auditEvents(alice.chain, { patient: alice.me.profile.address })).map(
-      (e) => `${new Date(e.time * 1000).toISOString().slice(11, 19)}  block ${String(e.blockNumber).padStart(3)}  ${describeAuditEvent(e, nameOf)}`,
+      (e) =>
+        `${new Date(e.time * 1000).toISOString().slice(11, 19)}  block ${String(e.blockNumber).padStart(3)}  ${describeAuditEvent(e, nameOf)}`,
     );
     o.narrate(`\nThe audit trail of ${alice.name}, read back from the chain (\`emr audit\`):`);
     for (const l of trail) o.narrate(`  ${l}`);
     // Suggest only commands that work once the demo returns: without --keep its devnet is
     // stopped (state kept), so the first suggestion starts it again (issue 10 point 11).
     const q = (s: string) => (/^[\w./@:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-    const as = (a: { name: string; passwordFile: string }) => `emr --home ${q(o.home)} --profile ${q(a.name)} --password-file ${q(a.passwordFile)}`;
+    const as = (a: { name: string; passwordFile: string }) =>
+      `emr --home ${q(o.home)} --profile ${q(a.name)} --password-file ${q(a.passwordFile)}`;
     o.narrate(`\nExplore further${o.keep ? ' (the devnet is still running)' : ' (the demo stopped its devnet; its state is kept)'}:`);
     if (!o.keep) o.narrate(`  $ ${as(admin)} devnet up`);
     o.narrate(`  $ ${as(alice)} record list`);
     o.narrate(`  $ ${as(alice)} audit`);
     o.narrate(`  $ emr --home ${q(o.home)} devnet down`);
-    return { home: o.home, rpcUrl: status.rpcUrl, contract: status.contract, chainId: Number(status.chainId), recordId: rec.id, steps, audit: trail };
+    return {
+      home: o.home,
+      rpcUrl: status.rpcUrl,
+      contract: status.contract,
+      chainId: Number(status.chainId),
+      recordId: rec.id,
+      steps,
+      audit: trail,
+    };
   } finally {
     await store.close();
     for (const a of [admin, grey, alice, house]) a.chain.provider.destroy();

@@ -24,11 +24,15 @@ export async function releaseEmergency(
 ): Promise<{ released: string[]; unavailable: string[]; keyDeliveryCid: string | null; txHash: string | null; expiresAt: string }> {
   const g = await grantOf(deps.chain, patient, provider);
   if (!g.emergencyOpen) {
-    throw new AccessDeniedError('no emergency is open for this patient and provider', { hint: 'the provider must run `emr emergency open <patient> --reason …` first' });
+    throw new AccessDeniedError('no emergency is open for this patient and provider', {
+      hint: 'the provider must run `emr emergency open <patient> --reason …` first',
+    });
   }
   const published = await emergencyRecipient(deps.chain);
   if (published !== deps.me.age.recipient) {
-    throw new UsageError('this profile does not hold the consortium emergency key', { hint: 'run as the admin whose key `emr admin emergency-recipient` published' });
+    throw new UsageError('this profile does not hold the consortium emergency key', {
+      hint: 'run as the admin whose key `emr admin emergency-recipient` published',
+    });
   }
   // SHARING.md § 4.2: the contract's refusal (suspended provider, emergency closed since)
   // comes before anything is stored, so a refused release leaves no block behind.

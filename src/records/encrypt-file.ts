@@ -28,7 +28,10 @@ export interface EncryptInput {
  */
 export const encryptNeedsChain = (ctx: Context, to: string[]): boolean => to.some((w) => isAddress(w) && !ctx.profiles.byAddress(w));
 
-export async function encryptFile(s: With<'me'>, input: EncryptInput): Promise<{ path: string; recipients: string[]; sha256: string; size: number; author: string }> {
+export async function encryptFile(
+  s: With<'me'>,
+  input: EncryptInput,
+): Promise<{ path: string; recipients: string[]; sha256: string; size: number; author: string }> {
   const { ctx, me } = s;
   const recipients = await Promise.all(input.to.map((w) => resolveRecipient(ctx, w)));
   if (input.self) recipients.push(me.age.recipient);
@@ -39,7 +42,14 @@ export async function encryptFile(s: With<'me'>, input: EncryptInput): Promise<{
     input: fromStdin ? ctx.io.stdin : input.file,
     output: input.output === '-' ? ctx.io.stdout : input.output,
     recipients: unique,
-    meta: { patient, author: me.profile.address, type: input.type, title: input.title, fileName: fromStdin ? undefined : basename(input.file), createdAt: Math.floor(s.now().getTime() / 1000) },
+    meta: {
+      patient,
+      author: me.profile.address,
+      type: input.type,
+      title: input.title,
+      fileName: fromStdin ? undefined : basename(input.file),
+      createdAt: Math.floor(s.now().getTime() / 1000),
+    },
     signer: await me.wallet(),
   });
   return { path: input.output, recipients: unique, sha256: res.sha256, size: res.size, author: me.profile.address };

@@ -8,7 +8,8 @@ export function parseExpiry(text: string, now: Date): number {
   const nowS = Math.floor(now.getTime() / 1000);
   if (m) return nowS + Number(m[1]) * UNIT[m[2]!]!;
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new UsageError(`cannot read expiry '${text}'`, { hint: 'use a duration like 30d, 12h, 2w, 1y, or an ISO date like 2027-01-31' });
+  if (Number.isNaN(t))
+    throw new UsageError(`cannot read expiry '${text}'`, { hint: 'use a duration like 30d, 12h, 2w, 1y, or an ISO date like 2027-01-31' });
   const s = Math.floor(t / 1000);
   if (s <= nowS) throw new UsageError(`expiry ${text} is in the past`, { hint: 'give a future date or a duration like 30d' });
   return s;

@@ -40,9 +40,12 @@ export async function exportCar(deps: ExportCarDeps, patient: string, target: st
   const all = await listRecords(deps.chain, { patient });
   const records = [];
   for (const r of all) {
-    if (own || (await canRead(deps.chain, { reader: deps.reader, patient: r.patient, recordType: r.recordType, recordId: r.id }))) records.push(r);
+    if (own || (await canRead(deps.chain, { reader: deps.reader, patient: r.patient, recordType: r.recordType, recordId: r.id })))
+      records.push(r);
   }
-  const deliveries = own ? [] : (await keyDeliveries(deps.chain, patient, deps.reader)).map((d) => partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery }));
+  const deliveries = own
+    ? []
+    : (await keyDeliveries(deps.chain, patient, deps.reader)).map((d) => partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery }));
   const roots = [...new Set([...records.map((r) => r.cid), ...deliveries])].map((c) => CID.parse(c));
 
   let blocks = 0;
@@ -56,7 +59,10 @@ export async function exportCar(deps: ExportCarDeps, patient: string, target: st
         }
       } catch (e) {
         if (e instanceof NotFoundError) {
-          throw new NotFoundError(`${e.message} (needed for the export)`, { hint: 'fetch the record once with --ipfs-api/--ipfs-gateway of a site that has it, or export where it is stored', cause: e });
+          throw new NotFoundError(`${e.message} (needed for the export)`, {
+            hint: 'fetch the record once with --ipfs-api/--ipfs-gateway of a site that has it, or export where it is stored',
+            cause: e,
+          });
         }
         throw e;
       }

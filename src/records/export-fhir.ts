@@ -35,7 +35,10 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
   let records = 0;
   for (const rec of await listRecords(deps.chain, { patient })) {
     const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
-    if (!own && !(await canRead(deps.chain, { reader: deps.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))) {
+    if (
+      !own &&
+      !(await canRead(deps.chain, { reader: deps.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))
+    ) {
       unreadable.push(rec.id.toString());
       continue;
     }
@@ -66,7 +69,10 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
       try {
         res = JSON.parse(content.toString('utf8'));
       } catch (e) {
-        throw new IntegrityError(`record ${rec.id} is marked FHIR but is not JSON`, { hint: 'the author signed a malformed FHIR record', cause: e });
+        throw new IntegrityError(`record ${rec.id} is marked FHIR but is not JSON`, {
+          hint: 'the author signed a malformed FHIR record',
+          cause: e,
+        });
       }
       if (res.resourceType === 'Bundle' && res.type === 'collection' && Array.isArray(res.entry)) entries.push(...res.entry);
       else entries.push({ ...(res.id ? { fullUrl: `urn:emr:record:${rec.id}` } : {}), resource: res });
@@ -78,11 +84,30 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
   }
   const bundle = { resourceType: 'Bundle', type: 'collection', timestamp: new Date().toISOString(), entry: entries };
   const err = findFhirError(bundle as never);
-  if (err) throw new InternalError(`the FHIR export does not validate: ${err.path}: ${err.message}`, { hint: 'a record holds FHIR the validator refuses; export it alone with `emr fetch`' });
+  if (err)
+    throw new InternalError(`the FHIR export does not validate: ${err.path}: ${err.message}`, {
+      hint: 'a record holds FHIR the validator refuses; export it alone with `emr fetch`',
+    });
   return { bundle, records, resources: entries.length, unreadable };
 }
 
-function documentReference(rec: RecordInfo, o: { sha256: string; type: string; title: string | null; fileName: string | null; createdAt: string | null; author: string; careDate?: string; facility?: string; mrn?: string; encounterStart?: string; encounterEnd?: string }, size: number): Json {
+function documentReference(
+  rec: RecordInfo,
+  o: {
+    sha256: string;
+    type: string;
+    title: string | null;
+    fileName: string | null;
+    createdAt: string | null;
+    author: string;
+    careDate?: string;
+    facility?: string;
+    mrn?: string;
+    encounterStart?: string;
+    encounterEnd?: string;
+  },
+  size: number,
+): Json {
   const mediaType = o.fileName && /\.pdf$/i.test(o.fileName) ? 'application/pdf' : 'application/octet-stream';
   const doc: Json = {
     resourceType: 'DocumentReference',

@@ -20,7 +20,10 @@ export interface FetchInput {
   receipt: boolean;
 }
 
-export type FetchOutcome = (Omit<FetchedRecord, 'receiptTx'> | (FetchRawOutcome & { raw: true })) & { receiptTx: string | null; supersededBy?: string };
+export type FetchOutcome = (Omit<FetchedRecord, 'receiptTx'> | (FetchRawOutcome & { raw: true })) & {
+  receiptTx: string | null;
+  supersededBy?: string;
+};
 
 interface FetchRawOutcome {
   id: string;
@@ -42,7 +45,16 @@ export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, i
   let data: FetchOutcome;
   if (input.raw) {
     const saved = await fetchRaw(s.store, rec, input.target);
-    data = { id: rec.id.toString(), ...saved, author: rec.author, patient: rec.patient, cid: rec.cid, signatureValid: null, raw: true, receiptTx: null };
+    data = {
+      id: rec.id.toString(),
+      ...saved,
+      author: rec.author,
+      patient: rec.patient,
+      cid: rec.cid,
+      signatureValid: null,
+      raw: true,
+      receiptTx: null,
+    };
   } else {
     const me = s.me;
     if (!me) throw new Error('fetchOne: decrypting needs an unlocked session');
@@ -51,6 +63,7 @@ export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, i
     const supersededBy = await findSupersededBy({ home: s.home, chain: s.chain, store: s.store, me }, rec).catch(() => undefined);
     if (supersededBy) data.supersededBy = supersededBy;
   }
-  if (input.receipt) data.receiptTx = (await logAccess(s.chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType })).txHash;
+  if (input.receipt)
+    data.receiptTx = (await logAccess(s.chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType })).txHash;
   return data;
 }

@@ -106,16 +106,26 @@ export type FetchTarget =
  * else's bundle leaves nothing on disk.
  */
 function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleResult): void {
-  if (!res.signed) throw new IntegrityError(`record ${rec.id} is not a signed bundle`, { hint: 'the stored ciphertext is not what an emr author produces' });
+  if (!res.signed)
+    throw new IntegrityError(`record ${rec.id} is not a signed bundle`, {
+      hint: 'the stored ciphertext is not what an emr author produces',
+    });
   const m = res.metadata;
   const same = (a: string | undefined, b: string) => !!a && a.toLowerCase() === b.toLowerCase();
-  const mismatch =
-    !same(res.author, rec.author) ? 'signer is not the author on chain' :
-    !same(m.patient, rec.patient) ? 'signed patient differs from the chain' :
-    m.type !== typeName(rec.recordType) ? 'signed type differs from the chain' :
-    (m.chainId !== undefined && BigInt(m.chainId) !== deps.chain.chainId) || (m.verifyingContract !== undefined && !same(m.verifyingContract, deps.chain.address))
-      ? 'signed for another chain or contract' : null;
-  if (mismatch) throw new IntegrityError(`record ${rec.id}: ${mismatch}`, { hint: 'the record was tampered with or registered from someone else’s bundle' });
+  const mismatch = !same(res.author, rec.author)
+    ? 'signer is not the author on chain'
+    : !same(m.patient, rec.patient)
+      ? 'signed patient differs from the chain'
+      : m.type !== typeName(rec.recordType)
+        ? 'signed type differs from the chain'
+        : (m.chainId !== undefined && BigInt(m.chainId) !== deps.chain.chainId) ||
+            (m.verifyingContract !== undefined && !same(m.verifyingContract, deps.chain.address))
+          ? 'signed for another chain or contract'
+          : null;
+  if (mismatch)
+    throw new IntegrityError(`record ${rec.id}: ${mismatch}`, {
+      hint: 'the record was tampered with or registered from someone else’s bundle',
+    });
 }
 
 /**
@@ -123,7 +133,11 @@ function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleRe
  * IntegrityError when the bytes, the signature, or the signed facts do not match the chain;
  * then no output file exists (the checks run before the rename).
  */
-export async function openRecord(deps: FetchDeps, rec: RecordInfo, output: string | null): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
+export async function openRecord(
+  deps: FetchDeps,
+  rec: RecordInfo,
+  output: string | null,
+): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
   const identities = [deps.me.age.identity];
   const accept = (r: DecryptBundleResult) => checkSignedFacts(deps, rec, r);
   let via: FetchedRecord['via'] = 'identity';
@@ -212,7 +226,11 @@ export async function fetchRecord(deps: FetchDeps, rec: RecordInfo, target: Fetc
 }
 
 /** `fetch --raw`: the CID-verified ciphertext, to a file (atomic) or stdout (after the whole DAG verified). */
-export async function fetchRaw(store: RecordStore, rec: RecordInfo, target: Exclude<FetchTarget, { kind: 'default' }> | { kind: 'default'; force?: boolean }): Promise<{ path: string; sha256: string }> {
+export async function fetchRaw(
+  store: RecordStore,
+  rec: RecordInfo,
+  target: Exclude<FetchTarget, { kind: 'default' }> | { kind: 'default'; force?: boolean },
+): Promise<{ path: string; sha256: string }> {
   if (target.kind === 'stdout') {
     return withPrivateTemp(async (tmp) => {
       const sha256 = await saveStream(store.cat(rec.cid), tmp);

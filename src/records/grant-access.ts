@@ -25,11 +25,18 @@ export interface GrantInput {
 }
 
 export function parseList(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The options as a grant, checked before any I/O (usage errors, exit 2). */
-export function grantInput(who: string, opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string }, now: Date): GrantInput {
+export function grantInput(
+  who: string,
+  opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string },
+  now: Date,
+): GrantInput {
   const types = parseList(opts.types);
   const ids = parseList(opts.records);
   if (!types.length && !ids.length) throw new UsageError('nothing to grant', { hint: 'pass --types a,b (or all) and/or --records id,id' });
@@ -42,12 +49,23 @@ export function grantInput(who: string, opts: { types?: string; records?: string
   if (ids.some((i) => !/^\d+$/.test(i))) throw new UsageError('record ids are numbers', { hint: 'e.g. --records 3,7' });
   if (opts.write && !readMask) throw new UsageError('--write needs --types', { hint: 'writing is granted per type' });
   const expiry = parseExpiry(opts.expires, now);
-  return { who, types, ids, readMask, write: !!opts.write, expiry, ...(opts.signOnly ? { signOnly: { deadline: parseExpiry(opts.deadline, now) } } : {}) };
+  return {
+    who,
+    types,
+    ids,
+    readMask,
+    write: !!opts.write,
+    expiry,
+    ...(opts.signOnly ? { signOnly: { deadline: parseExpiry(opts.deadline, now) } } : {}),
+  };
 }
 
 export async function grantAccessFlow(s: With<'me' | 'chain' | 'store'>, g: GrantInput) {
   const provider = await resolveAddress(s.ctx, g.who);
-  const res = await grantAccess({ chain: s.chain, store: s.store, me: s.me, scratch: s.scratch }, { provider, readMask: g.readMask, write: g.write, ids: g.ids.map(BigInt), expiry: g.expiry, signOnly: g.signOnly });
+  const res = await grantAccess(
+    { chain: s.chain, store: s.store, me: s.me, scratch: s.scratch },
+    { provider, readMask: g.readMask, write: g.write, ids: g.ids.map(BigInt), expiry: g.expiry, signOnly: g.signOnly },
+  );
   if (res.signed) return { ...res, signed: res.signed };
   return { ...res, signed: undefined, types: g.types.includes('all') ? [...RECORD_TYPES] : g.types, records: g.ids, write: g.write };
 }

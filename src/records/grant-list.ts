@@ -7,11 +7,11 @@
  * or were delivered, until the patient re-keys them (docs/SHARING.md § 3).
  */
 
-import type { ConsentGrant } from '../fhir/consent.js';
 import { canRead, grantOf } from '../chain/grants.js';
 import { addressTopic, queryEvents } from '../chain/logs.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
+import type { ConsentGrant } from '../fhir/consent.js';
 import { maskToTypes } from '../record-types.js';
 
 /** One provider's access; the fields a FHIR Consent renders are ConsentGrant's (fhir/consent.ts). */
@@ -36,7 +36,8 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
     listRecords(chain, { patient }),
   ]);
   const lastRekey = new Map<string, number>();
-  for (const e of rekeys) if ((e.args[1] as string).toLowerCase() === patient.toLowerCase()) lastRekey.set((e.args[0] as bigint).toString(), e.blockNumber);
+  for (const e of rekeys)
+    if ((e.args[1] as string).toLowerCase() === patient.toLowerCase()) lastRekey.set((e.args[0] as bigint).toString(), e.blockNumber);
   const byProvider = new Map<string, typeof events>();
   for (const e of events) {
     const p = e.args[1] as string;
@@ -49,7 +50,8 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
     // Record grants since the last revoke, confirmed one by one on chain.
     const lastRevoke = Math.max(-1, ...evs.filter((e) => e.name === 'Revoked').map((e) => e.blockNumber));
     const granted = new Set<string>();
-    for (const e of evs) if (e.name === 'RecordsGranted' && e.blockNumber > lastRevoke) for (const id of e.args[2] as bigint[]) granted.add(id.toString());
+    for (const e of evs)
+      if (e.name === 'RecordsGranted' && e.blockNumber > lastRevoke) for (const id of e.args[2] as bigint[]) granted.add(id.toString());
     const recordIds: string[] = [];
     for (const id of granted) {
       const rec = records.find((r) => r.id.toString() === id);

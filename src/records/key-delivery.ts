@@ -36,7 +36,11 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
 }
 
 /** Encrypts the object to the grantee, stores it, and returns the digest for the grant tx. */
-export async function publishKeyDelivery(store: RecordStore, obj: KeyDeliveryObject, granteeRecipient: string): Promise<{ cid: string; digest: string }> {
+export async function publishKeyDelivery(
+  store: RecordStore,
+  obj: KeyDeliveryObject,
+  granteeRecipient: string,
+): Promise<{ cid: string; digest: string }> {
   const json = Buffer.from(
     JSON.stringify({
       v: 1,
@@ -61,7 +65,12 @@ export async function publishKeyDelivery(store: RecordStore, obj: KeyDeliveryObj
 }
 
 /** Fetches and opens a delivery addressed to `identity`; checks it names this patient and grantee. */
-export async function openKeyDelivery(store: RecordStore, cid: string, identity: string, expect: { patient: string; grantee: string }): Promise<DeliveredKey[]> {
+export async function openKeyDelivery(
+  store: RecordStore,
+  cid: string,
+  identity: string,
+  expect: { patient: string; grantee: string },
+): Promise<DeliveredKey[]> {
   const sink = new PassThrough();
   const done = collect(sink);
   await decryptFile({ identities: [identity], input: store.cat(cid), output: sink });

@@ -89,7 +89,11 @@ export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?:
 
 async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
   const me = deps.me.profile.address.toLowerCase();
-  const cache = new MetaCache(deps.home, { address: me, identity: deps.me.age.identity, recipient: deps.me.age.recipient }, `${deps.chain.chainId}:${deps.chain.address.toLowerCase()}`);
+  const cache = new MetaCache(
+    deps.home,
+    { address: me, identity: deps.me.age.identity, recipient: deps.me.age.recipient },
+    `${deps.chain.chainId}:${deps.chain.address.toLowerCase()}`,
+  );
   await cache.load();
   let next = 0;
   const worker = async () => {
@@ -100,7 +104,15 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
       try {
         // The chain decides who may read: a revoked reader who still holds a key sees no details.
         const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
-        if (!own && !(await canRead(deps.chain, { reader: deps.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))) {
+        if (
+          !own &&
+          !(await canRead(deps.chain, {
+            reader: deps.me.profile.address,
+            patient: rec.patient,
+            recordType: rec.recordType,
+            recordId: rec.id,
+          }))
+        ) {
           row.readable = false;
           continue;
         }
@@ -110,12 +122,27 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
           hit = {
             author: opened.author,
             meta: {
-              v: opened.supersedes || opened.careDate || opened.fhir || opened.facility || opened.encounterStart || opened.encounterEnd || opened.mrn ? 2 : 1,
-              patient: opened.patient, author: opened.author, type: opened.type,
+              v:
+                opened.supersedes ||
+                opened.careDate ||
+                opened.fhir ||
+                opened.facility ||
+                opened.encounterStart ||
+                opened.encounterEnd ||
+                opened.mrn
+                  ? 2
+                  : 1,
+              patient: opened.patient,
+              author: opened.author,
+              type: opened.type,
               createdAt: Math.floor(Date.parse(opened.createdAt ?? '0') / 1000),
               ...(opened.title !== null ? { title: opened.title } : {}),
               ...(opened.fileName !== null ? { fileName: opened.fileName } : {}),
-              ...Object.fromEntries((['fhir', 'careDate', 'supersedes', 'facility', 'encounterStart', 'encounterEnd', 'mrn'] as const).filter((k) => opened[k] !== undefined).map((k) => [k, opened[k]])),
+              ...Object.fromEntries(
+                (['fhir', 'careDate', 'supersedes', 'facility', 'encounterStart', 'encounterEnd', 'mrn'] as const)
+                  .filter((k) => opened[k] !== undefined)
+                  .map((k) => [k, opened[k]]),
+              ),
             },
           };
           cache.put(rec.cid, hit);

@@ -28,7 +28,11 @@ export class MetaCache {
   private dirty = false;
   private readonly file: string;
 
-  constructor(home: string, private readonly me: { address: string; identity: string; recipient: string }, private readonly scope: string) {
+  constructor(
+    home: string,
+    private readonly me: { address: string; identity: string; recipient: string },
+    private readonly scope: string,
+  ) {
     this.file = join(home, 'cache', `record-meta-${me.address.toLowerCase()}.age`);
   }
 
@@ -40,8 +44,19 @@ export class MetaCache {
       const parts: Buffer[] = [];
       let n = 0;
       await decryptFile({
-        input: (async function* () { yield ct; })(),
-        output: new Writable({ write(c: Buffer, _e, cb) { n += c.length; if (n > MAX_CACHE_BYTES) cb(new Error('cache too large')); else { parts.push(c); cb(); } } }),
+        input: (async function* () {
+          yield ct;
+        })(),
+        output: new Writable({
+          write(c: Buffer, _e, cb) {
+            n += c.length;
+            if (n > MAX_CACHE_BYTES) cb(new Error('cache too large'));
+            else {
+              parts.push(c);
+              cb();
+            }
+          },
+        }),
         identities: [this.me.identity],
       });
       const doc = JSON.parse(Buffer.concat(parts).toString('utf8')) as { v: number; scope: string; entries: Record<string, CachedMeta> };
@@ -71,8 +86,15 @@ export class MetaCache {
     const parts: Buffer[] = [];
     try {
       await encryptFile({
-        input: (async function* () { yield pt; })(),
-        output: new Writable({ write(c: Buffer, _e, cb) { parts.push(c); cb(); } }),
+        input: (async function* () {
+          yield pt;
+        })(),
+        output: new Writable({
+          write(c: Buffer, _e, cb) {
+            parts.push(c);
+            cb();
+          },
+        }),
         recipients: [this.me.recipient],
       });
     } finally {

@@ -39,7 +39,10 @@ async function kindOf(recipient: string): Promise<Kind | null> {
 
 const KIND_NAME: Readonly<Record<Kind, string>> = { x25519: 'X25519 (age1…)', mlkem768x25519: 'post-quantum (age1pq1…)' };
 
-export async function recipientsForRecord(chain: EmrChain, p: { patient: string; author: string; authorRecipient: string; recordType: number }): Promise<RecordRecipients> {
+export async function recipientsForRecord(
+  chain: EmrChain,
+  p: { patient: string; author: string; authorRecipient: string; recordType: number },
+): Promise<RecordRecipients> {
   const patient = await whois(chain, p.patient);
   if (!patient.registered || patient.role !== 'patient' || !patient.recipient) {
     throw new NotFoundError(`${p.patient} is not a registered patient`, { hint: 'the patient must run `emr register` first' });
@@ -58,7 +61,10 @@ export async function recipientsForRecord(chain: EmrChain, p: { patient: string;
   if (!same(p.author, p.patient)) {
     const authorKind = await kindOf(p.authorRecipient);
     if (authorKind === kind) recipients.push(p.authorRecipient);
-    else warnings.push(`not encrypted to you (the author): your key is ${authorKind ? KIND_NAME[authorKind] : 'not a valid age recipient'}, the patient's is ${KIND_NAME[kind]}; you cannot re-open this record`);
+    else
+      warnings.push(
+        `not encrypted to you (the author): your key is ${authorKind ? KIND_NAME[authorKind] : 'not a valid age recipient'}, the patient's is ${KIND_NAME[kind]}; you cannot re-open this record`,
+      );
   }
   const readers: string[] = [];
   for (const r of await liveReaders(chain, p.patient, p.recordType)) {
@@ -82,7 +88,9 @@ export async function recipientsForRecord(chain: EmrChain, p: { patient: string;
         recipients.push(er);
         emergency = true;
       } else {
-        warnings.push(`consortium emergency key skipped: it ${k ? `is ${KIND_NAME[k]}, the patient's is ${KIND_NAME[kind]}` : 'is not a valid age recipient'}; break-glass cannot open this record`);
+        warnings.push(
+          `consortium emergency key skipped: it ${k ? `is ${KIND_NAME[k]}, the patient's is ${KIND_NAME[kind]}` : 'is not a valid age recipient'}; break-glass cannot open this record`,
+        );
       }
     }
   }
@@ -90,16 +98,23 @@ export async function recipientsForRecord(chain: EmrChain, p: { patient: string;
 }
 
 /** The author may add this record: the patient themself, or a verified provider the patient allowed to write. */
-export async function assertCanWrite(chain: EmrChain, p: { author: string; patient: string; recordType: number; typeName: string }): Promise<void> {
+export async function assertCanWrite(
+  chain: EmrChain,
+  p: { author: string; patient: string; recordType: number; typeName: string },
+): Promise<void> {
   if (!(await canWrite(chain, p))) {
     // Say which condition failed: an unregistered patient used to be told that the
     // provider must be verified.
     const [patient, author] = await Promise.all([whois(chain, p.patient), whois(chain, p.author)]);
     if (!patient.registered) {
-      throw new NotFoundError(`patient ${p.patient} is not registered on this chain`, { hint: 'the patient must run `emr register` first (records are added for registered patients only)' });
+      throw new NotFoundError(`patient ${p.patient} is not registered on this chain`, {
+        hint: 'the patient must run `emr register` first (records are added for registered patients only)',
+      });
     }
     if (author.role === 'provider' && !author.verified) {
-      throw new AccessDeniedError(`not allowed to add ${p.typeName} records for ${p.patient}: you are not a verified provider`, { hint: 'ask a consortium admin to run `emr admin verify <you>`' });
+      throw new AccessDeniedError(`not allowed to add ${p.typeName} records for ${p.patient}: you are not a verified provider`, {
+        hint: 'ask a consortium admin to run `emr admin verify <you>`',
+      });
     }
     throw new AccessDeniedError(`not allowed to add ${p.typeName} records for ${p.patient}: no live write grant for ${p.typeName}`, {
       hint: `the patient grants it with \`emr grant <you> --write --types ${p.typeName}\`; ask with \`emr access request <patient> --types ${p.typeName}\``,

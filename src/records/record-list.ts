@@ -22,18 +22,23 @@ export interface ListInput extends Omit<ListOptions, 'patient' | 'author'> {
 function parseDate(v: string, flag: string, endOfDay: boolean): number {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
   const ms = Date.parse(dateOnly ? `${v}T00:00:00Z` : v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms)) throw new UsageError(`${flag}: not a date`, { hint: 'use YYYY-MM-DD or an ISO 8601 date-time (UTC unless an offset is given)' });
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms))
+    throw new UsageError(`${flag}: not a date`, { hint: 'use YYYY-MM-DD or an ISO 8601 date-time (UTC unless an offset is given)' });
   return Math.floor(ms / 1000) + (dateOnly && endOfDay ? 86_399 : 0);
 }
 
 /** The options checked before any I/O (usage errors, exit 2); `defaultLimit` when no --limit. */
-export function listInput(opts: { patient?: string; author?: string; type?: string; since?: string; until?: string; limit?: string; details?: boolean }, defaultLimit: number | undefined): ListInput {
+export function listInput(
+  opts: { patient?: string; author?: string; type?: string; since?: string; until?: string; limit?: string; details?: boolean },
+  defaultLimit: number | undefined,
+): ListInput {
   const types = opts.type ? opts.type.split(',').map((t) => checkType(t.trim())) : undefined;
   const since = opts.since !== undefined ? parseDate(opts.since, '--since', false) : undefined;
   const until = opts.until !== undefined ? parseDate(opts.until, '--until', true) : undefined;
   let limit = defaultLimit;
   if (opts.limit !== undefined) {
-    if (!/^[1-9]\d{0,6}$/.test(opts.limit) || Number(opts.limit) > MAX_LIMIT) throw new UsageError(`--limit: '${opts.limit.slice(0, 20)}' is not a count`, { hint: `a whole number from 1 to ${MAX_LIMIT}` });
+    if (!/^[1-9]\d{0,6}$/.test(opts.limit) || Number(opts.limit) > MAX_LIMIT)
+      throw new UsageError(`--limit: '${opts.limit.slice(0, 20)}' is not a count`, { hint: `a whole number from 1 to ${MAX_LIMIT}` });
     limit = Number(opts.limit);
   }
   return { patient: opts.patient, author: opts.author, types, since, until, limit, details: !!opts.details };
@@ -43,5 +48,9 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : input.author ? undefined : s.ctx.profile().address;
   const author = input.author ? await resolveAddress(s.ctx, input.author) : undefined;
   const details = input.details && s.me && s.store ? { home: s.home, chain: s.chain, store: s.store, me: s.me } : undefined;
-  return listRecordsFlow(s.chain, { patient, author, types: input.types, since: input.since, until: input.until, limit: input.limit }, details);
+  return listRecordsFlow(
+    s.chain,
+    { patient, author, types: input.types, since: input.since, until: input.until, limit: input.limit },
+    details,
+  );
 }

@@ -55,7 +55,11 @@ export function skippable(e: unknown): e is IntegrityError | NotFoundError {
  * names the record and who `canRead` it now. A re-key encrypts to them too, so a re-key for
  * one grantee never takes access away from another.
  */
-export async function scopedReaders(chain: EmrChain, patient: string, exclude: string): Promise<(r: RecordInfo) => Promise<{ recipients: string[]; warnings: string[] }>> {
+export async function scopedReaders(
+  chain: EmrChain,
+  patient: string,
+  exclude: string,
+): Promise<(r: RecordInfo) => Promise<{ recipients: string[]; warnings: string[] }>> {
   const events = await queryEvents(chain, { names: ['RecordsGranted'], topics: [addressTopic(patient)], fromBlock: chain.fromBlock });
   const byProvider = new Set(events.map((ev) => (ev.args[1] as string).toLowerCase()).filter((p) => p !== exclude.toLowerCase()));
   // Keep only providers whose grant slot still has record grants of a live epoch; the exact
@@ -79,7 +83,8 @@ export async function scopedReaders(chain: EmrChain, patient: string, exclude: s
   return async (r) => {
     const out: string[] = [];
     for (const l of live) {
-      if (l.ids.has(r.id.toString()) && (await canRead(chain, { reader: l.provider, patient, recordType: r.recordType, recordId: r.id }))) out.push(l.recipient);
+      if (l.ids.has(r.id.toString()) && (await canRead(chain, { reader: l.provider, patient, recordType: r.recordType, recordId: r.id })))
+        out.push(l.recipient);
     }
     return { recipients: out, warnings: [...warnings] };
   };
@@ -118,12 +123,19 @@ export async function rekeyRecords(
       // Stored and pinned before the chain points at it (§ 1.2); a crash between the two
       // leaves the old CID current, and a retry re-keys the record again (§ 3.7).
       const added = await deps.store.add(target);
-      const tx = await rekeyRecord(deps.chain, { id: r.id, cidCodec: added.codec, digest: '0x' + Buffer.from(added.digest).toString('hex') });
+      const tx = await rekeyRecord(deps.chain, {
+        id: r.id,
+        cidCodec: added.codec,
+        digest: '0x' + Buffer.from(added.digest).toString('hex'),
+      });
       rekeyed.push({ id: r.id.toString(), oldCid: r.cid, newCid: added.cid, txHash: tx.txHash });
     } catch (e) {
       if (e instanceof UnavailableError && opts.resumeHint) {
         // § 3.7: say how far it got and how to finish; the done records stay done.
-        throw new UnavailableError(`${e.message} (${rekeyed.length} of ${records.length} record(s) re-keyed before it stopped)`, { hint: opts.resumeHint, cause: e });
+        throw new UnavailableError(`${e.message} (${rekeyed.length} of ${records.length} record(s) re-keyed before it stopped)`, {
+          hint: opts.resumeHint,
+          cause: e,
+        });
       }
       if (!skippable(e)) throw e;
       skipped.push({ id: r.id.toString(), reason: (e as Error).message });

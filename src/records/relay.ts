@@ -37,7 +37,9 @@ export async function readSignedAction(ctx: Pick<Context, 'io'>, file: string): 
 export async function relayFlow(s: With<'chain'>, signed: SignedAction): Promise<{ kind: string; patient: string; txHash: string }> {
   const { chain } = s;
   if (BigInt(signed.chainId) !== chain.chainId || signed.contract.toLowerCase() !== chain.address.toLowerCase()) {
-    throw new UsageError(`signed for chain ${signed.chainId} / ${signed.contract}, not this one`, { hint: 'relay it with the --rpc-url and --contract it was signed for' });
+    throw new UsageError(`signed for chain ${signed.chainId} / ${signed.contract}, not this one`, {
+      hint: 'relay it with the --rpc-url and --contract it was signed for',
+    });
   }
   const tx = await relaySigned(chain, signed);
   return { kind: signed.kind, patient: String(signed.message.patient), txHash: tx.txHash };

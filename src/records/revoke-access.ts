@@ -12,9 +12,19 @@ import { resolveAddress } from '../session/resolve.js';
 import { revokeAccess } from './share.js';
 
 /** `--sign-only`: the revoke signed offline, valid until `deadline` (unix seconds). */
-export async function signRevokeFlow(s: With<'me' | 'chain'>, who: string, deadline: number): Promise<{ provider: string; signed: SignedAction }> {
+export async function signRevokeFlow(
+  s: With<'me' | 'chain'>,
+  who: string,
+  deadline: number,
+): Promise<{ provider: string; signed: SignedAction }> {
   const provider = await resolveAddress(s.ctx, who);
-  const signed = await signAction(await s.me.wallet(), { chainId: s.chain.chainId, contract: s.chain.address, nonce: await nextNonce(s.chain, s.me.profile.address), deadline, action: { kind: 'revoke', provider } });
+  const signed = await signAction(await s.me.wallet(), {
+    chainId: s.chain.chainId,
+    contract: s.chain.address,
+    nonce: await nextNonce(s.chain, s.me.profile.address),
+    deadline,
+    action: { kind: 'revoke', provider },
+  });
   return { provider, signed };
 }
 
@@ -22,7 +32,9 @@ export async function revokeAccessFlow(s: With<'me' | 'chain' | 'store'>, who: s
   const provider = await resolveAddress(s.ctx, who);
   // The contract's revoke spends no gas on a role check (docs/CONTRACT.md); refuse here.
   if ((await whois(s.chain, s.me.profile.address)).role !== 'patient') {
-    throw new AccessDeniedError('only a registered patient can revoke', { hint: 'grants belong to patients; run `emr register` as the patient' });
+    throw new AccessDeniedError('only a registered patient can revoke', {
+      hint: 'grants belong to patients; run `emr register` as the patient',
+    });
   }
   const res = await revokeAccess({ chain: s.chain, store: s.store, me: s.me, scratch: s.scratch }, provider, opts);
   return { provider, ...res };

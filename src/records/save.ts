@@ -16,7 +16,12 @@ export async function saveStream(source: AsyncIterable<Uint8Array>, target: stri
   try {
     await pipeline(
       Readable.from(source),
-      new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); cb(null, chunk); } }),
+      new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      }),
       createWriteStream(tmp, { mode: 0o600, flags: 'wx' }),
     );
     await rename(tmp, target);

@@ -109,7 +109,8 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   if (missing.length) throw new NotFoundError(`not your record(s): ${missing.join(', ')}`, { hint: 'see `emr record list`' });
   const delivery = await deliverKeys(deps, g.provider, inScope);
   if (g.signOnly) {
-    if (g.ids.length) throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
+    if (g.ids.length)
+      throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
     const signed = await signAction(await deps.me.wallet(), {
       chainId: deps.chain.chainId,
       contract: deps.chain.address,
@@ -117,18 +118,60 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
       // A later revoke bumps the epoch and voids this signature (CONTRACT.md § Signed actions).
       epoch: await currentEpoch(deps.chain, patient, g.provider),
       deadline: g.signOnly.deadline,
-      action: { kind: 'grant', provider: g.provider, readMask: g.readMask, writeMask: g.write ? g.readMask : 0, expiry: g.expiry, keyDelivery: delivery.digest },
+      action: {
+        kind: 'grant',
+        provider: g.provider,
+        readMask: g.readMask,
+        writeMask: g.write ? g.readMask : 0,
+        expiry: g.expiry,
+        keyDelivery: delivery.digest,
+      },
     });
-    return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, skipped: delivery.skipped, keyDeliveryCid: delivery.cid, txHashes: [] as string[], signed };
+    return {
+      provider: g.provider,
+      expiresAt: new Date(g.expiry * 1000).toISOString(),
+      keysDelivered: delivery.delivered,
+      skipped: delivery.skipped,
+      keyDeliveryCid: delivery.cid,
+      txHashes: [] as string[],
+      signed,
+    };
   }
   const txs: string[] = [];
   if (g.readMask !== 0 || g.write) {
-    txs.push((await grant(deps.chain, { provider: g.provider, readMask: g.readMask, writeMask: g.write ? g.readMask : 0, expiry: g.expiry, keyDelivery: delivery.digest })).txHash);
+    txs.push(
+      (
+        await grant(deps.chain, {
+          provider: g.provider,
+          readMask: g.readMask,
+          writeMask: g.write ? g.readMask : 0,
+          expiry: g.expiry,
+          keyDelivery: delivery.digest,
+        })
+      ).txHash,
+    );
   }
   if (g.ids.length) {
-    txs.push((await grantRecords(deps.chain, { provider: g.provider, ids: g.ids, expiry: g.expiry, keyDelivery: g.readMask ? ZERO32 : delivery.digest })).txHash);
+    txs.push(
+      (
+        await grantRecords(deps.chain, {
+          provider: g.provider,
+          ids: g.ids,
+          expiry: g.expiry,
+          keyDelivery: g.readMask ? ZERO32 : delivery.digest,
+        })
+      ).txHash,
+    );
   }
-  return { provider: g.provider, expiresAt: new Date(g.expiry * 1000).toISOString(), keysDelivered: delivery.delivered, skipped: delivery.skipped, keyDeliveryCid: delivery.cid, txHashes: txs, signed: undefined };
+  return {
+    provider: g.provider,
+    expiresAt: new Date(g.expiry * 1000).toISOString(),
+    keysDelivered: delivery.delivered,
+    skipped: delivery.skipped,
+    keyDeliveryCid: delivery.cid,
+    txHashes: txs,
+    signed: undefined,
+  };
 }
 
 /**
@@ -169,16 +212,28 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
     const scopedFor = await scopedReaders(chain, patient, provider);
     // One answer per (type, author): thousands of records share a handful of them.
     const memo = new Map<string, ReturnType<typeof recipientsForRecord>>();
-    const res = await rekeyRecords(deps, exposed, async (r) => {
-      const authorReads = !same(r.author, provider) && !same(r.author, patient) && (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
-      const authorRecipient = authorReads ? ((await whois(chain, r.author)).recipient ?? deps.me.age.recipient) : deps.me.age.recipient;
-      const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
-      if (!memo.has(key)) memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
-      const base = await memo.get(key)!;
-      const extra = await scopedFor(r);
-      for (const w of [...((base as { warnings?: string[] }).warnings ?? []), ...extra.warnings]) if (!warnings.includes(w)) warnings.push(w);
-      return [...new Set([...base.recipients, ...extra.recipients])];
-    }, { resumeHint: `the revoke itself was sent; run \`emr revoke ${provider} --rekey\` again when the chain and store answer: it re-keys only what is left` });
+    const res = await rekeyRecords(
+      deps,
+      exposed,
+      async (r) => {
+        const authorReads =
+          !same(r.author, provider) &&
+          !same(r.author, patient) &&
+          (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
+        const authorRecipient = authorReads ? ((await whois(chain, r.author)).recipient ?? deps.me.age.recipient) : deps.me.age.recipient;
+        const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
+        if (!memo.has(key))
+          memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
+        const base = await memo.get(key)!;
+        const extra = await scopedFor(r);
+        for (const w of [...((base as { warnings?: string[] }).warnings ?? []), ...extra.warnings])
+          if (!warnings.includes(w)) warnings.push(w);
+        return [...new Set([...base.recipients, ...extra.recipients])];
+      },
+      {
+        resumeHint: `the revoke itself was sent; run \`emr revoke ${provider} --rekey\` again when the chain and store answer: it re-keys only what is left`,
+      },
+    );
     rekeyed = res.rekeyed;
     skipped = res.skipped;
   }

@@ -5,7 +5,7 @@
  * this id. Bounded to the most recent SCAN_MAX of them; their metadata is cached.
  */
 import type { RecordInfo } from '../chain/records.js';
-import { listRecordsFlow, type DetailDeps } from './list.js';
+import { type DetailDeps, listRecordsFlow } from './list.js';
 
 const SCAN_MAX = 50;
 

@@ -41,17 +41,28 @@ async function signedRecord(s: With<'me' | 'chain'> & { store?: With<'store'>['s
   await checkReadAccess(s.chain, s.me.profile.address, rec);
   if (!s.store) throw new Error('verifyRecord: a record id needs the store');
   const r = await openRecord({ chain: s.chain, store: s.store, me: s.me }, rec, null);
-  return { author: r.author, patient: r.patient, sha256: r.sha256, type: r.type, title: r.title, signedAt: Date.parse(r.createdAt!) / 1000 };
+  return {
+    author: r.author,
+    patient: r.patient,
+    sha256: r.sha256,
+    type: r.type,
+    title: r.title,
+    signedAt: Date.parse(r.createdAt!) / 1000,
+  };
 }
 
 async function signedFile(s: With<'me'>, path: string): Promise<Signed> {
   const res = await verifyBundle({ input: path, identities: [s.me.age.identity] });
-  if (!res.signed) throw new IntegrityError(`${path} is not signed`, { hint: 'it is a plain age file, not an emr bundle: nobody vouches for its author' });
+  if (!res.signed)
+    throw new IntegrityError(`${path} is not signed`, { hint: 'it is a plain age file, not an emr bundle: nobody vouches for its author' });
   const m = res.metadata;
   return { author: res.author, patient: m.patient, signedAt: m.createdAt, sha256: res.sha256, type: m.type, title: m.title ?? null };
 }
 
-export async function verifyRecord(s: With<'me' | 'chain'> & { store?: With<'store'>['store'] }, target: VerifyTarget): Promise<VerifyOutcome> {
+export async function verifyRecord(
+  s: With<'me' | 'chain'> & { store?: With<'store'>['store'] },
+  target: VerifyTarget,
+): Promise<VerifyOutcome> {
   const r = target.kind === 'record' ? await signedRecord(s, target.id) : await signedFile(s, target.path);
   const auth = await authorityAt(s.chain, r.author, r.patient, r.signedAt);
   return {

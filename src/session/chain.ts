@@ -32,12 +32,14 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
   const rpcUrl = ctx.globals.rpcUrl ?? ctx.config.get('rpcUrl');
   if (rpcUrl) {
     const onDevnet = !!rec && rec.rpcUrl === rpcUrl;
-    const contract = ctx.globals.contract ?? (onDevnet ? rec!.contract ?? undefined : undefined) ?? ctx.config.get('contract');
+    const contract = ctx.globals.contract ?? (onDevnet ? (rec!.contract ?? undefined) : undefined) ?? ctx.config.get('contract');
     if (!contract) {
       // Unreachable is UNAVAILABLE (exit 6) whatever else is missing: probe before asking
       // for --contract, so a dead endpoint is not reported as a usage error.
       await rpcCall(rpcUrl, 'eth_chainId', [], 5_000);
-      throw new UsageError(`no contract address for ${rpcUrl}`, { hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one' });
+      throw new UsageError(`no contract address for ${rpcUrl}`, {
+        hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one',
+      });
     }
     const chainId = onDevnet ? rec!.chainId : rpcUrl === ctx.config.get('rpcUrl') ? ctx.config.get('chainId') : undefined;
     return { rpcUrl, contract, devnet: onDevnet, fromBlock: onDevnet ? rec!.deployBlock : 0, chainId };
@@ -52,7 +54,9 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
 
 function devnetDown(hasState: boolean, cause?: unknown): UnavailableError {
   return new UnavailableError('the embedded devnet is not running', {
-    hint: hasState ? 'start it with `emr devnet up` (its state is kept), or pass --rpc-url' : 'start one with `emr devnet up`, or pass --rpc-url <url> --contract <address>',
+    hint: hasState
+      ? 'start it with `emr devnet up` (its state is kept), or pass --rpc-url'
+      : 'start one with `emr devnet up`, or pass --rpc-url <url> --contract <address>',
     cause,
   });
 }
@@ -75,7 +79,13 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   let connected;
   try {
     connected = await connectChainWith(
-      { rpcUrl: ep.rpcUrl, contract: ep.contract, fromBlock: ep.fromBlock, pollingIntervalMs: ep.devnet ? 250 : 1_000, expectChainId: ep.chainId },
+      {
+        rpcUrl: ep.rpcUrl,
+        contract: ep.contract,
+        fromBlock: ep.fromBlock,
+        pollingIntervalMs: ep.devnet ? 250 : 1_000,
+        expectChainId: ep.chainId,
+      },
       fundCheck,
     );
   } catch (e) {

@@ -55,7 +55,10 @@ export async function judgePassphrase(pass: string, opts: { weakOk?: boolean; us
 export const PASSPHRASE_HINT = `use ${MIN_PASSPHRASE_LENGTH}+ characters that are hard to guess, e.g. four or more unrelated words; --weak-passphrase-ok skips the strength check (tests only)`;
 
 /** Throws a usage error (exit 2) for a new-key passphrase that breaks the rule. */
-export async function checkNewPassphrase(pass: Uint8Array, opts: { weakOk?: boolean; userInputs?: string[]; source: string }): Promise<void> {
+export async function checkNewPassphrase(
+  pass: Uint8Array,
+  opts: { weakOk?: boolean; userInputs?: string[]; source: string },
+): Promise<void> {
   const v = await judgePassphrase(Buffer.from(pass).toString('utf8'), opts);
   if (!v.ok) throw new UsageError(`the passphrase from ${opts.source} is refused for a new key: ${v.reason}`, { hint: PASSPHRASE_HINT });
 }

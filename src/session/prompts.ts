@@ -35,7 +35,10 @@ async function passphraseFromSource(ctx: Context, purpose: string, opts: Passphr
     try {
       text = readFileSync(file);
     } catch (e) {
-      throw new UsageError(`cannot read password file ${file}`, { hint: 'check the path given to --password-file / EMR_PASSWORD_FILE', cause: e });
+      throw new UsageError(`cannot read password file ${file}`, {
+        hint: 'check the path given to --password-file / EMR_PASSWORD_FILE',
+        cause: e,
+      });
     }
     // Like geth and cast: the first line is the passphrase; its newline is not part of it.
     let end = text.indexOf(0x0a);
@@ -45,7 +48,8 @@ async function passphraseFromSource(ctx: Context, purpose: string, opts: Passphr
     text.fill(0);
     return { pass, source: ctx.globals.passwordFile ? '--password-file' : 'EMR_PASSWORD_FILE' };
   }
-  if (ctx.env.EMR_PASSWORD !== undefined) return { pass: ctx.holdSecret(Buffer.from(ctx.env.EMR_PASSWORD, 'utf8')), source: 'EMR_PASSWORD' };
+  if (ctx.env.EMR_PASSWORD !== undefined)
+    return { pass: ctx.holdSecret(Buffer.from(ctx.env.EMR_PASSWORD, 'utf8')), source: 'EMR_PASSWORD' };
   if (!ctx.interactive) {
     throw new UsageError(`a passphrase is needed to ${purpose}, and there is no terminal to ask on`, {
       hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE or EMR_PASSWORD)',

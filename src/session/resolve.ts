@@ -47,5 +47,7 @@ export async function resolveRecipient(ctx: Context, who: string): Promise<strin
     return lookupRecipient(ctx, who);
   }
   if (ctx.profiles.exists(who)) return ctx.profiles.get(who).recipient;
-  throw new NotFoundError(`unknown recipient '${who}'`, { hint: 'give an age1… recipient, a profile from `emr key list`, or a registered 0x address' });
+  throw new NotFoundError(`unknown recipient '${who}'`, {
+    hint: 'give an age1… recipient, a profile from `emr key list`, or a registered 0x address',
+  });
 }

@@ -96,4 +96,3 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   ctx.cache.set(key, unlocked);
   return unlocked;
 }
-

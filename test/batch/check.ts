@@ -1,11 +1,11 @@
 /** Assertions against the chain and the store: what a batch really left behind. */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listRecords } from '../../src/chain/records.js';
-import { openStore } from '../../src/ipfs/store.js';
 import { decryptBundle } from '../../src/crypto/bundle.js';
+import { openStore } from '../../src/ipfs/store.js';
 import { typeName } from '../../src/record-types.js';
 import type { BatchWorld } from '../helpers/world.js';
 
@@ -22,7 +22,8 @@ export async function recordsOf(w: BatchWorld, patients: string[]): Promise<OnCh
   try {
     const out: OnChain[] = [];
     for (const p of patients) {
-      for (const r of await listRecords(chain, { patient: p, author: w.dr })) out.push({ id: r.id.toString(), patient: r.patient, type: typeName(r.recordType), cid: r.cid });
+      for (const r of await listRecords(chain, { patient: p, author: w.dr }))
+        out.push({ id: r.id.toString(), patient: r.patient, type: typeName(r.recordType), cid: r.cid });
     }
     return out;
   } finally {
@@ -31,7 +32,10 @@ export async function recordsOf(w: BatchWorld, patients: string[]): Promise<OnCh
 }
 
 /** Decrypts each record with its patient's identity; returns the plaintext sha256 and title per CID. */
-export async function decryptAll(home: string, recs: Array<{ cid: string; identity: string }>): Promise<Map<string, { sha256: string; title?: string; patient: string }>> {
+export async function decryptAll(
+  home: string,
+  recs: Array<{ cid: string; identity: string }>,
+): Promise<Map<string, { sha256: string; title?: string; patient: string }>> {
   const store = await openStore({ home });
   const dir = mkdtempSync(join(tmpdir(), 'emr-batch-dec-'));
   const out = new Map<string, { sha256: string; title?: string; patient: string }>();

@@ -1,21 +1,47 @@
 // Group commit in the batch journal (docs/MANIFEST.md § 6.1): every line reaches the file
 // when append() returns (what a SIGKILLed run leaves is what resume reads), in order,
 // whole, with or without an fsync in between; sync() and close() are safe to repeat.
-import { describe, expect, it } from 'vitest';
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Journal, readJournal, replay, type JournalEvent } from '../../src/batch/journal.js';
+import { describe, expect, it } from 'vitest';
+import { Journal, type JournalEvent, readJournal, replay } from '../../src/batch/journal.js';
 
-const job: JournalEvent = { ev: 'job', v: 1, manifest: '/m.csv', manifestSha256: 'ab', author: '0x' + '11'.repeat(20), chainId: '31337', contract: '0x' + '22'.repeat(20), rows: 3 };
-const stored = (k: string): JournalEvent => ({ ev: 'stored', key: k, line: 2, patient: '0x' + '33'.repeat(20), recordType: 1, cid: 'bafy' + k, cidCodec: 0x55, digest: '0x' + '44'.repeat(32), sha256: '55'.repeat(32), size: 10 });
+const job: JournalEvent = {
+  ev: 'job',
+  v: 1,
+  manifest: '/m.csv',
+  manifestSha256: 'ab',
+  author: '0x' + '11'.repeat(20),
+  chainId: '31337',
+  contract: '0x' + '22'.repeat(20),
+  rows: 3,
+};
+const stored = (k: string): JournalEvent => ({
+  ev: 'stored',
+  key: k,
+  line: 2,
+  patient: '0x' + '33'.repeat(20),
+  recordType: 1,
+  cid: 'bafy' + k,
+  cidCodec: 0x55,
+  digest: '0x' + '44'.repeat(32),
+  sha256: '55'.repeat(32),
+  size: 10,
+});
 
 describe('Journal group commit', () => {
   it('each line is in the file as soon as append returns, before any sync', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'emr-journal-')), 'j.journal');
     const j = Journal.open(path);
     j.append(job);
-    const evs: JournalEvent[] = [{ ev: 'store', key: 'a', line: 2 }, stored('a'), { ev: 'store', key: 'b', line: 3 }, { ev: 'failed', key: 'b', line: 3, code: 'USAGE', reason: 'gone' }];
+    const evs: JournalEvent[] = [
+      { ev: 'store', key: 'a', line: 2 },
+      stored('a'),
+      { ev: 'store', key: 'b', line: 3 },
+      { ev: 'failed', key: 'b', line: 3, code: 'USAGE', reason: 'gone' },
+    ];
     evs.forEach((ev, i) => {
       j.append(ev);
       // Another reader (a resume after SIGKILL) sees exactly the lines so far, whole.

@@ -1,12 +1,13 @@
 // Parsing and the journal without a chain (docs/MANIFEST.md §§ 2, 3, 6): RFC 4180 edge
 // cases, NDJSON shape errors, torn journal tails and corruption.
-import { describe, expect, it } from 'vitest';
+
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/batch/csv.js';
-import { manifestFormat, parseManifest } from '../../src/batch/manifest.js';
 import { Journal, readJournal, replay } from '../../src/batch/journal.js';
+import { manifestFormat, parseManifest } from '../../src/batch/manifest.js';
 
 describe('CSV (RFC 4180)', () => {
   it('quoted commas, doubled quotes, CRLF and line breaks inside quotes; lines counted from the row start', () => {
@@ -38,14 +39,19 @@ describe('manifest', () => {
     expect(manifestFormat('a.txt', 'file,patient')).toBe('csv');
   });
   it('relative files resolve against the manifest directory; extra columns become meta; empty title is absent', () => {
-    const m = parseManifest('File,Patient,Type,Title,MRN\nx/a.txt,alice,lab,,42\n/abs/b.txt,bob,note,T,7\n', { path: 'm.csv', baseDir: '/data/job' });
+    const m = parseManifest('File,Patient,Type,Title,MRN\nx/a.txt,alice,lab,,42\n/abs/b.txt,bob,note,T,7\n', {
+      path: 'm.csv',
+      baseDir: '/data/job',
+    });
     expect(m.problems).toEqual([]);
     expect(m.rows[0]).toMatchObject({ line: 2, file: '/data/job/x/a.txt', patient: 'alice', type: 'lab', meta: { MRN: '42' } });
     expect(m.rows[0]!.title).toBeUndefined();
     expect(m.rows[1]).toMatchObject({ file: '/abs/b.txt', title: 'T' });
   });
   it('duplicate header columns and over-long values are errors; an empty manifest is an error', () => {
-    expect(parseManifest('file,file,patient,type\n', { path: 'm.csv', baseDir: '/' }).problems[0]!.reason).toMatch(/duplicate column 'file'/);
+    expect(parseManifest('file,file,patient,type\n', { path: 'm.csv', baseDir: '/' }).problems[0]!.reason).toMatch(
+      /duplicate column 'file'/,
+    );
     const long = parseManifest(`file,patient,type,title\na,b,lab,${'x'.repeat(4097)}\n`, { path: 'm.csv', baseDir: '/' });
     expect(long.problems).toEqual([{ line: 2, reason: 'title is longer than 4096 characters' }]);
     expect(parseManifest('', { path: 'm.csv', baseDir: '/' }).problems[0]!.reason).toMatch(/empty manifest/);

@@ -3,14 +3,15 @@
 // answers arrive in, and an infrastructure failure still fails the whole validation.
 // The chain answers are plain callbacks here (ValidateDeps is an interface of questions);
 // the real chain path runs in test/cli/batch*.test.ts.
-import { describe, expect, it } from 'vitest';
+
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnavailableError, NotFoundError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { ManifestRow } from '../../src/batch/manifest.js';
-import { sha256File, validateRows, type ValidateDeps } from '../../src/batch/validate.js';
+import { sha256File, type ValidateDeps, validateRows } from '../../src/batch/validate.js';
+import { NotFoundError, UnavailableError } from '../../src/errors.js';
 
 const AUTHOR = '0x' + 'aa'.repeat(20);
 const P = ['0x' + '01'.repeat(20), '0x' + '02'.repeat(20), '0x' + '03'.repeat(20)];
@@ -87,7 +88,13 @@ describe('validateRows', () => {
 
   it('a chain that fails (not a row problem) fails the validation, whichever row met it first', async () => {
     const w = world(30);
-    const deps = { ...w.deps, canWrite: async () => { await sleep(2); throw new UnavailableError('chain unreachable', { hint: 'start it' }); } };
+    const deps = {
+      ...w.deps,
+      canWrite: async () => {
+        await sleep(2);
+        throw new UnavailableError('chain unreachable', { hint: 'start it' });
+      },
+    };
     await expect(validateRows(w.rows, deps)).rejects.toBeInstanceOf(UnavailableError);
   });
 

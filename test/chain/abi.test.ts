@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { EventArgs, EventName, FunctionArgs, FunctionResult, ReadName, WriteName } from '../../src/chain/abi.js';
 import { emrAbi, emrAbiSourceDigest } from '../../src/chain/abi.generated.js';
+import type { EventArgs, EventName, FunctionArgs, FunctionResult, ReadName, WriteName } from '../../src/chain/abi.js';
 import { loadArtifact, packageRoot } from '../../src/chain/artifacts.js';
-import { eventOf, send, type SentTxWithLogs } from '../../src/chain/send.js';
 import { queryEvents } from '../../src/chain/logs.js';
 import { read } from '../../src/chain/read.js';
+import { eventOf, type SentTxWithLogs, send } from '../../src/chain/send.js';
 import type { EmrChain } from '../../src/chain/types.js';
 
 const root = packageRoot();
@@ -25,7 +25,9 @@ describe('generated ABI (scripts/gen-abi.mjs)', () => {
     // The digest scripts/gen-abi.mjs records: sha256 of `<name>\0<content>\0` per contracts/*.sol, by name.
     const h = createHash('sha256');
     const dir = join(root, 'contracts');
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.sol')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((n) => n.endsWith('.sol'))
+      .sort()) {
       h.update(`${f}\0`);
       h.update(readFileSync(join(dir, f)));
       h.update('\0');
@@ -69,9 +71,18 @@ function typeChecks(chain: EmrChain, sent: SentTxWithLogs): void {
   // @ts-expect-error an event name in a log query is checked too
   void queryEvents(chain, { names: ['Grant'] });
   void (async () => {
-    const ok: boolean = await read(chain, 'canWrite', ['0x0000000000000000000000000000000000000001', '0x0000000000000000000000000000000000000002', 1]);
+    const ok: boolean = await read(chain, 'canWrite', [
+      '0x0000000000000000000000000000000000000001',
+      '0x0000000000000000000000000000000000000002',
+      1,
+    ]);
     // @ts-expect-error the result type comes from the ABI: canRead answers a boolean
-    const n: bigint = await read(chain, 'canRead', ['0x0000000000000000000000000000000000000001', '0x0000000000000000000000000000000000000002', 1, 0n]);
+    const n: bigint = await read(chain, 'canRead', [
+      '0x0000000000000000000000000000000000000001',
+      '0x0000000000000000000000000000000000000002',
+      1,
+      0n,
+    ]);
     const id: bigint = eventOf(sent, 'RecordAdded').args[0];
     return [ok, n, id];
   });

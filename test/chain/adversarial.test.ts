@@ -10,11 +10,12 @@
  *
  * Private anvil (the clock moves); one deployment; each run starts from an evm_snapshot.
  */
+
+import { type Contract, type NonceManager, ZeroAddress } from 'ethers';
 import fc from 'fast-check';
-import { type NonceManager, ZeroAddress, type Contract } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentEpoch, nextNonce, relaySigned, signAction } from '../../src/chain/signed-actions.js';
-import { digest, chainWorld, privateChain, X25519_RECIPIENT, type Actor, type ChainWorld } from '../helpers/world.js';
+import { type Actor, type ChainWorld, chainWorld, digest, privateChain, X25519_RECIPIENT } from '../helpers/world.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -47,7 +48,14 @@ afterAll(async () => {
 // ── the model ──
 type Role = 'patient' | 'provider' | 'none';
 type Status = 'unverified' | 'verified' | 'suspended';
-interface Slot { expiry: number; read: number; write: number; epoch: number; emergencyUntil: number; revokedAt: number }
+interface Slot {
+  expiry: number;
+  read: number;
+  write: number;
+  epoch: number;
+  emergencyUntil: number;
+  revokedAt: number;
+}
 interface Model {
   role: Role[];
   status: Status[];
@@ -101,7 +109,11 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant('addRecord' as const), by: who, patient: party, type: fc.constantFrom(...TYPES) }),
   fc.record({ kind: fc.constant('logAccess' as const), by: who, rec: fc.nat(5), patient: party, type: fc.constantFrom(...TYPES) }),
   fc.record({ kind: fc.constant('staleSignedGrant' as const), patient: fc.nat(1), to: fc.integer({ min: 2, max: 4 }) }),
-  fc.record({ kind: fc.constant('badRecipient' as const), by: who, recipient: fc.constantFrom('', 'age1', 'x'.repeat(62), X25519_RECIPIENT.toUpperCase(), `age1pq1${'q'.repeat(10)}`) }),
+  fc.record({
+    kind: fc.constant('badRecipient' as const),
+    by: who,
+    recipient: fc.constantFrom('', 'age1', 'x'.repeat(62), X25519_RECIPIENT.toUpperCase(), `age1pq1${'q'.repeat(10)}`),
+  }),
   fc.record({ kind: fc.constant('zeroAdmin' as const), by: who }),
   fc.record({ kind: fc.constant('jump' as const), hours: fc.constantFrom(1, 5, 13, 23, 25, 49) }),
 );
@@ -139,7 +151,8 @@ async function step(m: Model, op: Op): Promise<void> {
   switch (op.kind) {
     case 'grant': {
       const expiry = t0 + op.hours * HOUR + HOUR / 2;
-      const expected = m.role[op.by] === 'patient' && op.to !== op.by && m.role[op.to] !== 'none' && (op.read | op.write) !== 0 && expiry > t0;
+      const expected =
+        m.role[op.by] === 'patient' && op.to !== op.by && m.role[op.to] !== 'none' && (op.read | op.write) !== 0 && expiry > t0;
       const r = await attempt(op.by, 'grant', [addr(op.to), op.read, op.write, expiry, ZeroHash32]);
       agree(r.ok, expected);
       if (r.ok) setSlot(m, op.by, op.to, { ...slot(m, op.by, op.to), expiry, read: op.read, write: op.write });
@@ -163,7 +176,11 @@ async function step(m: Model, op: Op): Promise<void> {
     }
     case 'emergency': {
       const s = slot(m, op.patient, op.by);
-      const expected = m.role[op.by] === 'provider' && m.status[op.by] === 'verified' && m.role[op.patient] === 'patient' && !(s.revokedAt && s.revokedAt + DAY > t0);
+      const expected =
+        m.role[op.by] === 'provider' &&
+        m.status[op.by] === 'verified' &&
+        m.role[op.patient] === 'patient' &&
+        !(s.revokedAt && s.revokedAt + DAY > t0);
       const r = await attempt(op.by, 'openEmergency', [addr(op.patient), 'model']);
       agree(r.ok, expected);
       if (r.ok) setSlot(m, op.patient, op.by, { ...s, emergencyUntil: r.time + DAY });
@@ -293,4 +310,3 @@ describe('adversarial model of EmrAccess (issue #8)', () => {
     );
   });
 });
-

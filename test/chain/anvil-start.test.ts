@@ -5,9 +5,9 @@
  */
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startAnvil, type StartedAnvil } from '../../src/chain/anvil.js';
-import { processCommandLine } from '../../src/lock.js';
+import { type StartedAnvil, startAnvil } from '../../src/chain/anvil.js';
 import { UnavailableError } from '../../src/errors.js';
+import { processCommandLine } from '../../src/lock.js';
 
 const started: StartedAnvil[] = [];
 afterAll(async () => {
@@ -35,7 +35,11 @@ describe('startAnvil', () => {
     expect(a.port).not.toBe(b.port);
     expect(a.url).toBe(`http://127.0.0.1:${a.port}`);
     expect(a.chainId).toBe(31337);
-    const res = await fetch(b.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}' });
+    const res = await fetch(b.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}',
+    });
     expect(((await res.json()) as { result: string }).result).toMatch(/^0x/);
   });
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectChain } from '../../src/chain/client.js';
 import { devnetDown, devnetStatus, devnetUp, fundAccount } from '../../src/chain/devnet.js';
@@ -26,7 +26,10 @@ describe('devnet lifecycle', () => {
     const first = await devnetUp({ home, signer: admin, fund: [user.address] });
     expect(first).toMatchObject({ running: true, chainId: 31337 });
     expect(first.contract).toMatch(/^0x[0-9a-fA-F]{40}$/);
-    expect(JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8'))).toMatchObject({ pid: first.pid, contract: first.contract });
+    expect(JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8'))).toMatchObject({
+      pid: first.pid,
+      contract: first.contract,
+    });
 
     const again = await devnetUp({ home, signer: admin });
     expect(again).toMatchObject({ pid: first.pid, contract: first.contract, rpcUrl: first.rpcUrl });

@@ -1,23 +1,15 @@
-import { Wallet } from 'ethers';
+import { Interface, Wallet } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/chain/anvil.js';
+import { loadArtifact } from '../../src/chain/artifacts.js';
 import { connectChain } from '../../src/chain/client.js';
 import { customError, toChainError } from '../../src/chain/errors.js';
 import { grant } from '../../src/chain/grant.js';
 import { register } from '../../src/chain/register.js';
 import { send } from '../../src/chain/send.js';
 import { whois } from '../../src/chain/whois.js';
-import { loadArtifact } from '../../src/chain/artifacts.js';
-import {
-  AccessDeniedError,
-  IntegrityError,
-  NotFoundError,
-  UnavailableError,
-  UsageError,
-  exitCodeOf,
-} from '../../src/errors.js';
-import { chainWorld, X25519_RECIPIENT, type ChainWorld } from '../helpers/world.js';
-import { Interface } from 'ethers';
+import { AccessDeniedError, exitCodeOf, IntegrityError, NotFoundError, UnavailableError, UsageError } from '../../src/errors.js';
+import { type ChainWorld, chainWorld, X25519_RECIPIENT } from '../helpers/world.js';
 
 let f: ChainWorld;
 beforeAll(async () => {
@@ -74,7 +66,9 @@ describe('custom errors → exit classes', () => {
     expect(e).toBeInstanceOf(AccessDeniedError);
     expect(e.details).toMatchObject({ contractError: 'NotPatient' });
     expect(toChainError({ code: 'CALL_EXCEPTION', data: '0x' }, iface)).toBeInstanceOf(UnavailableError);
-    expect(toChainError(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), iface)).toBeInstanceOf(UnavailableError);
+    expect(toChainError(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), iface)).toBeInstanceOf(
+      UnavailableError,
+    );
   });
 });
 

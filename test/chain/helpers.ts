@@ -3,11 +3,11 @@
  * builder is test/helpers/world.ts.
  */
 export {
+  type Actor,
+  type ChainWorld as Fixture,
   chainWorld as fixture,
   digest,
   increaseTime,
   privateChain as privateAnvil,
   X25519_RECIPIENT,
-  type Actor,
-  type ChainWorld as Fixture,
 } from '../helpers/world.js';

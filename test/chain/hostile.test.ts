@@ -15,10 +15,10 @@ import { removeAdmin } from '../../src/chain/remove-admin.js';
 import { requestAccess } from '../../src/chain/request-access.js';
 import { revoke } from '../../src/chain/revoke.js';
 import { setEmergencyTypes } from '../../src/chain/set-emergency-types.js';
-import { currentEpoch, nextNonce, relaySigned, signAction, type ActionBody } from '../../src/chain/signed-actions.js';
+import { type ActionBody, currentEpoch, nextNonce, relaySigned, signAction } from '../../src/chain/signed-actions.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
-import { digest, chainWorld, X25519_RECIPIENT, type Actor, type ChainWorld } from '../helpers/world.js';
+import { type Actor, type ChainWorld, chainWorld, digest, X25519_RECIPIENT } from '../helpers/world.js';
 
 const YEAR = 365 * 86400;
 const NOTE = 0;
@@ -49,7 +49,10 @@ describe('issue #8 point 2: a revoke voids outstanding signatures', () => {
     await expect(relaySigned(relayer.chain, g)).rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { contractError: 'StaleEpoch' } });
     expect(await canRead(doc.chain, { reader: doc.address, patient: p.address, recordType: LAB })).toBe(false);
     // A grant signed after the revoke is good.
-    await relaySigned(relayer.chain, await signed(p, { kind: 'grant', provider: doc.address, readMask: 1 << LAB, expiry: (await f.now()) + YEAR }, doc.address));
+    await relaySigned(
+      relayer.chain,
+      await signed(p, { kind: 'grant', provider: doc.address, readMask: 1 << LAB, expiry: (await f.now()) + YEAR }, doc.address),
+    );
     expect(await canRead(doc.chain, { reader: doc.address, patient: p.address, recordType: LAB })).toBe(true);
   });
 
@@ -90,16 +93,26 @@ describe('issue #8 point 3: only well-formed recipients can be registered', () =
   it('accepts exactly the bech32 data characters, at every lane of a 32-byte word and at the tail', async () => {
     const a = await f.actor();
     const accepts = (r: string) =>
-      a.chain.contract.getFunction('register').staticCall(2, r, { from: a.address }).then(() => true, (e) => {
-        if (e?.revert?.name !== 'InvalidRecipient') throw e;
-        return false;
-      });
+      a.chain.contract
+        .getFunction('register')
+        .staticCall(2, r, { from: a.address })
+        .then(
+          () => true,
+          (e) => {
+            if (e?.revert?.name !== 'InvalidRecipient') throw e;
+            return false;
+          },
+        );
     const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
     const pq = generateIdentity('mlkem768x25519').recipient;
     const cases: Array<[string, boolean]> = [];
-    for (const [base, positions] of [[X25519_RECIPIENT, [4, 31, 32, 35, 61]], [pq, [7, 63, 64, 1958]]] as const) {
+    for (const [base, positions] of [
+      [X25519_RECIPIENT, [4, 31, 32, 35, 61]],
+      [pq, [7, 63, 64, 1958]],
+    ] as const) {
       for (const pos of positions) {
-        for (let c = 0; c < 128; c++) cases.push([base.slice(0, pos) + String.fromCharCode(c) + base.slice(pos + 1), CHARSET.includes(String.fromCharCode(c))]);
+        for (let c = 0; c < 128; c++)
+          cases.push([base.slice(0, pos) + String.fromCharCode(c) + base.slice(pos + 1), CHARSET.includes(String.fromCharCode(c))]);
         // A 2-byte UTF-8 character in place of two: right length, bytes ≥ 0x80.
         cases.push([base.slice(0, pos - 1) + 'é' + base.slice(pos + 1), false]);
       }
@@ -107,12 +120,16 @@ describe('issue #8 point 3: only well-formed recipients can be registered', () =
     for (let i = 0; i < cases.length; i += 64) {
       const chunk = cases.slice(i, i + 64);
       const got = await Promise.all(chunk.map(([r]) => accepts(r)));
-      chunk.forEach(([r, want], j) => expect(got[j], JSON.stringify(r.slice(0, 8)) + ` len ${Buffer.byteLength(r)} case ${i + j}`).toBe(want));
+      chunk.forEach(([r, want], j) =>
+        expect(got[j], JSON.stringify(r.slice(0, 8)) + ` len ${Buffer.byteLength(r)} case ${i + j}`).toBe(want),
+      );
     }
   });
 
   it('the consortium emergency recipient obeys the same rule', async () => {
-    await expect(f.admin.chain.contract.getFunction('setEmergencyRecipient').staticCall('age1garbage', { from: f.admin.address })).rejects.toMatchObject({ revert: { name: 'InvalidRecipient' } });
+    await expect(
+      f.admin.chain.contract.getFunction('setEmergencyRecipient').staticCall('age1garbage', { from: f.admin.address }),
+    ).rejects.toMatchObject({ revert: { name: 'InvalidRecipient' } });
   });
 });
 
@@ -141,9 +158,13 @@ describe('issue #8 point 9: forged read receipts are flagged, never shown as rea
 
 describe('issue #8 point 15: no zero-address admin; the last admin stays', () => {
   it('addAdmin(0) is refused by the contract, so the last real admin cannot remove itself', async () => {
-    await expect(f.admin.chain.contract.getFunction('addAdmin').staticCall(ZeroAddress, { from: f.admin.address })).rejects.toMatchObject({ revert: { name: 'ZeroAddress' } });
+    await expect(f.admin.chain.contract.getFunction('addAdmin').staticCall(ZeroAddress, { from: f.admin.address })).rejects.toMatchObject({
+      revert: { name: 'ZeroAddress' },
+    });
     await expect(addAdmin(f.admin.chain, { account: ZeroAddress })).rejects.toMatchObject({ code: 'USAGE' });
-    await expect(removeAdmin(f.admin.chain, { account: f.admin.address })).rejects.toMatchObject({ details: { contractError: 'LastAdmin' } });
+    await expect(removeAdmin(f.admin.chain, { account: f.admin.address })).rejects.toMatchObject({
+      details: { contractError: 'LastAdmin' },
+    });
   });
 });
 
@@ -155,7 +176,10 @@ describe('issue #8 design points: emergency', () => {
     await setEmergencyTypes(p.chain, { mask: 1 << LAB });
     await openEmergency(doc.chain, { patient: p.address, reason: 'unconscious' });
     await revoke(p.chain, { provider: doc.address });
-    await expect(openEmergency(doc.chain, { patient: p.address, reason: 'again' })).rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { contractError: 'EmergencyClosedByPatient' } });
+    await expect(openEmergency(doc.chain, { patient: p.address, reason: 'again' })).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      details: { contractError: 'EmergencyClosedByPatient' },
+    });
     expect(await canRead(doc.chain, { reader: doc.address, patient: p.address, recordType: LAB })).toBe(false);
     await openEmergency(other.chain, { patient: p.address, reason: 'ER admission' });
   });
@@ -166,7 +190,9 @@ describe('issue #8 design points: emergency', () => {
     await setEmergencyTypes(p.chain, { mask: 1 << LAB });
     await openEmergency(doc.chain, { patient: p.address, reason: 'unconscious' });
     await suspendProvider(f.admin.chain, { provider: doc.address });
-    await expect(releaseEmergencyKeys(f.admin.chain, { patient: p.address, provider: doc.address, keyDelivery: digest(7) })).rejects.toMatchObject({ details: { contractError: 'SuspendedProvider' } });
+    await expect(
+      releaseEmergencyKeys(f.admin.chain, { patient: p.address, provider: doc.address, keyDelivery: digest(7) }),
+    ).rejects.toMatchObject({ details: { contractError: 'SuspendedProvider' } });
   });
 });
 

@@ -8,7 +8,7 @@ import { rekeyRecord } from '../../src/chain/rekey-record.js';
 import { send } from '../../src/chain/send.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { NotFoundError, UsageError } from '../../src/errors.js';
-import { digest, chainWorld, type Actor, type ChainWorld } from '../helpers/world.js';
+import { type Actor, type ChainWorld, chainWorld, digest } from '../helpers/world.js';
 
 const LAB = 1;
 const NOTE = 0;
@@ -21,7 +21,12 @@ beforeAll(async () => {
   f = await chainWorld();
   patient = await f.patient();
   doctor = await f.provider();
-  await grant(patient.chain, { provider: doctor.address, readMask: 1 << LAB, writeMask: 1 << LAB, expiry: (await f.now()) + 10 * 365 * 86400 });
+  await grant(patient.chain, {
+    provider: doctor.address,
+    readMask: 1 << LAB,
+    writeMask: 1 << LAB,
+    expiry: (await f.now()) + 10 * 365 * 86400,
+  });
 });
 
 describe('CID parts', () => {
@@ -40,7 +45,16 @@ describe('addRecord', () => {
     const byDoctor = await addRecord(doctor.chain, { patient: patient.address, recordType: LAB, cidCodec: 0x70, digest: digest(2) });
     expect(byDoctor.id).toBe(own.id + 1n);
     const rec = await getRecord(doctor.chain, byDoctor.id);
-    expect(rec).toMatchObject({ id: byDoctor.id, patient: patient.address, author: doctor.address, recordType: LAB, cidCodec: 0x70, digest: digest(2), originalCid: null, txHash: byDoctor.txHash });
+    expect(rec).toMatchObject({
+      id: byDoctor.id,
+      patient: patient.address,
+      author: doctor.address,
+      recordType: LAB,
+      cidCodec: 0x70,
+      digest: digest(2),
+      originalCid: null,
+      txHash: byDoctor.txHash,
+    });
     expect(rec.cid).toBe(partsToCid({ cidCodec: 0x70, digest: digest(2) }));
     expect(rec.createdAt).toBeGreaterThan(1_600_000_000);
     expect((await getRecord(patient.chain, own.id)).cid).toBe(RAW_CID);
@@ -49,28 +63,48 @@ describe('addRecord', () => {
   it('refuses unverified, suspended, ungranted-type, unregistered and stranger authors', async () => {
     const unverified = await f.provider({ verified: false });
     await grant(patient.chain, { provider: unverified.address, readMask: 0, writeMask: 1 << LAB, expiry: (await f.now()) + 86400 });
-    await expect(addRecord(unverified.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { contractError: 'ProviderNotVerified' } });
+    await expect(addRecord(unverified.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      details: { contractError: 'ProviderNotVerified' },
+    });
 
     const suspended = await f.provider();
     await grant(patient.chain, { provider: suspended.address, readMask: 0, writeMask: 1 << LAB, expiry: (await f.now()) + 86400 });
     await addRecord(suspended.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID });
     await suspendProvider(f.admin.chain, { provider: suspended.address });
-    await expect(addRecord(suspended.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({ details: { contractError: 'SuspendedProvider' } });
+    await expect(addRecord(suspended.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({
+      details: { contractError: 'SuspendedProvider' },
+    });
 
-    await expect(addRecord(doctor.chain, { patient: patient.address, recordType: NOTE, cid: RAW_CID })).rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { contractError: 'NotAuthorized' } });
+    await expect(addRecord(doctor.chain, { patient: patient.address, recordType: NOTE, cid: RAW_CID })).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      details: { contractError: 'NotAuthorized' },
+    });
     const ungranted = await f.provider();
-    await expect(addRecord(ungranted.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({ details: { contractError: 'NotAuthorized' } });
+    await expect(addRecord(ungranted.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({
+      details: { contractError: 'NotAuthorized' },
+    });
     const otherPatient = await f.patient();
-    await expect(addRecord(otherPatient.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({ details: { contractError: 'NotProvider' } });
+    await expect(addRecord(otherPatient.chain, { patient: patient.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({
+      details: { contractError: 'NotProvider' },
+    });
     const nobody = await f.actor();
-    await expect(addRecord(doctor.chain, { patient: nobody.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({ details: { contractError: 'NotPatient' } });
+    await expect(addRecord(doctor.chain, { patient: nobody.address, recordType: LAB, cid: RAW_CID })).rejects.toMatchObject({
+      details: { contractError: 'NotPatient' },
+    });
   });
 
   it('refuses bad codec, zero digest and type > 31 on chain', async () => {
     const fn = patient.chain.contract.getFunction('addRecord');
-    await expect(fn.staticCall(patient.address, 0, 0x71, digest(1), { from: patient.address })).rejects.toMatchObject({ revert: { name: 'InvalidCodec' } });
-    await expect(fn.staticCall(patient.address, 0, 0x55, digest(0), { from: patient.address })).rejects.toMatchObject({ revert: { name: 'InvalidDigest' } });
-    await expect(fn.staticCall(patient.address, 32, 0x55, digest(1), { from: patient.address })).rejects.toMatchObject({ revert: { name: 'InvalidRecordType' } });
+    await expect(fn.staticCall(patient.address, 0, 0x71, digest(1), { from: patient.address })).rejects.toMatchObject({
+      revert: { name: 'InvalidCodec' },
+    });
+    await expect(fn.staticCall(patient.address, 0, 0x55, digest(0), { from: patient.address })).rejects.toMatchObject({
+      revert: { name: 'InvalidDigest' },
+    });
+    await expect(fn.staticCall(patient.address, 32, 0x55, digest(1), { from: patient.address })).rejects.toMatchObject({
+      revert: { name: 'InvalidRecordType' },
+    });
     await expect(addRecord(patient.chain, { patient: patient.address, recordType: 32, cid: RAW_CID })).rejects.toBeInstanceOf(UsageError);
   });
 });

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addAdmin } from '../../src/chain/add-admin.js';
+import { auditEvents } from '../../src/chain/audit.js';
 import { register } from '../../src/chain/register.js';
 import { removeAdmin } from '../../src/chain/remove-admin.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { verifyProvider } from '../../src/chain/verify-provider.js';
 import { recipientCommitment, whois } from '../../src/chain/whois.js';
-import { auditEvents } from '../../src/chain/audit.js';
 import { AccessDeniedError, UsageError } from '../../src/errors.js';
-import { chainWorld, X25519_RECIPIENT, type ChainWorld } from '../helpers/world.js';
+import { type ChainWorld, chainWorld, X25519_RECIPIENT } from '../helpers/world.js';
 
 // The exact shape of an ML-KEM-768 + X25519 recipient (CONTRACT.md § Recipients): 1959 characters.
 const PQ_RECIPIENT = `age1pq1${'q'.repeat(1952)}`;
@@ -23,7 +23,14 @@ describe('registration', () => {
     expect((await whois(a.chain, a.address)).registered).toBe(false);
     await register(a.chain, { role: 'patient', recipient: X25519_RECIPIENT });
     const info = await whois(a.chain, a.address);
-    expect(info).toMatchObject({ registered: true, role: 'patient', verified: false, suspended: false, admin: false, recipient: X25519_RECIPIENT });
+    expect(info).toMatchObject({
+      registered: true,
+      role: 'patient',
+      verified: false,
+      suspended: false,
+      admin: false,
+      recipient: X25519_RECIPIENT,
+    });
     expect(info.keyUpdatedAt).toBeGreaterThan(0);
     const [, , commitment] = (await a.chain.contract.getFunction('accountOf')(a.address)) as [bigint, bigint, string];
     expect(commitment.toLowerCase()).toBe(recipientCommitment(X25519_RECIPIENT));
@@ -42,9 +49,13 @@ describe('registration', () => {
   it('refuses a role change, a bad role and an empty or oversized recipient', async () => {
     const a = await f.patient();
     await expect(register(a.chain, { role: 'provider', recipient: X25519_RECIPIENT })).rejects.toBeInstanceOf(AccessDeniedError);
-    await expect(a.chain.contract.getFunction('register').staticCall(3, X25519_RECIPIENT, { from: a.address })).rejects.toMatchObject({ revert: { name: 'InvalidRole' } });
+    await expect(a.chain.contract.getFunction('register').staticCall(3, X25519_RECIPIENT, { from: a.address })).rejects.toMatchObject({
+      revert: { name: 'InvalidRole' },
+    });
     await expect(register(a.chain, { role: 'patient', recipient: '' })).rejects.toBeInstanceOf(UsageError);
-    await expect(a.chain.contract.getFunction('register').staticCall(1, 'x'.repeat(4097), { from: a.address })).rejects.toMatchObject({ revert: { name: 'InvalidRecipient' } });
+    await expect(a.chain.contract.getFunction('register').staticCall(1, 'x'.repeat(4097), { from: a.address })).rejects.toMatchObject({
+      revert: { name: 'InvalidRecipient' },
+    });
   });
 });
 
@@ -73,7 +84,9 @@ describe('admins and provider verification', () => {
     await verifyProvider(f.admin.chain, { provider: p.address });
     expect(await whois(p.chain, p.address)).toMatchObject({ verified: true, suspended: false });
     const pt = await f.patient();
-    await expect(verifyProvider(f.admin.chain, { provider: pt.address })).rejects.toMatchObject({ details: { contractError: 'NotProvider' } });
+    await expect(verifyProvider(f.admin.chain, { provider: pt.address })).rejects.toMatchObject({
+      details: { contractError: 'NotProvider' },
+    });
   });
 
   it('adds and removes admins but never the last one', async () => {
@@ -83,7 +96,10 @@ describe('admins and provider verification', () => {
     await expect(addAdmin(g.admin.chain, { account: second.address })).rejects.toBeInstanceOf(UsageError);
     await removeAdmin(second.chain, { account: g.admin.address });
     expect((await whois(g.admin.chain, g.admin.address)).admin).toBe(false);
-    await expect(removeAdmin(second.chain, { account: second.address })).rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { contractError: 'LastAdmin' } });
+    await expect(removeAdmin(second.chain, { account: second.address })).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      details: { contractError: 'LastAdmin' },
+    });
     const kinds = (await auditEvents(g.admin.chain)).map((e) => e.kind);
     expect(kinds).toEqual(['AdminAdded', 'AdminAdded', 'AdminRemoved']);
   });

@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { canRead } from '../../src/chain/grants.js';
 import { requestAccess } from '../../src/chain/request-access.js';
 import { listRequests } from '../../src/chain/requests.js';
-import { currentEpoch, nextNonce, relaySigned, signAction, type ActionBody } from '../../src/chain/signed-actions.js';
+import { type ActionBody, currentEpoch, nextNonce, relaySigned, signAction } from '../../src/chain/signed-actions.js';
 import { AccessDeniedError, IntegrityError } from '../../src/errors.js';
-import { chainWorld, type Actor, type ChainWorld } from '../helpers/world.js';
+import { type Actor, type ChainWorld, chainWorld } from '../helpers/world.js';
 
 const YEAR = 365 * 86400;
 let f: ChainWorld;
@@ -20,7 +20,10 @@ beforeAll(async () => {
   relayer = await f.actor(); // unregistered: anyone may relay
 });
 
-async function sign(action: ActionBody, over: { signer?: Wallet; chainId?: bigint; contract?: string; nonce?: bigint; deadline?: number } = {}) {
+async function sign(
+  action: ActionBody,
+  over: { signer?: Wallet; chainId?: bigint; contract?: string; nonce?: bigint; deadline?: number } = {},
+) {
   const signer = over.signer ?? patient.wallet;
   return signAction(signer, {
     chainId: over.chainId ?? f.chainId,
@@ -79,12 +82,22 @@ describe('signed actions (EIP-712, relayed)', () => {
 
   it('a relayed message whose field is not its ABI type is a usage error naming the field, before any gas (relaySigned)', async () => {
     const good = await sign({ kind: 'grant', provider: doc.address, readMask: 2, expiry: (await f.now()) + YEAR });
-    const bad: [string, unknown][] = [['nonce', 'lots'], ['deadline', -1], ['readMask', 2 ** 32], ['provider', '0x1234'], ['keyDelivery', 7], ['patient', undefined]];
+    const bad: [string, unknown][] = [
+      ['nonce', 'lots'],
+      ['deadline', -1],
+      ['readMask', 2 ** 32],
+      ['provider', '0x1234'],
+      ['keyDelivery', 7],
+      ['patient', undefined],
+    ];
     for (const [field, value] of bad) {
       const s = JSON.parse(JSON.stringify({ ...good, message: { ...good.message, [field]: value } }));
       await expect(relaySigned(relayer.chain, s), field).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining(field) });
     }
-    await expect(relaySigned(relayer.chain, { ...good, signature: 'not hex' }), 'signature').rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('signature') });
+    await expect(relaySigned(relayer.chain, { ...good, signature: 'not hex' }), 'signature').rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('signature'),
+    });
     // Nothing was sent: the signed nonce is still the next one.
     expect(await nextNonce(relayer.chain, patient.address)).toBe(BigInt(String(good.message.nonce)));
   });
@@ -97,7 +110,9 @@ describe('signed actions (EIP-712, relayed)', () => {
     await expect(relaySigned(relayer.chain, wrong)).rejects.toMatchObject({ details: { contractError: 'UnknownRequest' } });
     await relaySigned(relayer.chain, await sign({ kind: 'approve', requestId: a.requestId, expiry: (await f.now()) + YEAR }));
     await relaySigned(relayer.chain, await sign({ kind: 'deny', requestId: d.requestId }));
-    const states = Object.fromEntries((await listRequests(patient.chain, { patient: patient.address })).map((r) => [String(r.requestId), r.state]));
+    const states = Object.fromEntries(
+      (await listRequests(patient.chain, { patient: patient.address })).map((r) => [String(r.requestId), r.state]),
+    );
     expect(states).toEqual({ [String(a.requestId)]: 'approved', [String(d.requestId)]: 'denied' });
   });
 });

@@ -12,7 +12,7 @@ import { logAccess } from '../../src/chain/log-access.js';
 import { openEmergency } from '../../src/chain/open-emergency.js';
 import { revoke } from '../../src/chain/revoke.js';
 import { setEmergencyTypes } from '../../src/chain/set-emergency-types.js';
-import { digest, chainWorld, increaseTime, privateChain, type Actor, type ChainWorld } from '../helpers/world.js';
+import { type Actor, type ChainWorld, chainWorld, digest, increaseTime, privateChain } from '../helpers/world.js';
 
 const HOUR = 3600;
 let node: Awaited<ReturnType<typeof privateChain>>;
@@ -40,8 +40,12 @@ describe('expiry', () => {
     await addRecord(doc.chain, { patient: p.address, recordType: 1, cidCodec: 0x55, digest: digest(2) });
     await increaseTime(node.url, 2 * HOUR);
     expect(await canRead(doc.chain, { reader: doc.address, patient: p.address, recordType: 1 })).toBe(false);
-    await expect(logAccess(doc.chain, { recordId: id, patient: p.address, recordType: 1 })).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
-    await expect(addRecord(doc.chain, { patient: p.address, recordType: 1, cidCodec: 0x55, digest: digest(3) })).rejects.toMatchObject({ details: { contractError: 'NotAuthorized' } });
+    await expect(logAccess(doc.chain, { recordId: id, patient: p.address, recordType: 1 })).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+    });
+    await expect(addRecord(doc.chain, { patient: p.address, recordType: 1, cidCodec: 0x55, digest: digest(3) })).rejects.toMatchObject({
+      details: { contractError: 'NotAuthorized' },
+    });
     expect(await canRead(er.chain, { reader: er.address, patient: p.address, recordType: 1 })).toBe(true);
     await increaseTime(node.url, 23 * HOUR);
     expect(await canRead(er.chain, { reader: er.address, patient: p.address, recordType: 1 })).toBe(false);
@@ -61,7 +65,12 @@ type Op =
 // Expiries sit on half hours and jumps on whole hours, so no check lands within a
 // few seconds of an expiry (block times drift by a second per transaction).
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('grant' as const), d: fc.nat(2), mask: fc.integer({ min: 1, max: 7 }), hours: fc.integer({ min: 0, max: 48 }) }),
+  fc.record({
+    kind: fc.constant('grant' as const),
+    d: fc.nat(2),
+    mask: fc.integer({ min: 1, max: 7 }),
+    hours: fc.integer({ min: 0, max: 48 }),
+  }),
   fc.record({ kind: fc.constant('grantRecords' as const), d: fc.nat(2), r: fc.nat(1), hours: fc.integer({ min: 0, max: 48 }) }),
   fc.record({ kind: fc.constant('revoke' as const), d: fc.nat(2) }),
   fc.record({ kind: fc.constant('emergency' as const), d: fc.nat(2) }),

@@ -1,7 +1,7 @@
 // docs/CLI.md § Network (admin verify/suspend/add/remove, emergency recipient) and § Sharing
 // (emergency open), through the built binary (`npm run build` first).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { type EmrRun, emr, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
 const names = ['admin', 'alice', 'bob', 'carol'] as const;
@@ -56,7 +56,19 @@ describe('emr admin verify / suspend', () => {
   it('an unverified provider cannot open an emergency (exit 3); a verified one can, with a warning that it is audited', async () => {
     const e = denied(await as('carol', ['emergency', 'open', 'alice', '--reason', 'ER']));
     expect(e.message).toMatch(/not verified/);
-    const human = await emr(['--home', t.home, '--profile', 'bob', '--password-file', pw.bob, 'emergency', 'open', 'alice', '--reason', 'unconscious in ER']);
+    const human = await emr([
+      '--home',
+      t.home,
+      '--profile',
+      'bob',
+      '--password-file',
+      pw.bob,
+      'emergency',
+      'open',
+      'alice',
+      '--reason',
+      'unconscious in ER',
+    ]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/Emergency access to .*alice.* open until/);
     expect(human.stderr).toMatch(/logged on chain.*visible to the patient/);

@@ -1,11 +1,12 @@
 // The opt-in key agent (docs/KEYSTORE.md § 6), through the binary: no chain needed, the
 // agent is exercised by `emr encrypt` / `emr decrypt`, which unlock the acting profile.
-import { connect } from 'node:net';
+
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { HDNodeWallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { type EmrRun, emr, tempHome } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
 const t = tempHome();

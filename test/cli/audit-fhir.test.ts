@@ -1,8 +1,9 @@
 // docs/FHIR.md § 10: `emr audit --format fhir`, the trail as FHIR R4 AuditEvent resources,
 // through the built binary on a devnet. Every output is validated with the `fhir` library.
-import { Wallet } from 'ethers';
+
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectChain } from '../../src/chain/client.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
@@ -32,7 +33,11 @@ const coding = (c: any) => c && `${c.system}|${c.code}`;
 const detailOf = (entity: any, type: string) => entity.detail?.find((d: any) => d.type === type)?.valueString;
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+  ]);
   devnet = await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
   await ok([...as('grey'), 'register', '--role', 'provider']);
@@ -89,7 +94,12 @@ describe('audit --format fhir (FHIR.md § 10)', () => {
   });
 
   it('MUST: type, subtype and action codes follow the mapping table; source is the chain and the contract', () => {
-    const codes = (kind: string) => byKind(bundle, kind).map((ev) => [coding(ev.type), ev.subtype.filter((s: any) => s.system !== 'urn:emr:audit-event').map(coding), ev.action]);
+    const codes = (kind: string) =>
+      byKind(bundle, kind).map((ev) => [
+        coding(ev.type),
+        ev.subtype.filter((s: any) => s.system !== 'urn:emr:audit-event').map(coding),
+        ev.action,
+      ]);
     const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
     const REST = 'http://hl7.org/fhir/restful-interaction';
     expect(codes('record-added')[0]).toEqual([`${DCM}|110110`, [`${REST}|create`], 'C']);
@@ -99,7 +109,10 @@ describe('audit --format fhir (FHIR.md § 10)', () => {
     expect(codes('access-requested')[0]).toEqual([`${DCM}|110110`, [], 'E']);
     for (const ev of events(bundle)) {
       expect(ev.outcome).toMatch(/^(0|4)$/);
-      expect(ev.source).toMatchObject({ site: `eip155:${devnet.chainId}`, observer: { identifier: { system: 'urn:emr:ethereum-address', value: devnet.contract } } });
+      expect(ev.source).toMatchObject({
+        site: `eip155:${devnet.chainId}`,
+        observer: { identifier: { system: 'urn:emr:ethereum-address', value: devnet.contract } },
+      });
     }
   });
 
@@ -109,7 +122,10 @@ describe('audit --format fhir (FHIR.md § 10)', () => {
     expect(detailOf(rec, 'record-type')).toBe('lab');
     expect(detailOf(rec, 'cid')).toBe(`ipfs://${labCid}`);
     expect(added.agent[0].who.identifier.value).toBe(addr.grey);
-    expect(entityOf(added, 'urn:emr:ethereum-address')[0]).toMatchObject({ what: { identifier: { value: addr.alice } }, role: { code: '1' } });
+    expect(entityOf(added, 'urn:emr:ethereum-address')[0]).toMatchObject({
+      what: { identifier: { value: addr.alice } },
+      role: { code: '1' },
+    });
     const granted = byKind(bundle, 'granted')[0];
     expect(granted.agent.map((a: any) => [a.who.identifier.value, a.requestor, a.type?.coding[0].code ?? null])).toEqual([
       [addr.alice, true, null],
@@ -138,7 +154,11 @@ describe('audit --format fhir (FHIR.md § 10)', () => {
     expect(entityOf(forged, 'urn:emr:record')[0].what.identifier.value).toBe(note);
     expect(forged.action).toBeUndefined();
     expect(forged.subtype.map((s: any) => s.code)).toEqual(['record-accessed']);
-    expect(forged).toMatchObject({ type: { code: '110113' }, outcome: '4', outcomeDesc: expect.stringMatching(/^FORGED receipt \(not a read\): .*type/) });
+    expect(forged).toMatchObject({
+      type: { code: '110113' },
+      outcome: '4',
+      outcomeDesc: expect.stringMatching(/^FORGED receipt \(not a read\): .*type/),
+    });
     expect(entityOf(forged, 'urn:emr:record')[0].description).toBeUndefined();
   });
 
@@ -171,7 +191,10 @@ describe('audit --format fhir (FHIR.md § 10)', () => {
     expect(events(all).length).toBeGreaterThan(events(bundle).length);
     const verified = byKind(all, 'provider-verified')[0];
     expect([verified.type.code, verified.subtype[0].code, verified.action]).toEqual(['110113', '110136', 'U']);
-    expect(entityOf(verified, 'urn:emr:ethereum-address')[0]).toMatchObject({ what: { identifier: { value: addr.grey } }, role: { code: '11' } });
+    expect(entityOf(verified, 'urn:emr:ethereum-address')[0]).toMatchObject({
+      what: { identifier: { value: addr.grey } },
+      role: { code: '11' },
+    });
   }, 120_000);
 
   it('for people: the same Bundle as valid JSON with nothing a terminal acts on', async () => {

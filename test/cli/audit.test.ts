@@ -2,7 +2,7 @@
 // --json; --follow streams events as they are mined), through the built binary.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { BIN, type EmrRun, emr, ROOT, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
 const names = ['admin', 'alice', 'bob', 'dave'] as const;
@@ -41,7 +41,14 @@ describe('emr access request / list / deny', () => {
     requestId = d.requestId;
     const list = ok(await as('alice', ['access', 'list'])).requests;
     expect(list).toEqual([
-      expect.objectContaining({ requestId, patient: addr.alice, provider: addr.bob, types: ['lab', 'imaging'], reason: 'follow-up on CBC', state: 'pending' }),
+      expect.objectContaining({
+        requestId,
+        patient: addr.alice,
+        provider: addr.bob,
+        types: ['lab', 'imaging'],
+        reason: 'follow-up on CBC',
+        state: 'pending',
+      }),
     ]);
     expect(Date.parse(list[0].createdAt)).not.toBeNaN();
     const mine = ok(await as('bob', ['access', 'list', '--mine'])).requests;
@@ -148,12 +155,17 @@ describe('emr audit', () => {
         });
       try {
         await waitFor(() => err, /following .* from block \d+/);
-        const req = ok(await as('bob', ['access', 'request', 'alice', '--types', 'allergy', '--reason', json ? 'json follow' : 'human follow']));
+        const req = ok(
+          await as('bob', ['access', 'request', 'alice', '--types', 'allergy', '--reason', json ? 'json follow' : 'human follow']),
+        );
         await waitFor(() => out, json ? /"access-requested"/ : /bob asked alice for \[allergy\]/);
         child.kill('SIGINT');
         expect(await exited).toBe(0);
         if (json) {
-          const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+          const lines = out
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l));
           const ev = lines.find((l) => l.data?.event?.event === 'access-requested');
           expect(ev.ok).toBe(true);
           expect(ev.data.event).toMatchObject({ actor: addr.bob, actorName: 'bob', patient: addr.alice, txHash: req.txHash });

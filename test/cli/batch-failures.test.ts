@@ -1,13 +1,14 @@
 // System failures during `emr batch add` (docs/MANIFEST.md § 5): the chain going down stops
 // the job with exit 6 and --resume completes after `devnet up`; an unreachable store is
 // exit 6 with nothing registered; a file vanishing mid-run fails that row only.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { spawn } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN } from '../helpers/cli.js';
-import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordsOf } from '../batch/check.js';
+import { BIN } from '../helpers/cli.js';
+import { type BatchWorld, batchWorld, csv, type Patient } from '../helpers/world.js';
 
 let w: BatchWorld;
 let p: Patient[];
@@ -32,7 +33,11 @@ function manifest(name: string, n: number, patient: string): string {
 /** Runs a batch as a child and calls `on` with each progress event (NDJSON on stderr). */
 function runWatching(args: string[], on: (e: any) => void): Promise<{ code: number; json: any }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, '--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', ...args, '--progress', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, '--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', ...args, '--progress', 'json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let buf = '';
     child.stdout.on('data', (d) => (out += d));

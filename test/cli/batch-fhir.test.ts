@@ -1,22 +1,23 @@
 // Issue 12 in batch manifests (docs/MANIFEST.md § 3.2, § 3.3): a row may name a FHIR R4
 // file (a resource or a patient Bundle) as `record add` takes it, and carry the encounter
 // fields of `record add`. Through the binary on a devnet, with the Synthea fixtures.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anvilFund } from '../../src/chain/anvil.js';
 import { connectChain } from '../../src/chain/client.js';
 import { grant } from '../../src/chain/grant.js';
 import { register } from '../../src/chain/register.js';
 import { decryptBundle } from '../../src/crypto/bundle.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
-import { typeIndex } from '../../src/record-types.js';
-import { openStore } from '../../src/ipfs/store.js';
 import { typeOf } from '../../src/fhir/split.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { openStore } from '../../src/ipfs/store.js';
+import { typeIndex } from '../../src/record-types.js';
 import { recordsOf } from '../batch/check.js';
+import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'fhir');
 const COLS = ['file', 'patient', 'type', 'title', 'facility', 'encounter_start', 'encounter_end', 'mrn'];
@@ -33,14 +34,18 @@ async function open(home: string, cid: string, identity: string) {
     for await (const c of store.cat(cid)) chunks.push(c);
     writeFileSync(join(dir, 'x.age'), Buffer.concat(chunks));
     const res = await decryptBundle({ input: join(dir, 'x.age'), output: join(dir, 'x.out'), identities: [identity] });
-    if (!res.signed) throw new Error("unsigned bundle");
+    if (!res.signed) throw new Error('unsigned bundle');
     return { meta: res.metadata as unknown as Record<string, unknown>, text: readFileSync(join(dir, 'x.out'), 'utf8') };
   } finally {
     await store.close();
   }
 }
 
-const journalOf = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const journalOf = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   w = await makeWorld();
@@ -55,14 +60,16 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
   const dir = () => join(w.home, 'fhirjob');
   let data: any;
 
-  it('a Bundle row MUST be split one record per type, each holding only its type\'s resources; a bad FHIR row MUST fail alone before anything of it is stored (journal: failed); encounter columns MUST be signed inside the record', async () => {
+  it("a Bundle row MUST be split one record per type, each holding only its type's resources; a bad FHIR row MUST fail alone before anything of it is stored (journal: failed); encounter columns MUST be signed inside the record", async () => {
     mkdirSync(dir(), { recursive: true });
     copyFileSync(join(FIX, 'synthea-patient-a.json'), join(dir(), 'a.json'));
     const bad = structuredClone(bundleA);
     const i = bad.entry.findIndex((e: any) => e.resource.resourceType === 'Observation');
     bad.entry[i].resource.status = 'bogus';
     writeFileSync(join(dir(), 'bad.json'), JSON.stringify(bad));
-    const vital = bundleA.entry.find((e: any) => e.resource.resourceType === 'Observation' && e.resource.category[0].coding[0].code === 'vital-signs').resource;
+    const vital = bundleA.entry.find(
+      (e: any) => e.resource.resourceType === 'Observation' && e.resource.category[0].coding[0].code === 'vital-signs',
+    ).resource;
     writeFileSync(join(dir(), 'vital.json'), JSON.stringify(vital));
     writeFileSync(join(dir(), 'visit.txt'), 'discharge summary\n');
     writeFileSync(
@@ -71,7 +78,16 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
         [
           { file: 'a.json', patient: p[0]!.address },
           { file: 'bad.json', patient: p[1]!.address },
-          { file: 'visit.txt', patient: p[2]!.address, type: 'note', title: 'visit', facility: 'St. Elsewhere, ward 4', encounter_start: '2026-11-20T09:30:00Z', encounter_end: '2026-11-21', mrn: 'A-1001' },
+          {
+            file: 'visit.txt',
+            patient: p[2]!.address,
+            type: 'note',
+            title: 'visit',
+            facility: 'St. Elsewhere, ward 4',
+            encounter_start: '2026-11-20T09:30:00Z',
+            encounter_end: '2026-11-21',
+            mrn: 'A-1001',
+          },
           { file: 'vital.json', patient: p[2]!.address, facility: 'St. Elsewhere' },
         ],
         COLS,
@@ -116,7 +132,13 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
     }
     // Encounter columns: signed inside the encryption.
     const note = await open(w.home, byLine(4)[0].cid, p[2]!.identity);
-    expect(note.meta).toMatchObject({ title: 'visit', facility: 'St. Elsewhere, ward 4', encounterStart: '2026-11-20T09:30:00Z', encounterEnd: '2026-11-21', mrn: 'A-1001' });
+    expect(note.meta).toMatchObject({
+      title: 'visit',
+      facility: 'St. Elsewhere, ward 4',
+      encounterStart: '2026-11-20T09:30:00Z',
+      encounterEnd: '2026-11-21',
+      mrn: 'A-1001',
+    });
     expect(note.text).toBe('discharge summary\n');
     const v = await open(w.home, byLine(5)[0].cid, p[2]!.identity);
     expect(v.meta).toMatchObject({ type: 'vitals', facility: 'St. Elsewhere', fhir: '4.0.1' });
@@ -166,7 +188,12 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
   it('the author MUST be allowed to write every type a Bundle row produces: a lab-only write grant makes the row invalid', async () => {
     const wallet = Wallet.createRandom();
     await anvilFund(w.rpcUrl, wallet.address);
-    const chain = await connectChain({ rpcUrl: w.rpcUrl, contract: w.contract, signer: new Wallet(wallet.privateKey), pollingIntervalMs: 50 });
+    const chain = await connectChain({
+      rpcUrl: w.rpcUrl,
+      contract: w.contract,
+      signer: new Wallet(wallet.privateKey),
+      pollingIntervalMs: 50,
+    });
     try {
       await register(chain, { role: 'patient', recipient: generateIdentity('x25519').recipient });
       await grant(chain, { provider: w.dr, readMask: 0, writeMask: 1 << typeIndex('lab')!, expiry: Math.floor(Date.now() / 1000) + 86400 });

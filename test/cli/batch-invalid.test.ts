@@ -1,11 +1,12 @@
 // Whole-manifest validation (docs/MANIFEST.md § 4): every bad row reported with its line
 // and reason, exit 2, nothing on chain; --skip-invalid adds the rest; no prompt ever.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordsOf } from '../batch/check.js';
+import { type BatchWorld, batchWorld, csv, type Patient } from '../helpers/world.js';
 
 let w: BatchWorld;
 let p: Patient[];
@@ -36,7 +37,12 @@ async function expectInvalid(name: string, text: string, want: Array<[number, Re
   want.forEach(([, re], i) => expect(details[i]!.reason).toMatch(re));
   // The same rows, as results, in data.
   expect(r.json!.data.rows.every((x: any) => x.status === 'invalid')).toBe(true);
-  expect(await recordsOf(w, p.map((x) => x.address))).toHaveLength(0);
+  expect(
+    await recordsOf(
+      w,
+      p.map((x) => x.address),
+    ),
+  ).toHaveLength(0);
 }
 
 describe('emr batch add: invalid manifests', () => {
@@ -101,7 +107,13 @@ describe('emr batch add: invalid manifests', () => {
   it('--skip-invalid adds the valid rows and still exits 2 with both data and error', async () => {
     const a = p[1]!.address;
     const m = join(dir, 'skip.ndjson');
-    writeFileSync(m, [JSON.stringify({ file: 'ok-5.txt', patient: a, type: 'lab', meta: { mrn: '42' } }), JSON.stringify({ file: 'nope.txt', patient: a, type: 'lab' })].join('\n') + '\n');
+    writeFileSync(
+      m,
+      [
+        JSON.stringify({ file: 'ok-5.txt', patient: a, type: 'lab', meta: { mrn: '42' } }),
+        JSON.stringify({ file: 'nope.txt', patient: a, type: 'lab' }),
+      ].join('\n') + '\n',
+    );
     const r = await w.run(['--json', 'batch', 'add', m, '--skip-invalid']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.json!.error!.code).toBe('USAGE');

@@ -1,14 +1,15 @@
 // Batch jobs against hostile inputs and operators' accidents (docs/MANIFEST.md): rows
 // confined to the manifest's directory (§ 3.1), honest counts for an invalid manifest (§ 7),
 // an authenticated journal (§ 6.4), one run per journal (§ 6.4), clean stop on a signal (§ 6.5).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN } from '../helpers/cli.js';
-import { csv, batchWorld, type Patient, type BatchWorld } from '../helpers/world.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordsOf } from '../batch/check.js';
+import { BIN } from '../helpers/cli.js';
 import { failpoints } from '../helpers/failpoints.js';
+import { type BatchWorld, batchWorld, csv, type Patient } from '../helpers/world.js';
 
 let w: BatchWorld;
 
@@ -29,7 +30,7 @@ async function job(name: string, n: number, patients?: Patient[]) {
 }
 
 describe('batch manifests: which files a row may name (MANIFEST.md § 3.1)', () => {
-  it('a row MUST NOT name a file outside the manifest directory (../, absolute, symlink) nor emr\'s own files; --allow-outside relaxes only the first rule', async () => {
+  it("a row MUST NOT name a file outside the manifest directory (../, absolute, symlink) nor emr's own files; --allow-outside relaxes only the first rule", async () => {
     const j = await job('confine', 1);
     const outside = join(w.home, 'elsewhere');
     mkdirSync(outside, { recursive: true });
@@ -77,7 +78,9 @@ describe('batch output counts (MANIFEST.md § 7)', () => {
 /** The journal most recently written under the home's batch directory. */
 function newestJournal(): string {
   const dir = join(w.home, 'batch');
-  const js = readdirSync(dir).filter((n) => n.endsWith('.journal')).map((n) => join(dir, n));
+  const js = readdirSync(dir)
+    .filter((n) => n.endsWith('.journal'))
+    .map((n) => join(dir, n));
   return js.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
 }
 
@@ -134,11 +137,31 @@ describe('one run per journal (MANIFEST.md § 6.4)', () => {
 });
 
 describe('a batch stopped by a signal (MANIFEST.md § 6.5)', () => {
-  for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [sig, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     it(`${sig}: one JSON document with code INTERRUPTED, counts and the --resume hint, exit ${code}; --resume then finishes`, async () => {
       const j = await job(`sig-${sig}`, 40);
       writeFileSync(j.manifest, csv(j.rows));
-      const args = ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', 'batch', 'add', j.manifest, '--concurrency', '1', '--batch-size', '5', '--progress', 'json'];
+      const args = [
+        '--home',
+        w.home,
+        '--profile',
+        'dr',
+        '--password-file',
+        w.pw,
+        '--json',
+        'batch',
+        'add',
+        j.manifest,
+        '--concurrency',
+        '1',
+        '--batch-size',
+        '5',
+        '--progress',
+        'json',
+      ];
       const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
       let out = '';
       let err = '';

@@ -3,13 +3,14 @@
 // BEFORE it is registered, and rows[] / the journal's `stored` lines say where. A node
 // that is down stops the job (exit 6, nothing registered); --resume with fewer replicas
 // finishes it. Two real test daemons.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from 'kubo-rpc-client';
-import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
-import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordsOf } from '../batch/check.js';
+import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
+import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
 let w: World;
 let p: Patient[];
@@ -21,7 +22,11 @@ async function pins(d: TestDaemon): Promise<string[]> {
   for await (const x of create({ url: d.apiUrl }).pin.ls({ type: 'recursive' })) out.push(x.cid.toV1().toString());
   return out;
 }
-const journalOf = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const journalOf = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   d1 = await startDaemon();
@@ -41,7 +46,9 @@ describe('batch add with replicas (STORAGE.md § Replicas: pinned on N nodes MUS
     const dir = join(w.home, 'rep1');
     const files = w.files(dir, 4, 2000);
     writeFileSync(join(dir, 'm.csv'), csv(files.map((f, i) => ({ file: f, patient: p[i % 2]!.address, type: 'lab' }))));
-    const r = await w.run(['--json', '--ipfs-api', d1!.apiUrl, '--ipfs-api', d2!.apiUrl, 'batch', 'add', join(dir, 'm.csv')], { timeoutMs: 180_000 });
+    const r = await w.run(['--json', '--ipfs-api', d1!.apiUrl, '--ipfs-api', d2!.apiUrl, 'batch', 'add', join(dir, 'm.csv')], {
+      timeoutMs: 180_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const rows = r.json!.data.rows;
     expect(rows).toHaveLength(4);

@@ -2,10 +2,11 @@
 // used (here a post-quantum key for a classic patient) is skipped, never blocks a row, and
 // the batch SAYS so: one warning per (patient, type, reader), in --json `data.warnings[]`
 // and on stderr, capped and escaped like every terminal line.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anvilFund } from '../../src/chain/anvil.js';
 import { connectChain } from '../../src/chain/client.js';
 import { grant } from '../../src/chain/grant.js';
@@ -19,7 +20,12 @@ const patient = Wallet.createRandom();
 const reader = Wallet.createRandom();
 
 async function as(wallet: { privateKey: string }, fn: (c: Awaited<ReturnType<typeof connectChain>>) => Promise<unknown>) {
-  const chain = await connectChain({ rpcUrl: w.rpcUrl, contract: w.contract, signer: new Wallet(wallet.privateKey), pollingIntervalMs: 50 });
+  const chain = await connectChain({
+    rpcUrl: w.rpcUrl,
+    contract: w.contract,
+    signer: new Wallet(wallet.privateKey),
+    pollingIntervalMs: 50,
+  });
   try {
     await fn(chain);
   } finally {
@@ -50,7 +56,13 @@ describe('batch add warns about readers it skips (SHARING.md § 1.5)', () => {
   it('--json: the rows are added and data.warnings[] names the skipped reader once per (patient, type); stderr says it too', async () => {
     const dir = join(w.home, 'warn1');
     const files = w.files(dir, 3, 100);
-    writeFileSync(join(dir, 'm.csv'), csv([...files.map((f) => ({ file: f, patient: patient.address, type: 'lab' })), { file: files[0]!, patient: patient.address, type: 'note' }]));
+    writeFileSync(
+      join(dir, 'm.csv'),
+      csv([
+        ...files.map((f) => ({ file: f, patient: patient.address, type: 'lab' })),
+        { file: files[0]!, patient: patient.address, type: 'note' },
+      ]),
+    );
     const r = await w.run(['--json', 'batch', 'add', join(dir, 'm.csv')], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.json!.data.counts).toMatchObject({ added: 4 });

@@ -1,9 +1,10 @@
 // Connecting to the chain costs one JSON-RPC round trip (issue 11, goal 3: no network
 // auto-detection, set-up reads batched into one request). Counted through a recording
 // proxy in front of the devnet, never timed.
+
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
@@ -21,7 +22,10 @@ const SETUP = new Set(['eth_chainId', 'eth_getCode', 'eth_getBalance']);
 const recordPath = () => join(c.home, 'devnet', 'devnet.json');
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['bob', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['bob', 'provider'],
+  ]);
   devnet = await c.devnetUp('admin');
   proxy = createServer((req, res) => {
     const parts: Buffer[] = [];

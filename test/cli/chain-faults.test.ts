@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { type EmrRun, emr, tempHome } from '../helpers/cli.js';
 
 type Mode = 'pass' | 'drop-send' | 'lose-answer';
 let mode: Mode = 'pass';

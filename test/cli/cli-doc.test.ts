@@ -2,9 +2,10 @@
 // tree so it cannot drift: every command has a `### \`emr …\`` section naming each of its
 // options, every global option is in § Global behaviour, and the doc names no command the
 // program lacks. A failure lists exactly what to add or remove.
-import { describe, expect, it } from 'vitest';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
 interface Leaf {
@@ -12,14 +13,23 @@ interface Leaf {
   options: string[];
 }
 
-type AnyNode = { kind: 'command' | 'group'; name: string; options?: Array<{ flags: string }>; children?: AnyNode[]; subcommands?: AnyNode[] };
+type AnyNode = {
+  kind: 'command' | 'group';
+  name: string;
+  options?: Array<{ flags: string }>;
+  children?: AnyNode[];
+  subcommands?: AnyNode[];
+};
 
 function leaves(nodes: AnyNode[], prefix: string[]): Leaf[] {
   return nodes.flatMap((n) =>
     n.kind === 'group'
       ? leaves(n.children ?? [], [...prefix, n.name])
       : // A command's own subcommands (`grant list` beside `grant <provider>`) are commands too.
-        [{ path: [...prefix, n.name].join(' '), options: (n.options ?? []).map((o) => longFlag(o.flags)) }, ...leaves(n.subcommands ?? [], [...prefix, n.name])],
+        [
+          { path: [...prefix, n.name].join(' '), options: (n.options ?? []).map((o) => longFlag(o.flags)) },
+          ...leaves(n.subcommands ?? [], [...prefix, n.name]),
+        ],
   );
 }
 
@@ -30,10 +40,14 @@ function longFlag(flags: string): string {
 
 async function commandTree(): Promise<{ commands: Leaf[]; globals: string[] }> {
   const { roles } = (await import(join(ROOT, 'dist/commands/index.js'))) as { roles: Array<{ children: AnyNode[] }> };
-  const { buildProgram } = (await import(join(ROOT, 'dist/cli.js'))) as { buildProgram: (f: unknown) => { options: Array<{ long?: string }> } };
+  const { buildProgram } = (await import(join(ROOT, 'dist/cli.js'))) as {
+    buildProgram: (f: unknown) => { options: Array<{ long?: string }> };
+  };
   const seen = new Map<string, Leaf>();
   for (const role of roles) for (const l of leaves(role.children, [])) seen.set(l.path, l);
-  const globals = buildProgram(async () => {}).options.map((o) => o.long!).filter(Boolean);
+  const globals = buildProgram(async () => {})
+    .options.map((o) => o.long!)
+    .filter(Boolean);
   return { commands: [...seen.values()], globals };
 }
 
@@ -61,7 +75,9 @@ describe('docs/CLI.md against the command tree', () => {
         problems.push(`missing section: ### \`emr ${c.path}\` (options: ${c.options.join(' ') || 'none'})`);
         continue;
       }
-      for (const o of c.options) if (!body.includes(`\`${o}`) && !body.includes(`${o} `) && !body.includes(`${o}\``)) problems.push(`emr ${c.path}: option ${o} not documented`);
+      for (const o of c.options)
+        if (!body.includes(`\`${o}`) && !body.includes(`${o} `) && !body.includes(`${o}\``))
+          problems.push(`emr ${c.path}: option ${o} not documented`);
     }
     const known = new Set(commands.map((c) => c.path));
     for (const path of sections.keys()) if (!known.has(path)) problems.push(`documented but no such command: emr ${path}`);
@@ -73,7 +89,9 @@ describe('docs/CLI.md against the command tree', () => {
   it('documents every exit code with its error code, as the program maps them', async () => {
     const doc = readFileSync(join(ROOT, 'docs/CLI.md'), 'utf8');
     const { EXIT_CODES } = (await import(join(ROOT, 'dist/errors.js'))) as { EXIT_CODES: Record<string, number> };
-    const missing = Object.entries(EXIT_CODES).filter(([code, n]) => !doc.includes(`| ${n} | \`${code}\` |`)).map(([code, n]) => `| ${n} | \`${code}\` |`);
+    const missing = Object.entries(EXIT_CODES)
+      .filter(([code, n]) => !doc.includes(`| ${n} | \`${code}\` |`))
+      .map(([code, n]) => `| ${n} | \`${code}\` |`);
     expect(missing, `rows missing from docs/CLI.md § Exit codes: ${missing.join(', ')}`).toEqual([]);
   });
 });

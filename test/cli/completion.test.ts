@@ -1,15 +1,17 @@
 // Issue 10 point 14: `emr completion bash|zsh|fish`, generated from the command tree. The
 // bash script is exercised in a real bash as the shell would call it (COMP_WORDS/_emr).
-import { describe, expect, it } from 'vitest';
+
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { BIN, emr, tempHome } from '../helpers/cli.js';
 
 describe('emr completion', () => {
   it('bash: completes subcommands, options, record types and profile names', async () => {
     const t = tempHome();
-    for (const n of ['alice', 'dr-grey']) expect((await emr(['--home', t.home, '--json', 'keygen', '--name', n, '--password-file', t.pw(n)])).code).toBe(0);
+    for (const n of ['alice', 'dr-grey'])
+      expect((await emr(['--home', t.home, '--json', 'keygen', '--name', n, '--password-file', t.pw(n)])).code).toBe(0);
     const r = await emr(['completion', 'bash']);
     expect(r.code, r.stderr).toBe(0);
     const script = join(t.home, 'emr.bash');
@@ -23,13 +25,23 @@ describe('emr completion', () => {
     const cases: Array<[string[], string[]]> = [
       [['emr', 'rec'], ['record']],
       [['emr', 'record', 'a'], ['add']],
-      [['emr', 'record', 'add', '--t'], ['--type', '--title']],
+      [
+        ['emr', 'record', 'add', '--t'],
+        ['--type', '--title'],
+      ],
       [['emr', 'record', 'add', 'x.txt', '--type', 'la'], ['lab']],
       [['emr', '--home', t.home, 'patient', 'gr'], ['grant']],
       [['emr', 'admin', 'dev'], ['devnet']],
-      [['emr', '--home', t.home, '--profile', ''], ['alice', 'dr-grey']],
+      [
+        ['emr', '--home', t.home, '--profile', ''],
+        ['alice', 'dr-grey'],
+      ],
     ];
-    const res = spawnSync('bash', ['-c', `source '${script}'\n${cases.map(([w]) => probe(w)).join('\n')}`], { env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` }, encoding: 'utf8', timeout: 60_000 });
+    const res = spawnSync('bash', ['-c', `source '${script}'\n${cases.map(([w]) => probe(w)).join('\n')}`], {
+      env: { ...process.env, PATH: `${binDir}:${process.env.PATH}` },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(res.status, res.stderr).toBe(0);
     const lines = res.stdout.trim().split('\n');
     cases.forEach(([w, want], i) => expect(lines[i]!.split('=>')[1]!.split(' ').sort(), w.join(' ')).toEqual([...want].sort()));

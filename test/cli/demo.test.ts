@@ -1,9 +1,10 @@
 // The demo's narration must match what the chain says afterwards (issue: "its narration
 // matches what happened on chain"), and the actors it leaves behind keep working.
-import { afterAll, describe, expect, it } from 'vitest';
+
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { emr } from '../helpers/cli.js';
 
 const home = mkdtempSync(join(tmpdir(), 'emr-demo-test-'));
@@ -22,8 +23,25 @@ describe('emr demo', () => {
     expect(r.json?.ok).toBe(true);
     demo = r.json!.data;
     const kinds = demo.steps.map((s: any) => s.step);
-    expect(kinds).toEqual(['keys', 'devnet', 'register', 'register', 'register', 'verify', 'verify', 'grant', 'add', 'grant', 'fetch', 'revoke', 'rekey', 'denied', 'rekey-check']);
-    for (const s of demo.steps.filter((s: any) => !['keys', 'devnet', 'denied', 'rekey-check'].includes(s.step))) expect(s.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(kinds).toEqual([
+      'keys',
+      'devnet',
+      'register',
+      'register',
+      'register',
+      'verify',
+      'verify',
+      'grant',
+      'add',
+      'grant',
+      'fetch',
+      'revoke',
+      'rekey',
+      'denied',
+      'rekey-check',
+    ]);
+    for (const s of demo.steps.filter((s: any) => !['keys', 'devnet', 'denied', 'rekey-check'].includes(s.step)))
+      expect(s.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     // Narration went to stderr; stdout is the one JSON document.
     expect(r.stderr).toContain('dr-house tried to fetch record #1 again: refused');
   });

@@ -1,8 +1,8 @@
 // The devnet's processes (DEVNET.md § Child processes, § Stopping, § Locks): the detached
 // anvil carries no secret in its environment, `devnet down` signals only our anvil, and
 // two `devnet up` at once cannot both start one.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, tempHome } from '../helpers/cli.js';

@@ -1,15 +1,19 @@
 // Issue 10 point 13: `emr doctor`, one check a line with a fix for each failure; exit 0
 // only when every check passes. Driven against a real devnet in a temp home.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 
 const c = clinic();
 const { as, ok } = c;
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['grey', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['grey', 'provider'],
+  ]);
   await c.devnetUp('admin');
 }, 120_000);
 
@@ -28,7 +32,9 @@ describe('emr doctor', () => {
     let d = await doctor('grey');
     expect(d.r.code).toBe(6);
     expect(d.r.json?.ok).toBe(false);
-    expect(d.checks.map((x) => x.name)).toEqual(expect.arrayContaining(['node', 'age', 'home', 'keystore', 'chain', 'clock', 'ipfs', 'profile']));
+    expect(d.checks.map((x) => x.name)).toEqual(
+      expect.arrayContaining(['node', 'age', 'home', 'keystore', 'chain', 'clock', 'ipfs', 'profile']),
+    );
     for (const x of d.checks) expect(Object.keys(x).sort()).toEqual(['detail', 'hint', 'name', 'ok']);
     expect(d.get('chain')!.ok).toBe(true);
     expect(d.get('profile')).toMatchObject({ ok: false, hint: expect.stringMatching(/emr --profile grey register/) });

@@ -4,8 +4,9 @@
 // its way or whose answer is lost exits 6, and the same command run again finishes it.
 // The chain fault is a real JSON-RPC relay in front of the devnet that cuts the connection
 // at eth_sendRawTransaction (as in chain-faults.test.ts).
-import { createServer, type Server } from 'node:http';
+
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
@@ -29,19 +30,27 @@ function blocks(): number {
 /** EmergencyKeysReleased events on chain so far. */
 async function releases(): Promise<number> {
   const { id } = await import('ethers');
-  const logs = (await c.rpc('eth_getLogs', [{ address: dev.contract, topics: [id('EmergencyKeysReleased(address,address,address,bytes32)')], fromBlock: '0x0', toBlock: 'latest' }])) as unknown[];
+  const logs = (await c.rpc('eth_getLogs', [
+    { address: dev.contract, topics: [id('EmergencyKeysReleased(address,address,address,bytes32)')], fromBlock: '0x0', toBlock: 'latest' },
+  ])) as unknown[];
   return logs.length;
 }
 
 beforeAll(async () => {
-  await c.keygen([['consortium', 'admin'], ['alice', 'patient'], ['er-doc', 'provider']]);
+  await c.keygen([
+    ['consortium', 'admin'],
+    ['alice', 'patient'],
+    ['er-doc', 'provider'],
+  ]);
   dev = await c.devnetUp('consortium');
   await ok([...as('alice'), 'register']);
   await ok([...as('er-doc'), 'register', '--role', 'provider']);
   await ok([...as('consortium'), 'admin', 'verify', 'er-doc']);
   await ok([...as('consortium'), 'admin', 'emergency-recipient']);
   await ok([...as('alice'), 'emergency', 'types', 'allergy']);
-  allergy = (await ok([...as('alice'), 'record', 'add', c.file('allergy.txt', 'Penicillin: anaphylaxis'), '--patient', 'alice', '--type', 'allergy'])).records[0].id;
+  allergy = (
+    await ok([...as('alice'), 'record', 'add', c.file('allergy.txt', 'Penicillin: anaphylaxis'), '--patient', 'alice', '--type', 'allergy'])
+  ).records[0].id;
   await ok([...as('er-doc'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
   relay = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -82,7 +91,18 @@ describe('emergency release: refusal first, then store, then send (SHARING.md §
     it(`the chain dies mid-release (${m}): exit 6; run again → released, and the provider reads the record`, async () => {
       const sent = await releases();
       mode = m;
-      const r = await emr([...as('consortium'), '--rpc-url', relayUrl, '--contract', dev.contract, '--json', 'admin', 'emergency-release', 'alice', 'er-doc']);
+      const r = await emr([
+        ...as('consortium'),
+        '--rpc-url',
+        relayUrl,
+        '--contract',
+        dev.contract,
+        '--json',
+        'admin',
+        'emergency-release',
+        'alice',
+        'er-doc',
+      ]);
       mode = 'pass';
       expect(r.code, r.stderr + r.stdout).toBe(6);
       expect(r.json?.error?.code).toBe('UNAVAILABLE');

@@ -1,8 +1,9 @@
 // docs/SHARING.md § 4: break-glass access end to end — patient-chosen emergency types, the
 // consortium key, the release only while an emergency is open, and the patient's audit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 
 const c = clinic();
@@ -11,14 +12,21 @@ const t = { home: c.home };
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  await c.keygen([['consortium', 'admin'], ['alice', 'patient'], ['er-doc', 'provider']]);
+  await c.keygen([
+    ['consortium', 'admin'],
+    ['alice', 'patient'],
+    ['er-doc', 'provider'],
+  ]);
   await c.devnetUp('consortium');
   await ok([...as('alice'), 'register']);
   await ok([...as('er-doc'), 'register', '--role', 'provider']);
   await ok([...as('consortium'), 'admin', 'verify', 'er-doc']);
   await ok([...as('consortium'), 'admin', 'emergency-recipient']);
   await ok([...as('alice'), 'emergency', 'types', 'allergy']);
-  for (const [type, text] of [['allergy', 'Penicillin: anaphylaxis'], ['lab', 'private lab result']] as const) {
+  for (const [type, text] of [
+    ['allergy', 'Penicillin: anaphylaxis'],
+    ['lab', 'private lab result'],
+  ] as const) {
     const f = c.file(`${type}.txt`, text);
     ids[type] = (await ok([...as('alice'), 'record', 'add', f, '--patient', 'alice', '--type', type])).records[0].id;
   }

@@ -2,19 +2,20 @@
 // through the built binary on a devnet. A provider with write access (its key imported
 // from a wallet the test holds, so it can also send raw contract calls) registers
 // content that is not what it claims; whatever fails, no plaintext may remain on disk.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
-import { clinic, emr } from '../helpers/cli.js';
-import { connectChain } from '../../src/chain/client.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRecord } from '../../src/chain/add-record.js';
-import { typeIndex } from '../../src/record-types.js';
+import { connectChain } from '../../src/chain/client.js';
+import type { EmrChain } from '../../src/chain/types.js';
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { openEmbeddedStore } from '../../src/ipfs/embedded.js';
-import type { EmrChain } from '../../src/chain/types.js';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
+import { typeIndex } from '../../src/record-types.js';
+import { clinic, emr } from '../helpers/cli.js';
 import { putBomb } from '../ipfs/dag-bomb.js';
 
 const c = clinic();
@@ -24,7 +25,6 @@ let contract = '';
 let alice = { address: '', recipient: '' };
 let mal: EmrChain;
 const malWallet = Wallet.createRandom();
-
 
 /** A fresh directory to fetch into: afterwards it must hold exactly what the test expects. */
 let n = 0;
@@ -50,10 +50,17 @@ async function storeBytes(bytes: Uint8Array): Promise<string> {
 }
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+  ]);
   // The test keeps mal's wallet (the recovery phrase) to send raw contract calls.
   writeFileSync(join(c.home, 'mal.words'), malWallet.mnemonic!.phrase);
-  const imp = await emr(['--home', c.home, '--json', 'key', 'import', join(c.home, 'mal.words'), '--mnemonic', '--name', 'mal', '--role', 'provider'], { env: { EMR_PASSWORD: 'mal-pass-123' } });
+  const imp = await emr(
+    ['--home', c.home, '--json', 'key', 'import', join(c.home, 'mal.words'), '--mnemonic', '--name', 'mal', '--role', 'provider'],
+    { env: { EMR_PASSWORD: 'mal-pass-123' } },
+  );
   expect(imp.code, imp.stderr).toBe(0);
   expect(imp.json!.data.address).toBe(malWallet.address);
   writeFileSync(join(c.home, 'mal.pw'), 'mal-pass-123\n');
@@ -191,7 +198,18 @@ describe('issue 8 § 7: a hostile Kubo endpoint cannot exhaust memory', () => {
     const port = (server.address() as { port: number }).port;
     try {
       const d = outDir();
-      const r = await emr([...as('alice'), '--json', '--ipfs-api', `http://127.0.0.1:${port}`, 'fetch', rec.id, '--raw', '-o', join(d, 'x.age'), '--no-receipt']);
+      const r = await emr([
+        ...as('alice'),
+        '--json',
+        '--ipfs-api',
+        `http://127.0.0.1:${port}`,
+        'fetch',
+        rec.id,
+        '--raw',
+        '-o',
+        join(d, 'x.age'),
+        '--no-receipt',
+      ]);
       expect(r.code, r.stdout + r.stderr).toBe(4);
       expect(r.json?.error?.message).toMatch(/larger than/);
       expect(ls(d)).toEqual([]);

@@ -1,7 +1,8 @@
 // Issue 12: FHIR R4 in (docs/FHIR.md), amendments, through the built binary on a devnet.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, } from 'node:fs';
+
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr, ROOT } from '../helpers/cli.js';
 
 const c = clinic();
@@ -11,7 +12,14 @@ const bundleA = JSON.parse(readFileSync(fixture('synthea-patient-a.json'), 'utf8
 let added: any[] = [];
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['bob', 'patient'], ['grey', 'provider'], ['house', 'provider'], ['mallory', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['bob', 'patient'],
+    ['grey', 'provider'],
+    ['house', 'provider'],
+    ['mallory', 'provider'],
+  ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
   await ok([...as('bob'), 'register']);
@@ -34,7 +42,9 @@ describe('FHIR in (docs/FHIR.md § 3)', () => {
     added = d.records;
     expect(count(added)).toEqual({ lab: 1, vitals: 1, immunization: 1, note: 1, procedure: 1, other: 1 });
     expect(d.skipped).toEqual({ Claim: 18, ExplanationOfBenefit: 18, Organization: 2, Practitioner: 2 });
-    const kept = bundleA.entry.map((e: any) => e.resource).filter((r: any) => !['Claim', 'ExplanationOfBenefit', 'Organization', 'Practitioner'].includes(r.resourceType));
+    const kept = bundleA.entry
+      .map((e: any) => e.resource)
+      .filter((r: any) => !['Claim', 'ExplanationOfBenefit', 'Organization', 'Practitioner'].includes(r.resourceType));
     expect(added.flatMap((r) => r.resources.map((x: any) => x.id)).sort()).toEqual(kept.map((r: any) => r.id).sort());
     const lab = added.find((r) => r.type === 'lab');
     expect(lab.title).toBe('lab: Observation ×10, DiagnosticReport ×2');
@@ -53,7 +63,15 @@ describe('FHIR in (docs/FHIR.md § 3)', () => {
     const originals = bundleA.entry.filter((e: any) => ['laboratory', 'LAB'].includes(e.resource.category?.[0]?.coding?.[0]?.code));
     expect(got.entry).toEqual(originals.map((e: any) => ({ fullUrl: e.fullUrl, resource: e.resource })));
     for (const t of ['vitals', 'immunization', 'note', 'procedure', 'other']) {
-      const r = await emr([...as('mallory'), '--json', 'fetch', added.find((x) => x.type === t).id, '-o', join(c.home, `no-${t}.json`), '--no-receipt']);
+      const r = await emr([
+        ...as('mallory'),
+        '--json',
+        'fetch',
+        added.find((x) => x.type === t).id,
+        '-o',
+        join(c.home, `no-${t}.json`),
+        '--no-receipt',
+      ]);
       expect(r.code, t).toBe(3);
     }
   }, 120_000);
@@ -81,12 +99,24 @@ describe('FHIR in (docs/FHIR.md § 3)', () => {
   }, 120_000);
 
   it('a single resource: type inferred, --type overrides it; a non-FHIR JSON file is stored as a plain file', async () => {
-    const obs = bundleA.entry.find((e: any) => e.resource.resourceType === 'Observation' && e.resource.category[0].coding[0].code === 'vital-signs').resource;
+    const obs = bundleA.entry.find(
+      (e: any) => e.resource.resourceType === 'Observation' && e.resource.category[0].coding[0].code === 'vital-signs',
+    ).resource;
     const one = (await ok([...as('grey'), 'record', 'add', file('vital.json', JSON.stringify(obs)), '--patient', 'alice'])).records;
     expect(one.map((r: any) => [r.type, r.resources[0].id])).toEqual([['vitals', obs.id]]);
     const plain = (await ok([...as('grey'), 'record', 'add', file('plain.json', '{"hello":"world"}'), '--patient', 'alice'])).records;
     expect(plain.map((r: any) => r.type)).toEqual(['note']);
-    const r = await emr([...as('grey'), '--json', 'record', 'add', fixture('synthea-patient-a.json'), '--patient', 'alice', '--type', 'lab']);
+    const r = await emr([
+      ...as('grey'),
+      '--json',
+      'record',
+      'add',
+      fixture('synthea-patient-a.json'),
+      '--patient',
+      'alice',
+      '--type',
+      'lab',
+    ]);
     expect(r.code).toBe(2);
   }, 120_000);
 });
@@ -102,7 +132,12 @@ describe('record list filters and --details (issue 12 § 3)', () => {
     const n = all.records.filter((r: any) => ['lab', 'vitals'].includes(r.type)).length;
     expect(n).toBe(3); // lab and vitals from the Bundle, 1 vital added alone
     expect(two).toMatchObject({ total: n, more: n - 2 });
-    expect(two.records.map((r: any) => r.id)).toEqual(all.records.filter((r: any) => ['lab', 'vitals'].includes(r.type)).slice(-2).map((r: any) => r.id));
+    expect(two.records.map((r: any) => r.id)).toEqual(
+      all.records
+        .filter((r: any) => ['lab', 'vitals'].includes(r.type))
+        .slice(-2)
+        .map((r: any) => r.id),
+    );
     const human = await emr([...as('alice'), 'record', 'list', '--limit', '3']);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(`${all.total - 3} more; use --limit`);
@@ -141,13 +176,44 @@ describe('record list filters and --details (issue 12 § 3)', () => {
 
 describe('amendments: --supersedes (docs/FHIR.md § 5)', () => {
   it('a correction names the record it replaces; list marks it; fetch says so', async () => {
-    const orig = (await ok([...as('grey'), 'record', 'add', file('cbc.txt', 'Hb 13.1'), '--patient', 'alice', '--type', 'lab', '--title', 'CBC'])).records[0];
-    const fix = (await ok([...as('grey'), 'record', 'add', file('cbc2.txt', 'Hb 13.7'), '--patient', 'alice', '--type', 'lab', '--title', 'CBC (corrected)', '--supersedes', orig.id, '--facility', 'St. Elsewhere', '--encounter-start', '2026-11-20', '--encounter-end', '2026-11-21', '--mrn', 'MRN-0042'])).records[0];
+    const orig = (
+      await ok([...as('grey'), 'record', 'add', file('cbc.txt', 'Hb 13.1'), '--patient', 'alice', '--type', 'lab', '--title', 'CBC'])
+    ).records[0];
+    const fix = (
+      await ok([
+        ...as('grey'),
+        'record',
+        'add',
+        file('cbc2.txt', 'Hb 13.7'),
+        '--patient',
+        'alice',
+        '--type',
+        'lab',
+        '--title',
+        'CBC (corrected)',
+        '--supersedes',
+        orig.id,
+        '--facility',
+        'St. Elsewhere',
+        '--encounter-start',
+        '2026-11-20',
+        '--encounter-end',
+        '2026-11-21',
+        '--mrn',
+        'MRN-0042',
+      ])
+    ).records[0];
     const d = await ok([...as('alice'), 'record', 'list', '--type', 'lab', '--details']);
     const o = d.records.find((r: any) => r.id === orig.id);
     const f = d.records.find((r: any) => r.id === fix.id);
     expect(o.supersededBy).toBe(fix.id);
-    expect(f).toMatchObject({ supersedes: orig.id, facility: 'St. Elsewhere', encounterStart: '2026-11-20', encounterEnd: '2026-11-21', mrn: 'MRN-0042' });
+    expect(f).toMatchObject({
+      supersedes: orig.id,
+      facility: 'St. Elsewhere',
+      encounterStart: '2026-11-20',
+      encounterEnd: '2026-11-21',
+      mrn: 'MRN-0042',
+    });
     const got = await ok([...as('alice'), 'fetch', orig.id, '-o', join(c.home, 'cbc-old.txt'), '--no-receipt']);
     expect(got.supersededBy).toBe(fix.id);
     const human = await emr([...as('alice'), 'fetch', orig.id, '-o', join(c.home, 'cbc-old2.txt'), '--no-receipt']);
@@ -157,18 +223,67 @@ describe('amendments: --supersedes (docs/FHIR.md § 5)', () => {
     expect(cur.supersedes).toBe(orig.id);
   }, 120_000);
 
-  it('negatives: another patient\'s record (exit 2), no write access (exit 3), another type (exit 2), unknown id (exit 7)', async () => {
+  it("negatives: another patient's record (exit 2), no write access (exit 3), another type (exit 2), unknown id (exit 7)", async () => {
     const bobs = (await ok([...as('grey'), 'record', 'add', file('bob.txt', 'bob lab'), '--patient', 'bob', '--type', 'lab'])).records[0];
-    const alices = (await ok([...as('grey'), 'record', 'add', file('a.txt', 'alice lab'), '--patient', 'alice', '--type', 'lab'])).records[0];
+    const alices = (await ok([...as('grey'), 'record', 'add', file('a.txt', 'alice lab'), '--patient', 'alice', '--type', 'lab']))
+      .records[0];
     const before = (await ok([...as('alice'), 'record', 'list'])).total;
-    const other = await emr([...as('grey'), '--json', 'record', 'add', file('x1.txt', 'x'), '--patient', 'alice', '--type', 'lab', '--supersedes', bobs.id]);
+    const other = await emr([
+      ...as('grey'),
+      '--json',
+      'record',
+      'add',
+      file('x1.txt', 'x'),
+      '--patient',
+      'alice',
+      '--type',
+      'lab',
+      '--supersedes',
+      bobs.id,
+    ]);
     expect(other.code).toBe(2);
     expect(other.json?.error?.message).toContain('another patient');
-    const noWrite = await emr([...as('mallory'), '--json', 'record', 'add', file('x2.txt', 'x'), '--patient', 'alice', '--type', 'lab', '--supersedes', alices.id]);
+    const noWrite = await emr([
+      ...as('mallory'),
+      '--json',
+      'record',
+      'add',
+      file('x2.txt', 'x'),
+      '--patient',
+      'alice',
+      '--type',
+      'lab',
+      '--supersedes',
+      alices.id,
+    ]);
     expect(noWrite.code).toBe(3);
-    const otherType = await emr([...as('grey'), '--json', 'record', 'add', file('x3.txt', 'x'), '--patient', 'alice', '--type', 'note', '--supersedes', alices.id]);
+    const otherType = await emr([
+      ...as('grey'),
+      '--json',
+      'record',
+      'add',
+      file('x3.txt', 'x'),
+      '--patient',
+      'alice',
+      '--type',
+      'note',
+      '--supersedes',
+      alices.id,
+    ]);
     expect(otherType.code).toBe(2);
-    const missing = await emr([...as('grey'), '--json', 'record', 'add', file('x4.txt', 'x'), '--patient', 'alice', '--type', 'lab', '--supersedes', '999999']);
+    const missing = await emr([
+      ...as('grey'),
+      '--json',
+      'record',
+      'add',
+      file('x4.txt', 'x'),
+      '--patient',
+      'alice',
+      '--type',
+      'lab',
+      '--supersedes',
+      '999999',
+    ]);
     expect(missing.code).toBe(7);
     expect((await ok([...as('alice'), 'record', 'list'])).total).toBe(before);
   }, 120_000);
@@ -183,7 +298,9 @@ describe('FHIR out: record export --format fhir (docs/FHIR.md § 9)', () => {
     expect(d.resources).toBe(b.entry.length);
     const { createRequire } = await import('node:module');
     const { Fhir } = createRequire(import.meta.url)('fhir');
-    const errors = new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal');
+    const errors = new Fhir()
+      .validate(b, { errorOnUnexpected: true })
+      .messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal');
     expect(errors).toEqual([]);
     const ids = new Map(b.entry.map((e: any) => [e.resource.id, e.resource]));
     for (const e of bundleA.entry) {
@@ -208,7 +325,9 @@ describe('FHIR out: record export --format fhir (docs/FHIR.md § 9)', () => {
     const out = join(c.home, 'mallory-export.json');
     const d = await ok([...as('mallory'), 'record', 'export', '--patient', 'alice', '--format', 'fhir', '-o', out]);
     const b = JSON.parse(readFileSync(out, 'utf8'));
-    expect(new Set(b.entry.map((e: any) => e.resource.resourceType))).toEqual(new Set(['Observation', 'DiagnosticReport', 'DocumentReference']));
+    expect(new Set(b.entry.map((e: any) => e.resource.resourceType))).toEqual(
+      new Set(['Observation', 'DiagnosticReport', 'DocumentReference']),
+    );
     expect(b.entry.some((e: any) => e.resource.resourceType === 'Patient')).toBe(false);
     expect(d.unreadable.length).toBeGreaterThan(0);
   }, 180_000);

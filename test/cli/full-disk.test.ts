@@ -3,10 +3,10 @@
 // "a bug in emr" — and the same command succeeds once there is room. A real full
 // filesystem: a 64 KiB tmpfs (needs root to mount; skipped, visibly, where it cannot be).
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, tempHome } from '../helpers/cli.js';
 

@@ -8,7 +8,13 @@ let lab = '';
 let note = '';
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider'], ['house', 'provider'], ['wilson', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+    ['house', 'provider'],
+    ['wilson', 'provider'],
+  ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
   for (const p of ['grey', 'house', 'wilson']) await ok([...as(p), 'register', '--role', 'provider']);
@@ -54,7 +60,9 @@ describe('grant list --format fhir', () => {
     expect(b).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
     const { createRequire } = await import('node:module');
     const { Fhir } = createRequire(import.meta.url)('fhir');
-    expect(new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal')).toEqual([]);
+    expect(
+      new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal'),
+    ).toEqual([]);
     const grey = await ok(['--home', c.home, 'whois', 'grey']);
     const consent = b.entry.map((e: any) => e.resource).find((r: any) => r.provision.actor[0].reference.identifier.value === grey.address);
     expect(consent).toMatchObject({ resourceType: 'Consent', status: 'active', provision: { type: 'permit' } });

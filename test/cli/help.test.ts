@@ -15,11 +15,47 @@ describe('emr --help', () => {
     const r = await emr(['--help']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    const lines = (h: string) => section(r.stdout, h).split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/)[0]);
-    expect(lines('Everyone')).toEqual(expect.arrayContaining(['keygen', 'key list', 'encrypt <file>', 'decrypt <file>', 'fetch <recordId>', 'verify <recordIdOrFile>', 'audit', 'whois <who>', 'demo']));
-    expect(lines('Patient')).toEqual(expect.arrayContaining(['register', 'grant <provider>', 'revoke <provider>', 'access list', 'access approve <requestId>', 'access deny <requestId>']));
-    expect(lines('Provider')).toEqual(expect.arrayContaining(['record add <file...>', 'record list', 'access request <patient>', 'emergency open <patient>']));
-    expect(lines('Admin')).toEqual(expect.arrayContaining(['admin deploy', 'admin verify <provider>', 'admin suspend <provider>', 'devnet up', 'devnet down', 'devnet status']));
+    const lines = (h: string) =>
+      section(r.stdout, h)
+        .split('\n')
+        .filter((l) => /^ {2}\S/.test(l))
+        .map((l) => l.trim().split(/\s{2,}/)[0]);
+    expect(lines('Everyone')).toEqual(
+      expect.arrayContaining([
+        'keygen',
+        'key list',
+        'encrypt <file>',
+        'decrypt <file>',
+        'fetch <recordId>',
+        'verify <recordIdOrFile>',
+        'audit',
+        'whois <who>',
+        'demo',
+      ]),
+    );
+    expect(lines('Patient')).toEqual(
+      expect.arrayContaining([
+        'register',
+        'grant <provider>',
+        'revoke <provider>',
+        'access list',
+        'access approve <requestId>',
+        'access deny <requestId>',
+      ]),
+    );
+    expect(lines('Provider')).toEqual(
+      expect.arrayContaining(['record add <file...>', 'record list', 'access request <patient>', 'emergency open <patient>']),
+    );
+    expect(lines('Admin')).toEqual(
+      expect.arrayContaining([
+        'admin deploy',
+        'admin verify <provider>',
+        'admin suspend <provider>',
+        'devnet up',
+        'devnet down',
+        'devnet status',
+      ]),
+    );
     expect(lines('Batch jobs')).toEqual(['batch add <manifest>']);
   });
 
@@ -67,7 +103,8 @@ describe('help that teaches (issue 10 point 8)', () => {
     type N = { kind: string; name: string; children?: N[] };
     const { roles } = (await import(join(ROOT, 'dist/commands/index.js'))) as { roles: Array<{ children: N[] }> };
     const paths = new Set<string>();
-    const walk = (ns: N[], pre: string[]) => ns.forEach((n) => (n.kind === 'group' ? walk(n.children ?? [], [...pre, n.name]) : paths.add([...pre, n.name].join(' '))));
+    const walk = (ns: N[], pre: string[]) =>
+      ns.forEach((n) => (n.kind === 'group' ? walk(n.children ?? [], [...pre, n.name]) : paths.add([...pre, n.name].join(' '))));
     for (const r of roles) walk(r.children, []);
     const all = [...paths];
     const missing: string[] = [];
@@ -78,7 +115,11 @@ describe('help that teaches (issue 10 point 8)', () => {
           if (r.code !== 0) missing.push(`${p}: exit ${r.code}`);
           if (!/\nExamples:\n {2}\$ emr /.test(r.stdout)) missing.push(`${p}: no example`);
           const globals = r.stdout.slice(r.stdout.indexOf('Global Options:'));
-          if (!r.stdout.includes('Global Options:') || !['--json', '--profile', '--password-file', '--rpc-url', '--home'].every((g) => globals.includes(g))) missing.push(`${p}: global options not shown`);
+          if (
+            !r.stdout.includes('Global Options:') ||
+            !['--json', '--profile', '--password-file', '--rpc-url', '--home'].every((g) => globals.includes(g))
+          )
+            missing.push(`${p}: global options not shown`);
         }),
       );
     }
@@ -99,7 +140,19 @@ describe('help that teaches (issue 10 point 8)', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const home = mkdtempSync(join(tmpdir(), 'emr-help-'));
-    const r = await emr(['--home', home, '--ipfs-gateway', 'http://127.0.0.1:9', '--replicas', '1', '--ipfs-api', 'http://127.0.0.1:9', '--json', 'key', 'list']);
+    const r = await emr([
+      '--home',
+      home,
+      '--ipfs-gateway',
+      'http://127.0.0.1:9',
+      '--replicas',
+      '1',
+      '--ipfs-api',
+      'http://127.0.0.1:9',
+      '--json',
+      'key',
+      'list',
+    ]);
     expect(r.stdout).not.toMatch(/unknown command/);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
@@ -117,7 +170,8 @@ describe('help that teaches (issue 10 point 8)', () => {
   it('`emr patient --help` lists what a patient runs in the README: record list and audit too', async () => {
     const r = await emr(['patient', '--help']);
     expect(r.code).toBe(0);
-    for (const c of ['register', 'grant', 'revoke', 'access', 'record', 'audit', 'fetch']) expect(r.stdout).toMatch(new RegExp(`\\n  ${c} `));
+    for (const c of ['register', 'grant', 'revoke', 'access', 'record', 'audit', 'fetch'])
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${c} `));
     const rl = await emr(['patient', 'record', '--help']);
     expect(rl.stdout).toMatch(/\n {2}list /);
   });

@@ -1,14 +1,20 @@
 // Issue 10 point 9, the hints that need a chain: an unregistered patient, an expired grant,
 // and an offline-signed grant's own expiry. Through the binary, on a devnet in a temp home.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 
 const c = clinic();
 const { as, ok, file, rpc } = c;
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['dave', 'patient'], ['grey', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['dave', 'patient'],
+    ['grey', 'provider'],
+  ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
   await ok([...as('grey'), 'register', '--role', 'provider']);
@@ -29,7 +35,18 @@ describe('hints that name the real cause', () => {
   });
 
   it('grant --sign-only shows the grant’s own expiry next to the signature deadline', async () => {
-    const r = await emr([...as('alice'), 'grant', 'grey', '--types', 'lab', '--expires', '2031-01-31', '--sign-only', '-o', join(c.home, 'g.json')]);
+    const r = await emr([
+      ...as('alice'),
+      'grant',
+      'grey',
+      '--types',
+      'lab',
+      '--expires',
+      '2031-01-31',
+      '--sign-only',
+      '-o',
+      join(c.home, 'g.json'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/grant expires\s+2031-01-31T/);
     expect(r.stdout).toMatch(/send it before/);

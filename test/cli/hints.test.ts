@@ -1,6 +1,7 @@
 // Issue 10 point 9: hints that do not mislead, and exit codes that say what happened.
-import { describe, expect, it } from 'vitest';
+
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { emr, tempHome } from '../helpers/cli.js';
 
 describe('misleading hints and exit codes', () => {

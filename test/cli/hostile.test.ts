@@ -1,8 +1,9 @@
 // Issue #8 (hostile participants) through the built binary: a grantee who publishes a bad
 // key, forged read receipts, a signed grant relayed after a revoke, a zero-address admin.
 // Each test fails on the code before the fix.
-import { Wallet } from 'ethers';
+
 import { join } from 'node:path';
+import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectChain } from '../../src/chain/client.js';
 import type { EmrChain } from '../../src/chain/types.js';
@@ -22,7 +23,11 @@ function badChecksum(recipient: string): string {
 }
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['doc', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['doc', 'provider'],
+  ]);
   const d = await c.devnetUp('admin');
   contract = d.contract;
   await ok([...as('alice'), 'register']);
@@ -92,15 +97,19 @@ describe('issue #8 point 9: forged read receipts', () => {
   it('a receipt for a record the reader may not read is flagged in audit and not counted as fetched by revoke', async () => {
     const good = generateIdentity();
     await reRegister(good.recipient);
-    const note = (await ok([...as('alice'), 'record', 'add', c.file('secret.txt', 'private note'), '--patient', 'alice', '--type', 'note'])).records[0].id;
-    const lab = (await ok([...as('alice'), 'record', 'add', c.file('lab3.txt', 'lab'), '--patient', 'alice', '--type', 'lab'])).records[0].id;
+    const note = (await ok([...as('alice'), 'record', 'add', c.file('secret.txt', 'private note'), '--patient', 'alice', '--type', 'note']))
+      .records[0].id;
+    const lab = (await ok([...as('alice'), 'record', 'add', c.file('lab3.txt', 'lab'), '--patient', 'alice', '--type', 'lab'])).records[0]
+      .id;
     const alice = (await ok(['--home', c.home, 'whois', 'alice'])).address;
     const logAccess = (mal.chain.contract.connect(mal.chain.signer!) as typeof mal.chain.contract).getFunction('logAccess');
     // mal may read labs only: it claims the note is a lab, then logs its real lab record.
     await (await logAccess(BigInt(note), alice, LAB)).wait();
     await (await logAccess(BigInt(lab), alice, LAB)).wait();
 
-    const events = (await ok([...as('alice'), 'audit'])).events.filter((e: { event: string; actor: string }) => e.event === 'record-accessed' && e.actor === mal.address);
+    const events = (await ok([...as('alice'), 'audit'])).events.filter(
+      (e: { event: string; actor: string }) => e.event === 'record-accessed' && e.actor === mal.address,
+    );
     expect(events.map((e: { recordId: string; details: { forged?: string } }) => [e.recordId, e.details.forged ?? null])).toEqual([
       [note, expect.stringMatching(/type/)],
       [lab, null],

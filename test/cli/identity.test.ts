@@ -1,8 +1,9 @@
 // docs/CLI.md § Identity and § Global behaviour, driven through the built binary.
-import { describe, expect, it } from 'vitest';
+
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Wallet, encryptKeystoreJson } from 'ethers';
+import { encryptKeystoreJson, Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
 import { emr, tempHome } from '../helpers/cli.js';
 
 describe('emr keygen / key', () => {
@@ -30,7 +31,19 @@ describe('emr keygen / key', () => {
     expect(words).toHaveLength(24);
     const phraseFile = join(t.home, 'phrase.txt');
     writeFileSync(phraseFile, a.json!.data.mnemonic + '\n');
-    const b = await emr(['--home', t.home, '--json', 'key', 'import', phraseFile, '--mnemonic', '--name', 'b', '--password-file', t.pw('b')]);
+    const b = await emr([
+      '--home',
+      t.home,
+      '--json',
+      'key',
+      'import',
+      phraseFile,
+      '--mnemonic',
+      '--name',
+      'b',
+      '--password-file',
+      t.pw('b'),
+    ]);
     expect(b.code).toBe(0);
     expect(b.json!.data.address).toBe(a.json!.data.address);
     expect(b.json!.data.recipient).toBe(a.json!.data.recipient);
@@ -58,7 +71,20 @@ describe('emr keygen / key', () => {
     await emr(['--home', t.home, 'keygen', '--name', 'p', '--password-file', t.pw('p')]);
     const before = readFileSync(join(t.home, 'keystore', 'p.json'));
     const out = join(t.home, 'p.key');
-    const r = await emr(['--home', t.home, '--json', 'key', 'export', 'p', '--format', 'age-identity', '-o', out, '--password-file', t.pw('wrong', 'not-the-passphrase')]);
+    const r = await emr([
+      '--home',
+      t.home,
+      '--json',
+      'key',
+      'export',
+      'p',
+      '--format',
+      'age-identity',
+      '-o',
+      out,
+      '--password-file',
+      t.pw('wrong', 'not-the-passphrase'),
+    ]);
     expect(r.code).toBe(5);
     expect(r.json?.error?.code).toBe('BAD_PASSPHRASE');
     expect(readFileSync(join(t.home, 'keystore', 'p.json'))).toEqual(before);
@@ -71,11 +97,15 @@ describe('emr keygen / key', () => {
     const json = await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, 'ethers-pass', { scrypt: { N: 1 << 12 } });
     const f = join(t.home, 'wallet.json');
     writeFileSync(f, json);
-    const r = await emr(['--home', t.home, '--json', 'key', 'import', f, '--name', 'imp', '--role', 'provider'], { env: { EMR_PASSWORD: 'ethers-pass' } });
+    const r = await emr(['--home', t.home, '--json', 'key', 'import', f, '--name', 'imp', '--role', 'provider'], {
+      env: { EMR_PASSWORD: 'ethers-pass' },
+    });
     expect(r.code).toBe(0);
     expect(r.json!.data.address).toBe(w.address);
     const list = await emr(['--home', t.home, '--json', 'key', 'list']);
-    expect(list.json!.data.profiles).toEqual([expect.objectContaining({ name: 'imp', role: 'provider', address: w.address, default: true })]);
+    expect(list.json!.data.profiles).toEqual([
+      expect.objectContaining({ name: 'imp', role: 'provider', address: w.address, default: true }),
+    ]);
     const exp = await emr(['--home', t.home, 'key', 'export', 'imp', '--format', 'keystore-v3']);
     expect(exp.code).toBe(0);
     expect(exp.stdout).toBe(json);

@@ -3,16 +3,17 @@
 // error answer, then close the connection, and fail with exit 6 and a one-line error.
 // Bounded memory and time are asserted by the process finishing at all (the endless body
 // would otherwise run until the 10-minute pin deadline, buffering it all) — no wall clock.
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { emr, tempHome } from '../helpers/cli.js';
-import { carBytes, type Block } from '../../src/ipfs/car.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Block, carBytes } from '../../src/ipfs/car.js';
 import { importFile } from '../../src/ipfs/import-file.js';
+import { emr, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
 let server: Server;
@@ -51,11 +52,22 @@ function onePart(body: Buffer, contentType: string): Buffer {
 beforeAll(async () => {
   // A CAR of one 3 MiB file (a dag-pb root over raw leaves), made with the same importer.
   const blocks: Block[] = [];
-  const added = await importFile((async function* () { yield randomBytes(3 * 1024 * 1024); })(), {
-    put: async (cid, bytes) => (blocks.push({ cid, bytes }), cid),
-  });
+  const added = await importFile(
+    (async function* () {
+      yield randomBytes(3 * 1024 * 1024);
+    })(),
+    {
+      put: async (cid, bytes) => (blocks.push({ cid, bytes }), cid),
+    },
+  );
   const parts: Uint8Array[] = [];
-  for await (const p of carBytes([CID.parse(added.cid)], (async function* () { yield* blocks; })())) parts.push(p);
+  for await (const p of carBytes(
+    [CID.parse(added.cid)],
+    (async function* () {
+      yield* blocks;
+    })(),
+  ))
+    parts.push(p);
   car = join(t.home, 'backup.car');
   writeFileSync(car, Buffer.concat(parts));
   server = createServer((req, res) => {
@@ -69,7 +81,9 @@ beforeAll(async () => {
         const bytes = onePart(Buffer.concat(chunks), String(req.headers['content-type']));
         const codec = url.searchParams.get('format') === 'raw' ? 0x55 : 0x70;
         const cid = CID.createV1(codec, await sha256.digest(bytes));
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ Key: cid.toString(), Size: bytes.length }));
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ Key: cid.toString(), Size: bytes.length }));
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
     });

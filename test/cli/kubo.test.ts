@@ -2,13 +2,14 @@
 // (docs/CLI.md: `--ipfs-api` on every command), on a devnet in a temp home, with a real Kubo
 // RPC daemon (test/ipfs/daemon.ts). STORAGE.md: both backends build the DAG with the same
 // fixed settings, so one ciphertext has one CID everywhere.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
 import { create } from 'kubo-rpc-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/ipfs/store.js';
 import { emr, tempHome } from '../helpers/cli.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
@@ -30,13 +31,19 @@ async function ok(args: string[]) {
 /** Files under a directory, recursively (the embedded store keeps one file per block). */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
 }
 
 beforeAll(async () => {
   const started = startDaemon();
   started.catch(() => {}); // awaited below; keeps an early failure from going unhandled
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider']] as const) {
+  for (const [name, role] of [
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+  ] as const) {
     pw[name] = t.pw(name);
     await ok(['--home', t.home, '--password-file', pw[name]!, 'keygen', '--name', name, '--role', role]);
   }
@@ -84,7 +91,7 @@ describe('record flow on the Kubo backend (--ipfs-api)', () => {
     expect(got.sha256).toBe(sha256(content));
   });
 
-  it('the same ciphertext gives the same CID in another home\'s embedded store as on chain', async () => {
+  it("the same ciphertext gives the same CID in another home's embedded store as on chain", async () => {
     const raw = join(t.home, 'lab.age');
     await ok([...as('alice'), 'fetch', rec.id, '--raw', '-o', raw, '--no-receipt']);
     const cipher = readFileSync(raw);

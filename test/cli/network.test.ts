@@ -1,11 +1,12 @@
 // docs/CLI.md § Network (devnet up/down/status, register, whois, admin deploy) and the
 // chain-down exit code, through the built binary (`npm run build` first).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { type EmrRun, emr, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
 const pw = { admin: t.pw('admin'), alice: t.pw('alice'), bob: t.pw('bob') };
-const as = (who: keyof typeof pw, args: string[]) => emr(['--home', t.home, '--profile', who, '--password-file', pw[who], '--json', ...args]);
+const as = (who: keyof typeof pw, args: string[]) =>
+  emr(['--home', t.home, '--profile', who, '--password-file', pw[who], '--json', ...args]);
 const q = (args: string[]) => emr(['--home', t.home, '--json', ...args]);
 const ok = (r: EmrRun) => {
   expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -15,7 +16,11 @@ const ok = (r: EmrRun) => {
 const addr: Record<string, string> = {};
 
 beforeAll(async () => {
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['bob', 'provider']] as const) {
+  for (const [name, role] of [
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['bob', 'provider'],
+  ] as const) {
     addr[name] = ok(await as(name, ['keygen', '--name', name, '--role', role])).address;
   }
 });

@@ -1,10 +1,11 @@
 // Issue 4 § Tests: the record flow's negatives, end to end through the built binary on a
 // devnet in a temp home, each actor with its own passphrase file.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 import { failpoints } from '../helpers/failpoints.js';
 
@@ -14,7 +15,13 @@ const t = { home: c.home };
 let contract = '';
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider'], ['house', 'provider'], ['mallory', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+    ['house', 'provider'],
+    ['mallory', 'provider'],
+  ]);
   contract = (await c.devnetUp('admin')).contract;
   await ok([...as('alice'), 'register']);
   for (const p of ['grey', 'house', 'mallory']) await ok([...as(p), 'register', '--role', 'provider']);
@@ -37,14 +44,16 @@ describe('record add / fetch negatives', () => {
   });
 
   it('a revoked provider cannot fetch a record added after the revoke (exit 3); --rekey leaves their key useless', async () => {
-    const first = (await ok([...as('grey'), 'record', 'add', file('lab1.txt', 'lab one'), '--patient', 'alice', '--type', 'lab'])).records[0];
+    const first = (await ok([...as('grey'), 'record', 'add', file('lab1.txt', 'lab one'), '--patient', 'alice', '--type', 'lab']))
+      .records[0];
     await ok([...as('alice'), 'grant', 'house', '--types', 'lab', '--expires', '30d']);
     const f1 = await ok([...as('house'), 'fetch', first.id, '-o', join(t.home, 'house-lab1.txt')]);
     expect(f1.signatureValid).toBe(true);
     const rv = await ok([...as('alice'), 'revoke', 'house', '--rekey']);
     expect(rv.stillHeld.fetched).toContain(first.id);
     expect(rv.rekeyed.map((x: any) => x.id)).toContain(first.id);
-    const later = (await ok([...as('grey'), 'record', 'add', file('lab2.txt', 'lab two'), '--patient', 'alice', '--type', 'lab'])).records[0];
+    const later = (await ok([...as('grey'), 'record', 'add', file('lab2.txt', 'lab two'), '--patient', 'alice', '--type', 'lab']))
+      .records[0];
     for (const id of [first.id, later.id]) {
       const r = await emr([...as('house'), '--json', 'fetch', id, '-o', join(t.home, `house-${id}.again`)]);
       expect(r.code).toBe(3);
@@ -57,7 +66,9 @@ describe('record add / fetch negatives', () => {
     const d = await emr([...as('house'), '--json', 'decrypt', raw, '-o', join(t.home, 'nope.txt')]);
     expect(d.code).toBe(4);
     // ... while the patient and the author still read it, signature intact.
-    expect((await ok([...as('alice'), 'decrypt', raw, '-o', join(t.home, 'lab1-alice.txt')])).author).toBe((await ok(['--home', t.home, 'whois', 'grey'])).address);
+    expect((await ok([...as('alice'), 'decrypt', raw, '-o', join(t.home, 'lab1-alice.txt')])).author).toBe(
+      (await ok(['--home', t.home, 'whois', 'grey'])).address,
+    );
     expect(readFileSync(join(t.home, 'lab1-alice.txt'), 'utf8')).toBe('lab one');
   });
 
@@ -68,7 +79,8 @@ describe('record add / fetch negatives', () => {
   });
 
   it('an expired grant is refused (exit 3)', async () => {
-    const rec = (await ok([...as('grey'), 'record', 'add', file('note1.txt', 'a note'), '--patient', 'alice', '--type', 'note'])).records[0];
+    const rec = (await ok([...as('grey'), 'record', 'add', file('note1.txt', 'a note'), '--patient', 'alice', '--type', 'note']))
+      .records[0];
     await ok([...as('alice'), 'grant', 'house', '--types', 'note', '--expires', '1h']);
     await ok([...as('house'), 'fetch', rec.id, '-o', join(t.home, 'note-ok.txt'), '--no-receipt']);
     await rpc('evm_increaseTime', [7200]);
@@ -78,11 +90,13 @@ describe('record add / fetch negatives', () => {
   });
 
   it('a corrupted block in the store → exit 4 and no output file', async () => {
-    const rec = (await ok([...as('grey'), 'record', 'add', file('lab3.txt', 'x'.repeat(5000)), '--patient', 'alice', '--type', 'lab'])).records[0];
+    const rec = (await ok([...as('grey'), 'record', 'add', file('lab3.txt', 'x'.repeat(5000)), '--patient', 'alice', '--type', 'lab']))
+      .records[0];
     // The embedded store keeps one file per block; this record is one raw block, so the file
     // to damage is the one whose sha2-256 is the CID's digest.
     const blocks: string[] = [];
-    const walk = (d: string) => readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(join(d, e.name)) : blocks.push(join(d, e.name))));
+    const walk = (d: string) =>
+      readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(join(d, e.name)) : blocks.push(join(d, e.name))));
     walk(join(t.home, 'ipfs', 'blocks'));
     const want = Buffer.from(CID.parse(rec.cid).multihash.digest).toString('hex');
     const target = blocks.find((b) => createHash('sha256').update(readFileSync(b)).digest('hex') === want);
@@ -99,7 +113,19 @@ describe('record add / fetch negatives', () => {
 
   it('the IPFS endpoint down → exit 6 and nothing registered', async () => {
     const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
-    const r = await emr([...as('grey'), '--json', '--ipfs-api', 'http://127.0.0.1:9', 'record', 'add', file('lab4.txt', 'y'), '--patient', 'alice', '--type', 'lab']);
+    const r = await emr([
+      ...as('grey'),
+      '--json',
+      '--ipfs-api',
+      'http://127.0.0.1:9',
+      'record',
+      'add',
+      file('lab4.txt', 'y'),
+      '--patient',
+      'alice',
+      '--type',
+      'lab',
+    ]);
     expect(r.code).toBe(6);
     expect(r.json?.error?.code).toBe('UNAVAILABLE');
     expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before);
@@ -122,7 +148,9 @@ describe('record add / fetch negatives', () => {
       env: { EMR_FAILPOINTS: 'record-add.after-store' },
     });
     expect(inert.code, inert.stderr).toBe(0);
-    const crashed = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], { env: failpoints('record-add.after-store') });
+    const crashed = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], {
+      env: failpoints('record-add.after-store'),
+    });
     expect(crashed.code).toBe(128 + 9);
     expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before + 1);
     const pending = readdirSync(join(t.home, 'pending'));

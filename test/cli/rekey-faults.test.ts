@@ -2,19 +2,20 @@
 // grant or a re-key (docs/SHARING.md § 2.6, § 3.7), and a re-key cut off by the chain going
 // down leaves a consistent state that a retry finishes without redoing done records.
 // A hostile provider registers its records by raw contract calls with its own wallet.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Wallet, id as topicOf } from 'ethers';
+import { id as topicOf, Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addRecord } from '../../src/chain/add-record.js';
+import { partsToCid } from '../../src/chain/cid.js';
+import { connectChain } from '../../src/chain/client.js';
+import { openStore } from '../../src/ipfs/store.js';
+import { RECORD_TYPES } from '../../src/record-types.js';
 import { BIN, clinic, emr } from '../helpers/cli.js';
 import { pinRpc } from '../helpers/pin-rpc.js';
 import { waitFor } from '../helpers/wait.js';
-import { connectChain } from '../../src/chain/client.js';
-import { addRecord } from '../../src/chain/add-record.js';
-import { partsToCid } from '../../src/chain/cid.js';
-import { openStore } from '../../src/ipfs/store.js';
-import { RECORD_TYPES } from '../../src/record-types.js';
 
 const c = clinic();
 const { as, ok, file } = c;
@@ -26,7 +27,12 @@ let n = 0;
 let bad: string[] = [];
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['dr', 'provider'], ['house', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['dr', 'provider'],
+    ['house', 'provider'],
+  ]);
   dev = await c.devnetUp('admin');
   pinRpc(dev.rpcUrl);
   alice = (await ok([...as('alice'), 'register'])).address;
@@ -55,7 +61,11 @@ async function hostileRecords(): Promise<string[]> {
   await store.close();
   const notAge = await addRecord(chain, { patient: alice, recordType: LAB, cid: garbage.cid });
   // A CID no store holds.
-  const missing = await addRecord(chain, { patient: alice, recordType: LAB, cid: partsToCid({ cidCodec: 0x55, digest: '0x' + 'ab'.repeat(32) }) });
+  const missing = await addRecord(chain, {
+    patient: alice,
+    recordType: LAB,
+    cid: partsToCid({ cidCodec: 0x55, digest: '0x' + 'ab'.repeat(32) }),
+  });
   chain.provider.destroy();
   return [notAge.id.toString(), missing.id.toString()];
 }
@@ -72,7 +82,9 @@ async function houseOpens(id: string): Promise<boolean> {
 }
 
 async function rekeyLogs(): Promise<Map<string, number>> {
-  const logs = (await c.rpc('eth_getLogs', [{ address: dev.contract, topics: [REKEYED], fromBlock: '0x0', toBlock: 'latest' }])) as Array<{ topics: string[] }>;
+  const logs = (await c.rpc('eth_getLogs', [{ address: dev.contract, topics: [REKEYED], fromBlock: '0x0', toBlock: 'latest' }])) as Array<{
+    topics: string[];
+  }>;
   const count = new Map<string, number>();
   for (const l of logs) {
     const rid = BigInt(l.topics[1]!).toString();
@@ -108,17 +120,23 @@ describe('records the patient cannot open (SHARING.md § 2.6, § 3.7)', () => {
   it('MUST leave a consistent state when the chain goes down mid re-key; a retry finishes without redoing done records', async () => {
     await ok([...as('alice'), 'grant', 'house', '--types', 'lab', '--expires', '30d']);
     for (let i = 0; i < 5; i++) await addLab(`more ${i}`);
-    const labs: string[] = (await ok([...as('alice'), 'record', 'list'])).records.filter((r: any) => r.type === 'lab' && !bad.includes(r.id)).map((r: any) => r.id);
+    const labs: string[] = (await ok([...as('alice'), 'record', 'list'])).records
+      .filter((r: any) => r.type === 'lab' && !bad.includes(r.id))
+      .map((r: any) => r.id);
     const before = await rekeyLogs();
-    const child = spawn(process.execPath, [BIN, ...as('alice'), '--json', 'revoke', 'house', '--rekey'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...as('alice'), '--json', 'revoke', 'house', '--rekey'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     let exited = false;
     void done.then(() => (exited = true));
     // Take the chain down (SIGTERM: anvil keeps its state) once the first re-key landed.
-    await waitFor(
-      async () => exited || [...(await rekeyLogs().catch(() => before))].some(([rid, k]) => k > (before.get(rid) ?? 0)),
-      { timeoutMs: 120_000, intervalMs: 100, what: 'the first re-key to land' },
-    );
+    await waitFor(async () => exited || [...(await rekeyLogs().catch(() => before))].some(([rid, k]) => k > (before.get(rid) ?? 0)), {
+      timeoutMs: 120_000,
+      intervalMs: 100,
+      what: 'the first re-key to land',
+    });
     await c.devnetDown();
     const code = await done;
     expect([0, 6]).toContain(code);
@@ -127,7 +145,8 @@ describe('records the patient cannot open (SHARING.md § 2.6, § 3.7)', () => {
     const doneFirst = [...mid].filter(([rid, k]) => k > (before.get(rid) ?? 0)).map(([rid]) => rid);
     // Consistent: the records re-keyed before the cut, and one that was not, open for the patient.
     const notDone = labs.find((rid) => !doneFirst.includes(rid));
-    for (const rid of [...doneFirst, ...(notDone ? [notDone] : [])]) await ok([...as('alice'), 'fetch', rid, '-o', join(c.home, `mid-${rid}.bin`), '--no-receipt']);
+    for (const rid of [...doneFirst, ...(notDone ? [notDone] : [])])
+      await ok([...as('alice'), 'fetch', rid, '-o', join(c.home, `mid-${rid}.bin`), '--no-receipt']);
     const retry = await ok([...as('alice'), 'revoke', 'house', '--rekey']);
     const retried = retry.rekeyed.map((r: any) => r.id);
     for (const rid of doneFirst) expect(retried).not.toContain(rid);

@@ -2,11 +2,12 @@
 // ciphertext the revoked party can open (docs/SHARING.md § 3.5), keeps record-scoped
 // readers (§ 3.6), skips records it cannot open and is resumable (§ 3.7). Through the
 // built binary on a devnet; the revoked party's key is tried with the real `age` CLI.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clinic, } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clinic } from '../helpers/cli.js';
 import { pinRpc } from '../helpers/pin-rpc.js';
 
 const c = clinic();
@@ -14,7 +15,13 @@ const { as, ok, file } = c;
 let n = 0;
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['mal', 'provider'], ['grey', 'provider'], ['house', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['mal', 'provider'],
+    ['grey', 'provider'],
+    ['house', 'provider'],
+  ]);
   pinRpc((await c.devnetUp('admin')).rpcUrl);
   await ok([...as('alice'), 'register']);
   for (const p of ['mal', 'grey', 'house']) {

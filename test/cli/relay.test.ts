@@ -1,8 +1,9 @@
 // CONTRACT.md § Signed actions through the CLI: a patient with no ETH signs a grant and a
 // revoke offline; another account relays them; replays are refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 
 const c = clinic();
@@ -11,7 +12,11 @@ const t = { home: c.home };
 let recordId = '';
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['doc', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['doc', 'provider'],
+  ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
   await ok([...as('doc'), 'register', '--role', 'provider']);

@@ -2,11 +2,12 @@
 // record on every node (or `--replicas N`) BEFORE it is registered on chain, and reports
 // where it is pinned. A node that is down: not registered unless enough replicas hold it
 // (exit 6, nothing registered), and a retry works. Two real test daemons.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { create } from 'kubo-rpc-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, tempHome } from '../helpers/cli.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
@@ -31,7 +32,11 @@ async function pins(d: TestDaemon): Promise<string[]> {
 beforeAll(async () => {
   d1 = await startDaemon();
   d2 = await startDaemon();
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider']] as const) {
+  for (const [name, role] of [
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+  ] as const) {
     await ok([...as(name), 'keygen', '--name', name, '--role', role]);
   }
   await ok([...as('admin'), 'devnet', 'up']);
@@ -52,7 +57,22 @@ describe('replication before registration (STORAGE.md § Replicas: pinned on N n
   it('two --ipfs-api: the record is pinned on both before it is registered; data.records[].pinnedOn names them', async () => {
     const f = join(t.home, 'a.bin');
     writeFileSync(f, randomBytes(1_500_000));
-    const rec = (await ok([...as('grey'), '--ipfs-api', d1!.apiUrl, '--ipfs-api', d2!.apiUrl, 'record', 'add', f, '--patient', 'alice', '--type', 'lab'])).records[0];
+    const rec = (
+      await ok([
+        ...as('grey'),
+        '--ipfs-api',
+        d1!.apiUrl,
+        '--ipfs-api',
+        d2!.apiUrl,
+        'record',
+        'add',
+        f,
+        '--patient',
+        'alice',
+        '--type',
+        'lab',
+      ])
+    ).records[0];
     expect(rec.pinnedOn).toEqual([d1!.apiUrl, d2!.apiUrl]);
     expect(await pins(d1!)).toContain(rec.cid);
     expect(await pins(d2!)).toContain(rec.cid);
@@ -66,11 +86,42 @@ describe('replication before registration (STORAGE.md § Replicas: pinned on N n
     await d2!.stop();
     const f = join(t.home, 'b.bin');
     writeFileSync(f, randomBytes(300_000));
-    const r = await emr([...as('grey'), '--json', '--ipfs-api', d1!.apiUrl, '--ipfs-api', d2!.apiUrl, 'record', 'add', f, '--patient', 'alice', '--type', 'lab']);
+    const r = await emr([
+      ...as('grey'),
+      '--json',
+      '--ipfs-api',
+      d1!.apiUrl,
+      '--ipfs-api',
+      d2!.apiUrl,
+      'record',
+      'add',
+      f,
+      '--patient',
+      'alice',
+      '--type',
+      'lab',
+    ]);
     expect(r.code, r.stderr + r.stdout).toBe(6);
     expect(r.json!.error!.code).toBe('UNAVAILABLE');
     expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before);
-    const rec = (await ok([...as('grey'), '--ipfs-api', d1!.apiUrl, '--ipfs-api', d2!.apiUrl, '--replicas', '1', 'record', 'add', f, '--patient', 'alice', '--type', 'lab'])).records[0];
+    const rec = (
+      await ok([
+        ...as('grey'),
+        '--ipfs-api',
+        d1!.apiUrl,
+        '--ipfs-api',
+        d2!.apiUrl,
+        '--replicas',
+        '1',
+        'record',
+        'add',
+        f,
+        '--patient',
+        'alice',
+        '--type',
+        'lab',
+      ])
+    ).records[0];
     expect(rec.pinnedOn).toEqual([d1!.apiUrl]);
     expect((await ok([...as('alice'), 'record', 'list'])).records.length).toBe(before + 1);
   });

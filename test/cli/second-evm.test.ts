@@ -40,7 +40,11 @@ async function ok(args: string[]) {
 }
 
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;
@@ -52,10 +56,15 @@ async function rpc(url: string, method: string, params: unknown[] = []): Promise
  * then waits until eth_chainId answers.
  */
 async function startHardhat(): Promise<string> {
-  if (!existsSync(HH_CLI)) throw new Error('test/hardhat-node is not installed: run `node scripts/ensure-hardhat-node.mjs` (npm test does it)');
+  if (!existsSync(HH_CLI))
+    throw new Error('test/hardhat-node is not installed: run `node scripts/ensure-hardhat-node.mjs` (npm test does it)');
   // A clean environment: nothing of the caller's (no EMR_* secret) reaches the node.
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? t.home, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', NO_COLOR: '1' };
-  const child = spawn(process.execPath, [HH_CLI, 'node', '--hostname', '127.0.0.1', '--port', '0'], { cwd: HH_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [HH_CLI, 'node', '--hostname', '127.0.0.1', '--port', '0'], {
+    cwd: HH_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   node = child;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hardhat node did not start within 120 s:\n${nodeLog.slice(-2000)}`)), 120_000);
@@ -127,7 +136,12 @@ beforeAll(async () => {
   if (skip) return;
   const started = startHardhat();
   started.catch(() => {}); // awaited below; keeps an early failure from going unhandled
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider'], ['house', 'provider']] as const) {
+  for (const [name, role] of [
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+    ['house', 'provider'],
+  ] as const) {
     pw[name] = t.pw(name);
     addr[name] = (await ok(['--home', t.home, '--password-file', pw[name]!, 'keygen', '--name', name, '--role', role])).address;
   }
@@ -173,7 +187,11 @@ describe.skipIf(skip)('the chain flow on a second EVM node (Hardhat 2, chain 424
     await ok([...as('house'), 'register']);
     await ok([...as('admin'), 'admin', 'verify', 'grey']);
     await ok([...as('admin'), 'admin', 'verify', 'house']);
-    expect(await ok(['--home', t.home, ...chainArgs(), 'whois', 'grey'])).toMatchObject({ registered: true, role: 'provider', verified: true });
+    expect(await ok(['--home', t.home, ...chainArgs(), 'whois', 'grey'])).toMatchObject({
+      registered: true,
+      role: 'provider',
+      verified: true,
+    });
 
     await ok([...as('alice'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '30d']);
     const file = join(t.home, 'lab.txt');

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { HDNodeWallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { type EmrRun, emr, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
 const cwd = mkdtempSync(join(tmpdir(), 'emr-scan-cwd-'));
@@ -58,8 +58,16 @@ beforeAll(async () => {
     exported.add(words).add(age);
     const phrase = readFileSync(words, 'utf8').trim();
     const key = HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'/0/0").privateKey.slice(2);
-    const ageSecret = readFileSync(age, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
-    secrets.push([`${n} passphrase`, PASS[n]], [`${n} mnemonic`, phrase], [`${n} private key`, key], [`${n} private key (upper)`, key.toUpperCase()], [`${n} age identity`, ageSecret]);
+    const ageSecret = readFileSync(age, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('AGE-SECRET-KEY-'))!;
+    secrets.push(
+      [`${n} passphrase`, PASS[n]],
+      [`${n} mnemonic`, phrase],
+      [`${n} private key`, key],
+      [`${n} private key (upper)`, key.toUpperCase()],
+      [`${n} age identity`, ageSecret],
+    );
   }
   secrets.push(['any age secret key', 'AGE-SECRET-KEY-']);
 
@@ -93,7 +101,8 @@ beforeAll(async () => {
   for (const r of [
     await run(null, ['--profile', 'bob', '--password-file', wrong, 'record', 'add', note, '--patient', 'alice', '--json']),
     await run(null, ['--profile', 'bob', 'record', 'add', note, '--patient', 'alice'], { env: { EMR_PASSWORD: `${PASS.bob}x` } }),
-  ]) expect(r.code).toBe(5);
+  ])
+    expect(r.code).toBe(5);
   // EMR_DEBUG prints stacks: still no secrets.
   await run('alice', ['fetch', '999999'], { env: { EMR_DEBUG: '1' } });
   await run('bob', ['key', 'export', 'bob', '--format', 'mnemonic'], { env: { EMR_DEBUG: '1' } }).then((r) => {

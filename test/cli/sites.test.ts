@@ -4,17 +4,18 @@
 // `--ipfs-gateway` with the same CID and a valid signature. Hostile gateways (a local
 // server in this file standing in for an attacker) that lie, truncate or stall give
 // exit 4 / 6 and write nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { CID } from 'multiformats/cid';
-import { CarReader } from '@ipld/car/reader';
+
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CarReader } from '@ipld/car/reader';
+import { CID } from 'multiformats/cid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, ROOT, tempHome } from '../helpers/cli.js';
-import { serveSite, type ServingSite } from '../helpers/serve.js';
+import { type ServingSite, serveSite } from '../helpers/serve.js';
 
 const A = tempHome();
 const B = tempHome();
@@ -40,7 +41,11 @@ let rec: { id: string; cid: string };
 let aliceMnemonic = '';
 
 beforeAll(async () => {
-  for (const [name, role] of [['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider']] as const) {
+  for (const [name, role] of [
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+  ] as const) {
     const made = await ok([...asA(name), 'keygen', '--name', name, '--role', role, ...(name === 'alice' ? ['--show-mnemonic'] : [])]);
     if (name === 'alice') aliceMnemonic = made.mnemonic;
   }
@@ -125,7 +130,9 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
 
   it('EMR_IPFS_GATEWAY (comma-separated) tries gateways in order: a dead one first, then A', async () => {
     const out = join(B.home, 'lab-env.bin');
-    const r = await emr([...asB('hb'), ...chain, '--json', 'fetch', rec.id, '-o', out], { env: { EMR_IPFS_GATEWAY: `http://127.0.0.1:9, ${site!.url}` } });
+    const r = await emr([...asB('hb'), ...chain, '--json', 'fetch', rec.id, '-o', out], {
+      env: { EMR_IPFS_GATEWAY: `http://127.0.0.1:9, ${site!.url}` },
+    });
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(readFileSync(out).equals(content)).toBe(true);
   });
@@ -135,7 +142,12 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
     const raw = await fetch(`${site!.url}/ipfs/${rec.cid}`, { headers: { accept: 'application/vnd.ipld.raw' } });
     expect(raw.status).toBe(200);
     expect(raw.headers.get('content-type')).toBe('application/vnd.ipld.raw');
-    expect(createHash('sha256').update(Buffer.from(await raw.arrayBuffer())).digest().equals(root.multihash.digest)).toBe(true);
+    expect(
+      createHash('sha256')
+        .update(Buffer.from(await raw.arrayBuffer()))
+        .digest()
+        .equals(root.multihash.digest),
+    ).toBe(true);
 
     const car = await fetch(`${site!.url}/ipfs/${rec.cid}?format=car`);
     expect(car.status).toBe(200);
@@ -164,7 +176,11 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
     const stored = join(A.home, 'stored.age');
     await ok([...asA('grey'), 'fetch', rec.id, '--raw', '-o', stored]);
     const dir = join(ROOT, 'test', 'verified-fetch');
-    const r = spawnSync(process.execPath, ['--import', './with-resolvers.mjs', 'fetch-cid.mjs', site!.url, rec.cid], { cwd: dir, maxBuffer: 64 * 1024 * 1024, timeout: 90_000 });
+    const r = spawnSync(process.execPath, ['--import', './with-resolvers.mjs', 'fetch-cid.mjs', site!.url, rec.cid], {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 90_000,
+    });
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(sha256(r.stdout)).toBe(sha256(readFileSync(stored)));
   });
@@ -191,7 +207,9 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
   it('a gateway that stalls mid-block: exit 6 after EMR_IPFS_TIMEOUT, nothing written', async () => {
     mode = 'stall';
     const out = join(B.home, 'stall.bin');
-    const r = await emr([...asB('hb'), ...chain, '--json', '--ipfs-gateway', attackerUrl, 'fetch', rec.id, '-o', out], { env: { EMR_IPFS_TIMEOUT: '1' } });
+    const r = await emr([...asB('hb'), ...chain, '--json', '--ipfs-gateway', attackerUrl, 'fetch', rec.id, '-o', out], {
+      env: { EMR_IPFS_TIMEOUT: '1' },
+    });
     expect(r.code, r.stderr + r.stdout).toBe(6);
     expect(r.json!.error!.code).toBe('UNAVAILABLE');
     expect(existsSync(out)).toBe(false);

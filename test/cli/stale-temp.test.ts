@@ -3,9 +3,9 @@
 // output removes its own stale temporary files — exact name pattern, regular file, one
 // link, same uid, mode 0600, last written before the run — and nothing else.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, emr, tempHome } from '../helpers/cli.js';
 
@@ -27,7 +27,10 @@ describe('stale temporary files after SIGKILL (FORMAT.md § 1.6)', () => {
     const dir = join(t.home, 'out');
     (await import('node:fs')).mkdirSync(dir);
     const target = join(dir, 'plain.bin');
-    const child = spawn(process.execPath, [BIN, ...as, 'decrypt', sealed, '-o', target], { stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, ...as, 'decrypt', sealed, '-o', target], {
+      stdio: 'ignore',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const done = new Promise<void>((r) => child.on('close', () => r()));
     // Kill once the temporary file holds some plaintext.
     for (;;) {

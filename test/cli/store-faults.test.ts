@@ -5,16 +5,16 @@
 // does not hold (no record registered, no grant, no approval, no release), and the same
 // command run again once a node is back (on the repo the killed one left) finishes the job.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { id as topicOf } from 'ethers';
 import { CID } from 'multiformats/cid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Block, carBytes } from '../../src/ipfs/car.js';
+import { importFile } from '../../src/ipfs/import-file.js';
 import { BIN, clinic, emr } from '../helpers/cli.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
-import { carBytes, type Block } from '../../src/ipfs/car.js';
-import { importFile } from '../../src/ipfs/import-file.js';
 
 const c = clinic();
 let daemon: TestDaemon;
@@ -37,9 +37,15 @@ function repoBlocks(): number {
 }
 
 /** Runs emr with the node; SIGKILLs the node once `blocksMore` new blocks have landed. */
-async function killStoreMidway(args: string[], blocksMore: number): Promise<{ code: number; stderr: string; json: any; killedMidway: boolean }> {
+async function killStoreMidway(
+  args: string[],
+  blocksMore: number,
+): Promise<{ code: number; stderr: string; json: any; killedMidway: boolean }> {
   const base = repoBlocks();
-  const child = spawn(process.execPath, [BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, ...args, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,7 +78,9 @@ async function restart(): Promise<void> {
 }
 
 async function events(signature: string): Promise<number> {
-  const logs = (await c.rpc('eth_getLogs', [{ address: dev.contract, topics: [topicOf(signature)], fromBlock: '0x0', toBlock: 'latest' }])) as unknown[];
+  const logs = (await c.rpc('eth_getLogs', [
+    { address: dev.contract, topics: [topicOf(signature)], fromBlock: '0x0', toBlock: 'latest' },
+  ])) as unknown[];
   return logs.length;
 }
 
@@ -81,7 +89,12 @@ const records = async (): Promise<Array<{ id: string; type: string }>> => (await
 beforeAll(async () => {
   const started = startDaemon();
   started.catch(() => {});
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['dr', 'provider'], ['house', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['dr', 'provider'],
+    ['house', 'provider'],
+  ]);
   daemon = await started;
   dev = await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
@@ -138,7 +151,9 @@ describe('the store dies in the middle of a write', () => {
     await daemon.kill();
     const r = await emr([...as('alice'), '--json', 'access', 'approve', req]);
     expect(r.code, r.stderr + r.stdout).toBe(6);
-    const pending = (await ok([...c.as('alice'), 'access', 'list', '--all'])).requests.find((x: { requestId: string }) => x.requestId === req);
+    const pending = (await ok([...c.as('alice'), 'access', 'list', '--all'])).requests.find(
+      (x: { requestId: string }) => x.requestId === req,
+    );
     expect(pending.state).toBe('pending');
     await restart();
     const again = await ok([...as('alice'), 'access', 'approve', req]);
@@ -147,7 +162,8 @@ describe('the store dies in the middle of a write', () => {
   }, 180_000);
 
   it('emergency release: node dead → exit 6, no release on chain; run again → released, the provider reads', async () => {
-    const allergy = (await ok([...as('alice'), 'record', 'add', c.file('allergy.txt', 'latex'), '--patient', 'alice', '--type', 'allergy'])).records[0].id;
+    const allergy = (await ok([...as('alice'), 'record', 'add', c.file('allergy.txt', 'latex'), '--patient', 'alice', '--type', 'allergy']))
+      .records[0].id;
     await ok([...as('dr'), 'emergency', 'open', 'alice', '--reason', 'unconscious']);
     const released = 'EmergencyKeysReleased(address,address,address,bytes32)';
     const before = await events(released);
@@ -166,11 +182,22 @@ describe('the store dies in the middle of a write', () => {
 
   it('store import of a CAR: node SIGKILLed midway → exit 6, root not pinned; run again → every block in, root pinned', async () => {
     const blocks: Block[] = [];
-    const added = await importFile((async function* () { yield randomBytes(12 * 1024 * 1024); })(), {
-      put: async (cid, bytes) => (blocks.push({ cid, bytes }), cid),
-    });
+    const added = await importFile(
+      (async function* () {
+        yield randomBytes(12 * 1024 * 1024);
+      })(),
+      {
+        put: async (cid, bytes) => (blocks.push({ cid, bytes }), cid),
+      },
+    );
     const parts: Uint8Array[] = [];
-    for await (const p of carBytes([CID.parse(added.cid)], (async function* () { yield* blocks; })())) parts.push(p);
+    for await (const p of carBytes(
+      [CID.parse(added.cid)],
+      (async function* () {
+        yield* blocks;
+      })(),
+    ))
+      parts.push(p);
     const car = join(c.home, 'backup.car');
     writeFileSync(car, Buffer.concat(parts));
     const r = await killStoreMidway([...as('alice'), 'store', 'import', car], 3);
@@ -178,7 +205,9 @@ describe('the store dies in the middle of a write', () => {
     expect(r.code, r.stderr).toBe(6);
     await restart();
     const pinsOf = async (): Promise<string[]> => {
-      const j = (await (await fetch(`${daemon.apiUrl}/api/v0/pin/ls?type=recursive`, { method: 'POST' })).json()) as { Keys: Record<string, unknown> };
+      const j = (await (await fetch(`${daemon.apiUrl}/api/v0/pin/ls?type=recursive`, { method: 'POST' })).json()) as {
+        Keys: Record<string, unknown>;
+      };
       return Object.keys(j.Keys).map((k) => CID.parse(k).toV1().toString());
     };
     expect(await pinsOf()).not.toContain(added.cid);

@@ -3,7 +3,7 @@
 // or forge lines in any human rendering; JSON output keeps the exact data.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, emr, tempHome, type EmrRun } from '../helpers/cli.js';
+import { BIN, type EmrRun, emr, ROOT, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
 const names = ['admin', 'alice', 'bob'] as const;
@@ -65,7 +65,11 @@ describe('terminal safety of human output (output.ts safeText)', () => {
   });
 
   it('`audit --follow` (narrated line by line) escapes too', async () => {
-    const child = spawn(process.execPath, [BIN, ...globals('alice'), 'audit', '--since', '0', '--follow'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...globals('alice'), 'audit', '--since', '0', '--follow'], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const seen = new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {

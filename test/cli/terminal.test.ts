@@ -8,7 +8,11 @@ const c = clinic();
 const { as, ok, file } = c;
 
 beforeAll(async () => {
-  await c.keygen([['admin', 'admin'], ['alice', 'patient'], ['grey', 'provider']]);
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -25,7 +29,10 @@ describe('progress in a 0-column pseudo-terminal', () => {
     await ok([...as('grey'), 'register', '--role', 'provider']);
     await ok([...as('admin'), 'admin', 'verify', 'grey']);
     await ok([...as('alice'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '1y']);
-    const add = await emrInPty([...as('grey'), 'record', 'add', file('tiny.txt', '18 bytes of lab..\n'), '--patient', 'alice', '--type', 'lab'], { cols: 0, rows: 0, timeoutMs: 60_000, maxBytes: 256 * 1024 });
+    const add = await emrInPty(
+      [...as('grey'), 'record', 'add', file('tiny.txt', '18 bytes of lab..\n'), '--patient', 'alice', '--type', 'lab'],
+      { cols: 0, rows: 0, timeoutMs: 60_000, maxBytes: 256 * 1024 },
+    );
     expect(add.timedOut, add.output.slice(-500)).toBe(false);
     expect(add.code, add.output.slice(-500)).toBe(0);
     expect(add.bytes).toBeLessThan(64 * 1024);

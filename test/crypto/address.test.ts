@@ -1,7 +1,8 @@
 /** EIP-55 without ethers (src/crypto/address.ts) must agree with ethers 6 getAddress/isAddress. */
-import { describe, it, expect } from 'vitest';
-import fc from 'fast-check';
+
 import { getAddress, isAddress } from 'ethers';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { toChecksumAddress } from '../../src/crypto/address.js';
 
 const ethersOrNull = (a: string): string | null => (isAddress(a) ? getAddress(a) : null);
@@ -12,7 +13,10 @@ describe('toChecksumAddress', () => {
     fc.assert(
       fc.property(hex40, fc.nat({ max: 39 }), fc.boolean(), (h, i, prefix) => {
         const sum = getAddress('0x' + h);
-        const flipped = sum.slice(2, 2 + i) + (sum[2 + i] === sum[2 + i]!.toLowerCase() ? sum[2 + i]!.toUpperCase() : sum[2 + i]!.toLowerCase()) + sum.slice(3 + i);
+        const flipped =
+          sum.slice(2, 2 + i) +
+          (sum[2 + i] === sum[2 + i]!.toLowerCase() ? sum[2 + i]!.toUpperCase() : sum[2 + i]!.toLowerCase()) +
+          sum.slice(3 + i);
         for (const a of ['0x' + h, '0x' + h.toUpperCase(), sum, '0x' + flipped, prefix ? h : sum.slice(2)]) {
           expect(toChecksumAddress(a), a).toBe(ethersOrNull(a));
         }

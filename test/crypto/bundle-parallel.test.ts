@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { encodeMetadata, TRAILER_SIZE } from '../../src/crypto/bundle-format.js';
-import { EIP712_TYPES, bundleDomain, eip712Value } from '../../src/crypto/bundle-signature.js';
+import { bundleDomain, EIP712_TYPES, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { asFileKey } from '../../src/crypto/keys.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
 import { bundleWorld, filesIn } from './helpers.js';
@@ -31,7 +31,10 @@ type Path = 'stream' | 'parallel';
 
 async function seal(n: number, path: Path, out = join(w.dir, `b.${path}`)): Promise<{ ct: Buffer; sha256: string }> {
   writeFileSync(join(w.dir, 'pt'), content(n));
-  const r = await encryptBundle({ input: join(w.dir, 'pt'), output: out, recipients: [id.recipient], meta, signer: author }, { fileKey, nonce, path });
+  const r = await encryptBundle(
+    { input: join(w.dir, 'pt'), output: out, recipients: [id.recipient], meta, signer: author },
+    { fileKey, nonce, path },
+  );
   return { ct: readFileSync(out), sha256: r.sha256 };
 }
 
@@ -43,7 +46,10 @@ async function open(ct: Buffer, path: Path) {
     const res = await decryptBundle({ input: join(w.dir, 'in.age'), output: join(w.dir, 'out.bin'), identities: [id.identity] }, { path });
     return { res, out: readFileSync(join(w.dir, 'out.bin')) };
   } catch (err) {
-    expect(filesIn(w.dir).filter((f) => f !== 'out.bin'), 'no temporary file left').toEqual(before);
+    expect(
+      filesIn(w.dir).filter((f) => f !== 'out.bin'),
+      'no temporary file left',
+    ).toEqual(before);
     expect(filesIn(w.dir)).not.toContain('out.bin');
     return { err };
   }
@@ -51,27 +57,38 @@ async function open(ct: Buffer, path: Path) {
 
 // Sizes around the edges the fast path computes: the prefix/trailer split of the tail
 // chunks (P + n and P + n + 105 at multiples of 64 KiB), batch boundaries, several batches.
-const edge = (k: number) => [k * CHUNK - P - TRAILER_SIZE - 1, k * CHUNK - P - TRAILER_SIZE, k * CHUNK - P - TRAILER_SIZE + 1, k * CHUNK - P - 1, k * CHUNK - P, k * CHUNK - P + 1];
+const edge = (k: number) => [
+  k * CHUNK - P - TRAILER_SIZE - 1,
+  k * CHUNK - P - TRAILER_SIZE,
+  k * CHUNK - P - TRAILER_SIZE + 1,
+  k * CHUNK - P - 1,
+  k * CHUNK - P,
+  k * CHUNK - P + 1,
+];
 const sizes = [0, 1, 1000, ...edge(1), ...edge(2), ...edge(16), ...edge(17), 3 * BATCH + 12_345].filter((n) => n >= 0);
 
 describe('bundles on the two-thread path', () => {
-  it.each(sizes)('payload byte-identical to the stream path and opens on both paths (%i bytes)', async (n) => {
-    const s = await seal(n, 'stream');
-    const p = await seal(n, 'parallel');
-    expect(p.sha256).toBe(s.sha256);
-    expect(p.sha256).toBe(createHash('sha256').update(content(n)).digest('hex'));
-    // The header differs (fresh ephemeral X25519 share per call); nonce and STREAM must not.
-    const payload = (ct: Buffer) => ct.subarray(ct.indexOf('\n--- ') + 49);
-    const T = P + n + TRAILER_SIZE;
-    expect(payload(p.ct).length).toBe(16 + T + 16 * Math.ceil(T / CHUNK));
-    expect(payload(p.ct).equals(payload(s.ct))).toBe(true);
-    for (const path of ['stream', 'parallel'] as const) {
-      const { res, out, err } = await open(p.ct, path);
-      expect(err).toBeUndefined();
-      expect(out!.equals(content(n))).toBe(true);
-      expect(res).toMatchObject({ signed: true, author: author.address, sha256: s.sha256, size: n });
-    }
-  }, 60_000);
+  it.each(sizes)(
+    'payload byte-identical to the stream path and opens on both paths (%i bytes)',
+    async (n) => {
+      const s = await seal(n, 'stream');
+      const p = await seal(n, 'parallel');
+      expect(p.sha256).toBe(s.sha256);
+      expect(p.sha256).toBe(createHash('sha256').update(content(n)).digest('hex'));
+      // The header differs (fresh ephemeral X25519 share per call); nonce and STREAM must not.
+      const payload = (ct: Buffer) => ct.subarray(ct.indexOf('\n--- ') + 49);
+      const T = P + n + TRAILER_SIZE;
+      expect(payload(p.ct).length).toBe(16 + T + 16 * Math.ceil(T / CHUNK));
+      expect(payload(p.ct).equals(payload(s.ct))).toBe(true);
+      for (const path of ['stream', 'parallel'] as const) {
+        const { res, out, err } = await open(p.ct, path);
+        expect(err).toBeUndefined();
+        expect(out!.equals(content(n))).toBe(true);
+        expect(res).toMatchObject({ signed: true, author: author.address, sha256: s.sha256, size: n });
+      }
+    },
+    60_000,
+  );
 
   it('a plain age file opens unsigned on the parallel path, with the same hash as the stream path', async () => {
     for (const n of [0, 5, CHUNK, 2 * BATCH + 7]) {
@@ -103,7 +120,10 @@ describe('bundles on the two-thread path', () => {
       ['truncation at a chunk boundary', (b) => b.subarray(0, at(30))],
       ['truncation inside a chunk', (b) => b.subarray(0, at(30) + 999)],
       ['trailing bytes', (b) => Buffer.concat([b, Buffer.from([0])])],
-      ['two chunks swapped', (b) => Buffer.concat([b.subarray(0, at(5)), b.subarray(at(6), at(7)), b.subarray(at(5), at(6)), b.subarray(at(7))])],
+      [
+        'two chunks swapped',
+        (b) => Buffer.concat([b.subarray(0, at(5)), b.subarray(at(6), at(7)), b.subarray(at(5), at(6)), b.subarray(at(7))]),
+      ],
       ['the final chunk dropped', (b) => b.subarray(0, at(Math.ceil((P + n + TRAILER_SIZE) / CHUNK) - 1))],
     ];
     it.each(cases)('%s', async (_name, damage) => {
@@ -119,7 +139,10 @@ describe('bundles on the two-thread path', () => {
     const m = { v: 1 as const, ...meta };
     const body = content(2 * BATCH + 321);
     const sha = createHash('sha256').update(body).digest();
-    const sig = Buffer.from((await signer.signTypedData(bundleDomain({}), EIP712_TYPES, eip712Value(m, BigInt(body.length), sha))).slice(2), 'hex');
+    const sig = Buffer.from(
+      (await signer.signTypedData(bundleDomain({}), EIP712_TYPES, eip712Value(m, BigInt(body.length), sha))).slice(2),
+      'hex',
+    );
     const p = { prefix: encodeMetadata(m), body, sha, size: BigInt(body.length), sig };
     mutate(p);
     const size = Buffer.alloc(8);
@@ -144,7 +167,16 @@ describe('bundles on the two-thread path', () => {
     ['a signature with v = 29', () => craft((p) => (p.sig[64] = 29))],
     ['a trailer cut short', () => craft((p) => (p.sig = p.sig.subarray(0, 60)))],
     ['metadata length zero', () => craft((p) => p.prefix.writeUInt32BE(0, 14))],
-    ['magic only', () => craft((p) => { p.prefix = p.prefix.subarray(0, 14); p.body = Buffer.alloc(0); p.sha = Buffer.alloc(0); p.sig = Buffer.alloc(0); })],
+    [
+      'magic only',
+      () =>
+        craft((p) => {
+          p.prefix = p.prefix.subarray(0, 14);
+          p.body = Buffer.alloc(0);
+          p.sha = Buffer.alloc(0);
+          p.sig = Buffer.alloc(0);
+        }),
+    ],
   ] as const)('rejects %s on both paths with IntegrityError and no output', async (_n, make) => {
     const ct = await make();
     for (const path of ['stream', 'parallel'] as const) {
@@ -165,7 +197,10 @@ describe('bundles on the two-thread path', () => {
       },
     };
     await expect(
-      encryptBundle({ input: join(w.dir, 'pt'), output: join(w.dir, 'mod.age'), recipients: [id.recipient], meta, signer }, { path: 'parallel' }),
+      encryptBundle(
+        { input: join(w.dir, 'pt'), output: join(w.dir, 'mod.age'), recipients: [id.recipient], meta, signer },
+        { path: 'parallel' },
+      ),
     ).rejects.toBeInstanceOf(UsageError);
     expect(filesIn(w.dir)).toEqual(before);
   });
@@ -173,9 +208,17 @@ describe('bundles on the two-thread path', () => {
   it('a failing signer on the parallel path: its error, and no output file', async () => {
     writeFileSync(join(w.dir, 'pt'), content(2 * BATCH));
     const before = filesIn(w.dir);
-    const signer = { address: author.address, signTypedData: async () => { throw new Error('hardware wallet unplugged'); } };
+    const signer = {
+      address: author.address,
+      signTypedData: async () => {
+        throw new Error('hardware wallet unplugged');
+      },
+    };
     await expect(
-      encryptBundle({ input: join(w.dir, 'pt'), output: join(w.dir, 'fail.age'), recipients: [id.recipient], meta, signer }, { path: 'parallel' }),
+      encryptBundle(
+        { input: join(w.dir, 'pt'), output: join(w.dir, 'fail.age'), recipients: [id.recipient], meta, signer },
+        { path: 'parallel' },
+      ),
     ).rejects.toThrow('hardware wallet unplugged');
     expect(filesIn(w.dir)).toEqual(before);
   });

@@ -2,23 +2,38 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { verifyTypedData, } from 'ethers';
+import { verifyTypedData } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { BUNDLE_MAGIC, encodeMetadata, parseMetadata } from '../../src/crypto/bundle-format.js';
-import { EIP712_TYPES_V2, bundleDomain, eip712Value } from '../../src/crypto/bundle-signature.js';
+import { bundleDomain, EIP712_TYPES_V2, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { IntegrityError } from '../../src/errors.js';
 import { bundleWorld } from './helpers.js';
 
 const w = bundleWorld();
 const { author, patient, id } = w;
 const base = { patient: patient.address, author: author.address, type: 'lab', createdAt: 1_700_000_000 };
-const clinical = { fhir: '4.0.1', careDate: '2019-05-02T10:00:00-04:00', supersedes: '12', facility: 'St. Elsewhere', encounterStart: '2019-05-02', encounterEnd: '2019-05-03', mrn: 'MRN-7' };
+const clinical = {
+  fhir: '4.0.1',
+  careDate: '2019-05-02T10:00:00-04:00',
+  supersedes: '12',
+  facility: 'St. Elsewhere',
+  encounterStart: '2019-05-02',
+  encounterEnd: '2019-05-03',
+  mrn: 'MRN-7',
+};
 
 async function seal(meta: Record<string, unknown>) {
   writeFileSync(join(w.dir, 'pt'), 'content');
   const out = join(w.dir, 'b.age');
-  const r = await encryptBundle({ input: join(w.dir, 'pt'), output: out, recipients: [id.recipient], meta: meta as never, signer: author, domain: { chainId: 31337 } });
+  const r = await encryptBundle({
+    input: join(w.dir, 'pt'),
+    output: out,
+    recipients: [id.recipient],
+    meta: meta as never,
+    signer: author,
+    domain: { chainId: 31337 },
+  });
   return { r, out };
 }
 

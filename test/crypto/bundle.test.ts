@@ -9,20 +9,38 @@ import { describe, expect, it } from 'vitest';
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { decryptBundle, encryptBundle, verifyBundle } from '../../src/crypto/bundle.js';
 import { BUNDLE_MAGIC, encodeMetadata, MAX_METADATA_SIZE, parseMetadata, TRAILER_SIZE } from '../../src/crypto/bundle-format.js';
-import { EIP712_TYPES, bundleDomain, eip712Value } from '../../src/crypto/bundle-signature.js';
+import { bundleDomain, EIP712_TYPES, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
 import { AGE_BIN, age, bundleWorld, filesIn } from './helpers.js';
 
 const w = bundleWorld();
 const { author, patient, id } = w;
-const meta = { patient: patient.address, author: author.address, type: 'lab-result', title: 'CBC', fileName: 'cbc.pdf', mediaType: 'application/pdf', createdAt: 1_700_000_000 };
+const meta = {
+  patient: patient.address,
+  author: author.address,
+  type: 'lab-result',
+  title: 'CBC',
+  fileName: 'cbc.pdf',
+  mediaType: 'application/pdf',
+  createdAt: 1_700_000_000,
+};
 const content = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff));
 
-async function seal(pt: Buffer, o: { signer?: Wallet; domain?: { chainId?: bigint | number; verifyingContract?: string }; out?: string } = {}) {
+async function seal(
+  pt: Buffer,
+  o: { signer?: Wallet; domain?: { chainId?: bigint | number; verifyingContract?: string }; out?: string } = {},
+) {
   writeFileSync(join(w.dir, 'pt'), pt);
   const out = o.out ?? join(w.dir, 'b.age');
-  const r = await encryptBundle({ input: join(w.dir, 'pt'), output: out, recipients: [id.recipient], meta, signer: o.signer ?? author, domain: o.domain });
+  const r = await encryptBundle({
+    input: join(w.dir, 'pt'),
+    output: out,
+    recipients: [id.recipient],
+    meta,
+    signer: o.signer ?? author,
+    domain: o.domain,
+  });
   return { r, ct: readFileSync(out) };
 }
 
@@ -55,9 +73,22 @@ describe('record bundle', () => {
       const { r } = await seal(content(1234), { domain });
       const d: Record<string, unknown> = { name: 'emr', version: '1' };
       if (domain) Object.assign(d, domain);
-      const value = { version: 1, patient: patient.address, author: author.address, recordType: 'lab-result', title: 'CBC', fileName: 'cbc.pdf', mediaType: 'application/pdf', createdAt: 1_700_000_000, size: 1234, contentHash: '0x' + r.sha256 };
+      const value = {
+        version: 1,
+        patient: patient.address,
+        author: author.address,
+        recordType: 'lab-result',
+        title: 'CBC',
+        fileName: 'cbc.pdf',
+        mediaType: 'application/pdf',
+        createdAt: 1_700_000_000,
+        size: 1234,
+        contentHash: '0x' + r.sha256,
+      };
       expect(verifyTypedData(d, EIP712_TYPES, value, r.signature)).toBe(author.address);
-      expect(TypedDataEncoder.hash(d, EIP712_TYPES, value)).toBe(TypedDataEncoder.hash(bundleDomain(r.metadata), EIP712_TYPES, eip712Value(r.metadata, 1234n, Buffer.from(r.sha256, 'hex'))));
+      expect(TypedDataEncoder.hash(d, EIP712_TYPES, value)).toBe(
+        TypedDataEncoder.hash(bundleDomain(r.metadata), EIP712_TYPES, eip712Value(r.metadata, 1234n, Buffer.from(r.sha256, 'hex'))),
+      );
     }
   });
 
@@ -124,18 +155,37 @@ describe('record bundle', () => {
     ['a truncated trailer', async () => craft((p) => (p.sig = p.sig.subarray(0, 60)))],
     ['metadata length beyond the bound', async () => craft((p) => p.prefix.writeUInt32BE(MAX_METADATA_SIZE + 1, 14))],
     ['metadata length zero', async () => craft((p) => p.prefix.writeUInt32BE(0, 14))],
-    ['non-canonical metadata (whitespace)', async () => craft((p) => {
-      const json = p.prefix.subarray(18).toString().replace('{', '{ ');
-      const len = Buffer.alloc(4); len.writeUInt32BE(Buffer.byteLength(json));
-      p.prefix = Buffer.concat([BUNDLE_MAGIC, len, Buffer.from(json)]);
-    })],
-    ['metadata with an unknown field', async () => craft((p) => {
-      const json = p.prefix.subarray(18).toString().replace('{', '{"zz":1,');
-      const len = Buffer.alloc(4); len.writeUInt32BE(Buffer.byteLength(json));
-      p.prefix = Buffer.concat([BUNDLE_MAGIC, len, Buffer.from(json)]);
-    })],
+    [
+      'non-canonical metadata (whitespace)',
+      async () =>
+        craft((p) => {
+          const json = p.prefix.subarray(18).toString().replace('{', '{ ');
+          const len = Buffer.alloc(4);
+          len.writeUInt32BE(Buffer.byteLength(json));
+          p.prefix = Buffer.concat([BUNDLE_MAGIC, len, Buffer.from(json)]);
+        }),
+    ],
+    [
+      'metadata with an unknown field',
+      async () =>
+        craft((p) => {
+          const json = p.prefix.subarray(18).toString().replace('{', '{"zz":1,');
+          const len = Buffer.alloc(4);
+          len.writeUInt32BE(Buffer.byteLength(json));
+          p.prefix = Buffer.concat([BUNDLE_MAGIC, len, Buffer.from(json)]);
+        }),
+    ],
     ['metadata that is not JSON', async () => craft((p) => p.prefix.write('!', 18))],
-    ['magic only (truncated bundle)', async () => craft((p) => { p.prefix = BUNDLE_MAGIC; p.body = Buffer.alloc(0); p.sha = Buffer.alloc(0); p.sig = Buffer.alloc(0); })],
+    [
+      'magic only (truncated bundle)',
+      async () =>
+        craft((p) => {
+          p.prefix = BUNDLE_MAGIC;
+          p.body = Buffer.alloc(0);
+          p.sha = Buffer.alloc(0);
+          p.sig = Buffer.alloc(0);
+        }),
+    ],
   ] as const)('rejects %s with IntegrityError and no output', async (_n, run) => {
     const { err } = await run();
     expect(err).toBeInstanceOf(IntegrityError);
@@ -154,7 +204,13 @@ describe('record bundle', () => {
 
   it('streams: stdin-like input, stdout-like output, and verifyBundle writes nothing', async () => {
     const chunks: Buffer[] = [];
-    await encryptBundle({ input: Readable.from([content(70000)]), output: new Writable({ write: (b, _e, cb) => (chunks.push(b), cb()) }), recipients: [id.recipient], meta, signer: author });
+    await encryptBundle({
+      input: Readable.from([content(70000)]),
+      output: new Writable({ write: (b, _e, cb) => (chunks.push(b), cb()) }),
+      recipients: [id.recipient],
+      meta,
+      signer: author,
+    });
     const ct = Buffer.concat(chunks);
     const res = await verifyBundle({ input: Readable.from([ct]), identities: [id.identity] });
     expect(res).toMatchObject({ signed: true, size: 70000 });
@@ -162,7 +218,13 @@ describe('record bundle', () => {
 
   it('a bundle for someone else → IntegrityError (not addressed)', async () => {
     writeFileSync(join(w.dir, 'pt'), 'x');
-    await encryptBundle({ input: join(w.dir, 'pt'), output: join(w.dir, 'else.age'), recipients: [generateIdentity().recipient], meta, signer: author });
+    await encryptBundle({
+      input: join(w.dir, 'pt'),
+      output: join(w.dir, 'else.age'),
+      recipients: [generateIdentity().recipient],
+      meta,
+      signer: author,
+    });
     const { err } = await open(readFileSync(join(w.dir, 'else.age')));
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as IntegrityError).hint).toMatch(/not addressed/);

@@ -2,10 +2,11 @@
  * Negative vectors for age.md parsing rules and STREAM (age.md § "Header", § "Payload").
  * Each case mutates a valid file and expects IntegrityError and no output file.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptFile, encryptFile } from '../../src/crypto/age-file.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError } from '../../src/errors.js';
@@ -82,7 +83,10 @@ describe('header parsing (age.md § Header)', () => {
     ['stanza body with a full line and no final line', (h, m) => [h.replace(/\n([A-Za-z0-9+/]{43})\n$/, `\n$1${'A'.repeat(21)}\n`), m]],
     ['stanza body missing', (h, m) => [h.replace(/\n([A-Za-z0-9+/]{43})\n$/, '\n'), m]],
     ['X25519 stanza with an extra argument', (h, m) => [h.replace(/(-> X25519 \S+)/, '$1 extra'), m]],
-    ['X25519 share not canonical', (h, m) => [h.replace(/(-> X25519 \S{42})(\S)/, (_s, a: string, c: string) => a + String.fromCharCode(c.charCodeAt(0) ^ 1)), m]],
+    [
+      'X25519 share not canonical',
+      (h, m) => [h.replace(/(-> X25519 \S{42})(\S)/, (_s, a: string, c: string) => a + String.fromCharCode(c.charCodeAt(0) ^ 1)), m],
+    ],
     ['X25519 share all zero (low order)', (h, m) => [h.replace(/-> X25519 \S+/, `-> X25519 ${'A'.repeat(43)}`), m]],
     ['unknown line instead of stanza', (h, m) => [h.replace('-> X25519', '-< X25519'), m]],
   ];
@@ -138,7 +142,20 @@ describe('STREAM payload (age.md § Payload)', () => {
     const ct = await encryptBytes(data(n));
     const { payload } = split(ct);
     const headerLen = ct.length - payload.length;
-    const cuts = new Set<number>([0, 1, 15, 16, 17, 16 + C - 1, 16 + C, 16 + C + 1, 16 + 2 * C, payload.length - 1, payload.length - 16, payload.length - 17]);
+    const cuts = new Set<number>([
+      0,
+      1,
+      15,
+      16,
+      17,
+      16 + C - 1,
+      16 + C,
+      16 + C + 1,
+      16 + 2 * C,
+      payload.length - 1,
+      payload.length - 16,
+      payload.length - 17,
+    ]);
     for (const cut of cuts) {
       if (cut < 0 || cut >= payload.length) continue;
       await expectIntegrity(ct.subarray(0, headerLen + cut));
@@ -187,7 +204,10 @@ describe('STREAM payload (age.md § Payload)', () => {
         writeFileSync(join(dir, 'prop'), pt);
         const path = parallel ? 'parallel' : 'stream';
         await encryptFile({ recipients: [id.recipient], input: join(dir, 'prop'), output: join(dir, 'prop.age') }, { path });
-        await decryptFile({ identities: [id.identity], input: join(dir, 'prop.age'), output: join(dir, 'prop.out') }, { path: parallel ? 'stream' : 'parallel' });
+        await decryptFile(
+          { identities: [id.identity], input: join(dir, 'prop.age'), output: join(dir, 'prop.out') },
+          { path: parallel ? 'stream' : 'parallel' },
+        );
         expect(readFileSync(join(dir, 'prop.out')).equals(pt)).toBe(true);
       }),
       { numRuns: 40 },

@@ -35,11 +35,28 @@ export const filesIn = (dir: string): string[] => readdirSync(dir).sort();
  */
 export function buildCryptoJs(outDir: string): string {
   const root = join(__dirname, '..', '..');
-  execFileSync(process.execPath, [
-    join(root, 'node_modules/typescript/bin/tsc'), '--outDir', join(outDir, 'dist'), '--rootDir', join(root, 'src'),
-    '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--strict', '--skipLibCheck',
-    '--types', 'node', join(root, 'src/crypto/index.ts'),
-  ], { cwd: root, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '--outDir',
+      join(outDir, 'dist'),
+      '--rootDir',
+      join(root, 'src'),
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2023',
+      '--strict',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      join(root, 'src/crypto/index.ts'),
+    ],
+    { cwd: root, stdio: 'pipe' },
+  );
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
   symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'));
   return join(outDir, 'dist', 'crypto', 'index.js');

@@ -2,11 +2,12 @@
  * Interop oracles: the stock `age` CLI (Debian 1.1.1, X25519 only) and age-encryption
  * 0.3.1 (typage, X25519 and the mlkem768x25519 hybrid) — both directions.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as typage from 'age-encryption';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptFile, encryptFile, readFileKey } from '../../src/crypto/age-file.js';
 import {
   generateIdentity,
@@ -61,8 +62,14 @@ describe('identities and recipients', () => {
   it('rejects malformed recipients and identities with UsageError + hint, never echoing secrets', () => {
     const good = generateIdentity().recipient;
     const bad = [
-      '', 'age1', good.slice(0, -1), `${good.slice(0, -1)}${good.endsWith('q') ? 'p' : 'q'}`, good.toUpperCase().slice(0, 10) + good.slice(10),
-      good.replace(/^age1/, 'agf1'), 'AGE-SECRET-KEY-1QQQQ', 'ssh-ed25519 AAAA',
+      '',
+      'age1',
+      good.slice(0, -1),
+      `${good.slice(0, -1)}${good.endsWith('q') ? 'p' : 'q'}`,
+      good.toUpperCase().slice(0, 10) + good.slice(10),
+      good.replace(/^age1/, 'agf1'),
+      'AGE-SECRET-KEY-1QQQQ',
+      'ssh-ed25519 AAAA',
     ];
     for (const b of bad) {
       let err: unknown;
@@ -126,7 +133,11 @@ describe.skipIf(!AGE_BIN)(`stock age CLI (${AGE_BIN ? 'present' : AGE_MISSING_RE
     await decryptFile({ identities: [b.identity], input: join(dir, 'multi'), output: join(dir, 'mb') });
     expect(readFileSync(join(dir, 'mb')).equals(data(1000))).toBe(true);
     const before = filesIn(dir);
-    const err = await decryptFile({ identities: [generateIdentity().identity], input: join(dir, 'multi'), output: join(dir, 'stranger') }).catch((e) => e);
+    const err = await decryptFile({
+      identities: [generateIdentity().identity],
+      input: join(dir, 'multi'),
+      output: join(dir, 'stranger'),
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(IntegrityError);
     expect(err.hint).toMatch(/not addressed to these identities/);
     expect(filesIn(dir)).toEqual(before);
@@ -162,7 +173,11 @@ describe('age-encryption 0.3.1 (typage)', () => {
       const out = await (async () => {
         const chunks: Buffer[] = [];
         const { Writable } = await import('node:stream');
-        await decryptFile({ identities: [id.identity], input: Readable.from([Buffer.from(c)]), output: new Writable({ write: (b, _e, cb) => (chunks.push(b), cb()) }) });
+        await decryptFile({
+          identities: [id.identity],
+          input: Readable.from([Buffer.from(c)]),
+          output: new Writable({ write: (b, _e, cb) => (chunks.push(b), cb()) }),
+        });
         return Buffer.concat(chunks);
       })();
       expect(out.equals(data(n))).toBe(true);
@@ -172,7 +187,11 @@ describe('age-encryption 0.3.1 (typage)', () => {
   it('refuses to mix post-quantum and classic recipients (as age 1.3 does)', async () => {
     writeFileSync(join(dir, 'mx'), 'x');
     await expect(
-      encryptFile({ recipients: [generateIdentity('x25519').recipient, generateIdentity('mlkem768x25519').recipient], input: join(dir, 'mx'), output: join(dir, 'mxo') }),
+      encryptFile({
+        recipients: [generateIdentity('x25519').recipient, generateIdentity('mlkem768x25519').recipient],
+        input: join(dir, 'mx'),
+        output: join(dir, 'mxo'),
+      }),
     ).rejects.toBeInstanceOf(UsageError);
     expect(filesIn(dir)).not.toContain('mxo');
   });
@@ -185,8 +204,14 @@ describe('parallel and single-thread paths', () => {
     const nonce = new Uint8Array(16).fill(3);
     for (const n of [0, 65536, 16 * 65536, 16 * 65536 + 1, 5 * 1024 * 1024 + 123]) {
       writeFileSync(join(dir, 'pp'), data(n));
-      await encryptFile({ recipients: [id.recipient], input: join(dir, 'pp'), output: join(dir, 'p1') }, { fileKey, nonce, path: 'stream' });
-      await encryptFile({ recipients: [id.recipient], input: join(dir, 'pp'), output: join(dir, 'p2') }, { fileKey, nonce, path: 'parallel' });
+      await encryptFile(
+        { recipients: [id.recipient], input: join(dir, 'pp'), output: join(dir, 'p1') },
+        { fileKey, nonce, path: 'stream' },
+      );
+      await encryptFile(
+        { recipients: [id.recipient], input: join(dir, 'pp'), output: join(dir, 'p2') },
+        { fileKey, nonce, path: 'parallel' },
+      );
       const a = readFileSync(join(dir, 'p1'));
       const b = readFileSync(join(dir, 'p2'));
       const payloadA = a.subarray(a.indexOf('\n--- ') + 49);

@@ -4,9 +4,10 @@
  * Checked in a child node running the compiled module, with a resolve hook logging imports
  * and the require cache (ML-KEM is loaded with require for its synchronous callers).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCryptoJs, tempDir } from './helpers.js';
 
 let dir: string;

@@ -2,11 +2,12 @@
  * Memory stays flat in the file size: a child node with a 32 MiB heap encrypts and
  * decrypts a 384 MiB file (both paths), and its peak RSS (VmHWM) stays well below it.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+
 import { execFileSync } from 'node:child_process';
-import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCryptoJs, tempDir } from './helpers.js';
 
 const SIZE = 384 << 20;
@@ -25,7 +26,10 @@ beforeAll(() => {
 afterAll(() => cleanup());
 
 function runChild(code: string): { hwmKiB: number } {
-  const out = execFileSync(process.execPath, ['--max-old-space-size=32', '--input-type=module', '-e', code], { cwd: dir, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--max-old-space-size=32', '--input-type=module', '-e', code], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -58,7 +62,10 @@ describe('memory flat in file size', () => {
       }
       console.log(JSON.stringify({ hwmKiB: ${hwm} }));`;
     const { hwmKiB } = runChild(code);
-    const sha = (f: string) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+    const sha = (f: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex');
     expect(sha('big.out')).toBe(sha('big'));
     // Peak RSS well under the file size (node itself is ~45 MiB); measured here
     // ~105 MiB (stream) and ~160 MiB (two threads) at both 192 and 384 MiB: flat.
@@ -90,7 +97,10 @@ describe('memory flat in file size: record bundles on the two-thread path', () =
   it('encrypt + decrypt a 96 MiB and a 384 MiB bundle with a 32 MiB heap: peak RSS flat', () => {
     const small = bundleRun(96 << 20);
     const big = bundleRun(SIZE);
-    const sha = (f: string) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+    const sha = (f: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex');
     expect(sha(`bin${SIZE}.out`)).toBe(sha(`bin${SIZE}`));
     // Measured ~80–100 MiB at both sizes (ethers loaded for signing); 4× the file → < +32 MiB.
     expect(big * 1024).toBeLessThan(128 << 20);

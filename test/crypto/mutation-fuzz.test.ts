@@ -4,16 +4,17 @@
 // besides success on unchanged bytes is a typed INTEGRITY error (exit 4); no plaintext
 // file and no temporary file remain; nothing crashes. Bounded: a few hundred cases
 // in-process (each run is bounded by the test timeout), a handful through the binary.
-import fc from 'fast-check';
-import { Wallet } from 'ethers';
+
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { Wallet } from 'ethers';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError, isEmrError } from '../../src/errors.js';
-import { openEmbeddedStore, type EmbeddedStore } from '../../src/ipfs/embedded.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../../src/ipfs/embedded.js';
 import { openKeyDelivery, publishKeyDelivery } from '../../src/records/key-delivery.js';
 import { emr } from '../helpers/cli.js';
 import { tempDir } from './helpers.js';
@@ -52,7 +53,11 @@ beforeAll(async () => {
   store = await openEmbeddedStore({ dir: join(dir, 'ipfs') });
   const { cid } = await publishKeyDelivery(
     store,
-    { patient: patient.address, grantee: grantee.address, keys: [{ id: '7', cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', fileKey: new Uint8Array(16).fill(9) }] },
+    {
+      patient: patient.address,
+      grantee: grantee.address,
+      keys: [{ id: '7', cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', fileKey: new Uint8Array(16).fill(9) }],
+    },
     id.recipient,
   );
   delivery = await collect(store.cat(cid));
@@ -70,7 +75,11 @@ const mutation = (len: number) =>
     fc.record({ kind: fc.constant('extend' as const), extra: fc.uint8Array({ minLength: 1, maxLength: 70_000 }) }),
     fc.record({ kind: fc.constant('splice' as const), from: fc.nat(len - 1), to: fc.nat(len - 1), n: fc.integer({ min: 1, max: 70_000 }) }),
   );
-type Mutation = { kind: 'flip'; at: number; bit: number } | { kind: 'truncate'; at: number } | { kind: 'extend'; extra: Uint8Array } | { kind: 'splice'; from: number; to: number; n: number };
+type Mutation =
+  | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'extend'; extra: Uint8Array }
+  | { kind: 'splice'; from: number; to: number; n: number };
 
 function apply(base: Buffer, m: Mutation): Buffer {
   const b = Buffer.from(base);

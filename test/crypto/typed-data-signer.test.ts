@@ -1,15 +1,21 @@
 // The batch's fast EIP-712 signer (src/batch/record-signer.ts): the same signature bytes
 // as an ethers Wallet (both RFC 6979 deterministic, low-S), verifiable with
 // ethers.verifyTypedData, and bound to what it signed (negatives).
-import { describe, expect, it } from 'vitest';
+
+import { getAddress, Signature, type TypedDataDomain, TypedDataEncoder, verifyTypedData, Wallet } from 'ethers';
 import fc from 'fast-check';
-import { Signature, TypedDataEncoder, Wallet, getAddress, verifyTypedData, type TypedDataDomain } from 'ethers';
+import { describe, expect, it } from 'vitest';
 import { EIP712_TYPES } from '../../src/crypto/bundle-signature.js';
 import { fastTypedDataSigner } from '../../src/crypto/typed-data-signer.js';
 
 const wallet = new Wallet('0x' + '42'.repeat(32));
 const signer = fastTypedDataSigner(new Wallet('0x' + '42'.repeat(32)));
-const domain: TypedDataDomain = { name: 'emr', version: '1', chainId: 31337n, verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3' };
+const domain: TypedDataDomain = {
+  name: 'emr',
+  version: '1',
+  chainId: 31337n,
+  verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+};
 
 const value = (o: Partial<Record<string, unknown>> = {}): Record<string, unknown> => ({
   version: 1,
@@ -93,13 +99,28 @@ describe('fastTypedDataSigner', () => {
   });
 
   it('out-of-range or mistyped values are refused, never silently encoded', async () => {
-    for (const v of [value({ version: 65536 }), value({ size: -1n }), value({ createdAt: 2n ** 64n }), value({ contentHash: '0x1234' }), value({ title: 7 })]) {
+    for (const v of [
+      value({ version: 65536 }),
+      value({ size: -1n }),
+      value({ createdAt: 2n ** 64n }),
+      value({ contentHash: '0x1234' }),
+      value({ title: 7 }),
+    ]) {
       await expect(signer.signTypedData(domain, EIP712_TYPES, v)).rejects.toThrow();
     }
   });
 
   it('types it does not encode directly (a nested struct) go through ethers and still match', async () => {
-    const types = { Mail: [{ name: 'from', type: 'Person' }, { name: 'body', type: 'string' }], Person: [{ name: 'name', type: 'string' }, { name: 'wallet', type: 'address' }] };
+    const types = {
+      Mail: [
+        { name: 'from', type: 'Person' },
+        { name: 'body', type: 'string' },
+      ],
+      Person: [
+        { name: 'name', type: 'string' },
+        { name: 'wallet', type: 'address' },
+      ],
+    };
     const v = { from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' }, body: 'Hello' };
     const sig = await signer.signTypedData(domain, types, v);
     expect(sig).toBe(await wallet.signTypedData(domain, types, v));

@@ -3,11 +3,11 @@
  * would: a child process, no TTY, env and stdin under the test's control.
  */
 import { spawn } from 'node:child_process';
-import { expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'emr.js');
@@ -52,7 +52,13 @@ export function emr(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
       } catch {
         json = undefined;
       }
-      resolve({ code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1), stdout, stderr: Buffer.concat(err).toString('utf8'), stdoutBytes, json });
+      resolve({
+        code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1),
+        stdout,
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+        json,
+      });
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
@@ -102,7 +108,11 @@ export function clinic(extraArgs: string[] = []) {
     devnetDown: () => emr(['--home', t.home, 'devnet', 'down']),
     /** A raw JSON-RPC call to the devnet (anvil's evm_increaseTime, anvil_setBalance, …). */
     async rpc(method: string, params: unknown[] = []): Promise<unknown> {
-      const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+      const res = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
       return ((await res.json()) as { result: unknown }).result;
     },
     file(name: string, text: string): string {

@@ -16,7 +16,10 @@ export interface PtyRun {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function emrInPty(args: string[], opts: { cols: number; rows?: number; timeoutMs?: number; env?: Record<string, string>; maxBytes?: number }): Promise<PtyRun> {
+export function emrInPty(
+  args: string[],
+  opts: { cols: number; rows?: number; timeoutMs?: number; env?: Record<string, string>; maxBytes?: number },
+): Promise<PtyRun> {
   const maxBytes = opts.maxBytes ?? 1 << 20;
   const cmd = `stty cols ${opts.cols} rows ${opts.rows ?? 24}; exec ${q(process.execPath)} ${q(BIN)} ${args.map(q).join(' ')}`;
   return new Promise((resolve, reject) => {
@@ -66,14 +69,28 @@ export interface DrivenRun {
  * the regex to appear in the output since the last answer, then types the text (end it
  * with '\r' for Enter). Code 124: the run overran its deadline.
  */
-export function emrDriven(args: string[], steps: Array<[RegExp, string]>, opts: { cols?: number; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<DrivenRun> {
-  const spec = { argv: [process.execPath, BIN, ...args], cols: opts.cols ?? 100, rows: 30, timeout: (opts.timeoutMs ?? 60_000) / 1000, steps: steps.map(([re, text]) => [re.source, text]) };
+export function emrDriven(
+  args: string[],
+  steps: Array<[RegExp, string]>,
+  opts: { cols?: number; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<DrivenRun> {
+  const spec = {
+    argv: [process.execPath, BIN, ...args],
+    cols: opts.cols ?? 100,
+    rows: 30,
+    timeout: (opts.timeoutMs ?? 60_000) / 1000,
+    steps: steps.map(([re, text]) => [re.source, text]),
+  };
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) if (v !== undefined) env[k] = v;
     delete env.EMR_PASSWORD;
     delete env.EMR_PASSWORD_FILE;
-    const child = spawn('python3', [new URL('./pty-drive.py', import.meta.url).pathname, JSON.stringify(spec)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('python3', [new URL('./pty-drive.py', import.meta.url).pathname, JSON.stringify(spec)], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => out.push(d));

@@ -27,9 +27,9 @@ import type { EmrChain } from '../../src/chain/types.js';
 import { verifyProvider } from '../../src/chain/verify-provider.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { ALL_TYPES_MASK } from '../../src/record-types.js';
-import { emr, tempHome, type EmrRun } from './cli.js';
+import { type EmrRun, emr, tempHome } from './cli.js';
 
-export { BIN, ROOT, clinic, emr, tempHome, type EmrRun, type EmrRunOptions } from './cli.js';
+export { BIN, clinic, type EmrRun, type EmrRunOptions, emr, ROOT, tempHome } from './cli.js';
 
 export const X25519_RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
@@ -43,7 +43,11 @@ export interface Actor {
 }
 
 /** A fresh random wallet with 100 ETH (anvil_setBalance: no shared nonce) and its chain client. */
-export async function fundedActor(url: string, contract: string, wallet: Wallet = Wallet.createRandom() as unknown as Wallet): Promise<Actor> {
+export async function fundedActor(
+  url: string,
+  contract: string,
+  wallet: Wallet = Wallet.createRandom() as unknown as Wallet,
+): Promise<Actor> {
   await anvilFund(url, wallet.address);
   const chain = await connectChain({ rpcUrl: url, contract, signer: wallet, pollingIntervalMs: 50 });
   return { wallet, address: wallet.address, chain };
@@ -186,7 +190,12 @@ export async function batchWorld(): Promise<BatchWorld> {
           try {
             if (opts.register ?? true) await register(chain, { role: 'patient', recipient: id.recipient });
             if ((opts.register ?? true) && (opts.grant ?? true)) {
-              await grant(chain, { provider: dr, readMask: 0, writeMask: ALL_TYPES_MASK, expiry: Math.floor(Date.now() / 1000) + 30 * 86400 });
+              await grant(chain, {
+                provider: dr,
+                readMask: 0,
+                writeMask: ALL_TYPES_MASK,
+                expiry: Math.floor(Date.now() / 1000) + 30 * 86400,
+              });
             }
           } finally {
             chain.provider.destroy();

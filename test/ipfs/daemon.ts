@@ -4,7 +4,7 @@
  * test/ipfs-daemon (installed by scripts/ensure-ipfs-daemon.mjs). The `test` profile
  * means: no bootstrap peers, no MDNS, loopback ports chosen by the OS.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -2,12 +2,13 @@
  * Crafted UnixFS DAGs for the read limits (docs/STORAGE.md § Limits), written straight
  * into a real blockstore-fs directory (the embedded store's `<home>/ipfs/blocks`).
  */
+
+import { randomBytes } from 'node:crypto';
 import * as dagPb from '@ipld/dag-pb';
 import { FsBlockstore } from 'blockstore-fs';
 import { UnixFS } from 'ipfs-unixfs';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { randomBytes } from 'node:crypto';
 
 const RAW = 0x55;
 
@@ -28,7 +29,12 @@ export async function fileNode(children: Array<{ cid: CID; size: number | bigint
  * times, a root linking the middle node `fanout2` times. Declares
  * leafSize·fanout·fanout2 bytes from three stored blocks.
  */
-export async function putBomb(blocksDir: string, leafSize: number, fanout: number, fanout2: number): Promise<{ root: CID; declared: number }> {
+export async function putBomb(
+  blocksDir: string,
+  leafSize: number,
+  fanout: number,
+  fanout2: number,
+): Promise<{ root: CID; declared: number }> {
   const store = new FsBlockstore(blocksDir);
   await store.open();
   try {
@@ -50,7 +56,9 @@ export async function putHugeRoot(blocksDir: string, count: number, each: bigint
   const store = new FsBlockstore(blocksDir);
   await store.open();
   try {
-    const kids = await Promise.all(Array.from({ length: count }, async () => ({ cid: await cidOf(dagPb.code, randomBytes(32)), size: each })));
+    const kids = await Promise.all(
+      Array.from({ length: count }, async () => ({ cid: await cidOf(dagPb.code, randomBytes(32)), size: each })),
+    );
     const root = await fileNode(kids);
     await store.put(root.cid, root.bytes);
     return root.cid;

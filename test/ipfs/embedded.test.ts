@@ -1,19 +1,19 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as dagPb from '@ipld/dag-pb';
 import { FsBlockstore } from 'blockstore-fs';
 import { UnixFS } from 'ipfs-unixfs';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrityError, NotFoundError, UsageError } from '../../src/errors.js';
 import { cidFromDigest } from '../../src/ipfs/cid.js';
-import { openEmbeddedStore, type EmbeddedStore } from '../../src/ipfs/embedded.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../../src/ipfs/embedded.js';
 import { CHUNK_SIZE } from '../../src/ipfs/settings.js';
 import { openStore } from '../../src/ipfs/store.js';
-import { SIZES, bytesOf, chunked, collect, sameBytes } from './corpus.js';
+import { bytesOf, chunked, collect, SIZES, sameBytes } from './corpus.js';
 
 let home: string;
 let store: EmbeddedStore;

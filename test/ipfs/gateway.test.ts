@@ -3,19 +3,19 @@
 // still usable, because the fixed import settings let the reader re-import the file and
 // compare root CIDs before a byte is used. Run against the real test daemon's gateway
 // (Kubo, when on PATH, serves raw blocks and takes the block path instead).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { openStore, type RecordStore } from '../../src/ipfs/store.js';
-import { openGatewayReader } from '../../src/ipfs/gateway.js';
-import { startDaemon, type TestDaemon } from './daemon.js';
-import { writeFileSync } from 'node:fs';
 import { create } from 'kubo-rpc-client';
 import { CID } from 'multiformats/cid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { carBytes, walkDag } from '../../src/ipfs/car.js';
+import { openGatewayReader } from '../../src/ipfs/gateway.js';
+import { openStore, type RecordStore } from '../../src/ipfs/store.js';
 import { importCarFile } from '../../src/ops/import-car.js';
+import { startDaemon, type TestDaemon } from './daemon.js';
 
 let daemon: TestDaemon | undefined;
 let kubo: RecordStore | undefined;
@@ -72,7 +72,10 @@ describe('reading through the test daemon’s own gateway', () => {
     const { cid } = await other.addBytes(randomBytes(2 * 1024 * 1024));
     await other.close();
     const reader = openGatewayReader({ urls: [daemon!.gatewayUrl!], scratchDir: scratch, timeoutMs: 3_000 });
-    const err = await collect(reader.cat(cid)).then(() => undefined, (e: unknown) => e as { code?: string });
+    const err = await collect(reader.cat(cid)).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string },
+    );
     expect(['NOT_FOUND', 'UNAVAILABLE']).toContain(err?.code);
   });
 });
@@ -85,7 +88,11 @@ describe('CAR files on a Kubo-compatible node (STORAGE.md § "CAR files")', () =
     const { cid } = await local.addBytes(content);
     const root = CID.parse(cid);
     const parts: Uint8Array[] = [];
-    for await (const c of carBytes([root], walkDag(root, (c) => local.getBlock!(c)))) parts.push(c);
+    for await (const c of carBytes(
+      [root],
+      walkDag(root, (c) => local.getBlock!(c)),
+    ))
+      parts.push(c);
     await local.close();
     const car = join(home, 'x.car');
     writeFileSync(car, Buffer.concat(parts));
@@ -93,7 +100,12 @@ describe('CAR files on a Kubo-compatible node (STORAGE.md § "CAR files")', () =
     // The node's own importer (`ipfs dag import`) takes the file and reports the root.
     const client = create({ url: daemon!.apiUrl });
     const roots: string[] = [];
-    for await (const r of client.dag.import((async function* () { yield Buffer.concat(parts); })())) roots.push(r.root.cid.toV1().toString());
+    for await (const r of client.dag.import(
+      (async function* () {
+        yield Buffer.concat(parts);
+      })(),
+    ))
+      roots.push(r.root.cid.toV1().toString());
     expect(roots).toEqual([cid]);
 
     // emr's importer into the Kubo backend: verified, stored, pinned; then readable.

@@ -2,8 +2,9 @@
  * The Kubo backend against a real Kubo RPC server (js-ipfs 0.66.1 daemon from
  * test/ipfs-daemon, or Kubo when `ipfs` is on PATH).
  */
-import { createServer, request, type Server } from 'node:http';
+
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { IntegrityError, NotFoundError, UnavailableError, UsageError } from '../
 import { cidFromDigest } from '../../src/ipfs/cid.js';
 import { KUBO_ADD_FLAGS } from '../../src/ipfs/settings.js';
 import { openStore, type RecordStore } from '../../src/ipfs/store.js';
-import { SIZES, bytesOf, chunked, collect, sameBytes } from './corpus.js';
+import { bytesOf, chunked, collect, SIZES, sameBytes } from './corpus.js';
 import { startDaemon, type TestDaemon } from './daemon.js';
 
 let daemon: TestDaemon;
@@ -49,19 +50,23 @@ describe('kubo backend', () => {
     expect(kubo.kind).toBe('kubo');
   });
 
-  it.each(SIZES)('round-trips %i bytes with the same CID as the embedded store and as the node\'s own add', async (n) => {
-    const bytes = bytesOf(n, 1000 + n);
-    const viaKubo = await kubo.add(chunked(bytes));
-    const viaEmbedded = await embedded.addBytes(bytes);
-    expect(viaKubo).toEqual(viaEmbedded);
-    // The node's own importer with the documented flags gives the same root.
-    const own = await client.add(bytes, { ...KUBO_ADD_FLAGS, pin: false });
-    expect(own.cid.toV1().toString()).toBe(viaKubo.cid);
-    expect(cidFromDigest(viaKubo.codec, viaKubo.digest)).toBe(viaKubo.cid);
-    expect(sameBytes(await collect(kubo.cat(viaKubo.cid)), bytes)).toBe(true);
-    expect(await kubo.has(viaKubo.cid)).toBe(true);
-    expect(await pinnedRoots()).toContain(viaKubo.cid);
-  }, 60_000);
+  it.each(SIZES)(
+    "round-trips %i bytes with the same CID as the embedded store and as the node's own add",
+    async (n) => {
+      const bytes = bytesOf(n, 1000 + n);
+      const viaKubo = await kubo.add(chunked(bytes));
+      const viaEmbedded = await embedded.addBytes(bytes);
+      expect(viaKubo).toEqual(viaEmbedded);
+      // The node's own importer with the documented flags gives the same root.
+      const own = await client.add(bytes, { ...KUBO_ADD_FLAGS, pin: false });
+      expect(own.cid.toV1().toString()).toBe(viaKubo.cid);
+      expect(cidFromDigest(viaKubo.codec, viaKubo.digest)).toBe(viaKubo.cid);
+      expect(sameBytes(await collect(kubo.cat(viaKubo.cid)), bytes)).toBe(true);
+      expect(await kubo.has(viaKubo.cid)).toBe(true);
+      expect(await pinnedRoots()).toContain(viaKubo.cid);
+    },
+    60_000,
+  );
 
   it('reads content the node got elsewhere (its own add), verified', async () => {
     const bytes = bytesOf(2 * 1_048_576 + 77, 2001);

@@ -88,14 +88,25 @@ it('adds and cats 200 MiB through the embedded store with flat memory', () => {
     timeout: 300_000,
   });
   expect(r.status, r.stderr).toBe(0);
-  const m = JSON.parse(r.stdout) as { baseline: number; peak: number; size: number; n: number; same: boolean; codec: number; addMs: number; catMs: number };
+  const m = JSON.parse(r.stdout) as {
+    baseline: number;
+    peak: number;
+    size: number;
+    n: number;
+    same: boolean;
+    codec: number;
+    addMs: number;
+    catMs: number;
+  };
   expect(m.size).toBe(mib << 20);
   expect(m.n).toBe(mib << 20);
   expect(m.same).toBe(true); // 200 MiB > 174 leaves: a two-level DAG read back intact
   expect(m.codec).toBe(0x70);
   const growthMiB = (m.peak - m.baseline) / 2 ** 20;
   // eslint-disable-next-line no-console
-  console.info(`200 MiB: RSS baseline ${(m.baseline / 2 ** 20).toFixed(0)} MiB, growth ${growthMiB.toFixed(0)} MiB; add ${m.addMs.toFixed(0)} ms, cat ${m.catMs.toFixed(0)} ms`);
+  console.info(
+    `200 MiB: RSS baseline ${(m.baseline / 2 ** 20).toFixed(0)} MiB, growth ${growthMiB.toFixed(0)} MiB; add ${m.addMs.toFixed(0)} ms, cat ${m.catMs.toFixed(0)} ms`,
+  );
   // Measured: ~37 MiB growth at 25 MiB, ~66 at 200 MiB, ~90 plateau at 1 GiB (garbage
   // 64 KiB-1 MiB buffers awaiting V8's external-memory GC), never proportional to size.
   expect(growthMiB).toBeLessThan(100); // half of the 200 MiB moved

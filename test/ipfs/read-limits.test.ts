@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors.js';
-import { openEmbeddedStore, type EmbeddedStore } from '../../src/ipfs/embedded.js';
+import { type EmbeddedStore, openEmbeddedStore } from '../../src/ipfs/embedded.js';
 import { MAX_BLOCK_SIZE, MAX_FILE_SIZE } from '../../src/ipfs/settings.js';
 import { putBomb, putHugeRoot, putRaw } from './dag-bomb.js';
 

@@ -1,12 +1,13 @@
 // docs/KEYSTORE.md § 2: the keystore is Web3 Secret Storage v3 that ethers (and geth, cast)
 // open unchanged; emr opens theirs. ethers 6 is the independent implementation here.
-import { describe, expect, it } from 'vitest';
-import { HDNodeWallet, Wallet, encryptKeystoreJson } from 'ethers';
+
 import { randomBytes } from 'node:crypto';
-import { addressOf, decryptKeystore, encryptKeystore, parseKeystore, DEFAULT_HD_PATH } from '../../src/keys/keystore-v3.js';
+import { encryptKeystoreJson, HDNodeWallet, Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
 import { BadPassphraseError, IntegrityError, UsageError } from '../../src/errors.js';
 import { createAccount } from '../../src/keys/create.js';
 import { deriveIdentitySecret } from '../../src/keys/derive.js';
+import { addressOf, DEFAULT_HD_PATH, decryptKeystore, encryptKeystore, parseKeystore } from '../../src/keys/keystore-v3.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const FAST = { N: 1 << 10, r: 8, p: 1 };
@@ -14,7 +15,10 @@ const FAST = { N: 1 << 10, r: 8, p: 1 };
 describe('keystore v3', () => {
   it('a keystore written by emr at the default work factor opens with ethers, mnemonic included', async () => {
     const acct = await createAccount({ words: 24 });
-    const ks = await encryptKeystore({ privateKey: acct.privateKey, mnemonic: { entropy: acct.entropy, path: acct.path, locale: 'en' } }, enc('pässword ✓'));
+    const ks = await encryptKeystore(
+      { privateKey: acct.privateKey, mnemonic: { entropy: acct.entropy, path: acct.path, locale: 'en' } },
+      enc('pässword ✓'),
+    );
     expect(ks.crypto.kdfparams).toMatchObject({ n: 1 << 17, r: 8, p: 1, dklen: 32 });
     const w = await Wallet.fromEncryptedJson(JSON.stringify(ks), 'pässword ✓');
     expect(w.address).toBe(acct.address);
@@ -24,11 +28,9 @@ describe('keystore v3', () => {
 
   it('a keystore written by ethers opens with emr (key, address and mnemonic)', async () => {
     const w = Wallet.createRandom();
-    const json = await encryptKeystoreJson(
-      { address: w.address, privateKey: w.privateKey, mnemonic: w.mnemonic! },
-      'hunter2hunter2',
-      { scrypt: { N: 1 << 12 } },
-    );
+    const json = await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey, mnemonic: w.mnemonic! }, 'hunter2hunter2', {
+      scrypt: { N: 1 << 12 },
+    });
     const secret = await decryptKeystore(parseKeystore(json), enc('hunter2hunter2'));
     expect('0x' + Buffer.from(secret.privateKey).toString('hex')).toBe(w.privateKey);
     expect(HDNodeWallet.fromPhrase(w.mnemonic!.phrase).address).toBe(w.address);

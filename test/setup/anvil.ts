@@ -4,7 +4,7 @@
  * `inject('anvilUrl')`. Tests deploy their own contract and use their own fresh
  * accounts (funded with anvil_setBalance), so files never share nonces or state.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -45,5 +45,7 @@ export async function teardown(): Promise<void> {
   if (!anvil || anvil.exitCode !== null) return;
   const child = anvil;
   child.kill('SIGTERM');
-  await waitFor(() => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 5_000, what: 'anvil to exit' }).catch(() => child.kill('SIGKILL'));
+  await waitFor(() => child.exitCode !== null || child.signalCode !== null, { timeoutMs: 5_000, what: 'anvil to exit' }).catch(() =>
+    child.kill('SIGKILL'),
+  );
 }

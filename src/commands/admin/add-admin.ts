@@ -19,6 +19,9 @@ export const addAdminCommand = defineCommand({
       return { data: { account, admin: true, alreadyAdmin: true, txHash: null }, view: { title: `${label} is already an admin` } };
     }
     const tx = await addAdmin(chain, { account });
-    return { data: { account, admin: true, alreadyAdmin: false, txHash: tx.txHash }, view: { title: `Added admin ${label}`, fields: [['tx', tx.txHash]] } };
+    return {
+      data: { account, admin: true, alreadyAdmin: false, txHash: tx.txHash },
+      view: { title: `Added admin ${label}`, fields: [['tx', tx.txHash]] },
+    };
   },
 });

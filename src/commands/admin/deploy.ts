@@ -29,7 +29,9 @@ export const deploy = defineCommand({
           ['tx', data.txHash],
           ['block', data.blockNumber],
         ],
-        lines: opts.save ? [`Saved: commands now use ${data.rpcUrl} and this contract by default.`] : [`Use it with --rpc-url ${data.rpcUrl} --contract ${data.address} (or re-run with --save).`],
+        lines: opts.save
+          ? [`Saved: commands now use ${data.rpcUrl} and this contract by default.`]
+          : [`Use it with --rpc-url ${data.rpcUrl} --contract ${data.address} (or re-run with --save).`],
         warnings,
       },
     };

@@ -7,7 +7,14 @@ export const devnetStatus = defineCommand({
   async run(ctx) {
     const { devnetStatus: status } = await import('../../chain/devnet.js');
     const st = await status({ home: ctx.home });
-    const data = { rpcUrl: st.rpcUrl, chainId: st.chainId, contract: st.contract, running: st.running, pid: st.pid, deployBlock: st.deployBlock };
+    const data = {
+      rpcUrl: st.rpcUrl,
+      chainId: st.chainId,
+      contract: st.contract,
+      running: st.running,
+      pid: st.pid,
+      deployBlock: st.deployBlock,
+    };
     return {
       data,
       view: {

@@ -21,7 +21,15 @@ export const devnetUp = defineCommand({
     try {
       const st = await up({ home: ctx.home, signer, fund });
       progress.succeed('devnet running');
-      const data = { rpcUrl: st.rpcUrl!, chainId: st.chainId!, contract: st.contract!, running: st.running, pid: st.pid, deployBlock: st.deployBlock, funded: fund };
+      const data = {
+        rpcUrl: st.rpcUrl!,
+        chainId: st.chainId!,
+        contract: st.contract!,
+        running: st.running,
+        pid: st.pid,
+        deployBlock: st.deployBlock,
+        funded: fund,
+      };
       return {
         data,
         view: {

@@ -28,7 +28,10 @@ export const emergencyRecipientCommand = defineCommand({
       data: { recipient, alreadySet: false, txHash: tx.txHash },
       view: {
         title: 'Published the emergency recipient',
-        fields: [['recipient', recipient], ['tx', tx.txHash]],
+        fields: [
+          ['recipient', recipient],
+          ['tx', tx.txHash],
+        ],
         lines: ['Records added from now on are also encrypted to it; whoever holds its identity can open them in an emergency.'],
       },
     };

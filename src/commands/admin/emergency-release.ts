@@ -27,9 +27,18 @@ export const emergencyRelease = defineCommand({
     return {
       data: { patient, provider, ...res },
       view: {
-        title: res.released.length ? `Released ${res.released.length} record key(s) of ${name(patient)} to ${name(provider)}` : 'Nothing to release',
-        fields: [['records', res.released.join(', ') || '-'], ['not releasable', res.unavailable.join(', ') || '-'], ['emergency until', res.expiresAt], ['tx', res.txHash]],
-        warnings: res.unavailable.length ? [`record(s) ${res.unavailable.join(', ')} were added before their type was emergency-visible; the consortium cannot open them`] : [],
+        title: res.released.length
+          ? `Released ${res.released.length} record key(s) of ${name(patient)} to ${name(provider)}`
+          : 'Nothing to release',
+        fields: [
+          ['records', res.released.join(', ') || '-'],
+          ['not releasable', res.unavailable.join(', ') || '-'],
+          ['emergency until', res.expiresAt],
+          ['tx', res.txHash],
+        ],
+        warnings: res.unavailable.length
+          ? [`record(s) ${res.unavailable.join(', ')} were added before their type was emergency-visible; the consortium cannot open them`]
+          : [],
       },
     };
   },

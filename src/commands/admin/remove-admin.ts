@@ -23,6 +23,9 @@ export const removeAdminCommand = defineCommand({
     }
     const tx = await removeAdmin(chain, { account });
     const name = ctx.profiles.byAddress(account)?.name;
-    return { data: { account, admin: false, txHash: tx.txHash }, view: { title: `Removed admin ${name ? `${account} (${name})` : account}`, fields: [['tx', tx.txHash]] } };
+    return {
+      data: { account, admin: false, txHash: tx.txHash },
+      view: { title: `Removed admin ${name ? `${account} (${name})` : account}`, fields: [['tx', tx.txHash]] },
+    };
   },
 });

@@ -3,8 +3,9 @@
  * the acting account is not an admin — before any gas estimate, and before "already done"
  * short-cuts that would otherwise let a non-admin see exit 0.
  */
-import { AccessDeniedError } from '../../errors.js';
+
 import type { EmrChain } from '../../chain/types.js';
+import { AccessDeniedError } from '../../errors.js';
 
 export async function requireAdmin(chain: EmrChain, hint = 'ask an admin to run `emr admin add <your address>`'): Promise<string> {
   const { whois } = await import('../../chain/whois.js');

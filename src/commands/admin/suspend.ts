@@ -20,12 +20,19 @@ export const suspend = defineCommand({
     const name = ctx.profiles.byAddress(provider)?.name;
     const label = name ? `${provider} (${name})` : provider;
     if ((await whois(chain, provider)).suspended) {
-      return { data: { provider, suspended: true, alreadySuspended: true, txHash: null }, view: { title: `${label} is already suspended` } };
+      return {
+        data: { provider, suspended: true, alreadySuspended: true, txHash: null },
+        view: { title: `${label} is already suspended` },
+      };
     }
     const tx = await suspendProvider(chain, { provider });
     return {
       data: { provider, suspended: true, alreadySuspended: false, txHash: tx.txHash },
-      view: { title: `Suspended provider ${label}`, fields: [['tx', tx.txHash]], lines: ['Keys already delivered to it stay readable in chain history; patients may re-key with `emr revoke --rekey`.'] },
+      view: {
+        title: `Suspended provider ${label}`,
+        fields: [['tx', tx.txHash]],
+        lines: ['Keys already delivered to it stay readable in chain history; patients may re-key with `emr revoke --rekey`.'],
+      },
     };
   },
 });

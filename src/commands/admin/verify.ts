@@ -28,7 +28,11 @@ export const verify = defineCommand({
     const tx = await verifyProvider(chain, { provider });
     return {
       data: { provider, verified: true, alreadyVerified: false, txHash: tx.txHash },
-      view: { title: `Verified provider ${label}`, fields: [['tx', tx.txHash]], lines: before.suspended ? ['It was suspended; verifying lifts the suspension.'] : [] },
+      view: {
+        title: `Verified provider ${label}`,
+        fields: [['tx', tx.txHash]],
+        lines: before.suspended ? ['It was suspended; verifying lifts the suspension.'] : [],
+      },
     };
   },
 });

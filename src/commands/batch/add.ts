@@ -9,7 +9,8 @@ import type { ProgressMode } from './progress.js';
 
 function positiveInt(v: string, flag: string, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max}`, { hint: `e.g. ${flag} 4` });
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError(`${flag} must be a whole number from 1 to ${max}`, { hint: `e.g. ${flag} 4` });
   return n;
 }
 
@@ -25,10 +26,27 @@ export const batchAdd = defineCommand({
     { flags: '--concurrency <n>', description: 'rows encrypted and stored at once', default: '4' },
     { flags: '--batch-size <n>', description: 'records per transaction', default: '100' },
     { flags: '--workers <n>', description: 'encryption worker threads (default: cores - 2, at most 4; 0: encrypt on the main thread)' },
-    { flags: '--progress <mode>', description: 'progress on stderr: bar (a terminal), json (NDJSON events) or none', choices: ['bar', 'json', 'none'] },
+    {
+      flags: '--progress <mode>',
+      description: 'progress on stderr: bar (a terminal), json (NDJSON events) or none',
+      choices: ['bar', 'json', 'none'],
+    },
   ],
   examples: ['emr batch add lab-results.csv --password-file ~/.emr/pw', 'emr batch add lab-results.csv --resume --json --progress json'],
-  async run(ctx, [manifestArg]: [string], opts: { resume?: boolean; skipInvalid?: boolean; allowOutside?: boolean; journal?: string; concurrency: string; batchSize: string; workers?: string; progress?: ProgressMode }) {
+  async run(
+    ctx,
+    [manifestArg]: [string],
+    opts: {
+      resume?: boolean;
+      skipInvalid?: boolean;
+      allowOutside?: boolean;
+      journal?: string;
+      concurrency: string;
+      batchSize: string;
+      workers?: string;
+      progress?: ProgressMode;
+    },
+  ) {
     const started = Date.now();
     const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
     const batchSize = positiveInt(opts.batchSize, '--batch-size', 1000);
@@ -39,11 +57,29 @@ export const batchAdd = defineCommand({
         hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE); batch jobs never prompt',
       });
     }
-    const [{ openSession }, { runBatchAdd }, { progressSink }] = await Promise.all([import('../../session/index.js'), import('../../batch/batch-add.js'), import('./progress.js')]);
+    const [{ openSession }, { runBatchAdd }, { progressSink }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../batch/batch-add.js'),
+      import('./progress.js'),
+    ]);
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
-    const o = { manifest: manifestArg, resume: !!opts.resume, skipInvalid: !!opts.skipInvalid, allowOutside: !!opts.allowOutside, ...(opts.journal ? { journal: opts.journal } : {}) };
-    const result = await runBatchAdd(await openSession(ctx, { signer: true, store: true }), { ...o, concurrency, batchSize, ...(workers !== undefined ? { workers } : {}), onEvent: (e) => sink.onEvent(e), stderrIsNdjson: mode === 'json', started });
+    const o = {
+      manifest: manifestArg,
+      resume: !!opts.resume,
+      skipInvalid: !!opts.skipInvalid,
+      allowOutside: !!opts.allowOutside,
+      ...(opts.journal ? { journal: opts.journal } : {}),
+    };
+    const result = await runBatchAdd(await openSession(ctx, { signer: true, store: true }), {
+      ...o,
+      concurrency,
+      batchSize,
+      ...(workers !== undefined ? { workers } : {}),
+      onEvent: (e) => sink.onEvent(e),
+      stderrIsNdjson: mode === 'json',
+      started,
+    });
     sink.end();
     return result;
   },

@@ -7,7 +7,11 @@ import type { BatchEvent } from '../../batch/run.js';
 
 export type ProgressMode = 'bar' | 'json' | 'none';
 
-export function progressSink(mode: ProgressMode, stderr: NodeJS.WritableStream, now: () => number = Date.now): { onEvent(e: BatchEvent): void; end(): void } {
+export function progressSink(
+  mode: ProgressMode,
+  stderr: NodeJS.WritableStream,
+  now: () => number = Date.now,
+): { onEvent(e: BatchEvent): void; end(): void } {
   if (mode === 'none') return { onEvent() {}, end() {} };
   if (mode === 'json') return { onEvent: (e) => void stderr.write(JSON.stringify(e) + '\n'), end() {} };
   let total = 0;

@@ -7,7 +7,10 @@ export const configImport = defineCommand({
   args: ['<file>'],
   examples: ['emr config import emr-device.json'],
   async run(ctx, [file]: [string]) {
-    const [{ openSession }, { importConfigFlow }] = await Promise.all([import('../../session/index.js'), import('../../ops/device-config.js')]);
+    const [{ openSession }, { importConfigFlow }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../ops/device-config.js'),
+    ]);
     return { data: importConfigFlow(await openSession(ctx, {}), file) };
   },
 });

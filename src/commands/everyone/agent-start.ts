@@ -8,12 +8,24 @@ import { defineCommand } from '../spec.js';
 export const agentStart = defineCommand({
   name: 'start',
   summary: 'hold the acting profile’s unlocked key in memory, behind a private socket',
-  options: [{ flags: '--timeout <dur>', description: 'idle time after which the agent forgets its keys and exits: 30s, 15m, 2h (default 15m, at most 24h)' }],
+  options: [
+    {
+      flags: '--timeout <dur>',
+      description: 'idle time after which the agent forgets its keys and exits: 30s, 15m, 2h (default 15m, at most 24h)',
+    },
+  ],
   examples: ['emr agent start', 'emr agent start --timeout 1h --profile dr-bob'],
   async run(ctx, _args, opts: { timeout?: string }) {
     const { startAgent } = await import('../../identity/agent-control.js');
     const r = await startAgent(ctx, opts.timeout);
-    const data = { running: r.running, started: r.started, pid: r.pid, socket: r.socket, idleTimeoutSeconds: r.idleTimeoutSeconds, profiles: r.profiles };
+    const data = {
+      running: r.running,
+      started: r.started,
+      pid: r.pid,
+      socket: r.socket,
+      idleTimeoutSeconds: r.idleTimeoutSeconds,
+      profiles: r.profiles,
+    };
     return {
       data,
       view: {

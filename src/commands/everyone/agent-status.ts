@@ -20,7 +20,9 @@ export const agentStatus = defineCommand({
               ['profiles', st.profiles.map((p) => p.name).join(', ')],
             ]
           : [],
-        lines: st.running ? [] : [st.staleRemoved ? 'A stale socket was removed. Start one with `emr agent start`.' : 'Start one with `emr agent start`.'],
+        lines: st.running
+          ? []
+          : [st.staleRemoved ? 'A stale socket was removed. Start one with `emr agent start`.' : 'Start one with `emr agent start`.'],
       },
     };
   },

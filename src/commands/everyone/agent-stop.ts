@@ -10,7 +10,13 @@ export const agentStop = defineCommand({
     const r = await stopAgent(ctx.home);
     return {
       data: r,
-      view: { title: r.stopped ? 'Key agent stopped; its keys are forgotten' : r.staleRemoved ? 'No key agent was running (a stale socket was removed)' : 'No key agent was running' },
+      view: {
+        title: r.stopped
+          ? 'Key agent stopped; its keys are forgotten'
+          : r.staleRemoved
+            ? 'No key agent was running (a stale socket was removed)'
+            : 'No key agent was running',
+      },
     };
   },
 });

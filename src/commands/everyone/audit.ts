@@ -26,9 +26,13 @@ export const audit = defineCommand({
   ],
   examples: ['emr audit', 'emr audit --patient alice --json', 'emr audit --all --follow', 'emr audit --format fhir --json'],
   async run(ctx, _args, opts: { patient?: string; all?: boolean; since?: string; follow?: boolean; format?: string }) {
-    if (opts.since !== undefined && !/^\d+$/.test(opts.since)) throw new UsageError(`not a block number: ${opts.since}`, { hint: '--since takes a block number, e.g. --since 120' });
+    if (opts.since !== undefined && !/^\d+$/.test(opts.since))
+      throw new UsageError(`not a block number: ${opts.since}`, { hint: '--since takes a block number, e.g. --since 120' });
     if (opts.all && opts.patient) throw new UsageError('--all and --patient exclude each other', { hint: 'pick one' });
-    if (opts.format && opts.follow) throw new UsageError('--format and --follow exclude each other', { hint: 'export the trail with --format fhir, or follow it without' });
+    if (opts.format && opts.follow)
+      throw new UsageError('--format and --follow exclude each other', {
+        hint: 'export the trail with --format fhir, or follow it without',
+      });
     const input = { patient: opts.patient, all: !!opts.all, since: opts.since === undefined ? undefined : Number(opts.since) };
     const [{ openSession }, flow] = await Promise.all([import('../../session/index.js'), import('../../records/audit.js')]);
     const s = await openSession(ctx, { chain: true });
@@ -40,7 +44,10 @@ export const audit = defineCommand({
     const { events, scope, receiptNote } = await flow.auditTrail(s, input);
     return {
       data: { events },
-      view: { title: `Audit: ${scope}`, lines: events.length ? [...events.map(flow.auditLine), ...(receiptNote ? ['', flow.RECEIPT_NOTE] : [])] : ['(no events)'] },
+      view: {
+        title: `Audit: ${scope}`,
+        lines: events.length ? [...events.map(flow.auditLine), ...(receiptNote ? ['', flow.RECEIPT_NOTE] : [])] : ['(no events)'],
+      },
     };
   },
 });

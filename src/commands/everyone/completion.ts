@@ -8,8 +8,13 @@ export const completion = defineCommand({
   name: 'completion',
   summary: 'print a shell completion script (bash, zsh or fish) for subcommands, options, record types and profiles',
   args: ['<shell>'],
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a zsh expansion in a shell example, not a JS template
-  examples: ['emr completion bash > ~/.local/share/bash-completion/completions/emr', 'source <(emr completion bash)   # in ~/.bashrc', 'emr completion zsh > "${fpath[1]}/_emr"', 'emr completion fish > ~/.config/fish/completions/emr.fish'],
+  examples: [
+    'emr completion bash > ~/.local/share/bash-completion/completions/emr',
+    'source <(emr completion bash)   # in ~/.bashrc',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a zsh expansion in a shell example, not a JS template
+    'emr completion zsh > "${fpath[1]}/_emr"',
+    'emr completion fish > ~/.config/fish/completions/emr.fish',
+  ],
   async run(ctx, [shell]: [string]) {
     const [{ openSession }, { completionFlow }] = await Promise.all([import('../../session/index.js'), import('../../ops/completion.js')]);
     const data = completionFlow(await openSession(ctx, {}), shell);

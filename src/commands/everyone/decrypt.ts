@@ -23,26 +23,43 @@ export const decrypt = defineCommand({
     const output = opts.output ?? (file === '-' ? '-' : file.endsWith('.age') ? file.slice(0, -4) : `${file}.decrypted`);
     refuseOverwrite(output, opts.force);
     refuseStdoutInJson(ctx, output);
-    const [{ openSession }, { decryptFile }] = await Promise.all([import('../../session/index.js'), import('../../records/decrypt-file.js')]);
+    const [{ openSession }, { decryptFile }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/decrypt-file.js'),
+    ]);
     const s = await openSession(ctx, { unlock: !opts.identity });
     const data = await decryptFile(s, { file, output, identityFile: opts.identity });
     const toStdout = output === '-';
     if (!data.signed) {
       return {
         data,
-        view: toStdout ? { warnings: ['not an emr bundle: the content is unsigned (authenticated by age only)'] } : {
-          title: `Decrypted ${file} → ${output}`,
-          fields: [['signed', 'no (a plain age file)'], ['sha256', data.sha256]],
-          warnings: ['not an emr bundle: the content is unsigned; age authenticates it, but not who wrote it'],
-        },
+        view: toStdout
+          ? { warnings: ['not an emr bundle: the content is unsigned (authenticated by age only)'] }
+          : {
+              title: `Decrypted ${file} → ${output}`,
+              fields: [
+                ['signed', 'no (a plain age file)'],
+                ['sha256', data.sha256],
+              ],
+              warnings: ['not an emr bundle: the content is unsigned; age authenticates it, but not who wrote it'],
+            },
       };
     }
     return {
       data,
-      view: toStdout ? {} : {
-        title: `Decrypted and verified ${file} → ${output}`,
-        fields: [['signed by', ctx.label(data.author, 'withAddress')], ['patient', data.patient], ['type', data.type], ['title', data.title], ['created', data.createdAt], ['sha256', data.sha256]],
-      },
+      view: toStdout
+        ? {}
+        : {
+            title: `Decrypted and verified ${file} → ${output}`,
+            fields: [
+              ['signed by', ctx.label(data.author, 'withAddress')],
+              ['patient', data.patient],
+              ['type', data.type],
+              ['title', data.title],
+              ['created', data.createdAt],
+              ['sha256', data.sha256],
+            ],
+          },
     };
   },
 });

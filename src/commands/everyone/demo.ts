@@ -18,7 +18,12 @@ export const demo = defineCommand({
     const res = await runDemo({ home, keep: !!opts.keep, narrate: (l) => ctx.narrate(l), now: () => ctx.clock.now() });
     return {
       data: res,
-      view: { lines: ['', `Demo complete: ${res.steps.length} steps, record #${res.recordId} on chain ${res.chainId} (contract ${res.contract}).`] },
+      view: {
+        lines: [
+          '',
+          `Demo complete: ${res.steps.length} steps, record #${res.recordId} on chain ${res.chainId} (contract ${res.contract}).`,
+        ],
+      },
     };
   },
 });

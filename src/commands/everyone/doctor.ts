@@ -17,9 +17,16 @@ export const doctor = defineCommand({
     return {
       data: { checks },
       view: {
-        lines: checks.flatMap((c) => [`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.detail}`, ...(c.ok ? [] : [`      ${' '.repeat(9)} fix: ${c.hint}`])]),
+        lines: checks.flatMap((c) => [
+          `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(9)} ${c.detail}`,
+          ...(c.ok ? [] : [`      ${' '.repeat(9)} fix: ${c.hint}`]),
+        ]),
       },
-      failure: failed.length ? new UnavailableError(`${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}`, { hint: 'each failed check says how to fix it (fix: …)' }) : undefined,
+      failure: failed.length
+        ? new UnavailableError(`${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}`, {
+            hint: 'each failed check says how to fix it (fix: …)',
+          })
+        : undefined,
     };
   },
 });

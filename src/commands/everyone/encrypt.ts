@@ -23,7 +23,11 @@ export const encrypt = defineCommand({
     { flags: '--force', description: 'overwrite the output file' },
   ],
   examples: ['emr encrypt lab.pdf --to bob --type lab -o lab.pdf.age', 'cat note.txt | emr encrypt - --to age1… > note.age'],
-  async run(ctx, [file]: [string], opts: { to?: string[]; self?: boolean; output?: string; patient?: string; type: string; title?: string; force?: boolean }) {
+  async run(
+    ctx,
+    [file]: [string],
+    opts: { to?: string[]; self?: boolean; output?: string; patient?: string; type: string; title?: string; force?: boolean },
+  ) {
     if (file !== '-' && !existsSync(file)) throw new NotFoundError(`no such file: ${file}`, { hint: 'check the path' });
     const output = opts.output ?? (file === '-' ? '-' : `${file}.age`);
     refuseOverwrite(output, opts.force);
@@ -31,11 +35,24 @@ export const encrypt = defineCommand({
     const to = [...(opts.to ?? [])];
     if (!to.length && !opts.self) throw new UsageError('no recipients', { hint: 'pass --to <who> (repeatable) or --self' });
     const input = { file, output, to, self: !!opts.self, patient: opts.patient, type: opts.type, title: opts.title };
-    const [{ openSession }, { encryptFile, encryptNeedsChain }] = await Promise.all([import('../../session/index.js'), import('../../records/encrypt-file.js')]);
+    const [{ openSession }, { encryptFile, encryptNeedsChain }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/encrypt-file.js'),
+    ]);
     const data = await encryptFile(await openSession(ctx, { unlock: true, chain: encryptNeedsChain(ctx, to) }), input);
     return {
       data,
-      view: output === '-' ? {} : { title: `Encrypted ${file === '-' ? 'stdin' : file} → ${output}`, fields: [['signed by', data.author], ['recipients', data.recipients.length], ['sha256', data.sha256]] },
+      view:
+        output === '-'
+          ? {}
+          : {
+              title: `Encrypted ${file === '-' ? 'stdin' : file} → ${output}`,
+              fields: [
+                ['signed by', data.author],
+                ['recipients', data.recipients.length],
+                ['sha256', data.sha256],
+              ],
+            },
     };
   },
 });

@@ -22,25 +22,40 @@ export const fetch = defineCommand({
     // `-o -` is stdout (docs: "- means stdout"); in --json mode stdout carries the document.
     refuseStdoutInJson(ctx, opts.output ?? '');
     const toStdout = opts.output === '-';
-    const target = toStdout ? { kind: 'stdout' as const, stream: ctx.io.stdout } : opts.output !== undefined ? { kind: 'file' as const, path: opts.output, force: opts.force } : { kind: 'default' as const, force: opts.force };
+    const target = toStdout
+      ? { kind: 'stdout' as const, stream: ctx.io.stdout }
+      : opts.output !== undefined
+        ? { kind: 'file' as const, path: opts.output, force: opts.force }
+        : { kind: 'default' as const, force: opts.force };
     if (target.kind === 'file') refuseOverwrite(target.path, opts.force);
     const input = { id: BigInt(idArg), target, raw: !!opts.raw, receipt: opts.receipt };
-    const [{ openSession }, { fetchOne, fetchNeedsKey }] = await Promise.all([import('../../session/index.js'), import('../../records/fetch-record.js')]);
+    const [{ openSession }, { fetchOne, fetchNeedsKey }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/fetch-record.js'),
+    ]);
     const s = await openSession(ctx, { chain: true, signer: input.receipt, store: true, unlock: fetchNeedsKey(input) });
     const data = await fetchOne(s, input);
     return {
       data,
       // With `-o -` stdout carries the record itself: no human summary mixed into it.
-      view: toStdout ? {} : {
-        title: `${opts.raw ? 'Fetched ciphertext of' : 'Fetched and verified'} record ${idArg} → ${data.path}`,
-        fields: [
-          ['author', ctx.label(data.author, 'withAddress')],
-          ['signature', opts.raw ? 'not checked (--raw)' : 'valid'],
-          ['sha256', data.sha256],
-          ['receipt', data.receiptTx ?? 'none (--no-receipt)'],
-        ],
-        ...(data.supersededBy ? { warnings: [`record ${idArg} is superseded by record ${data.supersededBy} (a correction); fetch that one for the current version`] } : {}),
-      },
+      view: toStdout
+        ? {}
+        : {
+            title: `${opts.raw ? 'Fetched ciphertext of' : 'Fetched and verified'} record ${idArg} → ${data.path}`,
+            fields: [
+              ['author', ctx.label(data.author, 'withAddress')],
+              ['signature', opts.raw ? 'not checked (--raw)' : 'valid'],
+              ['sha256', data.sha256],
+              ['receipt', data.receiptTx ?? 'none (--no-receipt)'],
+            ],
+            ...(data.supersededBy
+              ? {
+                  warnings: [
+                    `record ${idArg} is superseded by record ${data.supersededBy} (a correction); fetch that one for the current version`,
+                  ],
+                }
+              : {}),
+          },
     };
   },
 });

@@ -19,16 +19,41 @@ export const keyExport = defineCommand({
     { flags: '-o, --output <file>', description: 'write to this file (mode 0600); default: stdout' },
     { flags: '--force', description: 'overwrite the output file if it exists' },
   ],
-  examples: ['emr key export alice --format age-identity -o alice.key && age -d -i alice.key record.age', 'cast wallet address --keystore "$(emr key export alice -o alice.json --json | jq -r .data.path)"'],
+  examples: [
+    'emr key export alice --format age-identity -o alice.key && age -d -i alice.key record.age',
+    'cast wallet address --keystore "$(emr key export alice -o alice.json --json | jq -r .data.path)"',
+  ],
   async run(ctx, [profileArg]: [string | undefined], opts: { format: (typeof FORMATS)[number]; output?: string; force?: boolean }) {
     const name = ctx.profileName(profileArg);
     ctx.profiles.get(name); // an unknown profile is exit 7 before anything else
     const output = !opts.output || opts.output === '-' ? undefined : opts.output;
     // stdout carries exactly one JSON document in --json mode, and secrets never go in it.
-    if (output === undefined && ctx.json) throw new UsageError('--json needs -o <file> for the exported key', { hint: 'pass -o <file>; the JSON document then names the file' });
+    if (output === undefined && ctx.json)
+      throw new UsageError('--json needs -o <file> for the exported key', {
+        hint: 'pass -o <file>; the JSON document then names the file',
+      });
     if (output !== undefined) refuseOverwrite(output, opts.force);
-    const [{ openSession }, { exportKey, exportNeedsUnlock }] = await Promise.all([import('../../session/index.js'), import('../../identity/key-export.js')]);
-    const data = await exportKey(await openSession(ctx, { unlock: exportNeedsUnlock(opts.format), profile: name }), { profile: name, format: opts.format, output, force: !!opts.force });
-    return { data, view: output === undefined ? {} : { fields: [['exported', `${name} as ${opts.format}`], ['file', output]] } };
+    const [{ openSession }, { exportKey, exportNeedsUnlock }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../identity/key-export.js'),
+    ]);
+    const data = await exportKey(await openSession(ctx, { unlock: exportNeedsUnlock(opts.format), profile: name }), {
+      profile: name,
+      format: opts.format,
+      output,
+      force: !!opts.force,
+    });
+    return {
+      data,
+      view:
+        output === undefined
+          ? {}
+          : {
+              fields: [
+                ['exported', `${name} as ${opts.format}`],
+                ['file', output],
+              ],
+            },
+    };
   },
 });

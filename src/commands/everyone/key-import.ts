@@ -19,11 +19,36 @@ export const keyImport = defineCommand({
     { flags: '--force', description: 'replace an existing profile of that name' },
     { flags: '--weak-passphrase-ok', description: 'with --mnemonic: accept a new passphrase that is easy to guess (still 8+ characters)' },
   ],
-  async run(ctx, [file]: [string], opts: { name?: string; mnemonic?: boolean; role: Role; pq?: boolean; force?: boolean; weakPassphraseOk?: boolean }) {
+  async run(
+    ctx,
+    [file]: [string],
+    opts: { name?: string; mnemonic?: boolean; role: Role; pq?: boolean; force?: boolean; weakPassphraseOk?: boolean },
+  ) {
     if (!opts.name) throw new UsageError('missing --name <profile>', { hint: 'e.g. emr key import wallet.json --name alice' });
-    const input = { file, name: checkProfileName(opts.name), mnemonic: !!opts.mnemonic, role: opts.role, pq: !!opts.pq, force: !!opts.force, weakPassphraseOk: !!opts.weakPassphraseOk };
-    const [{ openSession }, { importIdentity }] = await Promise.all([import('../../session/index.js'), import('../../identity/key-import.js')]);
+    const input = {
+      file,
+      name: checkProfileName(opts.name),
+      mnemonic: !!opts.mnemonic,
+      role: opts.role,
+      pq: !!opts.pq,
+      force: !!opts.force,
+      weakPassphraseOk: !!opts.weakPassphraseOk,
+    };
+    const [{ openSession }, { importIdentity }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../identity/key-import.js'),
+    ]);
     const data = await importIdentity(await openSession(ctx, {}), input);
-    return { data, view: { title: `Imported identity '${data.profile}'`, fields: [['address', data.address], ['recipient', data.recipient], ['role', data.role]] } };
+    return {
+      data,
+      view: {
+        title: `Imported identity '${data.profile}'`,
+        fields: [
+          ['address', data.address],
+          ['recipient', data.recipient],
+          ['role', data.role],
+        ],
+      },
+    };
   },
 });

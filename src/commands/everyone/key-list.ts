@@ -5,14 +5,23 @@ export const keyList = defineCommand({
   name: 'list',
   summary: 'list local identities',
   async run(ctx) {
-    const [{ openSession }, { listIdentities }] = await Promise.all([import('../../session/index.js'), import('../../identity/key-list.js')]);
+    const [{ openSession }, { listIdentities }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../identity/key-list.js'),
+    ]);
     const data = listIdentities(await openSession(ctx, {}));
     return {
       data,
       view: {
         table: {
           columns: ['', 'NAME', 'ROLE', 'ADDRESS', 'RECIPIENT'],
-          rows: data.profiles.map((p) => [p.default ? '*' : '', p.name, p.role, p.address, p.recipient.length > 70 ? p.recipient.slice(0, 40) + '…' : p.recipient]),
+          rows: data.profiles.map((p) => [
+            p.default ? '*' : '',
+            p.name,
+            p.role,
+            p.address,
+            p.recipient.length > 70 ? p.recipient.slice(0, 40) + '…' : p.recipient,
+          ]),
         },
       },
     };

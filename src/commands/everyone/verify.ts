@@ -14,23 +14,42 @@ export const verify = defineCommand({
   async run(ctx, [arg]: [string]) {
     // A file of that name wins over a record id.
     const isFile = existsSync(arg);
-    if (!isFile && !/^\d+$/.test(arg)) throw new UsageError(`no record id or file '${arg}'`, { hint: 'give a record id from `emr record list` or a bundle file' });
+    if (!isFile && !/^\d+$/.test(arg))
+      throw new UsageError(`no record id or file '${arg}'`, { hint: 'give a record id from `emr record list` or a bundle file' });
     const target = isFile ? { kind: 'file' as const, path: arg, given: arg } : { kind: 'record' as const, id: BigInt(arg), given: arg };
-    const [{ openSession }, { verifyRecord }] = await Promise.all([import('../../session/index.js'), import('../../records/verify-record.js')]);
+    const [{ openSession }, { verifyRecord }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/verify-record.js'),
+    ]);
     const s = await openSession(ctx, { chain: true, unlock: true, store: !isFile });
     const data = await verifyRecord(s, target);
     if (!data.authorAuthorized) {
       return {
         data,
-        failure: new IntegrityError(`signed by ${data.author}, who was not a verified provider then (${data.authority})`, { hint: 'do not rely on this record; ask the patient or the consortium' }),
-        view: { fields: [['signature', 'valid'], ['author', data.author], ['authority', data.authority]] },
+        failure: new IntegrityError(`signed by ${data.author}, who was not a verified provider then (${data.authority})`, {
+          hint: 'do not rely on this record; ask the patient or the consortium',
+        }),
+        view: {
+          fields: [
+            ['signature', 'valid'],
+            ['author', data.author],
+            ['authority', data.authority],
+          ],
+        },
       };
     }
     return {
       data,
       view: {
         title: `Verified: signed by ${ctx.label(data.author, 'withAddress')}`,
-        fields: [['authority', data.authority === 'patient' ? 'the patient themself' : 'a verified provider at signing time'], ['patient', data.patient], ['type', data.type], ['title', data.title], ['signed at', data.signedAt], ['sha256', data.sha256]],
+        fields: [
+          ['authority', data.authority === 'patient' ? 'the patient themself' : 'a verified provider at signing time'],
+          ['patient', data.patient],
+          ['type', data.type],
+          ['title', data.title],
+          ['signed at', data.signedAt],
+          ['sha256', data.sha256],
+        ],
       },
     };
   },

@@ -12,7 +12,15 @@ export const whois = defineCommand({
   async run(ctx, [who]: [string]) {
     const [{ openSession }, { whoisFlow }] = await Promise.all([import('../../session/index.js'), import('../../identity/whois.js')]);
     const data = await whoisFlow(await openSession(ctx, { chain: true }), who);
-    const status = !data.registered ? 'not registered' : data.role === 'provider' ? (data.suspended ? 'provider, SUSPENDED' : data.verified ? 'provider, verified' : 'provider, not verified') : String(data.role);
+    const status = !data.registered
+      ? 'not registered'
+      : data.role === 'provider'
+        ? data.suspended
+          ? 'provider, SUSPENDED'
+          : data.verified
+            ? 'provider, verified'
+            : 'provider, not verified'
+        : String(data.role);
     return {
       data,
       view: {

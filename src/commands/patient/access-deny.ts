@@ -12,9 +12,15 @@ export const accessDeny = defineCommand({
   args: ['<requestId>'],
   async run(ctx, [idArg]: [string]) {
     if (!/^\d+$/.test(idArg) || BigInt(idArg) === 0n) throw new UsageError(`not a request id: ${idArg}`, { hint: 'see `emr access list`' });
-    const [{ openSession }, { denyRequestFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/deny-request.js')]);
+    const [{ openSession }, { denyRequestFlow }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/deny-request.js'),
+    ]);
     const s = await openSession(ctx, { signer: true });
     const data = await denyRequestFlow(s, idArg);
-    return { data, view: { title: `Denied request ${idArg} from ${ctx.label(data.provider, 'withAddress')}`, fields: [['tx', data.txHash]] } };
+    return {
+      data,
+      view: { title: `Denied request ${idArg} from ${ctx.label(data.provider, 'withAddress')}`, fields: [['tx', data.txHash]] },
+    };
   },
 });

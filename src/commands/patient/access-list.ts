@@ -14,7 +14,10 @@ export const accessList = defineCommand({
     { flags: '--mine', description: 'requests you made as a provider (default for provider profiles)' },
   ],
   async run(ctx, _args, opts: { all?: boolean; mine?: boolean }) {
-    const [{ openSession }, { listAccessRequests }] = await Promise.all([import('../../session/index.js'), import('../../records/access-requests.js')]);
+    const [{ openSession }, { listAccessRequests }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/access-requests.js'),
+    ]);
     const s = await openSession(ctx, { chain: true });
     const { requests, mine, hidden } = await listAccessRequests(s, opts);
     return {
@@ -22,9 +25,21 @@ export const accessList = defineCommand({
       view: {
         table: {
           columns: ['ID', 'STATE', 'CREATED', mine ? 'PATIENT' : 'PROVIDER', 'TYPES', 'REASON'],
-          rows: requests.map((r) => [r.requestId, r.state, r.createdAt.replace('.000Z', 'Z'), ctx.label(mine ? r.patient : r.provider, 'short'), r.types.join(','), r.reason || '-']),
+          rows: requests.map((r) => [
+            r.requestId,
+            r.state,
+            r.createdAt.replace('.000Z', 'Z'),
+            ctx.label(mine ? r.patient : r.provider, 'short'),
+            r.types.join(','),
+            r.reason || '-',
+          ]),
         },
-        lines: hidden > 0 ? [`${hidden} decided request(s) hidden; --all shows them.`] : !mine && requests.some((r) => r.state === 'pending') ? ['Decide with `emr access approve <id>` or `emr access deny <id>`.'] : [],
+        lines:
+          hidden > 0
+            ? [`${hidden} decided request(s) hidden; --all shows them.`]
+            : !mine && requests.some((r) => r.state === 'pending')
+              ? ['Decide with `emr access approve <id>` or `emr access deny <id>`.']
+              : [],
       },
     };
   },

@@ -13,7 +13,10 @@ export const emergencyTypes = defineCommand({
   examples: ['emr emergency types allergy,immunization,lab', 'emr emergency types none'],
   async run(ctx, [list]: [string]) {
     const { RECORD_TYPES, typesToMask, maskToTypes } = await import('../../record-types.js');
-    const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     let mask = 0;
     if (!(names.length === 1 && names[0] === 'none')) {
       try {
@@ -32,7 +35,9 @@ export const emergencyTypes = defineCommand({
       view: {
         title: types.length ? `Emergency-visible: ${types.join(', ')}` : 'No record type is emergency-visible',
         fields: [['tx', tx.txHash]],
-        lines: types.length ? ['New records of these types are also encrypted to the consortium emergency key (see docs/SHARING.md § 4).'] : [],
+        lines: types.length
+          ? ['New records of these types are also encrypted to the consortium emergency key (see docs/SHARING.md § 4).']
+          : [],
       },
     };
   },

@@ -35,10 +35,22 @@ export const grantList = defineCommand({
         title: `Access to the records of ${name(patient)}`,
         table: {
           columns: ['PROVIDER', 'READ', 'WRITE', 'RECORDS', 'EXPIRES', 'EMERGENCY', 'KEYS'],
-          rows: live.map((g) => [name(g.provider), g.read.join(',') || '-', g.write.join(',') || '-', short(g.records), g.expires?.replace('.000Z', 'Z'), g.emergency.open ? `open until ${g.emergency.until}` : '-', g.keysDelivered ? `delivered (${g.keysDelivered})` : 'none']),
+          rows: live.map((g) => [
+            name(g.provider),
+            g.read.join(',') || '-',
+            g.write.join(',') || '-',
+            short(g.records),
+            g.expires?.replace('.000Z', 'Z'),
+            g.emergency.open ? `open until ${g.emergency.until}` : '-',
+            g.keysDelivered ? `delivered (${g.keysDelivered})` : 'none',
+          ]),
         },
         lines: stale.length
-          ? ['', 'Could still decrypt (keys held; re-key with `emr revoke <provider> --rekey`):', ...stale.map((g) => `  ${name(g.provider)}: records ${short(g.stillDecryptable)}`)]
+          ? [
+              '',
+              'Could still decrypt (keys held; re-key with `emr revoke <provider> --rekey`):',
+              ...stale.map((g) => `  ${name(g.provider)}: records ${short(g.stillDecryptable)}`),
+            ]
           : [],
       },
     };

@@ -22,8 +22,15 @@ export const grant = defineCommand({
   ],
   examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant 0xPharmacy… --records 12 --expires 7d', 'emr grant list'],
   subcommands: [grantList],
-  async run(ctx, [who]: [string], opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string; output?: string }) {
-    const [{ openSession }, { grantInput, grantAccessFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/grant-access.js')]);
+  async run(
+    ctx,
+    [who]: [string],
+    opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string; output?: string },
+  ) {
+    const [{ openSession }, { grantInput, grantAccessFlow }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/grant-access.js'),
+    ]);
     const input = grantInput(who, opts, ctx.clock.now());
     // Signing offline needs only reads (nonce, records to deliver keys for): no gas, no funds.
     const s = await openSession(ctx, { unlock: true, chain: true, signer: !input.signOnly, store: true });
@@ -33,7 +40,18 @@ export const grant = defineCommand({
       const path = writeSignedAction(ctx, res.signed, opts.output);
       return {
         data: { ...res, path },
-        view: path === '-' ? {} : { title: `Signed a grant for ${name} (not sent)`, fields: [['file', path], ['grant expires', res.expiresAt], ['send it before', new Date(input.signOnly!.deadline * 1000).toISOString()]], lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'] },
+        view:
+          path === '-'
+            ? {}
+            : {
+                title: `Signed a grant for ${name} (not sent)`,
+                fields: [
+                  ['file', path],
+                  ['grant expires', res.expiresAt],
+                  ['send it before', new Date(input.signOnly!.deadline * 1000).toISOString()],
+                ],
+                lines: ['Anyone can send it with `emr relay <file>`; you pay no gas.'],
+              },
       };
     }
     return {

@@ -1,17 +1,23 @@
 /** The patient's commands (docs/CLI.md § Commands: Patient). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
-import { grant } from './grant.js';
-import { revoke } from './revoke.js';
 import { accessApprove } from './access-approve.js';
-import { register } from './register.js';
-import { accessList } from './access-list.js';
 import { accessDeny } from './access-deny.js';
+import { accessList } from './access-list.js';
 import { emergencyTypes } from './emergency-types.js';
+import { grant } from './grant.js';
+import { register } from './register.js';
+import { revoke } from './revoke.js';
 
 export const patient: RoleSpec = {
   name: 'patient',
   heading: 'Patient',
   summary: 'commands for patients: registration, grants, revocation, access requests',
   also: ['record list', 'audit', 'fetch', 'verify', 'whois'],
-  children: [register, grant, revoke, defineGroup('access', 'access requests: request (provider), list/approve/deny (patient)', [accessList, accessApprove, accessDeny]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyTypes])],
+  children: [
+    register,
+    grant,
+    revoke,
+    defineGroup('access', 'access requests: request (provider), list/approve/deny (patient)', [accessList, accessApprove, accessDeny]),
+    defineGroup('emergency', 'break-glass access (always audited)', [emergencyTypes]),
+  ],
 };

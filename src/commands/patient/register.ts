@@ -17,7 +17,11 @@ export const register = defineCommand({
   name: 'register',
   summary: 'publish your address, role and encryption key on chain',
   options: [
-    { flags: '--role <role>', description: 'patient or provider (default: the profile’s role; admin profiles register as provider)', choices: ['patient', 'provider'] },
+    {
+      flags: '--role <role>',
+      description: 'patient or provider (default: the profile’s role; admin profiles register as provider)',
+      choices: ['patient', 'provider'],
+    },
     { flags: '--name <display name>', description: 'a display name (kept off chain: never published)' },
   ],
   examples: ['emr register', 'emr register --role provider --profile dr-bob'],
@@ -25,15 +29,31 @@ export const register = defineCommand({
     const [{ openSession }, { registerFlow }] = await Promise.all([import('../../session/index.js'), import('../../identity/register.js')]);
     const { data, notes } = await registerFlow(await openSession(ctx, { signer: true }), opts);
     const { address, role, recipient, txHash, keyRotated } = data;
-    if (!txHash) return { data, view: { title: `Already registered as a ${role}`, fields: [['address', address], ['recipient', recipient]], warnings: notes } };
+    if (!txHash)
+      return {
+        data,
+        view: {
+          title: `Already registered as a ${role}`,
+          fields: [
+            ['address', address],
+            ['recipient', recipient],
+          ],
+          warnings: notes,
+        },
+      };
     const lines: string[] = [];
-    if (keyRotated) lines.push('Your published encryption key changed: records encrypted to the old one stay readable only with the old key.');
+    if (keyRotated)
+      lines.push('Your published encryption key changed: records encrypted to the old one stay readable only with the old key.');
     if (role === 'provider' && !data.verified) lines.push('Next: an admin verifies you with `emr admin verify ' + address + '`.');
     return {
       data,
       view: {
         title: keyRotated ? `Re-registered as a ${role} with a new encryption key` : `Registered as a ${role}`,
-        fields: [['address', address], ['recipient', recipient], ['tx', txHash]],
+        fields: [
+          ['address', address],
+          ['recipient', recipient],
+          ['tx', txHash],
+        ],
         lines,
         warnings: notes,
       },

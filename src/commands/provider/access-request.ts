@@ -20,7 +20,10 @@ export const accessRequest = defineCommand({
     const { typesToMask, ALL_TYPES_MASK } = await import('../../record-types.js');
     let mask = ALL_TYPES_MASK;
     if (opts.types !== undefined) {
-      const names = opts.types.split(',').map((s) => s.trim()).filter(Boolean);
+      const names = opts.types
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (names.length === 0) throw new UsageError('--types is empty', { hint: 'e.g. --types lab,imaging (see `emr record types`)' });
       try {
         mask = typesToMask(names);
@@ -30,13 +33,20 @@ export const accessRequest = defineCommand({
     }
     const reason = opts.reason ?? '';
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const [{ openSession }, { requestAccessFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/request-access.js')]);
+    const [{ openSession }, { requestAccessFlow }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/request-access.js'),
+    ]);
     const data = await requestAccessFlow(await openSession(ctx, { signer: true }), { who, readMask: mask, reason });
     return {
       data,
       view: {
         title: `Request ${data.requestId} sent to ${ctx.label(data.patient, 'withAddress')}`,
-        fields: [['types', data.types.join(',')], ['reason', reason || '-'], ['tx', data.txHash]],
+        fields: [
+          ['types', data.types.join(',')],
+          ['reason', reason || '-'],
+          ['tx', data.txHash],
+        ],
         lines: ['The patient decides with `emr access approve|deny ' + data.requestId + '`; follow it with `emr access list --mine`.'],
       },
     };

@@ -15,9 +15,13 @@ export const emergencyOpen = defineCommand({
   examples: ['emr emergency open alice --reason "unconscious in ER, allergy check"'],
   async run(ctx, [who]: [string], opts: { reason?: string }) {
     const reason = opts.reason?.trim() ?? '';
-    if (!reason) throw new UsageError('missing --reason <text>', { hint: 'an emergency access always states why; the patient will see it' });
+    if (!reason)
+      throw new UsageError('missing --reason <text>', { hint: 'an emergency access always states why; the patient will see it' });
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const [{ openSession }, { openEmergencyFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/open-emergency.js')]);
+    const [{ openSession }, { openEmergencyFlow }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/open-emergency.js'),
+    ]);
     const data = await openEmergencyFlow(await openSession(ctx, { signer: true }), { who, reason });
     const warnings = ['this emergency access is logged on chain with your reason and is visible to the patient in `emr audit`'];
     if (data.types.length === 0) warnings.push('the patient has made no record types emergency-visible: this opens nothing to read');
@@ -25,7 +29,11 @@ export const emergencyOpen = defineCommand({
       data,
       view: {
         title: `Emergency access to ${ctx.label(data.patient, 'withAddress')} open until ${data.expiresAt}`,
-        fields: [['types', data.types.length ? data.types.join(',') : '(none)'], ['reason', reason], ['tx', data.txHash]],
+        fields: [
+          ['types', data.types.length ? data.types.join(',') : '(none)'],
+          ['reason', reason],
+          ['tx', data.txHash],
+        ],
         warnings,
       },
     };

@@ -1,15 +1,19 @@
 /** The provider's commands (docs/CLI.md § Commands: Provider). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
-import { recordAdd } from './record-add.js';
-import { recordList } from './record-list.js';
-import { recordExport } from './record-export.js';
-import { recordTypes } from './record-types.js';
 import { accessRequest } from './access-request.js';
 import { emergencyOpen } from './emergency-open.js';
+import { recordAdd } from './record-add.js';
+import { recordExport } from './record-export.js';
+import { recordList } from './record-list.js';
+import { recordTypes } from './record-types.js';
 
 export const provider: RoleSpec = {
   name: 'provider',
   heading: 'Provider',
   summary: 'commands for providers: adding records, requesting access, emergencies',
-  children: [defineGroup('record', 'add and list records', [recordAdd, recordList, recordExport, recordTypes]), defineGroup('access', 'ask patients for access', [accessRequest]), defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen])],
+  children: [
+    defineGroup('record', 'add and list records', [recordAdd, recordList, recordExport, recordTypes]),
+    defineGroup('access', 'ask patients for access', [accessRequest]),
+    defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen]),
+  ],
 };

@@ -28,7 +28,11 @@ export const recordAdd = defineCommand({
     'emr record add corrected.pdf --patient alice --type lab --supersedes 12',
   ],
   async run(ctx, [files]: [string[]], opts: AddOptions) {
-    const [{ openSession }, { addInput, addRecordsFlow }, { printable }] = await Promise.all([import('../../session/index.js'), import('../../records/add-record.js'), import('../../records/clinical.js')]);
+    const [{ openSession }, { addInput, addRecordsFlow }, { printable }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/add-record.js'),
+      import('../../records/clinical.js'),
+    ]);
     const input = addInput(files, opts);
     const s = await openSession(ctx, { signer: true, store: true });
     const { existing, ...data } = await addRecordsFlow(s, input);
@@ -37,8 +41,25 @@ export const recordAdd = defineCommand({
       data,
       view: {
         warnings: data.warnings,
-        table: { columns: ['ID', 'TYPE', 'TITLE', 'CID', 'TX'], rows: data.records.map((r) => [r.id, r.type, printable(r.title), r.cid, existing.includes(r.id) ? '(already registered)' : r.txHash]) },
-        ...(data.skipped ? { lines: [`skipped (not records; see docs/FHIR.md § 3): ${Object.entries(data.skipped).map(([k, n]) => `${k} ×${n}`).join(', ')}`] } : {}),
+        table: {
+          columns: ['ID', 'TYPE', 'TITLE', 'CID', 'TX'],
+          rows: data.records.map((r) => [
+            r.id,
+            r.type,
+            printable(r.title),
+            r.cid,
+            existing.includes(r.id) ? '(already registered)' : r.txHash,
+          ]),
+        },
+        ...(data.skipped
+          ? {
+              lines: [
+                `skipped (not records; see docs/FHIR.md § 3): ${Object.entries(data.skipped)
+                  .map(([k, n]) => `${k} ×${n}`)
+                  .join(', ')}`,
+              ],
+            }
+          : {}),
       },
     };
   },

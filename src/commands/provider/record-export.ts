@@ -12,13 +12,22 @@ export const recordExport = defineCommand({
   summary: 'export the records you may read: a CAR backup (ciphertext, CIDs unchanged) or one FHIR R4 Bundle',
   options: [
     { flags: '--patient <who>', description: 'whose records: 0x address or profile name (default: the acting profile)' },
-    { flags: '--format <format>', description: 'car (CARv1 of the stored blocks) or fhir (default: car for a *.car name)', choices: ['car', 'fhir'] },
+    {
+      flags: '--format <format>',
+      description: 'car (CARv1 of the stored blocks) or fhir (default: car for a *.car name)',
+      choices: ['car', 'fhir'],
+    },
     { flags: '-o, --output <file>', description: 'the file to write (never replaced without --force)' },
     { flags: '--force', description: 'replace an existing output file' },
   ],
-  examples: ['emr record export -o history.car', 'emr record export --patient alice --format car -o alice.car', 'emr record export --format fhir -o bundle.json'],
+  examples: [
+    'emr record export -o history.car',
+    'emr record export --patient alice --format car -o alice.car',
+    'emr record export --format fhir -o bundle.json',
+  ],
   async run(ctx, _args, opts: { patient?: string; format?: 'car' | 'fhir'; output?: string; force?: boolean }) {
-    if (!opts.output || opts.output === '-') throw new UsageError('record export needs -o <file>', { hint: 'e.g. -o history.car or --format fhir -o bundle.json' });
+    if (!opts.output || opts.output === '-')
+      throw new UsageError('record export needs -o <file>', { hint: 'e.g. -o history.car or --format fhir -o bundle.json' });
     const format = opts.format ?? (/\.car$/i.test(opts.output) ? 'car' : undefined);
     if (!format) throw new UsageError('which format?', { hint: 'pass --format car|fhir, or name the output *.car' });
     refuseOverwrite(opts.output, opts.force);
@@ -39,7 +48,10 @@ export const recordExport = defineCommand({
       data,
       view: {
         title: `Exported ${data.records.length} record(s) and ${data.keyDeliveries.length} key delivery(ies) to ${data.path}`,
-        fields: [['blocks', String(data.blocks)], ['sha256', data.sha256]],
+        fields: [
+          ['blocks', String(data.blocks)],
+          ['sha256', data.sha256],
+        ],
       },
     };
   },

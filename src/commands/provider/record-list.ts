@@ -8,7 +8,15 @@ import { defineCommand } from '../spec.js';
 /** Rows a person sees without --limit (scripts with --json get everything). */
 export const HUMAN_DEFAULT_LIMIT = 50;
 
-interface Opts { patient?: string; author?: string; type?: string; since?: string; until?: string; limit?: string; details?: boolean }
+interface Opts {
+  patient?: string;
+  author?: string;
+  type?: string;
+  since?: string;
+  until?: string;
+  limit?: string;
+  details?: boolean;
+}
 
 export const recordList = defineCommand({
   name: 'list',
@@ -19,12 +27,19 @@ export const recordList = defineCommand({
     { flags: '--type <types>', description: 'only these record types (comma-separated)' },
     { flags: '--since <date>', description: 'only records registered on or after this date (YYYY-MM-DD or ISO 8601)' },
     { flags: '--until <date>', description: 'only records registered on or before this date' },
-    { flags: '--limit <n>', description: `show the n most recent matching records (default ${HUMAN_DEFAULT_LIMIT} for people; all with --json)` },
+    {
+      flags: '--limit <n>',
+      description: `show the n most recent matching records (default ${HUMAN_DEFAULT_LIMIT} for people; all with --json)`,
+    },
     { flags: '--details', description: 'decrypt the metadata you can open: title, date of care, file name, encounter, corrections' },
   ],
   examples: ['emr record list --type lab,imaging --since 2026-01-01 --details', 'emr record list --patient alice --limit 500 --json'],
   async run(ctx, _args, opts: Opts) {
-    const [{ openSession }, { listInput, recordListFlow, MAX_LIMIT }, { printable }] = await Promise.all([import('../../session/index.js'), import('../../records/record-list.js'), import('../../records/clinical.js')]);
+    const [{ openSession }, { listInput, recordListFlow, MAX_LIMIT }, { printable }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/record-list.js'),
+      import('../../records/clinical.js'),
+    ]);
     const input = listInput(opts, ctx.json ? undefined : HUMAN_DEFAULT_LIMIT);
     const s = await openSession(ctx, { chain: true, unlock: input.details, store: input.details });
     const res = await recordListFlow(s, input);
@@ -32,14 +47,25 @@ export const recordList = defineCommand({
     const rows = res.records.map((r) => {
       const base = [r.id, r.createdAt.replace('.000Z', 'Z'), r.type, ctx.label(r.patient, 'short'), ctx.label(r.author, 'short')];
       if (!opts.details) return [...base, r.cid];
-      const status = r.supersededBy ? `superseded by ${r.supersededBy}` : r.supersedes ? `corrects ${r.supersedes}` : r.readable === false ? '(cannot open)' : '';
+      const status = r.supersededBy
+        ? `superseded by ${r.supersededBy}`
+        : r.supersedes
+          ? `corrects ${r.supersedes}`
+          : r.readable === false
+            ? '(cannot open)'
+            : '';
       return [...base, r.date?.slice(0, 10), printable(r.title ?? undefined), printable(r.fileName ?? undefined), status];
     });
     const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, MAX_LIMIT)} or filters`] : [];
     return {
       data: { records: res.records, total: res.total, more: res.more },
       view: {
-        table: { columns: opts.details ? ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CARE DATE', 'TITLE', 'FILE', 'STATUS'] : ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'], rows },
+        table: {
+          columns: opts.details
+            ? ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CARE DATE', 'TITLE', 'FILE', 'STATUS']
+            : ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'],
+          rows,
+        },
         lines,
       },
     };

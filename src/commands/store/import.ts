@@ -16,7 +16,13 @@ export const storeImport = defineCommand({
     const res = await importCarFile(await storeFor(ctx), file);
     return {
       data: res,
-      view: { title: `Imported ${res.blocks} block(s) from ${file}`, fields: [['pinned', String(res.pinned.length)], ['incomplete', String(res.incomplete.length)]] },
+      view: {
+        title: `Imported ${res.blocks} block(s) from ${file}`,
+        fields: [
+          ['pinned', String(res.pinned.length)],
+          ['incomplete', String(res.incomplete.length)],
+        ],
+      },
     };
   },
 });
