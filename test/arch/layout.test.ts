@@ -18,7 +18,9 @@ function files(dir: string): string[] {
   });
 }
 
+/** Lines of code (blank lines and comments not counted), as Biome formats them at 140 columns. */
 const COMMAND_LINES_MAX = 70;
+const codeLines = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !/^\s*(\/\/|\/\*|\*)/.test(l)).length;
 
 describe('layout', () => {
   // Below the commands a module of ours is never loaded lazily. A heavy third-party package
@@ -33,9 +35,9 @@ describe('layout', () => {
     expect(lazy).toEqual([]);
   });
 
-  it(`MUST: a command file is at most ${COMMAND_LINES_MAX} lines (it parses options and calls one flow)`, () => {
+  it(`MUST: a command file is at most ${COMMAND_LINES_MAX} lines of code (it parses options and calls one flow)`, () => {
     const long = files(join(src, 'commands'))
-      .map((f) => ({ f: relative(root, f), n: readFileSync(f, 'utf8').split('\n').length }))
+      .map((f) => ({ f: relative(root, f), n: codeLines(readFileSync(f, 'utf8')) }))
       .filter((x) => x.n > COMMAND_LINES_MAX);
     expect(long).toEqual([]);
   });

@@ -4,15 +4,9 @@
  * which validates the manifest, runs the journaled job and builds the one result document.
  */
 import { UsageError } from '../../errors.js';
+import { positiveInt } from '../parse.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
-
-function positiveInt(v: string, flag: string, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new UsageError(`${flag} must be a whole number from 1 to ${max}`, { hint: `e.g. ${flag} 4` });
-  return n;
-}
 
 export const batchAdd = defineCommand({
   name: 'add',
@@ -64,15 +58,12 @@ export const batchAdd = defineCommand({
     ]);
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
-    const o = {
+    const result = await runBatchAdd(await openSession(ctx, { signer: true, store: true }), {
       manifest: manifestArg,
       resume: !!opts.resume,
       skipInvalid: !!opts.skipInvalid,
       allowOutside: !!opts.allowOutside,
       ...(opts.journal ? { journal: opts.journal } : {}),
-    };
-    const result = await runBatchAdd(await openSession(ctx, { signer: true, store: true }), {
-      ...o,
       concurrency,
       batchSize,
       ...(workers !== undefined ? { workers } : {}),

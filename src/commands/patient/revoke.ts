@@ -4,9 +4,9 @@
  * the records they could read under new file keys for everyone else who may read them.
  */
 import { UsageError } from '../../errors.js';
-import { summariseIds } from '../id-summary.js';
 import { SIGN_ONLY_OPTIONS, writeSignedAction } from '../signed-output.js';
 import { defineCommand } from '../spec.js';
+import { revokeView } from './revoke-view.js';
 
 export const revoke = defineCommand({
   name: 'revoke',
@@ -47,41 +47,9 @@ export const revoke = defineCommand({
     }
     const s = await openSession(ctx, { signer: true, store: true });
     const { provider, txHash, rekeyed, skipped, warnings, stillHeld } = await flows.revokeAccessFlow(s, who, { rekey: !!opts.rekey });
-    const name = ctx.label(provider);
     return {
       data: { provider, txHash, rekeyed, skipped, warnings, stillHeld },
-      view: {
-        title: `Revoked ${name}`,
-        fields: [
-          ['tx', txHash],
-          ['records they could read', summariseIds(stillHeld.couldRead)],
-          ['records they fetched', summariseIds(stillHeld.fetched)],
-          [
-            're-keyed',
-            opts.rekey
-              ? summariseIds(
-                  rekeyed.map((r) => r.id),
-                  'nothing to re-key',
-                )
-              : 'no (pass --rekey)',
-          ],
-          ...(skipped.length ? [['not re-keyed', summariseIds(skipped.map((s) => s.id))] as [string, string]] : []),
-        ],
-        warnings: [
-          ...(stillHeld.fetched.length
-            ? [
-                `${name} fetched ${stillHeld.fetched.length} record(s) before the revoke (${summariseIds(stillHeld.fetched)}): those copies cannot be recalled`,
-              ]
-            : []),
-          ...(!opts.rekey && stillHeld.couldRead.length
-            ? ['without --rekey, keys already delivered still open the current ciphertexts if the provider kept them']
-            : []),
-          // SHARING.md § 3.7: what could not be opened is named, and a retry finishes the rest.
-          ...skipped.slice(0, 5).map((s) => `record ${s.id} not re-keyed: ${s.reason}`),
-          ...(skipped.length > 5 ? [`… and ${skipped.length - 5} more not re-keyed (use --json for all)`] : []),
-          ...warnings,
-        ],
-      },
+      view: revokeView(ctx.label(provider), { txHash, rekeyed, skipped, warnings, stillHeld }, !!opts.rekey),
     };
   },
 });
