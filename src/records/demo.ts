@@ -5,7 +5,8 @@
  * can go on exploring with the printed commands).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { auditEvents } from '../chain/audit.js';
@@ -39,7 +40,8 @@ export interface DemoStep {
 }
 
 export interface DemoOptions {
-  home: string;
+  /** The home to use; default a fresh throw-away directory under the OS temp dir. */
+  home?: string;
   /** Keep the devnet running afterwards (default: stop it, state stays in the home). */
   keep: boolean;
   narrate(line: string): void;
@@ -80,23 +82,24 @@ async function makeActor(home: string, name: string, role: Role): Promise<Omit<A
 export async function runDemo(
   o: DemoOptions,
 ): Promise<{ home: string; rpcUrl: string; contract: string; chainId: number; recordId: string; steps: DemoStep[]; audit: string[] }> {
+  const home = o.home ?? mkdtempSync(join(tmpdir(), 'emr-demo-'));
   const steps: DemoStep[] = [];
   const say = (step: string, detail: string, txHash?: string) => {
     steps.push({ step, detail, ...(txHash ? { txHash } : {}) });
     o.narrate(`${String(steps.length).padStart(2)}. ${detail}${txHash ? `\n      tx ${txHash}` : ''}`);
   };
-  mkdirSync(o.home, { recursive: true, mode: 0o700 });
-  const existing = new ProfileStore(o.home);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const existing = new ProfileStore(home);
   // In a home that already has demo actors, use fresh names rather than touch them.
   const suffix = ['admin', 'dr-grey', 'alice', 'dr-house'].some((n) => existing.exists(n)) ? `-${randomBytes(2).toString('hex')}` : '';
   const n = (s: string) => s + suffix;
 
-  o.narrate(`emr demo — the whole story on a local chain and a local IPFS store (home: ${o.home})\n`);
-  const admin0 = await makeActor(o.home, n('admin'), 'admin');
-  const grey0 = await makeActor(o.home, n('dr-grey'), 'provider');
-  const alice0 = await makeActor(o.home, n('alice'), 'patient');
-  const house0 = await makeActor(o.home, n('dr-house'), 'provider');
-  const config = new Config(o.home);
+  o.narrate(`emr demo — the whole story on a local chain and a local IPFS store (home: ${home})\n`);
+  const admin0 = await makeActor(home, n('admin'), 'admin');
+  const grey0 = await makeActor(home, n('dr-grey'), 'provider');
+  const alice0 = await makeActor(home, n('alice'), 'patient');
+  const house0 = await makeActor(home, n('dr-house'), 'provider');
+  const config = new Config(home);
   if (!config.get('defaultProfile')) config.update({ defaultProfile: alice0.name });
   say(
     'keys',
@@ -104,7 +107,7 @@ export async function runDemo(
   );
 
   const status = await devnetUp({
-    home: o.home,
+    home: home,
     signer: await admin0.me.wallet(),
     fund: [grey0, alice0, house0, admin0].map((a) => a.me.profile.address),
   });
@@ -126,8 +129,8 @@ export async function runDemo(
     }),
   });
   const [admin, grey, alice, house] = await Promise.all([connect(admin0), connect(grey0), connect(alice0), connect(house0)]);
-  const store = await openStore({ home: o.home });
-  const scratch = join(o.home, 'tmp');
+  const store = await openStore({ home: home });
+  const scratch = join(home, 'tmp');
   mkdirSync(scratch, { recursive: true, mode: 0o700 });
   try {
     for (const [a, role] of [
@@ -149,10 +152,10 @@ export async function runDemo(
     const g1 = await grantAccess(share(alice), { provider: grey.me.profile.address, readMask: lab, write: true, ids: [], expiry: year });
     say('grant', `${alice.name} let her GP ${grey.name} add and read her lab results for a year`, g1.txHashes[0]);
 
-    const file = join(o.home, 'cbc-panel.txt');
+    const file = join(home, 'cbc-panel.txt');
     writeFileSync(file, `Complete blood count — ${alice.name}\nHb 13.9 g/dL · WBC 6.1 ×10⁹/L · PLT 250 ×10⁹/L\nSigned: ${grey.name}\n`);
     const [rec] = await addRecordFiles(
-      { home: o.home, chain: grey.chain, store, me: grey.me, scratch, now: o.now },
+      { home: home, chain: grey.chain, store, me: grey.me, scratch, now: o.now },
       alice.me.profile.address,
       [{ file, type: 'lab', title: 'CBC panel' }],
     );
@@ -171,7 +174,7 @@ export async function runDemo(
       g2.txHashes[0],
     );
 
-    const out = join(o.home, `record-${rec.id}-as-${house.name}.txt`);
+    const out = join(home, `record-${rec.id}-as-${house.name}.txt`);
     const r1 = await getRecord(house.chain, BigInt(rec.id));
     await checkReadAccess(house.chain, house.me.profile.address, r1);
     const opened = await openRecord({ chain: house.chain, store, me: house.me }, r1, out);
@@ -227,14 +230,14 @@ export async function runDemo(
     // stopped (state kept), so the first suggestion starts it again (issue 10 point 11).
     const q = (s: string) => (/^[\w./@:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
     const as = (a: { name: string; passwordFile: string }) =>
-      `emr --home ${q(o.home)} --profile ${q(a.name)} --password-file ${q(a.passwordFile)}`;
+      `emr --home ${q(home)} --profile ${q(a.name)} --password-file ${q(a.passwordFile)}`;
     o.narrate(`\nExplore further${o.keep ? ' (the devnet is still running)' : ' (the demo stopped its devnet; its state is kept)'}:`);
     if (!o.keep) o.narrate(`  $ ${as(admin)} devnet up`);
     o.narrate(`  $ ${as(alice)} record list`);
     o.narrate(`  $ ${as(alice)} audit`);
-    o.narrate(`  $ emr --home ${q(o.home)} devnet down`);
+    o.narrate(`  $ emr --home ${q(home)} devnet down`);
     return {
-      home: o.home,
+      home: home,
       rpcUrl: status.rpcUrl,
       contract: status.contract,
       chainId: Number(status.chainId),
@@ -246,6 +249,6 @@ export async function runDemo(
     await store.close();
     for (const a of [admin, grey, alice, house]) a.chain.provider.destroy();
     for (const a of [admin0, grey0, alice0, house0]) a.me.privateKey.fill(0);
-    if (!o.keep) await devnetDown({ home: o.home });
+    if (!o.keep) await devnetDown({ home: home });
   }
 }

@@ -1,14 +1,17 @@
 /** Break-glass key release (docs/SHARING.md § 4.2). */
 
+import { emergencyRecipient } from '../chain/emergency-recipient.js';
 import { grantOf } from '../chain/grants.js';
 import { listRecords } from '../chain/records.js';
 import { checkReleaseEmergencyKeys, releaseEmergencyKeys } from '../chain/release-emergency-keys.js';
+import { requireAdmin } from '../chain/require-admin.js';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import { AccessDeniedError, UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
+import type { With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
 import type { Unlocked } from '../session/unlock.js';
-import { emergencyRecipient } from './emergency-recipient.js';
 import { deliverKeys } from './share.js';
 
 /**
@@ -45,4 +48,12 @@ export async function releaseEmergency(
   if (!d.cid) return { released: [], unavailable, keyDeliveryCid: null, txHash: null, expiresAt };
   const tx = await releaseEmergencyKeys(deps.chain, { patient, provider, keyDelivery: d.digest });
   return { released: d.delivered, unavailable, keyDeliveryCid: d.cid, txHash: tx.txHash, expiresAt };
+}
+
+/** `emr admin emergency release <patient> <provider>`: the admin check, then the release (§ 4.2). */
+export async function releaseEmergencyFlow(s: With<'me' | 'chain' | 'store'>, patientArg: string, providerArg: string) {
+  const patient = await resolveAddress(s.ctx, patientArg);
+  const provider = await resolveAddress(s.ctx, providerArg);
+  await requireAdmin(s.chain);
+  return { patient, provider, ...(await releaseEmergency(s, patient, provider)) };
 }

@@ -11,8 +11,12 @@ import { canRead, grantOf } from '../chain/grants.js';
 import { addressTopic, queryEvents } from '../chain/logs.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
-import type { ConsentGrant } from '../fhir/consent.js';
+import { InternalError } from '../errors.js';
+import { type ConsentGrant, consentBundle } from '../fhir/consent.js';
+import { findFhirError } from '../fhir/validate.js';
 import { maskToTypes } from '../record-types.js';
+import type { With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
 
 /** One provider's access; the fields a FHIR Consent renders are ConsentGrant's (fhir/consent.ts). */
 export interface GrantEntry extends ConsentGrant {
@@ -92,4 +96,18 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
     });
   }
   return out;
+}
+
+/**
+ * `emr grant list [--patient] [--format fhir]` (docs/SHARING.md § 2; docs/FHIR.md § 8): the
+ * patient's grants, or the same as a validated R4 Consent Bundle.
+ */
+export async function grantListFlow(s: With<'chain'>, input: { patient?: string; format?: 'fhir' }) {
+  const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.ctx.profile().address;
+  const grants = await listGrants(s.chain, patient);
+  if (input.format !== 'fhir') return { patient, grants, fhir: undefined };
+  const bundle = consentBundle(patient, grants, s.now());
+  const err = findFhirError(bundle as never);
+  if (err) throw new InternalError(`the Consent output does not validate: ${err.path}: ${err.message}`);
+  return { patient, grants, fhir: bundle };
 }

@@ -9,12 +9,12 @@
  * and the author.
  */
 
+import { emergencyRecipient } from '../chain/emergency-recipient.js';
 import { canWrite, liveReaders } from '../chain/grants.js';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { AccessDeniedError, IntegrityError, NotFoundError } from '../errors.js';
-import { emergencyRecipient } from './emergency-recipient.js';
 
 export interface RecordRecipients {
   /** age recipients, de-duplicated. */

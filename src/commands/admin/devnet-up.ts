@@ -11,13 +11,13 @@ export const devnetUp = defineCommand({
   summary: 'start the embedded local chain (deploys the contract, funds local profiles)',
   examples: ['emr devnet up --profile admin --password-file admin.pw'],
   async run(ctx) {
-    const { unlock } = await import('../../session/unlock.js');
-    const { devnetUp: up } = await import('../../chain/devnet.js');
+    const [{ openSession }, { devnetUp: up }] = await Promise.all([import('../../session/index.js'), import('../../chain/devnet.js')]);
     // The acting profile becomes the first admin, so its key must sign the deployment.
-    const me = await unlock(ctx);
+    const s = await openSession(ctx, { unlock: true });
+    const { me } = s;
     const signer = await me.wallet();
     const fund = ctx.profiles.list().map((p) => p.address);
-    const progress = (await import('../../session/prompts.js')).progress(ctx, 'starting the devnet');
+    const progress = s.progress('starting the devnet');
     try {
       const st = await up({ home: ctx.home, signer, fund });
       progress.succeed('devnet running');
@@ -38,7 +38,7 @@ export const devnetUp = defineCommand({
             ['rpc url', data.rpcUrl],
             ['chain id', data.chainId],
             ['contract', data.contract],
-            ['first admin', `${me.profile.address} (${me.profile.name})`],
+            ['first admin', ctx.label(me.profile.address, 'withAddress')],
             ['funded', `${fund.length} local profile(s)`],
           ],
           lines: ['Commands use it by default; stop it with `emr devnet down` (state is kept).'],

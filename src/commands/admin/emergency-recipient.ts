@@ -4,7 +4,6 @@
  * break-glass reader can be given access. Default: the acting admin profile's recipient.
  */
 import { defineCommand } from '../spec.js';
-import { requireAdmin } from './require-admin.js';
 
 export const emergencyRecipientCommand = defineCommand({
   name: 'emergency-recipient',
@@ -12,25 +11,17 @@ export const emergencyRecipientCommand = defineCommand({
   args: ['[recipient]'],
   examples: ['emr admin emergency-recipient', 'emr admin emergency-recipient age1…'],
   async run(ctx, [given]: [string | undefined]) {
-    const { parseRecipient } = await import('../../crypto/identity.js');
-    const { chainFor } = await import('../../session/chain.js');
-    const { emergencyRecipient } = await import('../../records/emergency-recipient.js');
-    const { setEmergencyRecipient } = await import('../../chain/set-emergency-recipient.js');
-    const recipient = (given ?? ctx.profile().recipient).trim();
-    parseRecipient(recipient); // a malformed recipient is a usage error (exit 2), before any gas
-    const chain = await chainFor(ctx, { signer: true });
-    await requireAdmin(chain);
-    if ((await emergencyRecipient(chain)) === recipient) {
-      return { data: { recipient, alreadySet: true, txHash: null }, view: { title: 'The emergency recipient is already this one' } };
-    }
-    const tx = await setEmergencyRecipient(chain, { recipient });
+    const [{ openSession }, admin] = await Promise.all([import('../../session/index.js'), import('../../ops/admin.js')]);
+    const recipient = admin.checkRecipient(given ?? ctx.profile().recipient);
+    const data = await admin.publishEmergencyRecipientFlow(await openSession(ctx, { signer: true }), recipient);
+    if (data.alreadySet) return { data, view: { title: 'The emergency recipient is already this one' } };
     return {
-      data: { recipient, alreadySet: false, txHash: tx.txHash },
+      data,
       view: {
         title: 'Published the emergency recipient',
         fields: [
           ['recipient', recipient],
-          ['tx', tx.txHash],
+          ['tx', data.txHash],
         ],
         lines: ['Records added from now on are also encrypted to it; whoever holds its identity can open them in an emergency.'],
       },

@@ -5,39 +5,32 @@
  * itself is on chain and in the patient's audit.
  */
 import { defineCommand } from '../spec.js';
-import { requireAdmin } from './require-admin.js';
 
 export const emergencyRelease = defineCommand({
   name: 'emergency-release',
   summary: 'deliver emergency-visible record keys to a provider with open break-glass access (admin, key custodian)',
   args: ['<patient>', '<provider>'],
   async run(ctx, [patientArg, providerArg]: [string, string]) {
-    const { resolveAddress } = await import('../../session/resolve.js');
-    const { unlock } = await import('../../session/unlock.js');
-    const { chainFor } = await import('../../session/chain.js');
-    const { storeFor } = await import('../../session/store.js');
-    const { releaseEmergency } = await import('../../records/emergency.js');
-    const patient = await resolveAddress(ctx, patientArg);
-    const provider = await resolveAddress(ctx, providerArg);
-    const me = await unlock(ctx);
-    const chain = await chainFor(ctx, { signer: true });
-    await requireAdmin(chain);
-    const res = await releaseEmergency({ chain, store: await storeFor(ctx), me }, patient, provider);
-    const name = (a: string) => ctx.profiles.byAddress(a)?.name ?? a;
+    const [{ openSession }, { releaseEmergencyFlow }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/emergency.js'),
+    ]);
+    const data = await releaseEmergencyFlow(await openSession(ctx, { signer: true, store: true }), patientArg, providerArg);
+    const { patient, provider, released, unavailable } = data;
     return {
-      data: { patient, provider, ...res },
+      data,
       view: {
-        title: res.released.length
-          ? `Released ${res.released.length} record key(s) of ${name(patient)} to ${name(provider)}`
+        title: released.length
+          ? `Released ${released.length} record key(s) of ${ctx.label(patient)} to ${ctx.label(provider)}`
           : 'Nothing to release',
         fields: [
-          ['records', res.released.join(', ') || '-'],
-          ['not releasable', res.unavailable.join(', ') || '-'],
-          ['emergency until', res.expiresAt],
-          ['tx', res.txHash],
+          ['records', released.join(', ') || '-'],
+          ['not releasable', unavailable.join(', ') || '-'],
+          ['emergency until', data.expiresAt],
+          ['tx', data.txHash],
         ],
-        warnings: res.unavailable.length
-          ? [`record(s) ${res.unavailable.join(', ')} were added before their type was emergency-visible; the consortium cannot open them`]
+        warnings: unavailable.length
+          ? [`record(s) ${unavailable.join(', ')} were added before their type was emergency-visible; the consortium cannot open them`]
           : [],
       },
     };

@@ -10,12 +10,14 @@ export const demo = defineCommand({
   summary: 'run the whole story on a local chain and IPFS store, narrating each step',
   options: [{ flags: '--keep', description: 'leave the demo devnet running afterwards' }],
   async run(ctx, _args, opts: { keep?: boolean }) {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const home = ctx.globals.homeExplicit ? ctx.home : mkdtempSync(join(tmpdir(), 'emr-demo-'));
     const { runDemo } = await import('../../records/demo.js');
-    const res = await runDemo({ home, keep: !!opts.keep, narrate: (l) => ctx.narrate(l), now: () => ctx.clock.now() });
+    // A throw-away home unless one was named (--home or EMR_HOME).
+    const res = await runDemo({
+      home: ctx.globals.homeExplicit ? ctx.home : undefined,
+      keep: !!opts.keep,
+      narrate: (l) => ctx.narrate(l),
+      now: () => ctx.clock.now(),
+    });
     return {
       data: res,
       view: {

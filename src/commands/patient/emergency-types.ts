@@ -25,10 +25,11 @@ export const emergencyTypes = defineCommand({
         throw new UsageError((e as Error).message, { hint: `types: ${RECORD_TYPES.join(', ')}, or none` });
       }
     }
-    const { chainFor } = await import('../../session/chain.js');
-    const { setEmergencyTypes } = await import('../../chain/set-emergency-types.js');
-    const chain = await chainFor(ctx, { signer: true });
-    const tx = await setEmergencyTypes(chain, { mask });
+    const [{ openSession }, { setEmergencyTypes }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../chain/set-emergency-types.js'),
+    ]);
+    const tx = await setEmergencyTypes((await openSession(ctx, { signer: true })).chain, { mask });
     const types = maskToTypes(mask);
     return {
       data: { types, txHash: tx.txHash },

@@ -10,22 +10,16 @@ export const grantList = defineCommand({
   ],
   examples: ['emr grant list', 'emr grant list --json', 'emr grant list --format fhir --json'],
   async run(ctx, _args, opts: { patient?: string; format?: string }) {
-    const { resolveAddress } = await import('../../session/resolve.js');
-    const { chainFor } = await import('../../session/chain.js');
-    const { listGrants } = await import('../../records/grant-list.js');
-    const patient = opts.patient ? await resolveAddress(ctx, opts.patient) : ctx.profile().address;
-    const chain = await chainFor(ctx);
-    const grants = await listGrants(chain, patient);
-    if (opts.format === 'fhir') {
-      const { consentBundle } = await import('../../fhir/consent.js');
-      const { findFhirError } = await import('../../fhir/validate.js');
-      const { InternalError } = await import('../../errors.js');
-      const bundle = consentBundle(patient, grants, ctx.clock.now());
-      const err = findFhirError(bundle as never);
-      if (err) throw new InternalError(`the Consent output does not validate: ${err.path}: ${err.message}`);
-      return { data: bundle, view: { lines: [JSON.stringify(bundle, null, 1)] } };
-    }
-    const name = (a: string) => ctx.profiles.byAddress(a)?.name ?? a;
+    const [{ openSession }, { grantListFlow }] = await Promise.all([
+      import('../../session/index.js'),
+      import('../../records/grant-list.js'),
+    ]);
+    const { patient, grants, fhir } = await grantListFlow(await openSession(ctx, { chain: true }), {
+      patient: opts.patient,
+      format: opts.format === 'fhir' ? 'fhir' : undefined,
+    });
+    if (fhir) return { data: fhir, view: { lines: [JSON.stringify(fhir, null, 1)] } };
+    const name = (a: string) => ctx.label(a);
     const live = grants.filter((g) => g.live);
     const stale = grants.filter((g) => g.stillDecryptable.length > 0);
     const short = (ids: string[]) => (ids.length > 10 ? `${ids.slice(0, 10).join(',')},… (${ids.length})` : ids.join(',') || '-');

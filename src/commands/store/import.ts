@@ -11,9 +11,8 @@ export const storeImport = defineCommand({
   args: ['<file.car>'],
   examples: ['emr store import history.car', 'emr --ipfs-api http://127.0.0.1:5001 store import history.car'],
   async run(ctx, [file]: [string]) {
-    const { storeFor } = await import('../../session/store.js');
-    const { importCarFile } = await import('../../ops/import-car.js');
-    const res = await importCarFile(await storeFor(ctx), file);
+    const [{ openSession }, { importCarFile }] = await Promise.all([import('../../session/index.js'), import('../../ops/import-car.js')]);
+    const res = await importCarFile((await openSession(ctx, { store: true })).store, file);
     return {
       data: res,
       view: {

@@ -2,8 +2,8 @@
  * The consortium's emergency recipient (docs/SHARING.md § 4): admins publish it with
  * `setEmergencyRecipient`; the string is read from the latest event.
  */
-import { queryEvents } from '../chain/logs.js';
-import type { EmrChain } from '../chain/types.js';
+import { queryEvents } from './logs.js';
+import type { EmrChain } from './types.js';
 
 export async function emergencyRecipient(chain: EmrChain): Promise<string | null> {
   const events = await queryEvents(chain, { names: ['EmergencyRecipientSet'], fromBlock: chain.fromBlock });
