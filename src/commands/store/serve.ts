@@ -1,4 +1,8 @@
-
+/**
+ * `emr store serve [--listen <host:port>]` (docs/STORAGE.md § "Serving a store"): this
+ * site's embedded store as a read-only Trustless Gateway until SIGINT/SIGTERM. Once
+ * listening it prints the URL (`--json`: exactly one document `{url}`), then nothing more.
+ */
 import { defineCommand } from '../spec.js';
 
 export const storeServe = defineCommand({
