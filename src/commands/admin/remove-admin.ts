@@ -1,3 +1,7 @@
+/**
+ * `emr admin remove <address>` (docs/CLI.md § Network): an admin removes an admin (itself
+ * included), never the last one (the contract's LastAdmin → exit 3).
+ */
 import { defineCommand } from '../spec.js';
 
 export const removeAdminCommand = defineCommand({
