@@ -5,10 +5,11 @@
  * when any row did not succeed, the error of the first failure class (exit code) as well.
  * The command (src/commands/batch/add.ts) only parses options, opens the session and calls this.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { canWrite } from '../chain/grants.js';
 import { whois } from '../chain/whois.js';
+import type { Context } from '../context.js';
 import {
   AccessDeniedError,
   type EmrError,
@@ -71,6 +72,23 @@ function capped(lines: string[], max: number): string[] {
 }
 
 /** The session: `openSession(ctx, { signer: true, store: true })` (issue 9). */
+/**
+ * Before any chain, store or passphrase: a batch never prompts, even on a terminal
+ * (MANIFEST.md § 8), and a missing manifest is NOT_FOUND (exit 7; docs/CLI.md § Exit codes).
+ */
+export function checkBatchStart(ctx: Context, manifest: string): void {
+  if (!ctx.globals.passwordFile && !ctx.env.EMR_PASSWORD_FILE && ctx.env.EMR_PASSWORD === undefined) {
+    throw new UsageError('a batch needs the passphrase from --password-file or the environment', {
+      hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE); batch jobs never prompt',
+    });
+  }
+  try {
+    statSync(resolve(manifest));
+  } catch (e) {
+    throw inputFileError(manifest, e, 'check the path of the manifest');
+  }
+}
+
 export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: BatchAddOptions): Promise<CommandResult> {
   const { ctx, me, chain, store, scratch } = session;
   const manifestPath = resolve(o.manifest);

@@ -3,7 +3,6 @@
  * parses the options, opens the run's session and calls the flow (src/batch/batch-add.ts),
  * which validates the manifest, runs the journaled job and builds the one result document.
  */
-import { UsageError } from '../../errors.js';
 import { positiveInt } from '../parse.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
@@ -45,19 +44,14 @@ export const batchAdd = defineCommand({
     const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
     const batchSize = positiveInt(opts.batchSize, '--batch-size', 1000);
     const workers = opts.workers === undefined ? undefined : opts.workers === '0' ? 0 : positiveInt(opts.workers, '--workers', 16);
-    // MANIFEST.md § 8: a batch never prompts, even on a terminal.
-    if (!ctx.globals.passwordFile && !ctx.env.EMR_PASSWORD_FILE && ctx.env.EMR_PASSWORD === undefined) {
-      throw new UsageError('a batch needs the passphrase from --password-file or the environment', {
-        hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE); batch jobs never prompt',
-      });
-    }
-    const [{ openSession }, { runBatchAdd }, { progressSink }] = await Promise.all([
+    const [{ openSession }, { runBatchAdd, checkBatchStart }, { progressSink }] = await Promise.all([
       import('../../session/index.js'),
       import('../../batch/batch-add.js'),
       import('./progress.js'),
     ]);
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
+    checkBatchStart(ctx, manifestArg);
     const result = await runBatchAdd(await openSession(ctx, { signer: true, store: true }), {
       manifest: manifestArg,
       resume: !!opts.resume,
