@@ -13,7 +13,7 @@ import type { Context, Progress } from '../context.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { chainFor } from './chain.js';
 import { askPassphrase, confirm, type PassphraseOptions, progress } from './prompts.js';
-import { scratchDir, storeFor } from './store.js';
+import { scratchDir, scratchPath, storeFor } from './store.js';
 import { type Unlocked, unlock } from './unlock.js';
 
 export interface Needs {
@@ -62,7 +62,7 @@ export async function openSession<const N extends Needs>(ctx: Context, needs: N)
   const base: SessionBase = {
     ctx,
     home: ctx.home,
-    scratch: needs.store ? await scratchDir(ctx) : `${ctx.home}/tmp`,
+    scratch: needs.store ? await scratchDir(ctx) : scratchPath(ctx.home),
     now: () => ctx.clock.now(),
     label: (a, form) => ctx.label(a, form),
     passphrase: (purpose, opts) => askPassphrase(ctx, purpose, opts),

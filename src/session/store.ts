@@ -32,9 +32,12 @@ export async function storeFor(ctx: Context): Promise<RecordStore> {
   return store;
 }
 
+/** Where the scratch directory of a home is (created by scratchDir when a store needs it). */
+export const scratchPath = (home: string): string => join(home, 'tmp');
+
 /** A private scratch directory under the home for ciphertext on its way to the store. */
 export async function scratchDir(ctx: Context): Promise<string> {
-  const dir = join(ctx.home, 'tmp');
+  const dir = scratchPath(ctx.home);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
