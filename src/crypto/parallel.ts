@@ -19,6 +19,8 @@ import * as nodeFs from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { EmrError, InternalError, inputFileError, UsageError } from '../errors.js';
+import { minorGc } from './gc.js';
+import { keepFreedChunkMemory } from './heap.js';
 import { openTempFile } from './io.js';
 import { ENCRYPTED_CHUNK_SIZE, payloadError, TAG_SIZE } from './stream.js';
 
@@ -159,20 +161,6 @@ export function batchRunner(j: BatchJob, crypto: typeof nodeCrypto, fs: typeof n
   };
 }
 
-/**
- * A minor (scavenge) collection, or null if V8 will not expose one. Setting the flag at
- * run time only affects contexts created afterwards, hence the fresh vm context.
- */
-export function minorGc(): (() => void) | null {
-  try {
-    process.getBuiltinModule('node:v8').setFlagsFromString('--expose-gc');
-    const gc = process.getBuiltinModule('node:vm').runInNewContext('gc') as (o?: object) => void;
-    return typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
-  } catch {
-    return null;
-  }
-}
-
 // process.getBuiltinModule works whether the worker's eval code is treated as CommonJS or
 // as ESM (workers inherit --input-type=module from the parent's execArgv).
 const WORKER_SOURCE = `
@@ -215,6 +203,7 @@ export async function runTwoThreads(
   job: BatchJob,
   mainWork: (run: BatchRunner) => Promise<void> | void = (run) => void run(Infinity),
 ): Promise<0 | 1> {
+  keepFreedChunkMemory();
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: job });
   const done = new Promise<string | null>((resolve) => {
     worker.once('message', (m: string | null) => resolve(m));
