@@ -110,7 +110,8 @@ describe('memory flat in file size: record bundles on the two-thread path', () =
 
 describe('page faults flat in file size on the two-thread path (crypto/heap.ts)', () => {
   // glibc only: its trim threshold is what heap.ts raises; other C libraries keep freed memory anyway.
-  const glibc = Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+  const glibc = Boolean(report.header?.glibcVersionRuntime);
   it.runIf(glibc)(
     'encrypting and decrypting 384 MiB MUST NOT fault each chunk buffer in afresh: < 1 fault per 16 KiB of file',
     () => {
