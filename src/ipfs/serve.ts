@@ -8,7 +8,8 @@
  * `?format=car` or `Accept: application/vnd.ipld.car` answers a CARv1 of the DAG
  * (`dag-scope=all` by default, `block` honoured), depth-first, without duplicates.
  * No paths, no UnixFS rendering, no writes. Every block is re-verified before it is sent.
- * Limits: URL length, concurrent connections, header/request deadlines, walk bounds
+ * Limits: URL length, concurrent connections, header/request deadlines, a stalled-socket
+ * bound, walk bounds
  * (car.ts), and nothing but blocks the store holds (no network lookups).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,6 +26,13 @@ const CAR = 'application/vnd.ipld.car';
 const MAX_URL = 512;
 /** Concurrent connections; beyond this new sockets are refused by Node. */
 const MAX_CONNECTIONS = 64;
+/**
+ * A connection on which nothing moves (no byte read or written) this long is dropped.
+ * Threat: a client that asks for a CAR and never reads held its slot forever (the answer
+ * waits for 'drain'); 64 of them shut the gateway for everyone. A slow reader that does
+ * read keeps its connection.
+ */
+const STALL_MS = 20_000;
 
 export interface ServeOptions {
   host: string;
@@ -154,6 +162,7 @@ export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Prom
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
+  server.setTimeout(STALL_MS); // no 'timeout' listener: Node destroys the socket
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) =>
       reject(
