@@ -4,12 +4,14 @@
 // § CAR files). No chain is needed.
 
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, truncateSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { CarWriter } from '@ipld/car/writer';
+import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../src/ipfs/embedded.js';
-import { tempHome } from '../helpers/cli.js';
+import { emr, tempHome } from '../helpers/cli.js';
 import { type ServingSite, serveSite } from '../helpers/serve.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -81,4 +83,51 @@ describe('store serve against hostile clients (docs/STORAGE.md § Serving a stor
     expect(r.status).toBe(200);
     await r.arrayBuffer();
   }, 90_000);
+});
+
+/** Unsigned LEB128, as CAR section lengths are written. */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** A CARv1 header naming `root`, and no blocks. */
+async function carHeader(root: CID): Promise<Buffer> {
+  const { writer, out } = CarWriter.create([root]);
+  const chunks: Uint8Array[] = [];
+  const read = (async () => {
+    for await (const c of out) chunks.push(c);
+  })();
+  await writer.close();
+  await read;
+  return Buffer.concat(chunks);
+}
+
+/** Peak RSS of an emr run, reported by the child itself at exit (kilobytes). */
+const RSS_PROBE = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS+'\\n'))`;
+
+describe('store import of hostile CARs (docs/STORAGE.md § CAR files)', () => {
+  it('a CAR section that declares more than a block may hold MUST be refused (exit 4) before it is read into memory', async () => {
+    const root = CID.parse(big);
+    const file = join(t.home, 'huge-section.car');
+    const declared = 256 << 20;
+    const head = Buffer.concat([await carHeader(root), varint(root.bytes.length + declared), Buffer.from(root.bytes)]);
+    const fd = openSync(file, 'w');
+    writeSync(fd, head);
+    closeSync(fd);
+    truncateSync(file, head.length + declared); // sparse: 256 MiB of zeros that cost no disk
+    const r = await emr(['--home', t.home, '--json', 'store', 'import', file], { env: { NODE_OPTIONS: `--import=${RSS_PROBE}` } });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json!.error!.message).toMatch(/block|section/);
+    // Before: the reader buffered the whole declared section (RSS > 256 MiB) and only then
+    // compared its size; a hostile "backup" could take all the memory there is.
+    const rss = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1]);
+    expect(rss).toBeGreaterThan(0);
+    expect(rss).toBeLessThan(200 * 1024);
+  }, 60_000);
 });
