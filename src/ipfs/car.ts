@@ -146,6 +146,15 @@ export async function readCar(
     });
   }
   const roots = header.roots.map((r) => r.toV1());
+  // Checked before any block is stored: a root that could never be pinned would otherwise
+  // fail the run after the roots before it were pinned (STORAGE.md § CAR files).
+  for (const r of roots) {
+    if (!isRecordCodec(r.code) || r.multihash.code !== SHA2_256) {
+      throw new IntegrityError(`the CAR names root ${r}, with a codec or hash emr does not store`, {
+        hint: 'only sha2-256 raw/dag-pb roots are accepted; nothing was imported',
+      });
+    }
+  }
   let blocks = 0;
   let bytes = 0;
   try {

@@ -4,11 +4,12 @@
 // § CAR files). No chain is needed.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readlinkSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CarWriter } from '@ipld/car/writer';
 import { CID } from 'multiformats/cid';
+import { sha256 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../src/ipfs/embedded.js';
 import { emr, tempHome } from '../helpers/cli.js';
@@ -129,5 +130,34 @@ describe('store import of hostile CARs (docs/STORAGE.md § CAR files)', () => {
     const rss = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1]);
     expect(rss).toBeGreaterThan(0);
     expect(rss).toBeLessThan(200 * 1024);
+  }, 60_000);
+
+  it('a CAR whose header names a root emr does not store (not sha2-256 raw/dag-pb) MUST be refused (exit 4) before a block is stored or a root pinned', async () => {
+    // A complete, valid record DAG (root + its one block) and, beside it, a dag-cbor root.
+    const leaf = Buffer.from(`a record ${Math.random()}`);
+    const good = CID.createV1(0x55, await sha256.digest(leaf));
+    const alien = CID.createV1(0x71, good.multihash);
+    const { writer, out } = CarWriter.create([good, alien]);
+    const chunks: Uint8Array[] = [];
+    const read = (async () => {
+      for await (const c of out) chunks.push(c);
+    })();
+    await writer.put({ cid: good, bytes: leaf });
+    await writer.close();
+    await read;
+    const file = join(t.home, 'alien-root.car');
+    writeFileSync(file, Buffer.concat(chunks));
+    const r = await emr(['--home', t.home, '--json', 'store', 'import', file]);
+    // Before: the good root was pinned, then the alien one failed the run (exit 2): a
+    // failed import had pinned something.
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json!.error!.message).toMatch(/root/);
+    const store = await openEmbeddedStore({ dir: join(t.home, 'ipfs') });
+    try {
+      expect(await store.pins()).not.toContain(good.toString());
+      expect(await store.hasBlock(good)).toBe(false);
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 });
