@@ -4,7 +4,7 @@
 // § CAR files). No chain is needed.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CarWriter } from '@ipld/car/writer';
@@ -111,6 +111,32 @@ async function carHeader(root: CID): Promise<Buffer> {
 
 /** Peak RSS of an emr run, reported by the child itself at exit (kilobytes). */
 const RSS_PROBE = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS+'\\n'))`;
+
+/** The gateway process's resident memory, in MiB (/proc/<pid>/status VmRSS). */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
+describe('store serve against pipelining clients (docs/STORAGE.md § Serving a store)', () => {
+  it('answers pipelined behind one that is not read MUST do no work until their turn (memory stays flat)', async () => {
+    const base = rssMiB(site.pid);
+    const burst = Array.from({ length: 300 }, () => `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`).join('');
+    const c = await stalledClient(site.url, burst); // ~25 KB of requests on one connection, never read
+    let peak = base;
+    try {
+      // Sampled over a bounded window: before, each queued answer walked the DAG into its
+      // own buffers (~750 MB within seconds for 300 requests).
+      for (let i = 0; i < 32; i++) {
+        peak = Math.max(peak, rssMiB(site.pid));
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      c.sock.destroy();
+    }
+    expect(peak - base).toBeLessThan(150);
+  }, 60_000);
+});
 
 describe('store import of hostile CARs (docs/STORAGE.md § CAR files)', () => {
   it('a CAR section that declares more than a block may hold MUST be refused (exit 4) before it is read into memory', async () => {
