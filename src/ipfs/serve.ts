@@ -13,6 +13,7 @@
  * (car.ts), and nothing but blocks the store holds (no network lookups).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { carBytes, walkDag } from './car.js';
@@ -33,6 +34,12 @@ const MAX_CONNECTIONS = 64;
  * read keeps its connection.
  */
 const STALL_MS = 20_000;
+/**
+ * Requests in flight on one connection (pipelined, answered in order). Threat: 100,000
+ * requests sent in one burst on a connection that is never read kept as many request and
+ * answer objects (+700 MB); beyond this the connection is cut.
+ */
+const MAX_PIPELINED = 16;
 
 export interface ServeOptions {
   host: string;
@@ -105,7 +112,7 @@ async function handle(store: EmbeddedStore, req: IncomingMessage, res: ServerRes
   if (!res.socket) {
     await new Promise<void>((resolve) => {
       res.once('socket', () => resolve());
-      req.socket.once('close', () => resolve());
+      req.once('close', () => resolve()); // the connection died while this waited
     });
     if (!res.socket || req.socket.destroyed) return;
   }
@@ -156,7 +163,13 @@ async function handle(store: EmbeddedStore, req: IncomingMessage, res: ServerRes
 
 /** Starts the gateway; resolves once listening. */
 export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Promise<RunningGateway> {
+  const inFlight = new WeakMap<Socket, number>();
   const server: Server = createServer((req, res) => {
+    const sock = req.socket;
+    const n = (inFlight.get(sock) ?? 0) + 1;
+    if (n > MAX_PIPELINED) return void sock.destroy();
+    inFlight.set(sock, n);
+    res.once('close', () => inFlight.set(sock, (inFlight.get(sock) ?? 1) - 1));
     const ctl = new AbortController();
     res.once('close', () => ctl.abort());
     handle(store, req, res, ctl.signal).catch((e) => {
