@@ -9,6 +9,28 @@ import { UsageError } from '../errors.js';
 /** Largest FHIR file `record add` parses (a bound on memory for hostile input). */
 export const MAX_FHIR_FILE = 64 * 1024 * 1024;
 
+/**
+ * Deepest nesting of objects and arrays accepted in FHIR JSON (docs/FHIR.md § 2). Threat: a
+ * ~100 KB file of nested extensions overflowed the validator's and JSON.stringify's stack
+ * (exit 1, and one such row stopped a whole batch). Real resources nest a few tens of
+ * levels (a QuestionnaireResponse's items the deepest); JSON.parse itself is not recursive.
+ */
+export const MAX_FHIR_DEPTH = 100;
+
+/** Whether `value` nests objects/arrays deeper than `limit`; iterative, stops at the first too-deep value. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 export type FhirResource = Record<string, unknown> & { resourceType: string; id?: string };
 
 /** The parsed resource when `file` is FHIR JSON, else undefined. */

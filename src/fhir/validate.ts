@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
-import type { FhirResource } from './detect.js';
+import { type FhirResource, MAX_FHIR_DEPTH, nestsDeeperThan } from './detect.js';
 
 interface Message {
   location?: string;
@@ -46,6 +46,9 @@ function firstError(resource: unknown, prefix: string, type: string): FhirProble
 
 /** The first structural error of a resource or Bundle (entries checked one by one), or undefined. */
 export function findFhirError(res: FhirResource): FhirProblem | undefined {
+  // Before anything recursive walks it (the validator, the split's JSON.stringify).
+  if (nestsDeeperThan(res, MAX_FHIR_DEPTH))
+    return { path: String(res.resourceType), message: `nests objects and arrays deeper than ${MAX_FHIR_DEPTH} levels` };
   if (res.resourceType !== 'Bundle') return firstError(res, res.resourceType, res.resourceType);
   const entries = res.entry;
   if (entries !== undefined && !Array.isArray(entries)) return { path: 'Bundle.entry', message: 'must be an array' };

@@ -5,7 +5,7 @@
  * verifying every block against its CID and bounding the walk, so neither a damaged store
  * nor a hostile DAG can make it loop, recurse without end or emit bytes that lie.
  */
-import { CarBlockIterator } from '@ipld/car/iterator';
+import { asyncIterableReader, createDecoder } from '@ipld/car/decoder';
 import { CarWriter } from '@ipld/car/writer';
 import * as dagPb from '@ipld/dag-pb';
 import type { CID } from 'multiformats/cid';
@@ -18,6 +18,8 @@ import { verifyBlock } from './verify.js';
 export const MAX_DAG_BLOCKS = 70_000;
 /** Deepest DAG walked: a balanced 174-ary tree of 64 GiB is 3 levels deep. */
 export const MAX_DAG_DEPTH = 16;
+/** Room in a CAR section beside the block: its CID (a CIDv1 sha2-256 is 36 bytes). */
+const MAX_SECTION_OVERHEAD = 1024;
 
 export interface Block {
   cid: CID;
@@ -109,20 +111,54 @@ export async function readCar(
   put: (b: Block) => Promise<void>,
   opts: { maxBlockBytes: number; maxBlocks?: number },
 ): Promise<CarImportResult> {
-  let iterator: Awaited<ReturnType<typeof CarBlockIterator.fromIterable>>;
+  // Every read of the decoder goes through `exactly(n)`; n is a length the file declares
+  // (the header's, a section's). Refused above the bound before a byte of it is buffered:
+  // `@ipld/car` gathers a whole declared section in memory first, so a CAR declaring a
+  // 256 MiB block peaked at 600 MB of RSS before its size was looked at (STORAGE.md § CAR files).
+  const maxSection = opts.maxBlockBytes + MAX_SECTION_OVERHEAD;
+  const inner = asyncIterableReader(source);
+  const bounded: typeof inner = {
+    upTo: (n) => inner.upTo(n),
+    exactly: (n, seek) => {
+      if (n > maxSection) {
+        return Promise.reject(
+          new IntegrityError(`the CAR declares a section of ${n} bytes, more than a block emr stores`, {
+            hint: 'it is not a record emr wrote; nothing of it was read',
+          }),
+        );
+      }
+      return inner.exactly(n, seek);
+    },
+    seek: (n) => inner.seek(n),
+    get pos() {
+      return inner.pos;
+    },
+  };
+  const decoder = createDecoder(bounded);
+  let header: Awaited<ReturnType<typeof decoder.header>>;
   try {
-    iterator = await CarBlockIterator.fromIterable(source);
+    header = await decoder.header();
   } catch (e) {
+    if (e instanceof IntegrityError) throw e;
     throw new IntegrityError('not a CAR file (bad header)', {
       hint: 'give a CARv1 made by `emr record export --format car` or `ipfs dag export`',
       cause: e,
     });
   }
-  const roots = (await iterator.getRoots()).map((r) => r.toV1());
+  const roots = header.roots.map((r) => r.toV1());
+  // Checked before any block is stored: a root that could never be pinned would otherwise
+  // fail the run after the roots before it were pinned (STORAGE.md § CAR files).
+  for (const r of roots) {
+    if (!isRecordCodec(r.code) || r.multihash.code !== SHA2_256) {
+      throw new IntegrityError(`the CAR names root ${r}, with a codec or hash emr does not store`, {
+        hint: 'only sha2-256 raw/dag-pb roots are accepted; nothing was imported',
+      });
+    }
+  }
   let blocks = 0;
   let bytes = 0;
   try {
-    for await (const { cid, bytes: data } of iterator) {
+    for await (const { cid, bytes: data } of decoder.blocks()) {
       if (!isRecordCodec(cid.code) || cid.multihash.code !== SHA2_256) {
         throw new IntegrityError(`the CAR holds block ${cid} with a codec or hash emr does not store`, {
           hint: 'only sha2-256 raw/dag-pb blocks are accepted',

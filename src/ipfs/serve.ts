@@ -8,10 +8,12 @@
  * `?format=car` or `Accept: application/vnd.ipld.car` answers a CARv1 of the DAG
  * (`dag-scope=all` by default, `block` honoured), depth-first, without duplicates.
  * No paths, no UnixFS rendering, no writes. Every block is re-verified before it is sent.
- * Limits: URL length, concurrent connections, header/request deadlines, walk bounds
+ * Limits: URL length, concurrent connections, header/request deadlines, a stalled-socket
+ * bound, walk bounds
  * (car.ts), and nothing but blocks the store holds (no network lookups).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { carBytes, walkDag } from './car.js';
@@ -25,6 +27,19 @@ const CAR = 'application/vnd.ipld.car';
 const MAX_URL = 512;
 /** Concurrent connections; beyond this new sockets are refused by Node. */
 const MAX_CONNECTIONS = 64;
+/**
+ * A connection on which nothing moves (no byte read or written) this long is dropped.
+ * Threat: a client that asks for a CAR and never reads held its slot forever (the answer
+ * waits for 'drain'); 64 of them shut the gateway for everyone. A slow reader that does
+ * read keeps its connection.
+ */
+const STALL_MS = 20_000;
+/**
+ * Requests in flight on one connection (pipelined, answered in order). Threat: 100,000
+ * requests sent in one burst on a connection that is never read kept as many request and
+ * answer objects (+700 MB); beyond this the connection is cut.
+ */
+const MAX_PIPELINED = 16;
 
 export interface ServeOptions {
   host: string;
@@ -91,6 +106,16 @@ async function handle(store: EmbeddedStore, req: IncomingMessage, res: ServerRes
   if (!cid) return plain(res, 400, 'not a CID this gateway serves (sha2-256, raw or dag-pb)');
   const kind = wants(req, url);
   if (!kind) return plain(res, 406, `a trustless gateway: ask for ${RAW} or ${CAR} (or ?format=raw|car)`);
+  // A pipelined request's answer waits behind the answers before it (its socket is assigned
+  // at its turn). Threat: every queued answer used to read its blocks into its own buffer
+  // at once, ~750 MB for 300 CAR requests sent in one burst on one unread connection.
+  if (!res.socket) {
+    await new Promise<void>((resolve) => {
+      res.once('socket', () => resolve());
+      req.once('close', () => resolve()); // the connection died while this waited
+    });
+    if (!res.socket || req.socket.destroyed) return;
+  }
   const common = {
     'x-ipfs-path': `/ipfs/${cid}`,
     'x-content-type-options': 'nosniff',
@@ -138,7 +163,13 @@ async function handle(store: EmbeddedStore, req: IncomingMessage, res: ServerRes
 
 /** Starts the gateway; resolves once listening. */
 export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Promise<RunningGateway> {
+  const inFlight = new WeakMap<Socket, number>();
   const server: Server = createServer((req, res) => {
+    const sock = req.socket;
+    const n = (inFlight.get(sock) ?? 0) + 1;
+    if (n > MAX_PIPELINED) return void sock.destroy();
+    inFlight.set(sock, n);
+    res.once('close', () => inFlight.set(sock, (inFlight.get(sock) ?? 1) - 1));
     const ctl = new AbortController();
     res.once('close', () => ctl.abort());
     handle(store, req, res, ctl.signal).catch((e) => {
@@ -154,6 +185,7 @@ export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Prom
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
+  server.setTimeout(STALL_MS); // no 'timeout' listener: Node destroys the socket
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) =>
       reject(

@@ -7,7 +7,7 @@
  *   {"v":1,"kind":"emr-device-config","rpcUrl":"…","contract":"0x…","chainId":31337,
  *    "ipfsApi":"…"?, "ipfsGateways":["…"]?}
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { ConfigData } from '../config.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -68,9 +68,18 @@ export async function exportDeviceConfig(ctx: Context): Promise<DeviceConfig> {
 export function importDeviceConfig(ctx: Context, file: string): DeviceConfig {
   let doc: Record<string, unknown>;
   try {
-    const text = readFileSync(file);
-    if (text.length > MAX_FILE) throw new Error('too large');
-    doc = JSON.parse(text.toString('utf8'));
+    // At most MAX_FILE + 1 bytes are read, whatever the file is: a FIFO or a device fed
+    // without end was read to its (never coming) end before the size was checked.
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(MAX_FILE + 1);
+    let n = 0;
+    try {
+      for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    } finally {
+      closeSync(fd);
+    }
+    if (n > MAX_FILE) throw new Error('larger than 64 KiB');
+    doc = JSON.parse(buf.subarray(0, n).toString('utf8'));
   } catch (e) {
     throw new UsageError(`cannot read a device config from ${file}`, { hint: 'give the file made by `emr config export`', cause: e });
   }

@@ -7,6 +7,8 @@ import { BIN, ROOT } from './cli.js';
 
 export interface ServingSite {
   url: string;
+  /** The gateway's process id (a test may count its open sockets in /proc). */
+  pid: number;
   stdout(): string;
   stop(): Promise<number | null>;
 }
@@ -35,6 +37,7 @@ export function serveSite(args: string[], env: Record<string, string> = {}): Pro
         const doc = JSON.parse(out.slice(0, nl));
         resolve({
           url: doc.data.url,
+          pid: child.pid!,
           stdout: () => out,
           stop: async () => {
             child.kill('SIGTERM');

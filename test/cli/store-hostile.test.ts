@@ -1,0 +1,207 @@
+// Red team (issue 8's attacker, wave 3's store surface): a hostile client of `emr store
+// serve` and a hostile CAR given to `emr store import`. Through the built binary and a real
+// gateway process; the store is the real embedded one (docs/STORAGE.md § Serving a store,
+// § CAR files). No chain is needed.
+
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { CarWriter } from '@ipld/car/writer';
+import { CID } from 'multiformats/cid';
+import { sha256 } from 'multiformats/hashes/sha2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEmbeddedStore } from '../../src/ipfs/embedded.js';
+import { emr, tempHome } from '../helpers/cli.js';
+import { type ServingSite, serveSite } from '../helpers/serve.js';
+import { waitFor } from '../helpers/wait.js';
+
+const t = tempHome();
+let big: string;
+let site: ServingSite;
+
+beforeAll(async () => {
+  // A 24 MiB record: more than loopback's socket buffers hold, so a CAR of it cannot be
+  // handed to the kernel whole and the server must wait on its reader.
+  const store = await openEmbeddedStore({ dir: join(t.home, 'ipfs') });
+  try {
+    big = (await store.addBytes(randomBytes(24 << 20))).cid;
+  } finally {
+    await store.close();
+  }
+  site = await serveSite(['--home', t.home]);
+}, 60_000);
+
+afterAll(async () => {
+  await site?.stop();
+});
+
+/** Sockets the gateway process holds open (its listening socket, its connections). */
+function socketsOf(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed while listing
+    }
+  }
+  return n;
+}
+
+/** Opens a raw connection, sends `request`, and never reads the answer. */
+function stalledClient(url: string, request: string): Promise<{ sock: Socket }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(u.port), u.hostname, () => {
+      sock.on('error', () => {}); // the server may cut a hostile client off mid-write
+      sock.write(request);
+      sock.pause(); // never read: the server's writes stall once the socket buffers fill
+      resolve({ sock });
+    });
+    sock.once('error', reject);
+  });
+}
+
+describe('store serve against hostile clients (docs/STORAGE.md § Serving a store)', () => {
+  it('a client that stops reading a CAR answer MUST lose its connection (a slot of the 64) after the send-stall bound', async () => {
+    const before = socketsOf(site.pid);
+    const c = await stalledClient(site.url, `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`);
+    try {
+      await waitFor(() => socketsOf(site.pid) > before, { what: 'the gateway to take the connection' });
+      // Before: the answer waited for the reader forever, holding the connection (one of
+      // the 64 the gateway accepts: 64 such clients shut it for everyone). A paused client
+      // cannot see the close itself, so the gateway's own sockets are counted.
+      await waitFor(() => socketsOf(site.pid) <= before, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        what: 'the gateway to drop a client that reads nothing',
+      });
+    } finally {
+      c.sock.destroy();
+    }
+    // The gateway still answers others.
+    const r = await fetch(`${site.url}/ipfs/${big}?format=raw&dag-scope=block`, { headers: { accept: 'application/vnd.ipld.raw' } });
+    expect(r.status).toBe(200);
+    await r.arrayBuffer();
+  }, 90_000);
+});
+
+/** Unsigned LEB128, as CAR section lengths are written. */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** A CARv1 header naming `root`, and no blocks. */
+async function carHeader(root: CID): Promise<Buffer> {
+  const { writer, out } = CarWriter.create([root]);
+  const chunks: Uint8Array[] = [];
+  const read = (async () => {
+    for await (const c of out) chunks.push(c);
+  })();
+  await writer.close();
+  await read;
+  return Buffer.concat(chunks);
+}
+
+/** Peak RSS of an emr run, reported by the child itself at exit (kilobytes). */
+const RSS_PROBE = `data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss='+process.resourceUsage().maxRSS+'\\n'))`;
+
+/** The gateway process's resident memory, in MiB (/proc/<pid>/status VmRSS). */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
+describe('store serve against pipelining clients (docs/STORAGE.md § Serving a store)', () => {
+  it('answers pipelined behind one that is not read MUST do no work until their turn (memory stays flat)', async () => {
+    const base = rssMiB(site.pid);
+    const burst = Array.from({ length: 300 }, () => `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`).join('');
+    const c = await stalledClient(site.url, burst); // ~25 KB of requests on one connection, never read
+    let peak = base;
+    try {
+      // Sampled over a bounded window: before, each queued answer walked the DAG into its
+      // own buffers (~750 MB within seconds for 300 requests).
+      for (let i = 0; i < 32; i++) {
+        peak = Math.max(peak, rssMiB(site.pid));
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      c.sock.destroy();
+    }
+    expect(peak - base).toBeLessThan(150);
+  }, 60_000);
+
+  it('a connection with more than 16 requests in flight MUST be cut (100,000 pipelined requests: memory stays flat)', async () => {
+    const base = rssMiB(site.pid);
+    const burst = `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`.repeat(100_000); // ~10 MB
+    const c = await stalledClient(site.url, burst);
+    let peak = base;
+    try {
+      // Before: every queued request kept its request, answer and listeners (+700 MB).
+      for (let i = 0; i < 32; i++) {
+        peak = Math.max(peak, rssMiB(site.pid));
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      c.sock.destroy();
+    }
+    expect(peak - base).toBeLessThan(150);
+  }, 60_000);
+});
+
+describe('store import of hostile CARs (docs/STORAGE.md § CAR files)', () => {
+  it('a CAR section that declares more than a block may hold MUST be refused (exit 4) before it is read into memory', async () => {
+    const root = CID.parse(big);
+    const file = join(t.home, 'huge-section.car');
+    const declared = 256 << 20;
+    const head = Buffer.concat([await carHeader(root), varint(root.bytes.length + declared), Buffer.from(root.bytes)]);
+    const fd = openSync(file, 'w');
+    writeSync(fd, head);
+    closeSync(fd);
+    truncateSync(file, head.length + declared); // sparse: 256 MiB of zeros that cost no disk
+    const r = await emr(['--home', t.home, '--json', 'store', 'import', file], { env: { NODE_OPTIONS: `--import=${RSS_PROBE}` } });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json!.error!.message).toMatch(/block|section/);
+    // Before: the reader buffered the whole declared section (RSS > 256 MiB) and only then
+    // compared its size; a hostile "backup" could take all the memory there is.
+    const rss = Number(/maxrss=(\d+)/.exec(r.stderr)?.[1]);
+    expect(rss).toBeGreaterThan(0);
+    expect(rss).toBeLessThan(200 * 1024);
+  }, 60_000);
+
+  it('a CAR whose header names a root emr does not store (not sha2-256 raw/dag-pb) MUST be refused (exit 4) before a block is stored or a root pinned', async () => {
+    // A complete, valid record DAG (root + its one block) and, beside it, a dag-cbor root.
+    const leaf = Buffer.from(`a record ${Math.random()}`);
+    const good = CID.createV1(0x55, await sha256.digest(leaf));
+    const alien = CID.createV1(0x71, good.multihash);
+    const { writer, out } = CarWriter.create([good, alien]);
+    const chunks: Uint8Array[] = [];
+    const read = (async () => {
+      for await (const c of out) chunks.push(c);
+    })();
+    await writer.put({ cid: good, bytes: leaf });
+    await writer.close();
+    await read;
+    const file = join(t.home, 'alien-root.car');
+    writeFileSync(file, Buffer.concat(chunks));
+    const r = await emr(['--home', t.home, '--json', 'store', 'import', file]);
+    // Before: the good root was pinned, then the alien one failed the run (exit 2): a
+    // failed import had pinned something.
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.json!.error!.message).toMatch(/root/);
+    const store = await openEmbeddedStore({ dir: join(t.home, 'ipfs') });
+    try {
+      expect(await store.pins()).not.toContain(good.toString());
+      expect(await store.hasBlock(good)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
