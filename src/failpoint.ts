@@ -6,6 +6,9 @@
  * `EMR_FAILPOINTS=name[:n][,name[:n]…]` arms `name` to kill the process the n-th time it
  * is reached (default: the first). It is inert unless `EMR_TEST=1` is set as well: one
  * stray variable in a user's shell never kills a real run (TESTING.md § Failpoints).
+ * `EMR_FAILPOINT_ACTION=stop` makes an armed point SIGSTOP the process instead: the test
+ * then kills a daemon (the chain, the store) at exactly that moment and SIGCONTs it, to
+ * see what the process does when the fault meets it there (TESTING.md § Failpoints).
  *
  * Base floor: imports only node builtins and errors.ts.
  */
@@ -15,6 +18,10 @@ import { InternalError, UsageError } from './errors.js';
 export const FAILPOINTS = [
   /** src/records/add.ts: the bundle is stored and its pending entry written, before any transaction. */
   'record-add.after-store',
+  /** src/records/rekey.ts: the n-th record's new ciphertext is stored and `rekeyRecord` confirmed. */
+  'rekey.after-record',
+  /** src/records/emergency.ts: the key-delivery object is stored, before `releaseEmergencyKeys` is sent. */
+  'emergency-release.after-store',
   /** src/batch/journal.ts: right after the n-th durable journal line of that event. */
   'batch.journal.job',
   'batch.journal.store',
@@ -31,10 +38,13 @@ export const FAILPOINTS = [
 export type Failpoint = (typeof FAILPOINTS)[number];
 
 const ENV = 'EMR_FAILPOINTS';
+const ACTION_ENV = 'EMR_FAILPOINT_ACTION';
+export type FailpointAction = 'kill' | 'stop';
 /** Hits are counted per process; the bound keeps a hostile spec from asking for absurd counts. */
 const MAX_HIT = 1_000_000;
 
 let armed: Map<Failpoint, number> | undefined;
+let action: FailpointAction | undefined;
 const hits = new Map<Failpoint, number>();
 
 /** Parses `EMR_FAILPOINTS` (only when `EMR_TEST=1`); a bad spec is a usage error naming the list. */
@@ -54,6 +64,14 @@ export function parseFailpoints(env: NodeJS.ProcessEnv): Map<Failpoint, number> 
   return out;
 }
 
+/** What an armed point does (`EMR_FAILPOINT_ACTION`, only when `EMR_TEST=1`): kill (default) or stop. */
+export function parseFailpointAction(env: NodeJS.ProcessEnv): FailpointAction {
+  const v = env[ACTION_ENV];
+  if (env.EMR_TEST !== '1' || v === undefined || v === '' || v === 'kill') return 'kill';
+  if (v === 'stop') return 'stop';
+  throw new UsageError(`bad ${ACTION_ENV}`, { hint: 'test-only: kill or stop' });
+}
+
 /** Counts this visit of `name`; true when it is the armed one (the caller then dies). */
 export function failpointHit(name: Failpoint): boolean {
   armed ??= parseFailpoints(process.env);
@@ -70,7 +88,13 @@ export function failpointKill(): never {
   throw new InternalError('unreachable', { hint: 'SIGKILL did not stop the process' });
 }
 
-/** Dies here when armed (see the file header); inert otherwise. */
+/**
+ * Dies here when armed (see the file header), or with `EMR_FAILPOINT_ACTION=stop` stops
+ * here (SIGSTOP, synchronous) and goes on once the test sends SIGCONT; inert otherwise.
+ */
 export function failpoint(name: Failpoint): void {
-  if (failpointHit(name)) failpointKill();
+  if (!failpointHit(name)) return;
+  action ??= parseFailpointAction(process.env);
+  if (action === 'stop') process.kill(process.pid, 'SIGSTOP');
+  else failpointKill();
 }

@@ -1,7 +1,7 @@
 /** docs/TESTING.md § 3 (Failpoints): the env rules; the crashes themselves are proved through the binary. */
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf, UsageError } from '../src/errors.js';
-import { FAILPOINTS, parseFailpoints } from '../src/failpoint.js';
+import { FAILPOINTS, parseFailpointAction, parseFailpoints } from '../src/failpoint.js';
 
 describe('failpoints (TESTING.md § 3)', () => {
   it('MUST be inert unless EMR_TEST=1 is set as well', () => {
@@ -30,5 +30,12 @@ describe('failpoints (TESTING.md § 3)', () => {
       expect(exitCodeOf(err)).toBe(2);
       expect((err as UsageError).hint).toContain(FAILPOINTS.join(', '));
     }
+  });
+
+  it('EMR_FAILPOINT_ACTION: stop only with EMR_TEST=1, kill by default; any other value MUST be a usage error', () => {
+    expect(parseFailpointAction({ EMR_FAILPOINT_ACTION: 'stop' })).toBe('kill');
+    expect(parseFailpointAction({ EMR_TEST: '1' })).toBe('kill');
+    expect(parseFailpointAction({ EMR_TEST: '1', EMR_FAILPOINT_ACTION: 'stop' })).toBe('stop');
+    expect(() => parseFailpointAction({ EMR_TEST: '1', EMR_FAILPOINT_ACTION: 'pause' })).toThrow(UsageError);
   });
 });

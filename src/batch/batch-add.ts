@@ -53,7 +53,7 @@ export interface BatchAddOptions {
   started: number;
 }
 
-const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Record<string, unknown> }) => EmrError> = {
+const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Record<string, unknown>; cause?: unknown }) => EmrError> = {
   USAGE: UsageError,
   ACCESS_DENIED: AccessDeniedError,
   INTEGRITY: IntegrityError,
@@ -63,6 +63,17 @@ const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Re
   BAD_PASSPHRASE: UsageError,
   INTERRUPTED: InternalError,
 };
+
+/**
+ * MANIFEST.md § 5: a system failure (store or chain gone) stops the job and `--resume`
+ * continues it, so the one hint a user sees says both what to fix and how to continue.
+ */
+function resumable(e: EmrError, journalPath: string): EmrError {
+  if (e.hint?.includes('--resume')) return e;
+  const hint = `${e.hint ? `${e.hint}; then ` : ''}run again with --resume to continue (journal ${journalPath})`;
+  const again = new CLASSES[e.code](e.message, { hint, cause: e, ...(e.details ? { details: e.details } : {}) });
+  return again.code === e.code ? again : e;
+}
 
 const WARNINGS_JSON_MAX = 100;
 const WARNINGS_TERMINAL_MAX = 10;
@@ -271,7 +282,7 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
     warnings,
   };
   let failure: EmrError | undefined;
-  if (outcome.stopped) failure = outcome.stopped;
+  if (outcome.stopped) failure = resumable(outcome.stopped, journalPath);
   else {
     const first = rows.find((r) => r.status === 'invalid' || r.status === 'failed');
     if (first) {

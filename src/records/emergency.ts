@@ -8,6 +8,7 @@ import { requireAdmin } from '../chain/require-admin.js';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import { AccessDeniedError, UsageError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
@@ -46,6 +47,7 @@ export async function releaseEmergency(
   const unavailable = d.skipped.map((s) => s.id);
   const expiresAt = new Date(g.emergencyUntil * 1000).toISOString();
   if (!d.cid) return { released: [], unavailable, keyDeliveryCid: null, txHash: null, expiresAt };
+  failpoint('emergency-release.after-store'); // TESTING.md § Failpoints
   const tx = await releaseEmergencyKeys(deps.chain, { patient, provider, keyDelivery: d.digest });
   return { released: d.delivered, unavailable, keyDeliveryCid: d.cid, txHash: tx.txHash, expiresAt };
 }

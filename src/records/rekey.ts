@@ -18,6 +18,7 @@ import { whois } from '../chain/whois.js';
 import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { Unlocked } from '../session/unlock.js';
 
@@ -129,6 +130,7 @@ export async function rekeyRecords(
         digest: '0x' + Buffer.from(added.digest).toString('hex'),
       });
       rekeyed.push({ id: r.id.toString(), oldCid: r.cid, newCid: added.cid, txHash: tx.txHash });
+      failpoint('rekey.after-record'); // TESTING.md § Failpoints
     } catch (e) {
       if (e instanceof UnavailableError && opts.resumeHint) {
         // § 3.7: say how far it got and how to finish; the done records stay done.
