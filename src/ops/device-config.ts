@@ -7,11 +7,11 @@
  *   {"v":1,"kind":"emr-device-config","rpcUrl":"…","contract":"0x…","chainId":31337,
  *    "ipfsApi":"…"?, "ipfsGateways":["…"]?}
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { ConfigData } from '../config.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { readFileAtMost } from '../read-bounded.js';
 import { chainFor, resolveEndpoint } from '../session/chain.js';
 import type { SessionBase } from '../session/index.js';
 
@@ -68,18 +68,11 @@ export async function exportDeviceConfig(ctx: Context): Promise<DeviceConfig> {
 export function importDeviceConfig(ctx: Context, file: string): DeviceConfig {
   let doc: Record<string, unknown>;
   try {
-    // At most MAX_FILE + 1 bytes are read, whatever the file is: a FIFO or a device fed
-    // without end was read to its (never coming) end before the size was checked.
-    const fd = openSync(file, 'r');
-    const buf = Buffer.alloc(MAX_FILE + 1);
-    let n = 0;
-    try {
-      for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    } finally {
-      closeSync(fd);
-    }
-    if (n > MAX_FILE) throw new Error('larger than 64 KiB');
-    doc = JSON.parse(buf.subarray(0, n).toString('utf8'));
+    // read-bounded.ts: a FIFO or a device fed without end was read to its (never coming)
+    // end before the size was checked.
+    const bytes = readFileAtMost(file, MAX_FILE);
+    if (!bytes) throw new Error('larger than 64 KiB');
+    doc = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw new UsageError(`cannot read a device config from ${file}`, { hint: 'give the file made by `emr config export`', cause: e });
   }

@@ -4,10 +4,10 @@
  * needs no ETH. The contract checks the signature, nonce, deadline, chain and contract;
  * this only refuses early what would certainly revert.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { relaySigned, type SignedAction } from '../chain/signed-actions.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
+import { readFileAtMost } from '../read-bounded.js';
 import type { With } from '../session/index.js';
 
 const KINDS = ['grant', 'revoke', 'approve', 'deny'];
@@ -38,16 +38,9 @@ export async function readSignedAction(ctx: Pick<Context, 'io'>, file: string): 
       }
       text = Buffer.concat(parts).toString('utf8');
     } else {
-      const fd = openSync(file, 'r');
-      try {
-        const buf = Buffer.alloc(MAX_SIGNED_ACTION + 1);
-        let n = 0;
-        for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-        if (n > MAX_SIGNED_ACTION) throw tooLarge(file);
-        text = buf.subarray(0, n).toString('utf8');
-      } finally {
-        closeSync(fd);
-      }
+      const bytes = readFileAtMost(file, MAX_SIGNED_ACTION);
+      if (!bytes) throw tooLarge(file);
+      text = bytes.toString('utf8');
     }
     signed = JSON.parse(text);
   } catch (e) {
