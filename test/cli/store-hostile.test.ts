@@ -119,22 +119,28 @@ function rssMiB(pid: number): number {
   return Number(m![1]) / 1024;
 }
 
+/** The gateway's peak RSS (MiB), sampled over a bounded window (8 s) while `sock` stays unread; then closes it. */
+async function peakRssWhileOpen(sock: { destroy(): void }, base: number): Promise<number> {
+  let peak = base;
+  try {
+    for (let i = 0; i < 32; i++) {
+      peak = Math.max(peak, rssMiB(site.pid));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    sock.destroy();
+  }
+  return peak;
+}
+
 describe('store serve against pipelining clients (docs/STORAGE.md § Serving a store)', () => {
   it('answers pipelined behind one that is not read MUST do no work until their turn (memory stays flat)', async () => {
     const base = rssMiB(site.pid);
     const burst = Array.from({ length: 300 }, () => `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`).join('');
     const c = await stalledClient(site.url, burst); // ~25 KB of requests on one connection, never read
-    let peak = base;
-    try {
-      // Sampled over a bounded window: before, each queued answer walked the DAG into its
-      // own buffers (~750 MB within seconds for 300 requests).
-      for (let i = 0; i < 32; i++) {
-        peak = Math.max(peak, rssMiB(site.pid));
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    } finally {
-      c.sock.destroy();
-    }
+    // Before: each queued answer walked the DAG into its own buffers (~750 MB within
+    // seconds for 300 requests).
+    const peak = await peakRssWhileOpen(c.sock, base);
     expect(peak - base).toBeLessThan(150);
   }, 60_000);
 
@@ -142,16 +148,8 @@ describe('store serve against pipelining clients (docs/STORAGE.md § Serving a s
     const base = rssMiB(site.pid);
     const burst = `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`.repeat(100_000); // ~10 MB
     const c = await stalledClient(site.url, burst);
-    let peak = base;
-    try {
-      // Before: every queued request kept its request, answer and listeners (+700 MB).
-      for (let i = 0; i < 32; i++) {
-        peak = Math.max(peak, rssMiB(site.pid));
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    } finally {
-      c.sock.destroy();
-    }
+    // Before: every queued request kept its request, answer and listeners (+700 MB).
+    const peak = await peakRssWhileOpen(c.sock, base);
     expect(peak - base).toBeLessThan(150);
   }, 60_000);
 });
