@@ -7,60 +7,18 @@
 //
 // Env: BENCH_RECORDS (default 1000), BENCH_RUNS (default 3), BENCH_KEEP=1 keeps the home.
 // Run it on a quiet machine (`uptime` load < 1): the load average is printed with the figures.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { bench, fmt, median } from './lib.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'emr.js');
 const N = Number(process.env.BENCH_RECORDS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-const home = mkdtempSync(join(tmpdir(), 'emr-bench-list-'));
-const timeFile = join(home, 'time.out');
-const pw = {};
-for (const who of ['admin', 'pat']) {
-  pw[who] = join(home, `${who}.pw`);
-  writeFileSync(pw[who], `bench-pass-${who}-123\n`, { mode: 0o600 });
-}
-
+const b = bench('list', ['admin', 'pat']);
+const home = b.home;
 /** `emr` as `who` with --json; wall and CPU (user + sys, GNU time) in ms, and the data. */
-function emr(who, args) {
-  const argv = [BIN, '--home', home, '--profile', who, '--password-file', pw[who], '--json', ...args];
-  const [cmd, a] = TIME ? [TIME, ['-f', '%U %S', '-o', timeFile, process.execPath, ...argv]] : [process.execPath, argv];
-  return new Promise((resolve, reject) => {
-    const out = [];
-    let err = '';
-    const t0 = performance.now();
-    const child = spawn(cmd, a, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      const text = Buffer.concat(out).toString('utf8');
-      if (code !== 0) return reject(new Error(`emr ${args.join(' ')} → exit ${code}: ${err}${text}`.slice(0, 2000)));
-      const cpu = TIME
-        ? readFileSync(timeFile, 'utf8')
-            .trim()
-            .split(/\s+/)
-            .slice(-2)
-            .reduce((x, y) => x + Number(y) * 1000, 0)
-        : Number.NaN;
-      resolve({ ms, cpu, data: JSON.parse(text).data });
-    });
-  });
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (ms) => (Number.isNaN(ms) ? 'n/a' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const emr = (who, args) => b.emr(who, ['--json', ...args]);
 
 function dropCache() {
   const dir = join(home, 'cache');
@@ -115,21 +73,4 @@ async function main() {
   ]);
 }
 
-async function cleanup() {
-  await emr('admin', ['devnet', 'down']).catch((e) => {
-    console.error(`bench: devnet down failed (${e.message.split('\n')[0]}); stopping its anvil by pid`);
-    try {
-      const { pid } = JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8'));
-      if (pid) process.kill(pid, 'SIGTERM');
-    } catch {}
-  });
-  if (!process.env.BENCH_KEEP) rmSync(home, { recursive: true, force: true });
-}
-
-main()
-  .then(cleanup)
-  .catch(async (e) => {
-    console.error(e.message);
-    await cleanup();
-    process.exitCode = 1;
-  });
+b.main(main);

@@ -8,15 +8,12 @@
 //
 // Env: BENCH_SMALL_RUNS (default 5), BENCH_LARGE_RUNS (default 3), BENCH_LARGE_MB
 // (default 100), BENCH_KEEP=1 keeps the temp home.
-import { spawn } from 'node:child_process';
 import { randomBytes, scrypt } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { BIN, bench, fmt, median, times } from './lib.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'emr.js');
 const AGE = process.env.AGE_BIN ?? 'age';
 
 const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 5);
@@ -30,54 +27,9 @@ const SIZES = [
   },
 ];
 
-const home = mkdtempSync(join(tmpdir(), 'emr-bench-records-'));
-const pw = {};
-for (const who of ['admin', 'pat', 'dr']) {
-  pw[who] = join(home, `${who}.pw`);
-  writeFileSync(pw[who], `bench-pass-${who}-123\n`, { mode: 0o600 });
-}
-
 // The machine may be shared (other builds and tests): CPU time (user + sys, from GNU
-// time) is reported beside wall time because it barely moves with load.
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const timeFile = join(home, 'time.out');
-
-/** Runs a process to completion; resolves with its wall time and CPU time in ms. */
-function run(cmd, args, { stdout } = {}) {
-  return new Promise((resolve, reject) => {
-    const out = [];
-    let err = '';
-    const t0 = performance.now();
-    const fd = stdout ? openSync(stdout, 'w') : undefined;
-    const [c, a] = TIME ? [TIME, ['-f', '%U %S', '-o', timeFile, cmd, ...args]] : [cmd, args];
-    const child = spawn(c, a, { stdio: ['ignore', fd ?? 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    child.stdout?.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (fd !== undefined) closeSync(fd);
-      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} → exit ${code}: ${err}${Buffer.concat(out)}`));
-      const cpu = TIME
-        ? readFileSync(timeFile, 'utf8')
-            .trim()
-            .split(/\s+/)
-            .slice(-2)
-            .reduce((x, y) => x + Number(y) * 1000, 0)
-        : NaN;
-      resolve({ ms, cpu, stdout: Buffer.concat(out).toString('utf8') });
-    });
-  });
-}
-
-/** `emr` as `who`, passphrase from that actor's file; parses the --json document. */
-async function emr(who, args) {
-  const base = ['--home', home, ...(who ? ['--profile', who, '--password-file', pw[who]] : [])];
-  const r = await run(process.execPath, [BIN, ...base, ...args]);
-  let data;
-  if (args.includes('--json')) data = JSON.parse(r.stdout).data;
-  return { ms: r.ms, cpu: r.cpu, data };
-}
+// time) is reported beside wall time because it barely moves with load (bench/lib.mjs).
+const { home, run, emr, main: runBench } = bench('records', ['admin', 'pat', 'dr']);
 
 /** `emr` as `who` with NO passphrase source: only works while the key agent holds the key. */
 async function emrAgent(who, args) {
@@ -87,18 +39,6 @@ async function emrAgent(who, args) {
 
 /** Median wall and CPU time of a list of runs. */
 const both = (rs) => ({ ms: median(rs.map((r) => r.ms)), cpu: median(rs.map((r) => r.cpu)) });
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-
-async function times(n, fn) {
-  const out = [];
-  for (let i = 0; i < n; i++) out.push(await fn(i));
-  return out;
-}
 
 /** Random bytes written in 1 MiB pieces (no 100 MB buffer in this process). */
 function writeRandomFile(path, bytes) {
@@ -322,22 +262,4 @@ async function main() {
   console.log(`total bench time ${fmt(performance.now() - started)}`);
 }
 
-async function cleanup() {
-  await emr('admin', ['devnet', 'down']).catch((e) => {
-    // Never leave this run's anvil behind: stop the pid the devnet record names.
-    console.error(`bench: devnet down failed (${e.message.split('\n')[0]}); stopping its anvil by pid`);
-    try {
-      const { pid } = JSON.parse(readFileSync(join(home, 'devnet', 'devnet.json'), 'utf8'));
-      if (pid) process.kill(pid, 'SIGTERM');
-    } catch {}
-  });
-  if (!process.env.BENCH_KEEP) rmSync(home, { recursive: true, force: true });
-}
-
-main()
-  .then(cleanup)
-  .catch(async (e) => {
-    console.error(e.message);
-    await cleanup();
-    process.exitCode = 1;
-  });
+runBench(main);

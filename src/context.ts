@@ -130,10 +130,14 @@ export class Context {
   /**
    * How a person is named in human output: a local profile's name, else the address.
    * `withAddress` keeps the address and adds the name ("0x… (dr-bob)"); `short` cuts an
-   * unknown address to its first 10 characters (for table columns).
+   * unknown address to its first 10 characters (for table columns). `profile` is the bare
+   * local name or null (JSON fields: a name there is never an address).
    */
-  label(address: string, form: 'name' | 'withAddress' | 'short' = 'name'): string {
+  label(address: string, form: 'profile'): string | null;
+  label(address: string, form?: 'name' | 'withAddress' | 'short'): string;
+  label(address: string, form: 'name' | 'withAddress' | 'short' | 'profile' = 'name'): string | null {
     const name = this.profiles.byAddress(address)?.name;
+    if (form === 'profile') return name ?? null;
     if (form === 'withAddress') return name ? `${address} (${name})` : address;
     if (form === 'short') return name ?? `${address.slice(0, 10)}…`;
     return name ?? address;

@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isEmrError } from '../errors.js';
 import { readFhirFile } from '../fhir/detect.js';
-import { splitFhir } from '../fhir/split.js';
+import { recordFileName, splitFhir } from '../fhir/split.js';
 import { findFhirError } from '../fhir/validate.js';
 import { RECORD_TYPES, typeIndex } from '../record-types.js';
 import type { ClinicalMeta } from '../records/add.js';
@@ -294,7 +294,6 @@ async function fhirRow(
   }
   if (split.records.length === 0) return reject(`${row.fileName} holds no clinical resource to store (docs/FHIR.md § 3)`);
   const parts: ValidRow[] = [];
-  const base = basename(row.fileName).replace(/\.json$/i, '');
   for (const [i, r] of split.records.entries()) {
     const type = row.type !== '' ? row.type : r.type;
     const recordType = typeIndex(type);
@@ -307,7 +306,6 @@ async function fhirRow(
     }
     const title = row.title ?? r.title;
     const sha256 = createHash('sha256').update(r.content).digest('hex');
-    const name = isBundle ? `${base}.${r.title.startsWith('Patient:') ? 'patient' : type}.json` : `${base}.json`;
     parts.push({
       ...row,
       file: path,
@@ -323,7 +321,7 @@ async function fhirRow(
       fhir: {
         part: i,
         parts: split.records.length,
-        name: join(dirname(path), name),
+        name: join(dirname(path), recordFileName(row.fileName, r)),
         ...(r.careDate ? { careDate: r.careDate } : {}),
         resources: r.resources,
       },

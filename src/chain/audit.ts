@@ -3,6 +3,7 @@
  * § Events), so "who added, granted, revoked, fetched what, and when" is a log query.
  */
 import type { EventFragment } from 'ethers';
+import type { AuditEvent, AuditKind, AuditValue } from '../audit-kinds.js';
 import { toChainError } from './errors.js';
 import { addressTopic, blockTimes, type ChainEvent, queryEvents } from './logs.js';
 import { parseAddress } from './params.js';
@@ -10,7 +11,7 @@ import { checkReceipts } from './receipts.js';
 import type { EmrChain } from './types.js';
 
 /** For each event: which argument is the patient it concerns and which is the actor. */
-const SHAPE: Readonly<Record<string, { patient?: string; actor: string }>> = {
+const SHAPE: Readonly<Record<AuditKind, { patient?: string; actor: string }>> = {
   Registered: { patient: 'account', actor: 'account' },
   RecordAdded: { patient: 'patient', actor: 'author' },
   RecordRekeyed: { patient: 'patient', actor: 'patient' },
@@ -31,29 +32,7 @@ const SHAPE: Readonly<Record<string, { patient?: string; actor: string }>> = {
   EmergencyKeysReleased: { patient: 'patient', actor: 'by' },
 };
 
-export type AuditValue = string | number | boolean | string[];
-
-export interface AuditEvent {
-  /** The contract event name, e.g. "Granted", "RecordAccessed". */
-  kind: string;
-  /** Unix seconds of the block. */
-  time: number;
-  blockNumber: number;
-  logIndex: number;
-  txHash: string;
-  /** The account that acted (for signed actions: the signer, not the relayer). */
-  actor: string;
-  /** The patient concerned, when the event concerns one. */
-  patient: string | null;
-  /** Every event argument by name; integers above 2^53 as decimal strings. */
-  fields: Record<string, AuditValue>;
-  /**
-   * Read receipts only: why this receipt does not match the record it names (another
-   * patient's record, another type, no such record). Such a receipt is not a read
-   * (CONTRACT.md § Read receipts) and MUST be shown flagged, never as a read.
-   */
-  flag?: string;
-}
+export type { AuditEvent, AuditValue };
 
 function plain(v: unknown): AuditValue {
   if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
@@ -70,7 +49,7 @@ function toAudit(chain: EmrChain, ev: ChainEvent, time: number): AuditEvent {
   frag.inputs.forEach((input, i) => {
     fields[input.name] = plain(ev.args[i]);
   });
-  const shape = SHAPE[ev.name] ?? { actor: '' };
+  const shape = SHAPE[ev.name as AuditKind] ?? { actor: '' };
   return {
     kind: ev.name,
     time,

@@ -14,6 +14,7 @@
  * and role from audit-entity-type and object-role, source type from audit-source-type.
  * The exact contract event is always also a subtype in `urn:emr:audit-event` (FHIR.md § 10.1).
  */
+import type { AuditEvent, AuditKind } from '../audit-kinds.js';
 import { maskToTypes, typeName } from '../record-types.js';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
@@ -37,22 +38,8 @@ export const RECEIPT_MEANING =
   'read receipt logged by the reader itself: proves only that this reader was allowed to read this record when the receipt was logged; ' +
   'it does not prove that the record was downloaded or decrypted, and receipts are voluntary, so a read without one leaves no event';
 
-export type AuditValue = string | number | boolean | string[];
-
-/** One decoded contract event (structurally the chain layer's AuditEvent). */
-export interface AuditInput {
-  kind: string;
-  /** Unix seconds of the block. */
-  time: number;
-  blockNumber: number;
-  logIndex: number;
-  txHash: string;
-  actor: string;
-  patient: string | null;
-  fields: Record<string, AuditValue>;
-  /** Read receipts only: why the receipt does not match its record (a forged receipt). */
-  flag?: string;
-}
+/** One decoded contract event: the chain layer's AuditEvent. */
+export type AuditInput = AuditEvent;
 
 /** A record an event names, as far as the caller knows it at that event. */
 export interface RecordRef {
@@ -79,7 +66,7 @@ const ROLES_CHANGED: [string, string, string] = [DCM, '110136', 'Security Roles 
 const OBJECT_SECURITY: [string, string, string] = [DCM, '110135', 'Object Security Attributes Changed'];
 
 /** The mapping table of FHIR.md § 10.1, one row per contract event. */
-const MAP: Readonly<Record<string, Mapping>> = {
+const MAP: Readonly<Record<AuditKind, Mapping>> = {
   Registered: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'C' },
   ProviderVerified: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'U' },
   ProviderSuspended: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'U' },
@@ -156,7 +143,7 @@ function recordsOf(e: AuditInput, known: readonly RecordRef[] | undefined): Reco
 export function auditEventResource(e: AuditInput, source: AuditSource, records?: readonly RecordRef[]): Record<string, unknown> {
   const f = e.fields;
   const forged = e.kind === 'RecordAccessed' && !!e.flag;
-  const m = forged ? FORGED : (MAP[e.kind] ?? UNKNOWN);
+  const m = forged ? FORGED : (MAP[e.kind as AuditKind] ?? UNKNOWN);
   const subtype = [
     ...(m.subtype ? [{ system: m.subtype[0], code: m.subtype[1], display: m.subtype[2] }] : []),
     { system: EMR_EVENT, code: kebab(e.kind) },

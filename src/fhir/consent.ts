@@ -57,5 +57,6 @@ export function consentBundle(patient: string, grants: ConsentGrant[], now: Date
       },
     },
   }));
-  return { resourceType: 'Bundle', type: 'collection', timestamp: now.toISOString(), entry };
+  // FHIR JSON has no empty arrays (a present Bundle.entry has ≥ 1 element): no grants, no `entry` (FHIR.md § 8).
+  return { resourceType: 'Bundle', type: 'collection', timestamp: now.toISOString(), ...(entry.length ? { entry } : {}) };
 }

@@ -19,6 +19,17 @@ export interface FhirRecord {
   resources: { resourceType: string; id?: string }[];
 }
 
+/**
+ * The file name a split record is stored under (FHIR.md § 3): `<file>.<type>.json` for each
+ * part of a Bundle (`<file>.patient.json` for the Patient part), `<file>.json` for a single
+ * resource. Only the last path segment is kept: the name is a label in the signed metadata,
+ * not a path on anyone's disk. `record add` and `batch add` both name records by this.
+ */
+export function recordFileName(file: string, r: Pick<FhirRecord, 'resourceType' | 'type' | 'title'>): string {
+  const base = file.replace(/^.*[\\/]/, '').replace(/\.json$/i, '');
+  return r.resourceType === 'Bundle' ? `${base}.${r.title.startsWith('Patient:') ? 'patient' : r.type}.json` : `${base}.json`;
+}
+
 export interface SplitResult {
   records: FhirRecord[];
   /** Resources left out, by resourceType (reference data, billing without --fhir-billing). */

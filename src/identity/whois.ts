@@ -18,7 +18,7 @@ export async function whoisFlow(s: With<'chain'>, who: string) {
     recipient: info.recipient,
     suspended: info.suspended,
     admin: info.admin,
-    profile: s.ctx.profiles.byAddress(address)?.name ?? null,
+    profile: s.ctx.label(address, 'profile'),
     keyUpdatedAt: info.keyUpdatedAt ? new Date(info.keyUpdatedAt * 1000).toISOString() : null,
   };
 }

@@ -8,7 +8,7 @@
 import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { UsageError } from '../errors.js';
 import type { FhirResource } from '../fhir/detect.js';
-import { splitFhir } from '../fhir/split.js';
+import { recordFileName, splitFhir } from '../fhir/split.js';
 import { assertValidFhir } from '../fhir/validate.js';
 import {
   type AddDeps,
@@ -83,7 +83,6 @@ export async function addFhirResource(
     if (chosen.warnings.length) warnings.set(name, chosen.warnings);
   }
   const signer = fastTypedDataSigner(await deps.me.wallet());
-  const base = file.replace(/\.json$/i, '');
   const out: FhirAddResult['records'] = [];
   // Same-type records adjacent: the contract re-checks authorisation only on a change.
   const ordered = [...split.records].sort((a, b) => types.get(a.type)! - types.get(b.type)!);
@@ -96,10 +95,7 @@ export async function addFhirResource(
           deps,
           patient,
           {
-            file: (r.resourceType === 'Bundle'
-              ? `${base}.${r.title.startsWith('Patient:') ? 'patient' : r.type}.json`
-              : `${base}.json`
-            ).replace(/^.*[\\/]/, ''),
+            file: recordFileName(file, r),
             type: r.type,
             title: r.title,
             mediaType: 'application/fhir+json',

@@ -88,7 +88,6 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
   }
   const progress = s.progress(`adding ${input.files.length} file(s)`);
   try {
-    const deps = { home: s.home, chain: s.chain, store: s.store, me: s.me, scratch: s.scratch, now: s.now };
     const records: (RecordRef & {
       existing?: boolean;
       warnings?: string[];
@@ -99,7 +98,7 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
     const skipped: Record<string, number> = {};
     for (const f of input.files) {
       if (!f.res) continue;
-      const r = await addFhirResource(deps, patient, f.file, f.res, { type: input.type, billing: input.billing, clinical, supersededType });
+      const r = await addFhirResource(s, patient, f.file, f.res, { type: input.type, billing: input.billing, clinical, supersededType });
       records.push(...r.records);
       for (const [k, n] of Object.entries(r.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
     }
@@ -107,7 +106,7 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
     if (plain.length) {
       records.push(
         ...(await addRecordFiles(
-          deps,
+          s,
           patient,
           plain.map((file) => ({ file, type: input.type ?? 'note', title: input.title, clinical })),
         )),

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AUDIT_KINDS, type AuditKind } from '../../src/audit-kinds.js';
 import { emrAbi, emrAbiSourceDigest } from '../../src/chain/abi.generated.js';
 import type { EventArgs, EventName, FunctionArgs, FunctionResult, ReadName, WriteName } from '../../src/chain/abi.js';
 import { loadArtifact, packageRoot } from '../../src/chain/artifacts.js';
@@ -42,11 +43,19 @@ describe('generated ABI (scripts/gen-abi.mjs)', () => {
   });
 });
 
+describe('audit event list (src/audit-kinds.ts)', () => {
+  it('names every contract event, and only those (the audit and FHIR tables are keyed by it)', () => {
+    const events = emrAbi.filter((x) => x.type === 'event').map((x) => (x as { name: string }).name);
+    expect([...AUDIT_KINDS].sort()).toEqual(events.sort());
+  });
+});
+
 // ---- type level: compiled by tsc, never called ----
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertType = <T extends true>(): T | undefined => undefined;
 
 function typeChecks(chain: EmrChain, sent: SentTxWithLogs): void {
+  assertType<Equal<AuditKind, EventName>>();
   assertType<Equal<FunctionResult<'grantOf'>, readonly [bigint, bigint, bigint, bigint, bigint]>>();
   assertType<Equal<FunctionResult<'isAdmin'>, boolean>>();
   assertType<Equal<FunctionArgs<'revoke'>, readonly [string]>>();

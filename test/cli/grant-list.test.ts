@@ -69,4 +69,17 @@ describe('grant list --format fhir', () => {
     expect(consent.provision.code.map((c: any) => c.coding[0].code)).toEqual(['note', 'lab']);
     expect(b.entry.length).toBe(3);
   }, 120_000);
+
+  it('MUST (FHIR.md § 8): no grants → a Bundle without `entry` (FHIR JSON has no empty arrays; a present entry has ≥ 1 element), still valid R4', async () => {
+    // grey, a provider, is nobody's patient: no grant names grey as the patient.
+    const b = await ok([...as('alice'), 'grant', 'list', '--patient', 'grey', '--format', 'fhir']);
+    expect(b).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    expect(b).not.toHaveProperty('entry');
+    expect(JSON.stringify(b)).not.toContain('[]');
+    const { createRequire } = await import('node:module');
+    const { Fhir } = createRequire(import.meta.url)('fhir');
+    expect(
+      new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal'),
+    ).toEqual([]);
+  }, 120_000);
 });

@@ -4,15 +4,12 @@
 // Bounded memory and time are asserted by the process finishing at all (the endless body
 // would otherwise run until the 10-minute pin deadline, buffering it all) — no wall clock.
 
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Block, carBytes } from '../../src/ipfs/car.js';
-import { importFile } from '../../src/ipfs/import-file.js';
+import { writeRandomCar } from '../helpers/car.js';
 import { emr, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
@@ -51,25 +48,8 @@ function onePart(body: Buffer, contentType: string): Buffer {
 
 beforeAll(async () => {
   // A CAR of one 3 MiB file (a dag-pb root over raw leaves), made with the same importer.
-  const blocks: Block[] = [];
-  const added = await importFile(
-    (async function* () {
-      yield randomBytes(3 * 1024 * 1024);
-    })(),
-    {
-      put: async (cid, bytes) => (blocks.push({ cid, bytes }), cid),
-    },
-  );
-  const parts: Uint8Array[] = [];
-  for await (const p of carBytes(
-    [CID.parse(added.cid)],
-    (async function* () {
-      yield* blocks;
-    })(),
-  ))
-    parts.push(p);
   car = join(t.home, 'backup.car');
-  writeFileSync(car, Buffer.concat(parts));
+  await writeRandomCar(car, 3 * 1024 * 1024);
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { id as topicOf } from 'ethers';
 import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Block, carBytes } from '../../src/ipfs/car.js';
-import { importFile } from '../../src/ipfs/import-file.js';
+import { writeRandomCar } from '../helpers/car.js';
 import { BIN, clinic, emr } from '../helpers/cli.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
@@ -181,25 +180,8 @@ describe('the store dies in the middle of a write', () => {
   }, 180_000);
 
   it('store import of a CAR: node SIGKILLed midway → exit 6, root not pinned; run again → every block in, root pinned', async () => {
-    const blocks: Block[] = [];
-    const added = await importFile(
-      (async function* () {
-        yield randomBytes(12 * 1024 * 1024);
-      })(),
-      {
-        put: async (cid, bytes) => (blocks.push({ cid, bytes }), cid),
-      },
-    );
-    const parts: Uint8Array[] = [];
-    for await (const p of carBytes(
-      [CID.parse(added.cid)],
-      (async function* () {
-        yield* blocks;
-      })(),
-    ))
-      parts.push(p);
     const car = join(c.home, 'backup.car');
-    writeFileSync(car, Buffer.concat(parts));
+    const { cid, blocks } = await writeRandomCar(car, 12 * 1024 * 1024);
     const r = await killStoreMidway([...as('alice'), 'store', 'import', car], 3);
     expect(r.killedMidway).toBe(true);
     expect(r.code, r.stderr).toBe(6);
@@ -210,9 +192,9 @@ describe('the store dies in the middle of a write', () => {
       };
       return Object.keys(j.Keys).map((k) => CID.parse(k).toV1().toString());
     };
-    expect(await pinsOf()).not.toContain(added.cid);
+    expect(await pinsOf()).not.toContain(cid);
     const again = await ok([...as('alice'), 'store', 'import', car]);
-    expect(again).toMatchObject({ blocks: blocks.length, pinned: [added.cid], incomplete: [] });
-    expect(await pinsOf()).toContain(added.cid);
+    expect(again).toMatchObject({ blocks: blocks.length, pinned: [cid], incomplete: [] });
+    expect(await pinsOf()).toContain(cid);
   }, 240_000);
 });

@@ -24,7 +24,7 @@ export const grantList = defineCommand({
     const stale = grants.filter((g) => g.stillDecryptable.length > 0);
     const short = (ids: string[]) => (ids.length > 10 ? `${ids.slice(0, 10).join(',')},… (${ids.length})` : ids.join(',') || '-');
     return {
-      data: { patient, grants: grants.map((g) => ({ ...g, name: ctx.profiles.byAddress(g.provider)?.name ?? null })) },
+      data: { patient, grants: grants.map((g) => ({ ...g, name: ctx.label(g.provider, 'profile') })) },
       view: {
         title: `Access to the records of ${name(patient)}`,
         table: {
