@@ -111,7 +111,12 @@ try {
   await gasOf(as(patient).grant(er.address, 0b1, 0, far, ZeroHash));
   row('openEmergency (14-byte reason)', await gasOf(as(er).openEmergency(patient.address, 'unconscious ER')));
   row('releaseEmergencyKeys (admin, emergency open)', await gasOf(as(admin).releaseEmergencyKeys(patient.address, er.address, dig(5))));
-  row('logAccess (read receipt)', await gasOf(as(doc).logAccess(1, patient.address, 1)), '≤ 25k if possible');
+  row(
+    'logAccess (read receipt)',
+    await gasOf(as(doc).logAccess(1, patient.address, 1)),
+    '≤ 25k if possible',
+    'three cold reads: CONTRACT.md § Gas',
+  );
 
   // Signed grant relayed by a third party.
   const relayer = await account();
