@@ -480,25 +480,31 @@ contract EmrAccess {
     /// @notice O(1): the patient, a live type grant, a live record grant of the current
     /// epoch, or an open emergency covering an emergency-visible type. A suspended
     /// provider reads nothing.
+    /// Slot order is for logAccess's gas (CONTRACT.md § Gas): the grant slot first, and the
+    /// patient's account only off the type-grant path. A live type grant implies a
+    /// registered patient and a registered reader: only _grant writes an expiry, it requires
+    /// both, and no role is ever taken back. The reader's account is still read for its
+    /// suspension, which no grant slot can carry.
     function canRead(address reader, address patient, uint8 recordType, uint256 recordId)
         public
         view
         returns (bool)
     {
-        uint256 pAcct = _accounts[patient];
-        if (_role(pAcct) != ROLE_PATIENT || recordType > 31) return false;
-        if (reader == patient) return true;
-        uint256 rAcct = _accounts[reader];
-        if (_role(rAcct) == ROLE_NONE || _status(rAcct) == STATUS_SUSPENDED) return false;
+        if (recordType > 31) return false;
+        if (reader == patient) return _role(_accounts[patient]) == ROLE_PATIENT;
         uint256 g = _grants[patient][reader];
         uint256 bit = uint256(1) << recordType;
-        if (uint40(g) > block.timestamp && (g >> 40) & bit != 0) return true;
-        if (uint40(g >> 136) > block.timestamp && (pAcct >> 216) & bit != 0) return true;
-        if (recordId != 0) {
-            uint256 rg = _recordGrants[patient][reader][recordId];
-            if (uint40(rg) > block.timestamp && uint32(rg >> 40) == uint32(g >> 104)) return true;
+        if (uint40(g) <= block.timestamp || (g >> 40) & bit == 0) {
+            uint256 pAcct = _accounts[patient];
+            if (_role(pAcct) != ROLE_PATIENT) return false;
+            if (uint40(g >> 136) <= block.timestamp || (pAcct >> 216) & bit == 0) {
+                if (recordId == 0) return false;
+                uint256 rg = _recordGrants[patient][reader][recordId];
+                if (uint40(rg) <= block.timestamp || uint32(rg >> 40) != uint32(g >> 104)) return false;
+            }
         }
-        return false;
+        uint256 rAcct = _accounts[reader];
+        return _role(rAcct) != ROLE_NONE && _status(rAcct) != STATUS_SUSPENDED;
     }
 
     /// @notice O(1): the patient itself, or a verified provider with a live write grant.

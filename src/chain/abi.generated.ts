@@ -2,7 +2,7 @@
 // contracts/*.sol) by `npm run build`. Do not edit: change the contract and build.
 
 /** sha256 of contracts/*.sol this ABI was compiled from (see scripts/gen-abi.mjs). */
-export const emrAbiSourceDigest = '49364d3f7c71a6dd5b036234823a37de9454b324cc5febeadb03824ec0540a8e';
+export const emrAbiSourceDigest = 'acb1c47b00c8e6a2de3a4912d44142821502287c3091f2aed5408e0739c3175e';
 
 /** The EmrAccess ABI, exactly as solc emitted it; typed by src/chain/abi.ts. */
 export const emrAbi = [

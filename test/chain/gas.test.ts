@@ -1,0 +1,53 @@
+// Gas ceilings (docs/CONTRACT.md § Gas), measured from real receipts on anvil. Gas is
+// deterministic for a given state, so these are exact regressions guards, not timings.
+// Ceilings: grant ≤ 60k, revoke ≤ 30k, add ≤ 50k, ≤ 10k per record in a batch (issue 8);
+// logAccess as low as its check allows (issue 11 goal 7: see CONTRACT.md § Gas for why
+// 25k cannot be reached while the contract checks the reader).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { addRecord } from '../../src/chain/add-record.js';
+import { addRecords } from '../../src/chain/add-records.js';
+import { grant } from '../../src/chain/grant.js';
+import { logAccess } from '../../src/chain/log-access.js';
+import { revoke } from '../../src/chain/revoke.js';
+import { type Actor, type ChainWorld, chainWorld, digest } from '../helpers/world.js';
+
+const YEAR = 365 * 86400;
+const LAB = 1;
+let f: ChainWorld;
+beforeAll(async () => {
+  f = await chainWorld();
+});
+
+describe('gas ceilings (CONTRACT.md § Gas)', () => {
+  it('logAccess by a type grantee ≤ 31,800 gas: a live grant implies a registered patient, so its account is not read (issue 11 goal 7)', async () => {
+    const p = await f.patient();
+    const doc = await f.provider();
+    const { id } = await addRecord(p.chain, { patient: p.address, recordType: LAB, cidCodec: 0x55, digest: digest(1) });
+    await grant(p.chain, { provider: doc.address, readMask: 1 << LAB, expiry: (await f.now()) + YEAR });
+    const sent = await logAccess(doc.chain, { recordId: id, patient: p.address, recordType: LAB });
+    expect(Number(sent.gasUsed)).toBeLessThanOrEqual(31_800);
+  });
+
+  it('grant ≤ 60k, revoke ≤ 30k, addRecord by a provider ≤ 50k, addRecords ≤ 10k per record over 20 patients', async () => {
+    const doc = await f.provider();
+    const patients: Actor[] = [];
+    for (let i = 0; i < 20; i++) patients.push(await f.patient());
+    const expiry = (await f.now()) + YEAR;
+    const g = await grant(patients[0]!.chain, { provider: doc.address, readMask: 1 << LAB, writeMask: 1 << LAB, expiry });
+    expect(Number(g.gasUsed)).toBeLessThanOrEqual(60_000);
+    for (const p of patients.slice(1)) await grant(p.chain, { provider: doc.address, readMask: 0, writeMask: 1 << LAB, expiry });
+    const one = await addRecord(doc.chain, { patient: patients[0]!.address, recordType: LAB, cidCodec: 0x55, digest: digest(2) });
+    expect(Number(one.gasUsed)).toBeLessThanOrEqual(50_000);
+    const records = Array.from({ length: 100 }, (_, i) => ({
+      patient: patients[Math.floor(i / 5)]!.address,
+      recordType: LAB,
+      cidCodec: 0x55,
+      digest: digest(100 + i),
+    }));
+    const many = await addRecords(doc.chain, { records });
+    expect(many.ids).toHaveLength(100);
+    expect(Number(many.gasUsed) / 100).toBeLessThanOrEqual(10_000);
+    const r = await revoke(patients[0]!.chain, { provider: doc.address });
+    expect(Number(r.gasUsed)).toBeLessThanOrEqual(30_000);
+  });
+});
