@@ -50,7 +50,7 @@ export async function encryptFile(
       fileName: fromStdin ? undefined : basename(input.file),
       createdAt: Math.floor(s.now().getTime() / 1000),
     },
-    signer: await me.wallet(),
+    signer: me.signer,
   });
   return { path: input.output, recipients: unique, sha256: res.sha256, size: res.size, author: me.profile.address };
 }
