@@ -6,9 +6,11 @@
  */
 import type { TypedDataDomain, TypedDataField } from 'ethers';
 import { IntegrityError } from '../errors.js';
+import { recoverAddress } from '../secp256k1.js';
 import { toChecksumAddress } from './address.js';
 import { type BundleMetadata, V2_FIELDS } from './bundle-format.js';
 import { toHex } from './bytes.js';
+import { typedDataDigest } from './eip712.js';
 
 export const EIP712_TYPES: Record<string, TypedDataField[]> = {
   Record: [
@@ -79,23 +81,26 @@ export function eip712Value(m: BundleMetadata, size: bigint, sha256: Uint8Array)
 }
 
 /**
- * Recovers the signer and requires it to be `metadata.author`. ethers is imported here,
- * on first use, so the encrypt/decrypt path of plain age files never loads it.
+ * Recovers the signer and requires it to be `metadata.author`: the EIP-712 digest of the
+ * metadata (./eip712.ts) and the address recovered from it (../secp256k1.ts), the address
+ * ethers' `verifyTypedData` gives, without loading ethers on the decrypt path.
  */
 export async function verifyBundleSignature(m: BundleMetadata, size: bigint, sha256: Uint8Array, signature: Uint8Array): Promise<string> {
-  // docs/FORMAT.md § 4: exactly r ‖ s ‖ v with v ∈ {27, 28}. ethers would also accept
-  // EIP-155-style v values, giving one signature several encodings (malleability).
-  if (signature.length !== 65 || (signature[64] !== 27 && signature[64] !== 28)) {
-    throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered' });
-  }
-  const { verifyTypedData, hexlify } = await import('ethers');
-  let signer: string;
+  const malformed = (cause?: unknown) =>
+    new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered', cause });
+  // docs/FORMAT.md § 4.3: exactly r ‖ s ‖ v with v ∈ {27, 28} and low s: EIP-155-style v
+  // values or the high-s twin would give one signature several encodings (malleability).
+  if (signature.length !== 65 || (signature[64] !== 27 && signature[64] !== 28)) throw malformed();
+  let digest: Uint8Array;
   try {
-    signer = verifyTypedData(bundleDomain(m), eip712Types(m), eip712Value(m, size, sha256), hexlify(signature));
+    digest = typedDataDigest(bundleDomain(m), eip712Types(m), eip712Value(m, size, sha256));
   } catch (e) {
-    throw new IntegrityError('record signature is malformed', { hint: 'the record bundle was altered', cause: e });
+    throw malformed(e);
   }
-  if (toChecksumAddress(signer) !== toChecksumAddress(m.author)) {
+  const raw = recoverAddress(digest, signature);
+  if (!raw) throw malformed();
+  const signer = toChecksumAddress(`0x${toHex(raw)}`)!;
+  if (signer !== toChecksumAddress(m.author)) {
     throw new IntegrityError('record signature is not by its author', {
       hint: 'the record was signed by a different key than the author it names',
       details: { author: m.author, signer },

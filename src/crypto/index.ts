@@ -38,3 +38,4 @@ export {
 } from './identity.js';
 export type { Input, Output } from './io.js';
 export type { FileKey } from './keys.js';
+export { keyTypedDataSigner } from './typed-data-signer.js';

@@ -10,12 +10,18 @@
  * @noble/curves 2 `secp256k1.sign` ~1.7 ms (it blinds the scalar multiplication).
  *
  * Anything the direct encoder does not handle (nested structs, arrays, a value out of
- * range) is hashed by ethers' TypedDataEncoder instead: slower, never different.
+ * range) is hashed by the general encoder (./eip712.ts) instead: slower, never different.
+ *
+ * `keyTypedDataSigner` signs with the account key itself through noble (../secp256k1.ts):
+ * what one command signing one bundle uses, so it never loads ethers.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { type SigningKey, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from 'ethers';
+import type { SigningKey, TypedDataDomain, TypedDataField } from 'ethers';
+import { addressBytes, signDigest } from '../secp256k1.js';
 import { toChecksumAddress } from './address.js';
 import type { TypedDataSigner } from './bundle-signature.js';
+import { toHex } from './bytes.js';
+import { encodeType, domainSeparator as hashDomain, primaryType, typedDataDigest } from './eip712.js';
 
 const utf8 = new TextEncoder();
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -34,7 +40,7 @@ function encodeAtomic(type: string, v: unknown, out: Uint8Array, at: number): bo
   }
   if (type === 'address') {
     if (typeof v !== 'string' || !ADDRESS.test(v)) return false;
-    // Mixed case must be a valid EIP-55 checksum; a bad one goes to ethers for its error.
+    // Mixed case must be a valid EIP-55 checksum; a bad one goes to the general encoder for its error.
     const hex = v.slice(2);
     if (hex !== hex.toLowerCase() && hex !== hex.toUpperCase() && toChecksumAddress(v) === null) return false;
     out.set(hexBytes(v), at + 12);
@@ -73,7 +79,7 @@ export function fastTypedDataSigner(o: DigestSigner): TypedDataSigner {
   const domainSeparator = (d: TypedDataDomain): Uint8Array => {
     const key = JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     let sep = domains.get(key);
-    if (!sep) domains.set(key, (sep = hexBytes(TypedDataEncoder.hashDomain(d))));
+    if (!sep) domains.set(key, (sep = hashDomain(d)));
     return sep;
   };
 
@@ -81,12 +87,12 @@ export function fastTypedDataSigner(o: DigestSigner): TypedDataSigner {
   const encoderFor = (types: Record<string, TypedDataField[]>) => {
     let e = encoders.get(types);
     if (e === undefined) {
-      const enc = TypedDataEncoder.from(types);
-      const fields = types[enc.primaryType]!;
+      const primary = primaryType(types);
+      const fields = types[primary]!;
       const atomic = fields.every(
         (f) => f.type === 'string' || f.type === 'address' || f.type === 'bytes32' || /^uint(8|16|32|64|128|256)$/.test(f.type),
       );
-      e = atomic ? { primary: enc.primaryType, fields, typeHash: keccak_256(utf8.encode(enc.encodeType(enc.primaryType))) } : null;
+      e = atomic ? { primary, fields, typeHash: keccak_256(utf8.encode(encodeType(types, primary))) } : null;
       encoders.set(types, e);
     }
     return e;
@@ -117,10 +123,25 @@ export function fastTypedDataSigner(o: DigestSigner): TypedDataSigner {
         pre.set(sh, 34);
         digest = keccak_256(pre);
       } else {
-        digest = hexBytes(TypedDataEncoder.hash(domain, types, value));
+        digest = typedDataDigest(domain, types, value);
       }
       // r ‖ s ‖ v with v ∈ {27, 28}: what Wallet.signTypedData returns (FORMAT.md § 4).
       return o.signingKey.sign(digest).serialized;
+    },
+  };
+}
+
+/**
+ * A TypedDataSigner over the account key itself (noble): the same signature bytes as an
+ * ethers Wallet of that key (RFC 6979, low s, v ∈ {27, 28}), without ethers. The key is used,
+ * never copied; the caller zeroes it when the command closes. `address` is the key's, when the
+ * caller has already checked it (unlock does): deriving it again costs a multiplication.
+ */
+export function keyTypedDataSigner(privateKey: Uint8Array, address?: string): TypedDataSigner {
+  return {
+    address: address ?? toChecksumAddress(`0x${toHex(addressBytes(privateKey))}`)!,
+    async signTypedData(domain, types, value) {
+      return `0x${toHex(signDigest(privateKey, typedDataDigest(domain, types, value)))}`;
     },
   };
 }

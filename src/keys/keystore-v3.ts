@@ -8,9 +8,9 @@
  * `ethers.Wallet.fromEncryptedJson` gives back the mnemonic too (ethers json-keystore.ts).
  */
 import { createCipheriv, pbkdf2, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { BadPassphraseError, IntegrityError, UsageError } from '../errors.js';
+import { addressBytes } from '../secp256k1.js';
 
 export interface KeystoreV3 {
   version: 3;
@@ -61,8 +61,7 @@ const unhex = (s: unknown, what: string): Buffer => {
 
 /** Ethereum address (lower-case, no 0x) of a secp256k1 private key. */
 export function addressOf(privateKey: Uint8Array): string {
-  const pub = secp256k1.getPublicKey(privateKey, false).subarray(1);
-  return hex(keccak_256(pub).subarray(12));
+  return hex(addressBytes(privateKey));
 }
 
 function scryptAsync(pass: Uint8Array, salt: Uint8Array, p: ScryptParams, len: number): Promise<Buffer> {

@@ -201,7 +201,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
         output: inMemory ? memorySink(ciphertext) : tmp,
         recipients,
         meta,
-        signer: opts.signer ?? (await deps.me.wallet()),
+        signer: opts.signer ?? deps.me.signer,
         domain,
       });
     }

@@ -19,6 +19,7 @@ import type { EmrChain } from '../chain/types.js';
 import { verifyProvider } from '../chain/verify-provider.js';
 import { Config } from '../config.js';
 import { decryptBundle } from '../crypto/bundle.js';
+import { keyTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { AccessDeniedError, IntegrityError, InternalError } from '../errors.js';
 import { openStore } from '../ipfs/store.js';
 import { createAccount } from '../keys/create.js';
@@ -76,7 +77,17 @@ async function makeActor(home: string, name: string, role: Role): Promise<Omit<A
   };
   store.save(profile, ks);
   const wallet = new Wallet('0x' + Buffer.from(acct.privateKey).toString('hex'));
-  return { name, passwordFile, me: { profile, privateKey: acct.privateKey, age, wallet: async () => wallet } };
+  return {
+    name,
+    passwordFile,
+    me: {
+      profile,
+      privateKey: acct.privateKey,
+      age,
+      signer: keyTypedDataSigner(acct.privateKey, acct.address),
+      wallet: async () => wallet,
+    },
+  };
 }
 
 export async function runDemo(

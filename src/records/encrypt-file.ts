@@ -20,6 +20,8 @@ export interface EncryptInput {
   patient?: string;
   type: string;
   title?: string;
+  /** Looks up a registered address's recipient on chain (when encryptNeedsChain). */
+  lookup?: (address: string) => Promise<string>;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function encryptFile(
   input: EncryptInput,
 ): Promise<{ path: string; recipients: string[]; sha256: string; size: number; author: string }> {
   const { ctx, me } = s;
-  const recipients = await Promise.all(input.to.map((w) => resolveRecipient(ctx, w)));
+  const recipients = await Promise.all(input.to.map((w) => resolveRecipient(ctx, w, input.lookup)));
   if (input.self) recipients.push(me.age.recipient);
   const unique = [...new Set(recipients)];
   const patient = input.patient ? await resolveAddress(ctx, input.patient) : me.profile.address;
@@ -50,7 +52,7 @@ export async function encryptFile(
       fileName: fromStdin ? undefined : basename(input.file),
       createdAt: Math.floor(s.now().getTime() / 1000),
     },
-    signer: await me.wallet(),
+    signer: me.signer,
   });
   return { path: input.output, recipients: unique, sha256: res.sha256, size: res.size, author: me.profile.address };
 }

@@ -9,11 +9,11 @@
  * prompt; the passphrase is asked at most once per run (unlock caches on the context).
  */
 import type { EmrChain } from '../chain/types.js';
-import type { Context, Progress } from '../context.js';
+import type { Context } from '../context.js';
 import type { RecordStore } from '../ipfs/store.js';
+import { type SessionBase, sessionBase } from './base.js';
 import { chainFor } from './chain.js';
-import { askPassphrase, confirm, type PassphraseOptions, progress } from './prompts.js';
-import { scratchDir, scratchPath, storeFor } from './store.js';
+import { scratchDir, storeFor } from './store.js';
 import { type Unlocked, unlock } from './unlock.js';
 
 export interface Needs {
@@ -27,18 +27,6 @@ export interface Needs {
   store?: boolean;
   /** A profile other than the acting one (`--profile` of a subcommand). */
   profile?: string;
-}
-
-export interface SessionBase {
-  readonly ctx: Context;
-  readonly home: string;
-  /** A private directory under the home for ciphertext on its way to the store. */
-  readonly scratch: string;
-  now(): Date;
-  label(address: string, form?: 'name' | 'withAddress' | 'short'): string;
-  passphrase(purpose: string, opts?: PassphraseOptions): Promise<Uint8Array>;
-  confirm(message: string): Promise<boolean>;
-  progress(text: string): Progress;
 }
 
 interface Parts {
@@ -59,17 +47,8 @@ export async function openSession<const N extends Needs>(ctx: Context, needs: N)
   const chain = needs.chain || needs.signer ? await chainFor(ctx, { signer: needs.signer, profile: needs.profile }) : undefined;
   const store = needs.store ? await storeFor(ctx) : undefined;
   const me = needs.unlock || needs.signer ? await unlock(ctx, needs.profile) : undefined;
-  const base: SessionBase = {
-    ctx,
-    home: ctx.home,
-    scratch: needs.store ? await scratchDir(ctx) : scratchPath(ctx.home),
-    now: () => ctx.clock.now(),
-    label: (a, form) => ctx.label(a, form),
-    passphrase: (purpose, opts) => askPassphrase(ctx, purpose, opts),
-    confirm: (message) => confirm(ctx, message),
-    progress: (text) => progress(ctx, text),
-  };
+  const base = sessionBase(ctx, needs.store ? await scratchDir(ctx) : undefined);
   return { ...base, ...(me ? { me } : {}), ...(chain ? { chain } : {}), ...(store ? { store } : {}) } as Opened<N>;
 }
 
-export type { Unlocked };
+export type { SessionBase, Unlocked };

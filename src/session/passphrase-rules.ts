@@ -7,8 +7,6 @@
  * zxcvbn and its dictionaries (~2 MB) load only here, so other commands start fast.
  */
 
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
 import { UsageError } from '../errors.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
@@ -44,6 +42,9 @@ export interface Verdict {
 export async function judgePassphrase(pass: string, opts: { weakOk?: boolean; userInputs?: string[] } = {}): Promise<Verdict> {
   if ([...pass].length < MIN_PASSPHRASE_LENGTH) return { ok: false, reason: `it has fewer than ${MIN_PASSPHRASE_LENGTH} characters` };
   if (opts.weakOk) return { ok: true, reason: '' };
+  // zxcvbn and its dictionaries (~2 MB, ~0.1 s) load only when a new passphrase is judged: an
+  // unlock reaches this module through the prompts but never judges (issue 11).
+  const [{ ZxcvbnFactory }, common] = await Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common')]);
   const z = new ZxcvbnFactory({ dictionary: { ...common.dictionary, userInputs: opts.userInputs ?? [] }, graphs: common.adjacencyGraphs });
   // zxcvbn is superlinear in length; past 100 characters only the first 100 are judged.
   const r = z.check(pass.slice(0, 100));

@@ -1,11 +1,11 @@
 /**
  * What a command asks of the person at the terminal: the keystore passphrase, a yes/no, a
  * spinner. Here (not on the context) because it loads @inquirer/prompts, ora and the
- * passphrase rules, which only commands that ask need (start-up stays light).
+ * passphrase rules, which only commands that ask need (start-up stays light). The packages
+ * themselves load only at a terminal (issue 11: a script's run never loads them).
  */
 import { readFileSync } from 'node:fs';
-import { confirm as askConfirm, password } from '@inquirer/prompts';
-import ora from 'ora';
+import { createRequire } from 'node:module';
 import { type Context, isTerminal, type Progress } from '../context.js';
 import { UsageError } from '../errors.js';
 import { checkNewPassphrase, judgePassphrase, PASSPHRASE_HINT } from './passphrase-rules.js';
@@ -55,6 +55,7 @@ async function passphraseFromSource(ctx: Context, purpose: string, opts: Passphr
       hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE or EMR_PASSWORD)',
     });
   }
+  const { password } = await import('@inquirer/prompts'); // only at a terminal
   const ask = (message: string) =>
     password({ message, mask: true }, { input: ctx.io.stdin as NodeJS.ReadStream, output: ctx.io.stderr as NodeJS.WriteStream });
   const prompted = (p: string) => ({ pass: ctx.holdSecret(Buffer.from(p, 'utf8')), source: 'prompt' });
@@ -78,6 +79,7 @@ async function passphraseFromSource(ctx: Context, purpose: string, opts: Passphr
 export async function confirm(ctx: Context, message: string): Promise<boolean> {
   if (ctx.globals.yes) return true;
   if (!ctx.interactive) return false;
+  const { confirm: askConfirm } = await import('@inquirer/prompts'); // only at a terminal
   return askConfirm({ message, default: false }, { input: ctx.io.stdin as NodeJS.ReadStream, output: ctx.io.stderr as NodeJS.WriteStream });
 }
 
@@ -91,7 +93,10 @@ const noProgress: Progress = { update() {}, succeed() {}, fail() {}, stop() {} }
  */
 export function progress(ctx: Context, text: string): Progress {
   if (ctx.json || !isTerminal(ctx.io.stderr)) return noProgress;
-  const spinner = ora({ text, stream: ctx.io.stderr as NodeJS.WriteStream, color: 'cyan' });
+  // ora (and string-width, chalk…) only at a terminal; loaded synchronously (require of an ES
+  // module, Node ≥ 20.19) because a spinner starts at once and its caller does not wait.
+  const ora = createRequire(import.meta.url)('ora') as typeof import('ora');
+  const spinner = ora.default({ text, stream: ctx.io.stderr as NodeJS.WriteStream, color: 'cyan' });
   if (!spinner.isEnabled) return noProgress;
   spinner.start();
   ctx.onClose(() => {

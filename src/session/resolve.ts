@@ -3,11 +3,10 @@
  * local profile name". A recipient (`--to`) may also be an age recipient string.
  */
 
-import { getAddress } from 'ethers';
 import type { Context } from '../context.js';
+import { toChecksumAddress } from '../crypto/address.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import { lookupRecipient } from './chain.js';
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
@@ -18,12 +17,10 @@ export function isAddress(s: string): boolean {
 /** A checksummed address for `who` (an address or a local profile name). */
 export async function resolveAddress(ctx: Context, who: string): Promise<string> {
   if (isAddress(who)) {
-    try {
-      return getAddress(who);
-    } catch (e) {
-      // Mixed case that fails EIP-55 is a typo, not an address.
-      throw new UsageError(`bad address checksum: ${who}`, { hint: 'check the address, or write it all lower-case', cause: e });
-    }
+    const sum = toChecksumAddress(who);
+    // Mixed case that fails EIP-55 is a typo, not an address.
+    if (sum === null) throw new UsageError(`bad address checksum: ${who}`, { hint: 'check the address, or write it all lower-case' });
+    return sum;
   }
   if (/^0x/i.test(who)) throw new UsageError(`not an address: ${who}`, { hint: 'an address is 0x followed by 40 hex digits' });
   if (!ctx.profiles.exists(who)) {
@@ -34,9 +31,11 @@ export async function resolveAddress(ctx: Context, who: string): Promise<string>
 
 /**
  * The age recipient for `who`: an `age1…` string as it is, a local profile's recipient, or a
- * registered address's published recipient (looked up on chain only when not local).
+ * registered address's published recipient (looked up on chain only when not local, with
+ * `lookup`: session/chain.ts `lookupRecipient`, passed in so that encrypting to local
+ * recipients never loads the chain client).
  */
-export async function resolveRecipient(ctx: Context, who: string): Promise<string> {
+export async function resolveRecipient(ctx: Context, who: string, lookup?: (address: string) => Promise<string>): Promise<string> {
   if (/^age1/i.test(who)) {
     parseRecipient(who); // throws UsageError with a hint when malformed
     return who;
@@ -44,7 +43,8 @@ export async function resolveRecipient(ctx: Context, who: string): Promise<strin
   if (isAddress(who)) {
     const local = ctx.profiles.byAddress(who);
     if (local) return local.recipient;
-    return lookupRecipient(ctx, who);
+    if (!lookup) throw new NotFoundError(`${who} is no local profile`, { hint: 'give their age1… recipient or a profile name' });
+    return lookup(who);
   }
   if (ctx.profiles.exists(who)) return ctx.profiles.get(who).recipient;
   throw new NotFoundError(`unknown recipient '${who}'`, {

@@ -1,13 +1,13 @@
 /** Floor 4: the record store for a command run (docs/CLI.md: `--ipfs-api`, default embedded). */
 
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { withGateways } from '../ipfs/gateway-store.js';
 import { replicatedStore } from '../ipfs/replicated.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { openStore } from '../ipfs/store.js';
+import { scratchPath } from './store-path.js';
 
 export async function storeFor(ctx: Context): Promise<RecordStore> {
   const cached = ctx.cache.get('store') as RecordStore | undefined;
@@ -31,9 +31,6 @@ export async function storeFor(ctx: Context): Promise<RecordStore> {
   ctx.cache.set('store', store);
   return store;
 }
-
-/** Where the scratch directory of a home is (created by scratchDir when a store needs it). */
-export const scratchPath = (home: string): string => join(home, 'tmp');
 
 /** A private scratch directory under the home for ciphertext on its way to the store. */
 export async function scratchDir(ctx: Context): Promise<string> {

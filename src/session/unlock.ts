@@ -4,10 +4,12 @@
  * account secret, so unlocking the keystore is enough to sign and to decrypt.
  */
 
-import { Wallet } from 'ethers';
+import type { Wallet } from 'ethers';
 import { keyFromAgent } from '../agent/client.js';
 import type { Context } from '../context.js';
+import type { TypedDataSigner } from '../crypto/bundle-signature.js';
 import { mlkem768x25519IdentityFromSeed, x25519IdentityFromSecret } from '../crypto/identity.js';
+import { keyTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { BadPassphraseError } from '../errors.js';
 import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
 import { addressOf, decryptKeystore } from '../keys/keystore-v3.js';
@@ -35,7 +37,9 @@ export interface Unlocked {
   /** The account secret; zeroed when the command's context closes. */
   privateKey: Uint8Array;
   age: AgeKeys;
-  /** An ethers Wallet for signing (EIP-712, transactions); loaded on first use. */
+  /** Signs EIP-712 data (a record bundle) with noble: what a command that sends no transaction needs. */
+  signer: TypedDataSigner;
+  /** An ethers Wallet for transactions; ethers is loaded on first use. */
   wallet(): Promise<Wallet>;
 }
 
@@ -86,8 +90,12 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
     profile,
     privateKey: secret.privateKey,
     age,
+    signer: keyTypedDataSigner(secret.privateKey, profile.address),
     async wallet() {
       if (!wallet) {
+        // ethers (~0.3 s to load here) only for a command that sends a transaction: `emr
+        // encrypt`, `decrypt` and bundle signing never ask for a wallet (issue 11).
+        const { Wallet } = await import('ethers');
         wallet = new Wallet('0x' + Buffer.from(secret.privateKey).toString('hex'));
       }
       return wallet;

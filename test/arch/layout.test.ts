@@ -24,9 +24,10 @@ const codeLines = (text: string) => text.split('\n').filter((l) => l.trim() !== 
 
 describe('layout', () => {
   // Below the commands a module of ours is never loaded lazily. A heavy third-party package
-  // that one path of a ground-floor module needs may be (ethers for a signature check that
-  // `emr decrypt` of a plain age file never makes; blockstore-fs and the UnixFS importer,
-  // which a Kubo-backed run never uses): each such line says why beside it.
+  // that one path of a module needs may be (ethers for a transaction, never for a bundle
+  // signature; the prompt and spinner packages, only at a terminal; zxcvbn, only for a new
+  // passphrase; blockstore-fs and the UnixFS importer, which a Kubo-backed run never uses):
+  // each such line says why beside it, and test/cli/startup-imports.test.ts checks the result.
   it('MUST: no `await import(` of our own modules below src/commands (a command file is the one lazy-loading boundary)', () => {
     const lazy = files(src)
       .filter((f) => !relative(src, f).startsWith('commands/'))

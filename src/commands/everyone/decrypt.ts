@@ -23,11 +23,12 @@ export const decrypt = defineCommand({
     const output = opts.output ?? (file === '-' ? '-' : file.endsWith('.age') ? file.slice(0, -4) : `${file}.decrypted`);
     refuseOverwrite(output, opts.force);
     refuseStdoutInJson(ctx, output);
-    const [{ openSession }, { decryptFile }] = await Promise.all([
-      import('../../session/index.js'),
+    // A local session: decrypting a file needs neither the chain nor the store (issue 11).
+    const [{ openLocalSession }, { decryptFile }] = await Promise.all([
+      import('../../session/local.js'),
       import('../../records/decrypt-file.js'),
     ]);
-    const s = await openSession(ctx, { unlock: !opts.identity });
+    const s = await openLocalSession(ctx, { unlock: !opts.identity });
     const data = await decryptFile(s, { file, output, identityFile: opts.identity });
     const toStdout = output === '-';
     if (!data.signed) {

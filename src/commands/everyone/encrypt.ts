@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { NotFoundError, UsageError } from '../../errors.js';
+import type { CommandResult } from '../../output.js';
 import { refuseOverwrite, refuseStdoutInJson } from '../output-file.js';
 import { defineCommand } from '../spec.js';
 
@@ -35,24 +36,34 @@ export const encrypt = defineCommand({
     const to = [...(opts.to ?? [])];
     if (!to.length && !opts.self) throw new UsageError('no recipients', { hint: 'pass --to <who> (repeatable) or --self' });
     const input = { file, output, to, self: !!opts.self, patient: opts.patient, type: opts.type, title: opts.title };
-    const [{ openSession }, { encryptFile, encryptNeedsChain }] = await Promise.all([
-      import('../../session/index.js'),
-      import('../../records/encrypt-file.js'),
-    ]);
-    const data = await encryptFile(await openSession(ctx, { unlock: true, chain: encryptNeedsChain(ctx, to) }), input);
-    return {
-      data,
-      view:
-        output === '-'
-          ? {}
-          : {
-              title: `Encrypted ${file === '-' ? 'stdin' : file} → ${output}`,
-              fields: [
-                ['signed by', data.author],
-                ['recipients', data.recipients.length],
-                ['sha256', data.sha256],
-              ],
-            },
-    };
+    const flow = await import('../../records/encrypt-file.js');
+    // Only a `--to 0x…` that is no local profile needs the chain (and so ethers): otherwise a
+    // local session, which loads neither the chain client nor the store (issue 11).
+    if (flow.encryptNeedsChain(ctx, to)) {
+      const [{ openSession }, { lookupRecipient }] = await Promise.all([
+        import('../../session/index.js'),
+        import('../../session/chain.js'),
+      ]);
+      const s = await openSession(ctx, { unlock: true, chain: true });
+      return view(await flow.encryptFile(s, { ...input, lookup: (a) => lookupRecipient(ctx, a) }));
+    }
+    const { openLocalSession } = await import('../../session/local.js');
+    return view(await flow.encryptFile(await openLocalSession(ctx, { unlock: true }), input));
+    function view(data: Awaited<ReturnType<typeof flow.encryptFile>>): CommandResult {
+      return {
+        data,
+        view:
+          output === '-'
+            ? {}
+            : {
+                title: `Encrypted ${file === '-' ? 'stdin' : file} → ${output}`,
+                fields: [
+                  ['signed by', data.author],
+                  ['recipients', data.recipients.length],
+                  ['sha256', data.sha256],
+                ],
+              },
+      };
+    }
   },
 });

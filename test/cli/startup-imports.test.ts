@@ -1,0 +1,84 @@
+/**
+ * Issue 11: a command loads only what it uses. Each run below goes through the binary with a
+ * module hook (NODE_OPTIONS=--import) that logs every module resolved and every CommonJS
+ * module required, then the log is checked for the heavy packages the command must not load:
+ * ethers (~0.3 s), the IPFS stack and the chain client, the prompt and spinner packages when
+ * no terminal is attached, zxcvbn on an unlock, FHIR. A control run (keygen, which judges a
+ * new passphrase) shows the probe does see a package once it is needed.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { emr, tempHome } from '../helpers/cli.js';
+
+const HEAVY: Record<string, RegExp> = {
+  ethers: /\/node_modules\/ethers\//,
+  'chain client (dist/chain)': /\/dist\/chain\//,
+  'IPFS stack (dist/ipfs, multiformats, @ipld)': /\/dist\/ipfs\/|\/node_modules\/(multiformats|@ipld)\//,
+  '@inquirer/prompts': /\/node_modules\/@inquirer\//,
+  'ora / string-width': /\/node_modules\/(ora|string-width)\//,
+  zxcvbn: /\/node_modules\/@zxcvbn-ts\//,
+  fhir: /\/node_modules\/fhir\/|\/dist\/fhir\//,
+};
+
+let home: string;
+let pw: string;
+let hook: string;
+let log: string;
+
+beforeAll(async () => {
+  const t = tempHome();
+  home = t.home;
+  pw = t.pw('alice', 'correct horse battery staple 9!');
+  log = join(home, 'modules.log');
+  const resolver = join(home, 'resolve-hook.mjs');
+  writeFileSync(
+    resolver,
+    `import { appendFileSync } from 'node:fs';
+     export async function resolve(s, c, n) { const r = await n(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }`,
+  );
+  hook = join(home, 'register.mjs');
+  writeFileSync(
+    hook,
+    `import { register, createRequire } from 'node:module';
+     import { appendFileSync } from 'node:fs';
+     register(${JSON.stringify(pathToFileURL(resolver).href)});
+     const require = createRequire(import.meta.url);
+     process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join('\\n') + '\\n'));`,
+  );
+  const r = await emr(['--home', home, '--password-file', pw, 'keygen', '--name', 'alice']);
+  expect(r.code, r.stderr).toBe(0);
+  writeFileSync(join(home, 'note.txt'), 'x');
+}, 120_000);
+
+/** The heavy packages a run of `emr args` loaded. */
+async function heavyLoaded(args: string[]): Promise<string[]> {
+  writeFileSync(log, '');
+  const r = await emr(['--home', home, '--password-file', pw, ...args], { env: { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` } });
+  expect(r.code, r.stderr).toBe(0);
+  const loaded = readFileSync(log, 'utf8');
+  expect(loaded).toMatch(/\/dist\/cli\.js/); // the probe ran
+  return Object.entries(HEAVY)
+    .filter(([, re]) => re.test(loaded))
+    .map(([name]) => name);
+}
+
+describe('start-up: a command loads only what it uses (issue 11)', () => {
+  it('`emr --help` loads none of the heavy packages', async () => {
+    expect(await heavyLoaded(['--help'])).toEqual([]);
+  }, 60_000);
+
+  it('`emr encrypt --self` (unlock, sign) loads no ethers, chain, IPFS, prompt, spinner, zxcvbn or FHIR', async () => {
+    expect(await heavyLoaded(['encrypt', join(home, 'note.txt'), '--self', '-o', join(home, 'note.age')])).toEqual([]);
+  }, 60_000);
+
+  it('`emr decrypt` of a signed bundle (unlock, verify the signature) loads none of them either', async () => {
+    expect(await heavyLoaded(['decrypt', join(home, 'note.age'), '-o', join(home, 'note.out')])).toEqual([]);
+    expect(readFileSync(join(home, 'note.out'), 'utf8')).toBe('x');
+  }, 60_000);
+
+  it('control: keygen judges a new passphrase, and the probe sees zxcvbn load', async () => {
+    expect(await heavyLoaded(['keygen', '--name', 'bob'])).toContain('zxcvbn');
+  }, 60_000);
+});
