@@ -31,6 +31,7 @@ export const FAILPOINTS = [
   'batch.journal.confirmed',
   'batch.journal.abandoned',
   'batch.journal.failed',
+  'batch.journal.lost',
   /** src/batch/journal.ts: the n-th line (any event) is written half, then the process dies. */
   'batch.journal.torn',
 ] as const;

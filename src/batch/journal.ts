@@ -93,6 +93,15 @@ export interface AbandonedEvent {
   txHash: string;
   reason: string;
 }
+/**
+ * A journaled confirmation the chain no longer holds (MANIFEST.md § 6.2 step 0): its block
+ * is gone (a devnet restarted from an older dump, a reorg) or its receipt now says reverted.
+ * Its rows are not confirmed any more; a transaction this journal signed is in flight again.
+ */
+export interface LostEvent {
+  ev: 'lost';
+  txHash: string;
+}
 /** A row that failed for a reason of its own (its file vanished, the contract refused it). */
 export interface FailedEvent {
   ev: 'failed';
@@ -102,7 +111,16 @@ export interface FailedEvent {
   reason: string;
 }
 
-export type JournalEvent = JobEvent | StoreEvent | StoredEvent | TxEvent | SentEvent | ConfirmedEvent | AbandonedEvent | FailedEvent;
+export type JournalEvent =
+  | JobEvent
+  | StoreEvent
+  | StoredEvent
+  | TxEvent
+  | SentEvent
+  | ConfirmedEvent
+  | AbandonedEvent
+  | LostEvent
+  | FailedEvent;
 
 export interface JournalOptions {
   /** journalKey(profile private key): lines are authenticated when written and when read (MANIFEST.md § 6.4). */
@@ -245,7 +263,7 @@ export interface JournalState {
   stored: Map<string, StoredEvent>;
   confirmed: Map<string, { id: string; txHash: string }>;
   failed: Map<string, FailedEvent>;
-  /** Transactions signed but neither confirmed nor abandoned, in journal order. */
+  /** Transactions signed but neither confirmed nor abandoned, in nonce order (a re-broadcast must never leave a gap). */
   inflight: TxEvent[];
   /** Confirmed transactions with their gas (for the report). */
   txs: Map<string, { gasUsed: bigint; records: number }>;
@@ -254,6 +272,7 @@ export interface JournalState {
 export function replay(events: readonly JournalEvent[]): JournalState {
   const s: JournalState = { job: undefined, stored: new Map(), confirmed: new Map(), failed: new Map(), inflight: [], txs: new Map() };
   const open = new Map<string, TxEvent>();
+  const signed = new Map<string, TxEvent>();
   for (const ev of events) {
     switch (ev.ev) {
       case 'job':
@@ -267,6 +286,7 @@ export function replay(events: readonly JournalEvent[]): JournalState {
         break;
       case 'tx':
         open.set(ev.txHash, ev);
+        signed.set(ev.txHash, ev);
         break;
       case 'sent':
         break;
@@ -281,11 +301,18 @@ export function replay(events: readonly JournalEvent[]): JournalState {
       case 'abandoned':
         open.delete(ev.txHash);
         break;
+      case 'lost': {
+        for (const [key, c] of s.confirmed) if (c.txHash === ev.txHash) s.confirmed.delete(key);
+        s.txs.delete(ev.txHash);
+        const tx = signed.get(ev.txHash);
+        if (tx) open.set(ev.txHash, tx);
+        break;
+      }
       case 'failed':
         s.failed.set(ev.key, ev);
         break;
     }
   }
-  s.inflight = [...open.values()];
+  s.inflight = [...open.values()].sort((a, b) => a.nonce - b.nonce);
   return s;
 }

@@ -2,6 +2,11 @@
  * Resume (MANIFEST.md § 6.2): settle every transaction the journal shows as signed but
  * not settled before anything new is sent, so a record is never registered twice.
  *
+ * 0. Every journaled confirmation is checked against the chain as it is now: a block the
+ *    chain no longer holds (a devnet restarted from a dump older than the job, a reorg)
+ *    takes its records with it, and a journal that still says "confirmed" would leave
+ *    those rows unregistered for good. Such a transaction is journaled `lost` and is in
+ *    flight again (steps 1–4); one mined in another block gets its ids read afresh.
  * 1. A receipt by hash: status 1 → confirmed (ids from its logs); status 0 → abandoned.
  * 2. Known to the node but pending → wait for it.
  * 3. Unknown, and our nonce not yet used on chain → re-broadcast the journaled bytes
@@ -15,7 +20,7 @@ import { toChainError } from '../chain/errors.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { UnavailableError } from '../errors.js';
-import type { Journal, JournalState, StoredEvent, TxEvent } from './journal.js';
+import { type ConfirmedEvent, type Journal, type JournalState, replay, type StoredEvent, type TxEvent } from './journal.js';
 import { idsFromReceipt, type WaitOptions, waitForReceipt } from './send-batch.js';
 
 export interface Recovered {
@@ -23,6 +28,48 @@ export interface Recovered {
   confirmed: string[];
   /** Keys put back to "stored" for another send. */
   requeued: string[];
+  /** Keys whose journaled confirmation the chain no longer holds (step 0). */
+  lost: string[];
+  /** The journal's state after the recovery (what to send next). */
+  state: JournalState;
+}
+
+/** Receipts are asked this many at a time: ethers sends them as one JSON-RPC batch. */
+const RECEIPTS_PER_REQUEST = 100;
+
+/** Step 0: journaled confirmations the chain no longer shows are journaled `lost`; returns their keys. */
+async function recheckConfirmed(chain: EmrChain, journal: Journal, state: JournalState): Promise<string[]> {
+  const latest = new Map<string, ConfirmedEvent>();
+  for (const ev of journal.events) {
+    if (ev.ev === 'confirmed') latest.set(ev.txHash, ev);
+    else if (ev.ev === 'lost') latest.delete(ev.txHash);
+  }
+  const lost: string[] = [];
+  const hashes = [...latest.keys()];
+  for (let i = 0; i < hashes.length; i += RECEIPTS_PER_REQUEST) {
+    const chunk = hashes.slice(i, i + RECEIPTS_PER_REQUEST);
+    const receipts = await Promise.all(chunk.map((h) => chain.provider.getTransactionReceipt(h)));
+    chunk.forEach((txHash, j) => {
+      const ev = latest.get(txHash)!;
+      const keys = Object.keys(ev.ids).filter((k) => state.confirmed.get(k)?.txHash === txHash);
+      const receipt = receipts[j];
+      if (receipt?.status !== 1) {
+        journal.append({ ev: 'lost', txHash });
+        lost.push(...keys);
+      } else if (ev.blockNumber !== 0 && receipt.blockNumber !== ev.blockNumber) {
+        // Mined again in another block: the contract may have numbered the records anew.
+        const entries = keys.map((key) => ({ key, digest: state.stored.get(key)!.digest }));
+        journal.append({
+          ev: 'confirmed',
+          txHash,
+          ids: Object.fromEntries(idsFromReceipt(chain, receipt, entries)),
+          gasUsed: receipt.gasUsed.toString(),
+          blockNumber: receipt.blockNumber,
+        });
+      }
+    });
+  }
+  return lost;
 }
 
 async function settleFromReceipt(
@@ -60,13 +107,15 @@ async function settleFromReceipt(
 export async function recoverInflight(
   chain: EmrChain,
   journal: Journal,
-  state: JournalState,
+  initial: JournalState,
   author: string,
   wait: WaitOptions = {},
 ): Promise<Recovered> {
-  const out: Recovered = { confirmed: [], requeued: [] };
-  if (state.inflight.length === 0) return out;
+  const out: Recovered = { confirmed: [], requeued: [], lost: [], state: initial };
+  let state = initial;
   try {
+    out.lost = await recheckConfirmed(chain, journal, state);
+    if (out.lost.length) state = replay(journal.events);
     for (const tx of state.inflight) {
       if (await settleFromReceipt(chain, journal, tx, state.stored, out, wait)) continue;
       const used = await chain.provider.getTransactionCount(author, 'latest');
@@ -118,5 +167,6 @@ export async function recoverInflight(
     }
     throw err;
   }
+  out.state = out.lost.length || out.confirmed.length || out.requeued.length ? replay(journal.events) : state;
   return out;
 }

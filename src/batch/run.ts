@@ -114,15 +114,11 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   const txs: BatchOutcome['txs'] = [];
 
   // 1. Settle what a killed run left in flight (never send before this).
-  const already = new Set(state.confirmed.keys());
   const recovered = await recoverInflight(deps.chain, journal, state, author, deps.wait);
-  const confirmedNow = () => {
-    const s = new Map<string, { id: string; txHash: string }>();
-    for (const ev of journal.events)
-      if (ev.ev === 'confirmed') for (const [k, id] of Object.entries(ev.ids)) s.set(k, { id, txHash: ev.txHash });
-    return s;
-  };
-  const confirmed = recovered.confirmed.length ? confirmedNow() : state.confirmed;
+  // Done by an earlier run: confirmed then, and the chain still holds it (§ 6.2 step 0).
+  const lost = new Set(recovered.lost);
+  const already = new Set([...state.confirmed.keys()].filter((k) => !lost.has(k)));
+  const confirmed = recovered.state.confirmed;
 
   const todo: ValidRow[] = [];
   const ready: StoredEvent[] = [];
