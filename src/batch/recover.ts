@@ -30,35 +30,43 @@ export interface Recovered {
   requeued: string[];
   /** Keys whose journaled confirmation the chain no longer holds (step 0). */
   lost: string[];
-  /** The journal's state after the recovery (what to send next). */
+  /** This journal's state after the recovery (rows confirmed in other journals are not in it). */
   state: JournalState;
 }
 
 /** Receipts are asked this many at a time: ethers sends them as one JSON-RPC batch. */
 const RECEIPTS_PER_REQUEST = 100;
 
-/** Step 0: journaled confirmations the chain no longer shows are journaled `lost`; returns their keys. */
+/**
+ * Step 0: confirmations the chain no longer shows. Those of this journal are journaled
+ * `lost`; those `state` took from the home's other journals (§ 6.2) are only reported, as
+ * that journal is not ours to write. Returns the keys no longer confirmed.
+ */
 async function recheckConfirmed(chain: EmrChain, journal: Journal, state: JournalState): Promise<string[]> {
-  const latest = new Map<string, ConfirmedEvent>();
+  const ours = new Map<string, ConfirmedEvent>();
   for (const ev of journal.events) {
-    if (ev.ev === 'confirmed') latest.set(ev.txHash, ev);
-    else if (ev.ev === 'lost') latest.delete(ev.txHash);
+    if (ev.ev === 'confirmed') ours.set(ev.txHash, ev);
+    else if (ev.ev === 'lost') ours.delete(ev.txHash);
   }
+  const keysOf = new Map<string, string[]>();
+  for (const [key, c] of state.confirmed) keysOf.set(c.txHash, [...(keysOf.get(c.txHash) ?? []), key]);
   const lost: string[] = [];
-  const hashes = [...latest.keys()];
+  const hashes = [...keysOf.keys()];
   for (let i = 0; i < hashes.length; i += RECEIPTS_PER_REQUEST) {
     const chunk = hashes.slice(i, i + RECEIPTS_PER_REQUEST);
     const receipts = await Promise.all(chunk.map((h) => chain.provider.getTransactionReceipt(h)));
     chunk.forEach((txHash, j) => {
-      const ev = latest.get(txHash)!;
-      const keys = Object.keys(ev.ids).filter((k) => state.confirmed.get(k)?.txHash === txHash);
+      const keys = keysOf.get(txHash)!;
+      const ev = ours.get(txHash);
       const receipt = receipts[j];
       if (receipt?.status !== 1) {
-        journal.append({ ev: 'lost', txHash });
+        if (ev) journal.append({ ev: 'lost', txHash });
         lost.push(...keys);
-      } else if (ev.blockNumber !== 0 && receipt.blockNumber !== ev.blockNumber) {
+      } else if (ev && ev.blockNumber !== 0 && receipt.blockNumber !== ev.blockNumber) {
         // Mined again in another block: the contract may have numbered the records anew.
-        const entries = keys.map((key) => ({ key, digest: state.stored.get(key)!.digest }));
+        const entries = keys
+          .filter((k) => k in ev.ids && state.stored.has(k))
+          .map((key) => ({ key, digest: state.stored.get(key)!.digest }));
         journal.append({
           ev: 'confirmed',
           txHash,

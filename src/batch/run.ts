@@ -118,7 +118,10 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   // Done by an earlier run: confirmed then, and the chain still holds it (§ 6.2 step 0).
   const lost = new Set(recovered.lost);
   const already = new Set([...state.confirmed.keys()].filter((k) => !lost.has(k)));
-  const confirmed = recovered.state.confirmed;
+  // This journal's confirmations after recovery, plus those of the home's other journals
+  // (batch-add put them in `state`) that the chain still holds.
+  const confirmed = new Map(recovered.state.confirmed);
+  for (const [k, v] of state.confirmed) if (!lost.has(k) && !confirmed.has(k)) confirmed.set(k, v);
 
   const todo: ValidRow[] = [];
   const ready: StoredEvent[] = [];
