@@ -82,7 +82,13 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
     content?.fill(0);
     for (const p of parts) p.fill(0);
   }
-  const bundle = { resourceType: 'Bundle', type: 'collection', timestamp: new Date().toISOString(), entry: entries };
+  // FHIR JSON has no empty arrays: nothing readable is a Bundle without `entry` (FHIR.md § 9).
+  const bundle = {
+    resourceType: 'Bundle',
+    type: 'collection',
+    timestamp: new Date().toISOString(),
+    ...(entries.length ? { entry: entries } : {}),
+  };
   const err = findFhirError(bundle as never);
   if (err)
     throw new InternalError(`the FHIR export does not validate: ${err.path}: ${err.message}`, {

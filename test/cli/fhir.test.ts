@@ -331,4 +331,14 @@ describe('FHIR out: record export --format fhir (docs/FHIR.md § 9)', () => {
     expect(b.entry.some((e: any) => e.resource.resourceType === 'Patient')).toBe(false);
     expect(d.unreadable.length).toBeGreaterThan(0);
   }, 180_000);
+
+  it('a reader who may open none of the records gets a Bundle without `entry` (FHIR.md § 9: FHIR JSON has no empty arrays)', async () => {
+    const out = join(c.home, 'house-export.json');
+    const d = await ok([...as('house'), 'record', 'export', '--patient', 'alice', '--format', 'fhir', '-o', out]);
+    expect(d.resources).toBe(0);
+    expect(d.unreadable.length).toBeGreaterThan(0);
+    const b = JSON.parse(readFileSync(out, 'utf8'));
+    expect(b).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    expect('entry' in b).toBe(false);
+  }, 180_000);
 });
