@@ -85,6 +85,7 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
         fromBlock: ep.fromBlock,
         pollingIntervalMs: ep.devnet ? 250 : 1_000,
         expectChainId: ep.chainId,
+        ...rpcTimeout(ctx),
       },
       fundCheck,
     );
@@ -103,6 +104,17 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   ctx.onClose(() => chain.provider.destroy());
   ctx.cache.set(key, chain);
   return chain;
+}
+
+/** EMR_RPC_TIMEOUT (seconds): how long one chain request may go unanswered (docs/CLI.md). */
+function rpcTimeout(ctx: Context): { timeoutMs?: number } {
+  const v = ctx.env.EMR_RPC_TIMEOUT;
+  if (v === undefined || v === '') return {};
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new UsageError('EMR_RPC_TIMEOUT must be a number of seconds between 0 and 3600', { hint: 'e.g. EMR_RPC_TIMEOUT=30' });
+  }
+  return { timeoutMs: Math.round(n * 1000) };
 }
 
 /** The published age recipient of a registered address (for `--to 0x…`). */
