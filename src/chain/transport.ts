@@ -6,7 +6,8 @@
  * for five minutes per request. Here each request is bounded as a whole (not only while the
  * socket is idle, so a node trickling a byte at a time cannot stretch it either), and its
  * expiry is an UnavailableError (exit 6) naming the endpoint, thrown from the transport
- * itself so that every read and write path reports it the same way.
+ * itself so that every read and write path reports it the same way; so is a node that
+ * went away (connection refused or cut).
  */
 import { type FetchGetUrlFunc, FetchRequest, isError } from 'ethers';
 import { UnavailableError } from '../errors.js';
@@ -41,6 +42,20 @@ export function rpcTimeoutError(rpcUrl: string, timeoutMs: number, cause?: unkno
   });
 }
 
+/** Socket-level failures of a request: the node is down, gone or cut the connection. */
+const DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * The node went away mid-command (killed, restarted, network gone): UNAVAILABLE naming the
+ * endpoint, with the way back (docs/DEVNET.md § 2.2).
+ */
+export function rpcDownError(rpcUrl: string, code: string, cause?: unknown): UnavailableError {
+  return new UnavailableError(`chain endpoint ${endpointLabel(rpcUrl)} unreachable (${safeText(code.slice(0, 32))})`, {
+    hint: 'check that the node is running (--rpc-url / EMR_RPC_URL); for the embedded devnet run `emr devnet up` (it keeps its state)',
+    cause,
+  });
+}
+
 /** A FetchRequest for `rpcUrl` whose every request ends within `timeoutMs`. */
 export function boundedRequest(rpcUrl: string, timeoutMs: number): FetchRequest {
   const req = new FetchRequest(rpcUrl);
@@ -55,7 +70,10 @@ export function boundedRequest(rpcUrl: string, timeoutMs: number): FetchRequest 
     try {
       return await Promise.race([base(r, signal), expired]);
     } catch (e) {
-      throw isError(e, 'TIMEOUT') ? rpcTimeoutError(rpcUrl, timeoutMs, e) : e;
+      if (isError(e, 'TIMEOUT')) throw rpcTimeoutError(rpcUrl, timeoutMs, e);
+      const code = (e as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && DOWN.has(code)) throw rpcDownError(rpcUrl, code, e);
+      throw e;
     } finally {
       clearTimeout(timer);
     }
