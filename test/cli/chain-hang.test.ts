@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 import { runStoppedAt } from '../helpers/failpoints.js';
+import { waitFor } from '../helpers/wait.js';
 
 const c = clinic();
 const { as, ok } = c;
@@ -70,6 +71,50 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
     const again = await ok(args);
     expect(again.records).toHaveLength(1);
     expect((await ok([...as('alice'), 'record', 'list'])).records).toHaveLength(1);
+  }, 120_000);
+
+  it('MUST end a command whose node stops answering while its sent transaction waits to be mined: exit 6 naming the transaction; once mined, a retry adds nothing twice', async () => {
+    // Interval mining, as on a real chain: the transaction waits in the pool. ethers' own
+    // wait() polls for blocks and swallows every failed poll, so with the node stopped
+    // the old code waited forever (the helper SIGKILLs it after 60 s).
+    await c.rpc('evm_setAutomine', [false]);
+    const file = c.file('note-pending.txt', 'pending note\n');
+    const args = [...as('dr'), '--json', 'record', 'add', file, '--patient', 'alice', '--type', 'note'];
+    const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
+    const run = emr(args, { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 });
+    let r;
+    try {
+      await waitFor(
+        async () => ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
+        {
+          timeoutMs: 60_000,
+          intervalMs: 20,
+          what: 'the transaction in the pool',
+        },
+      );
+      // Give the run time to enter its wait for the receipt (if it has not, the stop meets
+      // its first receipt read instead: the same exit 6).
+      await new Promise((res) => setTimeout(res, 2_000));
+      process.kill(anvilPid, 'SIGSTOP');
+      stopped = true;
+      r = await run;
+    } finally {
+      cont();
+    }
+    expect(r.code, r.stderr + r.stdout).toBe(6);
+    expect(r.json?.error?.code).toBe('UNAVAILABLE');
+    expect(r.json?.error?.message).toMatch(
+      /^transaction 0x[0-9a-f]{64} was sent, but chain endpoint http:\/\/127\.0\.0\.1:\d+ did not answer within 2 s/,
+    );
+    expect(r.json?.error?.hint).toMatch(/may still be mined/);
+    // The node answers again and mines the pool: the record is there once, and the same
+    // command run again finds it instead of adding it twice.
+    await c.rpc('evm_setAutomine', [true]);
+    await c.rpc('evm_mine', []);
+    expect((await ok([...as('alice'), 'record', 'list'])).records).toHaveLength(before + 1);
+    const again = await emr(args);
+    expect(again.code, again.stderr + again.stdout).toBe(0);
+    expect((await ok([...as('alice'), 'record', 'list'])).records).toHaveLength(before + 1);
   }, 120_000);
 
   it('EMR_RPC_TIMEOUT that is not a number of seconds in (0, 3600] is a usage error (exit 2)', async () => {
