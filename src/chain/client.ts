@@ -11,7 +11,7 @@ import { Contract, getAddress, JsonRpcProvider, Network, NonceManager, type Sign
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { emrAbi } from './abi.generated.js';
 import { type RpcRequest, rpcBatch } from './rpc.js';
-import { boundedRequest, DEFAULT_RPC_TIMEOUT_MS } from './transport.js';
+import { boundedRequest, DEFAULT_RPC_TIMEOUT_MS, endpointLabel } from './transport.js';
 import type { EmrChain } from './types.js';
 
 export interface ConnectChainParameters {
@@ -66,13 +66,13 @@ export async function connectChainWith(
   try {
     chainId = BigInt(chainIdHex as string);
   } catch (e) {
-    throw new UnavailableError(`chain endpoint ${params.rpcUrl.slice(0, 200)} gave no valid chain id`, {
+    throw new UnavailableError(`chain endpoint ${endpointLabel(params.rpcUrl)} gave no valid chain id`, {
       hint: 'check --rpc-url: it must be an EVM JSON-RPC endpoint',
       cause: e,
     });
   }
   if (params.expectChainId !== undefined && BigInt(params.expectChainId) !== chainId) {
-    throw new UnavailableError(`chain endpoint ${params.rpcUrl.slice(0, 200)} is chain ${chainId}, expected ${params.expectChainId}`, {
+    throw new UnavailableError(`chain endpoint ${endpointLabel(params.rpcUrl)} is chain ${chainId}, expected ${params.expectChainId}`, {
       hint: 'the endpoint now serves another chain: check --rpc-url, or run `emr devnet up` again',
     });
   }

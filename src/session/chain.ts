@@ -11,6 +11,7 @@
 import { attachSigner, connectChainWith } from '../chain/client.js';
 import { fundAccount, readDevnetRecord } from '../chain/devnet.js';
 import { rpcCall } from '../chain/rpc.js';
+import { endpointLabel } from '../chain/transport.js';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
@@ -37,7 +38,7 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
       // Unreachable is UNAVAILABLE (exit 6) whatever else is missing: probe before asking
       // for --contract, so a dead endpoint is not reported as a usage error.
       await rpcCall(rpcUrl, 'eth_chainId', [], 5_000);
-      throw new UsageError(`no contract address for ${rpcUrl}`, {
+      throw new UsageError(`no contract address for ${endpointLabel(rpcUrl)}`, {
         hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one',
       });
     }

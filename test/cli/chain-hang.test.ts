@@ -125,3 +125,15 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
     }
   }, 60_000);
 });
+
+describe('the endpoint in messages (docs/DEVNET.md § 2.2)', () => {
+  it('MUST show only scheme, host and port of --rpc-url: credentials and an API key in the path never reach an error', async () => {
+    const url = 'http://user:s3cretpw@127.0.0.1:1/v3/APIKEY0123456789';
+    for (const extra of [[], ['--contract', '0x' + '11'.repeat(20)]]) {
+      const r = await emr([...as('alice'), '--json', '--rpc-url', url, ...extra, 'record', 'list']);
+      expect(r.code, r.stderr + r.stdout).toBe(6);
+      expect(r.json?.error?.message).toMatch(/http:\/\/127\.0\.0\.1:1\/…/);
+      for (const secret of ['s3cretpw', 'APIKEY0123456789', 'user:']) expect(r.stdout + r.stderr).not.toContain(secret);
+    }
+  }, 60_000);
+});
