@@ -73,7 +73,7 @@ export async function send<N extends WriteName>(
   }
   let receipt: TransactionReceipt | null;
   try {
-    receipt = await waitWatched(chain, response);
+    receipt = await waitWatched(response);
   } catch (e) {
     const r = (e as { receipt?: TransactionReceipt }).receipt;
     if (r) throw await explainRevert(chain, from, tx.data, r);
@@ -101,20 +101,22 @@ export async function send<N extends WriteName>(
  * (transport.ts): the first that fails ends the wait with its error. A transaction mined at
  * once (automine) is answered by wait()'s first receipt read, before the first tick.
  */
-async function waitWatched(chain: EmrChain, response: TransactionResponse): Promise<TransactionReceipt | null> {
+export async function waitWatched(response: TransactionResponse): Promise<TransactionReceipt | null> {
+  const provider = response.provider as TransactionResponse['provider'] & { pollingInterval?: number };
+  const interval = provider.pollingInterval ?? 1_000;
   let done = false;
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<never>((_, reject) => {
     const tick = async () => {
       try {
-        await chain.provider.getBlockNumber();
+        await provider.getBlockNumber();
       } catch (e) {
         if (!done) reject(e);
         return;
       }
-      if (!done) timer = setTimeout(tick, chain.provider.pollingInterval);
+      if (!done) timer = setTimeout(tick, interval);
     };
-    timer = setTimeout(tick, chain.provider.pollingInterval);
+    timer = setTimeout(tick, interval);
   });
   try {
     return await Promise.race([response.wait(), watchdog]);
@@ -129,7 +131,7 @@ async function waitWatched(chain: EmrChain, response: TransactionResponse): Prom
  * its receipt): say so, with its hash, so that nobody takes exit 6 for "nothing happened"
  * and repeats a write blindly. Other errors pass unchanged.
  */
-function sentButUnknown(txHash: string, err: EmrError): EmrError {
+export function sentButUnknown(txHash: string, err: EmrError): EmrError {
   if (!(err instanceof UnavailableError)) return err;
   return new UnavailableError(`transaction ${txHash} was sent, but ${err.message}`, {
     hint: `${err.hint ?? 'retry'}; the transaction may still be mined: check \`emr audit\` before repeating a write that is not idempotent`,

@@ -77,6 +77,7 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   // is read in the same request as the set-up reads.
   const address = opts.signer ? ctx.profile(opts.profile).address : undefined;
   const fundCheck = ep.devnet && address ? [{ method: 'eth_getBalance', params: [address, 'latest'] }] : [];
+  const timeoutMs = rpcTimeoutMs(ctx);
   let connected;
   try {
     connected = await connectChainWith(
@@ -86,7 +87,7 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
         fromBlock: ep.fromBlock,
         pollingIntervalMs: ep.devnet ? 250 : 1_000,
         expectChainId: ep.chainId,
-        ...rpcTimeout(ctx),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
       },
       fundCheck,
     );
@@ -108,14 +109,14 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
 }
 
 /** EMR_RPC_TIMEOUT (seconds): how long one chain request may go unanswered (docs/CLI.md). */
-function rpcTimeout(ctx: Context): { timeoutMs?: number } {
+export function rpcTimeoutMs(ctx: Context): number | undefined {
   const v = ctx.env.EMR_RPC_TIMEOUT;
-  if (v === undefined || v === '') return {};
+  if (v === undefined || v === '') return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0 || n > 3600) {
     throw new UsageError('EMR_RPC_TIMEOUT must be a number of seconds between 0 and 3600', { hint: 'e.g. EMR_RPC_TIMEOUT=30' });
   }
-  return { timeoutMs: Math.round(n * 1000) };
+  return Math.round(n * 1000);
 }
 
 /** The published age recipient of a registered address (for `--to 0x…`). */

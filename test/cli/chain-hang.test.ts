@@ -117,6 +117,34 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
     expect((await ok([...as('alice'), 'record', 'list'])).records).toHaveLength(before + 1);
   }, 120_000);
 
+  it('MUST end `admin deploy` whose node stops answering while the deployment waits to be mined: exit 6 naming the transaction', async () => {
+    await c.rpc('evm_setAutomine', [false]);
+    const run = emr([...as('admin'), '--json', 'admin', 'deploy'], { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 });
+    let r;
+    try {
+      await waitFor(
+        async () => ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
+        {
+          timeoutMs: 60_000,
+          intervalMs: 20,
+          what: 'the deployment in the pool',
+        },
+      );
+      await new Promise((res) => setTimeout(res, 2_000));
+      process.kill(anvilPid, 'SIGSTOP');
+      stopped = true;
+      r = await run;
+    } finally {
+      cont();
+      await c.rpc('evm_setAutomine', [true]);
+      await c.rpc('evm_mine', []);
+    }
+    expect(r.code, r.stderr + r.stdout).toBe(6);
+    expect(r.json?.error?.message).toMatch(
+      /^transaction 0x[0-9a-f]{64} was sent, but chain endpoint http:\/\/127\.0\.0\.1:\d+ did not answer within 2 s/,
+    );
+  }, 120_000);
+
   it('EMR_RPC_TIMEOUT that is not a number of seconds in (0, 3600] is a usage error (exit 2)', async () => {
     for (const bad of ['0', '-1', 'soon', '3601']) {
       const r = await emr([...as('alice'), '--json', 'record', 'list'], { env: { EMR_RPC_TIMEOUT: bad } });
