@@ -11,6 +11,7 @@ import { Contract, getAddress, JsonRpcProvider, Network, NonceManager, type Sign
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { emrAbi } from './abi.generated.js';
 import { type RpcRequest, rpcBatch } from './rpc.js';
+import { boundedRequest, DEFAULT_RPC_TIMEOUT_MS, endpointLabel } from './transport.js';
 import type { EmrChain } from './types.js';
 
 export interface ConnectChainParameters {
@@ -23,6 +24,10 @@ export interface ConnectChainParameters {
   fromBlock?: number;
   /** Polling interval for receipts and `watchAudit` (default 1000 ms). */
   pollingIntervalMs?: number;
+  /**
+   * Bound on each JSON-RPC request (EMR_RPC_TIMEOUT, docs/CLI.md § Global behaviour).
+   * Unset: the set-up batch gets 5 s and every later request DEFAULT_RPC_TIMEOUT_MS.
+   */
   timeoutMs?: number;
   /** The chain id the config or the devnet record expects; another one is refused. */
   expectChainId?: bigint | number;
@@ -61,13 +66,13 @@ export async function connectChainWith(
   try {
     chainId = BigInt(chainIdHex as string);
   } catch (e) {
-    throw new UnavailableError(`chain endpoint ${params.rpcUrl.slice(0, 200)} gave no valid chain id`, {
+    throw new UnavailableError(`chain endpoint ${endpointLabel(params.rpcUrl)} gave no valid chain id`, {
       hint: 'check --rpc-url: it must be an EVM JSON-RPC endpoint',
       cause: e,
     });
   }
   if (params.expectChainId !== undefined && BigInt(params.expectChainId) !== chainId) {
-    throw new UnavailableError(`chain endpoint ${params.rpcUrl.slice(0, 200)} is chain ${chainId}, expected ${params.expectChainId}`, {
+    throw new UnavailableError(`chain endpoint ${endpointLabel(params.rpcUrl)} is chain ${chainId}, expected ${params.expectChainId}`, {
       hint: 'the endpoint now serves another chain: check --rpc-url, or run `emr devnet up` again',
     });
   }
@@ -79,7 +84,10 @@ export async function connectChainWith(
   // staticNetwork: we already know the chain id; ethers must not probe (and retry) again.
   // cacheTimeout -1: ethers otherwise answers an identical request made within 250 ms
   // from cache, so a read right after our own transaction could miss it.
-  const provider = new JsonRpcProvider(params.rpcUrl, Network.from(chainId), {
+  // A FetchRequest, not the URL string: a string gets ethers' 300 s per request, so a node
+  // that stops answering after connect would hold the command for minutes (transport.ts).
+  const request = boundedRequest(params.rpcUrl, params.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS);
+  const provider = new JsonRpcProvider(request, Network.from(chainId), {
     staticNetwork: true,
     cacheTimeout: -1,
     pollingInterval: params.pollingIntervalMs ?? 1_000,

@@ -5,6 +5,7 @@
  */
 import type { Interface } from 'ethers';
 import { AccessDeniedError, EmrError, IntegrityError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import { rpcTimeoutError } from './transport.js';
 
 type Kind = 'access' | 'usage' | 'notfound' | 'integrity';
 
@@ -134,6 +135,14 @@ function isTransportFailure(e: unknown, depth = 0): boolean {
   return isTransportFailure(x.cause, depth + 1);
 }
 
+/** An ethers TIMEOUT error in `e` or its causes, with the request it gave up on if known. */
+function timeoutOf(e: unknown, depth = 0): { request?: { url?: string; timeout?: number } } | undefined {
+  if (!e || typeof e !== 'object' || depth > 5) return undefined;
+  const x = e as EthersLikeError & { request?: { url?: string; timeout?: number } };
+  if (x.code === 'TIMEOUT') return x;
+  return timeoutOf(x.cause, depth + 1);
+}
+
 /**
  * ethers recognises only geth's wording ("insufficient funds"); other nodes word the same
  * refusal differently and ethers then throws UNKNOWN_ERROR "could not coalesce error" with
@@ -204,6 +213,10 @@ export function toChainError(e: unknown, iface: Interface, from?: string): EmrEr
   const decoded = decodeRevert(e, iface);
   if (decoded) return customError(decoded.name, decoded.args, e);
   const x = (e ?? {}) as EthersLikeError;
+  // ethers' TIMEOUT (its FetchRequest deadline; transport.ts throws its own error first):
+  // the endpoint stopped answering, which is UNAVAILABLE with the same hint.
+  const timeout = timeoutOf(e);
+  if (timeout) return rpcTimeoutError(timeout.request?.url ?? '', timeout.request?.timeout ?? 0, e);
   if (isTransportFailure(e)) {
     return new UnavailableError('chain endpoint unreachable', {
       hint: 'check that the node behind --rpc-url (or the embedded devnet: `emr devnet status`) is running',

@@ -13,6 +13,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { UnavailableError } from '../errors.js';
+import { endpointLabel } from './transport.js';
 
 export interface RpcRequest {
   method: string;
@@ -25,15 +26,16 @@ const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const MAX_BATCH = 32;
 
 function unreachable(rpcUrl: string, cause: unknown): UnavailableError {
-  return new UnavailableError(`chain endpoint ${rpcUrl.slice(0, 200)} unreachable`, {
+  // The endpoint as endpointLabel shows it: credentials and API keys in the URL are secrets.
+  return new UnavailableError(`chain endpoint ${endpointLabel(rpcUrl)} unreachable`, {
     // The user may have passed --rpc-url already: say what to check, not "pass --rpc-url".
-    hint: `check that a node answers at ${rpcUrl.slice(0, 200)} (--rpc-url / EMR_RPC_URL); for the embedded chain run \`emr devnet up\``,
+    hint: `check that a node answers at ${endpointLabel(rpcUrl)} (--rpc-url / EMR_RPC_URL); for the embedded chain run \`emr devnet up\``,
     cause,
   });
 }
 
 function notJsonRpc(rpcUrl: string, status: number | undefined, cause?: unknown): UnavailableError {
-  return new UnavailableError(`chain endpoint ${rpcUrl.slice(0, 200)} did not answer JSON-RPC (HTTP ${status ?? '?'})`, {
+  return new UnavailableError(`chain endpoint ${endpointLabel(rpcUrl)} did not answer JSON-RPC (HTTP ${status ?? '?'})`, {
     hint: 'check --rpc-url: it must be an EVM JSON-RPC endpoint',
     cause,
   });

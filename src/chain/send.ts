@@ -2,8 +2,8 @@
  * send: estimate (so a refusal surfaces as the contract's own custom error before any
  * gas is spent), send, wait. A receipt with status 0 is always an error, never a result.
  */
-import { type ContractTransaction, NonceManager, type Overrides, type TransactionReceipt } from 'ethers';
-import { UnavailableError, UsageError } from '../errors.js';
+import { type ContractTransaction, isError, NonceManager, type Overrides, type TransactionReceipt, type TransactionResponse } from 'ethers';
+import { type EmrError, UnavailableError, UsageError } from '../errors.js';
 import type { EventName, FunctionArgs, WriteName } from './abi.js';
 import { toChainError } from './errors.js';
 import { type DecodedEvent, decodeEvent } from './logs.js';
@@ -73,11 +73,13 @@ export async function send<N extends WriteName>(
   }
   let receipt: TransactionReceipt | null;
   try {
-    receipt = await response.wait();
+    receipt = await waitWatched(response);
   } catch (e) {
     const r = (e as { receipt?: TransactionReceipt }).receipt;
     if (r) throw await explainRevert(chain, from, tx.data, r);
-    throw toChainError(e, chain.iface);
+    const err = toChainError(e, chain.iface);
+    // Replaced by another transaction of the same account: its outcome is known.
+    throw isError(e, 'TRANSACTION_REPLACED') ? err : sentButUnknown(response.hash, err);
   }
   if (!receipt) {
     throw new UnavailableError('transaction was dropped', { hint: 'retry the command' });
@@ -89,6 +91,53 @@ export async function send<N extends WriteName>(
     if (ev) events.push(ev);
   }
   return { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, receipt, events };
+}
+
+/**
+ * `response.wait()`, but ended when the node stops answering. ethers waits for a receipt by
+ * polling for new blocks and swallows every failed poll, so a node that hangs or dies while
+ * the transaction sits in its pool held the command forever (docs/DEVNET.md § 2.2). Beside
+ * it, one block-number read per polling interval, each bounded by EMR_RPC_TIMEOUT
+ * (transport.ts): the first that fails ends the wait with its error. A transaction mined at
+ * once (automine) is answered by wait()'s first receipt read, before the first tick.
+ */
+export async function waitWatched(response: TransactionResponse): Promise<TransactionReceipt | null> {
+  const provider = response.provider as TransactionResponse['provider'] & { pollingInterval?: number };
+  const interval = provider.pollingInterval ?? 1_000;
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<never>((_, reject) => {
+    const tick = async () => {
+      try {
+        await provider.getBlockNumber();
+      } catch (e) {
+        if (!done) reject(e);
+        return;
+      }
+      if (!done) timer = setTimeout(tick, interval);
+    };
+    timer = setTimeout(tick, interval);
+  });
+  try {
+    return await Promise.race([response.wait(), watchdog]);
+  } finally {
+    done = true;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The transaction went out but its outcome is unknown (the node stopped answering before
+ * its receipt): say so, with its hash, so that nobody takes exit 6 for "nothing happened"
+ * and repeats a write blindly. Other errors pass unchanged.
+ */
+export function sentButUnknown(txHash: string, err: EmrError): EmrError {
+  if (!(err instanceof UnavailableError)) return err;
+  return new UnavailableError(`transaction ${txHash} was sent, but ${err.message}`, {
+    hint: `${err.hint ?? 'retry'}; the transaction may still be mined: check \`emr audit\` before repeating a write that is not idempotent`,
+    cause: err,
+    details: { txHash },
+  });
 }
 
 /** A mined revert carries no reason: replay the call at that block to name it. */

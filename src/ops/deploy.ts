@@ -9,7 +9,9 @@ import { JsonRpcProvider, Network } from 'ethers';
 import { deployContract } from '../chain/deploy.js';
 import { devnetStatus, fundAccount } from '../chain/devnet.js';
 import { rpcCall } from '../chain/rpc.js';
+import { boundedRequest, DEFAULT_RPC_TIMEOUT_MS } from '../chain/transport.js';
 import { UnavailableError } from '../errors.js';
+import { rpcTimeoutMs } from '../session/chain.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { unlock } from '../session/unlock.js';
@@ -30,7 +32,8 @@ export async function deployFlow(s: With, opts: { firstAdmin?: string; save?: bo
     const bal = BigInt(await rpcCall<string>(rpcUrl, 'eth_getBalance', [me.profile.address, 'latest']));
     if (bal < 10n ** 18n) await fundAccount(s.home, me.profile.address);
   }
-  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), {
+  // Bounded per request like every chain client (transport.ts, EMR_RPC_TIMEOUT).
+  const provider = new JsonRpcProvider(boundedRequest(rpcUrl, rpcTimeoutMs(ctx) ?? DEFAULT_RPC_TIMEOUT_MS), Network.from(chainId), {
     staticNetwork: true,
     cacheTimeout: -1,
     pollingInterval: onDevnet ? 250 : 1_000,

@@ -11,6 +11,7 @@
 import { attachSigner, connectChainWith } from '../chain/client.js';
 import { fundAccount, readDevnetRecord } from '../chain/devnet.js';
 import { rpcCall } from '../chain/rpc.js';
+import { endpointLabel } from '../chain/transport.js';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
@@ -37,7 +38,7 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
       // Unreachable is UNAVAILABLE (exit 6) whatever else is missing: probe before asking
       // for --contract, so a dead endpoint is not reported as a usage error.
       await rpcCall(rpcUrl, 'eth_chainId', [], 5_000);
-      throw new UsageError(`no contract address for ${rpcUrl}`, {
+      throw new UsageError(`no contract address for ${endpointLabel(rpcUrl)}`, {
         hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one',
       });
     }
@@ -76,6 +77,7 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   // is read in the same request as the set-up reads.
   const address = opts.signer ? ctx.profile(opts.profile).address : undefined;
   const fundCheck = ep.devnet && address ? [{ method: 'eth_getBalance', params: [address, 'latest'] }] : [];
+  const timeoutMs = rpcTimeoutMs(ctx);
   let connected;
   try {
     connected = await connectChainWith(
@@ -85,6 +87,7 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
         fromBlock: ep.fromBlock,
         pollingIntervalMs: ep.devnet ? 250 : 1_000,
         expectChainId: ep.chainId,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
       },
       fundCheck,
     );
@@ -103,6 +106,17 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   ctx.onClose(() => chain.provider.destroy());
   ctx.cache.set(key, chain);
   return chain;
+}
+
+/** EMR_RPC_TIMEOUT (seconds): how long one chain request may go unanswered (docs/CLI.md). */
+export function rpcTimeoutMs(ctx: Context): number | undefined {
+  const v = ctx.env.EMR_RPC_TIMEOUT;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new UsageError('EMR_RPC_TIMEOUT must be a number of seconds between 0 and 3600', { hint: 'e.g. EMR_RPC_TIMEOUT=30' });
+  }
+  return Math.round(n * 1000);
 }
 
 /** The published age recipient of a registered address (for `--to 0x…`). */

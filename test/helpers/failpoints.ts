@@ -46,11 +46,11 @@ export async function runStoppedAt(
   args: string[],
   spec: FailpointSpec,
   fault: () => Promise<void>,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<StoppedRun> {
   const child = spawn(process.execPath, [BIN, ...args, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', ...failpoints(spec), EMR_FAILPOINT_ACTION: 'stop' },
+    env: { ...process.env, NO_COLOR: '1', ...opts.env, ...failpoints(spec), EMR_FAILPOINT_ACTION: 'stop' },
   });
   let stdout = '';
   let stderr = '';
