@@ -18,6 +18,9 @@ import { maskToTypes } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 
+// The same terminal rendering as `audit --format fhir`: indented, terminal controls escaped.
+export { terminalJson } from './audit-fhir.js';
+
 /** One provider's access; the fields a FHIR Consent renders are ConsentGrant's (fhir/consent.ts). */
 export interface GrantEntry extends ConsentGrant {
   emergency: { open: boolean; until: string | null };

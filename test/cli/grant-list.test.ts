@@ -55,6 +55,15 @@ describe('grant list', () => {
 });
 
 describe('grant list --format fhir', () => {
+  it('without --json the Bundle is printed as indented JSON a person can read and a script can parse (docs/CLI.md)', async () => {
+    const r = await emr([...as('alice'), 'grant', 'list', '--format', 'fhir']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines[1]).toMatch(/^ "resourceType": "Bundle",$/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+  }, 120_000);
+
   it('renders every grant as a Consent that validates as FHIR R4', async () => {
     const b = await ok([...as('alice'), 'grant', 'list', '--format', 'fhir']);
     expect(b).toMatchObject({ resourceType: 'Bundle', type: 'collection' });

@@ -10,7 +10,7 @@ export const grantList = defineCommand({
   ],
   examples: ['emr grant list', 'emr grant list --json', 'emr grant list --format fhir --json'],
   async run(ctx, _args, opts: { patient?: string; format?: string }) {
-    const [{ openSession }, { grantListFlow }] = await Promise.all([
+    const [{ openSession }, { grantListFlow, terminalJson }] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/grant-list.js'),
     ]);
@@ -18,7 +18,8 @@ export const grantList = defineCommand({
       patient: opts.patient,
       format: opts.format === 'fhir' ? 'fhir' : undefined,
     });
-    if (fhir) return { data: fhir, view: { lines: [JSON.stringify(fhir, null, 1)] } };
+    // Without --json: indented JSON, one line per line (a single string would be escaped to one line).
+    if (fhir) return { data: fhir, view: { lines: terminalJson(fhir) } };
     const name = (a: string) => ctx.label(a);
     const live = grants.filter((g) => g.live);
     const stale = grants.filter((g) => g.stillDecryptable.length > 0);
