@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The only place that sets the process exit code (docs/CLI.md § Exit codes).
-import { main } from '../dist/cli.js';
+import { main } from '../dist/bundle/cli.js';
 
 // A reader that closes the pipe early (`emr … | head`) is not an error.
 for (const s of [process.stdout, process.stderr]) {

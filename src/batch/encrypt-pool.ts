@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { RecordMeta } from '../crypto/bundle.js';
 import type { SigningDomain } from '../crypto/bundle-signature.js';
 import { AccessDeniedError, type EmrError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import { encryptWorkerUrl } from '../spawn-targets.js';
 import type { EncryptJob, EncryptReply } from './encrypt-worker.js';
 
 export interface EncryptedRecord {
@@ -66,7 +67,7 @@ export class EncryptPool {
   constructor(privateKey: Uint8Array, size: number) {
     for (let i = 0; i < size; i++) {
       // workerData is copied (structured clone); the worker zeroes its copy.
-      const w = new Worker(new URL('./encrypt-worker.js', import.meta.url), { workerData: { privateKey: Uint8Array.from(privateKey) } });
+      const w = new Worker(encryptWorkerUrl(), { workerData: { privateKey: Uint8Array.from(privateKey) } });
       w.on('message', (r: EncryptReply) => this.settle(w, r));
       w.on('error', (e) => this.fail(w, e));
       w.on('exit', (code) => this.fail(w, new Error(`exited with code ${code}`)));

@@ -9,6 +9,7 @@ import { agentDir, DEFAULT_IDLE_SECONDS, parseIdle, socketPath } from '../agent/
 import type { Context } from '../context.js';
 import { InternalError, UnavailableError, UsageError } from '../errors.js';
 import { unlock } from '../session/unlock.js';
+import { agentDaemonUrl } from '../spawn-targets.js';
 
 export interface AgentStatus {
   running: boolean;
@@ -60,7 +61,7 @@ export async function agentStatus(home: string): Promise<AgentStatus> {
 
 /** Spawns the daemon and waits for its one status line. */
 function spawnDaemon(home: string, idleSeconds: number): Promise<number> {
-  const daemon = fileURLToPath(new URL('../agent/daemon.js', import.meta.url));
+  const daemon = fileURLToPath(agentDaemonUrl());
   // An empty environment: the passphrase may sit in EMR_PASSWORD, and the agent needs nothing.
   const child = spawn(process.execPath, [daemon, home, String(idleSeconds)], {
     detached: true,

@@ -1,7 +1,9 @@
 /**
  * Issue 11: a command loads only what it uses. Each run below goes through the binary with a
  * module hook (NODE_OPTIONS=--import) that logs every module resolved and every CommonJS
- * module required, then the log is checked for the heavy packages the command must not load:
+ * module required. The binary runs the esbuild bundle (dist/bundle/, README § Build), so each
+ * bundle file loaded is expanded into the source files it holds (dist/bundle-meta.json, the
+ * build's metafile); then the log is checked for the heavy packages the command must not load:
  * ethers (~0.3 s), the IPFS stack and the chain client, the prompt and spinner packages when
  * no terminal is attached, zxcvbn on an unlock, FHIR. A control run (keygen, which judges a
  * new passphrase) shows the probe does see a package once it is needed.
@@ -10,17 +12,36 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome } from '../helpers/cli.js';
+import { emr, ROOT, tempHome } from '../helpers/cli.js';
 
 const HEAVY: Record<string, RegExp> = {
   ethers: /\/node_modules\/ethers\//,
-  'chain client (dist/chain)': /\/dist\/chain\//,
-  'IPFS stack (dist/ipfs, multiformats, @ipld)': /\/dist\/ipfs\/|\/node_modules\/(multiformats|@ipld)\//,
+  'chain client (src/chain)': /\/src\/chain\//,
+  'IPFS stack (src/ipfs, multiformats, @ipld)': /\/src\/ipfs\/|\/node_modules\/(multiformats|@ipld)\//,
   '@inquirer/prompts': /\/node_modules\/@inquirer\//,
   'ora / string-width': /\/node_modules\/(ora|string-width)\//,
   zxcvbn: /\/node_modules\/@zxcvbn-ts\//,
-  fhir: /\/node_modules\/fhir\/|\/dist\/fhir\//,
+  fhir: /\/node_modules\/fhir\/|\/src\/fhir\//,
 };
+
+/** The build's metafile: each bundle output and the source files in it. */
+const meta = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+};
+
+/** The logged module URLs, with each bundle file replaced by the sources it holds. */
+function expandBundle(log: string): string {
+  return log
+    .split('\n')
+    .flatMap((line) => {
+      const m = /\/(dist\/bundle\/[^/]+\.js)$/.exec(line);
+      if (!m?.[1]) return [line];
+      const out = meta.outputs[m[1]];
+      if (!out) throw new Error(`${m[1]} is not in dist/bundle-meta.json: a stale bundle file`);
+      return [line, ...Object.keys(out.inputs).map((i) => `/${i}`)];
+    })
+    .join('\n');
+}
 
 let home: string;
 let pw: string;
@@ -57,8 +78,10 @@ async function heavyLoaded(args: string[]): Promise<string[]> {
   writeFileSync(log, '');
   const r = await emr(['--home', home, '--password-file', pw, ...args], { env: { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` } });
   expect(r.code, r.stderr).toBe(0);
-  const loaded = readFileSync(log, 'utf8');
-  expect(loaded).toMatch(/\/dist\/cli\.js/); // the probe ran
+  const loaded = expandBundle(readFileSync(log, 'utf8'));
+  // The probe ran, on the bundle, and the metafile maps it back to the sources.
+  expect(loaded).toMatch(/\/dist\/bundle\/cli\.js$/m);
+  expect(loaded).toMatch(/^\/src\/cli\.ts$/m);
   return Object.entries(HEAVY)
     .filter(([, re]) => re.test(loaded))
     .map(([name]) => name);
@@ -80,5 +103,10 @@ describe('start-up: a command loads only what it uses (issue 11)', () => {
 
   it('control: keygen judges a new passphrase, and the probe sees zxcvbn load', async () => {
     expect(await heavyLoaded(['keygen', '--name', 'bob'])).toContain('zxcvbn');
+  }, 60_000);
+
+  it('control: a package inside a bundle chunk is seen too (ethers, for a mnemonic)', async () => {
+    const out = join(home, 'words.txt');
+    expect(await heavyLoaded(['key', 'export', 'alice', '--format', 'mnemonic', '-o', out])).toContain('ethers');
   }, 60_000);
 });
