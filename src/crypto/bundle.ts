@@ -221,6 +221,14 @@ async function consumeBundle(chunks: AsyncIterable<Buffer>, sink: Sink): Promise
     }
   };
   for await (const c of chunks) {
+    if (stage === 'content' && c.length >= TRAILER_SIZE) {
+      // The held-back tail is not the trailer after all: emit it and all of c but c's own last
+      // TRAILER_SIZE bytes, copying only those (not the whole chunk onto the tail).
+      await emit(pending);
+      await emit(c.subarray(0, c.length - TRAILER_SIZE));
+      pending = Buffer.from(c.subarray(c.length - TRAILER_SIZE));
+      continue;
+    }
     pending = pending.length === 0 ? c : Buffer.concat([pending, c]);
     await step(false);
   }

@@ -1,0 +1,118 @@
+/**
+ * The byte reader and the file sink under the streaming paths (src/crypto/io.ts): the same
+ * bytes however the input arrives in pieces (a header line split across pieces, chunks
+ * spanning store blocks, empty pieces), and the write-behind file sink keeps order, and
+ * leaves no file when a write fails (docs/FORMAT.md § 1.6).
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
+import { ByteReader, fileSink } from '../../src/crypto/io.js';
+import { bundleWorld } from './helpers.js';
+
+const w = bundleWorld();
+
+/** `bytes` as an async iterable of pieces of the given sizes, cycled (0 = an empty piece). */
+async function* pieces(bytes: Buffer, sizes: number[]): AsyncGenerator<Uint8Array> {
+  for (let at = 0, i = 0; at < bytes.length; i++) {
+    const n = sizes[i % sizes.length]!;
+    yield new Uint8Array(bytes.subarray(at, at + n)); // a copy, as a store hands out blocks
+    at += n;
+  }
+}
+
+describe('ByteReader', () => {
+  it('take() returns the bytes in order across piece boundaries, copying only a read that spans pieces', async () => {
+    const src = randomBytes(1000);
+    const r = new ByteReader(pieces(src, [3, 0, 250, 1, 400])[Symbol.asyncIterator]());
+    const got: Buffer[] = [];
+    for (const n of [2, 5, 300, 1, 0, 600, 100]) {
+      await r.fill(n);
+      got.push(Buffer.from(r.take(n)));
+    }
+    expect(Buffer.concat(got)).toEqual(src.subarray(0, 1000));
+    expect(r.consumed).toBe(1000);
+    expect(await r.fill(1)).toBe(false);
+  });
+
+  it('readLine() finds a line split over many pieces and leaves the rest readable', async () => {
+    const src = Buffer.concat([Buffer.from('age-encryption.org/v1\n-> X25519 abc\n'), randomBytes(100)]);
+    const r = new ByteReader(pieces(src, [1, 2, 3])[Symbol.asyncIterator]());
+    expect((await r.readLine(64))?.toString()).toBe('age-encryption.org/v1');
+    expect((await r.readLine(64))?.toString()).toBe('-> X25519 abc');
+    await r.fill(100);
+    expect(r.take(100)).toEqual(src.subarray(src.length - 100));
+  });
+});
+
+describe('streaming decryption from pieces (a store stream)', () => {
+  for (const sizes of [[1], [7, 65_551], [262_144], [65_552], [100_000, 0, 3]]) {
+    it(`a bundle read in pieces of ${sizes.join('/')} bytes decrypts to the same content`, async () => {
+      const pt = randomBytes(sizes[0] === 1 ? 70_000 : 300_000);
+      writeFileSync(join(w.dir, 'pt'), pt);
+      const out = join(w.dir, 'pieces.age');
+      await encryptBundle({
+        input: join(w.dir, 'pt'),
+        output: out,
+        recipients: [w.id.recipient],
+        meta: { patient: w.patient.address, author: w.author.address, type: 'lab-result', createdAt: 1_700_000_000 },
+        signer: w.author,
+      });
+      const res = await decryptBundle({
+        input: pieces(readFileSync(out), sizes),
+        output: join(w.dir, 'pieces.out'),
+        identities: [w.id.identity],
+      });
+      expect(res.signed).toBe(true);
+      expect(readFileSync(join(w.dir, 'pieces.out')).equals(pt)).toBe(true);
+    }, 60_000);
+  }
+});
+
+describe('fileSink (write-behind)', () => {
+  it('writes every piece in order across several batches, visible only after commit', async () => {
+    const target = join(w.dir, 'sink.bin');
+    const s = await fileSink(target);
+    const parts = Array.from({ length: 70 }, (_, i) => randomBytes(1 + ((i * 37_337) % 100_000)));
+    for (const p of parts) await s.write(p);
+    expect(existsSync(target)).toBe(false);
+    await s.commit();
+    // Buffer.equals: vitest's deep toEqual walks megabytes element by element.
+    expect(readFileSync(target).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  // A real full filesystem, as in test/cli/full-disk.test.ts: a 1 MiB tmpfs (root only).
+  const full = mkdtempSync(join(tmpdir(), 'emr-sink-full-'));
+  let mounted = false;
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    // not root: skipped below, visibly
+  }
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [full]);
+    rmSync(full, { recursive: true, force: true });
+  });
+
+  it.skipIf(!mounted)(
+    'a batch that fails in the background (ENOSPC) surfaces at the next write or commit, and abort leaves no file',
+    async () => {
+      const s = await fileSink(join(full, 'x.bin'));
+      let failed: unknown;
+      try {
+        for (let i = 0; i < 8; i++) await s.write(randomBytes(512 << 10));
+        await s.commit();
+      } catch (e) {
+        failed = e;
+      }
+      expect((failed as NodeJS.ErrnoException | undefined)?.code).toBe('ENOSPC');
+      await s.abort();
+      expect(readdirSync(full)).toEqual([]);
+    },
+  );
+});
