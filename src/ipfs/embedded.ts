@@ -3,15 +3,15 @@
  * `<dir>/blocks` (blockstore-fs), pins as empty files under `<dir>/pins`. No daemon and
  * no network; only this machine's copy is ever affected.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as dagPb from '@ipld/dag-pb';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
-import { collectBlock, type FetchBlock, readVerifiedFile } from './read-file.js';
-import { CODEC_DAG_PB } from './settings.js';
+import { blockTooLarge, type FetchBlock, readVerifiedFile } from './read-file.js';
+import { CODEC_DAG_PB, MAX_BLOCK_SIZE } from './settings.js';
 import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface EmbeddedStore extends RecordStore {
@@ -31,16 +31,18 @@ export interface EmbeddedStore extends RecordStore {
 const HINT_DISK = 'check that the emr home is writable and the disk is not full';
 
 function isMissing(e: unknown): boolean {
-  return (e as { name?: string } | null)?.name === 'NotFoundError';
+  return (e as { name?: string } | null)?.name === 'NotFoundError' || (e as { code?: string } | null)?.code === 'ENOENT';
 }
 
 export async function openEmbeddedStore(opts: { dir: string }): Promise<EmbeddedStore> {
   // Lazy: a Kubo-backed run loads this module (store.ts imports both backends) but never
   // needs blockstore-fs.
-  const { FsBlockstore } = await import('blockstore-fs');
+  const [{ FsBlockstore }, { NextToLast }] = await Promise.all([import('blockstore-fs'), import('blockstore-fs/sharding')]);
   const blocksDir = join(opts.dir, 'blocks');
   const pinsDir = join(opts.dir, 'pins');
-  const blocks = new FsBlockstore(blocksDir);
+  // Named here, and given to the blockstore, so readBlock finds a block's file as it does.
+  const sharding = new NextToLast();
+  const blocks = new FsBlockstore(blocksDir, { shardingStrategy: sharding });
   try {
     await blocks.open();
     await mkdir(pinsDir, { recursive: true });
@@ -48,9 +50,27 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     throw new UnavailableError('cannot open the embedded IPFS store', { hint: HINT_DISK, cause: e });
   }
 
-  /** At most MAX_BLOCK_SIZE bytes: a planted huge block file is refused, not buffered. */
+  /**
+   * One block file, read whole with one read into a buffer of its size: blockstore-fs's get()
+   * streams it in 64 KiB reads whose pieces then need joining (a 256 MB fetch: 4 reads and a
+   * copy per 256 KiB block). At most MAX_BLOCK_SIZE bytes: a planted huge block file is
+   * refused before it is read, and one that grows while read is refused too.
+   */
   async function readBlock(cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
-    return collectBlock(cid, blocks.get(cid, signal ? { signal } : {}));
+    signal?.throwIfAborted();
+    const { dir, file } = sharding.encode(cid);
+    const fh = await open(join(blocksDir, dir, file), 'r');
+    try {
+      const size = (await fh.stat()).size;
+      if (size > MAX_BLOCK_SIZE) throw blockTooLarge(cid);
+      const buf = Buffer.allocUnsafe(size + 1);
+      let n = 0;
+      for (let got = -1; got !== 0 && n < buf.length; n += got) got = (await fh.read(buf, n, buf.length - n, n)).bytesRead;
+      if (n > size) throw blockTooLarge(cid);
+      return buf.subarray(0, n);
+    } finally {
+      await fh.close();
+    }
   }
 
   const fetch: FetchBlock = async (cid, { signal, isRoot }) => {
@@ -153,6 +173,7 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
         return await readBlock(cid, o.signal);
       } catch (e) {
         if (isMissing(e)) return undefined;
+        if (e instanceof IntegrityError) throw e; // a planted oversized block: damaged, not unreadable
         throw new UnavailableError('cannot read the embedded IPFS store', { hint: HINT_DISK, cause: e });
       }
     },

@@ -43,21 +43,6 @@ export function blockTooLarge(cid: CID | string): IntegrityError {
   });
 }
 
-/**
- * Reads at most MAX_BLOCK_SIZE bytes from a block's byte stream, stopping (and returning
- * the stream) as soon as it goes over: for backends that receive a block in parts.
- */
-export async function collectBlock(cid: CID, parts: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const got: Uint8Array[] = [];
-  let size = 0;
-  for await (const p of parts) {
-    size += p.length;
-    if (size > MAX_BLOCK_SIZE) throw blockTooLarge(cid); // leaving the loop closes the stream
-    got.push(p);
-  }
-  return got.length === 1 ? got[0]! : Buffer.concat(got);
-}
-
 /** STORAGE.md § "Limits": per-read bounds; every field defaults to the global limit. */
 export interface ReadLimits {
   /** Largest declared file size accepted, checked at the root before any other block. */

@@ -134,6 +134,19 @@ describe('embedded store', () => {
     await expect(collect(store.cat(cid))).rejects.toBeInstanceOf(IntegrityError);
   });
 
+  it('STORAGE.md § Limits: a planted block file larger than MAX_BLOCK_SIZE → IntegrityError "larger than", refused before it is read', async () => {
+    const { cid } = await store.addBytes(bytesOf(2 * CHUNK_SIZE, 10));
+    const [first] = await leavesOf(cid);
+    await corruptBlock(first!, new Uint8Array(64 << 20));
+    const rss0 = process.memoryUsage().rss;
+    const err = await collect(store.cat(cid)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as Error).message).toMatch(/larger than \d+ bytes/);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(32 << 20);
+    // The block API the store server uses refuses it the same way.
+    await expect(store.getBlock(first!)).rejects.toThrow(/larger than/);
+  });
+
   it('a missing block under a present root → IntegrityError (the local copy is damaged)', async () => {
     const { cid } = await store.addBytes(bytesOf(2 * CHUNK_SIZE + 1, 9));
     const leaves = await leavesOf(cid);
