@@ -1,32 +1,24 @@
 /** Writes a stream to a file atomically (temp beside the target, renamed at the end). */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { removeStaleTemps, tempPathBeside, tempPatternBeside } from '../fs-atomic.js';
+import { fileSink } from '../crypto/io.js';
 
+/** The same atomic, write-behind file sink as decryption (crypto/io.ts; FORMAT.md § 1.6). */
 export async function saveStream(source: AsyncIterable<Uint8Array>, target: string): Promise<string> {
-  // FORMAT.md § 1.6: an earlier run killed mid-write left its 0600 temporary file here.
-  removeStaleTemps(dirname(target), tempPatternBeside(target));
-  const tmp = tempPathBeside(target);
   const hash = createHash('sha256');
+  const sink = await fileSink(target);
   try {
-    await pipeline(
-      Readable.from(source),
-      new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          hash.update(chunk);
-          cb(null, chunk);
-        },
-      }),
-      createWriteStream(tmp, { mode: 0o600, flags: 'wx' }),
-    );
-    await rename(tmp, target);
+    for await (const chunk of source) {
+      hash.update(chunk);
+      await sink.write(chunk);
+    }
+    await sink.commit();
   } catch (e) {
-    await rm(tmp, { force: true });
+    await sink.abort();
     throw e;
   }
   return hash.digest('hex');
