@@ -158,6 +158,42 @@ try {
     console.log('| peak RSS | 183 MiB | 11–21 MiB | |');
   }
 
+  // With the key agent holding the key (`emr agent start`), a command does no scrypt: the
+  // whole-command figure a user who runs the agent sees. Alternating with age again.
+  if (AGE) {
+    const size = Math.max(...SIZES);
+    const p = join(dir, 'plain');
+    makeFile(p, size);
+    execFileSync(...emr('agent', 'start', '--password-file', pw), { env, stdio: 'pipe' });
+    const { EMR_PASSWORD_FILE: _unused, ...noPass } = env;
+    const viaAgent = (args) => {
+      const argv = [TIME, '-f', '%M %U %S', process.execPath, bin, '--home', home, ...args];
+      const t = process.hrtime.bigint();
+      const r = spawnSync(argv[0], argv.slice(1), { env: noPass, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`emr ${args.join(' ')} via the agent failed (${r.status}): ${r.stderr}`);
+      const [, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+      return { s: Number(process.hrtime.bigint() - t) / 1e9, cpu: user + sys };
+    };
+    const a = { enc: [], dec: [], ageEnc: [], ageDec: [] };
+    try {
+      for (let i = 0; i < RUNS; i++) {
+        for (const f of ['e.age', 'e.out', 'a.age', 'a.out']) rmSync(join(dir, f), { force: true });
+        a.enc.push(viaAgent(['encrypt', p, '--to', recipient, '-o', join(dir, 'e.age')]).s);
+        a.ageEnc.push(timed(AGE, ['-r', recipient, '-o', join(dir, 'a.age'), p]).s);
+        a.dec.push(viaAgent(['decrypt', join(dir, 'e.age'), '-o', join(dir, 'e.out')]).s);
+        a.ageDec.push(timed(AGE, ['-d', '-i', idFile, '-o', join(dir, 'a.out'), join(dir, 'a.age')]).s);
+      }
+    } finally {
+      execFileSync(...emr('agent', 'stop'), { env, stdio: 'pipe' });
+      for (const f of [p, 'e.age', 'e.out', 'a.age', 'a.out'].map((f) => (f === p ? f : join(dir, f)))) rmSync(f, { force: true });
+    }
+    const [e, ae, d, ad] = [a.enc, a.ageEnc, a.dec, a.ageDec].map(median);
+    console.log(
+      `with the key agent running (no unlock), ${label(size)} whole command: encrypt ${f3(e)} s vs age ${f3(ae)} s (${f3(e / ae)}×), ` +
+        `decrypt ${f3(d)} s vs age -d ${f3(ad)} s (${f3(d / ad)}×)`,
+    );
+  }
+
   // The crypto path alone (no keystore unlock, whose scrypt needs 128 MiB by itself):
   // encryptBundle + decryptBundle of the largest size in one child process.
   {
