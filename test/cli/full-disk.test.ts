@@ -2,23 +2,15 @@
 // even a temporary one), the error is "no space" (UNAVAILABLE, exit 6) with a hint — not
 // "a bug in emr" — and the same command succeeds once there is room. A real full
 // filesystem: a 64 KiB tmpfs (needs root to mount; skipped, visibly, where it cannot be).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { emr, tempHome } from '../helpers/cli.js';
+import { tinyTmpfs } from '../helpers/tmpfs.js';
 
 const t = tempHome();
-const full = mkdtempSync(join(tmpdir(), 'emr-full-'));
-let mounted = false;
-try {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full], { stdio: 'ignore' });
-  mounted = true;
-} catch {
-  // not root: see skipIf below
-}
+const { dir: full, mounted } = tinyTmpfs('64k');
 const as = ['--home', t.home, '--profile', 'x', '--password-file', t.pw('x')];
 const big = join(t.home, 'big.txt');
 
@@ -27,11 +19,6 @@ beforeAll(async () => {
   expect(k.code, k.stderr).toBe(0);
   writeFileSync(big, randomBytes(150_000).toString('base64'));
 }, 60_000);
-
-afterAll(() => {
-  if (mounted) execFileSync('umount', [full]);
-  rmSync(full, { recursive: true, force: true });
-});
 
 describe.skipIf(!mounted)('full disk while writing an output file', () => {
   it('encrypt -o onto a full filesystem: exit 6 with a hint, nothing left there; then it works where there is room', async () => {

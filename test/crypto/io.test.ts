@@ -4,14 +4,13 @@
  * spanning store blocks, empty pieces), and the write-behind file sink keeps order, and
  * leaves no file when a write fails (docs/FORMAT.md § 1.6).
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { ByteReader, fileSink } from '../../src/crypto/io.js';
+import { tinyTmpfs } from '../helpers/tmpfs.js';
 import { bundleWorld } from './helpers.js';
 
 const w = bundleWorld();
@@ -85,19 +84,8 @@ describe('fileSink (write-behind)', () => {
     expect(readFileSync(target).equals(Buffer.concat(parts))).toBe(true);
   });
 
-  // A real full filesystem, as in test/cli/full-disk.test.ts: a 1 MiB tmpfs (root only).
-  const full = mkdtempSync(join(tmpdir(), 'emr-sink-full-'));
-  let mounted = false;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full], { stdio: 'ignore' });
-    mounted = true;
-  } catch {
-    // not root: skipped below, visibly
-  }
-  afterAll(() => {
-    if (mounted) execFileSync('umount', [full]);
-    rmSync(full, { recursive: true, force: true });
-  });
+  // A real full filesystem (test/helpers/tmpfs.ts): 1 MiB, so the third batch cannot fit.
+  const { dir: full, mounted } = tinyTmpfs('1m');
 
   it.skipIf(!mounted)(
     'a batch that fails in the background (ENOSPC) surfaces at the next write or commit, and abort leaves no file',
