@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decryptBundle, encryptBundle } from '../../src/crypto/bundle.js';
 import { ByteReader, fileSink } from '../../src/crypto/io.js';
 import { tinyTmpfs } from '../helpers/tmpfs.js';
@@ -45,6 +45,19 @@ describe('ByteReader', () => {
     expect((await r.readLine(64))?.toString()).toBe('-> X25519 abc');
     await r.fill(100);
     expect(r.take(100)).toEqual(src.subarray(src.length - 100));
+  });
+  it('readLine() copies no more than it must: 4,000 header lines from one 1 MiB read are sliced, not re-joined per line', async () => {
+    const lines = Buffer.from('-> X25519 aaaa\n'.repeat(4000));
+    const src = Buffer.concat([lines, randomBytes((1 << 20) - lines.length)]);
+    const r = new ByteReader(pieces(src, [1 << 20])[Symbol.asyncIterator]());
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      for (let i = 0; i < 4000; i++) expect((await r.readLine(100))?.toString()).toBe('-> X25519 aaaa');
+      const copied = concat.mock.calls.reduce((n, [list]) => n + (list as Uint8Array[]).reduce((m, b) => m + b.length, 0), 0);
+      expect(copied).toBeLessThan(2 << 20); // the old join copied the whole read per line: ~4 GiB
+    } finally {
+      concat.mockRestore();
+    }
   });
 });
 
