@@ -6,7 +6,7 @@
 import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as dagPb from '@ipld/dag-pb';
-import type { CID } from 'multiformats/cid';
+import { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
@@ -16,6 +16,7 @@ import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface EmbeddedStore extends RecordStore {
   readonly kind: 'embedded';
+  forget(cid: string, opts?: StoreCallOptions): Promise<void>;
   /** Deletes every block not reachable from a pin; returns how many were removed. */
   gc(opts?: StoreCallOptions): Promise<{ removed: number }>;
   /** Root CIDs pinned here. */
@@ -29,6 +30,9 @@ export interface EmbeddedStore extends RecordStore {
 }
 
 const HINT_DISK = 'check that the emr home is writable and the disk is not full';
+
+/** blockstore-fs keys a block by its multihash: two CIDs of one block are one file. */
+const keyOf = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('hex');
 
 function isMissing(e: unknown): boolean {
   return (e as { name?: string } | null)?.name === 'NotFoundError' || (e as { code?: string } | null)?.code === 'ENOENT';
@@ -104,6 +108,37 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     }
   }
 
+  /**
+   * Every block reachable from `roots`, keyed by multihash (blockstore-fs's key, as hex).
+   * `asCids` keys by the whole CID instead, so the caller can name the blocks to delete.
+   * Each block is visited once and only dag-pb nodes are read, so the walk is bounded by
+   * what this store holds (it is our own disk; a DAG that repeats a block costs one visit).
+   * No bound cuts it short: a live set missing blocks would let unpin delete live ones.
+   */
+  async function reachable(roots: CID[], signal?: AbortSignal, asCids = false): Promise<Set<string>> {
+    const seen = new Set<string>();
+    const todo = [...roots];
+    while (todo.length > 0) {
+      const cid = todo.pop()!;
+      const key = asCids ? Buffer.from(cid.bytes).toString('hex') : keyOf(cid);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (cid.code !== CODEC_DAG_PB) continue;
+      let bytes: Uint8Array;
+      try {
+        bytes = await readBlock(cid, signal);
+      } catch {
+        continue; // missing: nothing below it
+      }
+      try {
+        for (const link of dagPb.decode(bytes).Links) todo.push(link.Hash);
+      } catch {
+        // a corrupt node keeps itself but cannot name children
+      }
+    }
+    return seen;
+  }
+
   async function drain(cid: CID, signal?: AbortSignal): Promise<void> {
     for await (const _ of readVerifiedFile(cid, fetch, signal ? { signal } : {})) void _;
   }
@@ -166,6 +201,24 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
       await rm(join(pinsDir, root.toString()), { force: true });
     },
 
+    // STORAGE.md § Unpin: the local copy goes at once. Only the blocks of this DAG that no
+    // remaining pin reaches are deleted (not every unpinned block, as gc() would: an add in
+    // progress in another process keeps its blocks), so `store serve` stops serving a
+    // ciphertext that `revoke --rekey` replaced (SHARING.md § 3.3).
+    async forget(cid: string, o: StoreCallOptions = {}) {
+      const { cid: root } = parseRecordCid(cid);
+      await rm(join(pinsDir, root.toString()), { force: true });
+      const live = await reachable(
+        (await pins()).map((p) => parseRecordCid(p).cid),
+        o.signal,
+      );
+      for (const key of await reachable([root], o.signal, true)) {
+        const c = CID.decode(Buffer.from(key, 'hex'));
+        if (live.has(keyOf(c))) continue;
+        await blocks.delete(c).catch(() => undefined); // already gone: nothing to free
+      }
+    },
+
     pins,
 
     async getBlock(cid: CID, o: StoreCallOptions = {}) {
@@ -191,31 +244,14 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     },
 
     async gc(o: StoreCallOptions = {}) {
-      // Mark: every block reachable from a pin, keyed by multihash (blockstore-fs's key).
-      const live = new Set<string>();
-      const todo: CID[] = (await pins()).map((p) => parseRecordCid(p).cid);
-      while (todo.length > 0) {
-        const cid = todo.pop()!;
-        const key = cid.multihash.bytes.toString();
-        if (live.has(key)) continue;
-        live.add(key);
-        if (cid.code !== CODEC_DAG_PB) continue;
-        let bytes: Uint8Array;
-        try {
-          bytes = await readBlock(cid, o.signal);
-        } catch {
-          continue; // missing: nothing below it to keep
-        }
-        try {
-          for (const link of dagPb.decode(bytes).Links) todo.push(link.Hash);
-        } catch {
-          // a corrupt node keeps itself but cannot name children
-        }
-      }
+      const live = await reachable(
+        (await pins()).map((p) => parseRecordCid(p).cid),
+        o.signal,
+      );
       // Sweep.
       let removed = 0;
       for await (const { cid } of blocks.getAll(o.signal ? { signal: o.signal } : {})) {
-        if (live.has(cid.multihash.bytes.toString())) continue;
+        if (live.has(keyOf(cid))) continue;
         await blocks.delete(cid);
         removed++;
       }

@@ -18,6 +18,7 @@ export function withGateways(primary: RecordStore, opts: GatewayReaderOptions): 
     pin: (c, o) => primary.pin(c, o),
     unpin: (c, o) => primary.unpin(c, o),
     close: () => primary.close(),
+    ...(primary.forget ? { forget: primary.forget.bind(primary) } : {}),
     ...(primary.getBlock ? { getBlock: primary.getBlock.bind(primary) } : {}),
     ...(primary.putBlock ? { putBlock: primary.putBlock.bind(primary) } : {}),
     async *cat(cid: string, o: StoreCallOptions = {}) {

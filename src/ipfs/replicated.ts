@@ -124,6 +124,9 @@ export function replicatedStore(nodes: Array<{ name: string; store: RecordStore 
     async unpin(cid: string, o: StoreCallOptions = {}) {
       for (const n of nodes) await n.store.unpin(cid, o);
     },
+    async forget(cid: string, o: StoreCallOptions = {}) {
+      for (const n of nodes) await (n.store.forget ? n.store.forget(cid, o) : n.store.unpin(cid, o));
+    },
     async getBlock(cid, o) {
       for (const n of nodes) {
         try {

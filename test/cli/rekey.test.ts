@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic } from '../helpers/cli.js';
 import { pinRpc } from '../helpers/pin-rpc.js';
+import { serveSite } from '../helpers/serve.js';
 
 const c = clinic();
 const { as, ok, file } = c;
@@ -87,5 +88,25 @@ describe('revoke --rekey: scope is what the revoked party can open (SHARING.md ย
     for (const r of later.rekeyed) expect(await opensWith('house', await raw(r.id))).toBe(false);
     const again = await ok([...as('alice'), 'revoke', 'house', '--rekey']);
     expect(again.rekeyed).toEqual([]);
+  }, 180_000);
+
+  it('the replaced ciphertext leaves the store: `store serve` no longer hands it to the revoked party, who reads its CID in the chain history (ยง 3.3)', async () => {
+    await ok([...as('alice'), 'grant', 'grey', '--types', 'imaging', '--expires', '30d']);
+    const id = await add('imaging', 'grey may read this scan');
+    const site = await serveSite(['--home', c.home]);
+    try {
+      const get = async (cid: string) => (await fetch(`${site.url}/ipfs/${cid}?format=raw`)).status;
+      const before = (await ok([...as('alice'), 'record', 'list', '--patient', 'alice'])).records.find((r: any) => r.id === id).cid;
+      expect(await get(before)).toBe(200);
+      const rv = await ok([...as('alice'), 'revoke', 'grey', '--rekey']);
+      const mine = rv.rekeyed.find((r: any) => r.id === id);
+      expect(mine.oldCid).toBe(before);
+      expect(await get(mine.oldCid)).toBe(404);
+      expect(await get(mine.newCid)).toBe(200);
+      // And the new copy is still whole for the patient.
+      expect(await opensWith('alice', await raw(id))).toBe(true);
+    } finally {
+      await site.stop();
+    }
   }, 180_000);
 });

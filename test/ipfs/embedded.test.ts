@@ -192,6 +192,27 @@ describe('embedded store', () => {
     await expect(collect(store.cat(a.cid))).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('forget() deletes the DAG at once, but keeps a block another pin reaches and the unpinned blocks of an add in progress (STORAGE.md § Unpin)', async () => {
+    const shared = bytesOf(CHUNK_SIZE, 30);
+    const a = await store.addBytes(Buffer.concat([shared, bytesOf(100, 31)]));
+    const b = await store.addBytes(Buffer.concat([shared, bytesOf(100, 32)]));
+    const [leafA0, leafA1] = await leavesOf(a.cid);
+    expect((await leavesOf(b.cid))[0]!.equals(leafA0!)).toBe(true); // one leaf, two DAGs
+    // A block another process has stored but not yet pinned.
+    const stray = CID.createV1(0x55, await sha256.digest(bytesOf(500, 33)));
+    await store.putBlock(stray, bytesOf(500, 33));
+    const before = await countBlocks();
+    await store.forget(a.cid);
+    await store.forget(a.cid); // idempotent
+    expect(await store.has(a.cid)).toBe(false);
+    expect(await store.hasBlock(leafA1!)).toBe(false);
+    expect(await store.hasBlock(leafA0!)).toBe(true);
+    expect(await store.hasBlock(stray)).toBe(true);
+    expect(await countBlocks()).toBe(before - 2); // a's root and its own leaf
+    expect(sameBytes(await collect(store.cat(b.cid)), Buffer.concat([shared, bytesOf(100, 32)]))).toBe(true);
+    expect(await store.pins()).toEqual([b.cid]);
+  });
+
   it('pin() re-pins a complete DAG and refuses a damaged one', async () => {
     const a = await store.addBytes(bytesOf(CHUNK_SIZE + 10, 13));
     await store.unpin(a.cid);
