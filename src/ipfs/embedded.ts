@@ -6,7 +6,7 @@
 import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as dagPb from '@ipld/dag-pb';
-import { CID } from 'multiformats/cid';
+import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
@@ -16,7 +16,6 @@ import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface EmbeddedStore extends RecordStore {
   readonly kind: 'embedded';
-  forget(cid: string, opts?: StoreCallOptions): Promise<void>;
   /** Deletes every block not reachable from a pin; returns how many were removed. */
   gc(opts?: StoreCallOptions): Promise<{ removed: number }>;
   /** Root CIDs pinned here. */
@@ -109,20 +108,20 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
   }
 
   /**
-   * Every block reachable from `roots`, keyed by multihash (blockstore-fs's key, as hex).
-   * `asCids` keys by the whole CID instead, so the caller can name the blocks to delete.
-   * Each block is visited once and only dag-pb nodes are read, so the walk is bounded by
-   * what this store holds (it is our own disk; a DAG that repeats a block costs one visit).
-   * No bound cuts it short: a live set missing blocks would let unpin delete live ones.
+   * Every block reachable from `roots`, keyed by multihash (blockstore-fs's key: two CIDs
+   * of one block are one file). Each block is visited once and only dag-pb nodes are read,
+   * so the walk is bounded by what this store holds (it is our own disk; a DAG that repeats
+   * a block costs one visit). No bound cuts it short: a live set missing blocks would let
+   * forget() delete live ones.
    */
-  async function reachable(roots: CID[], signal?: AbortSignal, asCids = false): Promise<Set<string>> {
-    const seen = new Set<string>();
+  async function reachable(roots: CID[], signal?: AbortSignal): Promise<Map<string, CID>> {
+    const seen = new Map<string, CID>();
     const todo = [...roots];
     while (todo.length > 0) {
       const cid = todo.pop()!;
-      const key = asCids ? Buffer.from(cid.bytes).toString('hex') : keyOf(cid);
+      const key = keyOf(cid);
       if (seen.has(key)) continue;
-      seen.add(key);
+      seen.set(key, cid);
       if (cid.code !== CODEC_DAG_PB) continue;
       let bytes: Uint8Array;
       try {
@@ -137,6 +136,14 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
       }
     }
     return seen;
+  }
+
+  /** The blocks every pin here keeps (gc's mark phase; what forget must not delete). */
+  async function pinnedBlocks(signal?: AbortSignal): Promise<Map<string, CID>> {
+    return reachable(
+      (await pins()).map((p) => parseRecordCid(p).cid),
+      signal,
+    );
   }
 
   async function drain(cid: CID, signal?: AbortSignal): Promise<void> {
@@ -208,13 +215,9 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     async forget(cid: string, o: StoreCallOptions = {}) {
       const { cid: root } = parseRecordCid(cid);
       await rm(join(pinsDir, root.toString()), { force: true });
-      const live = await reachable(
-        (await pins()).map((p) => parseRecordCid(p).cid),
-        o.signal,
-      );
-      for (const key of await reachable([root], o.signal, true)) {
-        const c = CID.decode(Buffer.from(key, 'hex'));
-        if (live.has(keyOf(c))) continue;
+      const live = await pinnedBlocks(o.signal);
+      for (const [key, c] of await reachable([root], o.signal)) {
+        if (live.has(key)) continue;
         await blocks.delete(c).catch(() => undefined); // already gone: nothing to free
       }
     },
@@ -244,10 +247,7 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     },
 
     async gc(o: StoreCallOptions = {}) {
-      const live = await reachable(
-        (await pins()).map((p) => parseRecordCid(p).cid),
-        o.signal,
-      );
+      const live = await pinnedBlocks(o.signal);
       // Sweep.
       let removed = 0;
       for await (const { cid } of blocks.getAll(o.signal ? { signal: o.signal } : {})) {

@@ -17,8 +17,8 @@ export function withGateways(primary: RecordStore, opts: GatewayReaderOptions): 
     has: (c, o) => primary.has(c, o),
     pin: (c, o) => primary.pin(c, o),
     unpin: (c, o) => primary.unpin(c, o),
+    forget: (c, o) => primary.forget(c, o),
     close: () => primary.close(),
-    ...(primary.forget ? { forget: primary.forget.bind(primary) } : {}),
     ...(primary.getBlock ? { getBlock: primary.getBlock.bind(primary) } : {}),
     ...(primary.putBlock ? { putBlock: primary.putBlock.bind(primary) } : {}),
     async *cat(cid: string, o: StoreCallOptions = {}) {

@@ -219,6 +219,11 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
       }
     },
 
+    // STORAGE.md § Unpin: a Kubo node frees the blocks at its own GC (`ipfs repo gc`).
+    forget(cid: string, o: StoreCallOptions = {}) {
+      return store.unpin(cid, o);
+    },
+
     async getBlock(cid: CID, o: StoreCallOptions = {}) {
       try {
         return await fetch(cid, { signal: o.signal ?? new AbortController().signal, isRoot: true });

@@ -125,7 +125,7 @@ export function replicatedStore(nodes: Array<{ name: string; store: RecordStore 
       for (const n of nodes) await n.store.unpin(cid, o);
     },
     async forget(cid: string, o: StoreCallOptions = {}) {
-      for (const n of nodes) await (n.store.forget ? n.store.forget(cid, o) : n.store.unpin(cid, o));
+      for (const n of nodes) await n.store.forget(cid, o);
     },
     async getBlock(cid, o) {
       for (const n of nodes) {

@@ -39,10 +39,11 @@ export interface RecordStore {
   /** Unpins; the blocks stay until GC. Other nodes' copies are untouched (STORAGE.md § "Erasure"). */
   unpin(cid: string, opts?: StoreCallOptions): Promise<void>;
   /**
-   * Removes this store's copy now: unpins, and deletes the DAG's blocks that no other pin
-   * reaches (embedded). A backend without it frees blocks at its own GC: callers unpin.
+   * Removes this store's copy now (STORAGE.md § Unpin): the embedded store unpins and
+   * deletes the DAG's blocks that no other pin reaches; a Kubo node unpins, and its own GC
+   * frees the blocks.
    */
-  forget?(cid: string, opts?: StoreCallOptions): Promise<void>;
+  forget(cid: string, opts?: StoreCallOptions): Promise<void>;
   close(): Promise<void>;
   /** One block as stored (unverified; callers verify), or undefined when absent (car.ts). */
   getBlock?(cid: CID, opts?: StoreCallOptions): Promise<Uint8Array | undefined>;

@@ -133,7 +133,7 @@ export async function rekeyRecords(
       // § 3.3: the replaced ciphertext leaves this store, or `store serve` would hand it to a
       // revoked grantee who reads its CID in the chain's history. After the chain moved on:
       // a failure here leaves only the old copy (as before), never a record without bytes.
-      await (deps.store.forget ? deps.store.forget(r.cid) : deps.store.unpin(r.cid)).catch(() => undefined);
+      await deps.store.forget(r.cid).catch(() => undefined);
       failpoint('rekey.after-record'); // TESTING.md § Failpoints
     } catch (e) {
       if (e instanceof UnavailableError && opts.resumeHint) {
