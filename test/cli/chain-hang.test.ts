@@ -6,7 +6,7 @@
 // never hold the command for ethers' default of 5 minutes. The vitest timeout bounds the
 // run; there is no wall-clock assertion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clinic, emr } from '../helpers/cli.js';
+import { clinic, type EmrRun, emr } from '../helpers/cli.js';
 import { runStoppedAt } from '../helpers/failpoints.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -18,6 +18,27 @@ let stopped = false;
 function cont(): void {
   if (stopped) process.kill(anvilPid, 'SIGCONT');
   stopped = false;
+}
+
+/**
+ * Waits until `run`'s transaction sits in the pool (automine off), gives the run time to
+ * enter its wait for the receipt (if it has not, the stop meets its first receipt read
+ * instead: the same exit 6), then SIGSTOPs anvil and returns the run's result; anvil is
+ * continued whatever happens.
+ */
+async function stopWhilePending(run: Promise<EmrRun>, what: string): Promise<EmrRun> {
+  try {
+    await waitFor(
+      async () => ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
+      { timeoutMs: 60_000, intervalMs: 20, what },
+    );
+    await new Promise((res) => setTimeout(res, 2_000));
+    process.kill(anvilPid, 'SIGSTOP');
+    stopped = true;
+    return await run;
+  } finally {
+    cont();
+  }
 }
 
 beforeAll(async () => {
@@ -81,26 +102,7 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
     const file = c.file('note-pending.txt', 'pending note\n');
     const args = [...as('dr'), '--json', 'record', 'add', file, '--patient', 'alice', '--type', 'note'];
     const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
-    const run = emr(args, { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 });
-    let r;
-    try {
-      await waitFor(
-        async () => ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
-        {
-          timeoutMs: 60_000,
-          intervalMs: 20,
-          what: 'the transaction in the pool',
-        },
-      );
-      // Give the run time to enter its wait for the receipt (if it has not, the stop meets
-      // its first receipt read instead: the same exit 6).
-      await new Promise((res) => setTimeout(res, 2_000));
-      process.kill(anvilPid, 'SIGSTOP');
-      stopped = true;
-      r = await run;
-    } finally {
-      cont();
-    }
+    const r = await stopWhilePending(emr(args, { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 }), 'the transaction in the pool');
     expect(r.code, r.stderr + r.stdout).toBe(6);
     expect(r.json?.error?.code).toBe('UNAVAILABLE');
     expect(r.json?.error?.message).toMatch(
@@ -119,23 +121,13 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
 
   it('MUST end `admin deploy` whose node stops answering while the deployment waits to be mined: exit 6 naming the transaction', async () => {
     await c.rpc('evm_setAutomine', [false]);
-    const run = emr([...as('admin'), '--json', 'admin', 'deploy'], { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 });
     let r;
     try {
-      await waitFor(
-        async () => ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
-        {
-          timeoutMs: 60_000,
-          intervalMs: 20,
-          what: 'the deployment in the pool',
-        },
+      r = await stopWhilePending(
+        emr([...as('admin'), '--json', 'admin', 'deploy'], { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 }),
+        'the deployment in the pool',
       );
-      await new Promise((res) => setTimeout(res, 2_000));
-      process.kill(anvilPid, 'SIGSTOP');
-      stopped = true;
-      r = await run;
     } finally {
-      cont();
       await c.rpc('evm_setAutomine', [true]);
       await c.rpc('evm_mine', []);
     }
