@@ -7,7 +7,7 @@
 
 import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Wallet } from 'ethers';
+import { Wallet } from 'ethers/wallet';
 import { encryptBundle, type RecordMeta } from '../crypto/bundle.js';
 import type { SigningDomain } from '../crypto/bundle-signature.js';
 import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';

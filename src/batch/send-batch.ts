@@ -5,7 +5,9 @@
  * Because the hash is durable before the bytes leave the process, a resume can always
  * tell whether this exact transaction was mined, and can re-broadcast it unchanged.
  */
-import { NonceManager, Transaction, type TransactionReceipt } from 'ethers';
+import type { TransactionReceipt } from 'ethers';
+import { NonceManager } from 'ethers/providers';
+import { Transaction } from 'ethers/transaction';
 import { packRecords } from '../chain/add-records.js';
 import { toChainError } from '../chain/errors.js';
 import { requireSigner, writeMethod } from '../chain/send.js';

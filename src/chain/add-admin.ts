@@ -1,5 +1,5 @@
 /** addAdmin: an admin adds another admin (CONTRACT.md § Functions). */
-import { ZeroAddress } from 'ethers';
+import { ZeroAddress } from 'ethers/constants';
 import { UsageError } from '../errors.js';
 import { parseAddress } from './params.js';
 import { send } from './send.js';

@@ -7,7 +7,10 @@
  * reads the caller adds, e.g. the signer's balance) go in one JSON-RPC batch, and the
  * provider gets a static network, so ethers never probes the endpoint on its own.
  */
-import { Contract, getAddress, JsonRpcProvider, Network, NonceManager, type Signer } from 'ethers';
+import type { Signer } from 'ethers';
+import { getAddress } from 'ethers/address';
+import { Contract } from 'ethers/contract';
+import { JsonRpcProvider, Network, NonceManager } from 'ethers/providers';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { emrAbi } from './abi.generated.js';
 import { type RpcRequest, rpcBatch } from './rpc.js';

@@ -1,5 +1,6 @@
 /** deployContract: deploy EmrAccess with `firstAdmin` (default: the deployer). */
-import { ContractFactory, type Signer } from 'ethers';
+import type { Signer } from 'ethers';
+import { ContractFactory } from 'ethers/contract';
 import { UnavailableError } from '../errors.js';
 import { loadArtifact } from './artifacts.js';
 import { toChainError } from './errors.js';

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonRpcProvider, Network, type Signer } from 'ethers';
+import type { Signer } from 'ethers';
+import { JsonRpcProvider, Network } from 'ethers/providers';
 import { UnavailableError, UsageError } from '../errors.js';
 import { acquireLock, type Lock, processCommandLine, processStartTime } from '../lock.js';
 import { anvilFund, type StartedAnvil, startAnvil } from './anvil.js';

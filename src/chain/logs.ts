@@ -2,7 +2,8 @@
  * Log queries: decoded events of the contract with their block time. Records and the
  * audit trail live only in events (CONTRACT.md § Storage layout), so reads start here.
  */
-import { type Interface, type Log, zeroPadValue } from 'ethers';
+import type { Interface, Log } from 'ethers';
+import { zeroPadValue } from 'ethers/utils';
 import type { EventArgs, EventName } from './abi.js';
 import { toChainError } from './errors.js';
 import type { EmrChain } from './types.js';

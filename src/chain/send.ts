@@ -2,7 +2,9 @@
  * send: estimate (so a refusal surfaces as the contract's own custom error before any
  * gas is spent), send, wait. A receipt with status 0 is always an error, never a result.
  */
-import { type ContractTransaction, isError, NonceManager, type Overrides, type TransactionReceipt, type TransactionResponse } from 'ethers';
+import type { ContractTransaction, Overrides, TransactionReceipt, TransactionResponse } from 'ethers';
+import { NonceManager } from 'ethers/providers';
+import { isError } from 'ethers/utils';
 import { type EmrError, UnavailableError, UsageError } from '../errors.js';
 import type { EventName, FunctionArgs, WriteName } from './abi.js';
 import { toChainError } from './errors.js';

@@ -9,7 +9,8 @@
  * itself so that every read and write path reports it the same way; so is a node that
  * went away (connection refused or cut).
  */
-import { type FetchGetUrlFunc, FetchRequest, isError } from 'ethers';
+import type { FetchGetUrlFunc } from 'ethers';
+import { FetchRequest, isError } from 'ethers/utils';
 import { UnavailableError } from '../errors.js';
 import { safeText } from '../output.js';
 

@@ -3,7 +3,8 @@
  * commitment to the recipient; the string itself is read from the latest Registered
  * event and checked against the commitment (CONTRACT.md § Registration).
  */
-import { getBytes, keccak256, toUtf8Bytes } from 'ethers';
+import { keccak256 } from 'ethers/crypto';
+import { getBytes, toUtf8Bytes } from 'ethers/utils';
 import { IntegrityError } from '../errors.js';
 import { addressTopic, queryEvents } from './logs.js';
 import { parseAddress } from './params.js';

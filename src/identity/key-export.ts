@@ -5,7 +5,7 @@
  * a file, to stdout for a pipe — never into --json (the command refuses that earlier).
  */
 import { readFileSync } from 'node:fs';
-import { Mnemonic } from 'ethers';
+import { Mnemonic } from 'ethers/wallet';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { SessionBase, Unlocked } from '../session/index.js';

@@ -5,7 +5,7 @@
  * derived from the account.
  */
 import { readFileSync } from 'node:fs';
-import { getAddress } from 'ethers';
+import { getAddress } from 'ethers/address';
 import { inputFileError, UsageError } from '../errors.js';
 import { createAccount } from '../keys/create.js';
 import { addressOf, decryptKeystore, encryptKeystore, type KeystoreV3, parseKeystore } from '../keys/keystore-v3.js';

@@ -3,7 +3,7 @@
  * restores the same address in ethers, MetaMask or cast (docs/KEYSTORE.md § 1).
  */
 import { randomBytes } from 'node:crypto';
-import { HDNodeWallet, Mnemonic } from 'ethers';
+import { HDNodeWallet, Mnemonic } from 'ethers/wallet';
 import { DEFAULT_HD_PATH } from './keystore-v3.js';
 
 export interface NewAccount {

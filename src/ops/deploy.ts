@@ -5,7 +5,7 @@
  * (bounded) before any passphrase is asked for: there is no contract yet, so the session's
  * chain client does not apply.
  */
-import { JsonRpcProvider, Network } from 'ethers';
+import { JsonRpcProvider, Network } from 'ethers/providers';
 import { deployContract } from '../chain/deploy.js';
 import { devnetStatus, fundAccount } from '../chain/devnet.js';
 import { rpcCall } from '../chain/rpc.js';

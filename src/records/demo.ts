@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Wallet } from 'ethers';
+import { Wallet } from 'ethers/wallet';
 import { auditEvents } from '../chain/audit.js';
 import { connectChain } from '../chain/client.js';
 import { devnetDown, devnetUp } from '../chain/devnet.js';

@@ -12,21 +12,14 @@ import type { EmrChain } from '../chain/types.js';
 import type { Context } from '../context.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { type SessionBase, sessionBase } from './base.js';
-import { chainFor } from './chain.js';
+import { type ChainNeeds, type ChainOpened, openParts } from './chain-session.js';
 import { scratchDir, storeFor } from './store.js';
-import { type Unlocked, unlock } from './unlock.js';
+import type { Unlocked } from './unlock.js';
 
-export interface Needs {
-  /** Unlock the acting profile (to decrypt or sign off-chain). */
-  unlock?: boolean;
-  /** Connect to the chain with the acting profile as the transaction signer (implies unlock). */
-  signer?: boolean;
-  /** Connect to the chain read-only. */
-  chain?: boolean;
+/** What a command needs opened; one that needs no store opens a chain session (./chain-session.ts). */
+export interface Needs extends ChainNeeds {
   /** Open the record store (--ipfs-api / --ipfs-gateway / embedded). */
   store?: boolean;
-  /** A profile other than the acting one (`--profile` of a subcommand). */
-  profile?: string;
 }
 
 interface Parts {
@@ -38,15 +31,10 @@ interface Parts {
 /** A session with some of its parts opened: a flow that signs on chain takes `With<'me' | 'chain'>`. */
 export type With<K extends keyof Parts = never> = SessionBase & Pick<Parts, K>;
 
-type Opened<N extends Needs> = SessionBase &
-  (N extends { unlock: true } | { signer: true } ? { me: Unlocked } : { me?: Unlocked }) &
-  (N extends { chain: true } | { signer: true } ? { chain: EmrChain } : { chain?: EmrChain }) &
-  (N extends { store: true } ? { store: RecordStore } : { store?: RecordStore });
+type Opened<N extends Needs> = ChainOpened<N> & (N extends { store: true } ? { store: RecordStore } : { store?: RecordStore });
 
 export async function openSession<const N extends Needs>(ctx: Context, needs: N): Promise<Opened<N>> {
-  const chain = needs.chain || needs.signer ? await chainFor(ctx, { signer: needs.signer, profile: needs.profile }) : undefined;
-  const store = needs.store ? await storeFor(ctx) : undefined;
-  const me = needs.unlock || needs.signer ? await unlock(ctx, needs.profile) : undefined;
+  const { chain, me, extra: store } = await openParts(ctx, needs, async () => (needs.store ? await storeFor(ctx) : undefined));
   const base = sessionBase(ctx, needs.store ? await scratchDir(ctx) : undefined);
   return { ...base, ...(me ? { me } : {}), ...(chain ? { chain } : {}), ...(store ? { store } : {}) } as Opened<N>;
 }

@@ -73,15 +73,21 @@ beforeAll(async () => {
   writeFileSync(join(home, 'note.txt'), 'x');
 }, 120_000);
 
-/** The heavy packages a run of `emr args` loaded. */
-async function heavyLoaded(args: string[]): Promise<string[]> {
+/** Every module a run of `emr args` loaded (bundle files expanded to their sources). */
+async function modulesLoaded(args: string[], exitCode = 0): Promise<string> {
   writeFileSync(log, '');
   const r = await emr(['--home', home, '--password-file', pw, ...args], { env: { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` } });
-  expect(r.code, r.stderr).toBe(0);
+  expect(r.code, r.stderr).toBe(exitCode);
   const loaded = expandBundle(readFileSync(log, 'utf8'));
   // The probe ran, on the bundle, and the metafile maps it back to the sources.
   expect(loaded).toMatch(/\/dist\/bundle\/cli\.js$/m);
   expect(loaded).toMatch(/^\/src\/cli\.ts$/m);
+  return loaded;
+}
+
+/** The heavy packages a run of `emr args` loaded. */
+async function heavyLoaded(args: string[]): Promise<string[]> {
+  const loaded = await modulesLoaded(args);
   return Object.entries(HEAVY)
     .filter(([, re]) => re.test(loaded))
     .map(([name]) => name);
@@ -99,6 +105,23 @@ describe('start-up: a command loads only what it uses (issue 11)', () => {
   it('`emr decrypt` of a signed bundle (unlock, verify the signature) loads none of them either', async () => {
     expect(await heavyLoaded(['decrypt', join(home, 'note.age'), '-o', join(home, 'note.out')])).toEqual([]);
     expect(readFileSync(join(home, 'note.out'), 'utf8')).toBe('x');
+  }, 60_000);
+
+  it('a chain read (whois) loads the JSON-RPC client of ethers, not its WebSocket, Etherscan or fallback providers, its wordlists or the IPFS stack', async () => {
+    // Before, one lazy `import('ethers')` (for the Wallet) kept all of ethers in the chunk
+    // every chain command compiled: 990 KB, ws and eight wordlists included (issue 11 goal 3).
+    // No node answers at port 9: the command loads its chain modules, then exits 6.
+    const loaded = await modulesLoaded(
+      ['whois', 'alice', '--rpc-url', 'http://127.0.0.1:9', '--contract', '0x5FbDB2315678afecb367f032d93F642f64180aa3'],
+      6,
+    );
+    expect(loaded).toMatch(/\/node_modules\/ethers\/lib\.esm\/providers\/provider-jsonrpc\.js$/m);
+    const unused = loaded
+      .split('\n')
+      .filter((m) => /\/node_modules\/ws\/|provider-(etherscan|fallback|socket|websocket)\.js$|\/wordlists\/lang-|\/aes-js\//.test(m));
+    expect(unused).toEqual([]);
+    // Nor the record store it does not use (session/chain-session.ts).
+    expect(loaded).not.toMatch(HEAVY['IPFS stack (src/ipfs, multiformats, @ipld)'] as RegExp);
   }, 60_000);
 
   it('control: keygen judges a new passphrase, and the probe sees zxcvbn load', async () => {

@@ -14,8 +14,11 @@ export const deploy = defineCommand({
   ],
   examples: ['emr admin deploy --rpc-url https://rpc.example.org --save', 'emr admin deploy --json'],
   async run(ctx, _args, opts: { firstAdmin?: string; save?: boolean }) {
-    const [{ openSession }, { deployFlow }] = await Promise.all([import('../../session/index.js'), import('../../ops/deploy.js')]);
-    const { data, onDevnet } = await deployFlow(await openSession(ctx, {}), opts);
+    const [{ openChainSession }, { deployFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
+      import('../../ops/deploy.js'),
+    ]);
+    const { data, onDevnet } = await deployFlow(await openChainSession(ctx, {}), opts);
     const warnings: string[] = [];
     // resolveEndpoint prefers the devnet's own contract on the devnet's URL.
     if (onDevnet) warnings.push('on the devnet, commands keep using the devnet’s contract unless you pass --contract ' + data.address);

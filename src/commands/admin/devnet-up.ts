@@ -11,9 +11,12 @@ export const devnetUp = defineCommand({
   summary: 'start the embedded local chain (deploys the contract, funds local profiles)',
   examples: ['emr devnet up --profile admin --password-file admin.pw'],
   async run(ctx) {
-    const [{ openSession }, { devnetUp: up }] = await Promise.all([import('../../session/index.js'), import('../../chain/devnet.js')]);
+    const [{ openChainSession }, { devnetUp: up }] = await Promise.all([
+      import('../../session/chain-session.js'),
+      import('../../chain/devnet.js'),
+    ]);
     // The acting profile becomes the first admin, so its key must sign the deployment.
-    const s = await openSession(ctx, { unlock: true });
+    const s = await openChainSession(ctx, { unlock: true });
     const { me } = s;
     const signer = await me.wallet();
     const fund = ctx.profiles.list().map((p) => p.address);

@@ -11,9 +11,9 @@ export const emergencyRecipientCommand = defineCommand({
   args: ['[recipient]'],
   examples: ['emr admin emergency-recipient', 'emr admin emergency-recipient age1…'],
   async run(ctx, [given]: [string | undefined]) {
-    const [{ openSession }, admin] = await Promise.all([import('../../session/index.js'), import('../../ops/admin.js')]);
+    const [{ openChainSession }, admin] = await Promise.all([import('../../session/chain-session.js'), import('../../ops/admin.js')]);
     const recipient = admin.checkRecipient(given ?? ctx.profile().recipient);
-    const data = await admin.publishEmergencyRecipientFlow(await openSession(ctx, { signer: true }), recipient);
+    const data = await admin.publishEmergencyRecipientFlow(await openChainSession(ctx, { signer: true }), recipient);
     if (data.alreadySet) return { data, view: { title: 'The emergency recipient is already this one' } };
     return {
       data,

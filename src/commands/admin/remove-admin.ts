@@ -9,8 +9,8 @@ export const removeAdminCommand = defineCommand({
   summary: 'remove an admin of the contract (admin; never the last one)',
   args: ['<address>'],
   async run(ctx, [who]: [string]) {
-    const [{ openSession }, admin] = await Promise.all([import('../../session/index.js'), import('../../ops/admin.js')]);
-    const data = await admin.removeAdminFlow(await openSession(ctx, { signer: true }), who);
+    const [{ openChainSession }, admin] = await Promise.all([import('../../session/chain-session.js'), import('../../ops/admin.js')]);
+    const data = await admin.removeAdminFlow(await openChainSession(ctx, { signer: true }), who);
     return { data, view: { title: `Removed admin ${ctx.label(data.account, 'withAddress')}`, fields: [['tx', data.txHash]] } };
   },
 });

@@ -9,8 +9,8 @@ export const suspend = defineCommand({
   summary: 'suspend a provider (admin); `admin verify` lifts it',
   args: ['<provider>'],
   async run(ctx, [who]: [string]) {
-    const [{ openSession }, admin] = await Promise.all([import('../../session/index.js'), import('../../ops/admin.js')]);
-    const data = await admin.suspendProviderFlow(await openSession(ctx, { signer: true }), who);
+    const [{ openChainSession }, admin] = await Promise.all([import('../../session/chain-session.js'), import('../../ops/admin.js')]);
+    const data = await admin.suspendProviderFlow(await openChainSession(ctx, { signer: true }), who);
     const label = ctx.label(data.provider, 'withAddress');
     if (data.alreadySuspended) return { data, view: { title: `${label} is already suspended` } };
     return {

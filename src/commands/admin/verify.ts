@@ -10,8 +10,8 @@ export const verify = defineCommand({
   args: ['<provider>'],
   examples: ['emr admin verify dr-bob', 'emr admin verify 0xAbc…'],
   async run(ctx, [who]: [string]) {
-    const [{ openSession }, admin] = await Promise.all([import('../../session/index.js'), import('../../ops/admin.js')]);
-    const d = await admin.verifyProviderFlow(await openSession(ctx, { signer: true }), who);
+    const [{ openChainSession }, admin] = await Promise.all([import('../../session/chain-session.js'), import('../../ops/admin.js')]);
+    const d = await admin.verifyProviderFlow(await openChainSession(ctx, { signer: true }), who);
     const { wasSuspended, ...data } = d;
     const label = ctx.label(d.provider, 'withAddress');
     if (d.alreadyVerified) return { data, view: { title: `${label} is already verified` } };

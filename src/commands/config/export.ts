@@ -13,10 +13,10 @@ export const configExport = defineCommand({
   examples: ['emr config export -o emr-device.json'],
   async run(ctx, _args, opts: { output?: string; force?: boolean }) {
     if (opts.output) refuseOverwrite(opts.output, opts.force);
-    const [{ openSession }, { exportConfigFlow }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { exportConfigFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../ops/device-config.js'),
     ]);
-    return { data: await exportConfigFlow(await openSession(ctx, {}), { output: opts.output, force: !!opts.force }) };
+    return { data: await exportConfigFlow(await openChainSession(ctx, {}), { output: opts.output, force: !!opts.force }) };
   },
 });

@@ -7,10 +7,10 @@ export const configImport = defineCommand({
   args: ['<file>'],
   examples: ['emr config import emr-device.json'],
   async run(ctx, [file]: [string]) {
-    const [{ openSession }, { importConfigFlow }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { importConfigFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../ops/device-config.js'),
     ]);
-    return { data: importConfigFlow(await openSession(ctx, {}), file) };
+    return { data: importConfigFlow(await openChainSession(ctx, {}), file) };
   },
 });

@@ -34,8 +34,8 @@ export const audit = defineCommand({
         hint: 'export the trail with --format fhir, or follow it without',
       });
     const input = { patient: opts.patient, all: !!opts.all, since: opts.since === undefined ? undefined : Number(opts.since) };
-    const [{ openSession }, flow] = await Promise.all([import('../../session/index.js'), import('../../records/audit.js')]);
-    const s = await openSession(ctx, { chain: true });
+    const [{ openChainSession }, flow] = await Promise.all([import('../../session/chain-session.js'), import('../../records/audit.js')]);
+    const s = await openChainSession(ctx, { chain: true });
     if (opts.format === 'fhir') {
       const bundle = await flow.auditTrailFhir(s, input);
       return { data: bundle, view: { lines: flow.terminalJson(bundle) } };

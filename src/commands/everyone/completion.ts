@@ -16,8 +16,11 @@ export const completion = defineCommand({
     'emr completion fish > ~/.config/fish/completions/emr.fish',
   ],
   async run(ctx, [shell]: [string]) {
-    const [{ openSession }, { completionFlow }] = await Promise.all([import('../../session/index.js'), import('../../ops/completion.js')]);
-    const data = completionFlow(await openSession(ctx, {}), shell);
+    const [{ openChainSession }, { completionFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
+      import('../../ops/completion.js'),
+    ]);
+    const data = completionFlow(await openChainSession(ctx, {}), shell);
     // The script itself is the output; with --json it is in the document instead.
     if (!ctx.json) ctx.io.stdout.write(data.script);
     return { data, view: {} };

@@ -11,8 +11,11 @@ export const doctor = defineCommand({
   summary: 'check this setup: Node, age, permissions, chain and contract, IPFS, your registration, the clock',
   examples: ['emr doctor', 'emr --profile dr-grey --rpc-url https://rpc.example.org --contract 0xAbc… doctor --json'],
   async run(ctx) {
-    const [{ openSession }, { runDoctor }] = await Promise.all([import('../../session/index.js'), import('../../ops/doctor.js')]);
-    const checks = await runDoctor(await openSession(ctx, {}));
+    const [{ openChainSession }, { runDoctor }] = await Promise.all([
+      import('../../session/chain-session.js'),
+      import('../../ops/doctor.js'),
+    ]);
+    const checks = await runDoctor(await openChainSession(ctx, {}));
     const failed = checks.filter((c) => !c.ok);
     return {
       data: { checks },

@@ -40,11 +40,11 @@ export const encrypt = defineCommand({
     // Only a `--to 0x…` that is no local profile needs the chain (and so ethers): otherwise a
     // local session, which loads neither the chain client nor the store (issue 11).
     if (flow.encryptNeedsChain(ctx, to)) {
-      const [{ openSession }, { lookupRecipient }] = await Promise.all([
-        import('../../session/index.js'),
+      const [{ openChainSession }, { lookupRecipient }] = await Promise.all([
+        import('../../session/chain-session.js'),
         import('../../session/chain.js'),
       ]);
-      const s = await openSession(ctx, { unlock: true, chain: true });
+      const s = await openChainSession(ctx, { unlock: true, chain: true });
       return view(await flow.encryptFile(s, { ...input, lookup: (a) => lookupRecipient(ctx, a) }));
     }
     const { openLocalSession } = await import('../../session/local.js');

@@ -33,11 +33,11 @@ export const keyExport = defineCommand({
         hint: 'pass -o <file>; the JSON document then names the file',
       });
     if (output !== undefined) refuseOverwrite(output, opts.force);
-    const [{ openSession }, { exportKey, exportNeedsUnlock }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { exportKey, exportNeedsUnlock }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../identity/key-export.js'),
     ]);
-    const data = await exportKey(await openSession(ctx, { unlock: exportNeedsUnlock(opts.format), profile: name }), {
+    const data = await exportKey(await openChainSession(ctx, { unlock: exportNeedsUnlock(opts.format), profile: name }), {
       profile: name,
       format: opts.format,
       output,

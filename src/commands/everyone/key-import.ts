@@ -34,11 +34,11 @@ export const keyImport = defineCommand({
       force: !!opts.force,
       weakPassphraseOk: !!opts.weakPassphraseOk,
     };
-    const [{ openSession }, { importIdentity }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { importIdentity }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../identity/key-import.js'),
     ]);
-    const data = await importIdentity(await openSession(ctx, {}), input);
+    const data = await importIdentity(await openChainSession(ctx, {}), input);
     return {
       data,
       view: {

@@ -5,11 +5,11 @@ export const keyList = defineCommand({
   name: 'list',
   summary: 'list local identities',
   async run(ctx) {
-    const [{ openSession }, { listIdentities }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { listIdentities }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../identity/key-list.js'),
     ]);
-    const data = listIdentities(await openSession(ctx, {}));
+    const data = listIdentities(await openChainSession(ctx, {}));
     return {
       data,
       view: {

@@ -35,8 +35,11 @@ export const keygen = defineCommand({
       words: opts.words === '12' ? (12 as const) : (24 as const),
       weakPassphraseOk: !!opts.weakPassphraseOk,
     };
-    const [{ openSession }, { createIdentity }] = await Promise.all([import('../../session/index.js'), import('../../identity/keygen.js')]);
-    const { data, phrase } = await createIdentity(await openSession(ctx, {}), input);
+    const [{ openChainSession }, { createIdentity }] = await Promise.all([
+      import('../../session/chain-session.js'),
+      import('../../identity/keygen.js'),
+    ]);
+    const { data, phrase } = await createIdentity(await openChainSession(ctx, {}), input);
     const { profile: name, role } = data;
     return {
       data: opts.showMnemonic ? { ...data, mnemonic: phrase } : data,

@@ -10,12 +10,12 @@ export const relay = defineCommand({
   summary: 'send a patient’s offline-signed grant/revoke/approve/deny (you pay the gas)',
   args: ['<file>'],
   async run(ctx, [file]: [string]) {
-    const [{ openSession }, { readSignedAction, relayFlow }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { readSignedAction, relayFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../records/relay.js'),
     ]);
     const signed = await readSignedAction(ctx, file);
-    const data = await relayFlow(await openSession(ctx, { signer: true }), signed);
+    const data = await relayFlow(await openChainSession(ctx, { signer: true }), signed);
     return { data, view: { title: `Relayed ${data.kind} signed by ${ctx.label(data.patient)}`, fields: [['tx', data.txHash]] } };
   },
 });

@@ -10,8 +10,11 @@ export const whois = defineCommand({
   args: ['<who>'],
   examples: ['emr whois dr-bob', 'emr whois 0xAbc… --json'],
   async run(ctx, [who]: [string]) {
-    const [{ openSession }, { whoisFlow }] = await Promise.all([import('../../session/index.js'), import('../../identity/whois.js')]);
-    const data = await whoisFlow(await openSession(ctx, { chain: true }), who);
+    const [{ openChainSession }, { whoisFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
+      import('../../identity/whois.js'),
+    ]);
+    const data = await whoisFlow(await openChainSession(ctx, { chain: true }), who);
     const status = !data.registered
       ? 'not registered'
       : data.role === 'provider'

@@ -12,11 +12,11 @@ export const accessDeny = defineCommand({
   args: ['<requestId>'],
   async run(ctx, [idArg]: [string]) {
     if (!/^\d+$/.test(idArg) || BigInt(idArg) === 0n) throw new UsageError(`not a request id: ${idArg}`, { hint: 'see `emr access list`' });
-    const [{ openSession }, { denyRequestFlow }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { denyRequestFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../records/deny-request.js'),
     ]);
-    const s = await openSession(ctx, { signer: true });
+    const s = await openChainSession(ctx, { signer: true });
     const data = await denyRequestFlow(s, idArg);
     return {
       data,

@@ -14,11 +14,11 @@ export const accessList = defineCommand({
     { flags: '--mine', description: 'requests you made as a provider (default for provider profiles)' },
   ],
   async run(ctx, _args, opts: { all?: boolean; mine?: boolean }) {
-    const [{ openSession }, { listAccessRequests }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { listAccessRequests }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../records/access-requests.js'),
     ]);
-    const s = await openSession(ctx, { chain: true });
+    const s = await openChainSession(ctx, { chain: true });
     const { requests, mine, hidden } = await listAccessRequests(s, opts);
     return {
       data: { requests },

@@ -25,11 +25,11 @@ export const emergencyTypes = defineCommand({
         throw new UsageError((e as Error).message, { hint: `types: ${RECORD_TYPES.join(', ')}, or none` });
       }
     }
-    const [{ openSession }, { setEmergencyTypes }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { setEmergencyTypes }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../chain/set-emergency-types.js'),
     ]);
-    const tx = await setEmergencyTypes((await openSession(ctx, { signer: true })).chain, { mask });
+    const tx = await setEmergencyTypes((await openChainSession(ctx, { signer: true })).chain, { mask });
     const types = maskToTypes(mask);
     return {
       data: { types, txHash: tx.txHash },

@@ -10,11 +10,11 @@ export const grantList = defineCommand({
   ],
   examples: ['emr grant list', 'emr grant list --json', 'emr grant list --format fhir --json'],
   async run(ctx, _args, opts: { patient?: string; format?: string }) {
-    const [{ openSession }, { grantListFlow, terminalJson }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { grantListFlow, terminalJson }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../records/grant-list.js'),
     ]);
-    const { patient, grants, fhir } = await grantListFlow(await openSession(ctx, { chain: true }), {
+    const { patient, grants, fhir } = await grantListFlow(await openChainSession(ctx, { chain: true }), {
       patient: opts.patient,
       format: opts.format === 'fhir' ? 'fhir' : undefined,
     });

@@ -26,8 +26,11 @@ export const register = defineCommand({
   ],
   examples: ['emr register', 'emr register --role provider --profile dr-bob'],
   async run(ctx, _args, opts: { role?: 'patient' | 'provider'; name?: string }) {
-    const [{ openSession }, { registerFlow }] = await Promise.all([import('../../session/index.js'), import('../../identity/register.js')]);
-    const { data, notes } = await registerFlow(await openSession(ctx, { signer: true }), opts);
+    const [{ openChainSession }, { registerFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
+      import('../../identity/register.js'),
+    ]);
+    const { data, notes } = await registerFlow(await openChainSession(ctx, { signer: true }), opts);
     const { address, role, recipient, txHash, keyRotated } = data;
     if (!txHash)
       return {

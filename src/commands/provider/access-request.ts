@@ -33,11 +33,11 @@ export const accessRequest = defineCommand({
     }
     const reason = opts.reason ?? '';
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const [{ openSession }, { requestAccessFlow }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { requestAccessFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../records/request-access.js'),
     ]);
-    const data = await requestAccessFlow(await openSession(ctx, { signer: true }), { who, readMask: mask, reason });
+    const data = await requestAccessFlow(await openChainSession(ctx, { signer: true }), { who, readMask: mask, reason });
     return {
       data,
       view: {

@@ -18,11 +18,11 @@ export const emergencyOpen = defineCommand({
     if (!reason)
       throw new UsageError('missing --reason <text>', { hint: 'an emergency access always states why; the patient will see it' });
     if (Buffer.byteLength(reason, 'utf8') > 1024) throw new UsageError('--reason is longer than 1024 bytes', { hint: 'shorten it' });
-    const [{ openSession }, { openEmergencyFlow }] = await Promise.all([
-      import('../../session/index.js'),
+    const [{ openChainSession }, { openEmergencyFlow }] = await Promise.all([
+      import('../../session/chain-session.js'),
       import('../../records/open-emergency.js'),
     ]);
-    const data = await openEmergencyFlow(await openSession(ctx, { signer: true }), { who, reason });
+    const data = await openEmergencyFlow(await openChainSession(ctx, { signer: true }), { who, reason });
     const warnings = ['this emergency access is logged on chain with your reason and is visible to the patient in `emr audit`'];
     if (data.types.length === 0) warnings.push('the patient has made no record types emergency-visible: this opens nothing to read');
     return {
