@@ -28,6 +28,18 @@ export interface Profile {
   createdAt: string;
 }
 
+/**
+ * Case-insensitive, then by code point: names are ASCII (NAME_RE), so this is the order
+ * localeCompare gave, without building an ICU collator (~6 ms of every command that
+ * resolves a profile by address, issue 11 goal 3).
+ */
+function byName(a: Profile, b: Profile): number {
+  const x = a.name.toLowerCase();
+  const y = b.name.toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkProfileName(name: string): string {
@@ -59,7 +71,7 @@ export class ProfileStore {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
       .map((f) => this.get(f.slice(0, -5)))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort(byName);
   }
 
   get(name: string): Profile {
