@@ -7,7 +7,7 @@
  */
 
 import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
-import { type EmrError, isEmrError, toEmrError, UsageError } from '../errors.js';
+import { type EmrError, isEmrError, toEmrError } from '../errors.js';
 import type { AddDeps } from '../records/add.js';
 import { prepareRecord } from '../records/add.js';
 import { recipientsForRecord } from '../records/recipients.js';
@@ -261,11 +261,10 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
           pending: false,
           inMemoryMax: IN_MEMORY_MAX,
           signer,
+          expectSha256: r.sha256,
+          displayName: r.fileName,
           ...(pool ? { encrypt: (req) => pool.encrypt(req) } : {}),
         });
-        if (p.sha256 !== r.sha256) {
-          throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
-        }
         const ev: StoredEvent = {
           ev: 'stored',
           key: r.key,

@@ -128,6 +128,14 @@ export interface PrepareOptions {
   /** Signs the bundle instead of the profile's ethers Wallet (a batch passes a faster one). */
   signer?: TypedDataSigner;
   /**
+   * The plaintext's SHA-256 (hex) the caller validated (a batch hashed the row's file before
+   * the job). Other bytes read now (the file was rewritten, or swapped for a symlink to
+   * another file) are refused before anything is stored (MANIFEST.md § 3.1).
+   */
+  expectSha256?: string;
+  /** The file's name in that refusal. */
+  displayName?: string;
+  /**
    * Signs and encrypts an in-memory record elsewhere (a batch's worker threads), with the
    * same `encryptBundle`; used only for files within `inMemoryMax`.
    */
@@ -203,6 +211,13 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
         meta,
         signer: opts.signer ?? deps.me.signer,
         domain,
+      });
+    }
+    if (opts.expectSha256 !== undefined && res.sha256 !== opts.expectSha256) {
+      // Checked before the store sees a byte: what was read is not what was validated
+      // (and confined), so its ciphertext must not be stored either.
+      throw new UsageError(`file ${opts.displayName ?? basename(rf.file)} changed while the batch ran`, {
+        hint: 'fix the file and run again with --resume',
       });
     }
     const key = pendingKey({ patient, author, type: rf.type, sha256: res.sha256, title: rf.title });

@@ -3,7 +3,7 @@
 // an authenticated journal (§ 6.4), one run per journal (§ 6.4), clean stop on a signal (§ 6.5).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordsOf } from '../batch/check.js';
@@ -20,6 +20,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.run(['devnet', 'down']);
 });
+
+/** Every file below `dir` (relative paths, sorted); none when it does not exist. */
+function filesUnder(dir: string): string[] {
+  try {
+    return (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+      .sort();
+  } catch {
+    return [];
+  }
+}
 
 async function job(name: string, n: number, patients?: Patient[]) {
   const ps = patients ?? (await w.patients(1));
@@ -62,6 +74,35 @@ describe('batch manifests: which files a row may name (MANIFEST.md § 3.1)', () 
     const got = await recordsOf(w, [a]);
     expect(got).toHaveLength(2);
   }, 60_000);
+});
+
+describe('batch: a file swapped after validation (MANIFEST.md § 3.1)', () => {
+  it('MUST: the bytes encrypted are the bytes validated: a row whose file became a symlink to the keystore after validation fails, and nothing of it reaches the store', async () => {
+    const j = await job('swap', 1);
+    writeFileSync(j.manifest, csv(j.rows));
+    const blocks = () => filesUnder(join(w.home, 'ipfs', 'blocks'));
+    const before = blocks();
+    // Validated (hashed, confined), then stopped before the row is read for encryption:
+    // the row's file is replaced by a symlink to the author's keystore.
+    const r = await runStoppedAt(
+      ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, 'batch', 'add', j.manifest],
+      'batch.journal.store',
+      async () => {
+        const file = join(j.dir, j.rows[0]!.file);
+        rmSync(file);
+        symlinkSync(join(w.home, 'keystore', 'dr.json'), file);
+      },
+    );
+    expect(r.stopped).toBe(true);
+    expect(r.code, r.stderr).toBe(2); // a row's own USAGE failure (MANIFEST.md § 7)
+    expect(r.json.data.rows[0]).toMatchObject({ status: 'failed', error: { code: 'USAGE' } });
+    expect(r.json.data.rows[0].error.message).toMatch(/changed while the batch ran/);
+    // Checked before anything was written: no ciphertext of the keystore in the store,
+    // pinned or not, and none left in the scratch directory.
+    expect(blocks()).toEqual(before);
+    expect(filesUnder(join(w.home, 'tmp'))).toEqual([]);
+    expect(await recordsOf(w, [j.patients[0]!.address])).toHaveLength(0);
+  }, 120_000);
 });
 
 describe('batch output counts (MANIFEST.md § 7)', () => {
