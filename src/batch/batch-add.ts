@@ -100,8 +100,17 @@ export function checkBatchStart(ctx: Context, manifest: string): void {
   }
 }
 
-export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: BatchAddOptions): Promise<CommandResult> {
-  const { ctx, me, chain, store, scratch } = session;
+/**
+ * `session`: the chain read-only and the store; `signing`: the same session unlocked and
+ * signing (session/index.ts `unlockSigner`), started by the caller and awaited only once
+ * the manifest is valid, so that validation overlaps the keystore's scrypt.
+ */
+export async function runBatchAdd(
+  session: With<'chain' | 'store'>,
+  signing: Promise<With<'me' | 'chain' | 'store'>>,
+  o: BatchAddOptions,
+): Promise<CommandResult> {
+  const { ctx, chain } = session;
   const manifestPath = resolve(o.manifest);
   let bytes: Buffer;
   try {
@@ -111,7 +120,8 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
   }
   const parsed = parseManifest(bytes.toString('utf8'), { path: manifestPath, baseDir: dirname(manifestPath) });
 
-  const author = me.profile.address;
+  // The author's address is public (its profile): validation needs no unlocked key.
+  const author = ctx.profile().address;
   const checked = await validateRows(parsed.rows, {
     author,
     resolvePatient: (who) => resolveAddress(ctx, who),
@@ -170,6 +180,7 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
     };
   }
 
+  const { me, chain: signer, store, scratch } = await signing;
   const key = journalKey(me.privateKey);
   ctx.holdSecret(key);
   const header = jobHeader({
@@ -222,7 +233,7 @@ export async function runBatchAdd(session: With<'me' | 'chain' | 'store'>, o: Ba
     outcome = await runBatch(
       {
         home: ctx.home,
-        chain,
+        chain: signer,
         store,
         me,
         scratch,

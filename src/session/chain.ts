@@ -10,6 +10,7 @@
 
 import { attachSigner, connectChainWith } from '../chain/client.js';
 import { fundAccount, readDevnetRecord } from '../chain/devnet.js';
+import { toChainError } from '../chain/errors.js';
 import { rpcCall } from '../chain/rpc.js';
 import { endpointLabel } from '../chain/transport.js';
 import type { EmrChain } from '../chain/types.js';
@@ -96,16 +97,35 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
     throw e;
   }
   let chain = connected.chain;
-  if (opts.signer) {
-    const me = await unlock(ctx, opts.profile);
-    chain = attachSigner(chain, await me.wallet());
-    if (fundCheck.length && BigInt(connected.extra[0] as string) < 10n ** 18n) {
-      await fundAccount(ctx.home, me.profile.address);
-    }
-  }
+  if (opts.signer) chain = await signWith(ctx, chain, { profile: opts.profile, devnet: ep.devnet, balance: connected.extra[0] });
   ctx.onClose(() => chain.provider.destroy());
   ctx.cache.set(key, chain);
   return chain;
+}
+
+/**
+ * `chain` (connected read-only) with the acting profile unlocked as its transaction signer.
+ * On the devnet an unfunded profile is funded first; `balance` is its balance when the
+ * caller already read it (chainFor reads it in the connect batch), else it is read here.
+ */
+export async function signWith(
+  ctx: Context,
+  chain: EmrChain,
+  opts: { profile?: string; devnet?: boolean; balance?: unknown } = {},
+): Promise<EmrChain> {
+  const me = await unlock(ctx, opts.profile);
+  const signing = attachSigner(chain, await me.wallet());
+  const devnet = opts.devnet ?? (await resolveEndpoint(ctx)).devnet;
+  if (devnet) {
+    let balance: bigint;
+    try {
+      balance = opts.balance === undefined ? await chain.provider.getBalance(me.profile.address) : BigInt(opts.balance as string);
+    } catch (e) {
+      throw toChainError(e, chain.iface);
+    }
+    if (balance < 10n ** 18n) await fundAccount(ctx.home, me.profile.address);
+  }
+  return signing;
 }
 
 /** EMR_RPC_TIMEOUT (seconds): how long one chain request may go unanswered (docs/CLI.md). */

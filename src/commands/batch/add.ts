@@ -44,7 +44,7 @@ export const batchAdd = defineCommand({
     const concurrency = positiveInt(opts.concurrency, '--concurrency', 64);
     const batchSize = positiveInt(opts.batchSize, '--batch-size', 1000);
     const workers = opts.workers === undefined ? undefined : opts.workers === '0' ? 0 : positiveInt(opts.workers, '--workers', 16);
-    const [{ openSession }, { runBatchAdd, checkBatchStart }, { progressSink }] = await Promise.all([
+    const [{ openSession, unlockSigner }, { runBatchAdd, checkBatchStart }, { progressSink }] = await Promise.all([
       import('../../session/index.js'),
       import('../../batch/batch-add.js'),
       import('./progress.js'),
@@ -52,7 +52,11 @@ export const batchAdd = defineCommand({
     const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
     checkBatchStart(ctx, manifestArg);
-    const result = await runBatchAdd(await openSession(ctx, { signer: true, store: true }), {
+    const session = await openSession(ctx, { chain: true, store: true });
+    // Unlocked while the manifest is validated (runBatchAdd awaits it after validation).
+    const signing = unlockSigner(session);
+    signing.catch(() => undefined); // handled where runBatchAdd awaits it
+    const result = await runBatchAdd(session, signing, {
       manifest: manifestArg,
       resume: !!opts.resume,
       skipInvalid: !!opts.skipInvalid,
