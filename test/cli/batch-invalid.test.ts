@@ -130,4 +130,28 @@ describe('emr batch add: invalid manifests', () => {
     expect(r.code).toBe(2);
     expect(r.json!.error!.message).toMatch(/password-file/);
   });
+
+  it('MANIFEST.md § 8: the keystore is unlocked while the rows are checked: a wrong passphrase fails a valid manifest with exit 5 before any row starts, and an invalid manifest is exit 2 whatever the passphrase', async () => {
+    const { emr } = await import('../helpers/cli.js');
+    const bad = join(w.home, 'wrong.pw');
+    writeFileSync(bad, 'not the passphrase\n', { mode: 0o600 });
+    const a = p[0]!.address;
+    const good = join(dir, 'wrongpw.csv');
+    writeFileSync(good, csv([{ file: 'ok-4.txt', patient: a, type: 'lab', title: 'wrong passphrase' }]));
+    const before = (await recordsOf(w, [a])).length;
+    const r = await emr(['--home', w.home, '--profile', 'dr', '--password-file', bad, '--json', 'batch', 'add', good]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.json!.error!.code).toBe('BAD_PASSPHRASE');
+    expect(await recordsOf(w, [a])).toHaveLength(before);
+    // Nothing was journaled: the job never started (a later run is not a --resume).
+    const again = await w.run(['--json', 'batch', 'add', good]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json!.data.counts).toMatchObject({ added: 1, alreadyDone: 0 });
+
+    const invalid = join(dir, 'wrongpw-invalid.csv');
+    writeFileSync(invalid, csv([{ file: 'missing.txt', patient: a, type: 'lab', title: 'x' }]));
+    const r2 = await emr(['--home', w.home, '--profile', 'dr', '--password-file', bad, '--json', 'batch', 'add', invalid]);
+    expect(r2.code, r2.stderr).toBe(2);
+    expect(r2.json!.error!.code).toBe('USAGE');
+  });
 });
