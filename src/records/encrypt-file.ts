@@ -6,7 +6,8 @@
 import { basename } from 'node:path';
 import type { Context } from '../context.js';
 import { encryptBundle } from '../crypto/bundle.js';
-import type { With } from '../session/index.js';
+import type { SessionBase } from '../session/index.js';
+import type { SigningIdentity } from '../session/local.js';
 import { isAddress, resolveAddress, resolveRecipient } from '../session/resolve.js';
 
 export interface EncryptInput {
@@ -31,7 +32,7 @@ export interface EncryptInput {
 export const encryptNeedsChain = (ctx: Context, to: string[]): boolean => to.some((w) => isAddress(w) && !ctx.profiles.byAddress(w));
 
 export async function encryptFile(
-  s: With<'me'>,
+  s: SessionBase & { me: SigningIdentity },
   input: EncryptInput,
 ): Promise<{ path: string; recipients: string[]; sha256: string; size: number; author: string }> {
   const { ctx, me } = s;

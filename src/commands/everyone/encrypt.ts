@@ -47,7 +47,13 @@ export const encrypt = defineCommand({
       const s = await openChainSession(ctx, { unlock: true, chain: true });
       return view(await flow.encryptFile(s, { ...input, lookup: (a) => lookupRecipient(ctx, a) }));
     }
-    const { openLocalSession } = await import('../../session/local.js');
+    const { openLocalSession, unlockingIdentity } = await import('../../session/local.js');
+    // A passphrase from a file or the environment and a file output: the keystore unlocks
+    // while the content is encrypted (its key signs only the trailer, session/local.ts).
+    if (!ctx.passphraseIsPrompted && output !== '-') {
+      const s = await openLocalSession(ctx, { unlock: false });
+      return view(await flow.encryptFile({ ...s, me: unlockingIdentity(ctx) }, input));
+    }
     return view(await flow.encryptFile(await openLocalSession(ctx, { unlock: true }), input));
     function view(data: Awaited<ReturnType<typeof flow.encryptFile>>): CommandResult {
       return {
