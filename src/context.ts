@@ -55,6 +55,8 @@ export class Context {
   /** Buffers holding secrets; zeroed by close(). */
   private readonly secrets: Uint8Array[] = [];
   private readonly closers: Array<() => Promise<void> | void> = [];
+  /** Set by close(): work that outlives the command (an unlock started in the background) cleans up at once. */
+  private closed = false;
   /** Per-run cache of lazily built services (chain client, record store, unlocked keys). */
   readonly cache = new Map<string, unknown>();
   /** The whole command tree of this run (for `emr completion`), set by cli.ts. */
@@ -83,11 +85,20 @@ export class Context {
   }
   /** Registers a secret buffer to be zeroed when the command ends. */
   holdSecret<T extends Uint8Array>(b: T): T {
-    this.secrets.push(b);
+    // An unlock that finishes after the command ended (batch add and encrypt start one
+    // beside other work; a refusal returns without it) must not leave its key behind.
+    if (this.closed) b.fill(0);
+    else this.secrets.push(b);
     return b;
   }
 
   onClose(fn: () => Promise<void> | void): void {
+    if (this.closed) {
+      void Promise.resolve()
+        .then(fn)
+        .catch(() => undefined);
+      return;
+    }
     this.closers.push(fn);
   }
 
@@ -102,6 +113,7 @@ export class Context {
     this.closers.length = 0;
     for (const s of this.secrets) s.fill(0);
     this.secrets.length = 0;
+    this.closed = true;
   }
 
   /** docs/CLI.md: `--profile`, `EMR_PROFILE`, else the default profile, else the only one. */

@@ -120,9 +120,13 @@ export async function runBatchAdd(
   }
   const parsed = parseManifest(bytes.toString('utf8'), { path: manifestPath, baseDir: dirname(manifestPath) });
 
-  // The author's address is public (its profile): validation needs no unlocked key.
+  // The author's address is public (its profile): validation needs no unlocked key. A
+  // wrong passphrase stops validation as soon as the unlock knows it (MANIFEST.md § 8).
   const author = ctx.profile().address;
+  const unlockFailed = new AbortController();
+  signing.catch((e: unknown) => unlockFailed.abort(e));
   const checked = await validateRows(parsed.rows, {
+    signal: unlockFailed.signal,
     author,
     resolvePatient: (who) => resolveAddress(ctx, who),
     isRegisteredPatient: async (a) => {

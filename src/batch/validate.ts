@@ -56,6 +56,8 @@ export interface ValidateDeps {
   canWrite(patient: string, recordType: number): Promise<boolean>;
   /** MANIFEST.md § 3.1: the path to read for a row's file, or why it is refused (confine.ts). */
   confine?(file: string): { path: string } | { reason: string };
+  /** Aborted: stop between rows and throw its reason (the batch's unlock failed meanwhile, MANIFEST.md § 8). */
+  signal?: AbortSignal;
 }
 
 /** Files up to this size are hashed from one read; larger ones are streamed. */
@@ -127,7 +129,7 @@ export async function validateRows(
   // at the row that needs it, and decides there.
   let next = 0;
   const prefetch = async () => {
-    while (next < rows.length) {
+    while (next < rows.length && !deps.signal?.aborted) {
       const row = rows[next++]!;
       const recordType = typeIndex(row.type);
       if (recordType === undefined && row.type !== '') continue;
@@ -143,6 +145,7 @@ export async function validateRows(
     }
   };
   await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, rows.length) }, prefetch));
+  deps.signal?.throwIfAborted();
 
   const seen = new Map<string, number>();
   const unique = (key: string, line: number): boolean => {
@@ -155,6 +158,7 @@ export async function validateRows(
     return true;
   };
   for (const row of rows) {
+    deps.signal?.throwIfAborted();
     const recordType = typeIndex(row.type);
     if (recordType === undefined && row.type !== '') {
       problems.push({ line: row.line, reason: `unknown type '${row.type}' (one of: ${RECORD_TYPES.join(', ')})` });

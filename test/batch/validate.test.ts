@@ -107,4 +107,27 @@ describe('validateRows', () => {
       expect(await sha256File(f)).toEqual({ sha256: createHash('sha256').update(bytes).digest('hex'), size });
     }
   });
+
+  it('MANIFEST.md § 8: stops between rows once its signal is aborted (the unlock failed), with the signal’s reason', async () => {
+    const w = world(400);
+    // A patient per row, so the questions asked count the rows reached.
+    w.rows.forEach((r, i) => {
+      r.patient = `0x${(i + 16).toString(16).padStart(40, '0')}`;
+    });
+    const controller = new AbortController();
+    const reason = new Error('wrong passphrase');
+    // Aborted while the first answers are on their way: at the 10th question.
+    const deps: ValidateDeps = {
+      ...w.deps,
+      resolvePatient: (who) => {
+        if (w.calls.resolve === 9) controller.abort(reason);
+        return w.deps.resolvePatient(who);
+      },
+      signal: controller.signal,
+    };
+    await expect(validateRows(w.rows, deps)).rejects.toBe(reason);
+    // It stopped there: at most the questions already in flight (16 at a time) came after.
+    await sleep(20);
+    expect(w.calls.resolve).toBeLessThanOrEqual(10 + 16);
+  });
 });
