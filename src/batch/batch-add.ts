@@ -110,6 +110,20 @@ export async function runBatchAdd(
   signing: Promise<With<'me' | 'chain' | 'store'>>,
   o: BatchAddOptions,
 ): Promise<CommandResult> {
+  try {
+    return await batchAdd(session, signing, o);
+  } finally {
+    // Settled before the command returns, whatever it returns: no unlock or devnet funding
+    // goes on after a refusal (MANIFEST.md § 8; helper-24's review).
+    await signing.catch(() => undefined);
+  }
+}
+
+async function batchAdd(
+  session: With<'chain' | 'store'>,
+  signing: Promise<With<'me' | 'chain' | 'store'>>,
+  o: BatchAddOptions,
+): Promise<CommandResult> {
   const { ctx, chain } = session;
   const manifestPath = resolve(o.manifest);
   let bytes: Buffer;

@@ -55,27 +55,21 @@ export const batchAdd = defineCommand({
     const session = await openSession(ctx, { chain: true, store: true });
     // Unlocked while the manifest is validated (runBatchAdd awaits it after validation).
     const signing = unlockSigner(session);
-    signing.catch(() => undefined); // handled where runBatchAdd awaits it
-    // Settled before the command returns, whatever it returns: no unlock or devnet funding
-    // goes on after a refusal (helper-24's review).
-    try {
-      const result = await runBatchAdd(session, signing, {
-        manifest: manifestArg,
-        resume: !!opts.resume,
-        skipInvalid: !!opts.skipInvalid,
-        allowOutside: !!opts.allowOutside,
-        ...(opts.journal ? { journal: opts.journal } : {}),
-        concurrency,
-        batchSize,
-        ...(workers !== undefined ? { workers } : {}),
-        onEvent: (e) => sink.onEvent(e),
-        stderrIsNdjson: mode === 'json',
-        started,
-      });
-      sink.end();
-      return result;
-    } finally {
-      await signing.catch(() => undefined);
-    }
+    signing.catch(() => undefined); // handled in runBatchAdd, which settles it before returning
+    const result = await runBatchAdd(session, signing, {
+      manifest: manifestArg,
+      resume: !!opts.resume,
+      skipInvalid: !!opts.skipInvalid,
+      allowOutside: !!opts.allowOutside,
+      ...(opts.journal ? { journal: opts.journal } : {}),
+      concurrency,
+      batchSize,
+      ...(workers !== undefined ? { workers } : {}),
+      onEvent: (e) => sink.onEvent(e),
+      stderrIsNdjson: mode === 'json',
+      started,
+    });
+    sink.end();
+    return result;
   },
 });
