@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { readFhirFile } from '../fhir/detect.js';
 import { splitFhir } from '../fhir/split.js';
+import { fileChangedError } from '../records/add.js';
 import type { ValidRow } from './validate.js';
 
 export class FhirParts {
@@ -30,7 +31,7 @@ export class FhirParts {
     const parts = await entry.split;
     const part = parts.length === r.fhir!.parts ? parts[r.fhir!.part] : undefined;
     if (!part || sha256(part) !== r.sha256) {
-      throw new UsageError(`file ${r.fileName} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
+      throw fileChangedError(r.fileName);
     }
     return part;
   }

@@ -148,6 +148,11 @@ export interface PrepareOptions {
 }
 
 /** Encrypts, signs and stores one record; registers nothing. */
+/** A batch row's file no longer holds the bytes validation hashed (MANIFEST.md § 3.1). */
+export function fileChangedError(name: string): UsageError {
+  return new UsageError(`file ${name} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
+}
+
 export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFile, opts: PrepareOptions = {}): Promise<PreparedRecord> {
   const recordType = checkType(rf.type);
   let size: number;
@@ -216,9 +221,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
     if (opts.expectSha256 !== undefined && res.sha256 !== opts.expectSha256) {
       // Checked before the store sees a byte: what was read is not what was validated
       // (and confined), so its ciphertext must not be stored either.
-      throw new UsageError(`file ${opts.displayName ?? basename(rf.file)} changed while the batch ran`, {
-        hint: 'fix the file and run again with --resume',
-      });
+      throw fileChangedError(opts.displayName ?? basename(rf.file));
     }
     const key = pendingKey({ patient, author, type: rf.type, sha256: res.sha256, title: rf.title });
     const pending = usePending ? new PendingRecords(deps.home) : undefined;

@@ -7,11 +7,10 @@
 import type { Context } from '../context.js';
 import type { TypedDataSigner } from '../crypto/bundle-signature.js';
 import { IntegrityError } from '../errors.js';
-import { addressOf } from '../keys/keystore-v3.js';
 import type { Profile } from '../keys/profiles.js';
 import { safeText } from '../output.js';
 import { type SessionBase, sessionBase } from './base.js';
-import { type Unlocked, unlock } from './unlock.js';
+import { isProfileKey, type Unlocked, unlock } from './unlock.js';
 
 export async function openLocalSession<const U extends boolean>(
   ctx: Context,
@@ -50,7 +49,7 @@ export function unlockingIdentity(ctx: Context): SigningIdentity {
       address: profile.address,
       async signTypedData(domain, types, value) {
         const me = await ready;
-        if (`0x${addressOf(me.privateKey)}` !== profile.address.toLowerCase() || me.age.recipient !== profile.recipient) {
+        if (!isProfileKey(profile, me.privateKey) || me.age.recipient !== profile.recipient) {
           throw new IntegrityError(`the keystore of profile '${safeText(profile.name)}' does not hold the profile's key`, {
             hint: 'the profile file and its keystore disagree; restore them together (`emr key import`)',
           });

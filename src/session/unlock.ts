@@ -43,6 +43,11 @@ export interface Unlocked {
   wallet(): Promise<Wallet>;
 }
 
+/** `privateKey` is the account of `profile` (its address). */
+export function isProfileKey(profile: Profile, privateKey: Uint8Array): boolean {
+  return `0x${addressOf(privateKey)}` === profile.address.toLowerCase();
+}
+
 /** Tries a person at a terminal gets for a mistyped passphrase; a file or env source gets one. */
 export const PASSPHRASE_TRIES = 3;
 
@@ -81,7 +86,7 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   const held = await keyFromAgent(ctx.home, profileName, (line) => ctx.io.stderr.write(line + '\n'));
   if (held) ctx.holdSecret(held);
   const secret: { privateKey: Uint8Array; mnemonic?: { entropy: Uint8Array } | null } =
-    held && `0x${addressOf(held)}` === profile.address.toLowerCase() ? { privateKey: held } : await openKeystore(ctx, profileName);
+    held && isProfileKey(profile, held) ? { privateKey: held } : await openKeystore(ctx, profileName);
   ctx.holdSecret(secret.privateKey);
   if (secret.mnemonic) secret.mnemonic.entropy.fill(0);
   const age = ageKeysFromAccount(secret.privateKey, profile.identityKind);
