@@ -134,9 +134,14 @@ export class Context {
     return this.profiles.get(this.profileName(explicit));
   }
 
+  /** --password-file, EMR_PASSWORD_FILE or EMR_PASSWORD names the passphrase (docs/CLI.md § Global behaviour). */
+  get hasPassphraseSource(): boolean {
+    return !!(this.globals.passwordFile ?? this.env.EMR_PASSWORD_FILE) || this.env.EMR_PASSWORD !== undefined;
+  }
+
   /** Whether the passphrase will come from a person at a terminal (who may retry a typo). */
   get passphraseIsPrompted(): boolean {
-    return !(this.globals.passwordFile ?? this.env.EMR_PASSWORD_FILE) && this.env.EMR_PASSWORD === undefined && this.interactive;
+    return !this.hasPassphraseSource && this.interactive;
   }
 
   /**

@@ -88,7 +88,7 @@ function capped(lines: string[], max: number): string[] {
  * (MANIFEST.md § 8), and a missing manifest is NOT_FOUND (exit 7; docs/CLI.md § Exit codes).
  */
 export function checkBatchStart(ctx: Context, manifest: string): void {
-  if (!ctx.globals.passwordFile && !ctx.env.EMR_PASSWORD_FILE && ctx.env.EMR_PASSWORD === undefined) {
+  if (!ctx.hasPassphraseSource) {
     throw new UsageError('a batch needs the passphrase from --password-file or the environment', {
       hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE); batch jobs never prompt',
     });

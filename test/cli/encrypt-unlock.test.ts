@@ -7,11 +7,12 @@
  * already written to the profile's recipient; and what is written is the bundle the
  * unlocked path writes, signed by the profile.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome } from '../helpers/cli.js';
+import { BIN, emr, tempHome } from '../helpers/cli.js';
 
 const t = tempHome();
 const good = t.pw('x', 'a sturdy passphrase for x 42');
@@ -75,5 +76,30 @@ describe('encrypt unlocks while it encrypts', () => {
       expect(d.json!.data.author).toBe(address);
       expect(e.json!.data.author).toBe(address);
     }
+  }, 60_000);
+
+  it('without a TTY and without a passphrase source it fails at once with exit 2, before reading its input (docs/CLI.md § Global behaviour)', async () => {
+    // stdin stays open: a command that read it before asking for the key would never end.
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+    delete env.EMR_PASSWORD;
+    delete env.EMR_PASSWORD_FILE;
+    const child = spawn(
+      process.execPath,
+      [BIN, '--home', t.home, '--profile', 'x', '--json', 'encrypt', '-', '--self', '-o', join(dir, 'piped.age')],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env,
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    clearTimeout(timer);
+    child.stdin.destroy();
+    expect(code).toBe(2);
+    const { error } = JSON.parse(out);
+    expect(`${error.message} ${error.hint}`).toMatch(/password-file/);
+    expect(readdirSync(dir).filter((n) => n.includes('piped'))).toEqual([]);
   }, 60_000);
 });

@@ -50,7 +50,8 @@ export const encrypt = defineCommand({
     const { openLocalSession, unlockingIdentity } = await import('../../session/local.js');
     // A passphrase from a file or the environment and a file output: the keystore unlocks
     // while the content is encrypted (its key signs only the trailer, session/local.ts).
-    if (!ctx.passphraseIsPrompted && output !== '-') {
+    // Without a source, the unlock first: no TTY then fails at once (exit 2), not after the input.
+    if (ctx.hasPassphraseSource && output !== '-') {
       const s = await openLocalSession(ctx, { unlock: false });
       return view(await flow.encryptFile({ ...s, me: unlockingIdentity(ctx) }, input));
     }
