@@ -36,6 +36,14 @@ export const MAX_GATEWAY_BLOCK_BYTES = CHUNK_SIZE + 64 * 1024;
 export const MAX_WHOLE_FILE_BYTES = 8 * 1024 ** 3;
 /** How long a gateway may take to answer, or stay silent mid-body, before it counts as down. */
 export const DEFAULT_GATEWAY_TIMEOUT_MS = 30_000;
+/**
+ * STORAGE.md § Gateways "Time": the least average rate (bytes/s) a gateway must keep up.
+ * A request's deadline is `timeout + received / MIN_GATEWAY_RATE` from its start, so it
+ * grows only with the bytes that arrived and can never pass `timeout + max / rate` (the
+ * bytes the request may return). Threat: the stall timer alone reset on every byte, so one
+ * byte every 2 s kept a fetch going for ever and the next gateway was never asked.
+ */
+export const MIN_GATEWAY_RATE = 16 * 1024;
 
 const RAW = 'application/vnd.ipld.raw';
 const HINT_BAD = 'the gateway sent bytes that do not match the CID; it is broken or hostile: use another --ipfs-gateway';
@@ -88,25 +96,61 @@ function nameOf(url: URL): string {
   return url.origin.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }
 
+function slowOrStopped(gw: URL, what: 'block' | 'file', e: unknown): UnavailableError {
+  if (e instanceof TooSlow) {
+    return new UnavailableError(`IPFS gateway ${nameOf(gw)} sends too slowly (under ${MIN_GATEWAY_RATE / 1024} KiB/s)`, {
+      hint: 'the gateway is overloaded or hostile; another --ipfs-gateway is tried, or raise EMR_IPFS_TIMEOUT on a slow link',
+      cause: e,
+    });
+  }
+  return new UnavailableError(`IPFS gateway ${nameOf(gw)} stopped sending mid-${what}`, { hint: HINT_DOWN, cause: e });
+}
+
+/** Why gateways were given up on, for the error when none is left: a lie beats "down". */
+interface Failures {
+  lied?: IntegrityError;
+  down?: UnavailableError;
+}
+function noteFailure(failed: Failures, e: unknown): void {
+  if (e instanceof IntegrityError) failed.lied ??= e;
+  else if (e instanceof UnavailableError) failed.down ??= e;
+  else throw e;
+}
+
 type Answer = { kind: 'block'; bytes: Uint8Array } | { kind: 'file'; body: AsyncIterable<Uint8Array>; declared?: number; cancel(): void };
 
 class Missing extends Error {}
+/** The gateway sent, but slower than MIN_GATEWAY_RATE on average (a drip). */
+class TooSlow extends Error {}
 
 /**
- * Reads a response body with a stall deadline: each chunk must arrive within `timeoutMs`
- * of the previous one. Yields as it goes; the caller bounds the total.
+ * Reads a response body under two deadlines (STORAGE.md § Gateways "Time"): each chunk
+ * must arrive within `timeoutMs` of the previous one (a stall), and the whole body by
+ * `startedAt + timeoutMs + received / MIN_GATEWAY_RATE` (a drip). Yields as it goes; the
+ * caller bounds the total bytes.
  */
-async function* bodyOf(res: Response, timeoutMs: number, signal: AbortSignal, onStall: () => void): AsyncGenerator<Uint8Array> {
+async function* bodyOf(
+  res: Response,
+  timing: { timeoutMs: number; startedAt: number },
+  signal: AbortSignal,
+  onStall: () => void,
+): AsyncGenerator<Uint8Array> {
   if (!res.body) return;
   const reader = res.body.getReader();
+  let received = 0;
   try {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
+      const left = timing.startedAt + timing.timeoutMs + (received * 1000) / MIN_GATEWAY_RATE - Date.now();
       const stalled = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          onStall();
-          reject(new Error('stalled'));
-        }, timeoutMs);
+        const slow = left < timing.timeoutMs;
+        timer = setTimeout(
+          () => {
+            onStall();
+            reject(slow ? new TooSlow('too slow') : new Error('stalled'));
+          },
+          Math.max(0, Math.min(timing.timeoutMs, left)),
+        );
       });
       let step: { done: boolean; value?: Uint8Array };
       try {
@@ -116,7 +160,10 @@ async function* bodyOf(res: Response, timeoutMs: number, signal: AbortSignal, on
       }
       signal.throwIfAborted();
       if (step.done) return;
-      if (step.value) yield step.value;
+      if (step.value) {
+        received += step.value.length;
+        yield step.value;
+      }
     }
   } finally {
     reader.cancel().catch(() => {});
@@ -133,6 +180,7 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
   /** One request to one gateway; throws Missing (404/410), UnavailableError or IntegrityError. */
   async function ask(gw: URL, cid: CID, signal: AbortSignal, allowFile: boolean): Promise<Answer> {
     const url = new URL(`ipfs/${cid.toString()}?format=raw`, gw);
+    const timing = { timeoutMs, startedAt: Date.now() };
     const ctl = new AbortController();
     const stop = AbortSignal.any([signal, ctl.signal]);
     const headerTimer = setTimeout(() => ctl.abort(new Error('timeout')), timeoutMs);
@@ -140,7 +188,8 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
     try {
       // redirect: 'error': a trustless gateway answers /ipfs/<cid> itself; following a
       // redirect could point the request anywhere (an internal address, another scheme).
-      res = await fetch(url, { headers: { accept: RAW }, redirect: 'error', signal: stop });
+      // accept-encoding identity: fetch() would otherwise decode gzip/br itself (below).
+      res = await fetch(url, { headers: { accept: RAW, 'accept-encoding': 'identity' }, redirect: 'error', signal: stop });
     } catch (e) {
       signal.throwIfAborted();
       throw new UnavailableError(
@@ -159,6 +208,16 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
       res.body?.cancel().catch(() => {});
       throw new UnavailableError(`IPFS gateway ${nameOf(gw)} answered HTTP ${res.status}`, { hint: HINT_DOWN });
     }
+    // STORAGE.md § Gateways "Encoding": fetch() decodes a compressed body on its own, so a
+    // length bound would count decoded bytes only after the CPU was spent. Threat: ~2 MB
+    // of gzip became 2 GiB spooled and 32 s of CPU. Refused before a byte is read.
+    const encoding = (res.headers.get('content-encoding') ?? '').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity') {
+      res.body?.cancel().catch(() => {});
+      throw new IntegrityError(`IPFS gateway ${nameOf(gw)} sent a compressed answer (Content-Encoding) though none was asked for`, {
+        hint: 'blocks and files are taken only as sent (Accept-Encoding: identity); use another --ipfs-gateway or fix its proxy',
+      });
+    }
     const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     const lengthHeader = res.headers.get('content-length');
     const declared = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
@@ -169,7 +228,7 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
       }
       return {
         kind: 'file',
-        body: bodyOf(res, timeoutMs, signal, stall),
+        body: bodyOf(res, timing, signal, stall),
         ...(declared === undefined ? {} : { declared }),
         cancel: () => ctl.abort(),
       };
@@ -181,7 +240,7 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
     const parts: Uint8Array[] = [];
     let total = 0;
     try {
-      for await (const chunk of bodyOf(res, timeoutMs, signal, stall)) {
+      for await (const chunk of bodyOf(res, timing, signal, stall)) {
         total += chunk.length;
         if (total > MAX_GATEWAY_BLOCK_BYTES) {
           ctl.abort();
@@ -192,7 +251,7 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
     } catch (e) {
       if (isEmrError(e)) throw e;
       signal.throwIfAborted();
-      throw new UnavailableError(`IPFS gateway ${nameOf(gw)} stopped sending mid-block`, { hint: HINT_DOWN, cause: e });
+      throw slowOrStopped(gw, 'block', e);
     }
     const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     // verifyBlock raises IntegrityError for wrong or truncated bytes.
@@ -208,25 +267,27 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
    * Tries each live gateway in order. The first good answer wins; when none has one, the
    * error says why: integrity (someone lied) beats unavailable beats not found.
    */
-  async function fromAny(cid: CID, signal: AbortSignal, isRoot: boolean, allowFile: boolean): Promise<{ answer: Answer; gw: URL }> {
-    let lied: IntegrityError | undefined;
-    let down: UnavailableError | undefined;
+  async function fromAny(
+    cid: CID,
+    signal: AbortSignal,
+    isRoot: boolean,
+    allowFile: boolean,
+    failed: Failures = {},
+  ): Promise<{ answer: Answer; gw: URL; index: number }> {
     for (let i = 0; i < gateways.length; i++) {
       if (dead.has(i)) continue;
       const gw = gateways[i]!;
       try {
-        return { answer: await ask(gw, cid, signal, allowFile), gw };
+        return { answer: await ask(gw, cid, signal, allowFile), gw, index: i };
       } catch (e) {
         signal.throwIfAborted();
         if (e instanceof Missing) continue;
         dead.add(i);
-        if (e instanceof IntegrityError) lied ??= e;
-        else if (e instanceof UnavailableError) down ??= e;
-        else throw e;
+        noteFailure(failed, e);
       }
     }
-    if (lied) throw lied;
-    if (down) throw down;
+    if (failed.lied) throw failed.lied;
+    if (failed.down) throw failed.down;
     if (isRoot) {
       throw new NotFoundError(`CID ${cid} is on none of the IPFS gateways given`, {
         hint: 'check the CID, or add --ipfs-gateway <url> of a site that holds the record',
@@ -243,13 +304,12 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
     return answer.bytes;
   };
 
-  /** The whole-file path: spool, re-import with the fixed settings, compare the root, then yield. */
-  async function* wholeFile(
-    root: CID,
-    gw: URL,
-    answer: Extract<Answer, { kind: 'file' }>,
-    signal: AbortSignal,
-  ): AsyncGenerator<Uint8Array> {
+  /**
+   * The whole-file path: spool, re-import with the fixed settings, compare the root.
+   * Returns the verified spool file (the caller yields it and removes it); on failure
+   * nothing is left and nothing was yielded, so the next gateway can still be asked.
+   */
+  async function spoolWholeFile(root: CID, gw: URL, answer: Extract<Answer, { kind: 'file' }>, signal: AbortSignal): Promise<string> {
     const path = join(opts.scratchDir, `.gateway-${randomBytes(8).toString('hex')}.part`);
     const fh = await open(path, 'wx', 0o600);
     try {
@@ -272,16 +332,18 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
       } catch (e) {
         if (isEmrError(e)) throw e;
         signal.throwIfAborted();
-        throw new UnavailableError(`IPFS gateway ${nameOf(gw)} stopped sending mid-file`, { hint: HINT_DOWN, cause: e });
+        throw slowOrStopped(gw, 'file', e);
       }
       await fh.close();
       if (got !== root.toString()) {
         throw new IntegrityError(`IPFS gateway ${nameOf(gw)} sent a file that does not match CID ${root}`, { hint: HINT_BAD });
       }
-      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_SIZE, signal })) yield chunk as Buffer;
-    } finally {
+      return path;
+    } catch (e) {
+      answer.cancel();
       await fh.close().catch(() => {});
       await rm(path, { force: true });
+      throw e;
     }
   }
 
@@ -293,13 +355,32 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
       try {
         // The root decides the path: a raw block goes through the verifying DAG reader,
         // anything else from a dag-pb request is treated as the whole file.
-        const { answer, gw } = await fromAny(root, signal, true, root.code === CODEC_DAG_PB);
-        if (answer.kind === 'file') {
-          yield* wholeFile(root, gw, answer, signal);
+        // A whole file that fails (too slow, cut, not the CID) counts against its gateway
+        // alone: nothing of it was yielded, so the next gateway is asked (STORAGE.md § Gateways).
+        const failed: Failures = {};
+        for (;;) {
+          const { answer, gw, index } = await fromAny(root, signal, true, root.code === CODEC_DAG_PB, failed);
+          if (answer.kind === 'block') {
+            const first = answer.bytes;
+            yield* readVerifiedFile(root, (c, p) => (p.isRoot ? Promise.resolve(first) : fetchBlock(c, p)), { signal });
+            return;
+          }
+          let path: string;
+          try {
+            path = await spoolWholeFile(root, gw, answer, signal);
+          } catch (e) {
+            signal.throwIfAborted();
+            dead.add(index);
+            noteFailure(failed, e);
+            continue;
+          }
+          try {
+            for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_SIZE, signal })) yield chunk as Buffer;
+          } finally {
+            await rm(path, { force: true });
+          }
           return;
         }
-        const first = answer.bytes;
-        yield* readVerifiedFile(root, (c, p) => (p.isRoot ? Promise.resolve(first) : fetchBlock(c, p)), { signal });
       } finally {
         stop.abort();
       }

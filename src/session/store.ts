@@ -39,7 +39,7 @@ export async function scratchDir(ctx: Context): Promise<string> {
   return dir;
 }
 
-/** EMR_IPFS_TIMEOUT (seconds): how long a gateway may stay silent before it counts as down. */
+/** EMR_IPFS_TIMEOUT (seconds): how long a gateway may stay silent, and the base of each request's deadline (STORAGE.md § Gateways "Time"). */
 function gatewayTimeout(ctx: Context): { timeoutMs?: number } {
   const v = ctx.env.EMR_IPFS_TIMEOUT;
   if (v === undefined || v === '') return {};
