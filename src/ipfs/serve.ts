@@ -18,6 +18,7 @@ import { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { carBytes, walkDag } from './car.js';
 import type { EmbeddedStore } from './embedded.js';
+import { admission, HEADERS_MS } from './serve-limits.js';
 import { CODEC_DAG_PB, CODEC_RAW, SHA2_256 } from './settings.js';
 import { verifyBlock } from './verify.js';
 
@@ -25,8 +26,6 @@ const RAW = 'application/vnd.ipld.raw';
 const CAR = 'application/vnd.ipld.car';
 /** Longest request target accepted (a CIDv1 is ~60 characters). */
 const MAX_URL = 512;
-/** Concurrent connections; beyond this new sockets are refused by Node. */
-const MAX_CONNECTIONS = 64;
 /**
  * A connection on which nothing moves (no byte read or written) this long is dropped.
  * Threat: a client that asks for a CAR and never reads held its slot forever (the answer
@@ -164,8 +163,11 @@ async function handle(store: EmbeddedStore, req: IncomingMessage, res: ServerRes
 /** Starts the gateway; resolves once listening. */
 export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Promise<RunningGateway> {
   const inFlight = new WeakMap<Socket, number>();
+  const admit = admission();
   const server: Server = createServer((req, res) => {
     const sock = req.socket;
+    const done = admit.requestStarted(sock);
+    res.once('close', done);
     const n = (inFlight.get(sock) ?? 0) + 1;
     if (n > MAX_PIPELINED) return void sock.destroy();
     inFlight.set(sock, n);
@@ -181,8 +183,10 @@ export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Prom
       plain(res, status, status === 404 ? 'not in this store' : 'the store could not serve this');
     });
   });
-  server.maxConnections = MAX_CONNECTIONS;
-  server.headersTimeout = 10_000;
+  // Admission (serve-limits.ts) caps connections per client and in all, and times headers
+  // out per connection; Node's own cap would refuse newcomers instead of slow holders.
+  server.on('connection', (sock: Socket) => admit.admit(sock));
+  server.headersTimeout = HEADERS_MS;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
   server.setTimeout(STALL_MS); // no 'timeout' listener: Node destroys the socket

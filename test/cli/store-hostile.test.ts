@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CarWriter } from '@ipld/car/writer';
@@ -84,6 +85,58 @@ describe('store serve against hostile clients (docs/STORAGE.md § Serving a stor
     const r = await fetch(`${site.url}/ipfs/${big}?format=raw&dag-scope=block`, { headers: { accept: 'application/vnd.ipld.raw' } });
     expect(r.status).toBe(200);
     await r.arrayBuffer();
+  }, 90_000);
+});
+
+/** One GET on a connection of its own (no keep-alive pool): its status, or the error. */
+function getOnce(url: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, headers: { accept: 'application/vnd.ipld.raw' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', (e) => resolve(e.message));
+    });
+    req.on('error', (e) => resolve(e.message));
+  });
+}
+
+describe('store serve against a slowloris (issue 20 § 4; STORAGE.md § Serving a store, "Slow clients")', () => {
+  it('a legitimate client MUST keep getting answers while slow clients drip header lines on every connection they can open', async () => {
+    const u = new URL(site.url);
+    const before = socketsOf(site.pid);
+    const held = new Set<Socket>();
+    let attempts = 0;
+    let stopped = false;
+    // Ten attacking addresses (127.0.0.2–11), 100 connections at once, each reopened when
+    // the gateway drops it (at most 1,000 attempts in all): more than the 64 the gateway takes.
+    const open = (i: number): void => {
+      if (stopped || ++attempts > 1000) return;
+      const s = connect({ host: u.hostname, port: Number(u.port), localAddress: `127.0.0.${2 + (i % 10)}` });
+      held.add(s);
+      s.on('error', () => {});
+      s.on('connect', () => s.write(`GET /ipfs/${big}?format=raw HTTP/1.1\r\nHost: gw\r\n`));
+      s.on('close', () => {
+        held.delete(s);
+        setImmediate(() => open(i));
+      });
+    };
+    for (let i = 0; i < 100; i++) open(i);
+    // A header line per second and connection: never done, never silent for long.
+    const drip = setInterval(() => {
+      for (const s of held) if (s.writable) s.write('X-Drip: 1\r\n');
+    }, 1000);
+    try {
+      await waitFor(() => socketsOf(site.pid) - before >= 60, { what: 'the slow clients to hold most of the gateway' });
+      // Before: Node refused every connection past 64, the legitimate client's included,
+      // for as long as the drip lasted.
+      const statuses: Array<number | string> = [];
+      for (let k = 0; k < 10; k++) statuses.push(await getOnce(`${site.url}/ipfs/${big}?format=raw`));
+      expect(statuses).toEqual(Array(10).fill(200));
+    } finally {
+      stopped = true;
+      clearInterval(drip);
+      for (const s of held) s.destroy();
+    }
   }, 90_000);
 });
 
