@@ -118,6 +118,14 @@ try {
     'three cold reads: CONTRACT.md § Gas',
   );
 
+  // Issue 21 (CONTRACT.md § Void and dispense): a 13-byte reason; a prescription (type 3)
+  // added by the patient, dispensed by a provider holding a type grant.
+  row('voidRecord (13-byte reason)', await gasOf(as(patient).voidRecord(1, patient.address, 'entered wrong')), '', 'no storage: an event');
+  const rxTx = await as(patient).addRecord(patient.address, 3, 0x55, dig(777));
+  const rxId = (await rxTx.wait()).logs.map((l) => c0.interface.parseLog(l)).find((e) => e?.name === 'RecordAdded').args[0];
+  await gasOf(as(patient).grant(er.address, 0b1000, 0, far, ZeroHash));
+  row('dispensePrescription (type grant)', await gasOf(as(er).dispensePrescription(rxId, patient.address)), '', 'one new slot (~22k)');
+
   // Signed grant relayed by a third party.
   const relayer = await account();
   const signer = await account();

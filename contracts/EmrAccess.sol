@@ -563,6 +563,70 @@ contract EmrAccess {
         return (address(uint160(r)), uint32(r >> 160), uint8(r >> 192), uint40(r >> 200));
     }
 
+    // ─────────────── issue 21 § 2 and § 5: void and dispense (helper h21b) ───────────────
+    // CONTRACT.md § Void and dispense. Kept apart from the functions above so that other
+    // changes to the contract merge beside it.
+
+    uint8 internal constant TYPE_PRESCRIPTION = 3;
+
+    /// patient → record id → [0,160) dispenser | [160,200) dispensedAt. Keyed by the
+    /// claimed patient: a caller can only fill a slot in the name of a patient who granted
+    /// it `prescription`, so no one can block another patient's prescription.
+    mapping(address => mapping(uint256 => uint256)) internal _dispensed;
+
+    /// Entered in error: readers accept it only when `patient` is the record's patient and
+    /// `by` its author or patient (the contract cannot see whose record `id` is).
+    event RecordVoided(uint256 indexed id, address indexed patient, address indexed by, string reason);
+    /// Readers accept it only when `patient` is the record's patient and the record is a
+    /// prescription.
+    event PrescriptionDispensed(uint256 indexed id, address indexed patient, address indexed by);
+
+    error AlreadyDispensed(uint256 id, address by, uint40 at);
+    error NotGrantedPrescription(address provider, address patient, uint256 id);
+
+    /// @notice Marks record `id` of `patient` entered-in-error. The caller is the patient
+    /// itself or a registered provider that is not suspended (its authorship is checked by
+    /// readers against RecordAdded). The bytes stay where they are: the audit trail keeps
+    /// them. Costs no storage; the CLI refuses a second void before sending.
+    function voidRecord(uint256 id, address patient, string calldata reason) external {
+        if (id == 0 || id >= nextRecordId) revert UnknownRecord(id);
+        if (bytes(reason).length == 0 || bytes(reason).length > MAX_REASON_LENGTH) revert InvalidReason();
+        uint256 acct = _accounts[msg.sender];
+        if (msg.sender == patient) {
+            if (_role(acct) != ROLE_PATIENT) revert NotPatient(msg.sender);
+        } else {
+            if (_role(acct) != ROLE_PROVIDER) revert NotProvider(msg.sender);
+            if (_status(acct) == STATUS_SUSPENDED) revert SuspendedProvider(msg.sender);
+        }
+        emit RecordVoided(id, patient, msg.sender, reason);
+    }
+
+    /// @notice A verified provider whom the patient granted `prescription` (a live type
+    /// grant, or a live record grant of this id in the current epoch; an emergency is not a
+    /// grant) marks prescription `id` dispensed. Once: a second dispense reverts naming the
+    /// first (seed systems: a prescription is redeemed once).
+    function dispensePrescription(uint256 id, address patient) external {
+        if (id == 0 || id >= nextRecordId) revert UnknownRecord(id);
+        _requireVerified(msg.sender);
+        uint256 g = _grants[patient][msg.sender];
+        if (uint40(g) <= block.timestamp || (g >> 40) & (uint256(1) << TYPE_PRESCRIPTION) == 0) {
+            uint256 rg = _recordGrants[patient][msg.sender][id];
+            if (uint40(rg) <= block.timestamp || uint32(rg >> 40) != uint32(g >> 104)) {
+                revert NotGrantedPrescription(msg.sender, patient, id);
+            }
+        }
+        uint256 d = _dispensed[patient][id];
+        if (d != 0) revert AlreadyDispensed(id, address(uint160(d)), uint40(d >> 160));
+        _dispensed[patient][id] = uint256(uint160(msg.sender)) | (uint256(uint40(block.timestamp)) << 160);
+        emit PrescriptionDispensed(id, patient, msg.sender);
+    }
+
+    /// @notice Who dispensed record `id` in `patient`'s name, and when (zero: nobody).
+    function dispensedOf(address patient, uint256 id) external view returns (address by, uint40 at) {
+        uint256 d = _dispensed[patient][id];
+        return (address(uint160(d)), uint40(d >> 160));
+    }
+
     // ─────────────────────────────── internals ──────────────────────────────
 
     function _grant(

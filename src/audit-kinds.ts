@@ -25,6 +25,8 @@ export const AUDIT_KINDS = Object.freeze([
   'ProviderSuspended',
   'EmergencyRecipientSet',
   'EmergencyKeysReleased',
+  'RecordVoided',
+  'PrescriptionDispensed',
 ] as const);
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];
@@ -47,7 +49,7 @@ export interface AuditEvent {
   /** Every event argument by name; integers above 2^53 as decimal strings. */
   fields: Record<string, AuditValue>;
   /**
-   * Read receipts only: why this receipt does not match the record it names (another
+   * Read receipts, voids and dispenses (CONTRACT.md § Void and dispense): why this event does not match the record it names (another
    * patient's record, another type, no such record). Such a receipt is not a read
    * (CONTRACT.md § Read receipts) and MUST be shown flagged, never as a read.
    */

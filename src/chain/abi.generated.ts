@@ -2,12 +2,13 @@
 // contracts/*.sol) by `npm run build`. Do not edit: change the contract and build.
 
 /** sha256 of contracts/*.sol this ABI was compiled from (see scripts/gen-abi.mjs). */
-export const emrAbiSourceDigest = 'acb1c47b00c8e6a2de3a4912d44142821502287c3091f2aed5408e0739c3175e';
+export const emrAbiSourceDigest = '59cd744a1cbddb92c1520f3cf79e0dfbfd17e60a6d18e181951b78f3deb7860c';
 
 /** The EmrAccess ABI, exactly as solc emitted it; typed by src/chain/abi.ts. */
 export const emrAbi = [
   {"inputs":[{"internalType":"address","name":"firstAdmin","type":"address"}],"stateMutability":"nonpayable","type":"constructor"},
   {"inputs":[{"internalType":"address","name":"account","type":"address"}],"name":"AlreadyAdmin","type":"error"},
+  {"inputs":[{"internalType":"uint256","name":"id","type":"uint256"},{"internalType":"address","name":"by","type":"address"},{"internalType":"uint40","name":"at","type":"uint40"}],"name":"AlreadyDispensed","type":"error"},
   {"inputs":[],"name":"BadBatch","type":"error"},
   {"inputs":[{"internalType":"uint256","name":"expected","type":"uint256"},{"internalType":"uint256","name":"given","type":"uint256"}],"name":"BadNonce","type":"error"},
   {"inputs":[{"internalType":"uint40","name":"until","type":"uint40"}],"name":"EmergencyClosedByPatient","type":"error"},
@@ -25,6 +26,7 @@ export const emrAbi = [
   {"inputs":[{"internalType":"address","name":"reader","type":"address"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"recordId","type":"uint256"}],"name":"NoReadAccess","type":"error"},
   {"inputs":[{"internalType":"address","name":"caller","type":"address"}],"name":"NotAdmin","type":"error"},
   {"inputs":[{"internalType":"address","name":"author","type":"address"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint8","name":"recordType","type":"uint8"}],"name":"NotAuthorized","type":"error"},
+  {"inputs":[{"internalType":"address","name":"provider","type":"address"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"id","type":"uint256"}],"name":"NotGrantedPrescription","type":"error"},
   {"inputs":[{"internalType":"address","name":"account","type":"address"}],"name":"NotPatient","type":"error"},
   {"inputs":[{"internalType":"address","name":"account","type":"address"}],"name":"NotProvider","type":"error"},
   {"inputs":[{"internalType":"address","name":"account","type":"address"}],"name":"NotRegistered","type":"error"},
@@ -46,11 +48,13 @@ export const emrAbi = [
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"by","type":"address"},{"indexed":false,"internalType":"string","name":"recipient","type":"string"}],"name":"EmergencyRecipientSet","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":false,"internalType":"uint32","name":"mask","type":"uint32"}],"name":"EmergencyTypesSet","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":true,"internalType":"address","name":"provider","type":"address"},{"indexed":false,"internalType":"uint32","name":"readMask","type":"uint32"},{"indexed":false,"internalType":"uint32","name":"writeMask","type":"uint32"},{"indexed":false,"internalType":"uint40","name":"expiry","type":"uint40"},{"indexed":false,"internalType":"bytes32","name":"keyDelivery","type":"bytes32"}],"name":"Granted","type":"event"},
+  {"anonymous":false,"inputs":[{"indexed":true,"internalType":"uint256","name":"id","type":"uint256"},{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":true,"internalType":"address","name":"by","type":"address"}],"name":"PrescriptionDispensed","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"provider","type":"address"},{"indexed":true,"internalType":"address","name":"by","type":"address"}],"name":"ProviderSuspended","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"provider","type":"address"},{"indexed":true,"internalType":"address","name":"by","type":"address"}],"name":"ProviderVerified","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"uint256","name":"recordId","type":"uint256"},{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":true,"internalType":"address","name":"reader","type":"address"},{"indexed":false,"internalType":"uint8","name":"recordType","type":"uint8"}],"name":"RecordAccessed","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"uint256","name":"id","type":"uint256"},{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":true,"internalType":"address","name":"author","type":"address"},{"indexed":false,"internalType":"uint8","name":"recordType","type":"uint8"},{"indexed":false,"internalType":"uint8","name":"cidCodec","type":"uint8"},{"indexed":false,"internalType":"bytes32","name":"digest","type":"bytes32"}],"name":"RecordAdded","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"uint256","name":"id","type":"uint256"},{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":false,"internalType":"uint8","name":"cidCodec","type":"uint8"},{"indexed":false,"internalType":"bytes32","name":"digest","type":"bytes32"}],"name":"RecordRekeyed","type":"event"},
+  {"anonymous":false,"inputs":[{"indexed":true,"internalType":"uint256","name":"id","type":"uint256"},{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":true,"internalType":"address","name":"by","type":"address"},{"indexed":false,"internalType":"string","name":"reason","type":"string"}],"name":"RecordVoided","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":true,"internalType":"address","name":"provider","type":"address"},{"indexed":false,"internalType":"uint256[]","name":"ids","type":"uint256[]"},{"indexed":false,"internalType":"uint40","name":"expiry","type":"uint40"},{"indexed":false,"internalType":"uint32","name":"epoch","type":"uint32"},{"indexed":false,"internalType":"bytes32","name":"keyDelivery","type":"bytes32"}],"name":"RecordsGranted","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"account","type":"address"},{"indexed":false,"internalType":"uint8","name":"role","type":"uint8"},{"indexed":false,"internalType":"string","name":"recipient","type":"string"}],"name":"Registered","type":"event"},
   {"anonymous":false,"inputs":[{"indexed":true,"internalType":"uint256","name":"requestId","type":"uint256"},{"indexed":true,"internalType":"address","name":"patient","type":"address"},{"indexed":true,"internalType":"address","name":"provider","type":"address"},{"indexed":false,"internalType":"uint40","name":"expiry","type":"uint40"}],"name":"RequestApproved","type":"event"},
@@ -73,6 +77,8 @@ export const emrAbi = [
   {"inputs":[{"internalType":"address","name":"author","type":"address"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint8","name":"recordType","type":"uint8"}],"name":"canWrite","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"view","type":"function"},
   {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"requestId","type":"uint256"},{"internalType":"uint256","name":"nonce","type":"uint256"},{"internalType":"uint256","name":"deadline","type":"uint256"},{"internalType":"bytes","name":"signature","type":"bytes"}],"name":"denyBySig","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"uint256","name":"requestId","type":"uint256"}],"name":"denyRequest","outputs":[],"stateMutability":"nonpayable","type":"function"},
+  {"inputs":[{"internalType":"uint256","name":"id","type":"uint256"},{"internalType":"address","name":"patient","type":"address"}],"name":"dispensePrescription","outputs":[],"stateMutability":"nonpayable","type":"function"},
+  {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"id","type":"uint256"}],"name":"dispensedOf","outputs":[{"internalType":"address","name":"by","type":"address"},{"internalType":"uint40","name":"at","type":"uint40"}],"stateMutability":"view","type":"function"},
   {"inputs":[],"name":"domainSeparator","outputs":[{"internalType":"bytes32","name":"","type":"bytes32"}],"stateMutability":"view","type":"function"},
   {"inputs":[],"name":"emergencyRecipientHash","outputs":[{"internalType":"bytes32","name":"","type":"bytes32"}],"stateMutability":"view","type":"function"},
   {"inputs":[{"internalType":"address","name":"provider","type":"address"},{"internalType":"uint32","name":"readMask","type":"uint32"},{"internalType":"uint32","name":"writeMask","type":"uint32"},{"internalType":"uint40","name":"expiry","type":"uint40"},{"internalType":"bytes32","name":"keyDelivery","type":"bytes32"}],"name":"grant","outputs":[],"stateMutability":"nonpayable","type":"function"},
@@ -98,4 +104,5 @@ export const emrAbi = [
   {"inputs":[{"internalType":"uint32","name":"mask","type":"uint32"}],"name":"setEmergencyTypes","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"address","name":"provider","type":"address"}],"name":"suspendProvider","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"address","name":"provider","type":"address"}],"name":"verifyProvider","outputs":[],"stateMutability":"nonpayable","type":"function"},
+  {"inputs":[{"internalType":"uint256","name":"id","type":"uint256"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"string","name":"reason","type":"string"}],"name":"voidRecord","outputs":[],"stateMutability":"nonpayable","type":"function"},
 ] as const;

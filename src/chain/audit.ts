@@ -30,6 +30,8 @@ const SHAPE: Readonly<Record<AuditKind, { patient?: string; actor: string }>> = 
   ProviderSuspended: { actor: 'by' },
   EmergencyRecipientSet: { actor: 'by' },
   EmergencyKeysReleased: { patient: 'patient', actor: 'by' },
+  RecordVoided: { patient: 'patient', actor: 'by' },
+  PrescriptionDispensed: { patient: 'patient', actor: 'by' },
 };
 
 export type { AuditEvent, AuditValue };
@@ -97,10 +99,7 @@ export async function auditEvents(chain: EmrChain, query: AuditQuery = {}): Prom
     chain,
     events.map((e) => e.blockNumber),
   );
-  const problems = await checkReceipts(
-    chain,
-    events.filter((e) => e.name === 'RecordAccessed'),
-  );
+  const problems = await checkReceipts(chain, events);
   const out = events.map((e) => {
     const a = toAudit(chain, e, times.get(e.blockNumber) ?? 0);
     const problem = problems.get(e);

@@ -81,6 +81,16 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
     message: 'the patient closed this provider’s emergency access less than 24 h ago',
     hint: 'ask the patient for a grant (`emr access request`), or another provider may open an emergency',
   },
+  AlreadyDispensed: {
+    kind: 'access',
+    message: 'prescription already dispensed',
+    hint: 'a prescription is dispensed once; see `emr verify <id>` for who dispensed it and when',
+  },
+  NotGrantedPrescription: {
+    kind: 'access',
+    message: 'the patient has not granted you `prescription` for this record',
+    hint: 'ask the patient to `emr grant <you> --types prescription`',
+  },
   InvalidSignature: {
     kind: 'integrity',
     message: 'signature does not match the patient, chain or contract',

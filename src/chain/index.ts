@@ -11,13 +11,14 @@ export { type ConnectChainParameters, connectChain, parseAddress } from './clien
 export { denyRequest } from './deny-request.js';
 export { deployContract } from './deploy.js';
 export { type DevnetRecord, type DevnetStatus, devnetDown, devnetStatus, devnetUp, fundAccount, readDevnetRecord } from './devnet.js';
+export { dispensedOf, dispensePrescription } from './dispense-prescription.js';
 export { customError, decodeRevert, toChainError } from './errors.js';
 export { type GrantParameters, grant } from './grant.js';
 export { grantRecords } from './grant-records.js';
 export { canRead, canWrite, type GrantState, grantOf, type KeyDelivery, keyDeliveries, type LiveReader, liveReaders } from './grants.js';
 export { logAccess } from './log-access.js';
 export { openEmergency } from './open-emergency.js';
-export { getRecord, listRecords, type RecordInfo } from './records.js';
+export { type DispenseInfo, getRecord, listRecords, type RecordInfo, type VoidInfo, voidsOf } from './records.js';
 export { type RegisterParameters, register } from './register.js';
 export { rekeyRecord } from './rekey-record.js';
 export { releaseEmergencyKeys } from './release-emergency-keys.js';
@@ -32,4 +33,5 @@ export { type ActionBody, actionDomain, EIP712_TYPES, nextNonce, relaySigned, ty
 export { suspendProvider } from './suspend-provider.js';
 export * from './types.js';
 export { verifyProvider } from './verify-provider.js';
+export { MAX_VOID_REASON_BYTES, voidRecord } from './void-record.js';
 export { type AccountInfo, recipientCommitment, whois } from './whois.js';

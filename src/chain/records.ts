@@ -1,7 +1,9 @@
 /**
  * Record reads: records are RecordAdded events; a RecordRekeyed event replaces the CID
  * only when its emitter (the `patient` topic) is the record's patient, because the
- * contract cannot check that itself (CONTRACT.md § Re-key).
+ * contract cannot check that itself (CONTRACT.md § Re-key). Likewise a RecordVoided counts only
+ * from the record's author or patient, and a PrescriptionDispensed only on a prescription of
+ * that patient (CONTRACT.md § Void and dispense).
  */
 import { NotFoundError } from '../errors.js';
 import { partsToCid } from './cid.js';
@@ -25,7 +27,35 @@ export interface RecordInfo {
   txHash: string;
   /** Unix seconds of the block that added the record. */
   createdAt: number;
+  /** The first accepted void (entered in error), or null (CONTRACT.md § Void and dispense). */
+  voided: VoidInfo | null;
+  /** Prescriptions only: the dispense, or null. */
+  dispensed: DispenseInfo | null;
 }
+
+/** An accepted RecordVoided: `by` is the record's author or patient. */
+export interface VoidInfo {
+  by: string;
+  /** As given, untrusted text: escape it before printing. At most 1,024 bytes (contract). */
+  reason: string;
+  /** Unix seconds of the block. */
+  at: number;
+  blockNumber: number;
+  txHash: string;
+}
+
+/** An accepted PrescriptionDispensed. */
+export interface DispenseInfo {
+  by: string;
+  at: number;
+  blockNumber: number;
+  txHash: string;
+}
+
+/** The events that change a registered record, all with (id, patient) as topics 1 and 2. */
+const CHANGES = ['RecordRekeyed', 'RecordVoided', 'PrescriptionDispensed'] as const;
+type ChangeEvent = ChainEvent<(typeof CHANGES)[number]>;
+const PRESCRIPTION = 3;
 
 function fromEvent(ev: ChainEvent<'RecordAdded'>): RecordInfo {
   const cidCodec = Number(ev.args[4]);
@@ -43,42 +73,67 @@ function fromEvent(ev: ChainEvent<'RecordAdded'>): RecordInfo {
     blockNumber: ev.blockNumber,
     txHash: ev.txHash,
     createdAt: 0,
+    voided: null,
+    dispensed: null,
   };
 }
 
-function applyRekeys(records: RecordInfo[], rekeys: ChainEvent<'RecordRekeyed'>[]): void {
+/** Whether `ev` comes after the record's own RecordAdded (same block: later in it). */
+function after(ev: ChainEvent, rec: RecordInfo, addedIndex: Map<bigint, number>): boolean {
+  return ev.blockNumber > rec.blockNumber || (ev.blockNumber === rec.blockNumber && ev.logIndex > (addedIndex.get(rec.id) ?? 0));
+}
+
+/** Applies re-keys, voids and dispenses in chain order; anything not accepted is ignored. */
+function applyChanges(records: RecordInfo[], changes: ChangeEvent[], addedIndex: Map<bigint, number>): void {
   const byId = new Map(records.map((r) => [r.id, r]));
-  for (const ev of rekeys) {
+  for (const ev of changes) {
     const rec = byId.get(ev.args[0]);
-    // Only the record's own patient may re-key it: other emitters are ignored.
-    if (!rec || ev.args[1] !== rec.patient) continue;
-    if (ev.blockNumber < rec.blockNumber) continue;
-    rec.originalCid ??= rec.cid;
-    rec.cidCodec = Number(ev.args[2]);
-    rec.digest = ev.args[3].toLowerCase();
-    rec.cid = partsToCid({ cidCodec: rec.cidCodec, digest: rec.digest });
-    rec.rekeyCount += 1;
+    if (!rec || ev.args[1] !== rec.patient || !after(ev, rec, addedIndex)) continue;
+    if (ev.name === 'RecordRekeyed') {
+      // Only the record's own patient may re-key it (the patient topic is the emitter).
+      rec.originalCid ??= rec.cid;
+      rec.cidCodec = Number(ev.args[2]);
+      rec.digest = ev.args[3].toLowerCase();
+      rec.cid = partsToCid({ cidCodec: rec.cidCodec, digest: rec.digest });
+      rec.rekeyCount += 1;
+    } else if (ev.name === 'RecordVoided') {
+      const by = ev.args[2];
+      // The author or the patient; the first accepted void counts, later ones change nothing.
+      if (rec.voided || (by !== rec.author && by !== rec.patient)) continue;
+      rec.voided = { by, reason: ev.args[3], at: 0, blockNumber: ev.blockNumber, txHash: ev.txHash };
+    } else {
+      // The contract stores one dispense per (patient, id): the first is the only one.
+      if (rec.dispensed || rec.recordType !== PRESCRIPTION) continue;
+      rec.dispensed = { by: ev.args[2], at: 0, blockNumber: ev.blockNumber, txHash: ev.txHash };
+    }
   }
 }
 
 async function stamp(chain: EmrChain, records: RecordInfo[]): Promise<void> {
-  const times = await blockTimes(
-    chain,
-    records.map((r) => r.blockNumber),
-  );
-  for (const r of records) r.createdAt = times.get(r.blockNumber) ?? 0;
+  const blocks: number[] = [];
+  for (const r of records) {
+    blocks.push(r.blockNumber);
+    if (r.voided) blocks.push(r.voided.blockNumber);
+    if (r.dispensed) blocks.push(r.dispensed.blockNumber);
+  }
+  const times = await blockTimes(chain, blocks);
+  for (const r of records) {
+    r.createdAt = times.get(r.blockNumber) ?? 0;
+    if (r.voided) r.voided.at = times.get(r.voided.blockNumber) ?? 0;
+    if (r.dispensed) r.dispensed.at = times.get(r.dispensed.blockNumber) ?? 0;
+  }
 }
 
 export async function getRecord(chain: EmrChain, id: bigint | number | string): Promise<RecordInfo> {
   const rid = checkId(id);
-  const [added, rekeys] = await Promise.all([
+  const [added, changes] = await Promise.all([
     queryEvents(chain, { names: ['RecordAdded'], topics: [idTopic(rid)] }),
-    queryEvents(chain, { names: ['RecordRekeyed'], topics: [idTopic(rid)] }),
+    queryEvents(chain, { names: CHANGES, topics: [idTopic(rid)] }),
   ]);
   const first = added[0];
   if (!first) throw new NotFoundError(`record ${rid} not found`, { hint: 'list records with `emr record list`' });
   const rec = fromEvent(first);
-  applyRekeys([rec], rekeys);
+  applyChanges([rec], changes, new Map([[rec.id, first.logIndex]]));
   await stamp(chain, [rec]);
   return rec;
 }
@@ -86,12 +141,22 @@ export async function getRecord(chain: EmrChain, id: bigint | number | string): 
 export async function listRecords(chain: EmrChain, params: { patient?: string; author?: string } = {}): Promise<RecordInfo[]> {
   const patient = params.patient ? addressTopic(parseAddress(params.patient, 'patient')) : null;
   const author = params.author ? addressTopic(parseAddress(params.author, 'author')) : null;
-  const [added, rekeys] = await Promise.all([
+  const [added, changes] = await Promise.all([
     queryEvents(chain, { names: ['RecordAdded'], topics: [null, patient, author] }),
-    queryEvents(chain, { names: ['RecordRekeyed'], topics: [null, patient] }),
+    queryEvents(chain, { names: CHANGES, topics: [null, patient] }),
   ]);
   const records = added.map(fromEvent);
-  applyRekeys(records, rekeys);
+  applyChanges(records, changes, new Map(added.map((e) => [e.args[0], e.logIndex])));
   await stamp(chain, records);
   return records;
+}
+
+/**
+ * The accepted voids of a patient's records, by record id (for FHIR export, history and
+ * show: CONTRACT.md § Void and dispense). One pass over the patient's records.
+ */
+export async function voidsOf(chain: EmrChain, patient: string): Promise<Map<string, VoidInfo>> {
+  const out = new Map<string, VoidInfo>();
+  for (const r of await listRecords(chain, { patient })) if (r.voided) out.set(r.id.toString(), r.voided);
+  return out;
 }

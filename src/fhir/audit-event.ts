@@ -85,6 +85,8 @@ const MAP: Readonly<Record<AuditKind, Mapping>> = {
   EmergencyOpened: { type: SECURITY_ALERT, subtype: [DCM, '110127', 'Emergency Override Started'], action: 'E' },
   EmergencyKeysReleased: { type: SECURITY_ALERT, subtype: OBJECT_SECURITY, action: 'E' },
   RecordAccessed: { type: PATIENT_RECORD, subtype: [REST, 'read', 'read'], action: 'R' },
+  RecordVoided: { type: PATIENT_RECORD, subtype: [REST, 'update', 'update'], action: 'U' },
+  PrescriptionDispensed: { type: PATIENT_RECORD, action: 'E' },
 };
 /** A receipt that does not match its record is not a read (CONTRACT.md § Read receipts). */
 const FORGED: Mapping = { type: SECURITY_ALERT };
@@ -134,7 +136,9 @@ function recordsOf(e: AuditInput, known: readonly RecordRef[] | undefined): Reco
   if (known) return known.slice(0, MAX_IDS_PER_EVENT);
   const f = e.fields;
   if (e.kind === 'RecordsGranted' && Array.isArray(f.ids)) return f.ids.slice(0, MAX_IDS_PER_EVENT).map((id) => ({ id: String(id) }));
-  if (e.kind === 'RecordAdded' || e.kind === 'RecordRekeyed') return [{ id: String(f.id) }];
+  if (e.kind === 'RecordAdded' || e.kind === 'RecordRekeyed' || e.kind === 'RecordVoided' || e.kind === 'PrescriptionDispensed') {
+    return [{ id: String(f.id) }];
+  }
   if (e.kind === 'RecordAccessed') return [{ id: String(f.recordId), type: typeName(Number(f.recordType)) }];
   return [];
 }
@@ -142,7 +146,7 @@ function recordsOf(e: AuditInput, known: readonly RecordRef[] | undefined): Reco
 /** One contract event as an R4 AuditEvent (FHIR.md § 10). `records`: what the caller knows of the records it names. */
 export function auditEventResource(e: AuditInput, source: AuditSource, records?: readonly RecordRef[]): Record<string, unknown> {
   const f = e.fields;
-  const forged = e.kind === 'RecordAccessed' && !!e.flag;
+  const forged = !!e.flag;
   const m = forged ? FORGED : (MAP[e.kind as AuditKind] ?? UNKNOWN);
   const subtype = [
     ...(m.subtype ? [{ system: m.subtype[0], code: m.subtype[1], display: m.subtype[2] }] : []),
@@ -226,7 +230,9 @@ export function auditEventResource(e: AuditInput, source: AuditSource, records?:
     recorded: iso(e.time),
     // A contract event exists only for a transaction that succeeded; a forged receipt is a failed claim.
     outcome: forged ? '4' : '0',
-    ...(forged ? { outcomeDesc: `FORGED receipt (not a read): ${text(e.flag)}` } : {}),
+    ...(forged
+      ? { outcomeDesc: `${e.kind === 'RecordAccessed' ? 'FORGED receipt (not a read)' : 'IGNORED (changes nothing)'}: ${text(e.flag)}` }
+      : {}),
     ...(purpose.length ? { purposeOfEvent: purpose } : {}),
     agent,
     source: {

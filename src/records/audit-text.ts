@@ -60,6 +60,13 @@ function describe(e: AuditEvent, name: NameOf): string {
       // A receipt that does not match its record is not a read (CONTRACT.md § Read receipts).
       if (e.flag) return `FORGED receipt (not a read): ${who('reader')} logged record #${f.recordId} of ${who('patient')}, but ${e.flag}`;
       return `${who('reader')} read record #${f.recordId} of ${who('patient')}`;
+    case 'RecordVoided':
+      // A void from neither author nor patient changes nothing (CONTRACT.md § Void and dispense).
+      if (e.flag) return `IGNORED void (not a void): ${who('by')} named record #${f.id} of ${who('patient')}, but ${e.flag}`;
+      return `${who('by')} voided record #${f.id} of ${who('patient')} (entered in error): “${f.reason}”`;
+    case 'PrescriptionDispensed':
+      if (e.flag) return `IGNORED dispense: ${who('by')} named record #${f.id} of ${who('patient')}, but ${e.flag}`;
+      return `${who('by')} dispensed prescription #${f.id} of ${who('patient')}`;
     default:
       return `${e.kind} by ${name(e.actor)}`;
   }

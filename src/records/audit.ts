@@ -53,7 +53,13 @@ const SUBJECT: Readonly<Record<string, string>> = {
   AdminAdded: 'admin',
   AdminRemoved: 'admin',
 };
-const RECORD_ID: Readonly<Record<string, string>> = { RecordAdded: 'id', RecordRekeyed: 'id', RecordAccessed: 'recordId' };
+const RECORD_ID: Readonly<Record<string, string>> = {
+  RecordAdded: 'id',
+  RecordRekeyed: 'id',
+  RecordAccessed: 'recordId',
+  RecordVoided: 'id',
+  PrescriptionDispensed: 'id',
+};
 
 /** What a read receipt proves, said wherever receipts are shown (SHARING.md § 5). */
 export const RECEIPT_NOTE =

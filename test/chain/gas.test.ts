@@ -6,9 +6,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addRecord } from '../../src/chain/add-record.js';
 import { addRecords } from '../../src/chain/add-records.js';
+import { dispensePrescription } from '../../src/chain/dispense-prescription.js';
 import { grant } from '../../src/chain/grant.js';
 import { logAccess } from '../../src/chain/log-access.js';
 import { revoke } from '../../src/chain/revoke.js';
+import { voidRecord } from '../../src/chain/void-record.js';
 import { type Actor, type ChainWorld, chainWorld, digest } from '../helpers/world.js';
 
 const YEAR = 365 * 86400;
@@ -49,5 +51,16 @@ describe('gas ceilings (CONTRACT.md § Gas)', () => {
     expect(Number(many.gasUsed) / 100).toBeLessThanOrEqual(10_000);
     const r = await revoke(patients[0]!.chain, { provider: doc.address });
     expect(Number(r.gasUsed)).toBeLessThanOrEqual(30_000);
+  });
+
+  it('voidRecord ≤ 32k (an event, no storage) and dispensePrescription ≤ 56k (one new slot): CONTRACT.md § Void and dispense', async () => {
+    const p = await f.patient();
+    const pharmacist = await f.provider();
+    const { id } = await addRecord(p.chain, { patient: p.address, recordType: 3, cidCodec: 0x55, digest: digest(7) });
+    await grant(p.chain, { provider: pharmacist.address, readMask: 1 << 3, expiry: (await f.now()) + YEAR });
+    const d = await dispensePrescription(pharmacist.chain, { id, patient: p.address });
+    expect(Number(d.gasUsed)).toBeLessThanOrEqual(56_000);
+    const v = await voidRecord(p.chain, { id, patient: p.address, reason: 'entered wrong' });
+    expect(Number(v.gasUsed)).toBeLessThanOrEqual(32_000);
   });
 });
