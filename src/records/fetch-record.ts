@@ -5,7 +5,7 @@
  * read receipt. Plaintext reaches its target only after every check passed (fetch.ts).
  */
 import { logAccess } from '../chain/log-access.js';
-import { getRecord } from '../chain/records.js';
+import { getRecord, type VoidInfo } from '../chain/records.js';
 import type { With } from '../session/index.js';
 import type { Unlocked } from '../session/unlock.js';
 import { checkReadAccess, type FetchedRecord, type FetchTarget, fetchRaw, fetchRecord } from './fetch.js';
@@ -23,7 +23,12 @@ export interface FetchInput {
 export type FetchOutcome = (Omit<FetchedRecord, 'receiptTx'> | (FetchRawOutcome & { raw: true })) & {
   receiptTx: string | null;
   supersededBy?: string;
+  /** Entered in error (CONTRACT.md § Void and dispense): still fetched, with a warning; null when not voided. */
+  voided: { by: string; reason: string; at: string; txHash: string } | null;
 };
+
+const voidOf = (v: VoidInfo | null): FetchOutcome['voided'] =>
+  v ? { by: v.by, reason: v.reason, at: new Date(v.at * 1000).toISOString(), txHash: v.txHash } : null;
 
 interface FetchRawOutcome {
   id: string;
@@ -54,11 +59,16 @@ export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, i
       signatureValid: null,
       raw: true,
       receiptTx: null,
+      voided: voidOf(rec.voided),
     };
   } else {
     const me = s.me;
     if (!me) throw new Error('fetchOne: decrypting needs an unlocked session');
-    data = { ...(await fetchRecord({ chain: s.chain, store: s.store, me }, rec, input.target)), receiptTx: null };
+    data = {
+      ...(await fetchRecord({ chain: s.chain, store: s.store, me }, rec, input.target)),
+      receiptTx: null,
+      voided: voidOf(rec.voided),
+    };
     // The record is already verified and written: a failure here only leaves it unknown.
     const supersededBy = await findSupersededBy({ home: s.home, chain: s.chain, store: s.store, me }, rec).catch(() => undefined);
     if (supersededBy) data.supersededBy = supersededBy;

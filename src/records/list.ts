@@ -28,11 +28,23 @@ export interface ListOptions {
   until?: number;
   /** Keep the most recent `limit` records (after the filters). */
   limit?: number;
+  /** Include voided (entered-in-error) records, marked (docs/CLI.md § record void). */
+  all?: boolean;
+}
+
+/** A row's void (CONTRACT.md § Void and dispense); the reason is untrusted chain text. */
+export interface ListedVoid {
+  by: string;
+  reason: string;
+  at: string;
+  txHash: string;
 }
 
 export interface ListedRecord extends RecordRef {
   createdAt: string;
   rekeyed: boolean;
+  /** Entered in error: who voided it, when and why; null when not voided. */
+  voided: ListedVoid | null;
   /** With details: whether the reader could open and verify the record. */
   readable?: boolean;
   title?: string | null;
@@ -55,6 +67,8 @@ export interface ListResult {
   total: number;
   /** Matching records left out by the limit (the oldest). */
   more: number;
+  /** Matching voided records left out (none with `all`). */
+  voidedHidden: number;
 }
 
 export interface DetailDeps {
@@ -71,6 +85,9 @@ export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?:
   if (o.types?.length) list = list.filter((r) => o.types!.includes(r.recordType));
   if (o.since !== undefined) list = list.filter((r) => r.createdAt >= o.since!);
   if (o.until !== undefined) list = list.filter((r) => r.createdAt <= o.until!);
+  const matching = list.length;
+  if (!o.all) list = list.filter((r) => !r.voided);
+  const voidedHidden = matching - list.length;
   const total = list.length;
   const shown = o.limit !== undefined && list.length > o.limit ? list.slice(list.length - o.limit) : list;
   const records: ListedRecord[] = shown.map((r) => ({
@@ -82,9 +99,12 @@ export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?:
     txHash: r.txHash,
     createdAt: new Date(r.createdAt * 1000).toISOString(),
     rekeyed: r.rekeyCount > 0,
+    voided: r.voided
+      ? { by: r.voided.by, reason: r.voided.reason, at: new Date(r.voided.at * 1000).toISOString(), txHash: r.voided.txHash }
+      : null,
   }));
   if (details) await addDetails(details, shown, records);
-  return { records, total, more: total - shown.length };
+  return { records, total, more: total - shown.length, voidedHidden };
 }
 
 async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {

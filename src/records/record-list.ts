@@ -29,7 +29,16 @@ function parseDate(v: string, flag: string, endOfDay: boolean): number {
 
 /** The options checked before any I/O (usage errors, exit 2); `defaultLimit` when no --limit. */
 export function listInput(
-  opts: { patient?: string; author?: string; type?: string; since?: string; until?: string; limit?: string; details?: boolean },
+  opts: {
+    patient?: string;
+    author?: string;
+    type?: string;
+    since?: string;
+    until?: string;
+    limit?: string;
+    details?: boolean;
+    all?: boolean;
+  },
   defaultLimit: number | undefined,
 ): ListInput {
   const types = opts.type ? opts.type.split(',').map((t) => checkType(t.trim())) : undefined;
@@ -41,7 +50,7 @@ export function listInput(
       throw new UsageError(`--limit: '${opts.limit.slice(0, 20)}' is not a count`, { hint: `a whole number from 1 to ${MAX_LIMIT}` });
     limit = Number(opts.limit);
   }
-  return { patient: opts.patient, author: opts.author, types, since, until, limit, details: !!opts.details };
+  return { patient: opts.patient, author: opts.author, types, since, until, limit, details: !!opts.details, all: !!opts.all };
 }
 
 export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> & { me?: Unlocked }, input: ListInput): Promise<ListResult> {
@@ -50,7 +59,7 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
   const details = input.details && s.me && s.store ? { home: s.home, chain: s.chain, store: s.store, me: s.me } : undefined;
   return listRecordsFlow(
     s.chain,
-    { patient, author, types: input.types, since: input.since, until: input.until, limit: input.limit },
+    { patient, author, types: input.types, since: input.since, until: input.until, limit: input.limit, all: input.all },
     details,
   );
 }

@@ -35,11 +35,21 @@ export const fetch = defineCommand({
     ]);
     const s = await openSession(ctx, { chain: true, signer: input.receipt, store: true, unlock: fetchNeedsKey(input) });
     const data = await fetchOne(s, input);
+    const warnings = [
+      ...(data.voided
+        ? [
+            `record ${idArg} was voided (entered in error) by ${ctx.label(data.voided.by, 'withAddress')} on ${data.voided.at}: ${data.voided.reason}`,
+          ]
+        : []),
+      ...(data.supersededBy
+        ? [`record ${idArg} is superseded by record ${data.supersededBy} (a correction); fetch that one for the current version`]
+        : []),
+    ];
     return {
       data,
-      // With `-o -` stdout carries the record itself: no human summary mixed into it.
+      // With `-o -` stdout carries the record itself: no human summary mixed into it (warnings go to stderr).
       view: toStdout
-        ? {}
+        ? { warnings }
         : {
             title: `${opts.raw ? 'Fetched ciphertext of' : 'Fetched and verified'} record ${idArg} → ${data.path}`,
             fields: [
@@ -48,13 +58,7 @@ export const fetch = defineCommand({
               ['sha256', data.sha256],
               ['receipt', data.receiptTx ?? 'none (--no-receipt)'],
             ],
-            ...(data.supersededBy
-              ? {
-                  warnings: [
-                    `record ${idArg} is superseded by record ${data.supersededBy} (a correction); fetch that one for the current version`,
-                  ],
-                }
-              : {}),
+            warnings,
           },
     };
   },

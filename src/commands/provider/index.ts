@@ -6,13 +6,14 @@ import { recordAdd } from './record-add.js';
 import { recordExport } from './record-export.js';
 import { recordList } from './record-list.js';
 import { recordTypes } from './record-types.js';
+import { recordVoid } from './record-void.js';
 
 export const provider: RoleSpec = {
   name: 'provider',
   heading: 'Provider',
   summary: 'commands for providers: adding records, requesting access, emergencies',
   children: [
-    defineGroup('record', 'add and list records', [recordAdd, recordList, recordExport, recordTypes]),
+    defineGroup('record', 'add and list records', [recordAdd, recordList, recordExport, recordTypes, recordVoid]),
     defineGroup('access', 'ask patients for access', [accessRequest]),
     defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen]),
   ],

@@ -16,6 +16,7 @@ interface Opts {
   until?: string;
   limit?: string;
   details?: boolean;
+  all?: boolean;
 }
 
 export const recordList = defineCommand({
@@ -32,6 +33,7 @@ export const recordList = defineCommand({
       description: `show the n most recent matching records (default ${HUMAN_DEFAULT_LIMIT} for people; all with --json)`,
     },
     { flags: '--details', description: 'decrypt the metadata you can open: title, date of care, file name, encounter, corrections' },
+    { flags: '--all', description: 'include voided (entered-in-error) records, marked with who voided them and why' },
   ],
   examples: ['emr record list --type lab,imaging --since 2026-01-01 --details', 'emr record list --patient alice --limit 500 --json'],
   async run(ctx, _args, opts: Opts) {
@@ -45,20 +47,23 @@ export const recordList = defineCommand({
     const res = await recordListFlow(s, input);
     // Known names: local profiles (addresses are public; names are the user's own labels).
     const rows = res.records.map((r) => {
+      const voided = r.voided ? `VOIDED by ${ctx.label(r.voided.by, 'short')}: ${printable(r.voided.reason)}` : undefined;
       const base = [r.id, r.createdAt.replace('.000Z', 'Z'), r.type, ctx.label(r.patient, 'short'), ctx.label(r.author, 'short')];
-      if (!opts.details) return [...base, r.cid];
-      const status = r.supersededBy
-        ? `superseded by ${r.supersededBy}`
-        : r.supersedes
-          ? `corrects ${r.supersedes}`
-          : r.readable === false
-            ? '(cannot open)'
-            : '';
+      if (!opts.details) return [...base, voided ?? r.cid];
+      const status =
+        (voided ?? r.supersededBy)
+          ? `superseded by ${r.supersededBy}`
+          : r.supersedes
+            ? `corrects ${r.supersedes}`
+            : r.readable === false
+              ? '(cannot open)'
+              : '';
       return [...base, r.date?.slice(0, 10), printable(r.title ?? undefined), printable(r.fileName ?? undefined), status];
     });
     const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, MAX_LIMIT)} or filters`] : [];
+    if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
     return {
-      data: { records: res.records, total: res.total, more: res.more },
+      data: { records: res.records, total: res.total, more: res.more, voidedHidden: res.voidedHidden },
       view: {
         table: {
           columns: opts.details

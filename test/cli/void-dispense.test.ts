@@ -1,0 +1,89 @@
+// Issue 21 § 2 (void) and § 5 (dispense, emergency types, keeping a delivered copy): through
+// the built binary on a devnet in a temp home (docs/CLI.md § record void, § prescription
+// dispense; CONTRACT.md § Void and dispense).
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clinic, emr } from '../helpers/cli.js';
+
+const c = clinic();
+const { as, ok, file } = c;
+const addr: Record<string, string> = {};
+
+beforeAll(async () => {
+  await c.keygen([
+    ['admin', 'admin'],
+    ['alice', 'patient'],
+    ['grey', 'provider'],
+    ['house', 'provider'],
+    ['pharma', 'provider'],
+    ['pharmb', 'provider'],
+  ]);
+  await c.devnetUp('admin');
+  await ok([...as('alice'), 'register']);
+  for (const p of ['grey', 'house', 'pharma', 'pharmb']) {
+    await ok([...as(p), 'register', '--role', 'provider']);
+    await ok([...as('admin'), 'admin', 'verify', p]);
+  }
+  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note,prescription', '--write', '--expires', '1y']);
+  await ok([...as('alice'), 'grant', 'house', '--types', 'lab,note', '--write', '--expires', '1y']);
+  for (const p of ['alice', 'grey', 'house', 'pharma', 'pharmb']) addr[p] = (await ok(['--home', c.home, 'whois', p])).address;
+}, 240_000);
+
+afterAll(async () => {
+  await c.devnetDown();
+  rmSync(c.home, { recursive: true, force: true });
+});
+
+const add = async (who: string, name: string, text: string, type: string): Promise<string> =>
+  (await ok([...as(who), 'record', 'add', file(name, text), '--patient', 'alice', '--type', type])).records[0].id;
+
+describe('emr record void (docs/CLI.md § record void)', () => {
+  it('the author voids: list hides it (--all shows who, why), fetch still works with a warning and a JSON field, audit says who voided what and why', async () => {
+    const id = await add('grey', 'wrong.txt', 'Hb 9.1 (other patient)', 'lab');
+    const kept = await add('grey', 'right.txt', 'Hb 13.9', 'lab');
+    const v = await ok([...as('grey'), 'record', 'void', id, '--reason', 'filed under the wrong patient']);
+    expect(v).toMatchObject({ id, voidedBy: addr.grey, reason: 'filed under the wrong patient', type: 'lab' });
+
+    const listed = await ok([...as('alice'), 'record', 'list']);
+    expect(listed.records.map((r: any) => r.id)).not.toContain(id);
+    expect(listed.records.find((r: any) => r.id === kept).voided).toBeNull();
+    expect(listed.voidedHidden).toBe(1);
+    const all = await ok([...as('alice'), 'record', 'list', '--all']);
+    expect(all.records.find((r: any) => r.id === id).voided).toMatchObject({ by: addr.grey, reason: 'filed under the wrong patient' });
+    const human = await emr([...as('alice'), 'record', 'list', '--all']);
+    expect(human.stdout).toMatch(new RegExp(`^${id} .*VOIDED by grey: filed under the wrong patient`, 'm'));
+    expect((await emr([...as('alice'), 'record', 'list'])).stdout).toMatch(/1 voided \(entered-in-error\) record\(s\) hidden; --all/);
+
+    const out = file(`f-${id}.txt`, '');
+    rmSync(out);
+    const f = await emr([...as('alice'), 'fetch', id, '-o', out, '--force']);
+    expect(f.code).toBe(0);
+    expect(f.stderr).toMatch(
+      new RegExp(
+        `warning: record ${id} was voided \\(entered in error\\) by 0x[0-9a-fA-F]{40} \\(grey\\) on [0-9T:.Z-]+: filed under the wrong patient`,
+      ),
+    );
+    const fj = await ok([...as('alice'), 'fetch', id, '-o', out, '--force']);
+    expect(fj.voided).toMatchObject({ by: addr.grey, reason: 'filed under the wrong patient' });
+
+    const audit = await emr([...as('alice'), 'audit']);
+    expect(audit.stdout).toContain(`grey voided record #${id} of alice (entered in error): “filed under the wrong patient”`);
+  });
+
+  it('only the author or the patient (exit 3, nothing sent); a void of a voided record is exit 3 naming the first', async () => {
+    const id = await add('grey', 'note.txt', 'note', 'note');
+    const other = await emr([...as('house'), '--json', 'record', 'void', id, '--reason', 'not mine to void']);
+    expect(other.code).toBe(3);
+    expect(other.json?.error?.message).toMatch(/only record \d+'s author or patient may void it/);
+    await ok([...as('alice'), 'record', 'void', id, '--reason', 'duplicate']);
+    const again = await emr([...as('grey'), '--json', 'record', 'void', id, '--reason', 'again']);
+    expect(again.code).toBe(3);
+    expect(again.json?.error?.message).toContain(`already voided (by ${addr.alice}`);
+    const audit = await ok([...as('alice'), 'audit']);
+    expect(audit.events.filter((e: any) => e.event === 'record-voided' && e.recordId === id)).toHaveLength(1);
+    const missing = await emr([...as('grey'), '--json', 'record', 'void', '999999', '--reason', 'x']);
+    expect(missing.code).toBe(7);
+    const noReason = await emr([...as('grey'), '--json', 'record', 'void', id]);
+    expect(noReason.code).toBe(2);
+  });
+});
