@@ -4,7 +4,7 @@
  * record was signed. Writes no plaintext anywhere; the command turns `authorAuthorized:
  * false` into exit 4 with the data.
  */
-import { getRecord } from '../chain/records.js';
+import { type DispenseInfo, getRecord, type VoidInfo } from '../chain/records.js';
 import { verifyBundle } from '../crypto/bundle.js';
 import { IntegrityError } from '../errors.js';
 import type { With } from '../session/index.js';
@@ -25,7 +25,18 @@ export interface VerifyOutcome {
   signedAt: string;
   authorAuthorized: boolean;
   authority: string;
+  /**
+   * Record targets only (a file names no record): a prescription's dispense, null when not
+   * dispensed; absent for other types (CONTRACT.md § Void and dispense).
+   */
+  dispensed?: { by: string; at: string; txHash: string } | null;
+  /** Record targets only: the void (entered in error), or null. */
+  voided?: { by: string; reason: string; at: string; txHash: string } | null;
 }
+
+const iso = (at: number) => new Date(at * 1000).toISOString();
+const dispenseOf = (d: DispenseInfo | null) => (d ? { by: d.by, at: iso(d.at), txHash: d.txHash } : null);
+const voidOf = (v: VoidInfo | null) => (v ? { by: v.by, reason: v.reason, at: iso(v.at), txHash: v.txHash } : null);
 
 interface Signed {
   author: string;
@@ -34,6 +45,7 @@ interface Signed {
   sha256: string;
   type: string;
   title: string | null;
+  chainState?: Pick<VerifyOutcome, 'dispensed' | 'voided'>;
 }
 
 async function signedRecord(s: With<'me' | 'chain'> & { store?: With<'store'>['store'] }, id: bigint): Promise<Signed> {
@@ -48,6 +60,7 @@ async function signedRecord(s: With<'me' | 'chain'> & { store?: With<'store'>['s
     type: r.type,
     title: r.title,
     signedAt: Date.parse(r.createdAt!) / 1000,
+    chainState: { ...(rec.recordType === 3 ? { dispensed: dispenseOf(rec.dispensed) } : {}), voided: voidOf(rec.voided) },
   };
 }
 
@@ -76,5 +89,6 @@ export async function verifyRecord(
     signedAt: new Date(r.signedAt * 1000).toISOString(),
     authorAuthorized: auth.ok,
     authority: auth.reason,
+    ...r.chainState,
   };
 }

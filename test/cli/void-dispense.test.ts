@@ -87,3 +87,30 @@ describe('emr record void (docs/CLI.md § record void)', () => {
     expect(noReason.code).toBe(2);
   });
 });
+
+describe('emr prescription dispense (docs/CLI.md § prescription dispense)', () => {
+  it('a verified provider granted prescription dispenses once; verify shows it; a second dispense is exit 3 naming the first; other types exit 2', async () => {
+    const rx = await add('grey', 'rx.txt', 'Amoxicillin 500 mg, 3x daily, 7 days', 'prescription');
+    await ok([...as('alice'), 'grant', 'pharma', '--types', 'prescription', '--expires', '30d']);
+    expect((await ok([...as('pharma'), 'verify', rx])).dispensed).toBeNull();
+    const ungranted = await emr([...as('pharmb'), '--json', 'prescription', 'dispense', rx]);
+    expect(ungranted.code).toBe(3);
+    expect(ungranted.json?.error?.message).toMatch(/has not granted you `prescription`/);
+
+    const d = await ok([...as('pharma'), 'prescription', 'dispense', rx]);
+    expect(d).toMatchObject({ id: rx, patient: addr.alice, prescriber: addr.grey, dispensedBy: addr.pharma });
+    const v = await ok([...as('pharma'), 'verify', rx]);
+    expect(v.dispensed).toEqual({ by: addr.pharma, at: d.dispensedAt, txHash: d.txHash });
+    expect((await emr([...as('alice'), 'verify', rx])).stdout).toMatch(/dispensed\s+by 0x[0-9a-fA-F]{40} \(pharma\) at /);
+
+    await ok([...as('alice'), 'grant', 'pharmb', '--types', 'prescription', '--expires', '30d']);
+    const second = await emr([...as('pharmb'), '--json', 'prescription', 'dispense', rx]);
+    expect(second.code).toBe(3);
+    expect(second.json?.error?.message).toBe(
+      `prescription ${rx} was already dispensed by ${addr.pharma} at ${d.dispensedAt.replace('.000Z', 'Z')}`,
+    );
+    const lab = await add('grey', 'lab3.txt', 'K 4.1', 'lab');
+    await ok([...as('alice'), 'grant', 'pharmb', '--types', 'prescription,lab', '--expires', '30d']);
+    expect((await emr([...as('pharmb'), '--json', 'prescription', 'dispense', lab])).code).toBe(2);
+  });
+});

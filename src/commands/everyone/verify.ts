@@ -38,10 +38,14 @@ export const verify = defineCommand({
         },
       };
     }
+    const d = data.dispensed;
     return {
       data,
       view: {
         title: `Verified: signed by ${ctx.label(data.author, 'withAddress')}`,
+        warnings: data.voided
+          ? [`record ${arg} was voided (entered in error) by ${ctx.label(data.voided.by, 'withAddress')}: ${data.voided.reason}`]
+          : [],
         fields: [
           ['authority', data.authority === 'patient' ? 'the patient themself' : 'a verified provider at signing time'],
           ['patient', data.patient],
@@ -49,6 +53,9 @@ export const verify = defineCommand({
           ['title', data.title],
           ['signed at', data.signedAt],
           ['sha256', data.sha256],
+          ...(d !== undefined
+            ? [['dispensed', d ? `by ${ctx.label(d.by, 'withAddress')} at ${d.at}` : 'not yet'] as [string, string]]
+            : []),
         ],
       },
     };

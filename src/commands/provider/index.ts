@@ -2,6 +2,7 @@
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { accessRequest } from './access-request.js';
 import { emergencyOpen } from './emergency-open.js';
+import { prescriptionDispense } from './prescription-dispense.js';
 import { recordAdd } from './record-add.js';
 import { recordExport } from './record-export.js';
 import { recordList } from './record-list.js';
@@ -14,6 +15,7 @@ export const provider: RoleSpec = {
   summary: 'commands for providers: adding records, requesting access, emergencies',
   children: [
     defineGroup('record', 'add and list records', [recordAdd, recordList, recordExport, recordTypes, recordVoid]),
+    defineGroup('prescription', 'prescriptions: dispensing (pharmacists)', [prescriptionDispense]),
     defineGroup('access', 'ask patients for access', [accessRequest]),
     defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen]),
   ],
