@@ -6,6 +6,7 @@
  *   session  src/session (the unlocked identity, chain client, record store of one run)
  *   flows    src/identity, src/records, src/ops (siblings: none imports another), then
  *            src/batch (a batch is many record flows)
+ *   ui       src/ui: the local web view (`emr ui`), many flows behind one HTTP server
  *   commands src/commands, src/cli.ts (the only place that lazy-loads)
  * An arrow may only point down. Type-only imports count (tsPreCompilationDeps).
  */
@@ -21,12 +22,17 @@ module.exports = {
     ...GROUND.map((g) =>
       downOnly(`ground-${g}-alone`, `^src/${g}/`, `^src/(?!${g}/)(?![^/]+\\.ts$)|^src/(context|cli)\\.ts$`),
     ),
-    downOnly('context-below-session', '^src/context\\.ts$', above(['session', 'records', 'batch', 'commands']) + '|^src/cli\\.ts$'),
-    downOnly('session-below-flows', '^src/session/', above(['identity', 'records', 'ops', 'batch', 'commands']) + '|^src/cli\\.ts$'),
+    downOnly('context-below-session', '^src/context\\.ts$', above(['session', 'records', 'batch', 'ui', 'commands']) + '|^src/cli\\.ts$'),
+    downOnly('session-below-flows', '^src/session/', above(['identity', 'records', 'ops', 'batch', 'ui', 'commands']) + '|^src/cli\\.ts$'),
     ...['identity', 'records', 'ops'].map((f) =>
-      downOnly(`flows-${f}-alone`, `^src/${f}/`, above(['identity', 'records', 'ops', 'batch', 'commands'].filter((x) => x !== f)) + '|^src/cli\\.ts$'),
+      downOnly(
+        `flows-${f}-alone`,
+        `^src/${f}/`,
+        above(['identity', 'records', 'ops', 'batch', 'ui', 'commands'].filter((x) => x !== f)) + '|^src/cli\\.ts$',
+      ),
     ),
-    downOnly('batch-below-commands', '^src/batch/', above(['commands']) + '|^src/cli\\.ts$'),
+    downOnly('batch-below-commands', '^src/batch/', above(['ui', 'commands']) + '|^src/cli\\.ts$'),
+    downOnly('ui-below-commands', '^src/ui/', above(['batch', 'commands']) + '|^src/cli\\.ts$'),
     downOnly('commands-below-cli', '^src/commands/', '^src/cli\\.ts$'),
     {
       name: 'lazy-only-in-commands',
@@ -35,7 +41,7 @@ module.exports = {
       from: { path: '^src/', pathNot: '^src/commands/' },
       to: { dependencyTypes: ['dynamic-import'], path: '^src/' },
     },
-    { name: 'no-unknown-dir', severity: 'error', comment: 'a new directory needs a floor above', from: { path: '^src/(?!(crypto|keys|ipfs|chain|fhir|agent|session|identity|records|ops|batch|commands)/)[^/]+/' }, to: {} },
+    { name: 'no-unknown-dir', severity: 'error', comment: 'a new directory needs a floor above', from: { path: '^src/(?!(crypto|keys|ipfs|chain|fhir|agent|session|identity|records|ops|batch|ui|commands)/)[^/]+/' }, to: {} },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

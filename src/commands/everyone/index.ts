@@ -18,6 +18,7 @@ import { keyImport } from './key-import.js';
 import { keyList } from './key-list.js';
 import { keygen } from './keygen.js';
 import { relay } from './relay.js';
+import { ui } from './ui.js';
 import { verify } from './verify.js';
 import { whois } from './whois.js';
 
@@ -40,6 +41,7 @@ export const everyone: RoleSpec = {
     demo,
     doctor,
     completion,
+    ui,
     defineGroup('agent', 'hold unlocked keys in memory for a while (opt-in)', [agentStart, agentStop, agentStatus]),
   ],
 };
