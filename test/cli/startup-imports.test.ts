@@ -124,6 +124,14 @@ describe('start-up: a command loads only what it uses (issue 11)', () => {
     expect(loaded).not.toMatch(HEAVY['IPFS stack (src/ipfs, multiformats, @ipld)'] as RegExp);
   }, 60_000);
 
+  it('`emr --help` loads no part of the web view (src/ui is loaded by `emr ui` alone, issue 23)', async () => {
+    expect(await modulesLoaded(['--help'])).not.toMatch(/\/src\/ui\//);
+  }, 60_000);
+
+  it('control: `emr ui --listen` with a bad address loads src/ui, so the probe above can see it', async () => {
+    expect(await modulesLoaded(['ui', '--listen', 'nowhere'], 2)).toMatch(/\/src\/ui\/serve\.ts$/m);
+  }, 60_000);
+
   it('control: keygen judges a new passphrase, and the probe sees zxcvbn load', async () => {
     expect(await heavyLoaded(['keygen', '--name', 'bob'])).toContain('zxcvbn');
   }, 60_000);
