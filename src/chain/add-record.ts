@@ -1,4 +1,4 @@
-/** addRecord: register one record (CONTRACT.md § Records). */
+/** addRecord: register one record (CONTRACT.md § Model). */
 import { type CidParts, cidToParts } from './cid.js';
 import { checkBytes32, checkRecordType, parseAddress } from './params.js';
 import { eventOf, send } from './send.js';

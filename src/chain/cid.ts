@@ -1,5 +1,5 @@
 /**
- * A record's CID on chain is (cidCodec, sha2-256 digest): CONTRACT.md § Records. Only
+ * A record's CID on chain is (cidCodec, sha2-256 digest): CONTRACT.md § Model. Only
  * CIDv1 with a sha2-256 multihash and codec raw (0x55) or dag-pb (0x70) is accepted, so
  * the CID can be rebuilt exactly from the event.
  */

@@ -1,7 +1,7 @@
 /**
  * grant: the patient (the signer) gives a provider read and/or write access to record
  * types until `expiry`. `keyDelivery` is the digest of an off-chain key-delivery object;
- * no key material ever goes on chain (CONTRACT.md § Grants).
+ * no key material ever goes on chain (CONTRACT.md § Functions).
  */
 import { UsageError } from '../errors.js';
 import { checkBytes32, checkMask, parseAddress, toUnixSeconds } from './params.js';

@@ -1,4 +1,4 @@
-/** register: publish the account's role and age recipient (CONTRACT.md § Registration). */
+/** register: publish the account's role and age recipient (CONTRACT.md § Recipients). */
 import { UsageError } from '../errors.js';
 import { send } from './send.js';
 import { type EmrChain, ROLE_CODES, type Role, type SentTx } from './types.js';

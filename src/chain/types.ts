@@ -22,7 +22,7 @@ export function roleName(code: number): Role | null {
   return code === 1 ? 'patient' : code === 2 ? 'provider' : null;
 }
 
-/** CID codecs a record may use (CONTRACT.md § Records). */
+/** CID codecs a record may use (CONTRACT.md § Model). */
 export const CODEC_RAW = 0x55;
 export const CODEC_DAG_PB = 0x70;
 

@@ -1,7 +1,7 @@
 /**
  * whois: an account's role, status and age recipient. Storage keeps only a 160-bit
  * commitment to the recipient; the string itself is read from the latest Registered
- * event and checked against the commitment (CONTRACT.md § Registration).
+ * event and checked against the commitment (CONTRACT.md § Recipients).
  */
 import { keccak256 } from 'ethers/crypto';
 import { getBytes, toUtf8Bytes } from 'ethers/utils';

@@ -173,7 +173,7 @@ export interface DecryptBundleOptions {
    * The caller's own checks (e.g. that the signed patient is the one on chain), run after
    * the signature and every chunk verified but BEFORE a file output is renamed into
    * place: throwing drops the temporary file, so no plaintext of a rejected record
-   * remains on disk (docs/FORMAT.md § 6).
+   * remains on disk (docs/FORMAT.md § 1.6).
    */
   accept?: (r: DecryptBundleResult) => void | Promise<void>;
 }

@@ -245,7 +245,7 @@ export async function fileSink(target: string): Promise<Sink> {
 
 /**
  * A stream sink cannot un-write: plaintext reaches it before the final check
- * (documented in docs/FORMAT.md § Output).
+ * (documented in docs/FORMAT.md § 1.6).
  */
 export function streamSink(w: NodeJS.WritableStream): Sink {
   return {

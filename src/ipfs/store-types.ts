@@ -36,7 +36,7 @@ export interface RecordStore {
   has(cid: string, opts?: StoreCallOptions): Promise<boolean>;
   /** Pins the DAG (recursively) so GC keeps it. */
   pin(cid: string, opts?: StoreCallOptions): Promise<void>;
-  /** Unpins; the blocks stay until GC. Other nodes' copies are untouched (STORAGE.md § "Erasure"). */
+  /** Unpins; the blocks stay until GC. Other nodes' copies are untouched (STORAGE.md § "Unpin, garbage collection and erasure"). */
   unpin(cid: string, opts?: StoreCallOptions): Promise<void>;
   /**
    * Removes this store's copy now (STORAGE.md § Unpin): the embedded store unpins and

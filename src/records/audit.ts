@@ -1,5 +1,5 @@
 /**
- * `emr audit`, the whole use case (docs/CLI.md § Sharing; docs/DEVNET.md § Audit): whose
+ * `emr audit`, the whole use case (docs/CLI.md § Sharing; docs/DEVNET.md § 6): whose
  * trail to show, the rows of the chain's audit events, and `--follow` streaming them as
  * they are mined until SIGINT/SIGTERM.
  *

@@ -1,5 +1,5 @@
 /**
- * `emr demo` (docs/CLI.md § Batch and demo; README § Start): the whole story on the embedded
+ * `emr demo` (docs/CLI.md § Batch and demo; README, first lines): the whole story on the embedded
  * defaults, in one process, narrating each step with what the chain recorded. The actors
  * are real profiles in the home (keystores with passphrase files beside them, so a person
  * can go on exploring with the printed commands).

@@ -7,7 +7,7 @@
  * `--follow` streams events as they are mined until SIGINT/SIGTERM (exit 0): one line per
  * event on stdout; with `--json`, one JSON document per line (NDJSON,
  * `{"ok":true,"data":{"event":{…}}}`) and a last line `{"ok":true,"data":{"stopped":true,…}}`
- * — the one exception to "stdout carries one document" (docs/DEVNET.md § Audit).
+ * — the one exception to "stdout carries one document" (docs/DEVNET.md § 6).
  */
 import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
