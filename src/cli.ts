@@ -11,6 +11,7 @@ import { resolveHome } from './config.js';
 import { Context, type GlobalOptions, type Io } from './context.js';
 import { type EmrError, exitCodeOf, toEmrError, UsageError } from './errors.js';
 import { humanError, jsonFailure, jsonSuccess, renderHuman, renderSideNotes } from './output.js';
+import { suggest } from './suggest.js';
 
 export interface RunOptions {
   io?: Io;
@@ -103,27 +104,6 @@ export function firstOperand(argv: string[], valueOptions: ReadonlySet<string>):
     if (!a.startsWith('-')) return a;
   }
   return undefined;
-}
-
-/** Levenshtein distance, bounded: inputs are command names (short), compared once each. */
-function distance(a: string, b: string): number {
-  if (a.length > 64 || b.length > 64) return Infinity;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** "did you mean" for a mistyped command: the closest names within a third of the word. */
-export function suggest(word: string, names: string[]): string[] {
-  const scored = names
-    .map((n) => [n, distance(word.toLowerCase(), n.toLowerCase())] as const)
-    .filter(([n, d]) => d <= Math.max(1, Math.floor(Math.max(word.length, n.length) / 3)));
-  const best = Math.min(...scored.map(([, d]) => d));
-  return scored.filter(([, d]) => d === best).map(([n]) => n);
 }
 
 function globalOptions(program: Command): void {
@@ -395,7 +375,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
       const err =
         e.code === 'commander.help'
           ? new UsageError('no command given', { hint: 'pick a command from the list above (`emr --help`)' })
-          : new UsageError(e.message.replace(/^error:\s*/, ''), { hint: 'see `emr --help` or `emr <command> --help`' });
+          : commanderUsageError(e.message, commandWords(program, argv, valueOptions));
       writeError(err, wantsJson, io, env);
       return err.exitCode;
     }
@@ -403,6 +383,37 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     writeError(err, wantsJson, io, env);
     return exitCodeOf(err);
   }
+}
+
+/** The command words of argv commander reached (`['record']` for `emr record lst`), global option values skipped. */
+function commandWords(program: Command, argv: string[], valueOptions: ReadonlySet<string>): string[] {
+  const words: string[] = [];
+  let at = program;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (valueOptions.has(a)) i++;
+    if (a.startsWith('-')) continue;
+    const next = at.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (!next) break;
+    words.push(a);
+    at = next;
+  }
+  return words;
+}
+
+/**
+ * Commander's own message is one line plus, sometimes, "(Did you mean x?)" on the next: the
+ * line is the message, the suggestion goes to the hint (docs/CLI.md § Global behaviour: a
+ * mistyped command or option gets a "did you mean"), never a literal newline in either.
+ */
+function commanderUsageError(raw: string, words: string[]): UsageError {
+  const [first = '', ...rest] = raw.replace(/^error:\s*/, '').split('\n');
+  const mean = /\(Did you mean ([^?]+)\?\)/.exec(rest.join(' '))?.[1]?.trim();
+  const cmd = ['emr', ...words].join(' ');
+  const help = `\`${cmd} --help\``;
+  if (!mean) return new UsageError(first, { hint: words.length ? `see ${help}` : 'see `emr --help` or `emr <command> --help`' });
+  const guess = mean.startsWith('-') ? `\`${mean}\`` : `\`${cmd} ${mean}\``;
+  return new UsageError(first, { hint: `did you mean ${guess}? (${help} lists them all)` });
 }
 
 function writeError(err: EmrError, json: boolean, io: Io, env: NodeJS.ProcessEnv): void {

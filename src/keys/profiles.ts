@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { didYouMean } from '../suggest.js';
 import type { IdentityKind } from './derive.js';
 import type { KeystoreV3 } from './keystore-v3.js';
 
@@ -82,6 +83,21 @@ export class ProfileStore {
     return existsSync(this.profilePath(name)) || existsSync(this.keystorePath(name));
   }
 
+  /** The profile names, from the file names alone (nothing parsed). */
+  names(): string[] {
+    const dir = join(this.home, 'profiles');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('.'))
+      .map((f) => f.slice(0, -5));
+  }
+
+  /** The hint for a name that is no profile: the close ones first (docs/CLI.md § Global behaviour). */
+  unknownNameHint(name: string, also = 'create one with `emr keygen --name <profile>`'): string {
+    const mean = didYouMean(name, this.names());
+    return mean ? `${mean.trim()} (\`emr key list\` shows them all)` : `see \`emr key list\`, or ${also}`;
+  }
+
   list(): Profile[] {
     const dir = join(this.home, 'profiles');
     if (!existsSync(dir)) return [];
@@ -94,9 +110,7 @@ export class ProfileStore {
   get(name: string): Profile {
     const p = this.profilePath(name);
     if (!existsSync(p)) {
-      throw new NotFoundError(`no profile named '${name}'`, {
-        hint: 'see `emr key list`, or create one with `emr keygen --name <profile>`',
-      });
+      throw new NotFoundError(`no profile named '${name}'`, { hint: this.unknownNameHint(name) });
     }
     return JSON.parse(readFileSync(p, 'utf8')) as Profile;
   }

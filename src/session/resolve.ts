@@ -24,7 +24,7 @@ export async function resolveAddress(ctx: Context, who: string): Promise<string>
   }
   if (/^0x/i.test(who)) throw new UsageError(`not an address: ${who}`, { hint: 'an address is 0x followed by 40 hex digits' });
   if (!ctx.profiles.exists(who)) {
-    throw new NotFoundError(`no profile or address '${who}'`, { hint: 'give a 0x address or a name from `emr key list`' });
+    throw new NotFoundError(`no profile or address '${who}'`, { hint: ctx.profiles.unknownNameHint(who, 'give a 0x address') });
   }
   return ctx.profiles.get(who).address;
 }
@@ -48,6 +48,6 @@ export async function resolveRecipient(ctx: Context, who: string, lookup?: (addr
   }
   if (ctx.profiles.exists(who)) return ctx.profiles.get(who).recipient;
   throw new NotFoundError(`unknown recipient '${who}'`, {
-    hint: 'give an age1… recipient, a profile from `emr key list`, or a registered 0x address',
+    hint: ctx.profiles.unknownNameHint(who, 'give an age1… recipient or a registered 0x address'),
   });
 }
