@@ -19,6 +19,9 @@ npm install -g --prefix "$work/prefix" --prefer-offline --no-audit --no-fund "$w
 export PATH="$work/prefix/bin:$PATH"
 [ "$(command -v emr)" = "$work/prefix/bin/emr" ] || { echo "install-test: emr is not on PATH from the prefix" >&2; exit 1; }
 emr --help | grep -q 'Patient' || { echo "install-test: emr --help does not list the commands" >&2; exit 1; }
+# `emr --help` names the installed reference by its path (issue 22 point 13), inside the prefix.
+docs=$(emr --help | grep -o '/[^ ]*/docs/CLI.md' | head -1)
+case "$docs" in "$work"/prefix/*) [ -f "$docs" ] ;; *) false ;; esac || { echo "install-test: emr --help does not name the installed docs/CLI.md (got '$docs')" >&2; exit 1; }
 emr demo --home "$work/home" >"$work/demo.log" 2>&1 || { tail -20 "$work/demo.log"; echo "install-test: emr demo failed from the installed package" >&2; exit 1; }
 grep -q 'Demo complete' "$work/demo.log"
 echo "install-test: packed $(basename "$tarball"), installed into an empty prefix; emr --help and emr demo ran from $work/elsewhere"

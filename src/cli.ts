@@ -4,7 +4,9 @@
  * result through output.ts, and maps every error to its exit code in one place.
  * Returns the exit code; only bin/emr.js sets it on the process.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, type Help, Option } from 'commander';
 import { roles } from './commands/index.js';
 import type { CommandSpec, Node, RoleSpec } from './commands/spec.js';
 import { resolveHome } from './config.js';
@@ -179,9 +181,53 @@ export function buildProgram(invoke: Invoke): Command {
     visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)),
   });
   const everyCommand = (c: Command): Command[] => c.commands.flatMap((x) => [x, ...everyCommand(x)]);
-  for (const c of everyCommand(program)) c.configureHelp(program.configureHelp());
+  for (const c of everyCommand(program)) c.configureHelp(isGroup(c) ? { ...program.configureHelp(), formatHelp: groupHelp } : program.configureHelp());
   program.addHelpText('after', () => rolesHelp(helpWidth(process.stdout)));
   return program;
+}
+
+/** A group (`emr patient`, `emr record`): subcommands and no action of its own. */
+function isGroup(c: Command): boolean {
+  return c.commands.length > 0 && !(c as unknown as { _actionHandler?: unknown })._actionHandler;
+}
+
+/** `record add <file...>`: the words under `from` and the arguments. */
+function leafTerms(from: Command, c: Command, prefix: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const sub of c.commands) {
+    if ((sub as unknown as { _hidden?: boolean })._hidden) continue;
+    const words = [...prefix, sub.name()];
+    if (!isGroup(sub)) {
+      const args = sub.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`));
+      out.push([[...words, ...args].join(' '), sub.description()]);
+    }
+    out.push(...leafTerms(from, sub, words));
+  }
+  return out;
+}
+
+/**
+ * A group's help (issue 22 point 5): every command under it, nested ones included
+ * (`emr provider --help` lists `record add`), first; the global options are one line
+ * pointing to `emr --help`, not twenty lines before the commands.
+ */
+function groupHelp(cmd: Command, helper: Help): string {
+  const path = ['emr', ...commandPath(cmd)].join(' ');
+  const width = helper.helpWidth ?? 80;
+  const terms = leafTerms(cmd, cmd, []);
+  const pad = Math.min(30, Math.max(...terms.map(([t]) => t.length)) + 2);
+  const lines = terms.map(([t, d]) => helper.formatItem(t, pad, d, helper));
+  return [
+    `Usage: ${path} <command> [options]`,
+    '',
+    helper.boxWrap(cmd.description(), width),
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    helper.boxWrap(`Global options (--json, --profile, --home, --password-file, --rpc-url, …): see \`emr --help\`. A command's own options and an example: \`${path} <command> --help\`.`, width),
+    '',
+  ].join('\n');
 }
 
 /** The width help text wraps at: the terminal's, 80 when unknown or 0 (a 0-column pty). */
@@ -252,11 +298,26 @@ function rolesHelp(total: number): string {
     )
     .join('\n\n');
   const tail =
-    'Each role is also a prefix: `emr patient --help`, `emr provider record add …`, `emr admin verify …`. Run `emr <command> --help` for options and an example; docs/CLI.md has them all. Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity, 5 bad passphrase, 6 unavailable, 7 not found.';
+    'Each role is also a prefix: `emr patient --help`, `emr provider record add …`, `emr admin verify …`. Run `emr <command> --help` for options and an example; ' +
+    `${docsPath('CLI.md')} has them all (every document: ${docsPath('')}). ` +
+    'Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity, 5 bad passphrase, 6 unavailable, 7 not found.';
   return `\n${body}\n\n${wrap(tail, 0)}`;
 }
 
 const VERSION = '0.1.0';
+
+/**
+ * Where a document of this installation is (issue 22 point 13: "docs/CLI.md" meant nothing
+ * after a global install). The package ships docs/ (package.json `files`) beside dist/: the
+ * bundle runs from dist/bundle/, the tsc build from dist/.
+ */
+export function docsPath(name: string): string {
+  for (const rel of ['../../docs/', '../docs/']) {
+    const p = fileURLToPath(new URL(rel + name, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return `docs/${name} (in the emr package)`;
+}
 
 function readGlobals(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
