@@ -75,6 +75,18 @@ async function passphraseFromSource(ctx: Context, purpose: string, opts: Passphr
   }
 }
 
+/**
+ * The hint for a passphrase the keystore refused, by where it came from (issue 22 point 7: a
+ * passphrase typed at the prompt was told to check --password-file).
+ */
+export function wrongPassphraseHint(ctx: Context): string {
+  const keep = 'the keystore was not changed';
+  if (ctx.globals.passwordFile) return `check the first line of ${ctx.globals.passwordFile} (--password-file); ${keep}`;
+  if (ctx.env.EMR_PASSWORD_FILE) return `check the first line of ${ctx.env.EMR_PASSWORD_FILE} (EMR_PASSWORD_FILE); ${keep}`;
+  if (ctx.env.EMR_PASSWORD !== undefined) return `check EMR_PASSWORD (or unset it to be asked at the terminal); ${keep}`;
+  return `the passphrase typed does not open this profile's keystore (mind Caps Lock and the keyboard layout); ${keep}. Forgotten: restore the key from its recovery phrase with \`emr key import --mnemonic\``;
+}
+
 /** Asks yes/no on a TTY; `--yes` answers yes; without a TTY the answer is no. */
 export async function confirm(ctx: Context, message: string): Promise<boolean> {
   if (ctx.globals.yes) return true;

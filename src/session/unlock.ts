@@ -14,7 +14,7 @@ import { BadPassphraseError } from '../errors.js';
 import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
 import { addressOf, decryptKeystore } from '../keys/keystore-v3.js';
 import type { Profile } from '../keys/profiles.js';
-import { askPassphrase } from './prompts.js';
+import { askPassphrase, wrongPassphraseHint } from './prompts.js';
 
 export interface AgeKeys {
   /** `AGE-SECRET-KEY-1…` (or the PQ form): a secret, never printed unless exported. */
@@ -64,7 +64,8 @@ export async function openKeystore(ctx: Context, profileName: string): Promise<A
     try {
       return await decryptKeystore(keystore, pass);
     } catch (e) {
-      if (!(e instanceof BadPassphraseError) || i >= tries) throw e;
+      if (!(e instanceof BadPassphraseError)) throw e;
+      if (i >= tries) throw new BadPassphraseError(e.message, { hint: wrongPassphraseHint(ctx), cause: e });
       ctx.io.stderr.write(`Wrong passphrase; ${tries - i} ${tries - i === 1 ? 'try' : 'tries'} left.\n`);
     } finally {
       pass.fill(0);
