@@ -5,7 +5,7 @@
  * can go on exploring with the printed commands).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers/wallet';
@@ -92,8 +92,21 @@ async function makeActor(home: string, name: string, role: Role): Promise<Omit<A
 
 export async function runDemo(
   o: DemoOptions,
-): Promise<{ home: string; rpcUrl: string; contract: string; chainId: number; recordId: string; steps: DemoStep[]; audit: string[] }> {
+): Promise<{
+  home: string;
+  homeRemoved: boolean;
+  rpcUrl: string;
+  contract: string;
+  chainId: number;
+  recordId: string;
+  steps: DemoStep[];
+  audit: string[];
+}> {
   const home = o.home ?? mkdtempSync(join(tmpdir(), 'emr-demo-'));
+  // A throw-away home of our own holds keystores with their passphrase files beside them:
+  // removed at the end unless --keep, which leaves it to explore (issue 22 point 12).
+  const removeHome = o.home === undefined && !o.keep;
+  let finished = false;
   const steps: DemoStep[] = [];
   const say = (step: string, detail: string, txHash?: string) => {
     steps.push({ step, detail, ...(txHash ? { txHash } : {}) });
@@ -242,13 +255,21 @@ export async function runDemo(
     const q = (s: string) => (/^[\w./@:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
     const as = (a: { name: string; passwordFile: string }) =>
       `emr --home ${q(home)} --profile ${q(a.name)} --password-file ${q(a.passwordFile)}`;
-    o.narrate(`\nExplore further${o.keep ? ' (the devnet is still running)' : ' (the demo stopped its devnet; its state is kept)'}:`);
-    if (!o.keep) o.narrate(`  $ ${as(admin)} devnet up`);
-    o.narrate(`  $ ${as(alice)} record list`);
-    o.narrate(`  $ ${as(alice)} audit`);
-    o.narrate(`  $ emr --home ${q(home)} devnet down`);
+    if (removeHome) {
+      o.narrate('\nThe throw-away home (keystores and their passphrase files) is removed now; run `emr demo --keep` to explore it afterwards.');
+    } else {
+      o.narrate(`\nExplore further${o.keep ? ' (the devnet is still running)' : ' (the demo stopped its devnet; its state is kept)'}:`);
+      if (!o.keep) o.narrate(`  $ ${as(admin)} devnet up`);
+      o.narrate(`  $ ${as(alice)} record list`);
+      o.narrate(`  $ ${as(alice)} audit`);
+      o.narrate(`  $ emr --home ${q(home)} devnet down`);
+      if (o.home === undefined)
+        o.narrate(`The home holds throw-away keystores with their passphrase files; when done: emr --home ${q(home)} devnet down && rm -rf ${q(home)}`);
+    }
+    finished = true;
     return {
       home: home,
+      homeRemoved: removeHome,
       rpcUrl: status.rpcUrl,
       contract: status.contract,
       chainId: Number(status.chainId),
@@ -261,5 +282,7 @@ export async function runDemo(
     for (const a of [admin, grey, alice, house]) a.chain.provider.destroy();
     for (const a of [admin0, grey0, alice0, house0]) a.me.privateKey.fill(0);
     if (!o.keep) await devnetDown({ home: home });
+    // Only a finished run's home goes: a failed one stays for its logs (devnet/anvil.log).
+    if (removeHome && finished) rmSync(home, { recursive: true, force: true });
   }
 }
