@@ -73,6 +73,7 @@ function materialize(parent: Command, name: string, node: Merged, invoke: Invoke
     if (o.choices) opt.choices(o.choices as string[]);
     if (o.repeatable) opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
     if (o.default !== undefined) opt.default(o.default);
+    if (o.hidden) opt.hideHelp();
     c.addOption(opt);
   }
   // Every command's help ends with an example (docs/CLI.md § Commands); a command without
@@ -181,7 +182,8 @@ export function buildProgram(invoke: Invoke): Command {
     visibleCommands: (cmd) => (cmd === program ? [] : cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden)),
   });
   const everyCommand = (c: Command): Command[] => c.commands.flatMap((x) => [x, ...everyCommand(x)]);
-  for (const c of everyCommand(program)) c.configureHelp(isGroup(c) ? { ...program.configureHelp(), formatHelp: groupHelp } : program.configureHelp());
+  for (const c of everyCommand(program))
+    c.configureHelp(isGroup(c) ? { ...program.configureHelp(), formatHelp: groupHelp } : program.configureHelp());
   program.addHelpText('after', () => rolesHelp(helpWidth(process.stdout)));
   return program;
 }
@@ -198,7 +200,9 @@ function leafTerms(from: Command, c: Command, prefix: string[]): Array<[string, 
     if ((sub as unknown as { _hidden?: boolean })._hidden) continue;
     const words = [...prefix, sub.name()];
     if (!isGroup(sub)) {
-      const args = sub.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`));
+      const args = sub.registeredArguments.map((a) =>
+        a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`,
+      );
       out.push([[...words, ...args].join(' '), sub.description()]);
     }
     out.push(...leafTerms(from, sub, words));
@@ -225,7 +229,10 @@ function groupHelp(cmd: Command, helper: Help): string {
     'Commands:',
     ...lines,
     '',
-    helper.boxWrap(`Global options (--json, --profile, --home, --password-file, --rpc-url, …): see \`emr --help\`. A command's own options and an example: \`${path} <command> --help\`.`, width),
+    helper.boxWrap(
+      `Global options (--json, --profile, --home, --password-file, --rpc-url, …): see \`emr --help\`. A command's own options and an example: \`${path} <command> --help\`.`,
+      width,
+    ),
     '',
   ].join('\n');
 }

@@ -13,6 +13,8 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Collect a repeatable option into an array. */
   repeatable?: boolean;
+  /** Left out of `--help` (an option kept only to refuse it with a hint). */
+  hidden?: boolean;
 }
 
 export interface CommandSpec {

@@ -16,12 +16,11 @@ import { whois } from '../chain/whois.js';
 import { AccessDeniedError } from '../errors.js';
 import type { With } from '../session/index.js';
 
-export async function registerFlow(s: With<'me' | 'chain'>, opts: { role?: 'patient' | 'provider'; name?: string }) {
+export async function registerFlow(s: With<'me' | 'chain'>, opts: { role?: 'patient' | 'provider' }) {
   const me = s.me;
   const role = opts.role ?? (me.profile.role === 'admin' ? 'provider' : me.profile.role);
   const notes: string[] = [];
   if (!opts.role && me.profile.role === 'admin') notes.push('admin profile: registered as a provider (pass --role to choose)');
-  if (opts.name) notes.push('--name is not published: names on a public chain would be permanent personal data');
   // The recipient derived from the unlocked key, not the profile file's copy: it is what decrypts.
   const recipient = me.age.recipient;
   const address = me.profile.address;
@@ -32,7 +31,7 @@ export async function registerFlow(s: With<'me' | 'chain'>, opts: { role?: 'pati
       details: { address, registeredRole: before.role },
     });
   }
-  const base = { address, role, recipient, displayName: opts.name ?? null };
+  const base = { address, role, recipient };
   if (before.registered && before.recipient === recipient) {
     return { data: { ...base, txHash: null, alreadyRegistered: true, keyRotated: false, verified: before.verified }, notes };
   }

@@ -90,9 +90,7 @@ async function makeActor(home: string, name: string, role: Role): Promise<Omit<A
   };
 }
 
-export async function runDemo(
-  o: DemoOptions,
-): Promise<{
+export async function runDemo(o: DemoOptions): Promise<{
   home: string;
   homeRemoved: boolean;
   rpcUrl: string;
@@ -256,7 +254,9 @@ export async function runDemo(
     const as = (a: { name: string; passwordFile: string }) =>
       `emr --home ${q(home)} --profile ${q(a.name)} --password-file ${q(a.passwordFile)}`;
     if (removeHome) {
-      o.narrate('\nThe throw-away home (keystores and their passphrase files) is removed now; run `emr demo --keep` to explore it afterwards.');
+      o.narrate(
+        '\nThe throw-away home (keystores and their passphrase files) is removed now; run `emr demo --keep` to explore it afterwards.',
+      );
     } else {
       o.narrate(`\nExplore further${o.keep ? ' (the devnet is still running)' : ' (the demo stopped its devnet; its state is kept)'}:`);
       if (!o.keep) o.narrate(`  $ ${as(admin)} devnet up`);
@@ -264,7 +264,9 @@ export async function runDemo(
       o.narrate(`  $ ${as(alice)} audit`);
       o.narrate(`  $ emr --home ${q(home)} devnet down`);
       if (o.home === undefined)
-        o.narrate(`The home holds throw-away keystores with their passphrase files; when done: emr --home ${q(home)} devnet down && rm -rf ${q(home)}`);
+        o.narrate(
+          `The home holds throw-away keystores with their passphrase files; when done: emr --home ${q(home)} devnet down && rm -rf ${q(home)}`,
+        );
     }
     finished = true;
     return {

@@ -16,8 +16,13 @@ export interface FetchInput {
   target: FetchTarget;
   /** Keep the ciphertext, skip decryption (no key needed unless a receipt is posted). */
   raw: boolean;
-  /** Post the on-chain read receipt (the session's chain then signs). */
-  receipt: boolean;
+  /**
+   * Post the on-chain read receipt (the session's chain then signs): true (`--receipt`),
+   * false (`--no-receipt`), or undefined for the default of docs/SHARING.md § 5 — a receipt
+   * when someone other than the patient decrypts, none for the patient reading their own
+   * record or for a `--raw` copy (receipts are for other readers: issue 22 point 9).
+   */
+  receipt?: boolean;
 }
 
 export type FetchOutcome = (Omit<FetchedRecord, 'receiptTx'> | (FetchRawOutcome & { raw: true })) & {
@@ -40,8 +45,16 @@ interface FetchRawOutcome {
   signatureValid: null;
 }
 
-/** The key a fetch needs: to decrypt, or to sign the receipt; `--raw --no-receipt` needs none. */
-export const fetchNeedsKey = (input: Pick<FetchInput, 'raw' | 'receipt'>): boolean => !input.raw || input.receipt;
+/** The key a fetch needs: to decrypt, or to sign a receipt; `--raw` without `--receipt` needs none. */
+export const fetchNeedsKey = (input: Pick<FetchInput, 'raw' | 'receipt'>): boolean => !input.raw || input.receipt === true;
+
+/** Whether a receipt may be posted, known before the record is: the session then gets a signer. */
+export const fetchMaySign = (input: Pick<FetchInput, 'raw' | 'receipt'>): boolean => input.receipt ?? !input.raw;
+
+/** docs/SHARING.md § 5: the default — another reader decrypting leaves a receipt; the patient, or a --raw copy, none. */
+export function wantsReceipt(input: Pick<FetchInput, 'raw' | 'receipt'>, reader: string, patient: string): boolean {
+  return input.receipt ?? (!input.raw && reader.toLowerCase() !== patient.toLowerCase());
+}
 
 export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, input: FetchInput): Promise<FetchOutcome> {
   const reader = s.me?.profile.address ?? s.ctx.profile().address;
@@ -73,7 +86,7 @@ export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, i
     const supersededBy = await findSupersededBy({ home: s.home, chain: s.chain, store: s.store, me }, rec).catch(() => undefined);
     if (supersededBy) data.supersededBy = supersededBy;
   }
-  if (input.receipt)
+  if (wantsReceipt(input, reader, rec.patient))
     data.receiptTx = (await logAccess(s.chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType })).txHash;
   return data;
 }

@@ -104,7 +104,10 @@ function cited(text: string, self: string | undefined): Array<{ file: string; re
     if (self && m.index! - lastEnd > 12) current = self;
     lastEnd = m.index! + m[0].length;
     const before = m[1]!.replace(/^[(`*[]+|[`*]+$/g, '');
-    const after = text.slice(m.index! + m[0].length).split(/\s+/).slice(0, 7);
+    const after = text
+      .slice(m.index! + m[0].length)
+      .split(/\s+/)
+      .slice(0, 7);
     const stop = after.findIndex((w) => /\.md\b|README|§/.test(w));
     const ref = (stop < 0 ? after : after.slice(0, Math.max(1, stop))).join(' ');
     lastEnd += ref.split(/[),;:]/)[0]!.length;
@@ -125,8 +128,7 @@ function citations(): Array<{ where: string; file: string; ref: string }> {
   const out: Array<{ where: string; file: string; ref: string }> = [];
   for (const f of files) {
     const self = f.startsWith(DOCS) ? basename(f) : undefined;
-    for (const b of blocks(f))
-      for (const c of cited(b.text, self)) out.push({ where: `${f.slice(ROOT.length + 1)}:${b.line}`, ...c });
+    for (const b of blocks(f)) for (const c of cited(b.text, self)) out.push({ where: `${f.slice(ROOT.length + 1)}:${b.line}`, ...c });
   }
   return out;
 }

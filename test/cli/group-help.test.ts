@@ -19,7 +19,9 @@ describe('group help', () => {
       .split('\n')
       .filter((l) => /^ {2}\S/.test(l))
       .map((l) => l.trim().split(/\s{2,}/)[0]);
-    expect(terms).toEqual(expect.arrayContaining(['record add <file...>', 'record list', 'access request <patient>', 'emergency open <patient>']));
+    expect(terms).toEqual(
+      expect.arrayContaining(['record add <file...>', 'record list', 'access request <patient>', 'emergency open <patient>']),
+    );
     const patient = (await emr(['patient', '--help'])).stdout;
     expect(patient).toMatch(/\n {2}grant <provider> /);
     expect(patient).toMatch(/\n {2}grant list /);

@@ -15,7 +15,9 @@ describe('README tours', () => {
   it('the offline tour, run verbatim from the clone, leaves the clone as it was and ends as it says', () => {
     const tour = tours.find((t) => t.includes('decrypt lab.txt.age -o x.txt'));
     expect(tour).toBeDefined();
-    const before = status().split('\n').filter((l) => !l.includes('node_modules/'));
+    const before = status()
+      .split('\n')
+      .filter((l) => !l.includes('node_modules/'));
     const env = { ...process.env, NO_COLOR: '1' };
     delete env.EMR_HOME;
     delete env.EMR_PASSWORD;
@@ -23,7 +25,9 @@ describe('README tours', () => {
     const run = spawnSync('bash', ['-c', tour!], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/exit 4\s*$/); // the tampered file is refused
-    const after = status().split('\n').filter((l) => !l.includes('node_modules/'));
+    const after = status()
+      .split('\n')
+      .filter((l) => !l.includes('node_modules/'));
     expect(after).toEqual(before);
   }, 150_000);
 });

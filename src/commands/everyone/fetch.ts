@@ -14,10 +14,14 @@ export const fetch = defineCommand({
   options: [
     { flags: '-o, --output <file>', description: 'where to write it, or - for stdout (default: the original file name, or record-<id>)' },
     { flags: '--raw', description: 'keep the ciphertext (CID-verified), skip decryption; open later with `emr decrypt`' },
-    { flags: '--no-receipt', description: 'do not post the on-chain read receipt' },
+    {
+      flags: '--receipt',
+      description: 'post the on-chain read receipt also when it is not the default (your own record, --raw)',
+    },
+    { flags: '--no-receipt', description: 'do not post the on-chain read receipt (default: one when you read another patient’s record)' },
     { flags: '--force', description: 'overwrite the output file' },
   ],
-  async run(ctx, [idArg]: [string], opts: { output?: string; raw?: boolean; receipt: boolean; force?: boolean }) {
+  async run(ctx, [idArg]: [string], opts: { output?: string; raw?: boolean; receipt?: boolean; force?: boolean }) {
     if (!/^\d+$/.test(idArg)) throw new UsageError(`not a record id: ${idArg}`, { hint: 'record ids are numbers, see `emr record list`' });
     // `-o -` is stdout (docs: "- means stdout"); in --json mode stdout carries the document.
     refuseStdoutInJson(ctx, opts.output ?? '');
@@ -29,11 +33,11 @@ export const fetch = defineCommand({
         : { kind: 'default' as const, force: opts.force };
     if (target.kind === 'file') refuseOverwrite(target.path, opts.force);
     const input = { id: BigInt(idArg), target, raw: !!opts.raw, receipt: opts.receipt };
-    const [{ openSession }, { fetchOne, fetchNeedsKey }] = await Promise.all([
+    const [{ openSession }, { fetchOne, fetchNeedsKey, fetchMaySign }] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/fetch-record.js'),
     ]);
-    const s = await openSession(ctx, { chain: true, signer: input.receipt, store: true, unlock: fetchNeedsKey(input) });
+    const s = await openSession(ctx, { chain: true, signer: fetchMaySign(input), store: true, unlock: fetchNeedsKey(input) });
     const data = await fetchOne(s, input);
     const warnings = [
       ...(data.voided
@@ -56,7 +60,10 @@ export const fetch = defineCommand({
               ['author', ctx.label(data.author, 'withAddress')],
               ['signature', opts.raw ? 'not checked (--raw)' : 'valid'],
               ['sha256', data.sha256],
-              ['receipt', data.receiptTx ?? 'none (--no-receipt)'],
+              [
+                'receipt',
+                data.receiptTx ?? (opts.receipt === false ? 'none (--no-receipt)' : 'none (your own record or --raw; --receipt posts one)'),
+              ],
             ],
             warnings,
           },

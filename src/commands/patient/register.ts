@@ -1,5 +1,5 @@
 /**
- * `emr register [--role patient|provider] [--name <display name>]` (docs/CLI.md § Network):
+ * `emr register [--role patient|provider]` (docs/CLI.md § Network):
  * publish the acting profile's address, role and age recipient on chain.
  *
  * - Role default: the profile's role; an admin profile registers as a provider (admins
@@ -8,9 +8,11 @@
  *   A changed recipient re-registers (the contract rotates the key, keeps the role and
  *   a provider's verification).
  * - The contract never changes a role (RoleChange): refused here first, exit 3.
- * - `--name` is NOT published: the contract has no field for it, and a name beside an
- *   address on a public chain would be permanent personal data.
+ * - `--name` is refused (exit 2, before anything is sent; issue 22 point 10): it was accepted
+ *   and ignored. A name beside an address on a public chain would be permanent personal
+ *   data, so none is published; the option stays (hidden) only to say so clearly.
  */
+import { UsageError } from '../../errors.js';
 import { defineCommand } from '../spec.js';
 
 export const register = defineCommand({
@@ -22,15 +24,24 @@ export const register = defineCommand({
       description: 'patient or provider (default: the profile’s role; admin profiles register as provider)',
       choices: ['patient', 'provider'],
     },
-    { flags: '--name <display name>', description: 'a display name (kept off chain: never published)' },
+    { flags: '--name <display name>', description: 'refused: no display name is published', hidden: true },
   ],
   examples: ['emr register', 'emr register --role provider --profile dr-bob'],
   async run(ctx, _args, opts: { role?: 'patient' | 'provider'; name?: string }) {
+    if (opts.name !== undefined)
+      throw new UsageError(
+        'register --name is not supported: no display name is published (a name beside an address on a public chain is permanent personal data)',
+        {
+          hint: 'drop --name; locally you are your profile name (`emr key list`), and others name your address on their own machine',
+        },
+      );
     const [{ openChainSession }, { registerFlow }] = await Promise.all([
       import('../../session/chain-session.js'),
       import('../../identity/register.js'),
     ]);
-    const { data, notes } = await registerFlow(await openChainSession(ctx, { signer: true }), opts);
+    const { data, notes } = await registerFlow(await openChainSession(ctx, { signer: true }), {
+      ...(opts.role ? { role: opts.role } : {}),
+    });
     const { address, role, recipient, txHash, keyRotated } = data;
     if (!txHash)
       return {
