@@ -85,7 +85,7 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
       if (!isMissing(e)) throw new UnavailableError('cannot read the embedded IPFS store', { hint: HINT_DISK, cause: e });
       if (isRoot) {
         throw new NotFoundError(`CID ${cid} is not in the local store`, {
-          hint: 'the record may live on another node: pass --ipfs-api <url> of a Kubo node that has it',
+          hint: 'the record lives at another site: read it through --ipfs-gateway <url> of a site that serves it (`emr store serve`), or --ipfs-api <url> of a Kubo node that has it',
         });
       }
       // The root is here but a block under it is not: the local copy is damaged.

@@ -10,7 +10,7 @@ import { canRead } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
-import { AccessDeniedError, IntegrityError } from '../errors.js';
+import { AccessDeniedError, IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { typeName } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
@@ -47,6 +47,12 @@ export interface ListedRecord extends RecordRef {
   voided: ListedVoid | null;
   /** With details: whether the reader could open and verify the record. */
   readable?: boolean;
+  /**
+   * With details: the record's bytes could not be read here (NOT_FOUND: in no store or
+   * gateway this site reads; UNAVAILABLE: a node or gateway did not answer). The row is
+   * still listed (issue 22 point 4: one missing record failed the whole list, exit 7).
+   */
+  unavailable?: 'NOT_FOUND' | 'UNAVAILABLE';
   title?: string | null;
   fileName?: string | null;
   /** Date of care (the signed `careDate`, docs/FORMAT.md § 3.4). */
@@ -69,6 +75,8 @@ export interface ListResult {
   more: number;
   /** Matching voided records left out (none with `all`). */
   voidedHidden: number;
+  /** With details: listed records whose bytes could not be read here (`unavailable` set). */
+  unavailable?: number;
 }
 
 export interface DetailDeps {
@@ -104,7 +112,8 @@ export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?:
       : null,
   }));
   if (details) await addDetails(details, shown, records);
-  return { records, total, more: total - shown.length, voidedHidden };
+  const unavailable = records.filter((r) => r.unavailable).length;
+  return { records, total, more: total - shown.length, voidedHidden, ...(details ? { unavailable } : {}) };
 }
 
 async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
@@ -175,8 +184,10 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
         if (m.fhir) row.fhir = true;
         for (const k of ['facility', 'encounterStart', 'encounterEnd', 'mrn', 'supersedes'] as const) if (m[k] !== undefined) row[k] = m[k];
       } catch (e) {
-        // Not openable by this reader (no key), or damaged: listed without details.
-        if (!(e instanceof AccessDeniedError) && !(e instanceof IntegrityError)) throw e;
+        // Not openable by this reader (no key), or damaged: listed without details. Bytes
+        // this site cannot reach: listed and marked, the other rows still get theirs.
+        if (e instanceof NotFoundError || e instanceof UnavailableError) row.unavailable = e.code;
+        else if (!(e instanceof AccessDeniedError) && !(e instanceof IntegrityError)) throw e;
         row.readable = false;
       }
     }

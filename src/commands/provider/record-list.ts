@@ -5,6 +5,11 @@
  */
 import { defineCommand } from '../spec.js';
 
+/** Rows marked `unavailable` (issue 22 point 4): what to pass to read them from this site. */
+function missingWarning(n: number): string {
+  return `${n} record(s) could not be read from this site's store (marked "not in this store"): pass --ipfs-gateway <url> of a site that serves them (\`emr store serve\`) or --ipfs-api <url> of a Kubo node that has them`;
+}
+
 /** Rows a person sees without --limit (scripts with --json get everything). */
 export const HUMAN_DEFAULT_LIMIT = 50;
 
@@ -51,19 +56,29 @@ export const recordList = defineCommand({
       const base = [r.id, r.createdAt.replace('.000Z', 'Z'), r.type, ctx.label(r.patient, 'short'), ctx.label(r.author, 'short')];
       if (!opts.details) return [...base, voided ?? r.cid];
       const status =
-        (voided ?? r.supersededBy)
+        voided ??
+        (r.supersededBy
           ? `superseded by ${r.supersededBy}`
           : r.supersedes
             ? `corrects ${r.supersedes}`
-            : r.readable === false
-              ? '(cannot open)'
-              : '';
+            : r.unavailable
+              ? '(not in this store)'
+              : r.readable === false
+                ? '(cannot open)'
+                : '');
       return [...base, r.date?.slice(0, 10), printable(r.title ?? undefined), printable(r.fileName ?? undefined), status];
     });
     const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, MAX_LIMIT)} or filters`] : [];
     if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
+    const warnings = res.unavailable ? [missingWarning(res.unavailable)] : [];
     return {
-      data: { records: res.records, total: res.total, more: res.more, voidedHidden: res.voidedHidden },
+      data: {
+        records: res.records,
+        total: res.total,
+        more: res.more,
+        voidedHidden: res.voidedHidden,
+        ...(warnings.length ? { warnings } : {}),
+      },
       view: {
         table: {
           columns: opts.details
@@ -72,6 +87,7 @@ export const recordList = defineCommand({
           rows,
         },
         lines,
+        warnings,
       },
     };
   },
