@@ -51,7 +51,8 @@ function exists(file: string, refIn: string): boolean {
     .toLowerCase();
   if (!words) return false;
   return hs.some((h) => {
-    const t = h.title.toLowerCase();
+    // `### \`emr record void\`` is cited as `§ record void`.
+    const t = h.title.toLowerCase().replace(/^emr /, '');
     return t.startsWith(words) || (words.startsWith(t) && /^\W|^$/.test(words.slice(t.length)));
   });
 }

@@ -18,7 +18,7 @@ describe('README tours', () => {
     const before = status()
       .split('\n')
       .filter((l) => !l.includes('node_modules/'));
-    const env = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.EMR_HOME;
     delete env.EMR_PASSWORD;
     delete env.EMR_PASSWORD_FILE;

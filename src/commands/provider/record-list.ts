@@ -4,11 +4,7 @@
  * metadata the reader can open (cached, encrypted to the profile).
  */
 import { defineCommand } from '../spec.js';
-
-/** Rows marked `unavailable` (issue 22 point 4): what to pass to read them from this site. */
-function missingWarning(n: number): string {
-  return `${n} record(s) could not be read from this site's store (marked "not in this store"): pass --ipfs-gateway <url> of a site that serves them (\`emr store serve\`) or --ipfs-api <url> of a Kubo node that has them`;
-}
+import { recordListView } from './record-list-view.js';
 
 /** Rows a person sees without --limit (scripts with --json get everything). */
 export const HUMAN_DEFAULT_LIMIT = 50;
@@ -50,45 +46,16 @@ export const recordList = defineCommand({
     const input = listInput(opts, ctx.json ? undefined : HUMAN_DEFAULT_LIMIT);
     const s = await openSession(ctx, { chain: true, unlock: input.details, store: input.details });
     const res = await recordListFlow(s, input);
-    // Known names: local profiles (addresses are public; names are the user's own labels).
-    const rows = res.records.map((r) => {
-      const voided = r.voided ? `VOIDED by ${ctx.label(r.voided.by, 'short')}: ${printable(r.voided.reason)}` : undefined;
-      const base = [r.id, r.createdAt.replace('.000Z', 'Z'), r.type, ctx.label(r.patient, 'short'), ctx.label(r.author, 'short')];
-      if (!opts.details) return [...base, voided ?? r.cid];
-      const status =
-        voided ??
-        (r.supersededBy
-          ? `superseded by ${r.supersededBy}`
-          : r.supersedes
-            ? `corrects ${r.supersedes}`
-            : r.unavailable
-              ? '(not in this store)'
-              : r.readable === false
-                ? '(cannot open)'
-                : '');
-      return [...base, r.date?.slice(0, 10), printable(r.title ?? undefined), printable(r.fileName ?? undefined), status];
-    });
-    const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, MAX_LIMIT)} or filters`] : [];
-    if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
-    const warnings = res.unavailable ? [missingWarning(res.unavailable)] : [];
+    const view = recordListView(res, { details: !!opts.details, maxLimit: MAX_LIMIT, label: (x) => ctx.label(x, 'short'), printable });
     return {
       data: {
         records: res.records,
         total: res.total,
         more: res.more,
         voidedHidden: res.voidedHidden,
-        ...(warnings.length ? { warnings } : {}),
+        ...(view.warnings.length ? { warnings: view.warnings } : {}),
       },
-      view: {
-        table: {
-          columns: opts.details
-            ? ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CARE DATE', 'TITLE', 'FILE', 'STATUS']
-            : ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'],
-          rows,
-        },
-        lines,
-        warnings,
-      },
+      view,
     };
   },
 });

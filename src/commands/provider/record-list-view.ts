@@ -1,0 +1,54 @@
+/**
+ * What `emr record list` shows a person (docs/CLI.md § Records): one row per record, with
+ * `--details` its care date, title, file and status; a line for what the limit or `--all`
+ * left out; a warning for rows whose bytes this site could not read (issue 22 point 4).
+ */
+
+import type { View } from '../../output.js';
+import type { ListResult } from '../../records/list.js';
+
+interface ViewOptions {
+  details: boolean;
+  maxLimit: number;
+  /** A known name for an address (local profiles), else a short address. */
+  label(address: string): string;
+  /** Terminal-safe text (records/clinical.ts `printable`, passed in: loaded only by the command). */
+  printable(text: string | undefined): string | undefined;
+}
+
+/** Rows marked `unavailable`: what to pass to read them from this site. */
+function missingWarning(n: number): string {
+  return `${n} record(s) could not be read from this site's store (marked "not in this store"): pass --ipfs-gateway <url> of a site that serves them (\`emr store serve\`) or --ipfs-api <url> of a Kubo node that has them`;
+}
+
+export function recordListView(res: ListResult & { voidedHidden: number }, o: ViewOptions): View & { warnings: string[] } {
+  const rows = res.records.map((r) => {
+    const voided = r.voided ? `VOIDED by ${o.label(r.voided.by)}: ${o.printable(r.voided.reason)}` : undefined;
+    const base = [r.id, r.createdAt.replace('.000Z', 'Z'), r.type, o.label(r.patient), o.label(r.author)];
+    if (!o.details) return [...base, voided ?? r.cid];
+    const status =
+      voided ??
+      (r.supersededBy
+        ? `superseded by ${r.supersededBy}`
+        : r.supersedes
+          ? `corrects ${r.supersedes}`
+          : r.unavailable
+            ? '(not in this store)'
+            : r.readable === false
+              ? '(cannot open)'
+              : '');
+    return [...base, r.date?.slice(0, 10), o.printable(r.title ?? undefined), o.printable(r.fileName ?? undefined), status];
+  });
+  const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, o.maxLimit)} or filters`] : [];
+  if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
+  return {
+    table: {
+      columns: o.details
+        ? ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CARE DATE', 'TITLE', 'FILE', 'STATUS']
+        : ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'],
+      rows,
+    },
+    lines,
+    warnings: res.unavailable ? [missingWarning(res.unavailable)] : [],
+  };
+}
