@@ -10,6 +10,7 @@ import { inputFileError, UsageError } from '../errors.js';
 import { createAccount } from '../keys/create.js';
 import { addressOf, decryptKeystore, encryptKeystore, type KeystoreV3, parseKeystore } from '../keys/keystore-v3.js';
 import type { Profile, Role } from '../keys/profiles.js';
+import { newKeystoreCost, refuseTestCost } from '../keys/test-kdf.js';
 import type { SessionBase } from '../session/index.js';
 import { ageKeysFromAccount } from '../session/unlock.js';
 import { refuseExistingProfile } from './profile-name.js';
@@ -59,15 +60,18 @@ export async function importIdentity(
     }
     privateKey = ctx.holdSecret(made.privateKey);
     ctx.holdSecret(made.entropy);
+    const cost = newKeystoreCost(ctx.env);
     const pass = await s.passphrase(`protect the imported profile '${name}'`, {
       confirm: true,
       newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] },
     });
-    keystore = await encryptKeystore({ privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass);
+    keystore = await encryptKeystore({ privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass, cost);
   } else {
     keystore = bytes.toString('utf8');
+    const parsed = parseKeystore(keystore);
+    refuseTestCost(parsed, ctx.env);
     const pass = await s.passphrase(`open the keystore ${input.file}`);
-    const secret = await decryptKeystore(parseKeystore(keystore), pass);
+    const secret = await decryptKeystore(parsed, pass);
     privateKey = ctx.holdSecret(secret.privateKey);
     if (secret.mnemonic) ctx.holdSecret(secret.mnemonic.entropy);
   }

@@ -7,6 +7,7 @@
 import { createAccount } from '../keys/create.js';
 import { encryptKeystore } from '../keys/keystore-v3.js';
 import type { Profile, Role } from '../keys/profiles.js';
+import { newKeystoreCost } from '../keys/test-kdf.js';
 import type { SessionBase } from '../session/index.js';
 import { ageKeysFromAccount } from '../session/unlock.js';
 import { refuseExistingProfile } from './profile-name.js';
@@ -36,6 +37,7 @@ export async function createIdentity(s: SessionBase, input: KeygenInput): Promis
   const { name } = input;
   // Refuse before asking for a passphrase: nothing to lose, nothing to type twice.
   refuseExistingProfile(ctx, name, input.force, 'choose another --name, or pass --force to replace it');
+  const cost = newKeystoreCost(ctx.env);
   const pass = await s.passphrase(`protect the new profile '${name}'`, {
     confirm: true,
     newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] },
@@ -48,6 +50,7 @@ export async function createIdentity(s: SessionBase, input: KeygenInput): Promis
   const keystore = await encryptKeystore(
     { privateKey: made.privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } },
     pass,
+    cost,
   );
   const profile: Profile = {
     name,

@@ -23,9 +23,10 @@ import { keyTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { AccessDeniedError, IntegrityError, InternalError } from '../errors.js';
 import { openStore } from '../ipfs/store.js';
 import { createAccount } from '../keys/create.js';
-import { encryptKeystore } from '../keys/keystore-v3.js';
+import { encryptKeystore, type ScryptParams } from '../keys/keystore-v3.js';
 import type { Role } from '../keys/profiles.js';
 import { ProfileStore } from '../keys/profiles.js';
+import { newKeystoreCost } from '../keys/test-kdf.js';
 import { typesToMask } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { ageKeysFromAccount } from '../session/unlock.js';
@@ -47,6 +48,8 @@ export interface DemoOptions {
   keep: boolean;
   narrate(line: string): void;
   now(): Date;
+  /** The environment: EMR_TEST_KDF (docs/KEYSTORE.md § 2.6) picks the keystores' scrypt cost. */
+  env: NodeJS.ProcessEnv;
 }
 
 interface Actor {
@@ -56,7 +59,7 @@ interface Actor {
   passwordFile: string;
 }
 
-async function makeActor(home: string, name: string, role: Role): Promise<Omit<Actor, 'chain'>> {
+async function makeActor(home: string, name: string, role: Role, cost: ScryptParams): Promise<Omit<Actor, 'chain'>> {
   const store = new ProfileStore(home);
   const acct = await createAccount({ words: 24 });
   const pass = randomBytes(18).toString('base64url');
@@ -66,6 +69,7 @@ async function makeActor(home: string, name: string, role: Role): Promise<Omit<A
   const ks = await encryptKeystore(
     { privateKey: acct.privateKey, mnemonic: { entropy: acct.entropy, path: acct.path, locale: 'en' } },
     Buffer.from(pass),
+    cost,
   );
   const profile = {
     name,
@@ -100,6 +104,7 @@ export async function runDemo(o: DemoOptions): Promise<{
   steps: DemoStep[];
   audit: string[];
 }> {
+  const cost = newKeystoreCost(o.env);
   const home = o.home ?? mkdtempSync(join(tmpdir(), 'emr-demo-'));
   // A throw-away home of our own holds keystores with their passphrase files beside them:
   // removed at the end unless --keep, which leaves it to explore (issue 22 point 12).
@@ -117,10 +122,10 @@ export async function runDemo(o: DemoOptions): Promise<{
   const n = (s: string) => s + suffix;
 
   o.narrate(`emr demo — the whole story on a local chain and a local IPFS store (home: ${home})\n`);
-  const admin0 = await makeActor(home, n('admin'), 'admin');
-  const grey0 = await makeActor(home, n('dr-grey'), 'provider');
-  const alice0 = await makeActor(home, n('alice'), 'patient');
-  const house0 = await makeActor(home, n('dr-house'), 'provider');
+  const admin0 = await makeActor(home, n('admin'), 'admin', cost);
+  const grey0 = await makeActor(home, n('dr-grey'), 'provider', cost);
+  const alice0 = await makeActor(home, n('alice'), 'patient', cost);
+  const house0 = await makeActor(home, n('dr-house'), 'provider', cost);
   const config = new Config(home);
   if (!config.get('defaultProfile')) config.update({ defaultProfile: alice0.name });
   say(

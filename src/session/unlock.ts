@@ -14,6 +14,7 @@ import { BadPassphraseError } from '../errors.js';
 import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
 import { addressOf, decryptKeystore } from '../keys/keystore-v3.js';
 import type { Profile } from '../keys/profiles.js';
+import { refuseTestCost } from '../keys/test-kdf.js';
 import { askPassphrase, wrongPassphraseHint } from './prompts.js';
 
 export interface AgeKeys {
@@ -58,6 +59,8 @@ export const PASSPHRASE_TRIES = 3;
  */
 export async function openKeystore(ctx: Context, profileName: string): Promise<Awaited<ReturnType<typeof decryptKeystore>>> {
   const keystore = ctx.profiles.readKeystore(profileName);
+  // docs/KEYSTORE.md § 2.6: a test-only cost is refused outside EMR_TEST=1, before any prompt.
+  refuseTestCost(keystore, ctx.env);
   const tries = ctx.passphraseIsPrompted ? PASSPHRASE_TRIES : 1;
   for (let i = 1; ; i++) {
     const pass = await askPassphrase(ctx, `unlock profile '${profileName}'`);

@@ -143,10 +143,17 @@ describe('record add / fetch negatives', () => {
     // Failpoint record-add.after-store (docs/TESTING.md § Failpoints): SIGKILL right after the
     // ciphertext is stored and pinned and the pending entry written, before any transaction.
     // EMR_FAILPOINTS alone is inert (a stray variable never kills a user's run): this add
-    // completes, and is counted below.
-    const inert = await emr([...as('grey'), '--json', 'record', 'add', file('lab5b.txt', 'inert'), '--patient', 'alice', '--type', 'lab'], {
-      env: { EMR_FAILPOINTS: 'record-add.after-store' },
-    });
+    // completes, and is counted below. Without EMR_TEST=1 grey's test-cost keystore is refused
+    // (KEYSTORE.md § 2.6), so the key agent holds grey's key for this one run.
+    expect((await emr([...as('grey'), '--json', 'agent', 'start'])).code).toBe(0);
+    let inert: Awaited<ReturnType<typeof emr>>;
+    try {
+      inert = await emr([...as('grey'), '--json', 'record', 'add', file('lab5b.txt', 'inert'), '--patient', 'alice', '--type', 'lab'], {
+        env: { EMR_FAILPOINTS: 'record-add.after-store', EMR_TEST: undefined, EMR_TEST_KDF: undefined },
+      });
+    } finally {
+      await emr([...as('grey'), '--json', 'agent', 'stop']);
+    }
     expect(inert.code, inert.stderr).toBe(0);
     const crashed = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], {
       env: failpoints('record-add.after-store'),

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { BadPassphraseError, IntegrityError, UsageError } from '../../src/errors.js';
 import { createAccount } from '../../src/keys/create.js';
 import { deriveIdentitySecret } from '../../src/keys/derive.js';
-import { addressOf, DEFAULT_HD_PATH, decryptKeystore, encryptKeystore, parseKeystore } from '../../src/keys/keystore-v3.js';
+import { addressOf, DEFAULT_HD_PATH, DEFAULT_SCRYPT, decryptKeystore, encryptKeystore, parseKeystore } from '../../src/keys/keystore-v3.js';
+import { MIN_REAL_SCRYPT_N, newKeystoreCost, refuseTestCost, TEST_SCRYPT } from '../../src/keys/test-kdf.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const FAST = { N: 1 << 10, r: 8, p: 1 };
@@ -61,6 +62,22 @@ describe('keystore v3', () => {
     const ks = await encryptKeystore({ privateKey: randomBytes(32) }, enc('x'), FAST);
     const huge = { ...ks, crypto: { ...ks.crypto, kdfparams: { ...ks.crypto.kdfparams, n: 2 ** 30 } } };
     await expect(decryptKeystore(huge, enc('x'))).rejects.toBeInstanceOf(IntegrityError);
+  });
+
+  it('2.6 the test-only cost: only under EMR_TEST=1, and a keystore below 2^12 is refused outside it', async () => {
+    expect(newKeystoreCost({})).toBe(DEFAULT_SCRYPT);
+    expect(newKeystoreCost({ EMR_TEST: '1' })).toBe(DEFAULT_SCRYPT);
+    expect(newKeystoreCost({ EMR_TEST: '1', EMR_TEST_KDF: 'cheap' })).toBe(TEST_SCRYPT);
+    expect(TEST_SCRYPT.N).toBeLessThan(MIN_REAL_SCRYPT_N);
+    for (const env of [{ EMR_TEST_KDF: 'cheap' }, { EMR_TEST: 'true', EMR_TEST_KDF: 'cheap' }, { EMR_TEST: '1', EMR_TEST_KDF: '1' }]) {
+      expect(() => newKeystoreCost(env)).toThrow(UsageError);
+    }
+    const cheap = await encryptKeystore({ privateKey: randomBytes(32) }, enc('x'), TEST_SCRYPT);
+    expect(() => refuseTestCost(cheap, {})).toThrow(IntegrityError);
+    expect(() => refuseTestCost(cheap, { EMR_TEST: '0' })).toThrow(/below 2\^12/);
+    expect(() => refuseTestCost(cheap, { EMR_TEST: '1' })).not.toThrow();
+    const light = { ...cheap, crypto: { ...cheap.crypto, kdfparams: { ...cheap.crypto.kdfparams, n: MIN_REAL_SCRYPT_N } } };
+    expect(() => refuseTestCost(light, {})).not.toThrow();
   });
 
   it('the identity secret is deterministic per account and separated per kind', () => {

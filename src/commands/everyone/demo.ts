@@ -17,6 +17,7 @@ export const demo = defineCommand({
       keep: !!opts.keep,
       narrate: (l) => ctx.narrate(l),
       now: () => ctx.clock.now(),
+      env: ctx.env,
     });
     return {
       data: res,
