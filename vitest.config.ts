@@ -1,14 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * `npm test`: the whole suite (docs/TESTING.md). `npm run test:unit` runs the in-process
+ * subset only (vitest.unit.config.ts: no anvil, no daemon, no bundle build).
+ */
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // One anvil for the whole run (chain tests deploy their own contracts on it).
-    globalSetup: ['test/setup/anvil.ts'],
+    // The run's temp dir (checked empty at the end), then ONE anvil for the whole run
+    // (chain tests deploy their own contracts on it), then the shared worlds made once
+    // and copied per file (test/helpers/shared-world.ts).
+    globalSetup: ['test/setup/temp.ts', 'test/setup/anvil.ts'],
+    // Each file's own temp dir, removed when the file ends (docs/TESTING.md § 5).
+    setupFiles: ['test/setup/file-temp.ts'],
     // Chain and CLI tests spawn real processes (anvil, the built binary): give them room.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two files at a time (this machine has 2 cores; vitest's default there is 1). Files
+    // that need their own chain or daemon bind port 0 (TESTING.md § 1), so they never collide.
+    maxWorkers: 2,
     // docs/KEYSTORE.md § 2.6: every process the suite starts writes its throw-away keystores
     // at the test-only scrypt cost (N = 2^10, ~4 ms an unlock instead of ~0.5 s) and may open
     // them; a test that needs a real run's refusal unsets both (test/cli/test-kdf.test.ts).
