@@ -8,18 +8,8 @@ let lab = '';
 let note = '';
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-    ['house', 'provider'],
-    ['wilson', 'provider'],
-  ]);
-  await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  for (const p of ['grey', 'house', 'wilson']) await ok([...as(p), 'register', '--role', 'provider']);
-  for (const p of ['grey', 'house', 'wilson']) await ok([...as('admin'), 'admin', 'verify', p]);
-  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
+  // The shared clinic (test/helpers/world.ts): grey, house, wilson verified; alice grants grey lab,note --write 1y.
+  await c.fromWorld();
   lab = (await ok([...as('grey'), 'record', 'add', file('lab.txt', 'lab'), '--patient', 'alice', '--type', 'lab'])).records[0].id;
   note = (await ok([...as('grey'), 'record', 'add', file('note.txt', 'note'), '--patient', 'alice', '--type', 'note'])).records[0].id;
   await ok([...as('alice'), 'grant', 'house', '--records', note, '--expires', '30d']);

@@ -15,19 +15,9 @@ const t = { home: c.home };
 let contract = '';
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-    ['house', 'provider'],
-    ['mallory', 'provider'],
-  ]);
-  contract = (await c.devnetUp('admin')).contract;
-  await ok([...as('alice'), 'register']);
-  for (const p of ['grey', 'house', 'mallory']) await ok([...as(p), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'grey']);
-  await ok([...as('admin'), 'admin', 'verify', 'house']);
-  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
+  // The shared clinic (test/helpers/world.ts): alice registered; grey and house verified,
+  // mallory registered but not verified; alice grants grey lab,note --write 1y.
+  contract = (await c.fromWorld()).contract;
 }, 180_000);
 
 afterAll(async () => {

@@ -3,11 +3,11 @@
  * would: a child process, no TTY, env and stdin under the test's control.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'emr.js');
@@ -92,19 +92,30 @@ export function clinic(extraArgs: string[] = []) {
     expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
     return r.json!.data;
   }
+  async function devnetUp(admin: string): Promise<{ rpcUrl: string; contract: string; chainId: number }> {
+    const d = await ok([...as(admin), 'devnet', 'up']);
+    rpcUrl = d.rpcUrl;
+    return d;
+  }
   return {
     home: t.home,
     as,
     ok,
+    /**
+     * The run's shared clinic (test/setup/world.ts: admin; patients alice, bob; providers
+     * grey, house, wilson verified, mallory not; alice grants grey lab,note --write 1y),
+     * copied into this home, its devnet up on a port of its own at the template's state.
+     * Instead of `keygen` + `devnetUp` + register/verify/grant in `beforeAll`.
+     */
+    async fromWorld(): Promise<{ rpcUrl: string; contract: string; chainId: number }> {
+      cpSync(inject('worldClinic'), t.home, { recursive: true });
+      return devnetUp('admin');
+    },
     /** Makes the profiles: [name, role] pairs. */
     async keygen(actors: ReadonlyArray<readonly [string, string]>) {
       for (const [name, role] of actors) await ok([...as(name), 'keygen', '--name', name, '--role', role]);
     },
-    async devnetUp(admin: string): Promise<{ rpcUrl: string; contract: string; chainId: number }> {
-      const d = await ok([...as(admin), 'devnet', 'up']);
-      rpcUrl = d.rpcUrl;
-      return d;
-    },
+    devnetUp,
     devnetDown: () => emr(['--home', t.home, 'devnet', 'down']),
     /** A raw JSON-RPC call to the devnet (anvil's evm_increaseTime, anvil_setBalance, …). */
     async rpc(method: string, params: unknown[] = []): Promise<unknown> {

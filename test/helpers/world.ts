@@ -12,9 +12,24 @@
  * - `batchWorld()`: a provider home on its own devnet, with patients made in-process by the
  *   same `fundedActor` as `chainWorld`'s.
  *
+ * SHARED WORLDS (issue 27; test/setup/world.ts makes them once per run, anvil state dump +
+ * home template). A new file that needs the usual actors does NOT make them through the CLI:
+ *
+ *     const c = clinic();
+ *     beforeAll(async () => { devnet = await c.fromWorld(); });   // then c.as('alice'), …
+ *     afterAll(async () => { await c.devnetDown(); });
+ *
+ * gives admin (first admin), patients alice and bob (registered), providers grey, house and
+ * wilson (registered, verified) and mallory (registered, not verified), alice → grey
+ * lab,note --write 1y, on an anvil of the file's own (port 0) loaded from the dump: change
+ * that world as you like, no other file sees it. Actors outside it: `c.keygen` + register
+ * as before. `batchWorld()` copies the batch world (provider dr) the same way. Temp dirs need
+ * no cleanup of your own: each file's TMPDIR is swept when it ends (TESTING.md § 5), but stop
+ * what you start (`devnetDown`).
+ *
  * test/chain/helpers.ts and test/batch/fixture.ts re-export from here under their old names.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonRpcProvider, Network, Wallet } from 'ethers';
 import { inject } from 'vitest';
@@ -168,12 +183,11 @@ export async function batchWorld(): Promise<BatchWorld> {
   const pw = t.pw('dr');
   const base = ['--home', t.home, '--profile', 'dr', '--password-file', pw];
   const run: BatchWorld['run'] = (args, opts = {}) => emr([...base, ...args], opts);
-  const kg = must(await run(['--json', 'keygen', '--name', 'dr', '--role', 'provider']), 'keygen');
-  const dr = kg.json!.data.address as string;
+  // The run's batch world (test/setup/world.ts): dr made, registered and self-verified once.
+  cpSync(inject('worldBatch'), t.home, { recursive: true });
   const up = must(await run(['--json', 'devnet', 'up']), 'devnet up');
   const { rpcUrl, contract } = up.json!.data;
-  must(await run(['--json', 'register', '--role', 'provider']), 'register');
-  must(await run(['--json', 'admin', 'verify', dr]), 'verify');
+  const dr = JSON.parse(readFileSync(join(t.home, 'profiles', 'dr.json'), 'utf8')).address as string;
   return {
     home: t.home,
     pw,

@@ -30,7 +30,7 @@ export async function teardown(): Promise<void> {
   const dir = root;
   root = undefined;
   const running = await killProcessesUnder(dir);
-  const left = readdirSync(dir).filter((n) => !n.startsWith('world-'));
+  const left = readdirSync(dir);
   rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   const problems = [
     ...left.map((n) => `left behind: ${join(dir, n)}`),
