@@ -7,10 +7,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The run's temp dir (checked empty at the end), then ONE anvil for the whole run
-    // (chain tests deploy their own contracts on it), then the shared worlds made once
-    // and copied per file (test/setup/world.ts, test/helpers/world.ts).
-    globalSetup: ['test/setup/temp.ts', 'test/setup/anvil.ts', 'test/setup/world.ts'],
+    // The run's temp dir (checked empty at the end; the shared worlds of
+    // test/helpers/shared-world.ts live there too), then ONE anvil for the whole run (chain
+    // tests deploy their own contracts on it).
+    globalSetup: ['test/setup/temp.ts', 'test/setup/anvil.ts'],
     // Each file's own temp dir, removed when the file ends (docs/TESTING.md § 5).
     setupFiles: ['test/setup/file-temp.ts'],
     // Chain and CLI tests spawn real processes (anvil, the built binary): give them room.

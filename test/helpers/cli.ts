@@ -7,7 +7,8 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, inject } from 'vitest';
+import { expect } from 'vitest';
+import { sharedWorld } from './shared-world.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'emr.js');
@@ -102,13 +103,13 @@ export function clinic(extraArgs: string[] = []) {
     as,
     ok,
     /**
-     * The run's shared clinic (test/setup/world.ts: admin; patients alice, bob; providers
+     * The run's shared clinic (test/helpers/shared-world.ts: admin; patients alice, bob; providers
      * grey, house, wilson verified, mallory not; alice grants grey lab,note --write 1y),
      * copied into this home, its devnet up on a port of its own at the template's state.
      * Instead of `keygen` + `devnetUp` + register/verify/grant in `beforeAll`.
      */
     async fromWorld(): Promise<{ rpcUrl: string; contract: string; chainId: number }> {
-      cpSync(inject('worldClinic'), t.home, { recursive: true });
+      cpSync(await sharedWorld('clinic'), t.home, { recursive: true });
       return devnetUp('admin');
     },
     /** Makes the profiles: [name, role] pairs. */

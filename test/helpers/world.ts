@@ -12,8 +12,8 @@
  * - `batchWorld()`: a provider home on its own devnet, with patients made in-process by the
  *   same `fundedActor` as `chainWorld`'s.
  *
- * SHARED WORLDS (issue 27; test/setup/world.ts makes them once per run, anvil state dump +
- * home template). A new file that needs the usual actors does NOT make them through the CLI:
+ * SHARED WORLDS (issue 27; test/helpers/shared-world.ts makes them once per run, on first
+ * use: anvil state dump + home template). A new file that needs the usual actors does NOT make them through the CLI:
  *
  *     const c = clinic();
  *     beforeAll(async () => { devnet = await c.fromWorld(); });   // then c.as('alice'), …
@@ -43,6 +43,7 @@ import { verifyProvider } from '../../src/chain/verify-provider.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { ALL_TYPES_MASK } from '../../src/record-types.js';
 import { type EmrRun, emr, tempHome } from './cli.js';
+import { sharedWorld } from './shared-world.js';
 
 export { BIN, clinic, type EmrRun, type EmrRunOptions, emr, ROOT, tempHome } from './cli.js';
 
@@ -183,8 +184,8 @@ export async function batchWorld(): Promise<BatchWorld> {
   const pw = t.pw('dr');
   const base = ['--home', t.home, '--profile', 'dr', '--password-file', pw];
   const run: BatchWorld['run'] = (args, opts = {}) => emr([...base, ...args], opts);
-  // The run's batch world (test/setup/world.ts): dr made, registered and self-verified once.
-  cpSync(inject('worldBatch'), t.home, { recursive: true });
+  // The run's batch world (test/helpers/shared-world.ts): dr made, registered and self-verified once.
+  cpSync(await sharedWorld('batch'), t.home, { recursive: true });
   const up = must(await run(['--json', 'devnet', 'up']), 'devnet up');
   const { rpcUrl, contract } = up.json!.data;
   const dr = JSON.parse(readFileSync(join(t.home, 'profiles', 'dr.json'), 'utf8')).address as string;

@@ -1,6 +1,8 @@
 /**
- * vitest globalSetup: the shared worlds, made ONCE per run through the built binary and
- * copied by each file that uses them (test/helpers/shared-world.ts; docs/TESTING.md § 1).
+ * The shared worlds, made ONCE per run through the built binary, by the first file that asks
+ * for one (the others wait for it), and copied by each file that uses them (clinic().fromWorld(),
+ * batchWorld() in test/helpers/world.ts; docs/TESTING.md § 1). Made on demand, not in
+ * globalSetup, so a run of files that need none does not pay for them.
  * Before, every such file made the same actors in `beforeAll` through ~15 CLI runs (records:
  * ~30 of 95 s; grant-list: 48 of 60 s).
  *
@@ -15,25 +17,15 @@
  * it binds itself, at exactly that state (same contract, same accounts).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestProject } from 'vitest/node';
-import { killProcessesUnder } from './processes.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    worldClinic: string;
-    worldBatch: string;
-  }
-}
+import { inject } from 'vitest';
+import { waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'emr.js');
 // KEYSTORE.md § 2.6: the template keystores are test-cost ones, as every file's are.
 const ENV = { ...process.env, NO_COLOR: '1', EMR_TEST: '1', EMR_TEST_KDF: 'cheap', EMR_PASSWORD: undefined, EMR_PASSWORD_FILE: undefined };
-
-let dir: string | undefined;
 
 function run(args: string[]): Promise<any> {
   return new Promise((resolve, reject) => {
@@ -50,13 +42,14 @@ function run(args: string[]): Promise<any> {
   });
 }
 
-async function home(name: string, actors: Array<[string, string]>): Promise<{ home: string; as: (who: string) => string[] }> {
-  const h = join(dir!, `world-${name}`);
+async function home(h: string, actors: Array<[string, string]>): Promise<{ home: string; as: (who: string) => string[] }> {
   const as = (who: string) => ['--home', h, '--profile', who, '--password-file', join(h, `${who}.pw`)];
   mkdirSync(h, { recursive: true });
   for (const [who] of actors) writeFileSync(join(h, `${who}.pw`), `pass-for-${who}-123\n`, { mode: 0o600 });
-  // keygen one after the other: the first profile becomes the home's default.
-  for (const [who, role] of actors) await run([...as(who), 'keygen', '--name', who, '--role', role]);
+  // The first profile becomes the home's default: it goes first, the others side by side.
+  const [first, ...rest] = actors;
+  await run([...as(first![0]), 'keygen', '--name', first![0], '--role', first![1]]);
+  await Promise.all(rest.map(([who, role]) => run([...as(who), 'keygen', '--name', who, '--role', role])));
   return { home: h, as };
 }
 
@@ -68,8 +61,8 @@ async function seal(h: string): Promise<void> {
   writeFileSync(recPath, `${JSON.stringify({ ...rec, pid: null, start: null, port: 0 }, null, 2)}\n`);
 }
 
-async function clinicWorld(): Promise<string> {
-  const { home: h, as } = await home('clinic', [
+async function clinicWorld(h: string): Promise<void> {
+  const { as } = await home(h, [
     ['admin', 'admin'],
     ['alice', 'patient'],
     ['bob', 'patient'],
@@ -88,34 +81,46 @@ async function clinicWorld(): Promise<string> {
   for (const p of ['grey', 'house', 'wilson']) await run([...as('admin'), 'admin', 'verify', p]);
   await run([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
   await seal(h);
-  return h;
 }
 
-async function batchWorld(): Promise<string> {
-  const { home: h, as } = await home('batch', [['dr', 'provider']]);
+async function batchWorld(h: string): Promise<void> {
+  const { as } = await home(h, [['dr', 'provider']]);
   await run([...as('dr'), 'devnet', 'up']);
   await run([...as('dr'), 'register', '--role', 'provider']);
   await run([...as('dr'), 'admin', 'verify', 'dr']);
   await seal(h);
-  return h;
 }
 
-export async function setup(project: TestProject): Promise<void> {
-  dir = mkdtempSync(join(tmpdir(), 'emr-world-'));
+const BUILDERS = { clinic: clinicWorld, batch: batchWorld };
+
+/**
+ * The template home of world `name` in this run's temp dir, made if no file made it yet.
+ * One file builds (an exclusive mkdir is the lock), the others wait for its `ready` mark;
+ * a failed build leaves a `failed` mark with the reason, so no file waits in vain.
+ */
+export async function sharedWorld(name: keyof typeof BUILDERS): Promise<string> {
+  const base = join(inject('suiteTmp'), `world-${name}`);
+  const h = join(base, 'home');
+  const ready = join(base, 'ready');
+  const failed = join(base, 'failed');
+  let mine = false;
   try {
-    const [c, b] = await Promise.all([clinicWorld(), batchWorld()]);
-    project.provide('worldClinic', c);
-    project.provide('worldBatch', b);
+    mkdirSync(base);
+    mine = true;
   } catch (e) {
-    await teardown();
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
-}
-
-export async function teardown(): Promise<void> {
-  if (!dir) return;
-  const d = dir;
-  dir = undefined;
-  await killProcessesUnder(d);
-  rmSync(d, { recursive: true, force: true, maxRetries: 5 });
+  if (mine) {
+    try {
+      await BUILDERS[name](h);
+      writeFileSync(ready, '');
+    } catch (e) {
+      writeFileSync(failed, String((e as Error).message ?? e));
+      throw e;
+    }
+  } else {
+    await waitFor(() => existsSync(ready) || existsSync(failed), { timeoutMs: 300_000, intervalMs: 100, what: `the shared ${name} world` });
+    if (existsSync(failed)) throw new Error(`the shared ${name} world could not be made: ${readFileSync(failed, 'utf8')}`);
+  }
+  return h;
 }
