@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { ManifestRow } from '../../src/batch/manifest.js';
 import { sha256File, type ValidateDeps, validateRows } from '../../src/batch/validate.js';
 import { NotFoundError, UnavailableError } from '../../src/errors.js';
+import { waitFor } from '../helpers/wait.js';
 
 const AUTHOR = '0x' + 'aa'.repeat(20);
 const P = ['0x' + '01'.repeat(20), '0x' + '02'.repeat(20), '0x' + '03'.repeat(20)];
@@ -127,7 +128,11 @@ describe('validateRows', () => {
     };
     await expect(validateRows(w.rows, deps)).rejects.toBe(reason);
     // It stopped there: at most the questions already in flight (16 at a time) came after.
-    await sleep(20);
+    // The event: every answer in flight has settled, and the turn after the last one (when
+    // a pool would start its next question) has run; no new question was asked.
+    await waitFor(() => w.calls.inFlight === 0, { what: 'the questions in flight to settle' });
+    await new Promise((r) => setImmediate(r));
+    expect(w.calls.inFlight).toBe(0);
     expect(w.calls.resolve).toBeLessThanOrEqual(10 + 16);
   });
 });

@@ -8,11 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, type EmrRun, emr } from '../helpers/cli.js';
 import { runStoppedAt } from '../helpers/failpoints.js';
+import { rpcRecorder } from '../helpers/rpc-recorder.js';
 import { waitFor } from '../helpers/wait.js';
 
 const c = clinic();
 const { as, ok } = c;
 let anvilPid = 0;
+let devnet: { rpcUrl: string; contract: string };
 let stopped = false;
 
 function cont(): void {
@@ -21,39 +23,37 @@ function cont(): void {
 }
 
 /**
- * Waits until `run`'s transaction sits in the pool (automine off), gives the run time to
- * enter its wait for the receipt (if it has not, the stop meets its first receipt read
- * instead: the same exit 6), then SIGSTOPs anvil and returns the run's result; anvil is
- * continued whatever happens.
+ * Runs `start(rpcUrl)` through a recording relay in front of anvil (automine off), waits for
+ * the event the test is about, the run in its watched wait for the receipt (send.ts
+ * waitWatched: `eth_sendRawTransaction`, then the receipt read, then a block-number tick), then
+ * SIGSTOPs anvil and returns the run's result;
+ * anvil is continued and the relay closed whatever happens. No sleep: the stop meets the
+ * receipt wait because the run was seen in it.
  */
-async function stopWhilePending(run: Promise<EmrRun>, what: string): Promise<EmrRun> {
+async function stopWhilePending(start: (rpc: string[]) => Promise<EmrRun>, what: string): Promise<EmrRun> {
+  const relay = await rpcRecorder(devnet.rpcUrl);
   try {
+    const run = start(['--rpc-url', relay.url, '--contract', devnet.contract]);
     await waitFor(
-      async () => ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
+      async () =>
+        relay.seenInOrder('eth_sendRawTransaction', 'eth_getTransactionReceipt', 'eth_blockNumber') &&
+        ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
       { timeoutMs: 60_000, intervalMs: 20, what },
     );
-    await new Promise((res) => setTimeout(res, 2_000));
     process.kill(anvilPid, 'SIGSTOP');
     stopped = true;
     return await run;
   } finally {
     cont();
+    await relay.close();
   }
 }
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['dr', 'provider'],
-  ]);
-  await c.devnetUp('admin');
+  // The shared clinic (test/helpers/world.ts): alice grants grey lab,note --write.
+  devnet = await c.fromWorld();
   anvilPid = (await ok([...as('admin'), 'devnet', 'status'])).pid;
   expect(anvilPid).toBeGreaterThan(0);
-  await ok([...as('alice'), 'register']);
-  await ok([...as('dr'), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'dr']);
-  await ok([...as('alice'), 'grant', 'dr', '--types', 'note', '--write', '--expires', '30d']);
 }, 180_000);
 
 afterAll(async () => {
@@ -64,7 +64,7 @@ afterAll(async () => {
 describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
   it('MUST end a command whose node stops answering after connect: exit 6 naming the endpoint, with a hint; a retry once it answers adds the record once', async () => {
     const file = c.file('note.txt', 'hung chain note\n');
-    const args = [...as('dr'), 'record', 'add', file, '--patient', 'alice', '--type', 'note'];
+    const args = [...as('grey'), 'record', 'add', file, '--patient', 'alice', '--type', 'note'];
     let r;
     try {
       r = await runStoppedAt(
@@ -100,9 +100,12 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
     // the old code waited forever (the helper SIGKILLs it after 60 s).
     await c.rpc('evm_setAutomine', [false]);
     const file = c.file('note-pending.txt', 'pending note\n');
-    const args = [...as('dr'), '--json', 'record', 'add', file, '--patient', 'alice', '--type', 'note'];
+    const args = [...as('grey'), '--json', 'record', 'add', file, '--patient', 'alice', '--type', 'note'];
     const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
-    const r = await stopWhilePending(emr(args, { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 }), 'the transaction in the pool');
+    const r = await stopWhilePending(
+      (rpc) => emr([...args, ...rpc], { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 }),
+      'the run polling for its receipt',
+    );
     expect(r.code, r.stderr + r.stdout).toBe(6);
     expect(r.json?.error?.code).toBe('UNAVAILABLE');
     expect(r.json?.error?.message).toMatch(
@@ -124,8 +127,8 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
     let r;
     try {
       r = await stopWhilePending(
-        emr([...as('admin'), '--json', 'admin', 'deploy'], { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 }),
-        'the deployment in the pool',
+        (rpc) => emr([...as('admin'), '--json', ...rpc, 'admin', 'deploy'], { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 }),
+        'the deployment run polling for its receipt',
       );
     } finally {
       await c.rpc('evm_setAutomine', [true]);

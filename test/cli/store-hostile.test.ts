@@ -172,38 +172,76 @@ function rssMiB(pid: number): number {
   return Number(m![1]) / 1024;
 }
 
-/** The gateway's peak RSS (MiB), sampled over a bounded window (8 s) while `sock` stays unread; then closes it. */
-async function peakRssWhileOpen(sock: { destroy(): void }, base: number): Promise<number> {
-  let peak = base;
-  try {
-    for (let i = 0; i < 32; i++) {
-      peak = Math.max(peak, rssMiB(site.pid));
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    sock.destroy();
-  }
-  return peak;
+/**
+ * The gateway's peak RSS (MiB) from now on: the kernel's high-water mark (VmHWM), reset
+ * first (`5` > /proc/<pid>/clear_refs), so no growth between two samples can hide.
+ */
+function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+function peakMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) / 1024;
+}
+
+/** CPU ticks spent so far (utime + stime) and the scheduler state letter of `pid`. */
+function cpuOf(pid: number): { ticks: number; state: string } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ticks: Number(f[11]) + Number(f[12]), state: f[0]! };
+}
+
+/**
+ * Resolves once the gateway has gone idle: asleep and no CPU tick spent over 5 polls in a
+ * row. The event "it did all it is going to do with what it was sent", not a time window.
+ */
+async function idle(pid: number, what: string): Promise<void> {
+  let last = -1;
+  let still = 0;
+  await waitFor(
+    () => {
+      const { ticks, state } = cpuOf(pid);
+      still = ticks === last && state === 'S' ? still + 1 : 0;
+      last = ticks;
+      return still >= 5;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, what },
+  );
 }
 
 describe('store serve against pipelining clients (docs/STORAGE.md § Serving a store)', () => {
   it('answers pipelined behind one that is not read MUST do no work until their turn (memory stays flat)', async () => {
     const base = rssMiB(site.pid);
+    resetPeak(site.pid);
     const burst = Array.from({ length: 300 }, () => `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`).join('');
     const c = await stalledClient(site.url, burst); // ~25 KB of requests on one connection, never read
+    try {
+      // It starts on the first answer (the CPU moves), then stalls on the unread socket.
+      const start = cpuOf(site.pid).ticks;
+      await waitFor(() => cpuOf(site.pid).ticks > start, { what: 'the gateway to start answering' });
+      await idle(site.pid, 'the gateway to stall on the unread answer');
+    } finally {
+      c.sock.destroy();
+    }
     // Before: each queued answer walked the DAG into its own buffers (~750 MB within
     // seconds for 300 requests).
-    const peak = await peakRssWhileOpen(c.sock, base);
-    expect(peak - base).toBeLessThan(150);
+    expect(peakMiB(site.pid) - base).toBeLessThan(150);
   }, 60_000);
 
   it('a connection with more than 16 requests in flight MUST be cut (100,000 pipelined requests: memory stays flat)', async () => {
     const base = rssMiB(site.pid);
+    resetPeak(site.pid);
     const burst = `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`.repeat(100_000); // ~10 MB
     const c = await stalledClient(site.url, burst);
+    try {
+      // The event: the gateway cuts the connection, so the rest of the client's 10 MB
+      // cannot be written and its socket is destroyed (the client never reads).
+      await waitFor(() => c.sock.destroyed, { timeoutMs: 60_000, intervalMs: 100, what: 'the gateway to cut the connection' });
+    } finally {
+      c.sock.destroy();
+    }
     // Before: every queued request kept its request, answer and listeners (+700 MB).
-    const peak = await peakRssWhileOpen(c.sock, base);
-    expect(peak - base).toBeLessThan(150);
+    expect(peakMiB(site.pid) - base).toBeLessThan(150);
   }, 60_000);
 });
 

@@ -76,11 +76,12 @@ describe('kubo backend', () => {
 
   it('unknown CID → NotFoundError within the configured bound; has() is false', async () => {
     const missing = cidFromDigest(0x55, new Uint8Array(32).fill(9));
-    const t0 = Date.now();
     const err = await collect(kubo.cat(missing)).catch((e: unknown) => e);
+    // Bounded, not a hang: the node's own 1.5 s bound answered (NOT_FOUND, "could not find");
+    // our deadline past it would have been UNAVAILABLE "did not answer … in time". No clock.
     expect(err).toBeInstanceOf(NotFoundError);
     expect((err as NotFoundError).exitCode).toBe(7);
-    expect(Date.now() - t0).toBeLessThan(15_000); // bounded, not a hang (generous: not a perf assertion)
+    expect((err as NotFoundError).message).toMatch(/could not find/);
     expect(await kubo.has(missing)).toBe(false);
   }, 30_000);
 
@@ -116,15 +117,17 @@ describe('kubo backend: endpoints that are down or lie', () => {
     const port = (s.address() as AddressInfo).port;
     await new Promise<void>((ok) => s.close(() => ok()));
     const down = await openStore({ home, ipfsApi: `http://127.0.0.1:${port}` });
-    const t0 = Date.now();
+    // Quickly: each fails on the refused connection itself ("cannot reach"), not at the
+    // request deadline ("did not answer … in time") and not after retries. No clock.
     const e1 = await down.addBytes(bytesOf(10, 1)).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(UnavailableError);
     expect((e1 as UnavailableError).exitCode).toBe(6);
     expect((e1 as UnavailableError).hint).toMatch(/--ipfs-api/);
+    expect((e1 as UnavailableError).message).toMatch(/^cannot reach IPFS node/);
     const e2 = await collect(down.cat(cidFromDigest(0x55, new Uint8Array(32)))).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(UnavailableError);
-    await expect(down.has(cidFromDigest(0x55, new Uint8Array(32)))).rejects.toBeInstanceOf(UnavailableError);
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((e2 as UnavailableError).message).toMatch(/^cannot reach IPFS node/);
+    await expect(down.has(cidFromDigest(0x55, new Uint8Array(32)))).rejects.toThrow(/^cannot reach IPFS node/);
     await down.close();
   });
 
