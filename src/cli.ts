@@ -13,6 +13,7 @@ import { resolveHome } from './config.js';
 import { Context, type GlobalOptions, type Io } from './context.js';
 import { type EmrError, exitCodeOf, toEmrError, UsageError } from './errors.js';
 import { humanError, jsonFailure, jsonSuccess, renderHuman, renderSideNotes } from './output.js';
+import { packageVersion } from './package-info.js';
 import { suggest } from './suggest.js';
 
 export interface RunOptions {
@@ -135,7 +136,7 @@ export function buildProgram(invoke: Invoke): Command {
   const program = new Command('emr');
   program
     .description('Patient-controlled medical records: encrypted, signed, on IPFS, with access on chain.')
-    .version(VERSION, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .showSuggestionAfterError(true)
     .helpCommand(false);
   globalOptions(program);
@@ -310,8 +311,6 @@ function rolesHelp(total: number): string {
     'Exit codes: 0 ok, 1 bug, 2 usage, 3 access denied, 4 integrity, 5 bad passphrase, 6 unavailable, 7 not found.';
   return `\n${body}\n\n${wrap(tail, 0)}`;
 }
-
-const VERSION = '0.1.0';
 
 /**
  * Where a document of this installation is (issue 22 point 13: "docs/CLI.md" meant nothing

@@ -82,6 +82,25 @@ export class NotFoundError extends EmrError {
   readonly code = 'NOT_FOUND' as const;
 }
 
+const BY_CODE: Readonly<Record<Exclude<ErrorCode, 'INTERRUPTED'>, new (message: string, opts?: ErrorOptions) => EmrError>> = {
+  INTERNAL: InternalError,
+  USAGE: UsageError,
+  ACCESS_DENIED: AccessDeniedError,
+  INTEGRITY: IntegrityError,
+  BAD_PASSPHRASE: BadPassphraseError,
+  UNAVAILABLE: UnavailableError,
+  NOT_FOUND: NotFoundError,
+};
+
+/**
+ * The one constructor of an error by its code (a worker's reply, a re-hinted batch error, a
+ * contract error's kind). An unknown code, or INTERRUPTED (it needs its signal), is a bug.
+ */
+export function errorOfCode(code: string, message: string, opts: ErrorOptions = {}): EmrError {
+  const C = Object.hasOwn(BY_CODE, code) ? BY_CODE[code as keyof typeof BY_CODE] : InternalError;
+  return new C(message, opts);
+}
+
 export function isEmrError(e: unknown): e is EmrError {
   return e instanceof EmrError;
 }

@@ -67,7 +67,6 @@ export function toJson(value: unknown): string {
  * ESC, BEL…), DEL, C1 controls (0x9b is an 8-bit CSI), bidirectional overrides and
  * isolates (they reorder what follows), and Unicode line/paragraph separators.
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

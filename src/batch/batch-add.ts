@@ -10,18 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { canWrite } from '../chain/grants.js';
 import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
-import {
-  AccessDeniedError,
-  type EmrError,
-  type ErrorCode,
-  IntegrityError,
-  InternalError,
-  InterruptedError,
-  inputFileError,
-  NotFoundError,
-  UnavailableError,
-  UsageError,
-} from '../errors.js';
+import { type EmrError, errorOfCode, InterruptedError, inputFileError, UsageError } from '../errors.js';
 import { acquireLock } from '../lock.js';
 import { type CommandResult, safeText } from '../output.js';
 import type { With } from '../session/index.js';
@@ -53,17 +42,6 @@ export interface BatchAddOptions {
   started: number;
 }
 
-const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Record<string, unknown>; cause?: unknown }) => EmrError> = {
-  USAGE: UsageError,
-  ACCESS_DENIED: AccessDeniedError,
-  INTEGRITY: IntegrityError,
-  UNAVAILABLE: UnavailableError,
-  NOT_FOUND: NotFoundError,
-  INTERNAL: InternalError,
-  BAD_PASSPHRASE: UsageError,
-  INTERRUPTED: InternalError,
-};
-
 /**
  * MANIFEST.md § 5: a system failure (store or chain gone) stops the job and `--resume`
  * continues it, so the one hint a user sees says both what to fix and how to continue.
@@ -71,8 +49,9 @@ const CLASSES: Record<ErrorCode, new (m: string, o: { hint: string; details?: Re
 function resumable(e: EmrError, journalPath: string): EmrError {
   if (e.hint?.includes('--resume')) return e;
   const hint = `${e.hint ? `${e.hint}; then ` : ''}run again with --resume to continue (journal ${journalPath})`;
-  const again = new CLASSES[e.code](e.message, { hint, cause: e, ...(e.details ? { details: e.details } : {}) });
-  return again.code === e.code ? again : e;
+  // A bad passphrase or an interruption is not a failure --resume fixes: it keeps its own hint.
+  if (e.code === 'BAD_PASSPHRASE' || e.code === 'INTERRUPTED') return e;
+  return errorOfCode(e.code, e.message, { hint, cause: e, ...(e.details ? { details: e.details } : {}) });
 }
 
 const WARNINGS_JSON_MAX = 100;
@@ -315,15 +294,20 @@ async function batchAdd(
   else {
     const first = rows.find((r) => r.status === 'invalid' || r.status === 'failed');
     if (first) {
-      const Cls = CLASSES[(first.error?.code ?? 'USAGE') as ErrorCode];
-      failure = new Cls(`${c.invalid + c.failed} of ${c.total} rows not added; first: line ${first.line}`, {
-        hint: `${first.error?.message ?? ''}; fix and run again with --resume`.replace(/^; /, ''),
-        details: {
-          rows: rows
-            .filter((r) => r.status === 'invalid' || r.status === 'failed')
-            .map((r) => ({ line: r.line, code: r.error?.code, reason: r.error?.message })),
+      // A row's code names the row's failure; a passphrase is the job's, never a row's (USAGE then).
+      const code = first.error?.code ?? 'USAGE';
+      failure = errorOfCode(
+        code === 'BAD_PASSPHRASE' ? 'USAGE' : code,
+        `${c.invalid + c.failed} of ${c.total} rows not added; first: line ${first.line}`,
+        {
+          hint: `${first.error?.message ?? ''}; fix and run again with --resume`.replace(/^; /, ''),
+          details: {
+            rows: rows
+              .filter((r) => r.status === 'invalid' || r.status === 'failed')
+              .map((r) => ({ line: r.line, code: r.error?.code, reason: r.error?.message })),
+          },
         },
-      });
+      );
     }
   }
   const summary = `${c.added} added, ${c.alreadyDone} already done, ${c.invalid} invalid, ${c.failed} failed (${outcome.txs.length} transactions, ${(elapsedMs / 1000).toFixed(1)} s)`;

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RecordMeta } from '../crypto/bundle.js';
 import type { SigningDomain } from '../crypto/bundle-signature.js';
-import { AccessDeniedError, type EmrError, IntegrityError, InternalError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import { type EmrError, errorOfCode, InternalError } from '../errors.js';
 import { encryptWorkerUrl } from '../spawn-targets.js';
 import type { EncryptJob, EncryptReply } from './encrypt-worker.js';
 
@@ -40,21 +40,7 @@ export function defaultPoolSize(cores = availableParallelism()): number {
 }
 
 function rebuild(r: Extract<EncryptReply, { ok: false }>): EmrError {
-  const o = { hint: r.hint };
-  switch (r.code) {
-    case 'USAGE':
-      return new UsageError(r.message, o);
-    case 'ACCESS_DENIED':
-      return new AccessDeniedError(r.message, o);
-    case 'INTEGRITY':
-      return new IntegrityError(r.message, o);
-    case 'UNAVAILABLE':
-      return new UnavailableError(r.message, o);
-    case 'NOT_FOUND':
-      return new NotFoundError(r.message, o);
-    default:
-      return new InternalError(r.message, o);
-  }
+  return errorOfCode(r.code, r.message, { hint: r.hint });
 }
 
 export class EncryptPool {

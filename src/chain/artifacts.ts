@@ -3,11 +3,11 @@
  * scripts/compile-contracts.mjs at build time). The package root is found from this
  * module's own URL, so the same code works from src/ (tsx, vitest) and from dist/.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { InterfaceAbi } from 'ethers';
 import { InternalError, NotFoundError } from '../errors.js';
+import { packageRoot } from '../package-info.js';
 
 export interface Artifact {
   contractName: string;
@@ -17,24 +17,7 @@ export interface Artifact {
   solcVersion: string;
 }
 
-/** The directory holding emr's package.json (src/chain/ and dist/chain/ are two levels down). */
-export function packageRoot(from: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(from));
-  for (let i = 0; i < 6; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'emr') return dir;
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    dir = dirname(dir);
-  }
-  throw new InternalError('cannot find the emr package root', {
-    hint: 'reinstall emr; its package.json must sit above dist/',
-  });
-}
+export { packageRoot } from '../package-info.js';
 
 export function loadArtifact(name = 'EmrAccess'): Artifact {
   const path = join(packageRoot(), 'artifacts', `${name}.json`);

@@ -4,10 +4,14 @@
  * UnavailableError. Messages are one line and never carry key material.
  */
 import type { Interface } from 'ethers';
-import { AccessDeniedError, EmrError, IntegrityError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import { EmrError, type ErrorCode, errorOfCode, UnavailableError } from '../errors.js';
 import { rpcTimeoutError } from './transport.js';
 
 type Kind = 'access' | 'usage' | 'notfound' | 'integrity';
+const KIND_CODE = { access: 'ACCESS_DENIED', usage: 'USAGE', notfound: 'NOT_FOUND', integrity: 'INTEGRITY' } as const satisfies Record<
+  Kind,
+  ErrorCode
+>;
 
 /** Every custom error of EmrAccess.sol, its class and a hint for the person at the terminal. */
 const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: string }>> = {
@@ -201,17 +205,7 @@ export function customError(name: string, args: readonly unknown[] = [], cause?:
       details,
     });
   }
-  const opts = { hint: entry.hint, cause, details };
-  switch (entry.kind) {
-    case 'access':
-      return new AccessDeniedError(entry.message, opts);
-    case 'usage':
-      return new UsageError(entry.message, opts);
-    case 'notfound':
-      return new NotFoundError(entry.message, opts);
-    case 'integrity':
-      return new IntegrityError(entry.message, opts);
-  }
+  return errorOfCode(KIND_CODE[entry.kind], entry.message, { hint: entry.hint, cause, details });
 }
 
 /**

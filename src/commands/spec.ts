@@ -28,7 +28,6 @@ export interface CommandSpec {
   examples?: string[];
   /** Subcommands under a command that also runs itself: `emr grant list` beside `emr grant <provider>`. */
   subcommands?: CommandSpec[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   run(ctx: Context, args: any[], opts: any): Promise<CommandResult>;
 }
 
