@@ -34,6 +34,8 @@ export const FAILPOINTS = [
   'batch.journal.lost',
   /** src/batch/journal.ts: the n-th line (any event) is written half, then the process dies. */
   'batch.journal.torn',
+  /** src/ops/import-car.ts: every block of a CAR is stored, before any root is pinned. */
+  'store-import.before-pin',
 ] as const;
 
 export type Failpoint = (typeof FAILPOINTS)[number];

@@ -70,6 +70,12 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
+/** The live owner of the lock or token file at `path`, or null (absent, unreadable or stale). */
+export function liveOwner(path: string): LockOwner | null {
+  const o = readOwner(path);
+  return o && ownerAlive(o) ? o : null;
+}
+
 export class Lock {
   private held = true;
   constructor(readonly path: string) {}

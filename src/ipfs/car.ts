@@ -10,6 +10,7 @@ import { CarWriter } from '@ipld/car/writer';
 import * as dagPb from '@ipld/dag-pb';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError } from '../errors.js';
+import { ImportBudget } from './car-budget.js';
 import { isRecordCodec } from './cid.js';
 import { CODEC_DAG_PB, CODEC_RAW, SHA2_256 } from './settings.js';
 import { verifyBlock } from './verify.js';
@@ -101,21 +102,18 @@ export interface CarImportResult {
 }
 
 /**
- * Reads a CARv1 from `source` and stores every block in `put`, each verified against its
- * CID first (STORAGE.md § "CAR files"): only sha2-256 raw/dag-pb blocks of at most
- * `maxBlockBytes` are accepted; anything else fails the import with IntegrityError. The
- * roots are returned unpinned: the caller pins them once every block is in.
+ * Opens a CARv1 stream: the header (roots checked) and its blocks, every declared length
+ * bounded before it is read, every block's codec, hash and size checked (not its bytes).
  */
-export async function readCar(
+async function openCar(
   source: AsyncIterable<Uint8Array>,
-  put: (b: Block) => Promise<void>,
-  opts: { maxBlockBytes: number; maxBlocks?: number },
-): Promise<CarImportResult> {
+  maxBlockBytes: number,
+): Promise<{ roots: CID[]; blocks: AsyncGenerator<{ cid: CID; bytes: Uint8Array }> }> {
   // Every read of the decoder goes through `exactly(n)`; n is a length the file declares
   // (the header's, a section's). Refused above the bound before a byte of it is buffered:
   // `@ipld/car` gathers a whole declared section in memory first, so a CAR declaring a
   // 256 MiB block peaked at 600 MB of RSS before its size was looked at (STORAGE.md § CAR files).
-  const maxSection = opts.maxBlockBytes + MAX_SECTION_OVERHEAD;
+  const maxSection = maxBlockBytes + MAX_SECTION_OVERHEAD;
   const inner = asyncIterableReader(source);
   const bounded: typeof inner = {
     upTo: (n) => inner.upTo(n),
@@ -155,30 +153,62 @@ export async function readCar(
       });
     }
   }
+  async function* blocks(): AsyncGenerator<{ cid: CID; bytes: Uint8Array }> {
+    try {
+      for await (const { cid, bytes } of decoder.blocks()) {
+        if (!isRecordCodec(cid.code) || cid.multihash.code !== SHA2_256) {
+          throw new IntegrityError(`the CAR holds block ${cid} with a codec or hash emr does not store`, {
+            hint: 'only sha2-256 raw/dag-pb blocks are accepted',
+          });
+        }
+        if (bytes.length > maxBlockBytes)
+          throw new IntegrityError(`the CAR holds an oversized block ${cid}`, { hint: 'it is not a record emr wrote' });
+        yield { cid: cid.toV1(), bytes };
+      }
+    } catch (e) {
+      if (e instanceof IntegrityError || (e as { code?: string })?.code !== undefined) throw e;
+      throw new IntegrityError('the CAR file is truncated or malformed', {
+        hint: 'the file is damaged; use another copy of the backup',
+        cause: e,
+      });
+    }
+  }
+  return { roots, blocks: blocks() };
+}
+
+/**
+ * Reads a CARv1 and stores every block in `put`, each verified against its CID first
+ * (STORAGE.md § "CAR files"): only sha2-256 raw/dag-pb blocks of at most `maxBlockBytes`
+ * are accepted; anything else fails the import with IntegrityError. With `budget`, a first
+ * pass over a second stream of the same file counts the blocks against what the roots
+ * declare (car-budget.ts) before anything is stored, and the second pass may not hold
+ * more. The roots are returned unpinned: the caller pins them once every block is in.
+ */
+export async function readCar(
+  open: () => AsyncIterable<Uint8Array>,
+  put: (b: Block) => Promise<void>,
+  opts: { maxBlockBytes: number; maxBlocks?: number; budget?: boolean },
+): Promise<CarImportResult> {
+  let limit: { blocks: number; bytes: number } | undefined;
+  if (opts.budget) {
+    const first = await openCar(open(), opts.maxBlockBytes);
+    const budget = new ImportBudget(first.roots);
+    for await (const b of first.blocks) budget.count(b.cid, b.bytes);
+    budget.check();
+    limit = { blocks: budget.seen.blocks, bytes: budget.seen.bytes };
+  }
+  const car = await openCar(open(), opts.maxBlockBytes);
   let blocks = 0;
   let bytes = 0;
-  try {
-    for await (const { cid, bytes: data } of decoder.blocks()) {
-      if (!isRecordCodec(cid.code) || cid.multihash.code !== SHA2_256) {
-        throw new IntegrityError(`the CAR holds block ${cid} with a codec or hash emr does not store`, {
-          hint: 'only sha2-256 raw/dag-pb blocks are accepted',
-        });
-      }
-      if (data.length > opts.maxBlockBytes)
-        throw new IntegrityError(`the CAR holds an oversized block ${cid}`, { hint: 'it is not a record emr wrote' });
-      if (opts.maxBlocks !== undefined && blocks >= opts.maxBlocks)
-        throw new IntegrityError(`the CAR holds more than ${opts.maxBlocks} blocks`, { hint: 'split the import' });
-      verifyBlock(cid, data);
-      await put({ cid: cid.toV1(), bytes: data });
-      blocks++;
-      bytes += data.length;
-    }
-  } catch (e) {
-    if (e instanceof IntegrityError || (e as { code?: string })?.code !== undefined) throw e;
-    throw new IntegrityError('the CAR file is truncated or malformed', {
-      hint: 'the file is damaged; use another copy of the backup',
-      cause: e,
-    });
+  for await (const { cid, bytes: data } of car.blocks) {
+    if (opts.maxBlocks !== undefined && blocks >= opts.maxBlocks)
+      throw new IntegrityError(`the CAR holds more than ${opts.maxBlocks} blocks`, { hint: 'split the import' });
+    if (limit && (blocks + 1 > limit.blocks || bytes + data.length > limit.bytes))
+      throw new IntegrityError('the CAR changed while it was read', { hint: 'import a copy that nothing writes to' });
+    verifyBlock(cid, data);
+    await put({ cid, bytes: data });
+    blocks++;
+    bytes += data.length;
   }
-  return { roots: roots.map(String), blocks, bytes };
+  return { roots: car.roots.map(String), blocks, bytes };
 }

@@ -3,11 +3,13 @@
  * `<dir>/blocks` (blockstore-fs), pins as empty files under `<dir>/pins`. No daemon and
  * no network; only this machine's copy is ever affected.
  */
-import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as dagPb from '@ipld/dag-pb';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
+import { acquireLock, liveOwner, processStartTime } from '../lock.js';
 import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
 import { blockTooLarge, type FetchBlock, readVerifiedFile } from './read-file.js';
@@ -16,8 +18,16 @@ import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface EmbeddedStore extends RecordStore {
   readonly kind: 'embedded';
-  /** Deletes every block not reachable from a pin; returns how many were removed. */
-  gc(opts?: StoreCallOptions): Promise<{ removed: number }>;
+  /**
+   * Deletes every block not reachable from a pin; returns how many were removed and the
+   * bytes freed. Refuses (UnavailableError) while a writer is at work (STORAGE.md § Unpin,
+   * garbage collection and erasure).
+   */
+  gc(opts?: StoreCallOptions): Promise<{ removed: number; bytes: number; kept: number }>;
+  /** Whether a pin reaches this block (what `store serve` may serve). */
+  isPinnedBlock(cid: CID, opts?: StoreCallOptions): Promise<boolean>;
+  writing<T>(fn: () => Promise<T>): Promise<T>;
+  discardBlocks(cids: CID[]): Promise<void>;
   /** Root CIDs pinned here. */
   pins(): Promise<string[]>;
   /** One stored block, unverified (serve.ts verifies), or undefined when absent. */
@@ -43,6 +53,9 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
   const [{ FsBlockstore }, { NextToLast }] = await Promise.all([import('blockstore-fs'), import('blockstore-fs/sharding')]);
   const blocksDir = join(opts.dir, 'blocks');
   const pinsDir = join(opts.dir, 'pins');
+  /** One token file per process writing blocks (add, import); gc sweeps only when none lives. */
+  const writersDir = join(opts.dir, 'writers');
+  const gcLock = join(opts.dir, 'gc.lock');
   // Named here, and given to the blockstore, so readBlock finds a block's file as it does.
   const sharding = new NextToLast();
   const blocks = new FsBlockstore(blocksDir, { shardingStrategy: sharding });
@@ -154,28 +167,83 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     return (await readdir(pinsDir)).filter((n) => !n.startsWith('.'));
   }
 
+  /**
+   * STORAGE.md § Unpin, garbage collection and erasure: a writer announces itself (a token
+   * file naming its process) before it writes a block and looks for a running gc after;
+   * gc takes its lock before it looks for writers. Each side announces, then looks, so at
+   * least one sees the other: a writer waits for the gc to end (bounded), a gc refuses.
+   */
+  async function writing<T>(fn: () => Promise<T>): Promise<T> {
+    const token = join(writersDir, `${process.pid}.${randomBytes(6).toString('hex')}`);
+    const me = `${JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) })}\n`;
+    for (let round = 0; ; round++) {
+      try {
+        await mkdir(writersDir, { recursive: true });
+        await writeFile(token, me, { mode: 0o600 });
+      } catch (e) {
+        throw new UnavailableError('cannot write to the embedded IPFS store', { hint: HINT_DISK, cause: e });
+      }
+      if (!liveOwner(gcLock)) break;
+      await rm(token, { force: true });
+      if (round >= 600) {
+        throw new UnavailableError('`emr store gc` is running on this store', { hint: 'retry when it has finished' });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(token, { force: true });
+    }
+  }
+
+  /** Live writers; tokens of dead processes are removed on the way. */
+  async function liveWriters(): Promise<number> {
+    let n = 0;
+    for (const name of await readdir(writersDir).catch(() => [] as string[])) {
+      const path = join(writersDir, name);
+      if (liveOwner(path)) n++;
+      else await rm(path, { force: true });
+    }
+    return n;
+  }
+
+  /** Pinned blocks, recomputed when the pins directory changes (a pin added or removed). */
+  let pinnedCache: { stamp: number; live: Map<string, CID> } | undefined;
+  async function pinnedNow(signal?: AbortSignal): Promise<Map<string, CID>> {
+    const stamp = (await stat(pinsDir)).mtimeMs;
+    if (pinnedCache?.stamp === stamp) return pinnedCache.live;
+    const live = await pinnedBlocks(signal);
+    pinnedCache = { stamp, live };
+    return live;
+  }
+
+  async function addNow(source: AddSource, o: StoreCallOptions) {
+    const result = await importFile(
+      source,
+      {
+        put: async (cid, bytes, p) => {
+          try {
+            return await blocks.put(cid, bytes, p);
+          } catch (e) {
+            p?.signal?.throwIfAborted();
+            throw new UnavailableError('cannot write to the embedded IPFS store', { hint: HINT_DISK, cause: e });
+          }
+        },
+      },
+      o,
+    );
+    // Pinning last makes add atomic for callers: a failure above leaves only unpinned
+    // blocks, which gc() removes.
+    await writePin(result.cid);
+    return result;
+  }
+
   const store: EmbeddedStore = {
     kind: 'embedded',
 
-    async add(source: AddSource, o: StoreCallOptions = {}) {
-      const result = await importFile(
-        source,
-        {
-          put: async (cid, bytes, p) => {
-            try {
-              return await blocks.put(cid, bytes, p);
-            } catch (e) {
-              p?.signal?.throwIfAborted();
-              throw new UnavailableError('cannot write to the embedded IPFS store', { hint: HINT_DISK, cause: e });
-            }
-          },
-        },
-        o,
-      );
-      // Pinning last makes add atomic for callers: a failure above leaves only unpinned
-      // blocks, which gc() removes.
-      await writePin(result.cid);
-      return result;
+    add(source: AddSource, o: StoreCallOptions = {}) {
+      return writing(() => addNow(source, o));
     },
 
     addBytes(bytes: Uint8Array, o?: StoreCallOptions) {
@@ -247,15 +315,46 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     },
 
     async gc(o: StoreCallOptions = {}) {
-      const live = await pinnedBlocks(o.signal);
-      // Sweep.
-      let removed = 0;
-      for await (const { cid } of blocks.getAll(o.signal ? { signal: o.signal } : {})) {
-        if (live.has(keyOf(cid))) continue;
-        await blocks.delete(cid);
-        removed++;
+      const lock = acquireLock(gcLock, '`emr store gc` on this store', 'wait for it to finish');
+      try {
+        // The lock is taken before writers are looked for (see writing()).
+        const busy = await liveWriters();
+        if (busy > 0) {
+          throw new UnavailableError(`${busy} process(es) are adding to this store; nothing was removed`, {
+            hint: 'run `emr store gc` again when the add or import has finished',
+          });
+        }
+        const live = await pinnedBlocks(o.signal);
+        let removed = 0;
+        let bytes = 0;
+        for await (const { cid } of blocks.getAll(o.signal ? { signal: o.signal } : {})) {
+          if (live.has(keyOf(cid))) continue;
+          const { dir, file } = sharding.encode(cid);
+          bytes += await stat(join(blocksDir, dir, file)).then(
+            (st) => st.size,
+            () => 0,
+          );
+          await blocks.delete(cid);
+          removed++;
+        }
+        return { removed, bytes, kept: live.size };
+      } finally {
+        lock.release();
       }
-      return { removed };
+    },
+
+    async isPinnedBlock(cid: CID, o: StoreCallOptions = {}) {
+      return (await pinnedNow(o.signal)).has(keyOf(cid));
+    },
+
+    writing,
+
+    async discardBlocks(cids: CID[]) {
+      const live = await pinnedBlocks();
+      for (const c of cids) {
+        if (live.has(keyOf(c))) continue;
+        await blocks.delete(c).catch(() => undefined);
+      }
     },
 
     async close() {

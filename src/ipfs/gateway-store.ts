@@ -21,6 +21,10 @@ export function withGateways(primary: RecordStore, opts: GatewayReaderOptions): 
     close: () => primary.close(),
     ...(primary.getBlock ? { getBlock: primary.getBlock.bind(primary) } : {}),
     ...(primary.putBlock ? { putBlock: primary.putBlock.bind(primary) } : {}),
+    ...(primary.hasBlock ? { hasBlock: primary.hasBlock.bind(primary) } : {}),
+    ...(primary.writing ? { writing: primary.writing.bind(primary) } : {}),
+    ...(primary.discardBlocks ? { discardBlocks: primary.discardBlocks.bind(primary) } : {}),
+    ...('pins' in primary ? { pins: (primary as { pins: () => Promise<string[]> }).pins.bind(primary) } : {}),
     async *cat(cid: string, o: StoreCallOptions = {}) {
       if (await primary.has(cid, o)) {
         yield* primary.cat(cid, o);

@@ -122,6 +122,9 @@ async function handle(store: EmbeddedStore, req: IncomingMessage, res: ServerRes
     vary: 'Accept',
   };
 
+  // STORAGE.md § Serving a store, "What it serves": only blocks a pin reaches. An unpinned
+  // block is an add in progress, an import's leftover or garbage: not this site's to publish.
+  if (!(await store.isPinnedBlock(cid, { signal }))) return plain(res, 404, `block ${cid} is not in this store`);
   if (kind === 'raw') {
     const bytes = await store.getBlock(cid, { signal });
     if (bytes === undefined) return plain(res, 404, `block ${cid} is not in this store`);

@@ -49,4 +49,13 @@ export interface RecordStore {
   getBlock?(cid: CID, opts?: StoreCallOptions): Promise<Uint8Array | undefined>;
   /** Stores one block the caller has verified against `cid`, unpinned (car.ts imports). */
   putBlock?(cid: CID, bytes: Uint8Array, opts?: StoreCallOptions): Promise<void>;
+  /** Whether one block (any CID) is stored here (embedded). */
+  hasBlock?(cid: CID): Promise<boolean>;
+  /**
+   * Runs `fn` as a writer that `gc` must not sweep under (embedded: STORAGE.md § Unpin,
+   * garbage collection and erasure); other backends just run it.
+   */
+  writing?<T>(fn: () => Promise<T>): Promise<T>;
+  /** Deletes these blocks unless a pin reaches them (an import undone; embedded). */
+  discardBlocks?(cids: CID[]): Promise<void>;
 }

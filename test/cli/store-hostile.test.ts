@@ -4,16 +4,32 @@
 // § CAR files). No chain is needed.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { get } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarWriter } from '@ipld/car/writer';
+import * as dagPb from '@ipld/dag-pb';
+import { UnixFS } from 'ipfs-unixfs';
 import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { walkDag } from '../../src/ipfs/car.js';
 import { openEmbeddedStore } from '../../src/ipfs/embedded.js';
 import { emr, tempHome } from '../helpers/cli.js';
+import { runStoppedAt } from '../helpers/failpoints.js';
 import { type ServingSite, serveSite } from '../helpers/serve.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -35,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await site?.stop();
+  rmSync(t.home, { recursive: true, force: true });
 });
 
 /** Sockets the gateway process holds open (its listening socket, its connections). */
@@ -293,4 +310,119 @@ describe('store import of hostile CARs (docs/STORAGE.md § CAR files)', () => {
       await store.close();
     }
   }, 60_000);
+});
+
+/** Writes a CARv1 of `blocks` (in order) naming `roots`; returns its path. */
+async function writeCar(name: string, roots: CID[], blocks: Array<{ cid: CID; bytes: Uint8Array }>): Promise<string> {
+  const { writer, out } = CarWriter.create(roots);
+  const chunks: Uint8Array[] = [];
+  const read = (async () => {
+    for await (const c of out) chunks.push(c);
+  })();
+  for (const b of blocks) await writer.put(b);
+  await writer.close();
+  await read;
+  const file = join(t.home, name);
+  writeFileSync(file, Buffer.concat(chunks));
+  return file;
+}
+
+/** Block files in the home's embedded store. */
+function blockFiles(): number {
+  return readdirSync(join(t.home, 'ipfs', 'blocks'), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
+}
+
+/** A record's blocks as emr's own import makes them (in a scratch store), root first. */
+async function recordBlocks(size: number): Promise<{ root: CID; blocks: Array<{ cid: CID; bytes: Uint8Array }> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'emr-rec-'));
+  const s = await openEmbeddedStore({ dir });
+  try {
+    const root = CID.parse((await s.addBytes(randomBytes(size))).cid);
+    const blocks: Array<{ cid: CID; bytes: Uint8Array }> = [];
+    for await (const b of walkDag(root, (c) => s.getBlock(c))) blocks.push({ cid: b.cid, bytes: Buffer.from(b.bytes) });
+    return { root, blocks };
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('store import and gc (issue 20 § 9; STORAGE.md § CAR files, § Unpin, garbage collection and erasure)', () => {
+  it('a block-flood CAR (a root declaring 64 GiB, then 5,000 tiny blocks) MUST be refused (exit 4) and leave no block behind', async () => {
+    const leaves: Array<{ cid: CID; bytes: Uint8Array }> = [];
+    for (let i = 0; i < 5000; i++) {
+      const bytes = randomBytes(8);
+      leaves.push({ cid: CID.createV1(0x55, await sha256.digest(bytes)), bytes });
+    }
+    const rootBytes = dagPb.encode(
+      dagPb.prepare({ Data: new UnixFS({ type: 'file', blockSizes: [64n * 1024n ** 3n] }).marshal(), Links: [{ Hash: leaves[0]!.cid }] }),
+    );
+    const root = CID.createV1(0x70, await sha256.digest(rootBytes));
+    const file = await writeCar('flood.car', [root], [{ cid: root, bytes: rootBytes }, ...leaves]);
+    const before = blockFiles();
+    const r = await emr(['--home', t.home, '--json', 'store', 'import', file]);
+    // Before: exit 0, the root "incomplete", and 5,001 new block files kept.
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.json!.error!.message).toMatch(/short leaves|more blocks/);
+    expect(blockFiles()).toBe(before);
+  }, 120_000);
+
+  it('a CAR whose last block is bad MUST leave nothing: exit 4, none of its blocks stored, nothing pinned', async () => {
+    const { root, blocks } = await recordBlocks(3 * 1024 * 1024 + 5);
+    const last = blocks.at(-1)!;
+    const spoiled = Buffer.from(last.bytes);
+    spoiled[0]! ^= 1;
+    const file = await writeCar('bad-last.car', [root], [...blocks.slice(0, -1), { cid: last.cid, bytes: spoiled }]);
+    const before = blockFiles();
+    const r = await emr(['--home', t.home, '--json', 'store', 'import', file]);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    // Before: the blocks ahead of the bad one stayed in the store, unpinned, for ever.
+    expect(blockFiles()).toBe(before);
+    const store = await openEmbeddedStore({ dir: join(t.home, 'ipfs') });
+    try {
+      expect(await store.pins()).not.toContain(root.toString());
+      for (const b of blocks) expect(await store.hasBlock(b.cid)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  let stray: CID;
+  it('store serve MUST NOT serve a block that no pin reaches (404), and still serves pinned ones', async () => {
+    const bytes = randomBytes(100);
+    stray = CID.createV1(0x55, await sha256.digest(bytes));
+    const store = await openEmbeddedStore({ dir: join(t.home, 'ipfs') });
+    try {
+      await store.putBlock(stray, bytes);
+    } finally {
+      await store.close();
+    }
+    // Before: every block the store held was served, pinned or not.
+    expect(await getOnce(`${site.url}/ipfs/${stray}?format=raw`)).toBe(404);
+    expect(await getOnce(`${site.url}/ipfs/${big}?format=raw`)).toBe(200);
+  });
+
+  it('`store gc` MUST refuse (exit 6) while an import is in flight and remove nothing of it; afterwards it removes only unpinned blocks', async () => {
+    const { root, blocks } = await recordBlocks(2 * 1024 * 1024 + 9);
+    const file = await writeCar('good.car', [root], blocks);
+    let during: Awaited<ReturnType<typeof emr>> | undefined;
+    const run = await runStoppedAt(['--home', t.home, 'store', 'import', file], 'store-import.before-pin', async () => {
+      during = await emr(['--home', t.home, '--json', 'store', 'gc']);
+    });
+    expect(run.stopped).toBe(true);
+    expect(during!.code, during!.stdout + during!.stderr).toBe(6);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.json.data.pinned).toEqual([root.toString()]);
+    const gc = await emr(['--home', t.home, '--json', 'store', 'gc']);
+    expect(gc.code, gc.stdout + gc.stderr).toBe(0);
+    expect(gc.json!.data.removed).toBeGreaterThanOrEqual(1);
+    const store = await openEmbeddedStore({ dir: join(t.home, 'ipfs') });
+    try {
+      expect(await store.hasBlock(stray)).toBe(false);
+      for (const b of blocks) expect(await store.hasBlock(b.cid)).toBe(true);
+      expect(await store.hasBlock(CID.parse(big))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });
