@@ -34,6 +34,7 @@ import { addRecordFiles } from './add.js';
 import { describeAuditEvent } from './audit-text.js';
 import { checkReadAccess, openRecord } from './fetch.js';
 import { grantAccess, revokeAccess } from './share.js';
+import { SignOnlyLog } from './sign-only-log.js';
 
 export interface DemoStep {
   step: string;
@@ -174,7 +175,7 @@ export async function runDemo(o: DemoOptions): Promise<{
     }
 
     const lab = typesToMask(['lab']);
-    const share = (a: Actor) => ({ chain: a.chain, store, me: a.me, scratch });
+    const share = (a: Actor) => ({ chain: a.chain, store, me: a.me, scratch, log: new SignOnlyLog(home, a.me) });
     const year = Math.floor(o.now().getTime() / 1000) + 365 * 86400;
     const g1 = await grantAccess(share(alice), { provider: grey.me.profile.address, readMask: lab, write: true, ids: [], expiry: year });
     say('grant', `${alice.name} let her GP ${grey.name} add and read her lab results for a year`, g1.txHashes[0]);

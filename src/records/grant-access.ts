@@ -10,6 +10,7 @@ import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { parseExpiry } from './expiry.js';
 import { grantAccess } from './share.js';
+import { SignOnlyLog } from './sign-only-log.js';
 
 export interface GrantInput {
   /** The provider as given: a 0x address or a local profile name. */
@@ -63,7 +64,7 @@ export function grantInput(
 export async function grantAccessFlow(s: With<'me' | 'chain' | 'store'>, g: GrantInput) {
   const provider = await resolveAddress(s.ctx, g.who);
   const res = await grantAccess(
-    { chain: s.chain, store: s.store, me: s.me, scratch: s.scratch },
+    { chain: s.chain, store: s.store, me: s.me, scratch: s.scratch, log: new SignOnlyLog(s.home, s.me) },
     { provider, readMask: g.readMask, write: g.write, ids: g.ids.map(BigInt), expiry: g.expiry, signOnly: g.signOnly },
   );
   if (res.signed) return { ...res, signed: res.signed };

@@ -10,6 +10,7 @@ import { AccessDeniedError } from '../errors.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { revokeAccess } from './share.js';
+import { SignOnlyLog } from './sign-only-log.js';
 
 /** `--sign-only`: the revoke signed offline, valid until `deadline` (unix seconds). */
 export async function signRevokeFlow(
@@ -36,6 +37,10 @@ export async function revokeAccessFlow(s: With<'me' | 'chain' | 'store'>, who: s
       hint: 'grants belong to patients; run `emr register` as the patient',
     });
   }
-  const res = await revokeAccess({ chain: s.chain, store: s.store, me: s.me, scratch: s.scratch }, provider, opts);
+  const res = await revokeAccess(
+    { chain: s.chain, store: s.store, me: s.me, scratch: s.scratch, log: new SignOnlyLog(s.home, s.me) },
+    provider,
+    opts,
+  );
   return { provider, ...res };
 }

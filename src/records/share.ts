@@ -33,12 +33,15 @@ import { publishKeyDelivery } from './key-delivery.js';
 import { recipientsForRecord } from './recipients.js';
 import type { Rekeyed, Skipped } from './rekey.js';
 import { rekeyRecords, scopedReaders, skippable } from './rekey.js';
+import type { SignOnlyLog } from './sign-only-log.js';
 
 export interface ShareDeps {
   chain: EmrChain;
   store: RecordStore;
   me: Unlocked;
   scratch: string;
+  /** The patient's log of sign-only deliveries (SHARING.md § 2.7). */
+  log: SignOnlyLog;
 }
 
 const ZERO32 = '0x' + '00'.repeat(32);
@@ -104,19 +107,37 @@ export interface GrantRequest {
 export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   const patient = deps.me.profile.address;
   if (g.provider.toLowerCase() === patient.toLowerCase()) throw new UsageError('you cannot grant yourself', { hint: 'name a provider' });
+  if (g.signOnly && g.ids.length)
+    throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
+  // § 2.7: sign-only deliveries that can no longer be relayed leave the store first.
+  const voidedDeliveries = await deps.log.settle(deps.chain, deps.store);
   const inScope = await recordsInScope(deps.chain, patient, { readMask: g.readMask, ids: g.ids });
   const missing = g.ids.filter((id) => !inScope.some((r) => r.id === id));
   if (missing.length) throw new NotFoundError(`not your record(s): ${missing.join(', ')}`, { hint: 'see `emr record list`' });
   const delivery = await deliverKeys(deps, g.provider, inScope);
   if (g.signOnly) {
-    if (g.ids.length)
-      throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
+    const nonce = await nextNonce(deps.chain, patient);
+    // A later revoke bumps the epoch and voids this signature (CONTRACT.md § Signed actions).
+    const epoch = await currentEpoch(deps.chain, patient, g.provider);
+    // § 2.7: logged before the signature (and the delivery's CID with it) leaves this run,
+    // so a voided or expired one is found, forgotten and counted by re-key.
+    if (delivery.cid) {
+      await deps.log.record({
+        patient,
+        provider: g.provider,
+        cid: delivery.cid,
+        digest: delivery.digest,
+        epoch,
+        nonce: nonce.toString(),
+        deadline: g.signOnly.deadline,
+        records: inScope.filter((r) => delivery.delivered.includes(r.id.toString())).map((r) => ({ id: r.id.toString(), cid: r.cid })),
+      });
+    }
     const signed = await signAction(await deps.me.wallet(), {
       chainId: deps.chain.chainId,
       contract: deps.chain.address,
-      nonce: await nextNonce(deps.chain, patient),
-      // A later revoke bumps the epoch and voids this signature (CONTRACT.md § Signed actions).
-      epoch: await currentEpoch(deps.chain, patient, g.provider),
+      nonce,
+      epoch,
       deadline: g.signOnly.deadline,
       action: {
         kind: 'grant',
@@ -133,6 +154,7 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
       keysDelivered: delivery.delivered,
       skipped: delivery.skipped,
       keyDeliveryCid: delivery.cid,
+      voidedDeliveries,
       txHashes: [] as string[],
       signed,
     };
@@ -169,6 +191,7 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
     keysDelivered: delivery.delivered,
     skipped: delivery.skipped,
     keyDeliveryCid: delivery.cid,
+    voidedDeliveries,
     txHashes: txs,
     signed: undefined,
   };
@@ -196,9 +219,15 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
   const fetched = [...new Set(reads.filter((e) => !problems.get(e)).map((e) => (e.args[0] as bigint).toString()))];
   const scopedIds = new Set(scoped.filter((e) => Number(e.args[4]) === grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map(String)));
   const tx = await revoke(chain, { provider });
+  // § 2.7: the revoke voided every unrelayed sign-only grant to this provider (and others
+  // may have expired): their deliveries leave the store now.
+  const voidedDeliveries = await deps.log.settle(chain, deps.store);
   // Read after the revoke, so its Revoked event closes every window (exposure.ts).
   const all = await listRecords(chain, { patient });
-  const exposed = await exposedTo(chain, patient, provider, all);
+  // § 3.5: what the chain shows, plus every sign-only delivery to them, relayed or not.
+  const logged = await deps.log.exposedTo(provider, all);
+  const fromChain = new Set(await exposedTo(chain, patient, provider, all));
+  const exposed = all.filter((r) => fromChain.has(r) || logged.has(r.id.toString()));
   const exposedSet = new Set(exposed);
   const couldRead = all.filter((r) => ((grant.readMask >>> r.recordType) & 1) === 1 || scopedIds.has(r.id.toString()) || exposedSet.has(r));
   let rekeyed: Rekeyed[] = [];
@@ -242,6 +271,7 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
     rekeyed,
     skipped,
     warnings,
+    voidedDeliveries,
     stillHeld: {
       fetched,
       couldRead: couldRead.map((r) => r.id.toString()),

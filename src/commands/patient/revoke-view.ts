@@ -9,7 +9,11 @@ import { summariseIds } from '../id-summary.js';
 
 type Revoked = Omit<Awaited<ReturnType<typeof revokeAccessFlow>>, 'provider'>;
 
-export function revokeView(name: string, { txHash, rekeyed, skipped, warnings, stillHeld }: Revoked, rekey: boolean): View {
+export function revokeView(
+  name: string,
+  { txHash, rekeyed, skipped, warnings, stillHeld, voidedDeliveries }: Revoked,
+  rekey: boolean,
+): View {
   return {
     title: `Revoked ${name}`,
     fields: [
@@ -25,6 +29,10 @@ export function revokeView(name: string, { txHash, rekeyed, skipped, warnings, s
             )
           : 'no (pass --rekey)',
       ],
+      // SHARING.md § 2.7: unsent signed grants it voided, whose key deliveries left the store.
+      ...(voidedDeliveries.length
+        ? [['unsent grants voided', `${voidedDeliveries.length} key delivery(ies) removed from your store`] as [string, string]]
+        : []),
       ...(skipped.length ? [['not re-keyed', summariseIds(skipped.map((s) => s.id))] as [string, string]] : []),
     ],
     warnings: [

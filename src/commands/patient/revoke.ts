@@ -46,10 +46,10 @@ export const revoke = defineCommand({
       };
     }
     const s = await openSession(ctx, { signer: true, store: true });
-    const { provider, txHash, rekeyed, skipped, warnings, stillHeld } = await flows.revokeAccessFlow(s, who, { rekey: !!opts.rekey });
+    const { provider, ...res } = await flows.revokeAccessFlow(s, who, { rekey: !!opts.rekey });
     return {
-      data: { provider, txHash, rekeyed, skipped, warnings, stillHeld },
-      view: revokeView(ctx.label(provider), { txHash, rekeyed, skipped, warnings, stillHeld }, !!opts.rekey),
+      data: { provider, ...res },
+      view: revokeView(ctx.label(provider), res, !!opts.rekey),
     };
   },
 });
