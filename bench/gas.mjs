@@ -161,6 +161,23 @@ try {
   );
   row('grantBySig (relayed)', await gasOf(as(relayer).grantBySig(msg.patient, msg.provider, 1, 0, far, ZeroHash, 0, 0, deadline, sig)));
 
+  // Signed revoke relayed by a third party (issue 20 point 2: names epoch and direct-grant count, no nonce).
+  const rmsg = { patient: signer.address, provider: doc.address, epoch: 0, directGrants: 0, deadline };
+  const rsig = await signer.signTypedData(
+    { name: 'EmrAccess', version: '1', chainId: 31337, verifyingContract: address },
+    {
+      Revoke: [
+        { name: 'patient', type: 'address' },
+        { name: 'provider', type: 'address' },
+        { name: 'epoch', type: 'uint32' },
+        { name: 'directGrants', type: 'uint32' },
+        { name: 'deadline', type: 'uint256' },
+      ],
+    },
+    rmsg,
+  );
+  row('revokeBySig (relayed)', await gasOf(as(relayer).revokeBySig(rmsg.patient, rmsg.provider, 0, 0, deadline, rsig)));
+
   // Access check: estimated gas of canRead as a transaction, after 1, 10 and 100 grants.
   const hub = await account();
   await gasOf(as(hub).register(1, X25519));

@@ -41,8 +41,12 @@ contract EmrAccess {
     bytes32 public constant GRANT_TYPEHASH = keccak256(
         "Grant(address patient,address provider,uint32 readMask,uint32 writeMask,uint40 expiry,bytes32 keyDelivery,uint32 epoch,uint256 nonce,uint256 deadline)"
     );
+    /// Issue 20 point 2: a signed revoke takes no nonce (a grantee relaying a grant first
+    /// could spend it and cancel the revoke); it names the slot's epoch, which it bumps
+    /// (so it runs once), and the count of the patient's direct grants to that provider (so
+    /// a grant the patient sent after signing it is not cancelled). CONTRACT.md § Signed actions.
     bytes32 public constant REVOKE_TYPEHASH =
-        keccak256("Revoke(address patient,address provider,uint256 nonce,uint256 deadline)");
+        keccak256("Revoke(address patient,address provider,uint32 epoch,uint32 directGrants,uint256 deadline)");
     bytes32 public constant APPROVE_TYPEHASH = keccak256(
         "Approve(address patient,uint256 requestId,uint40 expiry,bytes32 keyDelivery,uint32 epoch,uint256 nonce,uint256 deadline)"
     );
@@ -59,7 +63,8 @@ contract EmrAccess {
     mapping(address => uint256) internal _accounts;
 
     /// patient → provider → [0,40) expiry | [40,72) read mask | [72,104) write mask |
-    /// [104,136) epoch | [136,176) emergency open until | [176,216) revoked at
+    /// [104,136) epoch | [136,176) emergency open until | [176,216) revoked at |
+    /// [216,248) direct grants this epoch (issue 20 point 2: what a signed revoke names)
     mapping(address => mapping(address => uint256)) internal _grants;
 
     /// patient → provider → record id → [0,40) expiry | [40,72) epoch at grant time
@@ -330,7 +335,7 @@ contract EmrAccess {
     // ──────────────────────────────── grants ────────────────────────────────
 
     function grant(address provider, uint32 readMask, uint32 writeMask, uint40 expiry, bytes32 keyDelivery) external {
-        _grant(msg.sender, provider, readMask, writeMask, expiry, keyDelivery);
+        _grant(msg.sender, provider, readMask, writeMask, expiry, keyDelivery, true);
     }
 
     /// @notice Record-scoped read grants, stamped with the current epoch so that one
@@ -340,7 +345,10 @@ contract EmrAccess {
         _requireGrantee(msg.sender, provider);
         if (expiry <= block.timestamp) revert InvalidExpiry(expiry);
         if (ids.length == 0) revert EmptyGrant();
-        uint32 epoch = uint32(_grants[msg.sender][provider] >> 104);
+        uint256 g = _grants[msg.sender][provider];
+        uint32 epoch = uint32(g >> 104);
+        // A direct grant: a revoke signed before it no longer applies (issue 20 point 2).
+        _grants[msg.sender][provider] = _countDirectGrant(g);
         uint256 value = uint256(expiry) | (uint256(epoch) << 40);
         uint256 next = nextRecordId;
         mapping(uint256 => uint256) storage slots = _recordGrants[msg.sender][provider];
@@ -376,7 +384,7 @@ contract EmrAccess {
     }
 
     function approveRequest(uint256 requestId, uint40 expiry, bytes32 keyDelivery) external {
-        _approve(msg.sender, requestId, expiry, keyDelivery);
+        _approve(msg.sender, requestId, expiry, keyDelivery, true);
     }
 
     function denyRequest(uint256 requestId) external {
@@ -434,14 +442,26 @@ contract EmrAccess {
         );
         _useSignature(patient, structHash, nonce, deadline, signature);
         _checkEpoch(patient, provider, epoch);
-        _grant(patient, provider, readMask, writeMask, expiry, keyDelivery);
+        _grant(patient, provider, readMask, writeMask, expiry, keyDelivery, false);
     }
 
-    function revokeBySig(address patient, address provider, uint256 nonce, uint256 deadline, bytes calldata signature)
-        external
-    {
-        bytes32 structHash = keccak256(abi.encode(REVOKE_TYPEHASH, patient, provider, nonce, deadline));
-        _useSignature(patient, structHash, nonce, deadline, signature);
+    /// Issue 20 point 2 (CONTRACT.md § Signed actions): no nonce. Valid while the slot is in
+    /// the epoch it names (once: it bumps it) and the patient has sent no direct grant to
+    /// the provider since signing. Grants *signed* before it cannot outrun it: relayed first,
+    /// they stay in the epoch this revoke then ends; relayed after, they are stale.
+    function revokeBySig(
+        address patient,
+        address provider,
+        uint32 epoch,
+        uint32 directGrants,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        bytes32 structHash = keccak256(abi.encode(REVOKE_TYPEHASH, patient, provider, epoch, directGrants, deadline));
+        _checkSignature(patient, structHash, deadline, signature);
+        uint256 g = _grants[patient][provider];
+        if (uint32(g >> 104) != epoch) revert StaleEpoch(uint32(g >> 104), epoch);
+        if (uint32(g >> 216) != directGrants) revert RevokeSuperseded(uint32(g >> 216), directGrants);
         _revoke(patient, provider);
     }
 
@@ -459,7 +479,7 @@ contract EmrAccess {
             keccak256(abi.encode(APPROVE_TYPEHASH, patient, requestId, expiry, keyDelivery, epoch, nonce, deadline));
         _useSignature(patient, structHash, nonce, deadline, signature);
         _checkEpoch(patient, address(uint160(_requests[patient][requestId])), epoch);
-        _approve(patient, requestId, expiry, keyDelivery);
+        _approve(patient, requestId, expiry, keyDelivery, false);
     }
 
     function denyBySig(address patient, uint256 requestId, uint256 nonce, uint256 deadline, bytes calldata signature)
@@ -627,6 +647,26 @@ contract EmrAccess {
         return (address(uint160(d)), uint40(d >> 160));
     }
 
+    // ───────────── issue 20 point 2: a signed revoke no grantee can cancel ─────────────
+    // CONTRACT.md § Signed actions. The slot counts the patient's direct grants (grant,
+    // grantRecords, approveRequest) since its last revoke; revokeBySig names that count.
+
+    error RevokeSuperseded(uint32 current, uint32 given);
+
+    /// What a signed revoke must name now: the slot's epoch and its direct-grant count.
+    function revokeTermsOf(address patient, address provider) external view returns (uint32 epoch, uint32 directGrants) {
+        uint256 g = _grants[patient][provider];
+        return (uint32(g >> 104), uint32(g >> 216));
+    }
+
+    function _countDirectGrant(uint256 g) internal pure returns (uint256) {
+        uint32 n;
+        unchecked {
+            n = uint32(g >> 216) + 1; // wraps after 2^32 grants in one epoch: harmless
+        }
+        return (g & ~(uint256(0xFFFFFFFF) << 216)) | (uint256(n) << 216);
+    }
+
     // ─────────────────────────────── internals ──────────────────────────────
 
     function _grant(
@@ -635,14 +675,18 @@ contract EmrAccess {
         uint32 readMask,
         uint32 writeMask,
         uint40 expiry,
-        bytes32 keyDelivery
+        bytes32 keyDelivery,
+        bool direct
     ) internal {
         _requirePatient(patient);
         _requireGrantee(patient, provider);
         if (readMask == 0 && writeMask == 0) revert EmptyGrant();
         if (expiry <= block.timestamp) revert InvalidExpiry(expiry);
         uint256 g = _grants[patient][provider];
-        // Keep epoch and emergency window; replace expiry and masks.
+        // A direct grant is counted, so a revoke signed before it no longer applies (issue 20
+        // point 2); a relayed one is not (a revoke must win over grants signed before it).
+        if (direct) g = _countDirectGrant(g);
+        // Keep epoch, emergency window, revoke time and count; replace expiry and masks.
         _grants[patient][provider] = (g & ~uint256((1 << 104) - 1)) | uint256(expiry) | (uint256(readMask) << 40)
             | (uint256(writeMask) << 72);
         emit Granted(patient, provider, readMask, writeMask, expiry, keyDelivery);
@@ -665,7 +709,7 @@ contract EmrAccess {
         emit Revoked(patient, provider, epoch);
     }
 
-    function _approve(address patient, uint256 requestId, uint40 expiry, bytes32 keyDelivery) internal {
+    function _approve(address patient, uint256 requestId, uint40 expiry, bytes32 keyDelivery, bool direct) internal {
         uint256 r = _requests[patient][requestId];
         if (r == 0) revert UnknownRequest(requestId);
         if (uint8(r >> 192) != 0) revert RequestAlreadyDecided(requestId);
@@ -682,7 +726,7 @@ contract EmrAccess {
             write = 0;
         }
         uint40 newExpiry = expiry > current ? expiry : current;
-        _grant(patient, provider, read | readMask, write, newExpiry, keyDelivery);
+        _grant(patient, provider, read | readMask, write, newExpiry, keyDelivery, direct);
         emit RequestApproved(requestId, patient, provider, newExpiry);
     }
 
@@ -697,9 +741,15 @@ contract EmrAccess {
     function _useSignature(address signer, bytes32 structHash, uint256 nonce, uint256 deadline, bytes calldata sig)
         internal
     {
-        if (block.timestamp > deadline) revert SignatureExpired(deadline);
         uint256 expected = nonces[signer];
         if (nonce != expected) revert BadNonce(expected, nonce);
+        _checkSignature(signer, structHash, deadline, sig);
+        nonces[signer] = expected + 1;
+    }
+
+    /// The deadline, then `sig` must be `signer`'s EIP-712 signature of `structHash` here.
+    function _checkSignature(address signer, bytes32 structHash, uint256 deadline, bytes calldata sig) internal view {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
         bytes32 digest = keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
         if (sig.length != 65) revert InvalidSignature();
         bytes32 r;
@@ -713,7 +763,6 @@ contract EmrAccess {
         if (uint256(s) > HALF_N || (v != 27 && v != 28)) revert InvalidSignature();
         address recovered = ecrecover(digest, v, r, s);
         if (recovered == address(0) || recovered != signer) revert InvalidSignature();
-        nonces[signer] = expected + 1;
     }
 
     function _checkWriter(address author, address patient, uint8 recordType) internal view {

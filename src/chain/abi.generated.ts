@@ -2,7 +2,7 @@
 // contracts/*.sol) by `npm run build`. Do not edit: change the contract and build.
 
 /** sha256 of contracts/*.sol this ABI was compiled from (see scripts/gen-abi.mjs). */
-export const emrAbiSourceDigest = '59cd744a1cbddb92c1520f3cf79e0dfbfd17e60a6d18e181951b78f3deb7860c';
+export const emrAbiSourceDigest = '6e5eb55682d0e04eac1885f3e66e1e8f8c0415d6684faa002b8373abb22cd2d5';
 
 /** The EmrAccess ABI, exactly as solc emitted it; typed by src/chain/abi.ts. */
 export const emrAbi = [
@@ -32,6 +32,7 @@ export const emrAbi = [
   {"inputs":[{"internalType":"address","name":"account","type":"address"}],"name":"NotRegistered","type":"error"},
   {"inputs":[{"internalType":"address","name":"provider","type":"address"}],"name":"ProviderNotVerified","type":"error"},
   {"inputs":[{"internalType":"uint256","name":"requestId","type":"uint256"}],"name":"RequestAlreadyDecided","type":"error"},
+  {"inputs":[{"internalType":"uint32","name":"current","type":"uint32"},{"internalType":"uint32","name":"given","type":"uint32"}],"name":"RevokeSuperseded","type":"error"},
   {"inputs":[{"internalType":"uint8","name":"current","type":"uint8"},{"internalType":"uint8","name":"requested","type":"uint8"}],"name":"RoleChange","type":"error"},
   {"inputs":[],"name":"SelfGrant","type":"error"},
   {"inputs":[{"internalType":"uint256","name":"deadline","type":"uint256"}],"name":"SignatureExpired","type":"error"},
@@ -99,7 +100,8 @@ export const emrAbi = [
   {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint32","name":"readMask","type":"uint32"},{"internalType":"string","name":"reason","type":"string"}],"name":"requestAccess","outputs":[{"internalType":"uint256","name":"requestId","type":"uint256"}],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"requestId","type":"uint256"}],"name":"requestOf","outputs":[{"internalType":"address","name":"provider","type":"address"},{"internalType":"uint32","name":"readMask","type":"uint32"},{"internalType":"uint8","name":"state","type":"uint8"},{"internalType":"uint40","name":"createdAt","type":"uint40"}],"stateMutability":"view","type":"function"},
   {"inputs":[{"internalType":"address","name":"provider","type":"address"}],"name":"revoke","outputs":[],"stateMutability":"nonpayable","type":"function"},
-  {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"address","name":"provider","type":"address"},{"internalType":"uint256","name":"nonce","type":"uint256"},{"internalType":"uint256","name":"deadline","type":"uint256"},{"internalType":"bytes","name":"signature","type":"bytes"}],"name":"revokeBySig","outputs":[],"stateMutability":"nonpayable","type":"function"},
+  {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"address","name":"provider","type":"address"},{"internalType":"uint32","name":"epoch","type":"uint32"},{"internalType":"uint32","name":"directGrants","type":"uint32"},{"internalType":"uint256","name":"deadline","type":"uint256"},{"internalType":"bytes","name":"signature","type":"bytes"}],"name":"revokeBySig","outputs":[],"stateMutability":"nonpayable","type":"function"},
+  {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"address","name":"provider","type":"address"}],"name":"revokeTermsOf","outputs":[{"internalType":"uint32","name":"epoch","type":"uint32"},{"internalType":"uint32","name":"directGrants","type":"uint32"}],"stateMutability":"view","type":"function"},
   {"inputs":[{"internalType":"string","name":"recipient","type":"string"}],"name":"setEmergencyRecipient","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"uint32","name":"mask","type":"uint32"}],"name":"setEmergencyTypes","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"address","name":"provider","type":"address"}],"name":"suspendProvider","outputs":[],"stateMutability":"nonpayable","type":"function"},

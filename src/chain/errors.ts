@@ -79,6 +79,12 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
     message: 'signed action voided: the patient revoked this provider after signing it',
     hint: 'a revoke cancels every outstanding signed grant or approval; ask the patient to sign again',
   },
+  // Issue 20 point 2 (CONTRACT.md § Signed actions).
+  RevokeSuperseded: {
+    kind: 'access',
+    message: 'signed revoke superseded: the patient granted this provider again after signing it',
+    hint: 'the later grant stands; ask the patient to revoke again if that is what they want',
+  },
   ZeroAddress: { kind: 'usage', message: 'the zero address cannot be an admin', hint: 'name a real account' },
   EmergencyClosedByPatient: {
     kind: 'access',

@@ -25,10 +25,12 @@ export const EIP712_TYPES: Readonly<Record<'Grant' | 'Revoke' | 'Approve' | 'Den
     { name: 'nonce', type: 'uint256' },
     { name: 'deadline', type: 'uint256' },
   ],
+  // Issue 20 point 2: no nonce; the slot's epoch and direct-grant count (CONTRACT.md § Signed actions).
   Revoke: [
     { name: 'patient', type: 'address' },
     { name: 'provider', type: 'address' },
-    { name: 'nonce', type: 'uint256' },
+    { name: 'epoch', type: 'uint32' },
+    { name: 'directGrants', type: 'uint32' },
     { name: 'deadline', type: 'uint256' },
   ],
   Approve: [
@@ -58,7 +60,7 @@ export function actionDomain(chainId: bigint, contract: string): TypedDataDomain
 
 export type ActionBody =
   | ({ kind: 'grant' } & GrantParameters)
-  | { kind: 'revoke'; provider: string }
+  | { kind: 'revoke'; provider: string; epoch: number; directGrants: number }
   | { kind: 'approve'; requestId: bigint | number; expiry: Date | number | bigint; keyDelivery?: string }
   | { kind: 'deny'; requestId: bigint | number };
 
@@ -90,7 +92,16 @@ function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline
       };
     }
     case 'revoke':
-      return { type: 'Revoke' as const, message: { patient, provider: parseAddress(body.provider, 'provider'), nonce, deadline } };
+      return {
+        type: 'Revoke' as const,
+        message: {
+          patient,
+          provider: parseAddress(body.provider, 'provider'),
+          epoch: checkEpoch(body.epoch, 'revoke'),
+          directGrants: checkEpoch(body.directGrants, 'revoke'),
+          deadline,
+        },
+      };
     case 'approve':
       return {
         type: 'Approve' as const,
@@ -109,7 +120,16 @@ function typedMessage(patient: string, body: ActionBody, nonce: bigint, deadline
   }
 }
 
-/** The patient's next unused nonce. */
+/**
+ * What a signed revoke names (issue 20 point 2): the (patient, provider) slot's epoch and
+ * the count of the patient's direct grants to the provider in it.
+ */
+export async function revokeTerms(chain: EmrChain, patient: string, provider: string): Promise<{ epoch: number; directGrants: number }> {
+  const [epoch, directGrants] = await read(chain, 'revokeTermsOf', [parseAddress(patient, 'patient'), parseAddress(provider, 'provider')]);
+  return { epoch: Number(epoch), directGrants: Number(directGrants) };
+}
+
+/** The patient's next unused nonce (grant, approve, deny; a revoke takes none). */
 export async function nextNonce(chain: EmrChain, patient: string): Promise<bigint> {
   return read(chain, 'nonces', [parseAddress(patient, 'patient')]);
 }
@@ -205,7 +225,8 @@ export async function relaySigned(chain: EmrChain, signed: SignedAction): Promis
       return send(chain, 'revokeBySig', [
         addressField(m, 'patient'),
         addressField(m, 'provider'),
-        uintField(m, 'nonce', 256),
+        uintField(m, 'epoch', 32),
+        uintField(m, 'directGrants', 32),
         uintField(m, 'deadline', 256),
         sig,
       ]);

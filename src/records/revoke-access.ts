@@ -4,7 +4,7 @@
  * hold; with --rekey re-encrypt what they could read; with --sign-only sign the revoke for
  * a relayer instead (docs/CONTRACT.md § Signed actions).
  */
-import { nextNonce, type SignedAction, signAction } from '../chain/signed-actions.js';
+import { revokeTerms, type SignedAction, signAction } from '../chain/signed-actions.js';
 import { whois } from '../chain/whois.js';
 import { AccessDeniedError } from '../errors.js';
 import type { With } from '../session/index.js';
@@ -19,12 +19,15 @@ export async function signRevokeFlow(
   deadline: number,
 ): Promise<{ provider: string; signed: SignedAction }> {
   const provider = await resolveAddress(s.ctx, who);
+  // Issue 20 point 2: names the slot's epoch and direct-grant count, not a nonce, so no
+  // grant relayed first can cancel it (CONTRACT.md § Signed actions).
+  const terms = await revokeTerms(s.chain, s.me.profile.address, provider);
   const signed = await signAction(await s.me.wallet(), {
     chainId: s.chain.chainId,
     contract: s.chain.address,
-    nonce: await nextNonce(s.chain, s.me.profile.address),
+    nonce: 0n,
     deadline,
-    action: { kind: 'revoke', provider },
+    action: { kind: 'revoke', provider, ...terms },
   });
   return { provider, signed };
 }

@@ -1,11 +1,15 @@
 import type { Wallet } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { addRecord } from '../../src/chain/add-record.js';
+import { approveRequest } from '../../src/chain/approve-request.js';
+import { grant } from '../../src/chain/grant.js';
+import { grantRecords } from '../../src/chain/grant-records.js';
 import { canRead } from '../../src/chain/grants.js';
 import { requestAccess } from '../../src/chain/request-access.js';
 import { listRequests } from '../../src/chain/requests.js';
-import { type ActionBody, currentEpoch, nextNonce, relaySigned, signAction } from '../../src/chain/signed-actions.js';
+import { type ActionBody, currentEpoch, nextNonce, relaySigned, revokeTerms, signAction } from '../../src/chain/signed-actions.js';
 import { AccessDeniedError, IntegrityError } from '../../src/errors.js';
-import { type Actor, type ChainWorld, chainWorld } from '../helpers/world.js';
+import { type Actor, type ChainWorld, chainWorld, digest } from '../helpers/world.js';
 
 const YEAR = 365 * 86400;
 let f: ChainWorld;
@@ -37,16 +41,24 @@ async function sign(
 
 const reads = () => canRead(doc.chain, { reader: doc.address, patient: patient.address, recordType: 1 });
 
+/** A revoke of `provider` as the patient would sign it now (issue 20 point 2: the slot's terms, no nonce). */
+async function revokeOf(provider: string, who: Actor = patient): Promise<ActionBody> {
+  return { kind: 'revoke', provider, ...(await revokeTerms(relayer.chain, who.address, provider)) };
+}
+
 describe('signed actions (EIP-712, relayed)', () => {
   it('grant and revoke signed offline by the patient, relayed by a stranger', async () => {
     const g = await sign({ kind: 'grant', provider: doc.address, readMask: 2, expiry: (await f.now()) + YEAR });
     expect(JSON.parse(JSON.stringify(g))).toEqual(g); // travels as JSON
     await relaySigned(relayer.chain, g);
     expect(await reads()).toBe(true);
-    const r = await sign({ kind: 'revoke', provider: doc.address });
+    const r = await sign(await revokeOf(doc.address));
     await relaySigned(relayer.chain, r);
     expect(await reads()).toBe(false);
-    expect(await nextNonce(relayer.chain, patient.address)).toBe(2n);
+    // A signed revoke spends no nonce (issue 20 point 2).
+    expect(await nextNonce(relayer.chain, patient.address)).toBe(1n);
+    // Replayed, it is stale: it bumped the epoch it names.
+    await expect(relaySigned(relayer.chain, r)).rejects.toMatchObject({ details: { contractError: 'StaleEpoch' } });
   });
 
   it('a replayed signature is refused', async () => {
@@ -56,7 +68,7 @@ describe('signed actions (EIP-712, relayed)', () => {
   });
 
   it('an expired signature is refused', async () => {
-    const g = await sign({ kind: 'revoke', provider: doc.address }, { deadline: (await f.now()) - 1 });
+    const g = await sign(await revokeOf(doc.address), { deadline: (await f.now()) - 1 });
     await expect(relaySigned(relayer.chain, g)).rejects.toMatchObject({ details: { contractError: 'SignatureExpired' } });
     await expect(relaySigned(relayer.chain, g)).rejects.toBeInstanceOf(AccessDeniedError);
   });
@@ -114,5 +126,67 @@ describe('signed actions (EIP-712, relayed)', () => {
       (await listRequests(patient.chain, { patient: patient.address })).map((r) => [String(r.requestId), r.state]),
     );
     expect(states).toEqual({ [String(a.requestId)]: 'approved', [String(d.requestId)]: 'denied' });
+  });
+});
+
+describe('issue 20 point 2: a signed revoke no grantee can cancel (CONTRACT.md § Signed actions)', () => {
+  it('MUST win over a grant signed before it, relayed first: the grantee relaying the grant no longer spends the revoke (was BadNonce)', async () => {
+    const p = await f.patient();
+    const d = await f.provider();
+    const g = await sign({ kind: 'grant', provider: d.address, readMask: 2, expiry: (await f.now()) + YEAR }, { signer: p.wallet });
+    const r = await sign(await revokeOf(d.address, p), { signer: p.wallet });
+    await relaySigned(d.chain, g);
+    expect(await canRead(d.chain, { reader: d.address, patient: p.address, recordType: 1 })).toBe(true);
+    await relaySigned(relayer.chain, r);
+    expect(await canRead(d.chain, { reader: d.address, patient: p.address, recordType: 1 })).toBe(false);
+  });
+
+  it('MUST win over a grant signed before it, relayed after: the grant is stale', async () => {
+    const p = await f.patient();
+    const d = await f.provider();
+    const g = await sign({ kind: 'grant', provider: d.address, readMask: 2, expiry: (await f.now()) + YEAR }, { signer: p.wallet });
+    const r = await sign(await revokeOf(d.address, p), { signer: p.wallet });
+    await relaySigned(relayer.chain, r);
+    await expect(relaySigned(d.chain, g)).rejects.toMatchObject({ details: { contractError: 'StaleEpoch' } });
+    expect(await canRead(d.chain, { reader: d.address, patient: p.address, recordType: 1 })).toBe(false);
+  });
+
+  it('MUST NOT cancel a grant, record grant or approval the patient sent directly after signing it', async () => {
+    const p = await f.patient();
+    const d = await f.provider();
+    const expiry = (await f.now()) + YEAR;
+    // A type grant sent after the revoke was signed.
+    const r1 = await sign(await revokeOf(d.address, p), { signer: p.wallet });
+    await grant(p.chain, { provider: d.address, readMask: 2, expiry });
+    await expect(relaySigned(relayer.chain, r1)).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      details: { contractError: 'RevokeSuperseded' },
+    });
+    expect(await canRead(d.chain, { reader: d.address, patient: p.address, recordType: 1 })).toBe(true);
+    // A record grant sent after the revoke was signed.
+    const { id } = await addRecord(p.chain, { patient: p.address, recordType: 3, cidCodec: 0x55, digest: digest(7) });
+    const r2 = await sign(await revokeOf(d.address, p), { signer: p.wallet });
+    await grantRecords(p.chain, { provider: d.address, ids: [id], expiry });
+    await expect(relaySigned(relayer.chain, r2)).rejects.toMatchObject({ details: { contractError: 'RevokeSuperseded' } });
+    expect(await canRead(d.chain, { reader: d.address, patient: p.address, recordType: 3, recordId: id })).toBe(true);
+    // An approval sent after the revoke was signed.
+    const req = await requestAccess(d.chain, { patient: p.address, readMask: 1 << 4 });
+    const r3 = await sign(await revokeOf(d.address, p), { signer: p.wallet });
+    await approveRequest(p.chain, { requestId: req.requestId, expiry, keyDelivery: `0x${'00'.repeat(32)}` });
+    await expect(relaySigned(relayer.chain, r3)).rejects.toMatchObject({ details: { contractError: 'RevokeSuperseded' } });
+    // A revoke signed after all of them applies.
+    await relaySigned(relayer.chain, await sign(await revokeOf(d.address, p), { signer: p.wallet }));
+    expect(await canRead(d.chain, { reader: d.address, patient: p.address, recordType: 3, recordId: id })).toBe(false);
+  });
+
+  it('a grant relayed by signature does not supersede a revoke signed after it was signed', async () => {
+    const p = await f.patient();
+    const d = await f.provider();
+    await grant(p.chain, { provider: d.address, readMask: 2, expiry: (await f.now()) + YEAR });
+    const g = await sign({ kind: 'grant', provider: d.address, readMask: 6, expiry: (await f.now()) + YEAR }, { signer: p.wallet });
+    const r = await sign(await revokeOf(d.address, p), { signer: p.wallet });
+    await relaySigned(d.chain, g);
+    await relaySigned(relayer.chain, r);
+    expect(await canRead(d.chain, { reader: d.address, patient: p.address, recordType: 2 })).toBe(false);
   });
 });

@@ -16,11 +16,13 @@ beforeAll(async () => {
     ['admin', 'admin'],
     ['alice', 'patient'],
     ['doc', 'provider'],
+    ['ned', 'provider'],
   ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
   await ok([...as('doc'), 'register', '--role', 'provider']);
   await ok([...as('admin'), 'admin', 'verify', 'doc']);
+  await ok([...as('ned'), 'register', '--role', 'provider']);
   const f = join(t.home, 'own-note.txt');
   writeFileSync(f, 'my own note');
   recordId = (await ok([...as('alice'), 'record', 'add', f, '--patient', 'alice', '--type', 'note'])).records[0].id;
@@ -63,5 +65,29 @@ describe('signed actions relayed', () => {
     writeFileSync(bad, '{"kind":"steal"}');
     expect((await emr([...as('doc'), '--json', 'relay', bad])).code).toBe(2);
     expect((await emr([...as('alice'), '--json', 'revoke', 'doc', '--rekey', '--sign-only'])).code).toBe(2);
+  });
+});
+
+describe('issue 20 point 2: a grantee cannot cancel the patient’s signed revoke (CONTRACT.md § Signed actions)', () => {
+  it('a grant signed before the revoke, relayed first by the grantee, does not stop the revoke (was BadNonce, exit 3)', async () => {
+    const g = join(t.home, 'ned-grant.json');
+    const r = join(t.home, 'ned-revoke.json');
+    await ok([...as('alice'), 'grant', 'ned', '--types', 'note', '--expires', '30d', '--sign-only', '-o', g]);
+    await ok([...as('alice'), 'revoke', 'ned', '--sign-only', '-o', r]);
+    await ok([...as('ned'), 'relay', g]);
+    expect((await ok([...as('ned'), 'fetch', recordId, '-o', join(t.home, 'ned-1.txt'), '--no-receipt'])).signatureValid).toBe(true);
+    const rv = await emr([...as('admin'), '--json', 'relay', r]);
+    expect(rv.code, rv.stdout + rv.stderr).toBe(0);
+    expect((await emr([...as('ned'), '--json', 'fetch', recordId, '-o', join(t.home, 'ned-2.txt')])).code).toBe(3);
+  });
+
+  it('a signed revoke does not cancel a grant the patient sent directly after signing it: exit 3, "superseded"', async () => {
+    const r = join(t.home, 'ned-revoke-2.json');
+    await ok([...as('alice'), 'revoke', 'ned', '--sign-only', '-o', r]);
+    await ok([...as('alice'), 'grant', 'ned', '--types', 'note', '--expires', '30d']);
+    const rv = await emr([...as('ned'), '--json', 'relay', r]);
+    expect(rv.code, rv.stdout + rv.stderr).toBe(3);
+    expect(rv.json?.error?.message).toMatch(/superseded/);
+    expect((await ok([...as('ned'), 'fetch', recordId, '-o', join(t.home, 'ned-3.txt'), '--no-receipt'])).signatureValid).toBe(true);
   });
 });
