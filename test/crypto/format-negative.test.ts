@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptFile, encryptFile } from '../../src/crypto/age-file.js';
+import { encodeMetadata, parseMetadata } from '../../src/crypto/bundle-format.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError } from '../../src/errors.js';
 import { filesIn, tempDir } from './helpers.js';
@@ -131,6 +132,120 @@ describe('header parsing (age.md § Header)', () => {
     await expectIntegrity(Buffer.alloc(0), ['stream']);
     await expectIntegrity(Buffer.from('hello world\n'), ['stream']);
     await expectIntegrity(Buffer.alloc(3 << 20, 0x41), ['stream']); // no newline: bounded read
+  });
+});
+
+describe('FORMAT.md 1.3: a malformed mlkem768x25519 stanza MUST be an error, not skipped', () => {
+  const pq = generateIdentity('mlkem768x25519');
+  let ct: Buffer;
+  beforeAll(async () => {
+    writeFileSync(join(dir, 'in-pq'), data(100));
+    await encryptFile({ recipients: [pq.recipient], input: join(dir, 'in-pq'), output: join(dir, 'enc-pq') }, { path: 'stream' });
+    ct = readFileSync(join(dir, 'enc-pq'));
+  });
+
+  async function decryptPq(file: Buffer): Promise<Buffer | Error> {
+    writeFileSync(join(dir, 'ct-pq'), file);
+    const before = filesIn(dir).filter((f) => f !== 'out-pq');
+    try {
+      await decryptFile({ identities: [pq.identity], input: join(dir, 'ct-pq'), output: join(dir, 'out-pq') }, { path: 'stream' });
+      return readFileSync(join(dir, 'out-pq'));
+    } catch (e) {
+      expect(filesIn(dir).filter((f) => f !== 'out-pq')).toEqual(before);
+      return e as Error;
+    }
+  }
+
+  it('accepts the unmodified file', async () => {
+    expect(ct.toString('latin1')).toMatch(/\n-> mlkem768x25519 [A-Za-z0-9+/]{1494}\n/);
+    expect(await decryptPq(ct)).toEqual(data(100));
+  });
+
+  const flipLast = (a: string) => a.slice(0, -1) + String.fromCharCode(a.charCodeAt(a.length - 1) ^ 1);
+  const pqMutations: [string, (h: string) => string][] = [
+    ['an extra argument', (h) => h.replace(/(-> mlkem768x25519 \S+)/, '$1 extra')],
+    ['no share argument', (h) => h.replace(/-> mlkem768x25519 \S+/, '-> mlkem768x25519')],
+    [
+      'a share 3 bytes short (1117 of 1120)',
+      (h) => h.replace(/(-> mlkem768x25519 )(\S+)/, (_s, p: string, a: string) => p + a.slice(0, -4)),
+    ],
+    ['a share that is not canonical base64', (h) => h.replace(/(-> mlkem768x25519 )(\S+)/, (_s, p: string, a: string) => p + flipLast(a))],
+    ['a body of 16 bytes instead of 32', (h) => h.replace(/\n([A-Za-z0-9+/]{43})\n$/, `\n${'A'.repeat(22)}\n`)],
+  ];
+  it.each(pqMutations)('rejects %s: IntegrityError naming the stanza (not "not addressed", not the MAC)', async (_name, f) => {
+    const { header, macLine, payload } = split(ct);
+    const h = f(header);
+    expect(h).not.toBe(header);
+    const r = await decryptPq(Buffer.concat([Buffer.from(h + macLine, 'latin1'), payload]));
+    expect(r).toBeInstanceOf(IntegrityError);
+    expect((r as Error).message).toMatch(/malformed mlkem768x25519 stanza/);
+  });
+});
+
+describe('FORMAT.md 3.2: readers MUST reject wrongly typed metadata fields', () => {
+  const good = {
+    v: 1 as const,
+    author: '0x8ba1f109551bD432803012645Ac136ddd64DBA72',
+    patient: '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
+    type: 'lab',
+    title: 'CBC',
+    fileName: 'cbc.pdf',
+    mediaType: 'application/pdf',
+    createdAt: 1_700_000_000,
+    chainId: '31337',
+    verifyingContract: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+  };
+  /** The canonical metadata bytes (§ 3.2: keys in code-point order, no whitespace) with `patch` applied in place. */
+  const bytesWith = (patch: Record<string, unknown>) => {
+    const obj = JSON.parse(encodeMetadata(good).subarray(18).toString('utf8'));
+    for (const [k, v] of Object.entries(patch)) obj[k] = v;
+    return Buffer.from(JSON.stringify(obj), 'utf8');
+  };
+
+  it('accepts the well-typed metadata', () => {
+    expect(parseMetadata(bytesWith({}))).toMatchObject(good);
+  });
+
+  const wrong: [string, Record<string, unknown>][] = [
+    ['createdAt as a string', { createdAt: '1700000000' }],
+    ['createdAt as a fraction', { createdAt: 1.5 }],
+    ['createdAt negative', { createdAt: -1 }],
+    ['author as a number', { author: 1234 }],
+    ['patient as null', { patient: null }],
+    ['patient lower-case (not checksummed)', { patient: good.patient.toLowerCase() }],
+    ['type as an array', { type: ['lab'] }],
+    ['type as a number', { type: 7 }],
+    ['type empty', { type: '' }],
+    ['v as a string', { v: '1' }],
+    ['title as a number', { title: 5 }],
+    ['fileName as an object', { fileName: {} }],
+    ['mediaType as a boolean', { mediaType: true }],
+    ['title longer than 4096 characters', { title: 'x'.repeat(4097) }],
+    ['chainId as a number', { chainId: 31337 }],
+    ['chainId with a leading zero', { chainId: '031337' }],
+    ['verifyingContract as a number', { verifyingContract: 0 }],
+  ];
+  it.each(wrong)('rejects %s (IntegrityError)', (_name, patch) => {
+    expect(() => parseMetadata(bytesWith(patch))).toThrow(IntegrityError);
+  });
+
+  const wrongV2: [string, Record<string, unknown>][] = [
+    ['supersedes as a number', { supersedes: 12 }],
+    ['careDate as a number', { careDate: 20240101 }],
+    ['facility as an array', { facility: ['ward'] }],
+    ['mrn empty', { mrn: '' }],
+    ['fhir as a number', { fhir: 4 }],
+  ];
+  const v2 = (patch: Record<string, unknown>) => {
+    const base = JSON.parse(bytesWith({ v: 2 }).toString('utf8'));
+    const all = { ...base, supersedes: '12', careDate: '2024-01-01', facility: 'ward', mrn: '123', fhir: '4.0.1', ...patch };
+    return Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : 1)))), 'utf8');
+  };
+  it('accepts well-typed version-2 fields', () => {
+    expect(parseMetadata(v2({}))).toMatchObject({ v: 2, supersedes: '12', careDate: '2024-01-01' });
+  });
+  it.each(wrongV2)('rejects version-2 %s (IntegrityError)', (_name, patch) => {
+    expect(() => parseMetadata(v2(patch))).toThrow(IntegrityError);
   });
 });
 
