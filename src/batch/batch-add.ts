@@ -12,7 +12,7 @@ import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
 import { type EmrError, errorOfCode, InterruptedError, inputFileError, UsageError } from '../errors.js';
 import { acquireLock } from '../lock.js';
-import { type CommandResult, safeText } from '../output.js';
+import { type CommandResult, safeText, type View } from '../output.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { confineRowFile } from './confine.js';
@@ -105,6 +105,7 @@ async function batchAdd(
 ): Promise<CommandResult> {
   const { ctx, chain } = session;
   const manifestPath = resolve(o.manifest);
+  o.onEvent?.({ event: 'phase', phase: 'validating' });
   let bytes: Buffer;
   try {
     bytes = readFileSync(manifestPath);
@@ -131,9 +132,10 @@ async function batchAdd(
   });
   const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
   if (checked.valid.length === 0 && problems.length === 0 && checked.rejected.length === 0) problems.push({ line: 1, reason: 'no rows' });
+  const fileAt = new Map(parsed.rows.map((r) => [r.line, r.fileName]));
   const invalidRows: RowResult[] = problems.map((p) => ({
     line: p.line,
-    file: '',
+    file: fileAt.get(p.line) ?? '',
     patient: '',
     type: '',
     status: 'invalid' as const,
@@ -177,6 +179,7 @@ async function batchAdd(
     };
   }
 
+  o.onEvent?.({ event: 'phase', phase: 'unlocking' });
   const { me, chain: signer, store, scratch } = await signing;
   const key = journalKey(me.privateKey);
   ctx.holdSecret(key);
@@ -271,6 +274,9 @@ async function batchAdd(
     journal: journalPath,
     rows: rows.map((r) => ({
       line: r.line,
+      // Issue 22 point 3: what the row named, so a result can be matched back to it.
+      file: r.file || null,
+      title: r.fhir ? (r.fhir.title ?? null) : (r.title ?? null),
       id: r.id ?? null,
       cid: r.cid ?? null,
       patient: r.patient || null,
@@ -280,7 +286,7 @@ async function batchAdd(
       ...(r.error ? { error: r.error } : {}),
       ...(r.meta ? { meta: r.meta } : {}),
       ...(r.pinnedOn ? { pinnedOn: r.pinnedOn } : {}),
-      ...(r.fhir ? { title: r.fhir.title ?? null, date: r.fhir.date, resources: r.fhir.resources } : {}),
+      ...(r.fhir ? { date: r.fhir.date, resources: r.fhir.resources } : {}),
     })),
     counts: c,
     transactions: outcome.txs.length,
@@ -314,14 +320,46 @@ async function batchAdd(
   return {
     data,
     ...(failure ? { failure } : {}),
-    view: {
+    view: batchView(ctx, rows, {
       title: c.added === 0 && c.alreadyDone === c.total ? `Already done: ${summary}` : summary,
-      table: {
-        columns: ['LINE', 'STATUS', 'ID', 'PATIENT', 'TYPE', 'NOTE'],
-        rows: rows.map((r) => [r.line, r.status, r.id, r.patient, r.type, r.error?.message ?? r.txHash]),
-      },
-      lines: [`journal: ${join(journalPath)}`],
+      journal: join(journalPath),
       warnings: capped(outcome.warnings, WARNINGS_TERMINAL_MAX),
-    },
+    }),
+  };
+}
+
+/** Rows a person sees in the human view; the rest are counted (`--json` has them all). */
+const ATTENTION_ROWS_MAX = 20;
+
+/**
+ * The human view of a batch (issue 22 point 3): the counts, then only the rows that need
+ * attention (invalid or failed), with their file and reason — not one line per row (200
+ * "already done" lines on a re-run), no tx hashes, patients by name or short address.
+ */
+function batchView(ctx: Context, rows: RowResult[], o: { title: string; journal: string; warnings: string[] }): View {
+  const attention = rows.filter((r) => r.status === 'invalid' || r.status === 'failed');
+  const shown = attention.slice(0, ATTENTION_ROWS_MAX);
+  const lines: string[] = [];
+  if (attention.length > shown.length) lines.push(`… ${attention.length - shown.length} more rows need attention (--json lists every row)`);
+  lines.push(`journal: ${o.journal}`);
+  return {
+    title: o.title,
+    ...(shown.length
+      ? {
+          table: {
+            columns: ['LINE', 'STATUS', 'FILE', 'PATIENT', 'TYPE', 'REASON'],
+            rows: shown.map((r) => [
+              r.line,
+              r.status,
+              r.file,
+              r.patient ? ctx.label(r.patient, 'short') : '',
+              r.type,
+              r.error?.message ?? '',
+            ]),
+          },
+        }
+      : {}),
+    lines,
+    warnings: o.warnings,
   };
 }

@@ -20,9 +20,13 @@ import type { ValidRow } from './validate.js';
 
 export type RowStatus = 'added' | 'already-done' | 'invalid' | 'failed' | 'pending';
 
+export type BatchPhase = 'validating' | 'unlocking' | 'encrypting' | 'sending' | 'confirming';
+
 export interface RowResult {
   line: number;
   file: string;
+  /** The manifest's title (a FHIR row's inferred one is `fhir.title`). */
+  title?: string;
   patient: string;
   type: string;
   status: RowStatus;
@@ -39,6 +43,12 @@ export interface RowResult {
 
 export type BatchEvent =
   | { event: 'start'; total: number; todo: number; done: number }
+  /**
+   * What the job is doing (issue 22 point 2): `validating` and `unlocking` before the first
+   * row, `encrypting` (each row is encrypted then stored: `stored` per row), `sending` and
+   * `confirming` per transaction (`records` in it).
+   */
+  | { event: 'phase'; phase: BatchPhase; records?: number; txHash?: string }
   | { event: 'stored'; line: number; cid: string }
   | { event: 'tx'; txHash: string; records: number; gasUsed: string }
   | { event: 'row'; line: number; status: RowStatus; id?: string; error?: string }
@@ -89,6 +99,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   const base = (r: ValidRow): RowResult => ({
     line: r.line,
     file: r.fileName,
+    ...(r.title !== undefined && !r.fhir ? { title: r.title } : {}),
     patient: r.patientAddress,
     type: r.type,
     status: 'pending',
@@ -146,6 +157,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     }
   }
   emit({ event: 'start', total: rows.length, todo: todo.length + ready.length, done: rows.length - todo.length - ready.length });
+  if (todo.length) emit({ event: 'phase', phase: 'encrypting', records: todo.length });
 
   let stopped: EmrError | undefined;
   const stop = (e: unknown) => {
@@ -173,7 +185,10 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
       digest: s.digest,
     }));
     try {
-      const mined = await sendBatch(deps.chain, journal, batch, deps.wait);
+      emit({ event: 'phase', phase: 'sending', records: batch.length });
+      const mined = await sendBatch(deps.chain, journal, batch, deps.wait, (txHash) =>
+        emit({ event: 'phase', phase: 'confirming', records: batch.length, txHash }),
+      );
       txs.push({ txHash: mined.txHash, records: batch.length, gasUsed: mined.gasUsed });
       emit({ event: 'tx', txHash: mined.txHash, records: batch.length, gasUsed: mined.gasUsed.toString() });
       for (const [key, id] of mined.ids) finish(key, { status: 'added', id, txHash: mined.txHash });

@@ -136,6 +136,8 @@ export async function sendBatch(
   journal: Journal,
   entries: readonly BatchEntry[],
   wait: WaitOptions = {},
+  /** Called once the transaction is on its way, before its receipt is awaited (progress). */
+  onSent?: (txHash: string) => void,
 ): Promise<MinedBatch> {
   const nm = nonceManager(chain);
   const wallet = nm.signer;
@@ -176,6 +178,7 @@ export async function sendBatch(
     throw toChainError(e, chain.iface);
   }
   journal.append({ ev: 'sent', txHash });
+  onSent?.(txHash);
   const receipt = await waitForReceipt(chain, txHash, wait);
   if (receipt.status !== 1) {
     journal.append({ ev: 'abandoned', txHash, reason: 'reverted' });

@@ -3,6 +3,7 @@
  * parses the options, opens the run's session and calls the flow (src/batch/batch-add.ts),
  * which validates the manifest, runs the journaled job and builds the one result document.
  */
+import { isTerminal } from '../../context.js';
 import { positiveInt } from '../parse.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';
@@ -49,7 +50,8 @@ export const batchAdd = defineCommand({
       import('../../batch/batch-add.js'),
       import('./progress.js'),
     ]);
-    const mode: ProgressMode = opts.progress ?? (ctx.io.stderr.isTTY && !ctx.json ? 'bar' : 'none');
+    // docs/CLI.md § Global behaviour: a pty that reports 0 columns counts as no terminal.
+    const mode: ProgressMode = opts.progress ?? (isTerminal(ctx.io.stderr) && !ctx.json ? 'bar' : 'none');
     const sink = progressSink(mode, ctx.io.stderr);
     checkBatchStart(ctx, manifestArg);
     const session = await openSession(ctx, { chain: true, store: true });
