@@ -14,6 +14,7 @@ import { AccessDeniedError, IntegrityError, NotFoundError, UnavailableError } fr
 import type { RecordStore } from '../ipfs/store.js';
 import { typeName } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
+import { type CareWindow, inCareWindow } from './care-dates.js';
 import { openRecord } from './fetch.js';
 import { MetaCache } from './meta-cache.js';
 import type { RecordRef } from './record-ref.js';
@@ -30,6 +31,8 @@ export interface ListOptions {
   limit?: number;
   /** Include voided (entered-in-error) records, marked (docs/CLI.md § record void). */
   all?: boolean;
+  /** Only records whose signed date of care is in this window (needs details). */
+  care?: CareWindow;
 }
 
 /** A row's void (CONTRACT.md § Void and dispense); the reason is untrusted chain text. */
@@ -96,9 +99,37 @@ export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?:
   const matching = list.length;
   if (!o.all) list = list.filter((r) => !r.voided);
   const voidedHidden = matching - list.length;
+  let rows = list.map(listed);
+  let unavailable = 0;
+  if (o.care) {
+    // The date of care is signed inside each record: every candidate is opened (through
+    // the cache) before the filter and the limit apply (docs/FHIR.md § 6). A record whose
+    // bytes are not here has no known date: it cannot match, but it is counted.
+    if (!details) throw new Error('listRecordsFlow: a care-date filter needs details');
+    await addDetails(details, list, rows);
+    unavailable = rows.filter((r) => r.unavailable).length;
+    const keep = rows.map((r) => inCareWindow(careDayOf(r), o.care!));
+    list = list.filter((_, i) => keep[i]);
+    rows = rows.filter((_, i) => keep[i]);
+  }
   const total = list.length;
-  const shown = o.limit !== undefined && list.length > o.limit ? list.slice(list.length - o.limit) : list;
-  const records: ListedRecord[] = shown.map((r) => ({
+  const cut = o.limit !== undefined && list.length > o.limit ? list.length - o.limit : 0;
+  const shown = list.slice(cut);
+  const records = rows.slice(cut);
+  if (details && !o.care) {
+    await addDetails(details, shown, records);
+    unavailable = records.filter((r) => r.unavailable).length;
+  }
+  return { records, total, more: total - shown.length, voidedHidden, ...(details ? { unavailable } : {}) };
+}
+
+/** A record's date of care (docs/FHIR.md § 6): the signed `careDate`, else its encounter start. */
+export function careDayOf(r: Pick<ListedRecord, 'date' | 'encounterStart'>): string | undefined {
+  return r.date ?? r.encounterStart;
+}
+
+function listed(r: RecordInfo): ListedRecord {
+  return {
     id: r.id.toString(),
     cid: r.cid,
     patient: r.patient,
@@ -110,10 +141,7 @@ export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?:
     voided: r.voided
       ? { by: r.voided.by, reason: r.voided.reason, at: new Date(r.voided.at * 1000).toISOString(), txHash: r.voided.txHash }
       : null,
-  }));
-  if (details) await addDetails(details, shown, records);
-  const unavailable = records.filter((r) => r.unavailable).length;
-  return { records, total, more: total - shown.length, voidedHidden, ...(details ? { unavailable } : {}) };
+  };
 }
 
 async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
+import type { HistoryItem } from '../fhir/summary.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 
 /** Bound on what is read back (hostile or corrupt files): 64 MiB, 100,000 entries. */
@@ -21,6 +22,11 @@ export interface CachedMeta {
   meta: BundleMetadata;
   /** The signer, verified when the entry was made. */
   author: string;
+  /**
+   * The dated clinical items of a FHIR record (docs/FHIR.md § 11.5), as `emr history` read
+   * them from its content; `v` is the summary rules' version, older entries are read again.
+   */
+  history?: { v: number; items: HistoryItem[]; undated: number };
 }
 
 export class MetaCache {

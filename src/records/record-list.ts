@@ -8,6 +8,7 @@ import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import type { Unlocked } from '../session/unlock.js';
 import { checkType } from './add.js';
+import { careWindow } from './care-dates.js';
 import { type ListOptions, type ListResult, listRecordsFlow } from './list.js';
 
 export const MAX_LIMIT = 1_000_000;
@@ -35,6 +36,8 @@ export function listInput(
     type?: string;
     since?: string;
     until?: string;
+    careSince?: string;
+    careUntil?: string;
     limit?: string;
     details?: boolean;
     all?: boolean;
@@ -50,7 +53,19 @@ export function listInput(
       throw new UsageError(`--limit: '${opts.limit.slice(0, 20)}' is not a count`, { hint: `a whole number from 1 to ${MAX_LIMIT}` });
     limit = Number(opts.limit);
   }
-  return { patient: opts.patient, author: opts.author, types, since, until, limit, details: !!opts.details, all: !!opts.all };
+  const care = careWindow(opts);
+  // A care-date filter reads the signed date inside each record: it implies --details.
+  return {
+    patient: opts.patient,
+    author: opts.author,
+    types,
+    since,
+    until,
+    care,
+    limit,
+    details: !!opts.details || care !== undefined,
+    all: !!opts.all,
+  };
 }
 
 export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> & { me?: Unlocked }, input: ListInput): Promise<ListResult> {
@@ -59,7 +74,7 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
   const details = input.details && s.me && s.store ? { home: s.home, chain: s.chain, store: s.store, me: s.me } : undefined;
   return listRecordsFlow(
     s.chain,
-    { patient, author, types: input.types, since: input.since, until: input.until, limit: input.limit, all: input.all },
+    { patient, author, types: input.types, since: input.since, until: input.until, care: input.care, limit: input.limit, all: input.all },
     details,
   );
 }

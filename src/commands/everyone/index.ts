@@ -13,6 +13,7 @@ import { demo } from './demo.js';
 import { doctor } from './doctor.js';
 import { encrypt } from './encrypt.js';
 import { fetch } from './fetch.js';
+import { history } from './history.js';
 import { keyExport } from './key-export.js';
 import { keyImport } from './key-import.js';
 import { keyList } from './key-list.js';
@@ -32,6 +33,7 @@ export const everyone: RoleSpec = {
     encrypt,
     decrypt,
     fetch,
+    history,
     verify,
     audit,
     whois,

@@ -6,6 +6,7 @@ import { prescriptionDispense } from './prescription-dispense.js';
 import { recordAdd } from './record-add.js';
 import { recordExport } from './record-export.js';
 import { recordList } from './record-list.js';
+import { recordShow } from './record-show.js';
 import { recordTypes } from './record-types.js';
 import { recordVoid } from './record-void.js';
 
@@ -14,7 +15,7 @@ export const provider: RoleSpec = {
   heading: 'Provider',
   summary: 'commands for providers: adding records, requesting access, emergencies',
   children: [
-    defineGroup('record', 'add and list records', [recordAdd, recordList, recordExport, recordTypes, recordVoid]),
+    defineGroup('record', 'add and list records', [recordAdd, recordList, recordShow, recordExport, recordTypes, recordVoid]),
     defineGroup('prescription', 'prescriptions: dispensing (pharmacists)', [prescriptionDispense]),
     defineGroup('access', 'ask patients for access', [accessRequest]),
     defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen]),

@@ -2,10 +2,15 @@
  * What `emr record list` shows a person (docs/CLI.md § Records): one row per record, with
  * `--details` its care date, title, file and status; a line for what the limit or `--all`
  * left out; a warning for rows whose bytes this site could not read (issue 22 point 4).
+ * Two dates, so the header names each (docs/FHIR.md § 6): REGISTERED (ON CHAIN) is the
+ * block that added the record (what `--since`/`--until` filter), DATE OF CARE the date
+ * signed inside it (what `--care-since`/`--care-until` filter). With the details open the
+ * rows are in order of care (records without one last, in chain order); `--json` keeps
+ * chain order.
  */
 
 import type { View } from '../../output.js';
-import type { ListResult } from '../../records/list.js';
+import type { ListedRecord, ListResult } from '../../records/list.js';
 
 interface ViewOptions {
   details: boolean;
@@ -22,10 +27,19 @@ function missingWarning(n: number): string {
 }
 
 export function recordListView(res: ListResult & { voidedHidden: number }, o: ViewOptions): View & { warnings: string[] } {
-  const rows = res.records.map((r) => {
+  const care = (r: ListedRecord) => (r.date ?? r.encounterStart)?.slice(0, 10);
+  const byCare = (a: { d?: string; i: number }, b: { d?: string; i: number }) =>
+    a.d === b.d ? a.i - b.i : a.d === undefined ? 1 : b.d === undefined ? -1 : a.d < b.d ? -1 : 1;
+  const ordered = o.details
+    ? res.records
+        .map((r, i) => ({ r, i, d: care(r) }))
+        .sort(byCare)
+        .map((x) => x.r)
+    : res.records;
+  const rows = ordered.map((r) => {
     const voided = r.voided ? `VOIDED by ${o.label(r.voided.by)}: ${o.printable(r.voided.reason)}` : undefined;
-    const base = [r.id, r.createdAt.replace('.000Z', 'Z'), r.type, o.label(r.patient), o.label(r.author)];
-    if (!o.details) return [...base, voided ?? r.cid];
+    const registered = r.createdAt.replace('.000Z', 'Z');
+    if (!o.details) return [r.id, registered, r.type, o.label(r.patient), o.label(r.author), voided ?? r.cid];
     const status =
       voided ??
       (r.supersededBy
@@ -37,15 +51,25 @@ export function recordListView(res: ListResult & { voidedHidden: number }, o: Vi
             : r.readable === false
               ? '(cannot open)'
               : '');
-    return [...base, r.date?.slice(0, 10), o.printable(r.title ?? undefined), o.printable(r.fileName ?? undefined), status];
+    return [
+      r.id,
+      care(r),
+      r.type,
+      o.label(r.patient),
+      o.label(r.author),
+      registered,
+      o.printable(r.title ?? undefined),
+      o.printable(r.fileName ?? undefined),
+      status,
+    ];
   });
   const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, o.maxLimit)} or filters`] : [];
   if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
   return {
     table: {
       columns: o.details
-        ? ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CARE DATE', 'TITLE', 'FILE', 'STATUS']
-        : ['ID', 'CREATED', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'],
+        ? ['ID', 'DATE OF CARE', 'TYPE', 'PATIENT', 'AUTHOR', 'REGISTERED (ON CHAIN)', 'TITLE', 'FILE', 'STATUS']
+        : ['ID', 'REGISTERED (ON CHAIN)', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'],
       rows,
     },
     lines,

@@ -1,7 +1,8 @@
 /**
- * `emr record list [--patient] [--author] [--type] [--since] [--until] [--limit] [--details]`
- * (docs/CLI.md § Records; docs/FHIR.md § 6): from chain events; `--details` decrypts the
- * metadata the reader can open (cached, encrypted to the profile).
+ * `emr record list [--patient] [--author] [--type] [--since] [--until] [--care-since]
+ * [--care-until] [--limit] [--details] [--all]` (docs/CLI.md § Records; docs/FHIR.md § 6):
+ * from chain events; `--details` decrypts the metadata the reader can open (cached,
+ * encrypted to the profile); a care-date filter needs that metadata, so it implies it.
  */
 import { defineCommand } from '../spec.js';
 import { recordListView } from './record-list-view.js';
@@ -15,6 +16,8 @@ interface Opts {
   type?: string;
   since?: string;
   until?: string;
+  careSince?: string;
+  careUntil?: string;
   limit?: string;
   details?: boolean;
   all?: boolean;
@@ -27,8 +30,13 @@ export const recordList = defineCommand({
     { flags: '--patient <who>', description: 'the patient: 0x address or profile name (default: the acting profile)' },
     { flags: '--author <who>', description: 'only records by this author' },
     { flags: '--type <types>', description: 'only these record types (comma-separated)' },
-    { flags: '--since <date>', description: 'only records registered on or after this date (YYYY-MM-DD or ISO 8601)' },
-    { flags: '--until <date>', description: 'only records registered on or before this date' },
+    { flags: '--since <date>', description: 'only records registered on chain on or after this date (YYYY-MM-DD or ISO 8601)' },
+    { flags: '--until <date>', description: 'only records registered on chain on or before this date' },
+    {
+      flags: '--care-since <date>',
+      description: 'only records whose signed date of care is on or after this date (YYYY[-MM[-DD]]; implies --details)',
+    },
+    { flags: '--care-until <date>', description: 'only records whose signed date of care is on or before this date (implies --details)' },
     {
       flags: '--limit <n>',
       description: `show the n most recent matching records (default ${HUMAN_DEFAULT_LIMIT} for people; all with --json)`,
@@ -36,7 +44,11 @@ export const recordList = defineCommand({
     { flags: '--details', description: 'decrypt the metadata you can open: title, date of care, file name, encounter, corrections' },
     { flags: '--all', description: 'include voided (entered-in-error) records, marked with who voided them and why' },
   ],
-  examples: ['emr record list --type lab,imaging --since 2026-01-01 --details', 'emr record list --patient alice --limit 500 --json'],
+  examples: [
+    'emr record list --type lab,imaging --since 2026-01-01 --details',
+    'emr record list --care-since 2020 --care-until 2020',
+    'emr record list --patient alice --limit 500 --json',
+  ],
   async run(ctx, _args, opts: Opts) {
     const [{ openSession }, { listInput, recordListFlow, MAX_LIMIT }, { printable }] = await Promise.all([
       import('../../session/index.js'),
@@ -46,7 +58,7 @@ export const recordList = defineCommand({
     const input = listInput(opts, ctx.json ? undefined : HUMAN_DEFAULT_LIMIT);
     const s = await openSession(ctx, { chain: true, unlock: input.details, store: input.details });
     const res = await recordListFlow(s, input);
-    const view = recordListView(res, { details: !!opts.details, maxLimit: MAX_LIMIT, label: (x) => ctx.label(x, 'short'), printable });
+    const view = recordListView(res, { details: input.details, maxLimit: MAX_LIMIT, label: (x) => ctx.label(x, 'short'), printable });
     return {
       data: {
         records: res.records,

@@ -1,0 +1,227 @@
+/**
+ * `emr history`, the whole use case (docs/CLI.md § `emr history`; docs/FHIR.md § 11): a
+ * patient's records as they happened, one item per dated clinical resource (an encounter,
+ * a lab value, a diagnosis, a vaccine) from every record the acting profile may read,
+ * oldest first. Each record is verified like `fetch` before its content is used; what it
+ * yields is kept in the profile's encrypted details cache (meta-cache.ts), so a second
+ * history decrypts nothing again. Takes a session, returns plain data (the web view calls
+ * it too).
+ */
+import { canRead } from '../chain/grants.js';
+import type { RecordInfo } from '../chain/records.js';
+import { listRecords } from '../chain/records.js';
+import type { BundleMetadata } from '../crypto/bundle-format.js';
+import { V2_FIELDS } from '../crypto/bundle-format.js';
+import { AccessDeniedError, IntegrityError } from '../errors.js';
+import { compareItems, dayOf, type HistoryItem, historyItemOf, resourcesOf } from '../fhir/summary.js';
+import { typeName } from '../record-types.js';
+import type { With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
+import { checkType } from './add.js';
+import { type CareWindow, careWindow, inCareWindow } from './care-dates.js';
+import type { FetchedRecord } from './fetch.js';
+import { type CachedMeta, MetaCache } from './meta-cache.js';
+import { parseFhirContent, readRecordContent } from './record-content.js';
+
+/** Version of the summary rules (src/fhir/summary.ts) the cached items were made with. */
+export const HISTORY_RULES_V = 1;
+/** Most items one history returns (a bound on memory and output; docs/FHIR.md § 11.5). */
+export const MAX_HISTORY_ITEMS = 100_000;
+const CONCURRENCY = 4;
+
+export interface HistoryInput {
+  /** As given: a 0x address or a local profile name (default: the acting profile). */
+  patient?: string;
+  types?: number[];
+  care?: CareWindow;
+  /** Also the items of superseded records, marked. */
+  all: boolean;
+}
+
+export interface TimelineItem extends Omit<HistoryItem, 'resourceType'> {
+  /** Absent for a non-FHIR file (one item from its signed metadata). */
+  resourceType?: string;
+  /** The record the item comes from (`emr record show <record>`). */
+  record: string;
+  recordType: string;
+  /** `care`: a date of care; `filed`: a file with none, dated when it was signed. */
+  dateIs: 'care' | 'filed';
+  /** With --all: the later correction that replaces this item's record. */
+  supersededBy?: string;
+}
+
+export interface HistoryResult {
+  patient: string;
+  items: TimelineItem[];
+  /** Records read (opened and verified). */
+  records: number;
+  /** Records this profile may not read (left out). */
+  unreadable: string[];
+  /** Records that failed verification (left out; `emr verify <id>` says why). */
+  damaged: string[];
+  /** Resources in the records read without a date of care (not on a timeline). */
+  undated: number;
+  /** Items of superseded records left out (shown with --all). */
+  superseded: number;
+  /** More than MAX_HISTORY_ITEMS matched: the oldest are returned. */
+  truncated: boolean;
+}
+
+/** The options checked before any I/O (usage errors, exit 2). */
+export function historyInput(opts: {
+  patient?: string;
+  type?: string;
+  careSince?: string;
+  careUntil?: string;
+  all?: boolean;
+}): HistoryInput {
+  const types = opts.type ? opts.type.split(',').map((t) => checkType(t.trim())) : undefined;
+  return { patient: opts.patient, types, care: careWindow(opts), all: !!opts.all };
+}
+
+interface Read {
+  rec: RecordInfo;
+  entry: CachedMeta;
+}
+
+export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: HistoryInput): Promise<HistoryResult> {
+  const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.me.profile.address;
+  let list = await listRecords(s.chain, { patient });
+  if (input.types?.length) list = list.filter((r) => input.types!.includes(r.recordType));
+  const me = s.me.profile.address.toLowerCase();
+  const cache = new MetaCache(
+    s.home,
+    { address: me, identity: s.me.age.identity, recipient: s.me.age.recipient },
+    `${s.chain.chainId}:${s.chain.address.toLowerCase()}`,
+  );
+  await cache.load();
+  const unreadable: string[] = [];
+  const damaged: string[] = [];
+  const read: Read[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const rec = list[next++]!;
+      // The chain decides who may read now: a cached entry never outlives a revocation.
+      const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
+      if (
+        !own &&
+        !(await canRead(s.chain, { reader: s.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))
+      ) {
+        unreadable.push(rec.id.toString());
+        continue;
+      }
+      try {
+        read.push({ rec, entry: await itemsOf(s, cache, rec) });
+      } catch (e) {
+        if (e instanceof AccessDeniedError) unreadable.push(rec.id.toString());
+        else if (e instanceof IntegrityError) damaged.push(rec.id.toString());
+        else throw e;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, list.length) }, worker));
+  } finally {
+    await cache.save();
+  }
+  read.sort((a, b) => (a.rec.id < b.rec.id ? -1 : 1));
+  const supersededBy = corrections(read);
+  let items: TimelineItem[] = [];
+  let undated = 0;
+  let superseded = 0;
+  for (const { rec, entry } of read) {
+    const id = rec.id.toString();
+    const by = supersededBy.get(id);
+    // A file dated only by its signing has no date of care: no care window holds it.
+    const own = timelineOf(rec, entry).filter((i) => !input.care || (i.dateIs === 'care' && inCareWindow(i.date, input.care)));
+    if (by && !input.all) {
+      superseded += own.length;
+      continue;
+    }
+    undated += entry.history?.undated ?? 0;
+    items.push(...own.map((i) => (by ? { ...i, supersededBy: by } : i)));
+  }
+  items.sort((a, b) => compareItems(a, b) || (BigInt(a.record) < BigInt(b.record) ? -1 : BigInt(a.record) > BigInt(b.record) ? 1 : 0));
+  const truncated = items.length > MAX_HISTORY_ITEMS;
+  if (truncated) items = items.slice(0, MAX_HISTORY_ITEMS);
+  const ids = (xs: string[]) => xs.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  return { patient, items, records: read.length, unreadable: ids(unreadable), damaged: ids(damaged), undated, superseded, truncated };
+}
+
+/** The cached entry with its items, reading and verifying the record when the cache lacks them. */
+async function itemsOf(s: With<'me' | 'chain' | 'store'>, cache: MetaCache, rec: RecordInfo): Promise<CachedMeta> {
+  const hit = cache.get(rec.cid);
+  // A file's one item comes from its metadata; a FHIR record's from its content.
+  if (hit && (!hit.meta.fhir || hit.history?.v === HISTORY_RULES_V)) return hit;
+  const { opened, content } = await readRecordContent({ chain: s.chain, store: s.store, me: s.me }, rec);
+  try {
+    const entry: CachedMeta = { author: opened.author, meta: metaOf(opened) };
+    if (opened.fhir && content) {
+      const items: HistoryItem[] = [];
+      let undated = 0;
+      for (const r of resourcesOf(parseFhirContent(rec.id.toString(), content))) {
+        const item = historyItemOf(r);
+        if (item) items.push(item);
+        else if (r.resourceType !== 'Patient') undated++;
+      }
+      entry.history = { v: HISTORY_RULES_V, items, undated };
+    }
+    cache.put(rec.cid, entry);
+    return entry;
+  } finally {
+    content?.fill(0);
+  }
+}
+
+/** The signed metadata as the details cache keeps it (as `record list --details` does). */
+function metaOf(o: Omit<FetchedRecord, 'receiptTx'>): BundleMetadata {
+  const v2 = Object.fromEntries(V2_FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return {
+    v: Object.keys(v2).length ? 2 : 1,
+    patient: o.patient,
+    author: o.author,
+    type: o.type,
+    createdAt: Math.floor(Date.parse(o.createdAt ?? '0') / 1000),
+    ...(o.title !== null ? { title: o.title } : {}),
+    ...(o.fileName !== null ? { fileName: o.fileName } : {}),
+    ...v2,
+  } as BundleMetadata;
+}
+
+/**
+ * docs/FHIR.md § 5: a correction replaces the record it names when that one is of the same
+ * patient and type and older. The latest correction wins.
+ */
+function corrections(read: Read[]): Map<string, string> {
+  const byId = new Map(read.map((r) => [r.rec.id.toString(), r.rec]));
+  const out = new Map<string, string>();
+  for (const { rec, entry } of read) {
+    const target = entry.meta.supersedes !== undefined ? byId.get(entry.meta.supersedes) : undefined;
+    if (target && target.patient === rec.patient && target.recordType === rec.recordType && target.id < rec.id)
+      out.set(target.id.toString(), rec.id.toString());
+  }
+  return out;
+}
+
+/** A record's items: its FHIR resources' own, or one for a file (dated by care, else by signing). */
+function timelineOf(rec: RecordInfo, entry: CachedMeta): TimelineItem[] {
+  const record = rec.id.toString();
+  const recordType = typeName(rec.recordType);
+  if (entry.meta.fhir) return (entry.history?.items ?? []).map((i) => ({ ...i, record, recordType, dateIs: 'care' as const }));
+  const m = entry.meta;
+  const care = m.careDate ?? m.encounterStart;
+  const date = care ?? new Date(m.createdAt * 1000).toISOString();
+  const what = m.title ?? m.fileName ?? `${recordType} file`;
+  return [
+    {
+      date,
+      day: dayOf(date),
+      kind: recordType,
+      summary: care ? what : `${what} (filed; no date of care)`,
+      record,
+      recordType,
+      dateIs: care ? 'care' : 'filed',
+    },
+  ];
+}
