@@ -1,5 +1,5 @@
 /**
- * Dates of care as a filter (docs/CLI.md § `emr record list`, § `emr history`; docs/FHIR.md
+ * Dates of care as a filter (docs/CLI.md § record list, § history; docs/FHIR.md
  * § 11.1): `--care-since` / `--care-until` take `YYYY`, `YYYY-MM` or `YYYY-MM-DD` and compare
  * calendar days as the record writes them (a FHIR dateTime keeps its own offset: the day a
  * clinician wrote is the day a person asks about, never shifted to UTC). A partial date is

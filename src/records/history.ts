@@ -1,5 +1,5 @@
 /**
- * `emr history`, the whole use case (docs/CLI.md § `emr history`; docs/FHIR.md § 11): a
+ * `emr history`, the whole use case (docs/CLI.md § history; docs/FHIR.md § 11): a
  * patient's records as they happened, one item per dated clinical resource (an encounter,
  * a lab value, a diagnosis, a vaccine) from every record the acting profile may read,
  * oldest first. Each record is verified like `fetch` before its content is used; what it

@@ -1,5 +1,5 @@
 /**
- * `emr record show <id>`, the whole use case (docs/CLI.md § `emr record show`; docs/FHIR.md
+ * `emr record show <id>`, the whole use case (docs/CLI.md § record show; docs/FHIR.md
  * § 11.3): one record for a person. The record is checked and verified like `fetch` (access
  * on chain, signature, patient, type, chain), read into memory, and a FHIR record's
  * resources are parsed and rendered as text (src/fhir/summary.ts); any other file is

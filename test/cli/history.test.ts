@@ -1,5 +1,5 @@
-// Issue 21 § 3, "a history people can read" (docs/CLI.md § `emr history`, § `emr record
-// show`, § `emr record list`; docs/FHIR.md § 6 and § 11), through the built binary on a
+// Issue 21 § 3, "a history people can read" (docs/CLI.md § history, § `emr record
+// show`, § record list; docs/FHIR.md § 6 and § 11), through the built binary on a
 // devnet: dates of care instead of dates of upload, one timeline row per encounter, and
 // one record rendered as text, escaped for the terminal.
 

@@ -1,6 +1,6 @@
 /**
  * `emr history [--patient <who>] [--care-since] [--care-until] [--type] [--all]` (docs/CLI.md
- * § `emr history`; docs/FHIR.md § 11): the patient's records as a timeline, one line per
+ * § history; docs/FHIR.md § 11): the patient's records as a timeline, one line per
  * dated clinical item (date of care first), from every record the profile may read.
  */
 import { defineCommand } from '../spec.js';

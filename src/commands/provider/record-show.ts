@@ -1,5 +1,5 @@
 /**
- * `emr record show <id>` (docs/CLI.md § `emr record show`; docs/FHIR.md § 11.3): one record
+ * `emr record show <id>` (docs/CLI.md § record show; docs/FHIR.md § 11.3): one record
  * rendered for a person: FHIR resources as text, any other file as its signed metadata and
  * a hint to `fetch` it. `--json` gives the parsed resources.
  */
