@@ -87,6 +87,23 @@ export function safeText(s: string): string {
   });
 }
 
+/**
+ * A URL as emr prints it anywhere (messages, hints, doctor, --json; docs/CLI.md § Global behaviour
+ * ): scheme, host and port only, `/…` when a path or query was cut. Threat (issue
+ * 20 § 12): providers put API keys in the user part, the path (…/v3/<key>) or the query,
+ * and `doctor` printed the --ipfs-api URL whole. One function for every URL printed.
+ */
+export function urlLabel(url: string, fallback = 'the endpoint'): string {
+  let label: string;
+  try {
+    const u = new URL(url);
+    label = `${u.protocol}//${u.host}${u.pathname.length > 1 || u.search ? '/…' : ''}`;
+  } catch {
+    label = fallback;
+  }
+  return safeText(label.slice(0, 120));
+}
+
 function fmt(v: FieldValue): string {
   if (v === undefined || v === null) return '-';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';

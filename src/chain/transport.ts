@@ -12,7 +12,7 @@
 import type { FetchGetUrlFunc } from 'ethers';
 import { FetchRequest, isError } from 'ethers/utils';
 import { UnavailableError } from '../errors.js';
-import { safeText } from '../output.js';
+import { safeText, urlLabel } from '../output.js';
 
 /** How long one JSON-RPC request may take when EMR_RPC_TIMEOUT is not set. */
 export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
@@ -23,14 +23,7 @@ export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
  * escaped and truncated because the URL came from config or the environment.
  */
 export function endpointLabel(rpcUrl: string): string {
-  let label: string;
-  try {
-    const u = new URL(rpcUrl);
-    label = `${u.protocol}//${u.host}${u.pathname.length > 1 || u.search ? '/…' : ''}`;
-  } catch {
-    label = 'the chain endpoint';
-  }
-  return safeText(label.slice(0, 120));
+  return urlLabel(rpcUrl, 'the chain endpoint');
 }
 
 export function rpcTimeoutError(rpcUrl: string, timeoutMs: number, cause?: unknown): UnavailableError {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import type { Profile } from '../keys/profiles.js';
+import { urlLabel } from '../output.js';
 import { chainFor } from '../session/chain.js';
 import type { SessionBase } from '../session/index.js';
 import { storeFor } from '../session/store.js';
@@ -97,6 +98,7 @@ export async function runDoctor(s: SessionBase): Promise<Check[]> {
   }
 
   const ipfsApi = ctx.globals.ipfsApi ?? ctx.config.get('ipfsApi');
+  const apiLabel = ipfsApi ? urlLabel(ipfsApi) : '';
   if (!ipfsApi && !existsSync(join(ctx.home, 'ipfs'))) {
     // Opening the embedded store would create it; the doctor writes nothing.
     checks.push(pass('ipfs', `embedded store ${join(ctx.home, 'ipfs')}: made on first use`));
@@ -104,12 +106,12 @@ export async function runDoctor(s: SessionBase): Promise<Check[]> {
     try {
       const store = await withTimeout(storeFor(ctx), 'the IPFS store');
       await withTimeout(store.has(PROBE_CID), 'the IPFS store');
-      checks.push(pass('ipfs', ipfsApi ? `Kubo API ${ipfsApi} reachable` : `embedded store ${join(ctx.home, 'ipfs')} opens`));
+      checks.push(pass('ipfs', ipfsApi ? `Kubo API ${apiLabel} reachable` : `embedded store ${join(ctx.home, 'ipfs')} opens`));
     } catch (e) {
       checks.push(
         fail(
           'ipfs',
-          `${ipfsApi ? `Kubo API ${ipfsApi}` : 'the embedded store'}: ${msg(e)}`,
+          `${ipfsApi ? `Kubo API ${apiLabel}` : 'the embedded store'}: ${msg(e)}`,
           ipfsApi
             ? 'start the node (ipfs daemon) or fix --ipfs-api / EMR_IPFS_API'
             : `check that ${join(ctx.home, 'ipfs')} is readable and writable by you`,

@@ -7,6 +7,7 @@ import { withGateways } from '../ipfs/gateway-store.js';
 import { replicatedStore } from '../ipfs/replicated.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { openStore } from '../ipfs/store.js';
+import { urlLabel } from '../output.js';
 import { scratchPath } from './store-path.js';
 
 export async function storeFor(ctx: Context): Promise<RecordStore> {
@@ -17,7 +18,8 @@ export async function storeFor(ctx: Context): Promise<RecordStore> {
   if (apis && apis.length > 1) {
     // STORAGE.md § "Replicas": every node, or --replicas of them, before registration.
     const nodes = [];
-    for (const url of apis) nodes.push({ name: url, store: await openStore({ home: ctx.home, ipfsApi: url }) });
+    // A node's name is printed (pinnedOn, errors): credentials in its URL are not (output.ts urlLabel).
+    for (const url of apis) nodes.push({ name: urlLabel(url), store: await openStore({ home: ctx.home, ipfsApi: url }) });
     store = replicatedStore(nodes, ctx.globals.replicas ?? ctx.config.get('replicas') ?? nodes.length);
   } else {
     store = await openStore({ home: ctx.home, ipfsApi: ctx.globals.ipfsApi ?? ctx.config.get('ipfsApi') });
