@@ -12,19 +12,10 @@ const bundleA = JSON.parse(readFileSync(fixture('synthea-patient-a.json'), 'utf8
 let added: any[] = [];
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['bob', 'patient'],
-    ['grey', 'provider'],
-    ['house', 'provider'],
-    ['mallory', 'provider'],
-  ]);
-  await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  await ok([...as('bob'), 'register']);
-  for (const p of ['grey', 'house', 'mallory']) await ok([...as(p), 'register', '--role', 'provider']);
-  for (const p of ['grey', 'house', 'mallory']) await ok([...as('admin'), 'admin', 'verify', p]);
+  // The shared clinic (test/helpers/world.ts): alice, bob registered; grey, house verified;
+  // mallory registered, verified here.
+  await c.fromWorld();
+  await ok([...as('admin'), 'admin', 'verify', 'mallory']);
   await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,vitals,immunization,note,procedure,other', '--write', '--expires', '1y']);
   await ok([...as('alice'), 'grant', 'mallory', '--types', 'lab', '--expires', '1y']);
   await ok([...as('bob'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '1y']);
