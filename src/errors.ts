@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'BAD_PASSPHRASE'
   | 'UNAVAILABLE'
   | 'NOT_FOUND'
-  | 'INTERRUPTED';
+  | 'INTERRUPTED'
+  | 'PATIENT_MISMATCH';
 
 /** docs/CLI.md § Exit codes. */
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
@@ -27,6 +28,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = Object.freeze({
   NOT_FOUND: 7,
   // The shell's 128 + signal: 130 for SIGINT (InterruptedError gives 143 for SIGTERM).
   INTERRUPTED: 130,
+  // An integrity failure of its own kind (docs/FHIR.md § 3.3): the wrong patient's data.
+  PATIENT_MISMATCH: 4,
 });
 
 export interface ErrorOptions {
@@ -69,6 +72,13 @@ export class AccessDeniedError extends EmrError {
 export class IntegrityError extends EmrError {
   readonly code = 'INTEGRITY' as const;
 }
+/**
+ * A FHIR file about another person than the patient written to, as this site knows them
+ * (docs/FHIR.md § 3.3): exit 4, nothing stored. `details.fields` names what differs.
+ */
+export class PatientMismatchError extends EmrError {
+  readonly code = 'PATIENT_MISMATCH' as const;
+}
 /** The keystore would not open with the passphrase given. */
 export class BadPassphraseError extends EmrError {
   readonly code = 'BAD_PASSPHRASE' as const;
@@ -90,6 +100,7 @@ const BY_CODE: Readonly<Record<Exclude<ErrorCode, 'INTERRUPTED'>, new (message: 
   BAD_PASSPHRASE: BadPassphraseError,
   UNAVAILABLE: UnavailableError,
   NOT_FOUND: NotFoundError,
+  PATIENT_MISMATCH: PatientMismatchError,
 };
 
 /**

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { canWrite } from '../chain/grants.js';
 import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
-import { type EmrError, errorOfCode, InterruptedError, inputFileError, UsageError } from '../errors.js';
+import { type EmrError, errorOfCode, InterruptedError, inputFileError, PatientMismatchError, UsageError } from '../errors.js';
 import { acquireLock } from '../lock.js';
 import { type CommandResult, safeText, type View } from '../output.js';
 import type { With } from '../session/index.js';
@@ -21,7 +21,8 @@ import { checkHeader, confirmedElsewhere, defaultJournalPath, jobHeader, manifes
 import { Journal, journalKey, replay } from './journal.js';
 import { parseManifest } from './manifest.js';
 import { type BatchEvent, type RowResult, runBatch } from './run.js';
-import { validateRows } from './validate.js';
+import { PatientIndex } from '../records/patient-index.js';
+import { type RejectedRow, type ValidRow, validateRows } from './validate.js';
 
 export interface BatchAddOptions {
   /** The manifest path as given. */
@@ -142,7 +143,7 @@ async function batchAdd(
     error: { code: 'USAGE', message: p.reason },
   }));
   // MANIFEST.md § 3.2: a FHIR row with invalid content fails alone; the others go on.
-  const rejectedRows: RowResult[] = checked.rejected.map((r) => ({
+  const rejected = () => checked.rejected.map((r) => ({
     line: r.line,
     file: r.fileName,
     patient: r.patientAddress,
@@ -150,6 +151,7 @@ async function batchAdd(
     status: 'failed' as const,
     error: { code: r.code, message: r.reason },
   }));
+  let rejectedRows: RowResult[] = rejected();
   const counts = (rows: RowResult[]) => ({
     total: rows.length,
     added: rows.filter((r) => r.status === 'added').length,
@@ -181,6 +183,9 @@ async function batchAdd(
 
   o.onEvent?.({ event: 'phase', phase: 'unlocking' });
   const { me, chain: signer, store, scratch } = await signing;
+  // docs/FHIR.md § 3.3: each FHIR row's patient against the site's patient index; a mismatch fails that row alone.
+  checked.valid = await checkPatients(await PatientIndex.open({ home: ctx.home, chain: signer, store, me }), checked, ctx.clock.now());
+  rejectedRows = rejected();
   const key = journalKey(me.privateKey);
   ctx.holdSecret(key);
   const header = jobHeader({
@@ -362,4 +367,26 @@ function batchView(ctx: Context, rows: RowResult[], o: { title: string; journal:
     lines,
     warnings: o.warnings,
   };
+}
+
+/**
+ * docs/FHIR.md § 3.3 for a batch: the FHIR rows in manifest order, each checked against the
+ * index and then indexed, so two rows naming one address must agree too. A mismatched row
+ * becomes a failed row (PATIENT_MISMATCH) with all its parts; the others go on. The index is
+ * saved before the job starts (a resumed job checks against it again and agrees).
+ */
+async function checkPatients(index: PatientIndex, checked: { valid: ValidRow[]; rejected: RejectedRow[] }, now: Date): Promise<ValidRow[]> {
+  const refused = new Set<number>();
+  for (const r of checked.valid) {
+    if (!r.fhir || r.fhir.part !== 0) continue;
+    try {
+      index.record(r.patientAddress, await index.check(r.patientAddress, r.fhir.subject, { mrn: r.clinical?.mrn }), now);
+    } catch (e) {
+      if (!(e instanceof PatientMismatchError)) throw e;
+      refused.add(r.line);
+      checked.rejected.push({ line: r.line, key: r.key, fileName: r.fileName, patientAddress: r.patientAddress, code: 'PATIENT_MISMATCH', reason: e.message });
+    }
+  }
+  await index.save();
+  return checked.valid.filter((r) => !refused.has(r.line));
 }

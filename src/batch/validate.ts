@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { isEmrError } from '../errors.js';
 import { readFhirFile } from '../fhir/detect.js';
 import { recordFileName, splitFhir } from '../fhir/split.js';
+import type { BundleSubject } from '../fhir/subject.js';
 import { findFhirError } from '../fhir/validate.js';
 import { RECORD_TYPES, typeIndex } from '../record-types.js';
 import type { ClinicalMeta } from '../records/add.js';
@@ -34,7 +35,15 @@ export interface ValidRow extends ManifestRow {
    * `size` are the record's content (not the file's); the job splits the file again and
    * takes part `part`, checking that hash, so no content is held between validation and use.
    */
-  fhir?: { part: number; parts: number; name: string; careDate?: string; resources: { resourceType: string; id?: string }[] };
+  fhir?: {
+    part: number;
+    parts: number;
+    name: string;
+    careDate?: string;
+    resources: { resourceType: string; id?: string }[];
+    /** Whom the file is about (docs/FHIR.md § 3.3), checked against the site's patient index once the key is unlocked. */
+    subject: BundleSubject;
+  };
 }
 
 /** A FHIR row whose content is invalid: it fails alone, the other rows go on (MANIFEST.md § 3.2). */
@@ -43,7 +52,7 @@ export interface RejectedRow {
   key: string;
   fileName: string;
   patientAddress: string;
-  code: 'USAGE';
+  code: 'USAGE' | 'PATIENT_MISMATCH';
   reason: string;
 }
 
@@ -328,6 +337,7 @@ async function fhirRow(
         name: join(dirname(path), recordFileName(row.fileName, r)),
         ...(r.careDate ? { careDate: r.careDate } : {}),
         resources: r.resources,
+        subject: split.subject,
       },
     });
   }

@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { FhirResource } from './detect.js';
+import { type BundleSubject, checkOnePatient } from './subject.js';
 
 export interface FhirRecord {
   type: string;
@@ -32,8 +33,10 @@ export function recordFileName(file: string, r: Pick<FhirRecord, 'resourceType' 
 
 export interface SplitResult {
   records: FhirRecord[];
-  /** Resources left out, by resourceType (reference data, billing without --fhir-billing). */
+  /** Resources left out, by resourceType (unreferenced directory data, billing without --fhir-billing). */
   skipped: Record<string, number>;
+  /** Whom the file is about (docs/FHIR.md § 3.1), for the site's patient index. */
+  subject: BundleSubject;
 }
 
 const BILLING = new Set([
@@ -160,9 +163,36 @@ export function careDateOf(r: Json): string | undefined {
   );
 }
 
-function subjectRef(r: Json): string | undefined {
-  const s = r.subject ?? r.patient ?? r.beneficiary;
-  return typeof s?.reference === 'string' ? s.reference : undefined;
+/** Every literal reference inside `value` (iterative; depth is bounded by detect.ts), `#contained` ones left out. */
+function referencesIn(value: unknown): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (!Array.isArray(v) && typeof (v as Json).reference === 'string' && !(v as Json).reference.startsWith('#'))
+      out.push((v as Json).reference);
+    for (const c of Array.isArray(v) ? v : Object.values(v)) if (c !== null && typeof c === 'object') stack.push(c);
+  }
+  return out;
+}
+
+/**
+ * bdl-7 (R4 Bundle): a fullUrl appears once, or its entries differ in meta.versionId.
+ * Two entries under one fullUrl would become two versions of one resource nobody can tell
+ * apart (docs/FHIR.md § 3.1).
+ */
+function checkUniqueFullUrls(entries: Json[]): void {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (typeof e.fullUrl !== 'string') continue;
+    const k = `${e.fullUrl}\0${e.resource?.meta?.versionId ?? ''}`;
+    if (seen.has(k))
+      throw new UsageError(`the FHIR Bundle holds fullUrl ${JSON.stringify(e.fullUrl.slice(0, 80))} twice (R4 bdl-7)`, {
+        hint: 'each entry needs its own fullUrl (or a distinct meta.versionId)',
+      });
+    seen.add(k);
+  }
 }
 
 /**
@@ -170,11 +200,13 @@ function subjectRef(r: Json): string | undefined {
  * becomes one record per type"), its content a FHIR `collection` Bundle of that type's
  * resources as they came (same ids, codes, fullUrls); the Patient alone in a record of its
  * own (§ 4). A single resource stays one record holding that resource. A Bundle MUST be
- * about one patient: two Patient resources, or a resource whose subject is another Patient
- * of the Bundle, are refused.
+ * about one patient (§ 3.1, fhir/subject.ts). The directory resources (Practitioner,
+ * Organization, …) a record's resources reference ride along inside that record as
+ * reference data (§ 3.2), so no reference dangles after export; unreferenced ones are skipped.
  */
 export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): SplitResult {
   const billing = o.billing ?? false;
+  const subject = checkOnePatient(res);
   if (res.resourceType !== 'Bundle') {
     const type = typeOf(res, true) ?? 'other';
     const careDate = careDateOf(res);
@@ -191,40 +223,30 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
         },
       ],
       skipped: {},
+      subject,
     };
   }
   const entries: Json[] = ((res.entry as Json[] | undefined) ?? []).map((e) => ({ fullUrl: e.fullUrl, resource: e.resource }));
-  const patients = entries.filter((e) => e.resource.resourceType === 'Patient');
-  if (patients.length > 1)
-    throw new UsageError('the FHIR Bundle holds more than one Patient', {
-      hint: 'import one patient per Bundle (`--patient` names one patient)',
-    });
-  const p = patients[0];
-  const patientRefs = new Set<string>();
-  if (p) {
-    if (typeof p.fullUrl === 'string') patientRefs.add(p.fullUrl);
-    if (typeof p.resource.id === 'string') patientRefs.add(`Patient/${p.resource.id}`);
+  checkUniqueFullUrls(entries);
+  // Directory entries by the names a reference may use: fullUrl, and <Type>/<id>.
+  const directory = new Map<string, Json>();
+  for (const e of entries) {
+    if (!REFERENCE_DATA.has(e.resource.resourceType)) continue;
+    if (typeof e.fullUrl === 'string') directory.set(e.fullUrl, e);
+    if (typeof e.resource.id === 'string') directory.set(`${e.resource.resourceType}/${e.resource.id}`, e);
   }
   const groups = new Map<string, Json[]>();
   const skipped: Record<string, number> = {};
   for (const e of entries) {
     const r = e.resource as Json;
-    const ref = subjectRef(r);
-    if (p && ref && /^(urn:uuid:|Patient\/)/.test(ref) && !patientRefs.has(ref)) {
-      throw new UsageError(`a ${r.resourceType} in the Bundle is about another patient (${JSON.stringify(ref).slice(0, 80)})`, {
-        hint: 'import one patient per Bundle',
-      });
-    }
     const type = typeOf(r, billing);
-    if (type === null) {
-      skipped[r.resourceType] = (skipped[r.resourceType] ?? 0) + 1;
-      continue;
-    }
+    if (type === null) continue;
     const key = r.resourceType === 'Patient' ? 'Patient' : type;
     if (!groups.has(key)) groups.set(key, []);
     // The entry as it came, less the transaction verb (a stored record is not a request).
     groups.get(key)!.push(e.fullUrl !== undefined ? { fullUrl: e.fullUrl, resource: r } : { resource: r });
   }
+  const used = new Set<Json>();
   const records: FhirRecord[] = [];
   for (const [key, list] of groups) {
     const type = key === 'Patient' ? 'other' : key;
@@ -240,7 +262,18 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
         : list.length === 1
           ? titleOf(list[0]!.resource)
           : `${type}: ${[...counts].map(([t, n]) => `${t} ×${n}`).join(', ')}`;
-    const bundle = { resourceType: 'Bundle', type: 'collection', entry: list };
+    // Reference data, transitively (a PractitionerRole names its Organization), each once.
+    const refData: Json[] = [];
+    const pending = list.flatMap((e) => referencesIn(e.resource));
+    while (pending.length) {
+      const d = directory.get(pending.pop()!.replace(/\/_history\/[^/]+$/, ''));
+      if (!d || refData.includes(d)) continue;
+      refData.push(d);
+      used.add(d);
+      pending.push(...referencesIn(d.resource));
+    }
+    const entry = [...list, ...refData.map((d) => (d.fullUrl !== undefined ? { fullUrl: d.fullUrl, resource: d.resource } : { resource: d.resource }))];
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry };
     records.push({
       type,
       title: title.length > 200 ? title.slice(0, 199) + '…' : title,
@@ -254,5 +287,7 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
       })),
     });
   }
-  return { records, skipped };
+  for (const e of entries)
+    if (typeOf(e.resource, billing) === null && !used.has(e)) skipped[e.resource.resourceType] = (skipped[e.resource.resourceType] ?? 0) + 1;
+  return { records, skipped, subject };
 }

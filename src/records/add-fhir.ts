@@ -20,6 +20,7 @@ import {
   registerPrepared,
 } from './add.js';
 import { assertSameType } from './clinical.js';
+import type { PatientCheck, PatientIndex } from './patient-index.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
 
 /** Records per addRecords transaction (54 bytes of calldata each; well inside a block): several files in one command. */
@@ -33,11 +34,17 @@ export interface FhirAddOptions {
   clinical?: ClinicalMeta;
   /** Type index of the record named by clinical.supersedes (a correction keeps it). */
   supersededType?: number;
+  /** The site's patient index (docs/FHIR.md § 3.3): the file's patient is checked against it before anything is stored. */
+  index?: PatientIndex;
+  /** `--accept-patient-change <reason>`: a real correction of the patient's demographics. */
+  acceptPatientChange?: string;
 }
 
 export interface FhirAddResult {
   records: (AddedRecord & { title: string; careDate?: string; resources: { resourceType: string; id?: string }[] })[];
   skipped: Record<string, number>;
+  /** What the patient check found, for the index once the records are stored. */
+  patientCheck: PatientCheck;
 }
 
 export async function addFhirResource(
@@ -63,6 +70,10 @@ export async function addFhirResource(
       hint: 'a correction replaces one record: add the corrected resource alone',
     });
   }
+  // The right patient, or nothing (docs/FHIR.md § 3.3): before any type or write check.
+  const patientCheck = o.index
+    ? await o.index.check(patient, split.subject, { mrn: o.clinical?.mrn, accept: o.acceptPatientChange })
+    : {};
   const types = new Map<string, number>();
   for (const r of split.records) {
     if (o.type !== undefined) r.type = o.type;
@@ -118,5 +129,5 @@ export async function addFhirResource(
       });
     });
   }
-  return { records: out, skipped: split.skipped };
+  return { records: out, skipped: split.skipped, patientCheck };
 }

@@ -13,6 +13,7 @@ import { resolveAddress } from '../session/resolve.js';
 import { addRecordFiles, type ClinicalMeta, checkType } from './add.js';
 import { addFhirResource } from './add-fhir.js';
 import { assertSameType, checkSupersedes, clinicalOptions } from './clinical.js';
+import { PatientIndex } from './patient-index.js';
 import type { RecordRef } from './record-ref.js';
 
 export interface AddOptions {
@@ -25,6 +26,7 @@ export interface AddOptions {
   encounterEnd?: string;
   mrn?: string;
   fhirBilling?: boolean;
+  acceptPatientChange?: string;
 }
 
 export interface AddInput {
@@ -35,6 +37,8 @@ export interface AddInput {
   title?: string;
   clinical: ClinicalMeta;
   billing?: boolean;
+  /** docs/FHIR.md § 3.3: the reason for accepting a patient whose demographics differ. */
+  acceptPatientChange?: string;
 }
 
 /**
@@ -57,7 +61,18 @@ export function addInput(files: string[], opts: AddOptions): AddInput {
     title: opts.title,
     clinical,
     billing: opts.fhirBilling,
+    ...(opts.acceptPatientChange !== undefined ? { acceptPatientChange: acceptReason(opts.acceptPatientChange) } : {}),
   };
+}
+
+/** The reason a correction of the patient's demographics is accepted: one line of text, not empty. */
+function acceptReason(reason: string): string {
+  const r = reason.trim();
+  if (!r || r.length > 500 || /[\u0000-\u001f\u007f]/.test(r))
+    throw new UsageError('--accept-patient-change needs a reason: one line of text (at most 500 characters)', {
+      hint: 'e.g. --accept-patient-change "name changed on marriage, ID checked at the desk"',
+    });
+  return r;
 }
 
 export interface AddedRow extends RecordRef {
@@ -73,6 +88,8 @@ export interface AddOutcome {
   warnings: string[];
   /** FHIR resources that are not records, by resource type (docs/FHIR.md § 3). */
   skipped?: Record<string, number>;
+  /** docs/FHIR.md § 3.3: demographics that differed from the site's index and were accepted. */
+  patientChange?: { fields: string[]; reason: string };
   /** Ids a retry found already registered (nothing sent for them); not part of the JSON. */
   existing: string[];
 }
@@ -96,11 +113,24 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
       resources?: { resourceType: string; id?: string }[];
     })[] = [];
     const skipped: Record<string, number> = {};
+    const index = input.files.some((f) => f.res) ? await PatientIndex.open(s) : undefined;
+    let patientChange: AddOutcome['patientChange'];
     for (const f of input.files) {
       if (!f.res) continue;
-      const r = await addFhirResource(s, patient, f.file, f.res, { type: input.type, billing: input.billing, clinical, supersededType });
+      const r = await addFhirResource(s, patient, f.file, f.res, {
+        type: input.type,
+        billing: input.billing,
+        clinical,
+        supersededType,
+        index,
+        acceptPatientChange: input.acceptPatientChange,
+      });
       records.push(...r.records);
       for (const [k, n] of Object.entries(r.skipped)) skipped[k] = (skipped[k] ?? 0) + n;
+      // Indexed once stored, so that the next file of this command is checked against it too.
+      index!.record(patient, r.patientCheck, s.now());
+      if (r.patientCheck.accepted) patientChange = r.patientCheck.accepted;
+      await index!.save();
     }
     const plain = input.files.filter((f) => !f.res).map((f) => f.file);
     if (plain.length) {
@@ -133,6 +163,7 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
       // Readers left out (a bad or other-kind published key) never block a record (SHARING.md § 1.5).
       warnings: [...new Set(records.flatMap((r) => r.warnings ?? []))],
       ...(Object.keys(skipped).length ? { skipped } : {}),
+      ...(patientChange ? { patientChange } : {}),
       existing: records.filter((r) => r.existing).map((r) => r.id),
     };
   } catch (e) {

@@ -6,16 +6,18 @@
  * `ipfs://` CID of the encrypted record. Every record is verified (fetchRecord) before its
  * content is used, and the result is validated with the same library as imports.
  */
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { canRead } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
-import { AccessDeniedError, IntegrityError, InternalError } from '../errors.js';
+import { AccessDeniedError, IntegrityError, InternalError, UsageError } from '../errors.js';
+import { applyFacility, applyMrn, assembleEntries, bundleProblems, type OpenedRecord } from '../fhir/export-bundle.js';
 import { findFhirError } from '../fhir/validate.js';
 import { fetchRecord } from './fetch.js';
 import type { DetailDeps } from './list.js';
 
-/** Largest record whose content is parsed as FHIR into the export (memory bound). */
+/** Largest record whose content is parsed as FHIR, or inlined, into the export (memory bound). */
 const MAX_FHIR_RECORD = 64 * 1024 * 1024;
 
 export interface FhirExport {
@@ -26,13 +28,20 @@ export interface FhirExport {
   unreadable: string[];
 }
 
+export interface FhirExportOptions {
+  /** Every version (docs/FHIR.md § 9.1), not only the current ones. */
+  history?: boolean;
+  /** Non-FHIR files carry their bytes in the DocumentReference (docs/FHIR.md § 9.4). */
+  inline?: boolean;
+  now?: Date;
+}
+
 type Json = Record<string, any>;
 
-export async function exportFhir(deps: DetailDeps, patient: string): Promise<FhirExport> {
+export async function exportFhir(deps: DetailDeps, patient: string, o: FhirExportOptions = {}): Promise<FhirExport> {
   const me = deps.me.profile.address.toLowerCase();
-  const entries: Json[] = [];
+  const opened: OpenedRecord[] = [];
   const unreadable: string[] = [];
-  let records = 0;
   for (const rec of await listRecords(deps.chain, { patient })) {
     const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
     if (
@@ -44,17 +53,19 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
     }
     const parts: Buffer[] = [];
     let size = 0;
+    const sha1 = createHash('sha1');
     const sink = new Writable({
       write(c: Buffer, _e, cb) {
         size += c.length;
+        sha1.update(c);
         if (size <= MAX_FHIR_RECORD) parts.push(Buffer.from(c));
         cb();
       },
     });
-    let opened;
+    let meta;
     try {
       // Verified before a byte reaches the sink (fetchRecord: private temp, then copied).
-      opened = await fetchRecord({ chain: deps.chain, store: deps.store, me: deps.me }, rec, { kind: 'stdout', stream: sink });
+      meta = await fetchRecord({ chain: deps.chain, store: deps.store, me: deps.me }, rec, { kind: 'stdout', stream: sink });
     } catch (e) {
       if (e instanceof AccessDeniedError) {
         unreadable.push(rec.id.toString());
@@ -62,41 +73,67 @@ export async function exportFhir(deps: DetailDeps, patient: string): Promise<Fhi
       }
       throw e;
     }
-    records++;
     const content = size <= MAX_FHIR_RECORD ? Buffer.concat(parts) : undefined;
-    if (opened.fhir && content) {
-      let res: Json;
-      try {
-        res = JSON.parse(content.toString('utf8'));
-      } catch (e) {
-        throw new IntegrityError(`record ${rec.id} is marked FHIR but is not JSON`, {
-          hint: 'the author signed a malformed FHIR record',
-          cause: e,
-        });
+    try {
+      const base: OpenedRecord = {
+        id: rec.id.toString(),
+        ...(meta.supersedes ? { supersedes: meta.supersedes } : {}),
+        ...(meta.facility ? { facility: meta.facility } : {}),
+        ...(meta.mrn ? { mrn: meta.mrn } : {}),
+      };
+      if (meta.fhir && content) {
+        let res: Json;
+        try {
+          res = JSON.parse(content.toString('utf8'));
+        } catch (e) {
+          throw new IntegrityError(`record ${rec.id} is marked FHIR but is not JSON`, {
+            hint: 'the author signed a malformed FHIR record',
+            cause: e,
+          });
+        }
+        const entries =
+          res.resourceType === 'Bundle' && res.type === 'collection' && Array.isArray(res.entry)
+            ? res.entry
+            : [{ ...(res.id ? { fullUrl: `urn:emr:record:${rec.id}` } : {}), resource: res }];
+        opened.push({ ...base, entries });
+      } else {
+        if (o.inline && !content)
+          throw new UsageError(`record ${rec.id} is too large to inline (${size} bytes)`, {
+            hint: `export without --inline, or fetch it with \`emr fetch ${rec.id}\``,
+          });
+        const attachment = { size, sha1: sha1.digest('base64'), ...(o.inline && content ? { data: content.toString('base64') } : {}) };
+        opened.push({ ...base, document: documentReference(rec, meta, attachment) });
       }
-      if (res.resourceType === 'Bundle' && res.type === 'collection' && Array.isArray(res.entry)) entries.push(...res.entry);
-      else entries.push({ ...(res.id ? { fullUrl: `urn:emr:record:${rec.id}` } : {}), resource: res });
-    } else {
-      entries.push({ fullUrl: `urn:emr:record:${rec.id}`, resource: documentReference(rec, opened, size) });
+    } finally {
+      content?.fill(0);
+      for (const p of parts) p.fill(0);
     }
-    content?.fill(0);
-    for (const p of parts) p.fill(0);
   }
+  applyFacility(opened);
+  const entries = assembleEntries(opened, { history: o.history });
+  applyMrn(opened, entries);
   // FHIR JSON has no empty arrays: nothing readable is a Bundle without `entry` (FHIR.md § 9).
   const bundle = {
     resourceType: 'Bundle',
     type: 'collection',
-    timestamp: new Date().toISOString(),
+    timestamp: (o.now ?? new Date()).toISOString(),
     ...(entries.length ? { entry: entries } : {}),
   };
   const err = findFhirError(bundle as never);
-  if (err)
-    throw new InternalError(`the FHIR export does not validate: ${err.path}: ${err.message}`, {
+  const broken = bundleProblems(bundle)[0];
+  if (err || broken)
+    throw new InternalError(`the FHIR export does not validate: ${err ? `${err.path}: ${err.message}` : broken}`, {
       hint: 'a record holds FHIR the validator refuses; export it alone with `emr fetch`',
     });
-  return { bundle, records, resources: entries.length, unreadable };
+  return { bundle, records: opened.length, resources: entries.length, unreadable };
 }
 
+/**
+ * A non-FHIR record as a DocumentReference (docs/FHIR.md § 9.4): the real content type (the
+ * signed media type, else the file name's), size, SHA-1 (R4 Attachment.hash) of the
+ * plaintext and the signed SHA-256 (extension), and with --inline the bytes. Never the
+ * URL of the ciphertext: the record is named by its id (identifier `urn:emr:record`).
+ */
 function documentReference(
   rec: RecordInfo,
   o: {
@@ -104,6 +141,7 @@ function documentReference(
     type: string;
     title: string | null;
     fileName: string | null;
+    mediaType?: string | null;
     createdAt: string | null;
     author: string;
     careDate?: string;
@@ -111,26 +149,31 @@ function documentReference(
     mrn?: string;
     encounterStart?: string;
     encounterEnd?: string;
+    supersedes?: string;
   },
-  size: number,
+  a: { size: number; sha1: string; data?: string },
 ): Json {
-  const mediaType = o.fileName && /\.pdf$/i.test(o.fileName) ? 'application/pdf' : 'application/octet-stream';
   const doc: Json = {
     resourceType: 'DocumentReference',
     id: `emr-record-${rec.id}`,
+    identifier: [{ system: 'urn:emr:record', value: rec.id.toString() }, ...(o.mrn ? [{ type: { text: 'MRN' }, value: o.mrn }] : [])],
     status: 'current',
     type: { text: o.type },
     subject: { identifier: { system: 'urn:emr:ethereum-address', value: rec.patient } },
-    author: [{ identifier: { system: 'urn:emr:ethereum-address', value: o.author } }],
     ...(o.careDate || o.createdAt ? { date: toInstant(o.careDate) ?? o.createdAt! } : {}),
+    author: [{ identifier: { system: 'urn:emr:ethereum-address', value: o.author } }],
     ...(o.title ? { description: o.title } : {}),
+    ...(o.supersedes
+      ? { relatesTo: [{ code: 'replaces', target: { identifier: { system: 'urn:emr:record', value: o.supersedes } } }] }
+      : {}),
     content: [
       {
         attachment: {
-          contentType: mediaType,
-          url: `ipfs://${rec.cid}`,
-          size,
-          // FHIR R4 Attachment.hash is SHA-1; the signed SHA-256 goes in an extension.
+          contentType: o.mediaType || mediaTypeOf(o.fileName) || 'application/octet-stream',
+          ...(a.data !== undefined ? { data: a.data } : {}),
+          size: a.size,
+          hash: a.sha1,
+          // The signed SHA-256 as well (R4 Attachment.hash is SHA-1).
           extension: [{ url: 'urn:emr:fhir:attachment-sha256', valueString: o.sha256 }],
           ...(o.fileName ? { title: o.fileName } : {}),
           ...(o.createdAt ? { creation: o.createdAt } : {}),
@@ -138,14 +181,20 @@ function documentReference(
       },
     ],
   };
-  if (o.facility || o.encounterStart || o.mrn) {
+  if (o.facility || o.encounterStart) {
     doc.context = {
       ...(o.encounterStart ? { period: { start: o.encounterStart, ...(o.encounterEnd ? { end: o.encounterEnd } : {}) } } : {}),
       ...(o.facility ? { related: [{ display: `facility: ${o.facility}` }] } : {}),
     };
-    if (o.mrn) doc.identifier = [{ type: { text: 'MRN' }, value: o.mrn }];
   }
   return doc;
+}
+
+/** Records added before the media type was signed: the file name's extension. */
+function mediaTypeOf(name: string | null): string | undefined {
+  const ext = name?.toLowerCase().split('.').pop();
+  const known: Record<string, string> = { pdf: 'application/pdf', txt: 'text/plain', json: 'application/json', xml: 'application/xml', csv: 'text/csv', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', dcm: 'application/dicom', html: 'text/html', md: 'text/markdown' };
+  return ext ? known[ext] : undefined;
 }
 
 /** A full date-time is an instant; a bare date is not (DocumentReference.date is an instant). */

@@ -44,6 +44,8 @@ export interface FetchedRecord extends Partial<Pick<BundleMetadata, (typeof V2_F
   signatureValid: boolean;
   title: string | null;
   fileName: string | null;
+  /** The signed media type of the content (docs/FORMAT.md § 3.4), when the author gave one. */
+  mediaType: string | null;
   createdAt: string | null;
   receiptTx: string | null;
   via: 'identity' | 'key-delivery' | 'raw';
@@ -174,6 +176,7 @@ export async function openRecord(
     signatureValid: true,
     title: m.title ?? null,
     fileName: m.fileName ?? null,
+    mediaType: m.mediaType ?? null,
     createdAt: new Date(m.createdAt * 1000).toISOString(),
     via,
     ...Object.fromEntries(V2_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),

@@ -8,7 +8,7 @@
  */
 
 import { canRead, grantOf } from '../chain/grants.js';
-import { addressTopic, queryEvents } from '../chain/logs.js';
+import { addressTopic, blockTimes, queryEvents } from '../chain/logs.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { InternalError } from '../errors.js';
@@ -37,11 +37,19 @@ const iso = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
 
 export async function listGrants(chain: EmrChain, patient: string): Promise<GrantEntry[]> {
   const pTopic = addressTopic(patient);
-  const [events, rekeys, records] = await Promise.all([
+  const [events, rekeys, records, typeSets] = await Promise.all([
     queryEvents(chain, { names: ['Granted', 'RecordsGranted', 'Revoked', 'EmergencyOpened', 'EmergencyKeysReleased'], topics: [pTopic] }),
     queryEvents(chain, { names: ['RecordRekeyed'], topics: [null, pTopic] }),
     listRecords(chain, { patient }),
+    queryEvents(chain, { names: ['EmergencyTypesSet'], topics: [pTopic] }),
   ]);
+  // Consents are dated by the block that gave them (docs/FHIR.md § 8), not the export time.
+  const times = await blockTimes(
+    chain,
+    events.filter((e) => e.name === 'Granted' || e.name === 'RecordsGranted' || e.name === 'EmergencyOpened').map((e) => e.blockNumber),
+  );
+  const at = (block: number) => new Date((times.get(block) ?? 0) * 1000).toISOString();
+  const latestTime = (await chain.provider.getBlock('latest'))?.timestamp ?? 0;
   const lastRekey = new Map<string, number>();
   for (const e of rekeys)
     if ((e.args[1] as string).toLowerCase() === patient.toLowerCase()) lastRekey.set((e.args[0] as bigint).toString(), e.blockNumber);
@@ -84,6 +92,16 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
     }
     const zero = '0x' + '00'.repeat(32);
     const keysDelivered = accessEvents.filter((e) => String(e.name === 'EmergencyKeysReleased' ? e.args[3] : e.args[5]) !== zero).length;
+    const lastGrant = evs.filter((e) => e.name === 'Granted' || e.name === 'RecordsGranted').at(-1);
+    // Each break-glass window with the emergency-visible types in force when it opened (§ 8.1).
+    const emergencies = evs
+      .filter((e) => e.name === 'EmergencyOpened')
+      .slice(-50)
+      .map((e) => {
+        const mask = typeSets.filter((t) => t.blockNumber <= e.blockNumber).at(-1)?.args[1];
+        const until = Number(e.args[2]);
+        return { openedAt: at(e.blockNumber), until: iso(until)!, open: until > latestTime, types: maskToTypes(Number(mask ?? 0)) };
+      });
     const read = g.live ? maskToTypes(g.readMask) : [];
     const write = g.live ? maskToTypes(g.writeMask) : [];
     out.push({
@@ -93,6 +111,9 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
       write,
       records: recordIds,
       expires: g.live ? iso(g.expiry) : null,
+      grantedAt: lastGrant ? at(lastGrant.blockNumber) : null,
+      grantLive: g.live || recordIds.length > 0,
+      emergencies,
       emergency: { open: g.emergencyOpen, until: g.emergencyOpen ? iso(g.emergencyUntil) : null },
       keysDelivered,
       stillDecryptable,

@@ -17,11 +17,19 @@ export interface ExportInput {
   format: 'car' | 'fhir';
   output: string;
   force: boolean;
+  /** FHIR: every version, not only the current ones (docs/FHIR.md § 9.1). */
+  history?: boolean;
+  /** FHIR: non-FHIR files inline in their DocumentReference (docs/FHIR.md § 9.4). */
+  inline?: boolean;
 }
 
 export async function exportFhirFlow(s: With<'me' | 'chain' | 'store'>, input: ExportInput) {
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.ctx.profile().address;
-  const res = await exportFhir({ home: s.home, chain: s.chain, store: s.store, me: s.me }, patient);
+  const res = await exportFhir({ home: s.home, chain: s.chain, store: s.store, me: s.me }, patient, {
+    history: input.history,
+    inline: input.inline,
+    now: s.now(),
+  });
   writeFileAtomic(input.output, JSON.stringify(res.bundle, null, 1) + '\n', { mode: 0o600, overwrite: input.force });
   return { path: input.output, format: input.format, records: res.records, resources: res.resources, unreadable: res.unreadable };
 }

@@ -1,6 +1,6 @@
 /**
  * `emr record add <file>... --patient <who> [--type] [--title] [--supersedes <id>]
- * [--facility] [--encounter-start] [--encounter-end] [--mrn] [--fhir-billing]`
+ * [--facility] [--encounter-start] [--encounter-end] [--mrn] [--fhir-billing] [--accept-patient-change <reason>]`
  * (docs/CLI.md § Records; FHIR files: docs/FHIR.md). A FHIR R4 JSON file is validated and its
  * type, title and date of care inferred; a patient Bundle becomes one record per type.
  */
@@ -21,6 +21,10 @@ export const recordAdd = defineCommand({
     { flags: '--encounter-end <date>', description: 'encounter end, ISO 8601 date or date-time' },
     { flags: '--mrn <text>', description: 'local medical record number at the facility (inside the encryption)' },
     { flags: '--fhir-billing', description: 'keep FHIR billing resources (Claim, ExplanationOfBenefit, …) as `other` records' },
+    {
+      flags: '--accept-patient-change <reason>',
+      description: "accept a FHIR Patient that differs from what this site knows of --patient (a real correction; the reason is kept in the site's patient index)",
+    },
   ],
   examples: [
     'emr record add lab-2026-11-21.pdf --patient 0xAbc… --type lab --title "CBC panel"',
@@ -40,7 +44,10 @@ export const recordAdd = defineCommand({
     return {
       data,
       view: {
-        warnings: data.warnings,
+        warnings: [
+          ...data.warnings,
+          ...(data.patientChange ? [`patient demographics changed (${data.patientChange.fields.join(', ')}): accepted`] : []),
+        ],
         table: {
           columns: ['ID', 'TYPE', 'TITLE', 'CID', 'TX'],
           rows: data.records.map((r) => [
