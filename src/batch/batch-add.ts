@@ -13,6 +13,7 @@ import type { Context } from '../context.js';
 import { type EmrError, errorOfCode, InterruptedError, inputFileError, PatientMismatchError, UsageError } from '../errors.js';
 import { acquireLock } from '../lock.js';
 import { type CommandResult, safeText, type View } from '../output.js';
+import { PatientIndex } from '../records/patient-index.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { confineRowFile } from './confine.js';
@@ -21,7 +22,6 @@ import { checkHeader, confirmedElsewhere, defaultJournalPath, jobHeader, manifes
 import { Journal, journalKey, replay } from './journal.js';
 import { parseManifest } from './manifest.js';
 import { type BatchEvent, type RowResult, runBatch } from './run.js';
-import { PatientIndex } from '../records/patient-index.js';
 import { type RejectedRow, type ValidRow, validateRows } from './validate.js';
 
 export interface BatchAddOptions {
@@ -143,14 +143,15 @@ async function batchAdd(
     error: { code: 'USAGE', message: p.reason },
   }));
   // MANIFEST.md § 3.2: a FHIR row with invalid content fails alone; the others go on.
-  const rejected = () => checked.rejected.map((r) => ({
-    line: r.line,
-    file: r.fileName,
-    patient: r.patientAddress,
-    type: '',
-    status: 'failed' as const,
-    error: { code: r.code, message: r.reason },
-  }));
+  const rejected = () =>
+    checked.rejected.map((r) => ({
+      line: r.line,
+      file: r.fileName,
+      patient: r.patientAddress,
+      type: '',
+      status: 'failed' as const,
+      error: { code: r.code, message: r.reason },
+    }));
   let rejectedRows: RowResult[] = rejected();
   const counts = (rows: RowResult[]) => ({
     total: rows.length,
@@ -378,13 +379,21 @@ function batchView(ctx: Context, rows: RowResult[], o: { title: string; journal:
 async function checkPatients(index: PatientIndex, checked: { valid: ValidRow[]; rejected: RejectedRow[] }, now: Date): Promise<ValidRow[]> {
   const refused = new Set<number>();
   for (const r of checked.valid) {
-    if (!r.fhir || r.fhir.part !== 0) continue;
+    const subject = r.fhir?.part === 0 ? r.fhir.subject : undefined;
+    if (!subject) continue;
     try {
-      index.record(r.patientAddress, await index.check(r.patientAddress, r.fhir.subject, { mrn: r.clinical?.mrn }), now);
+      index.record(r.patientAddress, await index.check(r.patientAddress, subject, { mrn: r.clinical?.mrn }), now);
     } catch (e) {
       if (!(e instanceof PatientMismatchError)) throw e;
       refused.add(r.line);
-      checked.rejected.push({ line: r.line, key: r.key, fileName: r.fileName, patientAddress: r.patientAddress, code: 'PATIENT_MISMATCH', reason: e.message });
+      checked.rejected.push({
+        line: r.line,
+        key: r.key,
+        fileName: r.fileName,
+        patientAddress: r.patientAddress,
+        code: 'PATIENT_MISMATCH',
+        reason: e.message,
+      });
     }
   }
   await index.save();

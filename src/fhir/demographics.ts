@@ -18,8 +18,7 @@ export interface Demographics {
 /** Identifier types kept out of the index: national numbers are not needed to tell patients apart (v2-0203). */
 const NOT_INDEXED = new Set(['SS', 'SB', 'NI', 'NNxxx', 'DL', 'PPN', 'TAX']);
 
-const typeCodes = (i: Json): string[] =>
-  Array.isArray(i?.type?.coding) ? i.type.coding.map((c: Json) => String(c?.code ?? '')) : [];
+const typeCodes = (i: Json): string[] => (Array.isArray(i?.type?.coding) ? i.type.coding.map((c: Json) => String(c?.code ?? '')) : []);
 
 export function identifierKey(system: string, value: string): string {
   return `${system}|${value}`;

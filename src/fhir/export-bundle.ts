@@ -84,13 +84,23 @@ export function assembleEntries(records: OpenedRecord[], o: AssembleOptions = {}
       // Identical content is the same version (reference data in many records, a re-import).
       const same = versions.find((v) => v.text === text && v.voided === !!r.voided);
       if (same) return;
-      versions.push({ recordId: r.id, ...(typeof e.fullUrl === 'string' ? { fullUrl: e.fullUrl } : {}), resource: e.resource, text, voided: !!r.voided });
+      versions.push({
+        recordId: r.id,
+        ...(typeof e.fullUrl === 'string' ? { fullUrl: e.fullUrl } : {}),
+        resource: e.resource,
+        text,
+        voided: !!r.voided,
+      });
     });
   }
   const out: Json[] = [];
   for (const key of order) {
     const versions = byKey.get(key)!;
-    const live = versions.filter((v) => !v.voided && !(v.resource.resourceType === 'DocumentReference' && superseded.has(v.recordId) && v.fullUrl?.startsWith('urn:emr:record:')));
+    const live = versions.filter(
+      (v) =>
+        !v.voided &&
+        !(v.resource.resourceType === 'DocumentReference' && superseded.has(v.recordId) && v.fullUrl?.startsWith('urn:emr:record:')),
+    );
     const current = live.at(-1);
     const fullUrl = fullUrlOf(versions, key);
     if (!o.history) {
@@ -103,6 +113,13 @@ export function assembleEntries(records: OpenedRecord[], o: AssembleOptions = {}
       out.push({ fullUrl: isCurrent ? fullUrl : `urn:emr:version:${v.recordId}:${key}`, resource });
     });
   }
+  // A file's DocumentReference is about the exported Patient when there is one (§ 9.4): a
+  // reference that resolves, and the same patient as every other resource on re-import.
+  const patients = out.filter((e) => e.resource.resourceType === 'Patient' && !String(e.fullUrl).startsWith('urn:emr:version:'));
+  if (patients.length === 1)
+    for (const e of out)
+      if (e.resource.resourceType === 'DocumentReference' && e.resource.subject?.identifier?.system === 'urn:emr:ethereum-address')
+        e.resource = { ...e.resource, subject: { reference: patients[0]!.fullUrl } };
   return out;
 }
 
@@ -116,7 +133,13 @@ function statusOf(v: Version, versions: Version[], old: boolean): Json {
   if (v.voided && typeof r.status === 'string' && !NO_ENTERED_IN_ERROR.has(r.resourceType)) return { ...r, status: 'entered-in-error' };
   if (old && r.resourceType === 'DocumentReference') return { ...r, status: 'superseded' };
   const i = versions.indexOf(v);
-  if (!old && i > 0 && r.status === 'final' && AMENDABLE.has(r.resourceType) && versions.slice(0, i).some((p) => p.resource.status === 'final'))
+  if (
+    !old &&
+    i > 0 &&
+    r.status === 'final' &&
+    AMENDABLE.has(r.resourceType) &&
+    versions.slice(0, i).some((p) => p.resource.status === 'final')
+  )
     return { ...r, status: 'amended' };
   return r;
 }
@@ -135,7 +158,14 @@ export function applyFacility(records: OpenedRecord[]): void {
 
 /** docs/FHIR.md § 9.2: `--mrn` becomes an MR identifier of the exported (current) Patient, unless it has that value. After assembly. */
 export function applyMrn(records: OpenedRecord[], entries: Json[]): void {
-  const mrns = [...new Set(records.filter((r) => !r.voided).map((r) => r.mrn).filter((m): m is string => !!m))];
+  const mrns = [
+    ...new Set(
+      records
+        .filter((r) => !r.voided)
+        .map((r) => r.mrn)
+        .filter((m): m is string => !!m),
+    ),
+  ];
   if (!mrns.length) return;
   for (const e of entries) {
     const p = e.resource;

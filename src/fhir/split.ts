@@ -272,7 +272,10 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
       used.add(d);
       pending.push(...referencesIn(d.resource));
     }
-    const entry = [...list, ...refData.map((d) => (d.fullUrl !== undefined ? { fullUrl: d.fullUrl, resource: d.resource } : { resource: d.resource }))];
+    const entry = [
+      ...list,
+      ...refData.map((d) => (d.fullUrl !== undefined ? { fullUrl: d.fullUrl, resource: d.resource } : { resource: d.resource })),
+    ];
     const bundle = { resourceType: 'Bundle', type: 'collection', entry };
     records.push({
       type,
@@ -288,6 +291,7 @@ export function splitFhir(res: FhirResource, o: { billing?: boolean } = {}): Spl
     });
   }
   for (const e of entries)
-    if (typeOf(e.resource, billing) === null && !used.has(e)) skipped[e.resource.resourceType] = (skipped[e.resource.resourceType] ?? 0) + 1;
+    if (typeOf(e.resource, billing) === null && !used.has(e))
+      skipped[e.resource.resourceType] = (skipped[e.resource.resourceType] ?? 0) + 1;
   return { records, skipped, subject };
 }

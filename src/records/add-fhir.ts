@@ -71,9 +71,7 @@ export async function addFhirResource(
     });
   }
   // The right patient, or nothing (docs/FHIR.md § 3.3): before any type or write check.
-  const patientCheck = o.index
-    ? await o.index.check(patient, split.subject, { mrn: o.clinical?.mrn, accept: o.acceptPatientChange })
-    : {};
+  const patientCheck = o.index ? await o.index.check(patient, split.subject, { mrn: o.clinical?.mrn, accept: o.acceptPatientChange }) : {};
   const types = new Map<string, number>();
   for (const r of split.records) {
     if (o.type !== undefined) r.type = o.type;

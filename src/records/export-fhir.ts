@@ -193,7 +193,19 @@ function documentReference(
 /** Records added before the media type was signed: the file name's extension. */
 function mediaTypeOf(name: string | null): string | undefined {
   const ext = name?.toLowerCase().split('.').pop();
-  const known: Record<string, string> = { pdf: 'application/pdf', txt: 'text/plain', json: 'application/json', xml: 'application/xml', csv: 'text/csv', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', dcm: 'application/dicom', html: 'text/html', md: 'text/markdown' };
+  const known: Record<string, string> = {
+    pdf: 'application/pdf',
+    txt: 'text/plain',
+    json: 'application/json',
+    xml: 'application/xml',
+    csv: 'text/csv',
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    dcm: 'application/dicom',
+    html: 'text/html',
+    md: 'text/markdown',
+  };
   return ext ? known[ext] : undefined;
 }
 

@@ -19,10 +19,10 @@ import type { EmrChain } from '../chain/types.js';
 import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { IntegrityError, PatientMismatchError } from '../errors.js';
 import { type Demographics, demographicsOf, differingFields, hasIdentifierValue } from '../fhir/demographics.js';
-import { checkOnePatient, type BundleSubject } from '../fhir/subject.js';
+import { type BundleSubject, checkOnePatient } from '../fhir/subject.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { typeIndex } from '../record-types.js';
 import type { RecordStore } from '../ipfs/store.js';
+import { typeIndex } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { fetchRecord } from './fetch.js';
 
@@ -129,8 +129,7 @@ export class PatientIndex {
       const key = patient.toLowerCase();
       const known = this.patients.get(key) ?? (await this.fromChain(patient));
       if (known) fields.push(...differingFields(known, got));
-      for (const [a, p] of this.patients)
-        if (a !== key && got.identifiers.some((i) => p.identifiers.includes(i))) others.push(a);
+      for (const [a, p] of this.patients) if (a !== key && got.identifiers.some((i) => p.identifiers.includes(i))) others.push(a);
     }
     if (fields.length === 0 && others.length === 0) return got ? { demographics: got } : {};
     const all = [...fields, ...others.map((a) => `already indexed under ${a}`)];

@@ -95,17 +95,26 @@ const HOSTILE: Record<string, { file: string; why: RegExp }> = {
     why: /another patient/,
   },
   'absolute-URL subject of another server': {
-    file: bundle(['urn:uuid:00000000-0000-4000-8000-000000000001', patient('p1')], [undefined, obs('o1', { reference: 'https://evil.example/fhir/Patient/p1' })]),
+    file: bundle(
+      ['urn:uuid:00000000-0000-4000-8000-000000000001', patient('p1')],
+      [undefined, obs('o1', { reference: 'https://evil.example/fhir/Patient/p1' })],
+    ),
     why: /another patient/,
   },
   'identifier-only subject that is not the Patient': {
-    file: bundle(['urn:uuid:00000000-0000-4000-8000-000000000001', patient('p1')], [undefined, obs('o1', { identifier: { system: 'urn:oid:1.2.3.4', value: 'mrn-someone-else' } })]),
+    file: bundle(
+      ['urn:uuid:00000000-0000-4000-8000-000000000001', patient('p1')],
+      [undefined, obs('o1', { identifier: { system: 'urn:oid:1.2.3.4', value: 'mrn-someone-else' } })],
+    ),
     why: /identifier/,
   },
   'a Patient contained in an Observation': {
     file: bundle(
       ['urn:uuid:00000000-0000-4000-8000-000000000001', patient('p1')],
-      [undefined, obs('o1', { reference: '#p' }, { contained: [{ ...patient('p'), address: [{ line: ['1 Secret Lane'], city: 'Springfield' }] }] })],
+      [
+        undefined,
+        obs('o1', { reference: '#p' }, { contained: [{ ...patient('p'), address: [{ line: ['1 Secret Lane'], city: 'Springfield' }] }] }),
+      ],
     ),
     why: /holds a Patient/,
   },
@@ -118,11 +127,17 @@ const HOSTILE: Record<string, { file: string; why: RegExp }> = {
     why: /display text/,
   },
   'a literal and an identifier-only subject, no Patient': {
-    file: bundle([undefined, obs('o1', { reference: 'Patient/alice-1' })], [undefined, obs('o2', { identifier: { system: 'urn:oid:1.2.3.4', value: 'x' } })]),
+    file: bundle(
+      [undefined, obs('o1', { reference: 'Patient/alice-1' })],
+      [undefined, obs('o2', { identifier: { system: 'urn:oid:1.2.3.4', value: 'x' } })],
+    ),
     why: /another patient/,
   },
   'the same fullUrl twice (bdl-7)': {
-    file: bundle(['urn:uuid:00000000-0000-4000-8000-000000000002', obs('o1', { reference: 'Patient/a' })], ['urn:uuid:00000000-0000-4000-8000-000000000002', obs('o2', { reference: 'Patient/a' })]),
+    file: bundle(
+      ['urn:uuid:00000000-0000-4000-8000-000000000002', obs('o1', { reference: 'Patient/a' })],
+      ['urn:uuid:00000000-0000-4000-8000-000000000002', obs('o2', { reference: 'Patient/a' })],
+    ),
     why: /bdl-7/,
   },
 };
@@ -165,12 +180,18 @@ describe('one patient per Bundle, really (docs/FHIR.md § 3.1; issue 20 point 7)
     writeFileSync(join(dir(), 'good.txt'), 'a plain note\n');
     writeFileSync(
       join(dir(), 'm.csv'),
-      csv([...names.map((file) => ({ file, patient: p[0]!.address })), { file: 'good.txt', patient: p[0]!.address, type: 'note', title: 'plain' }]),
+      csv([
+        ...names.map((file) => ({ file, patient: p[0]!.address })),
+        { file: 'good.txt', patient: p[0]!.address, type: 'note', title: 'plain' },
+      ]),
     );
     const r = await w.run(['--json', 'batch', 'add', join(dir(), 'm.csv')], { timeoutMs: 120_000 });
     const rows = r.json!.data.rows;
     for (let i = 0; i < names.length; i++)
-      expect(rows.find((x: any) => x.line === i + 2), names[i]).toMatchObject({ status: 'failed', error: { code: 'USAGE' } });
+      expect(
+        rows.find((x: any) => x.line === i + 2),
+        names[i],
+      ).toMatchObject({ status: 'failed', error: { code: 'USAGE' } });
     expect(rows.find((x: any) => x.line === names.length + 2)).toMatchObject({ status: 'added' });
     const list = await w.run(['--json', 'record', 'list', '--patient', p[0]!.address]);
     expect(list.json!.data.records.map((x: any) => x.type)).toEqual(['note']);

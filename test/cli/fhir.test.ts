@@ -32,7 +32,8 @@ describe('FHIR in (docs/FHIR.md § 3)', () => {
     const d = await ok([...as('grey'), 'record', 'add', fixture('synthea-patient-a.json'), '--patient', 'alice']);
     added = d.records;
     expect(count(added)).toEqual({ lab: 1, vitals: 1, immunization: 1, note: 1, procedure: 1, other: 1 });
-    expect(d.skipped).toEqual({ Claim: 18, ExplanationOfBenefit: 18, Organization: 2, Practitioner: 2 });
+    // Organizations and Practitioners the resources reference ride along inside those records (FHIR.md § 3.2).
+    expect(d.skipped).toEqual({ Claim: 18, ExplanationOfBenefit: 18 });
     const kept = bundleA.entry
       .map((e: any) => e.resource)
       .filter((r: any) => !['Claim', 'ExplanationOfBenefit', 'Organization', 'Practitioner'].includes(r.resourceType));
@@ -301,7 +302,9 @@ describe('FHIR out: record export --format fhir (docs/FHIR.md § 9)', () => {
     const docs = b.entry.map((e: any) => e.resource).filter((r: any) => r.resourceType === 'DocumentReference');
     expect(docs.length).toBeGreaterThan(0);
     const att = docs[0].content[0].attachment;
-    expect(att.url).toMatch(/^ipfs:\/\/b/);
+    // FHIR.md § 9.4: the plaintext's type, size and hashes; never the ciphertext's URL.
+    expect(att.url).toBeUndefined();
+    expect(att.hash).toMatch(/^[A-Za-z0-9+/]{27}=$/);
     expect(att.extension[0].valueString).toMatch(/^[0-9a-f]{64}$/);
     expect(typeof att.size).toBe('number');
     const again = await emr([...as('alice'), '--json', 'record', 'export', '--format', 'fhir', '-o', out]);

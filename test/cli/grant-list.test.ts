@@ -10,6 +10,10 @@ let note = '';
 beforeAll(async () => {
   // The shared clinic (test/helpers/world.ts): grey, house, wilson verified; alice grants grey lab,note --write 1y.
   await c.fromWorld();
+  // cuddy: a verified provider the patient never granted (break-glass only, FHIR.md § 8.1).
+  await c.keygen([['cuddy', 'provider']]);
+  await ok([...as('cuddy'), 'register', '--role', 'provider']);
+  await ok([...as('admin'), 'admin', 'verify', 'cuddy']);
   lab = (await ok([...as('grey'), 'record', 'add', file('lab.txt', 'lab'), '--patient', 'alice', '--type', 'lab'])).records[0].id;
   note = (await ok([...as('grey'), 'record', 'add', file('note.txt', 'note'), '--patient', 'alice', '--type', 'note'])).records[0].id;
   await ok([...as('alice'), 'grant', 'house', '--records', note, '--expires', '30d']);
@@ -80,5 +84,52 @@ describe('grant list --format fhir', () => {
     expect(
       new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal'),
     ).toEqual([]);
+  }, 120_000);
+});
+
+describe('grant list --format fhir: break-glass is not consent; dated by the chain (issue 21 § 4)', () => {
+  const blockTime = async (tx: string) => {
+    const receipt = (await c.rpc('eth_getTransactionReceipt', [tx])) as { blockNumber: string };
+    const block = (await c.rpc('eth_getBlockByNumber', [receipt.blockNumber, false])) as { timestamp: string };
+    return new Date(Number(BigInt(block.timestamp)) * 1000).toISOString();
+  };
+
+  it('MUST (FHIR.md § 8): every Consent is dated by the block that gave it, not by the export', async () => {
+    const g = await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
+    // Let the chain clock run ahead of the grant's block: the export time would now differ.
+    await c.rpc('evm_increaseTime', [3600]);
+    await c.rpc('evm_mine', []);
+    const b = await ok([...as('alice'), 'grant', 'list', '--format', 'fhir']);
+    const grey = await ok(['--home', c.home, 'whois', 'grey']);
+    const consent = b.entry.map((e: any) => e.resource).find((r: any) => r.provision.actor[0].reference.identifier.value === grey.address);
+    expect(consent.dateTime).toBe(await blockTime(g.txHashes.at(-1)));
+  }, 120_000);
+
+  it('MUST (FHIR.md § 8.1): break-glass access is its own Consent (policy BTG, purpose ETREAT, the window, the types), never an open opt-in', async () => {
+    await ok([...as('alice'), 'emergency', 'types', 'lab']);
+    // cuddy was never granted anything: his only access is the emergency window he opens.
+    const e = await ok([...as('cuddy'), 'emergency', 'open', 'alice', '--reason', 'unconscious in ER']);
+    const b = await ok([...as('alice'), 'grant', 'list', '--format', 'fhir']);
+    const { createRequire } = await import('node:module');
+    const { Fhir } = createRequire(import.meta.url)('fhir');
+    expect(
+      new Fhir().validate(b, { errorOnUnexpected: true }).messages.filter((m: any) => m.severity === 'error' || m.severity === 'fatal'),
+    ).toEqual([]);
+    const cuddy = (await ok(['--home', c.home, 'whois', 'cuddy'])).address;
+    const his = b.entry.map((x: any) => x.resource).filter((r: any) => r.provision.actor[0].reference.identifier.value === cuddy);
+    const btg = his.filter((r: any) => r.policyRule.coding[0].code === 'BTG');
+    // The patient never opted in: no opt-in Consent may say she did (before: one active, type-less OPTIN permit).
+    expect(his.filter((r: any) => r.policyRule.coding[0].code === 'OPTIN')).toEqual([]);
+    expect(btg).toHaveLength(1);
+    expect(btg[0]).toMatchObject({
+      status: 'active',
+      dateTime: await blockTime(e.txHash),
+      provision: {
+        type: 'permit',
+        period: { start: await blockTime(e.txHash), end: e.expiresAt },
+        purpose: [{ code: 'ETREAT' }],
+        code: [{ coding: [{ system: 'urn:emr:record-type', code: 'lab' }] }],
+      },
+    });
   }, 120_000);
 });

@@ -23,7 +23,8 @@ export const recordAdd = defineCommand({
     { flags: '--fhir-billing', description: 'keep FHIR billing resources (Claim, ExplanationOfBenefit, …) as `other` records' },
     {
       flags: '--accept-patient-change <reason>',
-      description: "accept a FHIR Patient that differs from what this site knows of --patient (a real correction; the reason is kept in the site's patient index)",
+      description:
+        "accept a FHIR Patient that differs from what this site knows of --patient (a real correction; the reason is kept in the site's patient index)",
     },
   ],
   examples: [

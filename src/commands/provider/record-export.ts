@@ -41,7 +41,14 @@ export const recordExport = defineCommand({
       throw new UsageError('--history and --inline apply to --format fhir', { hint: 'a CAR holds every stored block already' });
     refuseOverwrite(opts.output, opts.force);
     const [{ openSession }, flows] = await Promise.all([import('../../session/index.js'), import('../../records/record-export.js')]);
-    const input = { patient: opts.patient, format, output: opts.output, force: !!opts.force, history: !!opts.history, inline: !!opts.inline };
+    const input = {
+      patient: opts.patient,
+      format,
+      output: opts.output,
+      force: !!opts.force,
+      history: !!opts.history,
+      inline: !!opts.inline,
+    };
     if (format === 'fhir') {
       const data = await flows.exportFhirFlow(await openSession(ctx, { unlock: true, chain: true, store: true }), input);
       return {
