@@ -161,7 +161,7 @@ export function applyMrn(records: OpenedRecord[], entries: Json[]): void {
   const mrns = [
     ...new Set(
       records
-        .filter((r) => !r.voided)
+        .filter((r) => !r.voided && r.entries) // a FHIR record's MRN; a file's stays on its DocumentReference (§ 9.4)
         .map((r) => r.mrn)
         .filter((m): m is string => !!m),
     ),

@@ -123,11 +123,14 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
       const o = await open(w.home, x.cid, p[0]!.identity);
       const held = JSON.parse(o.text);
       expect(held.resourceType).toBe('Bundle');
+      // After the record's own resources, the directory resources they reference ride along (FHIR.md § 3.2).
+      const own = held.entry.filter((e: any) => typeOf(e.resource, false) !== null);
       for (const e of held.entry) {
         expect(e.resource).toEqual(inFixture.get(e.resource.id));
-        expect(e.resource.resourceType === 'Patient' ? 'other' : typeOf(e.resource, false)).toBe(x.type);
+        if (!own.includes(e)) expect(['Organization', 'Practitioner']).toContain(e.resource.resourceType);
+        else expect(e.resource.resourceType === 'Patient' ? 'other' : typeOf(e.resource, false)).toBe(x.type);
       }
-      expect(held.entry.map((e: any) => e.resource.id)).toEqual(x.resources.map((y: any) => y.id));
+      expect(own.map((e: any) => e.resource.id)).toEqual(x.resources.map((y: any) => y.id));
       expect(o.meta).toMatchObject({ type: x.type, fhir: '4.0.1', mediaType: 'application/fhir+json', patient: p[0]!.address });
     }
     // Encounter columns: signed inside the encryption.
