@@ -109,7 +109,8 @@ export function assembleEntries(records: OpenedRecord[], o: AssembleOptions = {}
     }
     versions.forEach((v, i) => {
       const isCurrent = v === current;
-      const resource = { ...statusOf(v, versions, !isCurrent), meta: { ...(v.resource.meta ?? {}), versionId: String(i + 1) } };
+      const marked = statusOf(v, versions, !isCurrent);
+      const resource = { ...marked, meta: { ...(marked.meta ?? {}), versionId: String(i + 1) } };
       out.push({ fullUrl: isCurrent ? fullUrl : `urn:emr:version:${v.recordId}:${key}`, resource });
     });
   }
@@ -130,7 +131,11 @@ export function assembleEntries(records: OpenedRecord[], o: AssembleOptions = {}
  */
 function statusOf(v: Version, versions: Version[], old: boolean): Json {
   const r = v.resource;
-  if (v.voided && typeof r.status === 'string' && !NO_ENTERED_IN_ERROR.has(r.resourceType)) return { ...r, status: 'entered-in-error' };
+  if (v.voided) {
+    if (typeof r.status === 'string' && !NO_ENTERED_IN_ERROR.has(r.resourceType)) return { ...r, status: 'entered-in-error' };
+    // A type without that status code (Patient, directory data): a tag says it instead.
+    return { ...r, meta: { ...(r.meta ?? {}), tag: [...(r.meta?.tag ?? []), { system: 'urn:emr:status', code: 'entered-in-error' }] } };
+  }
   if (old && r.resourceType === 'DocumentReference') return { ...r, status: 'superseded' };
   const i = versions.indexOf(v);
   if (
@@ -138,7 +143,7 @@ function statusOf(v: Version, versions: Version[], old: boolean): Json {
     i > 0 &&
     r.status === 'final' &&
     AMENDABLE.has(r.resourceType) &&
-    versions.slice(0, i).some((p) => p.resource.status === 'final')
+    versions.slice(0, i).some((p) => !p.voided && p.resource.status === 'final')
   )
     return { ...r, status: 'amended' };
   return r;

@@ -80,6 +80,8 @@ export async function exportFhir(deps: DetailDeps, patient: string, o: FhirExpor
         ...(meta.supersedes ? { supersedes: meta.supersedes } : {}),
         ...(meta.facility ? { facility: meta.facility } : {}),
         ...(meta.mrn ? { mrn: meta.mrn } : {}),
+        // Entered in error (CONTRACT.md § Void and dispense): left out, or marked in --history (FHIR.md § 9.1).
+        ...(rec.voided ? { voided: true } : {}),
       };
       if (meta.fhir && content) {
         let res: Json;

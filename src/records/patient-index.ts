@@ -208,7 +208,8 @@ export class PatientIndex {
     const { chain, store, me } = this.deps;
     const other = typeIndex('other');
     const mine = me.profile.address.toLowerCase();
-    const candidates = (await listRecords(chain, { patient })).filter((r) => r.recordType === other).reverse();
+    // A voided demographics record (entered in error) says nothing of who the patient is.
+    const candidates = (await listRecords(chain, { patient })).filter((r) => r.recordType === other && !r.voided).reverse();
     let looked = 0;
     for (const rec of candidates) {
       if (looked >= MAX_DEMOGRAPHICS_LOOKUPS) break;

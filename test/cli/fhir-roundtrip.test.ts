@@ -1,6 +1,6 @@
 // Issue 21 § 4: FHIR that survives a round trip (docs/FHIR.md § 9), through the built binary
-// on a devnet. Both Synthea patients: import → amend → export → import into a fresh patient
-// → export is a fixed point; every export is checked against the official R4 JSON schema
+// on a devnet. Both Synthea patients: import → amend → void → export → import into a fresh
+// patient → export is a fixed point; every export is checked against the official R4 JSON schema
 // and the Bundle invariants (bdl-7, references resolve), independently of emr's validator.
 
 import { createHash } from 'node:crypto';
@@ -65,7 +65,7 @@ describe.each([
   let original: any;
   let e1: any;
 
-  it('import, then an amendment (--supersedes) of one lab Observation', async () => {
+  it('import, an amendment (--supersedes) of one lab Observation, and a record voided as entered in error', async () => {
     added = (await ok([...as('grey'), 'record', 'add', fixture(name), '--patient', patient])).records;
     // Organizations and Practitioners the resources reference ride along as reference data (§ 3.2): nothing dangles.
     const lab = added.find((r) => r.type === 'lab');
@@ -87,6 +87,11 @@ describe.each([
       ])
     ).records[0];
     expect(fix.type).toBe('lab');
+    // A result filed by mistake, then voided (`emr record void`): gone from the current export.
+    const wrong = { ...amended, id: `wrong-${patient}`, valueCodeableConcept: { text: 'filed for the wrong patient' } };
+    const w = (await ok([...as('grey'), 'record', 'add', file(`${patient}-wrong.json`, JSON.stringify(wrong)), '--patient', patient]))
+      .records[0];
+    await ok([...as('grey'), 'record', 'void', w.id, '--reason', 'entered in error']);
   }, 240_000);
 
   it('MUST (FHIR.md § 9.1): the default export holds current versions only: one entry per fullUrl (bdl-7), the amendment as `amended`; schema-valid; every reference resolves', async () => {
@@ -97,6 +102,7 @@ describe.each([
     expect(d.resources).toBe(e1.entry.length);
     const want = counts({ entry: src.entry.filter((e: any) => !BILLING.includes(e.resource.resourceType)) });
     expect(counts(e1)).toEqual(want);
+    expect(e1.entry.filter((e: any) => e.resource.id === `wrong-${patient}`)).toEqual([]);
     const got = e1.entry.filter((e: any) => e.resource.id === amended.id);
     expect(got).toHaveLength(1);
     expect(got[0].resource).toEqual({ ...amended, status: 'amended' });
@@ -121,6 +127,11 @@ describe.each([
     expect(versions[0].resource).toEqual({ ...original, meta: { versionId: '1' } });
     expect(versions[1].resource).toEqual({ ...amended, status: 'amended', meta: { versionId: '2' } });
     for (const e of h.entry) expect(e.resource.meta?.versionId, e.fullUrl).toMatch(/^\d+$/);
+    // The voided record's resource is there as R4 says it: entered-in-error, never current.
+    const voided = h.entry.filter((e: any) => e.resource.id === `wrong-${patient}`);
+    expect(voided).toHaveLength(1);
+    expect(voided[0].resource.status).toBe('entered-in-error');
+    expect(voided[0].fullUrl).toMatch(/^urn:emr:version:/);
   }, 180_000);
 
   it('MUST (FHIR.md § 9.5): import the export into a fresh patient, export again: the same resources, counts and dates of care', async () => {
