@@ -35,7 +35,7 @@ beforeAll(async () => {
   await ok([...as('dee'), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
   // The first import for Les's address: the site's index learns who Les is.
   await ok([...as('grey'), 'record', 'add', A, '--patient', 'les']);
-}, 300_000);
+}, 600_000);
 
 const jobDir = mkdtempSync(join(tmpdir(), 'emr-identity-batch-'));
 

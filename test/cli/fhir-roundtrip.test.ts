@@ -33,7 +33,7 @@ beforeAll(async () => {
   for (const p of ['les', 'kim']) await ok([...as(p), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
   // A fresh chart filed by another site (house): grey's patient index knows these people under les and kim.
   for (const p of ['fresh-a', 'fresh-b']) await ok([...as(p), 'grant', 'house', '--types', WRITE, '--write', '--expires', '1y']);
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await c.devnetDown();
