@@ -13,7 +13,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { didYouMean } from '../suggest.js';
 import type { IdentityKind } from './derive.js';
-import type { KeystoreV3 } from './keystore-v3.js';
+import { type KeystoreV3, parseKeystore } from './keystore-v3.js';
 
 export type Role = 'patient' | 'provider' | 'admin';
 export const ROLES: readonly Role[] = ['patient', 'provider', 'admin'];
@@ -126,7 +126,9 @@ export class ProfileStore {
     if (!existsSync(p)) {
       throw new NotFoundError(`profile '${name}' has no keystore`, { hint: `expected ${p}` });
     }
-    return JSON.parse(readFileSync(p, 'utf8')) as KeystoreV3;
+    // docs/KEYSTORE.md § 2.1: the same parser as `key import`, so what imports also unlocks
+    // (an ethers v6 keystore's "Crypto" reached decryptKeystore as crypto: undefined).
+    return parseKeystore(readFileSync(p, 'utf8'));
   }
 
   /**
