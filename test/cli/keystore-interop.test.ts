@@ -20,21 +20,55 @@ async function importThenUnlock(file: string, pass: string, address: string) {
   expect(imp.json!.data.address.toLowerCase()).toBe(address.toLowerCase());
   const out = join(t.home, 'x.key');
   const exp = await emr([
-    '--home', t.home, '--profile', 'x', '--password-file', pw, '--json',
-    'key', 'export', 'x', '--format', 'age-identity', '-o', out,
+    '--home',
+    t.home,
+    '--profile',
+    'x',
+    '--password-file',
+    pw,
+    '--json',
+    'key',
+    'export',
+    'x',
+    '--format',
+    'age-identity',
+    '-o',
+    out,
   ]);
   expect(exp.code, exp.stderr).toBe(0);
   expect(readFileSync(out, 'utf8')).toMatch(/AGE-SECRET-KEY-1/);
   const plain = join(t.home, 'note.txt');
   writeFileSync(plain, 'hello\n');
   const enc = await emr([
-    '--home', t.home, '--profile', 'x', '--password-file', pw, '--json',
-    'encrypt', plain, '--self', '-o', join(t.home, 'note.age'),
+    '--home',
+    t.home,
+    '--profile',
+    'x',
+    '--password-file',
+    pw,
+    '--json',
+    'encrypt',
+    plain,
+    '--self',
+    '-o',
+    join(t.home, 'note.age'),
   ]);
   expect(enc.code, enc.stderr).toBe(0);
   const wrong = await emr([
-    '--home', t.home, '--profile', 'x', '--password-file', t.pw('w', 'not-the-passphrase'), '--json',
-    'key', 'export', 'x', '--format', 'age-identity', '-o', `${out}.2`,
+    '--home',
+    t.home,
+    '--profile',
+    'x',
+    '--password-file',
+    t.pw('w', 'not-the-passphrase'),
+    '--json',
+    'key',
+    'export',
+    'x',
+    '--format',
+    'age-identity',
+    '-o',
+    `${out}.2`,
   ]);
   expect(wrong.code).toBe(5);
 }
@@ -55,6 +89,10 @@ describe('keystores written by other wallets import AND unlock (KEYSTORE.md § 2
   });
 
   it('2.7 a cast keystore (eth-keystore crate: no address field) MUST unlock after import', async () => {
-    await importThenUnlock(join(FIX, 'cast-eth-keystore-scrypt.json'), 'grOQ8QDnGHvpYJf', new Wallet('0x80d3a6ed7b24dcd652949bc2f3827d2f883b3722e3120b15a93a2e0790f03829').address);
+    await importThenUnlock(
+      join(FIX, 'cast-eth-keystore-scrypt.json'),
+      'grOQ8QDnGHvpYJf',
+      new Wallet('0x80d3a6ed7b24dcd652949bc2f3827d2f883b3722e3120b15a93a2e0790f03829').address,
+    );
   });
 });
