@@ -11,12 +11,19 @@ export const verify = defineCommand({
   name: 'verify',
   summary: 'check who signed a record or bundle file, and that they were allowed to',
   args: ['<recordIdOrFile>'],
-  async run(ctx, [arg]: [string]) {
+  options: [{ flags: '--at <time>', description: 'a loose file: judge the author at this ISO time you trust (default: now)' }],
+  async run(ctx, [arg]: [string], opts: { at?: string }) {
     // A file of that name wins over a record id.
     const isFile = existsSync(arg);
     if (!isFile && !/^\d+$/.test(arg))
       throw new UsageError(`no record id or file '${arg}'`, { hint: 'give a record id from `emr record list` or a bundle file' });
-    const target = isFile ? { kind: 'file' as const, path: arg, given: arg } : { kind: 'record' as const, id: BigInt(arg), given: arg };
+    const at = opts.at === undefined ? undefined : new Date(opts.at);
+    if (at && (!/^\d{4}-\d\d-\d\d/.test(opts.at!) || Number.isNaN(at.getTime())))
+      throw new UsageError(`not an ISO time: ${opts.at}`, { hint: '--at takes e.g. 2026-01-31T09:00:00Z' });
+    if (at && !isFile) throw new UsageError('--at is for a file', { hint: 'a record id is judged at its RecordAdded block' });
+    const target = isFile
+      ? { kind: 'file' as const, path: arg, given: arg, ...(at ? { at } : {}) }
+      : { kind: 'record' as const, id: BigInt(arg), given: arg };
     const [{ openSession }, { verifyRecord }] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/verify-record.js'),
@@ -26,7 +33,7 @@ export const verify = defineCommand({
     if (!data.authorAuthorized) {
       return {
         data,
-        failure: new IntegrityError(`signed by ${data.author}, who was not a verified provider then (${data.authority})`, {
+        failure: new IntegrityError(`signed by ${data.author}, who was not a verified provider ${when(data)} (${data.authority})`, {
           hint: 'do not rely on this record; ask the patient or the consortium',
         }),
         view: {
@@ -34,6 +41,7 @@ export const verify = defineCommand({
             ['signature', 'valid'],
             ['author', data.author],
             ['authority', data.authority],
+            ['judged at', when(data)],
           ],
         },
       };
@@ -47,7 +55,7 @@ export const verify = defineCommand({
           ? [`record ${arg} was voided (entered in error) by ${ctx.label(data.voided.by, 'withAddress')}: ${data.voided.reason}`]
           : [],
         fields: [
-          ['authority', data.authority === 'patient' ? 'the patient themself' : 'a verified provider at signing time'],
+          ['authority', data.authority === 'patient' ? 'the patient themself' : `a verified provider ${when(data)}`],
           ['patient', data.patient],
           ['type', data.type],
           ['title', data.title],
@@ -61,3 +69,10 @@ export const verify = defineCommand({
     };
   },
 });
+
+/** Whose time judged the author (records/verify-record.ts AuthorityAt), in words. */
+function when(d: { authorityAt: string; authorityTime: string | null; recordId: string | null }): string {
+  if (d.authorityAt === 'record-added') return `when record ${d.recordId} was added (${d.authorityTime})`;
+  if (d.authorityAt === 'given') return `at the given time ${d.authorityTime}`;
+  return "now (a loose file: its date is the author's own word)";
+}
