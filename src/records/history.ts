@@ -34,7 +34,7 @@ export interface HistoryInput {
   patient?: string;
   types?: number[];
   care?: CareWindow;
-  /** Also the items of superseded records, marked. */
+  /** Also the items of superseded and voided records, marked. */
   all: boolean;
 }
 
@@ -48,6 +48,8 @@ export interface TimelineItem extends Omit<HistoryItem, 'resourceType'> {
   dateIs: 'care' | 'filed';
   /** With --all: the later correction that replaces this item's record. */
   supersededBy?: string;
+  /** With --all: the record was voided (entered in error) on chain; `reason` is untrusted text. */
+  voided?: { by: string; reason: string };
 }
 
 export interface HistoryResult {
@@ -63,6 +65,8 @@ export interface HistoryResult {
   undated: number;
   /** Items of superseded records left out (shown with --all). */
   superseded: number;
+  /** Voided (entered-in-error) records left out, not even read (shown with --all). */
+  voidedHidden: number;
   /** More than MAX_HISTORY_ITEMS matched: the oldest are returned. */
   truncated: boolean;
 }
@@ -88,6 +92,10 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.me.profile.address;
   let list = await listRecords(s.chain, { patient });
   if (input.types?.length) list = list.filter((r) => input.types!.includes(r.recordType));
+  // Entered in error (docs/CLI.md § record void): not history unless --all asks.
+  const matching = list.length;
+  if (!input.all) list = list.filter((r) => !r.voided);
+  const voidedHidden = matching - list.length;
   const me = s.me.profile.address.toLowerCase();
   const cache = new MetaCache(
     s.home,
@@ -140,13 +148,24 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
       continue;
     }
     undated += entry.history?.undated ?? 0;
-    items.push(...own.map((i) => (by ? { ...i, supersededBy: by } : i)));
+    const voided = rec.voided ? { by: rec.voided.by, reason: rec.voided.reason } : undefined;
+    items.push(...own.map((i) => ({ ...i, ...(by ? { supersededBy: by } : {}), ...(voided ? { voided } : {}) })));
   }
   items.sort((a, b) => compareItems(a, b) || (BigInt(a.record) < BigInt(b.record) ? -1 : BigInt(a.record) > BigInt(b.record) ? 1 : 0));
   const truncated = items.length > MAX_HISTORY_ITEMS;
   if (truncated) items = items.slice(0, MAX_HISTORY_ITEMS);
   const ids = (xs: string[]) => xs.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  return { patient, items, records: read.length, unreadable: ids(unreadable), damaged: ids(damaged), undated, superseded, truncated };
+  return {
+    patient,
+    items,
+    records: read.length,
+    unreadable: ids(unreadable),
+    damaged: ids(damaged),
+    undated,
+    superseded,
+    voidedHidden,
+    truncated,
+  };
 }
 
 /** The cached entry with its items, reading and verifying the record when the cache lacks them. */
@@ -224,4 +243,13 @@ function timelineOf(rec: RecordInfo, entry: CachedMeta): TimelineItem[] {
       dateIs: care ? 'care' : 'filed',
     },
   ];
+}
+
+/** An item's summary as a person reads it, with --all's marks (voided first: it is the stronger). */
+export function marked(i: TimelineItem, label: (address: string) => string): string {
+  const marks = [
+    i.voided ? `[VOIDED by ${label(i.voided.by)}: ${i.voided.reason}]` : '',
+    i.supersededBy ? `[superseded by #${i.supersededBy}]` : '',
+  ].filter(Boolean);
+  return marks.length ? `${i.summary} ${marks.join(' ')}` : i.summary;
 }

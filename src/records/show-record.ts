@@ -41,7 +41,13 @@ export interface ShownRecord {
   rendered?: RenderedResource[];
   /** The content was larger than the view reads (MAX_VIEW_RECORD): use `fetch`. */
   tooLarge?: boolean;
+  /** Entered in error, on chain (docs/CLI.md § record void); `reason` is untrusted text. */
+  voided: { by: string; reason: string; at: string; txHash: string } | null;
+  /** Prescriptions only: dispensed on chain (once), or null (docs/CLI.md § prescription dispense). */
+  dispensed?: { by: string; at: string; txHash: string } | null;
 }
+
+const iso = (t: number) => new Date(t * 1000).toISOString();
 
 export async function showRecordFlow(s: With<'me' | 'chain' | 'store'>, id: bigint): Promise<ShownRecord> {
   const rec = await getRecord(s.chain, id);
@@ -60,6 +66,10 @@ export async function showRecordFlow(s: With<'me' | 'chain' | 'store'>, id: bigi
       fileName: opened.fileName,
       createdAt: opened.createdAt,
       fhir: !!opened.fhir,
+      voided: rec.voided ? { by: rec.voided.by, reason: rec.voided.reason, at: iso(rec.voided.at), txHash: rec.voided.txHash } : null,
+      ...(opened.type === 'prescription'
+        ? { dispensed: rec.dispensed ? { by: rec.dispensed.by, at: iso(rec.dispensed.at), txHash: rec.dispensed.txHash } : null }
+        : {}),
     };
     for (const k of ['careDate', 'facility', 'encounterStart', 'encounterEnd', 'mrn', 'supersedes'] as const)
       if (opened[k] !== undefined) out[k] = opened[k];

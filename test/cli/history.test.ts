@@ -1,5 +1,5 @@
-// Issue 21 § 3, "a history people can read" (docs/CLI.md § history, § `emr record
-// show`, § record list; docs/FHIR.md § 6 and § 11), through the built binary on a
+// Issue 21 § 3, "a history people can read" (docs/CLI.md § history, § record show,
+// § record list; docs/FHIR.md § 6 and § 11), through the built binary on a
 // devnet: dates of care instead of dates of upload, one timeline row per encounter, and
 // one record rendered as text, escaped for the terminal.
 
@@ -33,6 +33,7 @@ beforeAll(async () => {
     ['alice', 'patient'],
     ['grey', 'provider'],
     ['mallory', 'provider'],
+    ['pharma', 'provider'],
   ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
@@ -245,5 +246,57 @@ describe('emr record show (docs/FHIR.md § 11.3)', () => {
     const list = await emr([...as('alice'), 'record', 'list', '--details']);
     assertInert(list.stdout);
     expect((await ok([...as('alice'), 'record', 'show', rec.id])).resources[0].code.text).toBe(EVIL);
+  });
+});
+
+describe('voided and dispensed records (docs/CLI.md § record void, § prescription dispense)', () => {
+  it('a voided record leaves the history (counted), --all shows it marked; record show says so; a prescription shows whether it was dispensed', async () => {
+    const rx = {
+      resourceType: 'MedicationRequest',
+      status: 'active',
+      intent: 'order',
+      medicationCodeableConcept: { text: 'Amoxicillin 250 MG Oral Capsule' },
+      subject: { reference: 'Patient/x' },
+      authoredOn: '2021-02-03',
+      dosageInstruction: [
+        {
+          timing: { repeat: { frequency: 1, period: 8, periodUnit: 'h' } },
+          doseAndRate: [{ doseQuantity: { value: 1, unit: 'capsule' } }],
+        },
+      ],
+    };
+    const rec = (await ok([...as('grey'), 'record', 'add', file('rx.json', JSON.stringify(rx)), '--patient', 'alice'])).records[0];
+    expect(rec.type).toBe('prescription');
+    const before = await ok([...as('alice'), 'history', '--type', 'prescription']);
+    expect(before.items.map((i: any) => i.summary)).toEqual(['Amoxicillin 250 MG Oral Capsule — 1 capsule, every 8 h']);
+    const undispensed = await ok([...as('alice'), 'record', 'show', rec.id]);
+    expect(undispensed.dispensed).toBeNull();
+    expect(undispensed.rendered[0].details).toContainEqual(['dosage', '1 capsule, every 8 h']);
+    expect((await emr([...as('alice'), 'record', 'show', rec.id])).stdout).toMatch(/^ {2}dispensed +not yet$/m);
+
+    await ok([...as('alice'), 'grant', 'pharma', '--types', 'prescription', '--expires', '30d']);
+    const d = await ok([...as('pharma'), 'prescription', 'dispense', rec.id]);
+    const shown = await ok([...as('pharma'), 'record', 'show', rec.id]);
+    expect(shown.dispensed).toEqual({ by: d.dispensedBy, at: d.dispensedAt, txHash: d.txHash });
+    expect((await emr([...as('alice'), 'record', 'show', rec.id])).stdout).toMatch(/^ {2}dispensed +by 0x[0-9a-fA-F]{40} \(pharma\) at /m);
+    expect((await ok([...as('alice'), 'record', 'show', scan.id])).dispensed).toBeUndefined();
+
+    await ok([...as('grey'), 'record', 'void', scan.id, '--reason', EVIL]);
+    const h = await ok([...as('alice'), 'history']);
+    expect(h.items.map((i: any) => i.record)).not.toContain(scan.id);
+    expect(h.voidedHidden).toBe(1);
+    const human = await emr([...as('alice'), 'history']);
+    expect(human.stdout).toContain('1 voided (entered-in-error) record(s) are not shown (--all)');
+    const all = await ok([...as('alice'), 'history', '--all']);
+    const item = all.items.find((i: any) => i.record === scan.id);
+    expect(item.voided).toEqual({ by: expect.stringMatching(/^0x/), reason: EVIL });
+    const allHuman = await emr([...as('alice'), 'history', '--all']);
+    assertInert(allHuman.stdout);
+    expect(allHuman.stdout).toMatch(/^2015-06-01 +note +Discharge letter \[VOIDED by grey: Hemoglobin\\n2026/m);
+    const show = await emr([...as('alice'), 'record', 'show', scan.id]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stderr).toMatch(/record \d+ was voided \(entered in error\) by .*grey/);
+    assertInert(show.stderr);
+    expect((await ok([...as('alice'), 'record', 'show', scan.id])).voided.reason).toBe(EVIL);
   });
 });

@@ -25,17 +25,15 @@ export const history = defineCommand({
   ],
   examples: ['emr history', 'emr history --patient alice --care-since 2020 --care-until 2020', 'emr history --type lab,vitals --json'],
   async run(ctx, _args, opts: Opts) {
-    const [{ openSession }, { historyInput, historyFlow }] = await Promise.all([
-      import('../../session/index.js'),
-      import('../../records/history.js'),
-    ]);
-    const input = historyInput(opts);
+    const [{ openSession }, flow] = await Promise.all([import('../../session/index.js'), import('../../records/history.js')]);
+    const input = flow.historyInput(opts);
     const s = await openSession(ctx, { chain: true, unlock: true, store: true });
-    const res = await historyFlow(s, input);
+    const res = await flow.historyFlow(s, input);
     const notes = [
       res.unreadable.length ? `${res.unreadable.length} record(s) you may not read are not shown` : '',
       res.undated ? `${res.undated} item(s) without a date of care are not shown (emr record show <record>)` : '',
       res.superseded ? `${res.superseded} item(s) of corrected records are not shown (--all)` : '',
+      res.voidedHidden ? `${res.voidedHidden} voided (entered-in-error) record(s) are not shown (--all)` : '',
       res.truncated ? `only the oldest ${res.items.length} items are shown` : '',
     ].filter(Boolean);
     const warnings = res.damaged.length

@@ -33,6 +33,16 @@ export const recordShow = defineCommand({
     if (r.mrn) fields.push(['MRN', r.mrn]);
     if (r.supersedes) fields.push(['corrects', `record ${r.supersedes}`]);
     fields.push(['file', `${r.fileName ?? '(no name)'}, ${r.size} bytes, sha256 ${r.sha256}`]);
+    if (r.dispensed !== undefined)
+      fields.push(['dispensed', r.dispensed ? `by ${ctx.label(r.dispensed.by, 'withAddress')} at ${r.dispensed.at}` : 'not yet']);
+    const warnings = [
+      r.voided
+        ? `record ${r.id} was voided (entered in error) by ${ctx.label(r.voided.by, 'withAddress')} on ${r.voided.at}: ${r.voided.reason}`
+        : '',
+      r.supersededBy
+        ? `record ${r.id} is superseded by record ${r.supersededBy} (a correction); show that one for the current version`
+        : '',
+    ].filter(Boolean);
     const lines: string[] = [];
     for (const x of r.rendered ?? []) {
       lines.push('', `${x.date ? x.date.slice(0, 10) : '(no date)'}  ${x.kind}  ${x.summary}`);
@@ -49,9 +59,7 @@ export const recordShow = defineCommand({
         title: `Record ${r.id}: ${r.title ?? r.type}`,
         fields,
         lines,
-        ...(r.supersededBy
-          ? { warnings: [`record ${r.id} is superseded by record ${r.supersededBy} (a correction); show that one for the current version`] }
-          : {}),
+        warnings,
       },
     };
   },
