@@ -14,6 +14,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { networkInterfaces } from 'node:os';
 
 export const COOKIE = 'emr_ui';
 
@@ -38,13 +39,20 @@ export class Gate {
     host: string,
     readonly port: number,
   ) {
-    const names = isLoopback(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'];
+    // A wildcard bind (0.0.0.0, ::) answers on every interface: its loopback names (the URL
+    // printed uses 127.0.0.1) and this machine's own addresses, and still no other name.
+    const names = isLoopback(host)
+      ? loopback
+      : host === '0.0.0.0' || host === '::'
+        ? [...loopback, ...localAddresses()]
+        : [host.includes(':') ? `[${host}]` : host];
     this.hosts = new Set(names.map((h) => `${h}:${port}`.toLowerCase()));
   }
 
   /** The URL printed once at start: it carries the token. */
   loginUrl(host: string): string {
-    const h = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     return `http://${h}:${this.port}/login?token=${this.loginToken}`;
   }
 
@@ -84,6 +92,12 @@ export class Gate {
     if (typeof field !== 'string' || !sameSecret(field, csrf))
       throw new Refused('the form’s CSRF token is missing or wrong; reload the page');
   }
+}
+
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address));
 }
 
 export function isLoopback(host: string): boolean {

@@ -64,7 +64,9 @@ export async function timeline(s: UiSession, patient: string | undefined, q: Tim
       r.supersedes ? html` · corrects record ${r.supersedes}` : ''
     }${r.facility ? html` · ${r.facility}` : ''}</span></li>`;
   return html`${filterForm(base, q)}
-<p class="muted">${rows.length} of ${res.total} record${res.total === 1 ? '' : 's'}, by date of care (newest first).</p>
+<p class="muted">${rows.length} of ${res.total} record${res.total === 1 ? '' : 's'}, by date of care (newest first)${
+    res.voidedHidden ? `; ${res.voidedHidden} voided (entered in error) not shown` : ''
+  }.</p>
 ${
   rows.length
     ? html`<ol class="timeline">${[...days].map(

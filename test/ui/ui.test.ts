@@ -21,6 +21,7 @@ import {
   tabTo,
   unreachableByKeyboard,
 } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { clinic, ROOT } from '../helpers/world.js';
 
 const SHOTS = join(ROOT, '.tmp', 'ui-screenshots');
@@ -159,8 +160,9 @@ describe.skipIf(!!NO_BROWSER)('emr ui in a browser (issue 23)', () => {
   }, 60_000);
 
   it('a patient’s day: the timeline, a record, revoke a grant (re-keyed, with the honest note), approve a request', async () => {
-    await page.goto(alice.url);
+    const first = await page.goto(alice.url);
     expect(page.url()).toBe(`${alice.base}/`); // the token was traded for a cookie
+    expect(first!.headers()['content-security-policy']).toMatch(/^default-src 'self'; script-src 'self';/);
     const cookie = (await ctx.cookies()).find((k) => k.name === 'emr_ui')!;
     expect(cookie.httpOnly).toBe(true);
     expect(cookie.sameSite).toBe('Strict');
@@ -327,8 +329,19 @@ describe.skipIf(!!NO_BROWSER)('emr ui in a browser (issue 23)', () => {
     await gctx.close();
   }, 300_000);
 
-  it('stops on SIGTERM with exit 0, and then answers no more', async () => {
-    const ui = await startUi(c.as('dr-who'));
+  it('stops on SIGTERM with exit 0, and then answers no more; a non-loopback --listen is warned about', async () => {
+    const ui = await startUi([...c.as('dr-who'), '--listen', '0.0.0.0:0']);
+    await waitFor(() => /^warning: listening on 0\.0\.0\.0, not only this computer/m.test(ui.stderr()), {
+      timeoutMs: 10_000,
+      what: 'the non-loopback warning on stderr',
+    });
+    // The printed link works (its Host is one of this machine's), a foreign name still does not.
+    expect((await rawRequest(ui.port, { method: 'GET', path: '/static/ui.css', headers: { host: `127.0.0.1:${ui.port}` } })).status).toBe(
+      200,
+    );
+    expect(
+      (await rawRequest(ui.port, { method: 'GET', path: '/static/ui.css', headers: { host: `evil.example:${ui.port}` } })).status,
+    ).toBe(403);
     expect(await ui.stop()).toBe(0);
     await expect(rawRequest(ui.port, { method: 'GET', path: '/', headers: { host: `127.0.0.1:${ui.port}` } })).rejects.toThrow();
   }, 60_000);
