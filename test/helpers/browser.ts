@@ -91,11 +91,11 @@ export interface RunningUi {
   stop(): Promise<number | null>;
 }
 
-/** `emr <args> ui`, through the binary; resolves once it printed its URL. */
-export function startUi(args: string[]): Promise<RunningUi> {
+/** `emr <args> ui <uiArgs>`, through the binary; resolves once it printed its URL. */
+export function startUi(args: string[], uiArgs: string[] = []): Promise<RunningUi> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1' })) if (v !== undefined && !k.startsWith('EMR_PASSWORD')) env[k] = v;
-  const child = spawn(process.execPath, [BIN, ...args, 'ui'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args, 'ui', ...uiArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

@@ -330,7 +330,7 @@ describe.skipIf(!!NO_BROWSER)('emr ui in a browser (issue 23)', () => {
   }, 300_000);
 
   it('stops on SIGTERM with exit 0, and then answers no more; a non-loopback --listen is warned about', async () => {
-    const ui = await startUi([...c.as('dr-who'), '--listen', '0.0.0.0:0']);
+    const ui = await startUi(c.as('dr-who'), ['--listen', '0.0.0.0:0']);
     await waitFor(() => /^warning: listening on 0\.0\.0\.0, not only this computer/m.test(ui.stderr()), {
       timeoutMs: 10_000,
       what: 'the non-loopback warning on stderr',
