@@ -23,6 +23,8 @@ export interface RecordInfo {
   /** The CID first registered, when a re-key replaced it. */
   originalCid: string | null;
   rekeyCount: number;
+  /** Where the current ciphertext was registered (RecordAdded, or the last accepted re-key). */
+  cidAt: { blockNumber: number; logIndex: number };
   blockNumber: number;
   txHash: string;
   /** Unix seconds of the block that added the record. */
@@ -70,6 +72,7 @@ function fromEvent(ev: ChainEvent<'RecordAdded'>): RecordInfo {
     digest,
     originalCid: null,
     rekeyCount: 0,
+    cidAt: { blockNumber: ev.blockNumber, logIndex: ev.logIndex },
     blockNumber: ev.blockNumber,
     txHash: ev.txHash,
     createdAt: 0,
@@ -96,6 +99,7 @@ function applyChanges(records: RecordInfo[], changes: ChangeEvent[], addedIndex:
       rec.digest = ev.args[3].toLowerCase();
       rec.cid = partsToCid({ cidCodec: rec.cidCodec, digest: rec.digest });
       rec.rekeyCount += 1;
+      rec.cidAt = { blockNumber: ev.blockNumber, logIndex: ev.logIndex };
     } else if (ev.name === 'RecordVoided') {
       const by = ev.args[2];
       // The author or the patient; the first accepted void counts, later ones change nothing.

@@ -21,6 +21,7 @@ import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { Unlocked } from '../session/unlock.js';
+import { recipientsForRecord } from './recipients.js';
 
 export interface RekeyDeps {
   chain: EmrChain;
@@ -88,6 +89,39 @@ export async function scopedReaders(
         out.push(l.recipient);
     }
     return { recipients: out, warnings: [...warnings] };
+  };
+}
+
+/**
+ * Who a re-keyed record is encrypted to now (§ 3.3, § 3.6): what a new record of its type
+ * would get (§ 1: the patient, live type readers, the emergency key when the type is
+ * emergency-visible), plus the live record-scoped readers of that record, plus the author
+ * only while the author may still read it. `exclude` (a provider just revoked) is never a
+ * recipient. Warnings (readers left out) are appended to `warnings`, once each.
+ */
+export async function currentRecipients(
+  deps: Pick<RekeyDeps, 'chain' | 'me'>,
+  patient: string,
+  exclude: string | null,
+  warnings: string[],
+): Promise<(r: RecordInfo) => Promise<string[]>> {
+  const { chain } = deps;
+  const same = (a: string, b: string | null) => !!b && a.toLowerCase() === b.toLowerCase();
+  const scopedFor = await scopedReaders(chain, patient, exclude ?? patient);
+  // One answer per (type, author): thousands of records share a handful of them.
+  const memo = new Map<string, ReturnType<typeof recipientsForRecord>>();
+  return async (r) => {
+    const authorReads =
+      !same(r.author, exclude) &&
+      !same(r.author, patient) &&
+      (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
+    const authorRecipient = authorReads ? ((await whois(chain, r.author)).recipient ?? deps.me.age.recipient) : deps.me.age.recipient;
+    const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
+    if (!memo.has(key)) memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
+    const base = await memo.get(key)!;
+    const extra = await scopedFor(r);
+    for (const w of [...base.warnings, ...extra.warnings]) if (!warnings.includes(w)) warnings.push(w);
+    return [...new Set([...base.recipients, ...extra.recipients])];
   };
 }
 

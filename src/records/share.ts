@@ -15,7 +15,7 @@
 
 import { grant } from '../chain/grant.js';
 import { grantRecords } from '../chain/grant-records.js';
-import { canRead, grantOf } from '../chain/grants.js';
+import { grantOf } from '../chain/grants.js';
 import { addressTopic, queryEvents } from '../chain/logs.js';
 import { checkReceipts } from '../chain/receipts.js';
 import type { RecordInfo } from '../chain/records.js';
@@ -30,9 +30,8 @@ import type { RecordStore } from '../ipfs/store.js';
 import type { Unlocked } from '../session/unlock.js';
 import { exposedTo } from './exposure.js';
 import { publishKeyDelivery } from './key-delivery.js';
-import { recipientsForRecord } from './recipients.js';
 import type { Rekeyed, Skipped } from './rekey.js';
-import { rekeyRecords, scopedReaders, skippable } from './rekey.js';
+import { currentRecipients, rekeyRecords, skippable } from './rekey.js';
 import type { SignOnlyLog } from './sign-only-log.js';
 
 export interface ShareDeps {
@@ -207,7 +206,6 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
 export async function revokeAccess(deps: ShareDeps, provider: string, opts: { rekey: boolean }) {
   const chain = deps.chain;
   const patient = deps.me.profile.address;
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   const grant = await grantOf(chain, patient, provider);
   const topics = [addressTopic(patient), addressTopic(provider)];
   const [reads, scoped] = await Promise.all([
@@ -238,31 +236,9 @@ export async function revokeAccess(deps: ShareDeps, provider: string, opts: { re
     // record of that type are exactly right (§ 1: patient, live type readers, the emergency
     // key when the type is emergency-visible), plus the live record-scoped readers of that
     // record (§ 3.6), plus the author only while the author may still read it.
-    const scopedFor = await scopedReaders(chain, patient, provider);
-    // One answer per (type, author): thousands of records share a handful of them.
-    const memo = new Map<string, ReturnType<typeof recipientsForRecord>>();
-    const res = await rekeyRecords(
-      deps,
-      exposed,
-      async (r) => {
-        const authorReads =
-          !same(r.author, provider) &&
-          !same(r.author, patient) &&
-          (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
-        const authorRecipient = authorReads ? ((await whois(chain, r.author)).recipient ?? deps.me.age.recipient) : deps.me.age.recipient;
-        const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
-        if (!memo.has(key))
-          memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
-        const base = await memo.get(key)!;
-        const extra = await scopedFor(r);
-        for (const w of [...((base as { warnings?: string[] }).warnings ?? []), ...extra.warnings])
-          if (!warnings.includes(w)) warnings.push(w);
-        return [...new Set([...base.recipients, ...extra.recipients])];
-      },
-      {
-        resumeHint: `the revoke itself was sent; run \`emr revoke ${provider} --rekey\` again when the chain and store answer: it re-keys only what is left`,
-      },
-    );
+    const res = await rekeyRecords(deps, exposed, await currentRecipients(deps, patient, provider, warnings), {
+      resumeHint: `the revoke itself was sent; run \`emr revoke ${provider} --rekey\` again when the chain and store answer: it re-keys only what is left`,
+    });
     rekeyed = res.rekeyed;
     skipped = res.skipped;
   }

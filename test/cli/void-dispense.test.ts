@@ -1,7 +1,8 @@
 // Issue 21 § 2 (void) and § 5 (dispense, emergency types, keeping a delivered copy): through
 // the built binary on a devnet in a temp home (docs/CLI.md § record void, § prescription
 // dispense; CONTRACT.md § Void and dispense).
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 
@@ -17,10 +18,11 @@ beforeAll(async () => {
     ['house', 'provider'],
     ['pharma', 'provider'],
     ['pharmb', 'provider'],
+    ['er', 'provider'],
   ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
-  for (const p of ['grey', 'house', 'pharma', 'pharmb']) {
+  for (const p of ['grey', 'house', 'pharma', 'pharmb', 'er']) {
     await ok([...as(p), 'register', '--role', 'provider']);
     await ok([...as('admin'), 'admin', 'verify', p]);
   }
@@ -112,5 +114,31 @@ describe('emr prescription dispense (docs/CLI.md § prescription dispense)', () 
     const lab = await add('grey', 'lab3.txt', 'K 4.1', 'lab');
     await ok([...as('alice'), 'grant', 'pharmb', '--types', 'prescription,lab', '--expires', '30d']);
     expect((await emr([...as('pharmb'), '--json', 'prescription', 'dispense', lab])).code).toBe(2);
+  });
+});
+
+describe('emr emergency types --apply-existing (docs/SHARING.md § 4.2)', () => {
+  it('says the rule and what stays closed; --apply-existing re-keys the existing records for the emergency key, which break-glass then opens', async () => {
+    await ok([...as('admin'), 'admin', 'emergency-recipient']);
+    const allergy = await add('alice', 'allergy.txt', 'Penicillin: anaphylaxis', 'allergy');
+    const plain = await emr([...as('alice'), 'emergency', 'types', 'allergy']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('Rule: emergency types cover records added from now on');
+    expect(plain.stderr).toMatch(/warning: 1 existing record\(s\) of these types stay closed to break-glass/);
+    const j = await ok([...as('alice'), 'emergency', 'types', 'allergy']);
+    expect(j.existing).toMatchObject({ uncovered: [allergy], applied: false, rekeyed: [] });
+
+    const applied = await ok([...as('alice'), 'emergency', 'types', 'allergy', '--apply-existing']);
+    expect(applied.existing.applied).toBe(true);
+    expect(applied.existing.rekeyed.map((r: any) => r.id)).toEqual([allergy]);
+    // Covered now: nothing left to re-key.
+    expect((await ok([...as('alice'), 'emergency', 'types', 'allergy'])).existing.uncovered).toEqual([]);
+
+    await ok([...as('er'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
+    const rel = await ok([...as('admin'), 'admin', 'emergency-release', 'alice', 'er']);
+    expect(rel.released).toContain(allergy);
+    const out = join(c.home, 'er-allergy.txt');
+    await ok([...as('er'), 'fetch', allergy, '-o', out]);
+    expect(readFileSync(out, 'utf8')).toBe('Penicillin: anaphylaxis');
   });
 });

@@ -30,7 +30,9 @@ export const emergencyRelease = defineCommand({
           ['tx', data.txHash],
         ],
         warnings: unavailable.length
-          ? [`record(s) ${unavailable.join(', ')} were added before their type was emergency-visible; the consortium cannot open them`]
+          ? [
+              `record(s) ${unavailable.join(', ')} are not encrypted to the emergency key (added before their type was emergency-visible): the patient can open them to it with \`emr emergency types … --apply-existing\``,
+            ]
           : [],
       },
     };
