@@ -32,6 +32,7 @@ export const UNIT = [
   'test/keys/keystore.test.ts',
   'test/keys/profile-order.test.ts',
   'test/helpers/wait.test.ts',
+  'test/ui/html.test.ts',
 ];
 
 // Not mergeConfig: it would append to the whole suite's include and globalSetup lists.
