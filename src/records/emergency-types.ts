@@ -5,7 +5,7 @@
  * emergency key, which happens when it is added (or re-keyed) while its type is
  * emergency-visible. So after setting the types, the existing records of those types that
  * are not covered are found from the chain's history and, when asked (`--apply-existing`,
- * or yes at the terminal's question), re-keyed for the emergency key too (§ 3.3: a new file
+ * or yes at the terminal's question), re-keyed for the emergency key too (SHARING.md § 3.3: a new file
  * key for exactly who may read the record now, the author's signature unchanged).
  */
 import { emergencyRecipient } from '../chain/emergency-recipient.js';
