@@ -69,6 +69,11 @@ const NOT_HISTORY = new Set([
   'Bundle',
 ]);
 
+/** A resource that is reference data, billing or demographics: never a history item, and not "undated" either. */
+export function isNotHistory(resourceType: string): boolean {
+  return NOT_HISTORY.has(resourceType);
+}
+
 const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const first = (v: unknown): Json | undefined => obj(Array.isArray(v) ? v[0] : v);

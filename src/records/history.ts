@@ -13,7 +13,7 @@ import { listRecords } from '../chain/records.js';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
 import { V2_FIELDS } from '../crypto/bundle-format.js';
 import { AccessDeniedError, IntegrityError } from '../errors.js';
-import { compareItems, dayOf, type HistoryItem, historyItemOf, resourcesOf } from '../fhir/summary.js';
+import { compareItems, dayOf, type HistoryItem, historyItemOf, isNotHistory, resourcesOf } from '../fhir/summary.js';
 import { typeName } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
@@ -24,7 +24,7 @@ import { type CachedMeta, MetaCache } from './meta-cache.js';
 import { parseFhirContent, readRecordContent } from './record-content.js';
 
 /** Version of the summary rules (src/fhir/summary.ts) the cached items were made with. */
-export const HISTORY_RULES_V = 1;
+export const HISTORY_RULES_V = 2;
 /** Most items one history returns (a bound on memory and output; docs/FHIR.md § 11.5). */
 export const MAX_HISTORY_ITEMS = 100_000;
 const CONCURRENCY = 4;
@@ -182,7 +182,9 @@ async function itemsOf(s: With<'me' | 'chain' | 'store'>, cache: MetaCache, rec:
       for (const r of resourcesOf(parseFhirContent(rec.id.toString(), content))) {
         const item = historyItemOf(r);
         if (item) items.push(item);
-        else if (r.resourceType !== 'Patient') undated++;
+        // Reference data kept inside the record (FHIR.md § 9.2: Practitioner, Organization) has no
+        // date of care by nature: it is not an undated clinical item.
+        else if (!isNotHistory(r.resourceType)) undated++;
       }
       entry.history = { v: HISTORY_RULES_V, items, undated };
     }

@@ -37,14 +37,14 @@ beforeAll(async () => {
   ]);
   await c.devnetUp('admin');
   await ok([...as('alice'), 'register']);
-  for (const p of ['grey', 'mallory']) await ok([...as(p), 'register', '--role', 'provider']);
-  for (const p of ['grey', 'mallory']) await ok([...as('admin'), 'admin', 'verify', p]);
+  for (const p of ['grey', 'mallory', 'pharma']) await ok([...as(p), 'register', '--role', 'provider']);
+  for (const p of ['grey', 'mallory', 'pharma']) await ok([...as('admin'), 'admin', 'verify', p]);
   await ok([
     ...as('alice'),
     'grant',
     'grey',
     '--types',
-    'lab,vitals,immunization,note,procedure,other,imaging',
+    'lab,vitals,immunization,note,procedure,other,imaging,prescription',
     '--write',
     '--expires',
     '1y',

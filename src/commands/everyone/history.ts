@@ -47,7 +47,7 @@ export const history = defineCommand({
           rows: res.items.map((i) => [
             i.day,
             i.kind,
-            i.supersededBy ? `${i.summary} [superseded by #${i.supersededBy}]` : i.summary,
+            flow.marked(i, (a) => ctx.label(a)),
             `#${i.record}`,
           ]),
         },
