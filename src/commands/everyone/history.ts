@@ -44,12 +44,7 @@ export const history = defineCommand({
       view: {
         table: {
           columns: ['DATE OF CARE', 'KIND', 'SUMMARY', 'RECORD'],
-          rows: res.items.map((i) => [
-            i.day,
-            i.kind,
-            flow.marked(i, (a) => ctx.label(a)),
-            `#${i.record}`,
-          ]),
+          rows: res.items.map((i) => [i.day, i.kind, flow.marked(i, (a) => ctx.label(a)), `#${i.record}`]),
         },
         lines: notes,
         warnings,
