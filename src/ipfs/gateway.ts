@@ -146,8 +146,10 @@ async function* bodyOf(
         const slow = left < timing.timeoutMs;
         timer = setTimeout(
           () => {
-            onStall();
+            // Reject before aborting: the abort rejects the pending read at once, and the
+            // race must see why we gave up (too slow vs stopped), not the abort it caused.
             reject(slow ? new TooSlow('too slow') : new Error('stalled'));
+            onStall();
           },
           Math.max(0, Math.min(timing.timeoutMs, left)),
         );
