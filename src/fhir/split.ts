@@ -39,7 +39,7 @@ export interface SplitResult {
   subject: BundleSubject;
 }
 
-const BILLING = new Set([
+export const BILLING: ReadonlySet<string> = new Set([
   'Claim',
   'ClaimResponse',
   'ExplanationOfBenefit',
@@ -53,7 +53,7 @@ const BILLING = new Set([
   'ChargeItem',
 ]);
 /** Directory resources: who and where, not about the patient (docs/FHIR.md § 3). */
-const REFERENCE_DATA = new Set([
+export const REFERENCE_DATA: ReadonlySet<string> = new Set([
   'Organization',
   'Practitioner',
   'PractitionerRole',

@@ -9,7 +9,7 @@
  * on). Escaping for a terminal is the printer's job (output.ts safeText): the text stays
  * exact data here, for `--json` and for a web page that escapes for HTML instead.
  */
-import { careDateOf } from './split.js';
+import { BILLING, careDateOf, REFERENCE_DATA } from './split.js';
 
 type Json = Record<string, any>;
 
@@ -44,30 +44,7 @@ export interface RenderedResource {
 }
 
 /** Not clinical history: billing and directory data (FHIR.md § 3) and the demographics (§ 4). */
-const NOT_HISTORY = new Set([
-  'Patient',
-  'Claim',
-  'ClaimResponse',
-  'ExplanationOfBenefit',
-  'Coverage',
-  'CoverageEligibilityRequest',
-  'CoverageEligibilityResponse',
-  'Invoice',
-  'Account',
-  'PaymentNotice',
-  'PaymentReconciliation',
-  'ChargeItem',
-  'Organization',
-  'Practitioner',
-  'PractitionerRole',
-  'Location',
-  'Endpoint',
-  'HealthcareService',
-  'Device',
-  'Medication',
-  'Substance',
-  'Bundle',
-]);
+const NOT_HISTORY: ReadonlySet<string> = new Set(['Patient', 'Bundle', ...BILLING, ...REFERENCE_DATA]);
 
 /** A resource that is reference data, billing or demographics: never a history item, and not "undated" either. */
 export function isNotHistory(resourceType: string): boolean {
