@@ -77,11 +77,9 @@ export async function send<N extends WriteName>(
   try {
     receipt = await waitWatched(response);
   } catch (e) {
-    const r = (e as { receipt?: TransactionReceipt }).receipt;
-    if (r) throw await explainRevert(chain, from, tx.data, r);
-    const err = toChainError(e, chain.iface);
-    // Replaced by another transaction of the same account: its outcome is known.
-    throw isError(e, 'TRANSACTION_REPLACED') ? err : sentButUnknown(response.hash, err);
+    // Replaced by another transaction of the same account (waitWatched): its outcome is known.
+    if (e instanceof UnavailableError && e.details?.replaced) throw e;
+    throw sentButUnknown(response.hash, toChainError(e, chain.iface));
   }
   if (!receipt) {
     throw new UnavailableError('transaction was dropped', { hint: 'retry the command' });
@@ -96,35 +94,34 @@ export async function send<N extends WriteName>(
 }
 
 /**
- * `response.wait()`, but ended when the node stops answering. ethers waits for a receipt by
- * polling for new blocks and swallows every failed poll, so a node that hangs or dies while
- * the transaction sits in its pool held the command forever (docs/DEVNET.md § 2.2). Beside
- * it, one block-number read per polling interval, each bounded by EMR_RPC_TIMEOUT
- * (transport.ts): the first that fails ends the wait with its error. A transaction mined at
- * once (automine) is answered by wait()'s first receipt read, before the first tick.
+ * Waits for the receipt of `response` by reading it once per polling interval, each read
+ * bounded by EMR_RPC_TIMEOUT (transport.ts), so the first read that fails ends the wait
+ * with its error (docs/DEVNET.md § 2.2). Not ethers' `response.wait()`: it swallows every
+ * failed poll (a node that hangs while the transaction sits in its pool held the command
+ * forever), and its per-block receipt poller (OnBlockSubscriber) calls `_poll` without
+ * handling its promise, so a node that stopped answering mid-wait crashed the process with
+ * an unhandled rejection (exit 1 instead of 6; seen in CI). A transaction mined at once
+ * (automine) is answered by the first read. A receipt with status 0 is returned: the
+ * caller explains the revert. A nonce the account has used past this transaction, with no
+ * receipt for it, means another transaction replaced it.
  */
 export async function waitWatched(response: TransactionResponse): Promise<TransactionReceipt | null> {
   const provider = response.provider as TransactionResponse['provider'] & { pollingInterval?: number };
   const interval = provider.pollingInterval ?? 1_000;
-  let done = false;
-  let timer: NodeJS.Timeout | undefined;
-  const watchdog = new Promise<never>((_, reject) => {
-    const tick = async () => {
-      try {
-        await provider.getBlockNumber();
-      } catch (e) {
-        if (!done) reject(e);
-        return;
-      }
-      if (!done) timer = setTimeout(tick, interval);
-    };
-    timer = setTimeout(tick, interval);
-  });
-  try {
-    return await Promise.race([response.wait(), watchdog]);
-  } finally {
-    done = true;
-    clearTimeout(timer);
+  for (;;) {
+    const receipt = await provider.getTransactionReceipt(response.hash);
+    if (receipt) return receipt;
+    const used = await provider.getTransactionCount(response.from, 'latest');
+    if (used > response.nonce) {
+      // Mined between the two reads, or replaced: one more read tells which.
+      const late = await provider.getTransactionReceipt(response.hash);
+      if (late) return late;
+      throw new UnavailableError(`transaction ${response.hash} was replaced by another transaction of the same account`, {
+        hint: 'its nonce was used by a different transaction (another process or wallet of this account); check `emr audit`, then retry',
+        details: { txHash: response.hash, replaced: true },
+      });
+    }
+    await new Promise((r) => setTimeout(r, interval));
   }
 }
 

@@ -25,7 +25,7 @@ function cont(): void {
 /**
  * Runs `start(rpcUrl)` through a recording relay in front of anvil (automine off), waits for
  * the event the test is about, the run in its watched wait for the receipt (send.ts
- * waitWatched: `eth_sendRawTransaction`, then the receipt read, then a block-number tick), then
+ * waitWatched: `eth_sendRawTransaction`, then a receipt read, then the nonce read), then
  * SIGSTOPs anvil and returns the run's result;
  * anvil is continued and the relay closed whatever happens. No sleep: the stop meets the
  * receipt wait because the run was seen in it.
@@ -36,7 +36,7 @@ async function stopWhilePending(start: (rpc: string[]) => Promise<EmrRun>, what:
     const run = start(['--rpc-url', relay.url, '--contract', devnet.contract]);
     await waitFor(
       async () =>
-        relay.seenInOrder('eth_sendRawTransaction', 'eth_getTransactionReceipt', 'eth_blockNumber') &&
+        relay.seenInOrder('eth_sendRawTransaction', 'eth_getTransactionReceipt', 'eth_getTransactionCount') &&
         ((await c.rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] }).transactions.length > 0,
       { timeoutMs: 60_000, intervalMs: 20, what },
     );
@@ -135,6 +135,46 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
       await c.rpc('evm_mine', []);
     }
     expect(r.code, r.stderr + r.stdout).toBe(6);
+    expect(r.json?.error?.message).toMatch(
+      /^transaction 0x[0-9a-f]{64} was sent, but chain endpoint http:\/\/127\.0\.0\.1:\d+ did not answer within 2 s/,
+    );
+  }, 120_000);
+
+  it('MUST end a wait whose receipt reads stop being answered while other reads still are: exit 6 naming the transaction, never an unhandled rejection (exit 1)', async () => {
+    // A node (or proxy) that answers block numbers but wedges on the second receipt read.
+    // ethers' own wait() polls receipts from a subscriber whose promise nobody handles, so
+    // that read's timeout crashed the process with exit 1 (CI, stop 28); the wait MUST be
+    // ours, each read bounded and its failure the command's error.
+    await c.rpc('evm_setAutomine', [false]);
+    const relay = await rpcRecorder(devnet.rpcUrl, { hang: (m, seen) => m === 'eth_getTransactionReceipt' && seen >= 1 });
+    let r;
+    try {
+      const file = c.file('note-wedged.txt', 'wedged receipt note\n');
+      r = await emr(
+        [
+          ...as('grey'),
+          '--json',
+          '--rpc-url',
+          relay.url,
+          '--contract',
+          devnet.contract,
+          'record',
+          'add',
+          file,
+          '--patient',
+          'alice',
+          '--type',
+          'note',
+        ],
+        { env: { EMR_RPC_TIMEOUT: '2' }, timeoutMs: 60_000 },
+      );
+    } finally {
+      await relay.close();
+      await c.rpc('evm_setAutomine', [true]);
+      await c.rpc('evm_mine', []);
+    }
+    expect(r.code, r.stderr + r.stdout).toBe(6);
+    expect(r.stderr).not.toMatch(/Node\.js v\d+/);
     expect(r.json?.error?.message).toMatch(
       /^transaction 0x[0-9a-f]{64} was sent, but chain endpoint http:\/\/127\.0\.0\.1:\d+ did not answer within 2 s/,
     );

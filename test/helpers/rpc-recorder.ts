@@ -15,19 +15,34 @@ export interface RpcRecorder {
   close(): Promise<void>;
 }
 
-export async function rpcRecorder(target: string): Promise<RpcRecorder> {
+export interface RpcRecorderOptions {
+  /**
+   * Leave a request unanswered (the connection stays open, as a wedged node does) when this
+   * returns true for one of its methods; `seen` counts that method's earlier requests.
+   */
+  hang?: (method: string, seen: number) => boolean;
+}
+
+export async function rpcRecorder(target: string, opts: RpcRecorderOptions = {}): Promise<RpcRecorder> {
   const methods: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', async () => {
       const body = Buffer.concat(chunks);
+      let hang = false;
       try {
         const j = JSON.parse(body.toString('utf8'));
-        for (const m of Array.isArray(j) ? j : [j]) methods.push(String(m?.method));
+        for (const m of Array.isArray(j) ? j : [j]) {
+          const method = String(m?.method);
+          const seen = methods.filter((x) => x === method).length;
+          methods.push(method);
+          if (opts.hang?.(method, seen)) hang = true;
+        }
       } catch {
         methods.push('(unparsable)');
       }
+      if (hang) return;
       try {
         const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         res.writeHead(r.status, { 'content-type': 'application/json' });
