@@ -429,8 +429,16 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   };
   inherit(program);
 
+  // A promise some library left without a handler (ethers' pollers did) that rejects while a
+  // command runs ends the command as its own error would: one line, a hint, the documented
+  // exit code and --json shape, not Node's stack trace and exit 1 (docs/CLI.md § Exit codes).
+  let onStray: ((e: unknown) => void) | undefined;
+  const stray = new Promise<never>((_, reject) => {
+    onStray = reject;
+  });
+  process.on('unhandledRejection', onStray!);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await Promise.race([program.parseAsync(argv, { from: 'user' }), stray]);
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -449,6 +457,8 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     const err: EmrError = toEmrError(e);
     writeError(err, wantsJson, io, env);
     return exitCodeOf(err);
+  } finally {
+    process.off('unhandledRejection', onStray!);
   }
 }
 

@@ -12,7 +12,7 @@
  *
  * Base floor: imports only node builtins and errors.ts.
  */
-import { InternalError, UsageError } from './errors.js';
+import { InternalError, UnavailableError, UsageError } from './errors.js';
 
 /** Every failpoint; a name not listed here is a type error in src and in tests. */
 export const FAILPOINTS = [
@@ -42,7 +42,7 @@ export type Failpoint = (typeof FAILPOINTS)[number];
 
 const ENV = 'EMR_FAILPOINTS';
 const ACTION_ENV = 'EMR_FAILPOINT_ACTION';
-export type FailpointAction = 'kill' | 'stop';
+export type FailpointAction = 'kill' | 'stop' | 'stray';
 /** Hits are counted per process; the bound keeps a hostile spec from asking for absurd counts. */
 const MAX_HIT = 1_000_000;
 
@@ -71,8 +71,8 @@ export function parseFailpoints(env: NodeJS.ProcessEnv): Map<Failpoint, number> 
 export function parseFailpointAction(env: NodeJS.ProcessEnv): FailpointAction {
   const v = env[ACTION_ENV];
   if (env.EMR_TEST !== '1' || v === undefined || v === '' || v === 'kill') return 'kill';
-  if (v === 'stop') return 'stop';
-  throw new UsageError(`bad ${ACTION_ENV}`, { hint: 'test-only: kill or stop' });
+  if (v === 'stop' || v === 'stray') return v;
+  throw new UsageError(`bad ${ACTION_ENV}`, { hint: 'test-only: kill, stop or stray' });
 }
 
 /** Counts this visit of `name`; true when it is the armed one (the caller then dies). */
@@ -93,11 +93,14 @@ export function failpointKill(): never {
 
 /**
  * Dies here when armed (see the file header), or with `EMR_FAILPOINT_ACTION=stop` stops
- * here (SIGSTOP, synchronous) and goes on once the test sends SIGCONT; inert otherwise.
+ * here (SIGSTOP, synchronous) and goes on once the test sends SIGCONT; with `stray` leaves
+ * a rejected promise nobody handles, as a library's background poller can (the command
+ * MUST still end with that error's exit code, docs/CLI.md § Exit codes); inert otherwise.
  */
 export function failpoint(name: Failpoint): void {
   if (!failpointHit(name)) return;
   action ??= parseFailpointAction(process.env);
   if (action === 'stop') process.kill(process.pid, 'SIGSTOP');
+  else if (action === 'stray') void Promise.reject(new UnavailableError('a stray rejection (test failpoint)', { hint: 'test-only' }));
   else failpointKill();
 }

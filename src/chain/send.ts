@@ -4,7 +4,6 @@
  */
 import type { ContractTransaction, Overrides, TransactionReceipt, TransactionResponse } from 'ethers';
 import { NonceManager } from 'ethers/providers';
-import { isError } from 'ethers/utils';
 import { type EmrError, UnavailableError, UsageError } from '../errors.js';
 import type { EventName, FunctionArgs, WriteName } from './abi.js';
 import { toChainError } from './errors.js';

@@ -7,7 +7,7 @@
 // run; there is no wall-clock assertion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, type EmrRun, emr } from '../helpers/cli.js';
-import { runStoppedAt } from '../helpers/failpoints.js';
+import { failpoints, runStoppedAt } from '../helpers/failpoints.js';
 import { rpcRecorder } from '../helpers/rpc-recorder.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -179,6 +179,17 @@ describe('a hung chain node (EMR_RPC_TIMEOUT)', () => {
       /^transaction 0x[0-9a-f]{64} was sent, but chain endpoint http:\/\/127\.0\.0\.1:\d+ did not answer within 2 s/,
     );
   }, 120_000);
+
+  it('MUST end a command with the exit code of a rejection some library left unhandled, in the JSON error shape, not a crash (exit 1)', async () => {
+    const file = c.file('note-stray.txt', 'stray rejection note\n');
+    const r = await emr([...as('grey'), '--json', 'record', 'add', file, '--patient', 'alice', '--type', 'note'], {
+      env: { ...failpoints('record-add.after-store'), EMR_FAILPOINT_ACTION: 'stray' },
+    });
+    expect(r.code, r.stderr + r.stdout).toBe(6);
+    expect(r.stderr).not.toMatch(/Node\.js v\d+/);
+    expect(r.json?.error?.code).toBe('UNAVAILABLE');
+    expect(r.json?.error?.message).toBe('a stray rejection (test failpoint)');
+  }, 60_000);
 
   it('EMR_RPC_TIMEOUT that is not a number of seconds in (0, 3600] is a usage error (exit 2)', async () => {
     for (const bad of ['0', '-1', 'soon', '3601']) {
