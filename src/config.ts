@@ -16,6 +16,8 @@ export interface ConfigData {
   rpcUrl?: string;
   contract?: string;
   chainId?: number;
+  /** The contract's deployment block (`admin deploy --save`): logs are read from there. */
+  deployBlock?: number;
   ipfsApi?: string;
   /** STORAGE.md § "Gateways": trustless gateways read after the store, in order. */
   ipfsGateways?: string[];

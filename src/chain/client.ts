@@ -25,6 +25,8 @@ export interface ConnectChainParameters {
   signer?: Signer;
   /** First block to scan for logs (default 0; pass the deployment block on long chains). */
   fromBlock?: number;
+  /** Blocks per `eth_getLogs` request to start with (logs.ts); unset: one request per query. */
+  logWindow?: number;
   /** Polling interval for receipts and `watchAudit` (default 1000 ms). */
   pollingIntervalMs?: number;
   /**
@@ -108,6 +110,7 @@ export async function connectChainWith(
     chainId,
     signer: undefined,
     fromBlock: params.fromBlock ?? 0,
+    ...(params.logWindow === undefined ? {} : { logWindow: params.logWindow }),
   };
   return { chain: params.signer ? attachSigner(chain, params.signer) : chain, extra: extraResults };
 }

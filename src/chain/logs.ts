@@ -4,6 +4,7 @@
  */
 import type { EventFragment, Interface, Log } from 'ethers';
 import { zeroPadValue } from 'ethers/utils';
+import { EmrError } from '../errors.js';
 import type { EventArgs, EventName } from './abi.js';
 import { toChainError } from './errors.js';
 import type { EmrChain } from './types.js';
@@ -68,8 +69,12 @@ export function idTopic(id: bigint): string {
 
 /**
  * Events of the contract. `topics` are topic1..3 filters (null = any, an array = any of
- * these); `names` limits
- * topic0 to these events.
+ * these); `names` limits topic0 to these events.
+ *
+ * Asked in block ranges of at most the chain's log window (CONTRACT.md § Reading logs):
+ * public endpoints refuse wide `eth_getLogs` ranges (10,000 blocks or 10,000 results are
+ * common caps), so a query over a long chain is split, a refused range is halved and asked
+ * again, and the halved size is kept for the rest of the run.
  */
 export async function queryEvents<N extends EventName = EventName>(
   chain: EmrChain,
@@ -81,13 +86,12 @@ export async function queryEvents<N extends EventName = EventName>(
   },
 ): Promise<ChainEvent<N>[]> {
   const topic0 = params.names ? params.names.map((n) => chain.iface.getEvent(n)!.topicHash) : null;
+  const filter = {
+    address: chain.address,
+    topics: [topic0, ...(params.topics ?? []).map((t) => (Array.isArray(t) ? [...t] : t) as string | string[] | null)],
+  };
   try {
-    const logs = await chain.provider.getLogs({
-      address: chain.address,
-      topics: [topic0, ...(params.topics ?? []).map((t) => (Array.isArray(t) ? [...t] : t) as string | string[] | null)],
-      fromBlock: params.fromBlock ?? chain.fromBlock,
-      toBlock: params.toBlock ?? 'latest',
-    });
+    const logs = await logsInWindows(chain, filter, params.fromBlock ?? chain.fromBlock, params.toBlock ?? 'latest');
     const out: ChainEvent<N>[] = [];
     for (const log of logs) {
       const ev = decodeEvent(chain.iface, chain.address, log, params.names);
@@ -98,6 +102,61 @@ export async function queryEvents<N extends EventName = EventName>(
   } catch (e) {
     throw toChainError(e, chain.iface);
   }
+}
+
+/** The window size learnt per provider in this run (a refused size is never tried again). */
+const learnt = new WeakMap<object, { size: number; capped: boolean }>();
+/** Widest window tried after successes (CONTRACT.md § Reading logs). */
+const MAX_WINDOW = 1_000_000;
+
+/**
+ * `eth_getLogs` over [from, to] in windows (CONTRACT.md § Reading logs). A chain without a
+ * log window (the embedded devnet) is asked once. An endpoint's JSON-RPC error on a window
+ * wider than one block halves it (a node that refuses for another reason is still refused
+ * at one block, then its error is the answer); an unanswered request (timeout, node down) is
+ * never retried here. Windows that succeed while no cap was seen double, up to MAX_WINDOW.
+ */
+async function logsInWindows(
+  chain: EmrChain,
+  filter: { address: string; topics: (string | string[] | null)[] },
+  from: number,
+  toBlock: number | 'latest',
+): Promise<Log[]> {
+  if (!chain.logWindow) return chain.provider.getLogs({ ...filter, fromBlock: from, toBlock });
+  const to = toBlock === 'latest' ? await chain.provider.getBlockNumber() : toBlock;
+  let state = learnt.get(chain.provider);
+  if (!state) {
+    state = { size: chain.logWindow, capped: false };
+    learnt.set(chain.provider, state);
+  }
+  const out: Log[] = [];
+  let at = from;
+  while (at <= to) {
+    const end = Math.min(to, at + state.size - 1);
+    let logs: readonly Log[];
+    try {
+      logs = await chain.provider.getLogs({ ...filter, fromBlock: at, toBlock: end });
+    } catch (e) {
+      if (end === at || !refusedRange(e)) throw e;
+      state.size = Math.max(1, Math.floor((end - at + 1) / 2));
+      state.capped = true;
+      continue;
+    }
+    out.push(...logs);
+    at = end + 1;
+    if (!state.capped) state.size = Math.min(MAX_WINDOW, state.size * 2);
+  }
+  return out;
+}
+
+/**
+ * A JSON-RPC error answer (the node spoke and said no), as opposed to no answer: the
+ * transport's timeouts and a node gone are EmrErrors (transport.ts) and end the query.
+ */
+function refusedRange(e: unknown): boolean {
+  const x = e as { code?: unknown; error?: { code?: unknown } } | null;
+  if (!x || typeof x !== 'object' || e instanceof EmrError) return false;
+  return typeof x.error?.code === 'number' || x.code === 'UNKNOWN_ERROR' || x.code === 'SERVER_ERROR';
 }
 
 /** Block timestamps (unix seconds), one request per distinct block. */

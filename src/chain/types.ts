@@ -14,6 +14,11 @@ export interface EmrChain {
   readonly signer: Signer | undefined;
   /** First block to scan for logs (the deployment block when known). */
   readonly fromBlock: number;
+  /**
+   * Blocks per `eth_getLogs` request to start with (CONTRACT.md § Reading logs); undefined:
+   * the whole range in one request (the embedded devnet).
+   */
+  readonly logWindow?: number;
 }
 
 export type Role = 'patient' | 'provider';

@@ -48,7 +48,7 @@ export async function deployFlow(s: With, opts: { firstAdmin?: string; save?: bo
     progress.fail();
     throw e;
   }
-  if (opts.save) ctx.config.update({ rpcUrl, contract: deployed.address, chainId });
+  if (opts.save) ctx.config.update({ rpcUrl, contract: deployed.address, chainId, deployBlock: deployed.blockNumber });
   return {
     data: {
       address: deployed.address,

@@ -19,6 +19,9 @@ import type { Context } from '../context.js';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { unlock } from './unlock.js';
 
+/** Blocks per eth_getLogs request off the devnet, to start with (CONTRACT.md § Reading logs). */
+export const DEFAULT_LOG_WINDOW = 10_000;
+
 export interface Endpoint {
   rpcUrl: string;
   contract: string;
@@ -43,8 +46,15 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
         hint: 'pass --contract <address> (or set EMR_CONTRACT); `emr admin deploy` deploys one',
       });
     }
-    const chainId = onDevnet ? rec!.chainId : rpcUrl === ctx.config.get('rpcUrl') ? ctx.config.get('chainId') : undefined;
-    return { rpcUrl, contract, devnet: onDevnet, fromBlock: onDevnet ? rec!.deployBlock : 0, chainId };
+    const configured = rpcUrl === ctx.config.get('rpcUrl');
+    const chainId = onDevnet ? rec!.chainId : configured ? ctx.config.get('chainId') : undefined;
+    return {
+      rpcUrl,
+      contract,
+      devnet: onDevnet,
+      fromBlock: onDevnet ? rec!.deployBlock : savedDeployBlock(ctx, rpcUrl, contract),
+      chainId,
+    };
   }
   // Whether the devnet answers is learnt by connecting (one round trip, not a probe first):
   // chainFor turns an unreachable devnet into the 'not running' error below.
@@ -52,6 +62,16 @@ export async function resolveEndpoint(ctx: Context): Promise<Endpoint> {
   const contract = ctx.globals.contract ?? rec.contract;
   if (!contract) throw new UnavailableError('the devnet has no contract deployed', { hint: 'run `emr devnet up` again' });
   return { rpcUrl: rec.rpcUrl, contract, devnet: true, fromBlock: rec.deployBlock, chainId: rec.chainId };
+}
+
+/**
+ * The deployment block `admin deploy --save` recorded for this endpoint and contract
+ * (CONTRACT.md § Reading logs), else 0: logs are read from there, not from genesis.
+ */
+function savedDeployBlock(ctx: Context, rpcUrl: string, contract: string): number {
+  const block = ctx.config.get('deployBlock');
+  const same = rpcUrl === ctx.config.get('rpcUrl') && contract.toLowerCase() === String(ctx.config.get('contract')).toLowerCase();
+  return same && Number.isSafeInteger(block) && block! >= 0 ? block! : 0;
 }
 
 function devnetDown(hasState: boolean, cause?: unknown): UnavailableError {
@@ -86,6 +106,8 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
         rpcUrl: ep.rpcUrl,
         contract: ep.contract,
         fromBlock: ep.fromBlock,
+        // CONTRACT.md § Reading logs: public endpoints cap eth_getLogs ranges.
+        ...(ep.devnet ? {} : { logWindow: DEFAULT_LOG_WINDOW }),
         pollingIntervalMs: ep.devnet ? 250 : 1_000,
         expectChainId: ep.chainId,
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
