@@ -124,7 +124,7 @@ try {
   const rxTx = await as(patient).addRecord(patient.address, 3, 0x55, dig(777));
   const rxId = (await rxTx.wait()).logs.map((l) => c0.interface.parseLog(l)).find((e) => e?.name === 'RecordAdded').args[0];
   await gasOf(as(patient).grant(er.address, 0b1000, 0, far, ZeroHash));
-  row('dispensePrescription (type grant)', await gasOf(as(er).dispensePrescription(rxId, patient.address)), '', 'one new slot (~22k)');
+  row('dispensePrescription (type grant)', await gasOf(as(er).dispensePrescription(rxId, patient.address, 3)), '', 'one new slot (~22k)');
 
   // Signed grant relayed by a third party.
   const relayer = await account();
@@ -143,7 +143,7 @@ try {
     deadline,
   };
   const sig = await signer.signTypedData(
-    { name: 'EmrAccess', version: '1', chainId: 31337, verifyingContract: address },
+    { name: 'EmrAccess', version: '2', chainId: 31337, verifyingContract: address },
     {
       Grant: [
         { name: 'patient', type: 'address' },
@@ -164,7 +164,7 @@ try {
   // Signed revoke relayed by a third party (issue 20 point 2: names epoch and direct-grant count, no nonce).
   const rmsg = { patient: signer.address, provider: doc.address, epoch: 0, directGrants: 0, deadline };
   const rsig = await signer.signTypedData(
-    { name: 'EmrAccess', version: '1', chainId: 31337, verifyingContract: address },
+    { name: 'EmrAccess', version: '2', chainId: 31337, verifyingContract: address },
     {
       Revoke: [
         { name: 'patient', type: 'address' },

@@ -34,7 +34,10 @@ contract EmrAccess {
     bytes32 internal constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant NAME_HASH = keccak256("EmrAccess");
-    bytes32 internal constant VERSION_HASH = keccak256("1");
+    /// "2" since issue 25 (CONTRACT.md § Privacy): type masks and record types are per-patient
+    /// secret slots, no longer the public type indexes of version 1. A signature made for a
+    /// version-1 deployment never verifies here.
+    bytes32 internal constant VERSION_HASH = keccak256("2");
     /// Grant and Approve commit to the (patient, provider) epoch, which every revoke bumps:
     /// a revoke voids every outstanding signed grant or approval for that provider
     /// (CONTRACT.md § Signed actions).
@@ -587,19 +590,24 @@ contract EmrAccess {
     // CONTRACT.md § Void and dispense. Kept apart from the functions above so that other
     // changes to the contract merge beside it.
 
-    uint8 internal constant TYPE_PRESCRIPTION = 3;
+    // Issue 25 (CONTRACT.md § Privacy): no type is hard-coded. A record's type is a slot that
+    // means something else for every patient; the caller names the slot of the record it
+    // dispenses (the record's own slot, public in its RecordAdded) and the contract checks the
+    // caller's read grant covers it. Readers accept a dispense only when that slot is the
+    // record's slot and the record is the patient's prescription (which only key holders can
+    // tell). The once-only slot is keyed by (id, slot), so a caller naming a wrong slot for
+    // `id` fills a slot no reader counts and cannot block the real dispense.
 
-    /// patient → record id → [0,160) dispenser | [160,200) dispensedAt. Keyed by the
-    /// claimed patient: a caller can only fill a slot in the name of a patient who granted
-    /// it `prescription`, so no one can block another patient's prescription.
+    /// patient → (id << 5 | slot) → [0,160) dispenser | [160,200) dispensedAt. Keyed by the
+    /// claimed patient: a caller only fills slots in the name of a patient who granted it.
     mapping(address => mapping(uint256 => uint256)) internal _dispensed;
 
     /// Entered in error: readers accept it only when `patient` is the record's patient and
     /// `by` its author or patient (the contract cannot see whose record `id` is).
     event RecordVoided(uint256 indexed id, address indexed patient, address indexed by, string reason);
-    /// Readers accept it only when `patient` is the record's patient and the record is a
-    /// prescription.
-    event PrescriptionDispensed(uint256 indexed id, address indexed patient, address indexed by);
+    /// Readers accept it only when `patient` is the record's patient, `slot` the record's slot,
+    /// and that slot is the patient's prescription slot.
+    event PrescriptionDispensed(uint256 indexed id, address indexed patient, address indexed by, uint8 slot);
 
     error AlreadyDispensed(uint256 id, address by, uint40 at);
     error NotGrantedPrescription(address provider, address patient, uint256 id);
@@ -621,29 +629,31 @@ contract EmrAccess {
         emit RecordVoided(id, patient, msg.sender, reason);
     }
 
-    /// @notice A verified provider whom the patient granted `prescription` (a live type
-    /// grant, or a live record grant of this id in the current epoch; an emergency is not a
-    /// grant) marks prescription `id` dispensed. Once: a second dispense reverts naming the
-    /// first (seed systems: a prescription is redeemed once).
-    function dispensePrescription(uint256 id, address patient) external {
+    /// @notice A verified provider whose read grant covers `slot` (a live type grant, or a
+    /// live record grant of this id in the current epoch; an emergency is not a grant) marks
+    /// record `id`, of that slot, dispensed. Once per (id, slot): a second dispense reverts
+    /// naming the first (seed systems: a prescription is redeemed once).
+    function dispensePrescription(uint256 id, address patient, uint8 slot) external {
         if (id == 0 || id >= nextRecordId) revert UnknownRecord(id);
+        if (slot > 31) revert InvalidRecordType(slot);
         _requireVerified(msg.sender);
         uint256 g = _grants[patient][msg.sender];
-        if (uint40(g) <= block.timestamp || (g >> 40) & (uint256(1) << TYPE_PRESCRIPTION) == 0) {
+        if (uint40(g) <= block.timestamp || (g >> 40) & (uint256(1) << slot) == 0) {
             uint256 rg = _recordGrants[patient][msg.sender][id];
             if (uint40(rg) <= block.timestamp || uint32(rg >> 40) != uint32(g >> 104)) {
                 revert NotGrantedPrescription(msg.sender, patient, id);
             }
         }
-        uint256 d = _dispensed[patient][id];
+        uint256 key = (id << 5) | slot;
+        uint256 d = _dispensed[patient][key];
         if (d != 0) revert AlreadyDispensed(id, address(uint160(d)), uint40(d >> 160));
-        _dispensed[patient][id] = uint256(uint160(msg.sender)) | (uint256(uint40(block.timestamp)) << 160);
-        emit PrescriptionDispensed(id, patient, msg.sender);
+        _dispensed[patient][key] = uint256(uint160(msg.sender)) | (uint256(uint40(block.timestamp)) << 160);
+        emit PrescriptionDispensed(id, patient, msg.sender, slot);
     }
 
-    /// @notice Who dispensed record `id` in `patient`'s name, and when (zero: nobody).
-    function dispensedOf(address patient, uint256 id) external view returns (address by, uint40 at) {
-        uint256 d = _dispensed[patient][id];
+    /// @notice Who dispensed record `id` of `slot` in `patient`'s name, and when (zero: nobody).
+    function dispensedOf(address patient, uint256 id, uint8 slot) external view returns (address by, uint40 at) {
+        uint256 d = _dispensed[patient][(id << 5) | (slot & 31)];
         return (address(uint160(d)), uint40(d >> 160));
     }
 

@@ -53,6 +53,7 @@ export async function checkReceipts(chain: EmrChain, receipts: readonly ChainEve
       else if (!before(rec, r)) problem = 'the void predates the record';
     } else if (r.name === 'PrescriptionDispensed') {
       if (Number(rec.args[3]) !== PRESCRIPTION) problem = 'the record is not a prescription';
+      else if (Number(r.args[3]) !== Number(rec.args[3])) problem = "the dispense names another slot than the record's";
     } else if (Number(rec.args[3]) !== Number(r.args[3] ?? -1))
       problem = `the record is a type ${Number(rec.args[3])} record, the receipt claims type ${Number(r.args[3] ?? -1)}`;
     else if (!before(rec, r)) problem = 'the receipt predates the record';

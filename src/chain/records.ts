@@ -106,8 +106,9 @@ function applyChanges(records: RecordInfo[], changes: ChangeEvent[], addedIndex:
       if (rec.voided || (by !== rec.author && by !== rec.patient)) continue;
       rec.voided = { by, reason: ev.args[3], at: 0, blockNumber: ev.blockNumber, txHash: ev.txHash };
     } else {
-      // The contract stores one dispense per (patient, id): the first is the only one.
-      if (rec.dispensed || rec.recordType !== PRESCRIPTION) continue;
+      // The contract stores one dispense per (patient, id, slot): the first naming the
+      // record's own slot is the only one (a wrong slot blocks nothing, § Privacy).
+      if (rec.dispensed || rec.recordType !== PRESCRIPTION || Number(ev.args[3]) !== rec.recordType) continue;
       rec.dispensed = { by: ev.args[2], at: 0, blockNumber: ev.blockNumber, txHash: ev.txHash };
     }
   }

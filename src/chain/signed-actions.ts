@@ -55,7 +55,7 @@ export const EIP712_TYPES: Readonly<Record<'Grant' | 'Revoke' | 'Approve' | 'Den
  * (CONTRACT.md § Signed actions); not a record bundle's (crypto `bundleDomain`).
  */
 export function actionDomain(chainId: bigint, contract: string): TypedDataDomain {
-  return { name: 'EmrAccess', version: '1', chainId, verifyingContract: parseAddress(contract, 'contract') };
+  return { name: 'EmrAccess', version: '2', chainId, verifyingContract: parseAddress(contract, 'contract') };
 }
 
 export type ActionBody =

@@ -49,7 +49,7 @@ export async function dispenseFlow(s: With<'me' | 'chain'>, id: bigint): Promise
   if (rec.dispensed) throw alreadyDispensed(id, rec.dispensed.by, rec.dispensed.at);
   let tx: Awaited<ReturnType<typeof dispensePrescription>>;
   try {
-    tx = await dispensePrescription(s.chain, { id, patient: rec.patient });
+    tx = await dispensePrescription(s.chain, { id, patient: rec.patient, slot: rec.recordType });
   } catch (e) {
     const d = e instanceof EmrError ? (e.details as { contractError?: string; args?: Record<string, unknown> } | undefined) : undefined;
     if (d?.contractError === 'AlreadyDispensed') throw alreadyDispensed(id, String(d.args?.[1]), Number(d.args?.[2]), e);

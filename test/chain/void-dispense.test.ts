@@ -88,12 +88,12 @@ describe('dispensePrescription', () => {
     const pharmacist = await f.provider();
     await grant(patient.chain, { provider: pharmacist.address, readMask: 1 << RX, expiry: (await f.now()) + YEAR });
     const id = await add(doctor, RX);
-    expect(await dispensedOf(pharmacist.chain, patient.address, id)).toBeNull();
-    const sent = await dispensePrescription(pharmacist.chain, { id, patient: patient.address });
+    expect(await dispensedOf(pharmacist.chain, patient.address, id, RX)).toBeNull();
+    const sent = await dispensePrescription(pharmacist.chain, { id, patient: patient.address, slot: RX });
     const at = (await pharmacist.chain.provider.getBlock(sent.blockNumber))!.timestamp;
-    expect(await dispensedOf(patient.chain, patient.address, id)).toEqual({ by: pharmacist.address, at });
+    expect(await dispensedOf(patient.chain, patient.address, id, RX)).toEqual({ by: pharmacist.address, at });
     expect((await getRecord(patient.chain, id)).dispensed).toMatchObject({ by: pharmacist.address, at, txHash: sent.txHash });
-    const again = dispensePrescription(doctor.chain, { id, patient: patient.address });
+    const again = dispensePrescription(doctor.chain, { id, patient: patient.address, slot: RX });
     await expect(again).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(again).rejects.toMatchObject({
       details: { contractError: 'AlreadyDispensed', args: { 1: pharmacist.address, 2: String(at) } },
@@ -105,36 +105,67 @@ describe('dispensePrescription', () => {
     const byRecord = await f.provider();
     await grantRecords(patient.chain, { provider: byRecord.address, ids: [id], expiry: (await f.now()) + YEAR });
     const nobody = await f.provider();
-    await expect(dispensePrescription(nobody.chain, { id, patient: patient.address })).rejects.toMatchObject({
+    await expect(dispensePrescription(nobody.chain, { id, patient: patient.address, slot: RX })).rejects.toMatchObject({
       details: { contractError: 'NotGrantedPrescription' },
     });
     const unverified = await f.provider({ verified: false });
     await grant(patient.chain, { provider: unverified.address, readMask: 1 << RX, expiry: (await f.now()) + YEAR });
-    await expect(dispensePrescription(unverified.chain, { id, patient: patient.address })).rejects.toMatchObject({
+    await expect(dispensePrescription(unverified.chain, { id, patient: patient.address, slot: RX })).rejects.toMatchObject({
       details: { contractError: 'ProviderNotVerified' },
     });
     const revoked = await f.provider();
     await grant(patient.chain, { provider: revoked.address, readMask: 1 << RX, expiry: (await f.now()) + YEAR });
     await revoke(patient.chain, { provider: revoked.address });
-    await expect(dispensePrescription(revoked.chain, { id, patient: patient.address })).rejects.toMatchObject({
+    await expect(dispensePrescription(revoked.chain, { id, patient: patient.address, slot: RX })).rejects.toMatchObject({
       details: { contractError: 'NotGrantedPrescription' },
     });
-    await dispensePrescription(byRecord.chain, { id, patient: patient.address });
+    await dispensePrescription(byRecord.chain, { id, patient: patient.address, slot: RX });
     expect((await getRecord(patient.chain, id)).dispensed?.by).toBe(byRecord.address);
   });
 
   it('MUST: readers ignore a dispense of a record that is not a prescription, or that names another patient', async () => {
     const lab = await add(doctor, LAB);
-    await dispensePrescription(doctor.chain, { id: lab, patient: patient.address });
+    await dispensePrescription(doctor.chain, { id: lab, patient: patient.address, slot: LAB });
     expect((await getRecord(patient.chain, lab)).dispensed).toBeNull();
     const other = await f.patient();
     await grant(other.chain, { provider: doctor.address, readMask: 1 << RX, expiry: (await f.now()) + YEAR });
     const rx = await add(doctor, RX);
-    await dispensePrescription(doctor.chain, { id: rx, patient: other.address });
+    await dispensePrescription(doctor.chain, { id: rx, patient: other.address, slot: RX });
     expect((await getRecord(patient.chain, rx)).dispensed).toBeNull();
     // …and such a slot in another patient's name blocks nothing of this patient's.
-    await dispensePrescription(doctor.chain, { id: rx, patient: patient.address });
+    await dispensePrescription(doctor.chain, { id: rx, patient: patient.address, slot: RX });
     expect((await getRecord(patient.chain, rx)).dispensed?.by).toBe(doctor.address);
+  });
+});
+
+describe('dispensePrescription: the slot (issue 25, CONTRACT.md § Privacy)', () => {
+  it('MUST: the grant must cover the slot named; naming a wrong slot for the record fills a slot no reader counts and blocks nothing', async () => {
+    const rx = await add(doctor, RX);
+    const labOnly = await f.provider();
+    await grant(patient.chain, { provider: labOnly.address, readMask: 1 << LAB, expiry: (await f.now()) + YEAR });
+    // The prescription's own slot is not in its grant: refused.
+    await expect(dispensePrescription(labOnly.chain, { id: rx, patient: patient.address, slot: RX })).rejects.toMatchObject({
+      details: { contractError: 'NotGrantedPrescription' },
+    });
+    // Its lab slot is: the contract accepts (it cannot see the record's slot), readers ignore it…
+    const wrong = await dispensePrescription(labOnly.chain, { id: rx, patient: patient.address, slot: LAB });
+    expect((await getRecord(patient.chain, rx)).dispensed).toBeNull();
+    const flagged = (await auditEvents(patient.chain, { patient: patient.address })).find((e) => e.txHash === wrong.txHash);
+    expect(flagged?.flag).toBeTruthy();
+    // …and the real dispense, naming the record's slot, still goes through once.
+    const pharmacist = await f.provider();
+    await grant(patient.chain, { provider: pharmacist.address, readMask: 1 << RX, expiry: (await f.now()) + YEAR });
+    await dispensePrescription(pharmacist.chain, { id: rx, patient: patient.address, slot: RX });
+    expect((await getRecord(patient.chain, rx)).dispensed?.by).toBe(pharmacist.address);
+    expect(await dispensedOf(patient.chain, patient.address, rx, LAB)).toMatchObject({ by: labOnly.address });
+    await expect(dispensePrescription(doctor.chain, { id: rx, patient: patient.address, slot: RX })).rejects.toMatchObject({
+      details: { contractError: 'AlreadyDispensed' },
+    });
+  });
+
+  it('MUST: a slot above 31 is refused', async () => {
+    const rx = await add(doctor, RX);
+    await expect(dispensePrescription(doctor.chain, { id: rx, patient: patient.address, slot: 32 })).rejects.toBeInstanceOf(UsageError);
   });
 });
 
@@ -146,7 +177,7 @@ describe('audit', () => {
     const intruder = await f.provider();
     await voidRecord(intruder.chain, { id, patient: p.address, reason: 'grief' });
     await voidRecord(doctor.chain, { id, patient: p.address, reason: 'wrong chart' });
-    await dispensePrescription(doctor.chain, { id, patient: p.address });
+    await dispensePrescription(doctor.chain, { id, patient: p.address, slot: RX });
     const evs = (await auditEvents(p.chain, { patient: p.address })).filter(
       (e) => e.kind === 'RecordVoided' || e.kind === 'PrescriptionDispensed',
     );
