@@ -14,6 +14,7 @@ export const UNIT = [
   'test/chain/abi.test.ts',
   'test/chain/logs.test.ts',
   'test/context.test.ts',
+  'test/csv-text.test.ts',
   'test/failpoint.test.ts',
   'test/crypto/accept-hook.test.ts',
   'test/crypto/address.test.ts',

@@ -66,18 +66,18 @@ export function recordsByEvent(events: readonly AuditEvent[]): Map<AuditEvent, R
 }
 
 /**
- * The events of `query` that `keep` accepts (the command's own scope filter), as a
+ * The events of `query` that `select` keeps (the command's scope and filters, in order), as a
  * validated Bundle. An output that does not validate is a bug (exit 1), never printed.
  */
 export async function auditFhirBundle(
   chain: EmrChain,
   query: AuditQuery,
-  keep: (e: AuditEvent) => boolean,
+  select: (all: AuditEvent[]) => AuditEvent[],
   now: Date,
 ): Promise<Record<string, unknown>> {
   const all = await auditEvents(chain, query);
   const records = recordsByEvent(all);
-  const bundle = auditEventBundle(all.filter(keep), { chainId: chain.chainId.toString(), contract: chain.address }, now, (e) =>
+  const bundle = auditEventBundle(select(all), { chainId: chain.chainId.toString(), contract: chain.address }, now, (e) =>
     records.get(e as AuditEvent),
   );
   const err = findFhirError(bundle as FhirResource);

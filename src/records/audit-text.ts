@@ -4,7 +4,7 @@
  */
 import type { AuditEvent } from '../chain/audit.js';
 import { safeText } from '../output.js';
-import { maskToTypes, typeName } from '../record-types.js';
+import { maskToTypes, RECORD_TYPES, typeName } from '../record-types.js';
 
 export type NameOf = (address: string) => string;
 
@@ -16,10 +16,16 @@ export function describeAuditEvent(e: AuditEvent, name: NameOf): string {
   return safeText(describe(e, name));
 }
 
+/** A set of type names as people read it: `all` when it holds every type (a `--types all` grant), not thirteen names. */
+export function typesLabel(names: readonly string[]): string {
+  if (names.length === 0) return 'none';
+  return RECORD_TYPES.every((t) => names.includes(t)) ? 'all' : names.join(',');
+}
+
 function describe(e: AuditEvent, name: NameOf): string {
   const f = e.fields as Record<string, unknown>;
   const who = (k: string) => (typeof f[k] === 'string' ? name(f[k] as string) : '?');
-  const types = (k: string) => maskToTypes(Number(f[k] ?? 0)).join(',') || 'none';
+  const types = (k: string) => typesLabel(maskToTypes(Number(f[k] ?? 0)));
   const until = (k: string) => new Date(Number(f[k] ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
   switch (e.kind) {
     case 'Registered':

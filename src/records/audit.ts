@@ -15,6 +15,7 @@ import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { untilSignal } from '../session/signal.js';
 import { auditFhirBundle } from './audit-fhir.js';
+import { type AuditFilter, fromBlockOf, limitRows, rowMatches } from './audit-filter.js';
 import { describeAuditEvent } from './audit-text.js';
 
 export interface AuditRow {
@@ -39,6 +40,8 @@ export interface AuditInput {
   all?: boolean;
   /** Start at this block. */
   since?: number;
+  /** `--since/--until/--event/--actor/--record/--limit` (audit-filter.ts). */
+  filter?: AuditFilter;
 }
 
 const SUBJECT: Readonly<Record<string, string>> = {
@@ -137,11 +140,15 @@ async function trailOf(s: With, input: AuditInput): Promise<Trail> {
   const byAddr = new Map(ctx.profiles.list().map((p) => [p.address.toLowerCase(), p.name]));
   const profile = (a: string) => byAddr.get(a.toLowerCase()) ?? null;
   const name = (a: string) => profile(a) ?? `${a.slice(0, 8)}…${a.slice(-4)}`;
+  const filter = input.filter;
+  const actor = filter?.actor ? await resolveAddress(ctx, filter.actor) : undefined;
   return {
     patient,
     participant,
     scope,
-    keep: (r) => !participant || r.actor.toLowerCase() === participant || r.subject?.toLowerCase() === participant,
+    keep: (r) =>
+      (!participant || r.actor.toLowerCase() === participant || r.subject?.toLowerCase() === participant) &&
+      (!filter || rowMatches(r, filter, actor)),
     toRow: (e) => {
       const row = auditRow(e, name, maskToTypes, typeName, describeAuditEvent);
       row.actorName = profile(row.actor);
@@ -150,13 +157,16 @@ async function trailOf(s: With, input: AuditInput): Promise<Trail> {
   };
 }
 
+const fromBlock = (input: AuditInput): number | undefined => input.since ?? (input.filter ? fromBlockOf(input.filter) : undefined);
+
 /** The trail so far: `{events, scope}`; `receiptNote` when a read receipt is among them. */
 export async function auditTrail(
   s: With<'chain'>,
   input: AuditInput,
 ): Promise<{ events: AuditRow[]; scope: string; receiptNote: boolean }> {
   const t = await trailOf(s, input);
-  const events = (await auditEvents(s.chain, { patient: t.patient, fromBlock: input.since })).map(t.toRow).filter(t.keep);
+  const rows = (await auditEvents(s.chain, { patient: t.patient, fromBlock: fromBlock(input) })).map(t.toRow).filter(t.keep);
+  const events = limitRows(rows, input.filter?.limit);
   return { events, scope: t.scope, receiptNote: events.some((r) => r.event === 'record-accessed') };
 }
 
@@ -165,7 +175,12 @@ export { terminalJson } from './audit-fhir.js';
 /** `--format fhir` (docs/FHIR.md § 10): the same scope and filters, as one validated AuditEvent Bundle. */
 export async function auditTrailFhir(s: With<'chain'>, input: AuditInput): Promise<Record<string, unknown>> {
   const t = await trailOf(s, input);
-  return auditFhirBundle(s.chain, { patient: t.patient, fromBlock: input.since }, (e) => t.keep(t.toRow(e)), s.now());
+  const select = (all: AuditEvent[]) =>
+    limitRows(
+      all.filter((e) => t.keep(t.toRow(e))),
+      input.filter?.limit,
+    );
+  return auditFhirBundle(s.chain, { patient: t.patient, fromBlock: fromBlock(input) }, select, s.now());
 }
 
 /**
@@ -181,14 +196,14 @@ export async function followAudit(
   const { ctx } = s;
   const t = await trailOf(s, input);
   const head = await s.chain.provider.getBlockNumber();
-  const fromBlock = input.since ?? head + 1;
+  const start = fromBlock(input) ?? head + 1;
   let count = 0;
-  let lastBlock = fromBlock - 1;
+  let lastBlock = start - 1;
   let failing = false;
   const stopped = untilSignal(ctx);
   const watch = watchAudit(s.chain, {
     patient: t.patient,
-    fromBlock,
+    fromBlock: start,
     pollMs: 500,
     onEvent: (e) => {
       failing = false;
@@ -205,7 +220,7 @@ export async function followAudit(
       failing = true;
     },
   });
-  ctx.io.stderr.write(`following ${t.scope} from block ${fromBlock}; Ctrl-C to stop\n`);
+  ctx.io.stderr.write(`following ${t.scope} from block ${start}; Ctrl-C to stop\n`);
   const signal = await stopped;
   await watch.stop();
   return { stopped: true, signal, count, lastBlock };

@@ -3,6 +3,7 @@
  * records (the acting profile's unless --patient/--author), the filters, and with `details`
  * the metadata the reader can open (list.ts).
  */
+import { parseDateArg as parseDate } from '../date-arg.js';
 import { UsageError } from '../errors.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
@@ -18,14 +19,6 @@ export interface ListInput extends Omit<ListOptions, 'patient' | 'author'> {
   patient?: string;
   author?: string;
   details: boolean;
-}
-
-function parseDate(v: string, flag: string, endOfDay: boolean): number {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(v);
-  const ms = Date.parse(dateOnly ? `${v}T00:00:00Z` : v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms))
-    throw new UsageError(`${flag}: not a date`, { hint: 'use YYYY-MM-DD or an ISO 8601 date-time (UTC unless an offset is given)' });
-  return Math.floor(ms / 1000) + (dateOnly && endOfDay ? 86_399 : 0);
 }
 
 /** The options checked before any I/O (usage errors, exit 2); `defaultLimit` when no --limit. */
