@@ -54,7 +54,14 @@ function bound(v: string, flag: string, upper: boolean): Bound {
 }
 
 /** The filter options, checked (usage errors, exit 2). */
-export function auditFilter(opts: { since?: string; until?: string; event?: string; actor?: string; record?: string; limit?: string }): AuditFilter {
+export function auditFilter(opts: {
+  since?: string;
+  until?: string;
+  event?: string;
+  actor?: string;
+  record?: string;
+  limit?: string;
+}): AuditFilter {
   const f: AuditFilter = {};
   if (opts.since !== undefined) f.since = bound(opts.since, '--since', false);
   if (opts.until !== undefined) f.until = bound(opts.until, '--until', true);
@@ -75,7 +82,9 @@ export function auditFilter(opts: { since?: string; until?: string; event?: stri
   if (opts.actor !== undefined) f.actor = opts.actor;
   if (opts.record !== undefined) {
     if (!/^\d{1,20}$/.test(opts.record))
-      throw new UsageError(`--record: '${opts.record.slice(0, 20)}' is not a record id`, { hint: 'a record id is a number, e.g. --record 12' });
+      throw new UsageError(`--record: '${opts.record.slice(0, 20)}' is not a record id`, {
+        hint: 'a record id is a number, e.g. --record 12',
+      });
     f.record = BigInt(opts.record).toString();
   }
   if (opts.limit !== undefined) {

@@ -31,7 +31,7 @@ describe('emr audit filters', () => {
     expect(new Set(rows.map((r) => r.event))).toEqual(new Set(['granted', 'record-accessed']));
     const bad = await emr([...as('alice'), '--json', 'audit', '--event', 'grantd']);
     expect(bad.code).toBe(2);
-    expect(bad.json.error.hint).toMatch(/granted/);
+    expect(bad.json!.error!.hint).toMatch(/granted/);
   });
 
   it('--actor keeps what that account did (a profile name or an address); a malformed address is exit 2', async () => {
@@ -95,8 +95,8 @@ describe('emr audit filters', () => {
     const j = await emr([...as('alice'), 'audit', '--format', 'json', '--event', 'record-added']);
     expect(JSON.parse(j.stdout).events.map((e: Row) => e.recordId)).toEqual([lab, note]);
     const both = await emr([...as('alice'), '--json', 'audit', '--format', 'csv', '--limit', '1']);
-    expect(both.json.data.csv.split('\n')[0]).toMatch(/^block,time/);
-    expect(both.json.data.events).toHaveLength(1);
+    expect(both.json!.data.csv.split('\n')[0]).toMatch(/^block,time/);
+    expect(both.json!.data.events).toHaveLength(1);
     expect((await emr([...as('alice'), 'audit', '--format', 'xml'])).code).toBe(2);
   });
 });

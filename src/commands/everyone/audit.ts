@@ -32,9 +32,18 @@ export const audit = defineCommand({
     { flags: '--record <id>', description: 'only events naming this record' },
     { flags: '--limit <n>', description: 'only the most recent n events (after the other filters)' },
     { flags: '--follow', description: 'keep printing new events until Ctrl-C (with --json: one JSON document per line)' },
-    { flags: '--format <format>', description: 'text (default), json, csv, or fhir (FHIR R4 AuditEvents)', choices: ['text', 'json', 'csv', 'fhir'] },
+    {
+      flags: '--format <format>',
+      description: 'text (default), json, csv, or fhir (FHIR R4 AuditEvents)',
+      choices: ['text', 'json', 'csv', 'fhir'],
+    },
   ],
-  examples: ['emr audit', 'emr audit --since 2026-01-01 --event record-accessed --format csv', 'emr audit --all --follow', 'emr audit --format fhir --json'],
+  examples: [
+    'emr audit',
+    'emr audit --since 2026-01-01 --event record-accessed --format csv',
+    'emr audit --all --follow',
+    'emr audit --format fhir --json',
+  ],
   async run(ctx, _args, opts: Opts & { limit?: string; follow?: boolean; format?: string }) {
     const filter = auditFilter(opts);
     if (opts.all && opts.patient) throw new UsageError('--all and --patient exclude each other', { hint: 'pick one' });
