@@ -1,6 +1,6 @@
 /**
  * CSV for people's spreadsheets (`emr audit --format csv`, `emr report disclosures --format
- * csv`; docs/CLI.md § emr audit "CSV"): RFC 4180 fields, a header row, LF line ends.
+ * csv`; docs/CLI.md § Sharing, `emr audit`): RFC 4180 fields, a header row, LF line ends.
  *
  * Hand-written beside the RFC 4180 reader of batch manifests (batch/csv.ts) rather than a
  * dependency: csv-stringify 6.9.0 (its `escape_formulas` does the same as FORMULA below)

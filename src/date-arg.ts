@@ -1,6 +1,6 @@
 /**
  * A date given on the command line (`record list --since`, `audit --until`, `report
- * disclosures --since`; docs/CLI.md § emr record list): `YYYY-MM-DD` (UTC; as an upper
+ * disclosures --since`; docs/CLI.md § Records, `record list`): `YYYY-MM-DD` (UTC; as an upper
  * bound, the whole day) or an ISO 8601 date-time (UTC unless an offset is given). One parser,
  * so every command reads the same dates the same way.
  */

@@ -1,4 +1,4 @@
-// src/csv-text.ts (docs/CLI.md § emr audit, `--format csv`): RFC 4180 quoting, one line per
+// src/csv-text.ts (docs/CLI.md § Sharing, `emr audit`, `--format csv`): RFC 4180 quoting, one line per
 // record, and spreadsheet formula injection neutralised. In-process (npm run test:unit).
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/batch/csv.js';

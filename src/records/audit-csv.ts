@@ -1,5 +1,5 @@
 /**
- * `emr audit --format csv` (docs/CLI.md § emr audit): one row per event, the columns of
+ * `emr audit --format csv` (docs/CLI.md § Sharing, `emr audit`): one row per event, the columns of
  * `data.events[]` a spreadsheet needs, plus the reason an event carries (a request, an
  * emergency, a void). Quoting and formula neutralisation: csv-text.ts.
  */

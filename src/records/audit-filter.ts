@@ -1,5 +1,5 @@
 /**
- * `emr audit` narrowed (docs/CLI.md § emr audit "Filters"; issue 24 § 2): `--since`/`--until`
+ * `emr audit` narrowed (docs/CLI.md § Sharing, `emr audit`; issue 24 § 2): `--since`/`--until`
  * as a block number or a date (the date parser of `record list`), `--event <kinds>`,
  * `--actor <who>`, `--record <id>`, `--limit <n>`. Every value is checked here, before any
  * I/O (exit 2 with a hint); the filters work on the decoded rows (event names, addresses,

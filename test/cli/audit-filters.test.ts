@@ -1,6 +1,6 @@
 // Issue 24 § 2 "Audit that can be narrowed": `emr audit --since/--until <date|block>
 // --event --actor --record --limit --format csv|json`, and `--types all` shown as `all`
-// (docs/CLI.md § emr audit), through the built binary on the shared clinic.
+// (docs/CLI.md § Sharing, `emr audit`), through the built binary on the shared clinic.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';

@@ -1,7 +1,7 @@
 /**
  * `emr audit [--patient <who>] [--all] [--since <date|block>] [--until <date|block>]
  * [--event <kinds>] [--actor <who>] [--record <id>] [--limit <n>] [--follow]
- * [--format text|json|csv|fhir]` (docs/CLI.md § emr audit): the on-chain trail — every
+ * [--format text|json|csv|fhir]` (docs/CLI.md § Sharing, `emr audit`): the on-chain trail — every
  * registration, record, re-key, grant, revoke, request, decision, emergency, read receipt,
  * verification, suspension and admin change — with time, actor and a one-line description
  * naming local profiles (records/audit.ts), narrowed by the filters (records/audit-filter.ts).
