@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, type Help, Option } from 'commander';
 import { roles } from './commands/index.js';
-import type { CommandSpec, Node, RoleSpec } from './commands/spec.js';
+import type { CommandArgs, CommandSpec, Node, RoleSpec } from './commands/spec.js';
 import { resolveHome } from './config.js';
 import { Context, type GlobalOptions, type Io } from './context.js';
 import { type EmrError, exitCodeOf, toEmrError, UsageError } from './errors.js';
@@ -55,7 +55,7 @@ function roleChildren(role: RoleSpec): Node[] {
   return out;
 }
 
-type Invoke = (spec: CommandSpec, cmd: Command, args: unknown[]) => Promise<void>;
+type Invoke = (spec: CommandSpec, cmd: Command, args: CommandArgs) => Promise<void>;
 
 function materialize(parent: Command, name: string, node: Merged, invoke: Invoke): void {
   if (node.kind === 'group') {
@@ -85,7 +85,9 @@ function materialize(parent: Command, name: string, node: Merged, invoke: Invoke
   for (const sub of spec.subcommands ?? []) materialize(c, sub.name, { kind: 'command', spec: sub }, invoke);
   c.action(async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command;
-    await invoke(spec, cmd, all.slice(0, -2));
+    // commander passes the declared arguments first: strings, a variadic one as string[],
+    // an absent optional one as undefined (spec.args declares no custom argument parser).
+    await invoke(spec, cmd, all.slice(0, -2) as CommandArgs);
   });
 }
 

@@ -17,6 +17,15 @@ export interface OptionSpec {
   hidden?: boolean;
 }
 
+/**
+ * What commander hands `run`: the positional arguments in declaration order (a variadic
+ * `<file...>` is an array; an absent optional one is undefined) and the parsed options by
+ * their camelCase name. A command names the shape it reads in its own `run` signature
+ * (method parameters are compared both ways, so `opts: { save?: boolean }` fits).
+ */
+export type CommandArgs = readonly (string | string[] | undefined)[];
+export type CommandOptions = Readonly<Record<string, string | boolean | string[] | undefined>>;
+
 export interface CommandSpec {
   kind: 'command';
   name: string;
@@ -28,7 +37,7 @@ export interface CommandSpec {
   examples?: string[];
   /** Subcommands under a command that also runs itself: `emr grant list` beside `emr grant <provider>`. */
   subcommands?: CommandSpec[];
-  run(ctx: Context, args: any[], opts: any): Promise<CommandResult>;
+  run(ctx: Context, args: CommandArgs, opts: CommandOptions): Promise<CommandResult>;
 }
 
 export interface GroupSpec {
