@@ -8,8 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { decryptBundle } from '../crypto/bundle.js';
-import { UsageError } from '../errors.js';
+import { NoMatchingIdentityError } from '../crypto/recipients.js';
+import { AccessDeniedError, UsageError } from '../errors.js';
 import type { SessionBase, Unlocked } from '../session/index.js';
+import { rawKeyPath, readRawKey } from './raw-key.js';
 import { copyToStream, withPrivateTemp } from './save.js';
 
 export interface DecryptInput {
@@ -50,22 +52,47 @@ function identitiesFrom(file: string): string[] {
     .filter((l) => l && !l.startsWith('#'));
 }
 
+/** "Not addressed to you" is ACCESS_DENIED (exit 3): the bytes are fine, the reader is not among their recipients. */
+export function notAddressed(file: string, cause: unknown): AccessDeniedError {
+  return new AccessDeniedError(`${file === '-' ? 'the input' : file} is not addressed to you (no identity of yours matches)`, {
+    hint: `a copy saved with \`emr fetch <id> --raw\` opens with its key file ${file === '-' ? '<copy>.key' : rawKeyPath(file)} beside it; otherwise ask its author to encrypt it to you`,
+    cause,
+  });
+}
+
 export async function decryptFile(s: SessionBase & { me?: Unlocked }, input: DecryptInput): Promise<DecryptOutcome> {
   let identities: string[];
   if (input.identityFile) identities = identitiesFrom(input.identityFile);
   else if (s.me) identities = [s.me.age.identity];
   else throw new Error('decryptFile: needs -i or an unlocked session');
   const source = input.file === '-' ? s.ctx.io.stdin : input.file;
-  const res =
-    input.output === '-'
+  const open = (fileKey?: Uint8Array) => {
+    const o = { input: source, identities, ...(fileKey ? { fileKey } : {}) };
+    return input.output === '-'
       ? // A stream cannot un-write: decrypt into a private temporary file, verified, and
         // only then copy it out (FORMAT.md § 1.6), so a tampered file prints no plaintext.
-        await withPrivateTemp(async (tmp) => {
-          const r = await decryptBundle({ input: source, output: tmp, identities });
+        withPrivateTemp(async (tmp) => {
+          const r = await decryptBundle({ ...o, output: tmp });
           await copyToStream(tmp, s.ctx.io.stdout);
           return r;
         })
-      : await decryptBundle({ input: source, output: input.output, identities });
+      : decryptBundle({ ...o, output: input.output });
+  };
+  let res;
+  try {
+    res = await open();
+  } catch (e) {
+    if (!(e instanceof NoMatchingIdentityError)) throw e;
+    // Not addressed to us: a `fetch --raw` copy of a record whose key was delivered to us
+    // carries it beside (FORMAT.md § 6); otherwise the file is someone else's (exit 3).
+    const fileKey = await readRawKey(input.file, identities);
+    if (!fileKey) throw notAddressed(input.file, e);
+    try {
+      res = await open(fileKey);
+    } finally {
+      fileKey.fill(0);
+    }
+  }
   if (!res.signed) return { path: input.output, signed: false, signatureValid: false, sha256: res.sha256, size: res.size };
   const m = res.metadata;
   return {

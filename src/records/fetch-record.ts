@@ -4,11 +4,22 @@
  * --raw), say whether a later correction supersedes it (docs/FHIR.md § 5), then post the
  * read receipt. Plaintext reaches its target only after every check passed (fetch.ts).
  */
+import { rmSync } from 'node:fs';
 import { logAccess } from '../chain/log-access.js';
 import { getRecord, type VoidInfo } from '../chain/records.js';
 import type { With } from '../session/index.js';
-import type { Unlocked } from '../session/unlock.js';
-import { checkReadAccess, type FetchedRecord, type FetchTarget, fetchRaw, fetchRecord } from './fetch.js';
+import { type Unlocked, unlock } from '../session/unlock.js';
+import {
+  checkReadAccess,
+  type FetchedRecord,
+  type FetchTarget,
+  fetchRaw,
+  fetchRecord,
+  keepDeliveredKey,
+  rawPath,
+  refuseOverwrite,
+} from './fetch.js';
+import { rawKeyPath } from './raw-key.js';
 import { findSupersededBy } from './supersede.js';
 
 export interface FetchInput {
@@ -43,6 +54,8 @@ interface FetchRawOutcome {
   patient: string;
   cid: string;
   signatureValid: null;
+  /** The delivered file key kept beside the copy (docs/FORMAT.md § 6), or null when the copy opens on its own. */
+  keyFile: string | null;
 }
 
 /** The key a fetch needs: to decrypt, or to sign a receipt; `--raw` without `--receipt` needs none. */
@@ -56,14 +69,31 @@ export function wantsReceipt(input: Pick<FetchInput, 'raw' | 'receipt'>, reader:
   return input.receipt ?? (!input.raw && reader.toLowerCase() !== patient.toLowerCase());
 }
 
+const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, input: FetchInput): Promise<FetchOutcome> {
   const reader = s.me?.profile.address ?? s.ctx.profile().address;
   const rec = await getRecord(s.chain, input.id);
   await checkReadAccess(s.chain, reader, rec);
   let data: FetchOutcome;
   if (input.raw) {
-    const saved = await fetchRaw(s.store, rec, input.target);
+    const t = input.target;
+    // A reader other than the patient and the author may hold the key by delivery only:
+    // it is kept beside a file copy (docs/FORMAT.md § 6), so that copy needs the reader's key.
+    const mayNeedKey = t.kind !== 'stdout' && !sameAddress(reader, rec.patient) && !sameAddress(reader, rec.author);
+    if (mayNeedKey) refuseOverwrite(rawKeyPath(rawPath(rec, t)), t.force);
+    const saved = await fetchRaw(s.store, rec, t);
+    let keyFile: string | null = null;
+    if (mayNeedKey) {
+      try {
+        keyFile = await keepDeliveredKey({ chain: s.chain, store: s.store, me: s.me ?? (await unlock(s.ctx)) }, rec, saved.path, t.force);
+      } catch (e) {
+        rmSync(saved.path, { force: true }); // a copy that cannot be kept openable is not kept
+        throw e;
+      }
+    }
     data = {
+      keyFile,
       id: rec.id.toString(),
       ...saved,
       author: rec.author,

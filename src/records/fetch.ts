@@ -15,6 +15,7 @@ import { canRead, grantOf, keyDeliveries } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { CODEC_RAW } from '../chain/types.js';
+import { readFileKey } from '../crypto/age-file.js';
 import { decryptBundle } from '../crypto/bundle.js';
 import { type BundleMetadata, V2_FIELDS } from '../crypto/bundle-format.js';
 import type { DecryptBundleResult } from '../crypto/bundle-verify.js';
@@ -24,6 +25,7 @@ import type { RecordStore } from '../ipfs/store.js';
 import { typeName } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { openKeyDelivery } from './key-delivery.js';
+import { writeRawKey } from './raw-key.js';
 import { copyToStream, saveStream, withPrivateTemp } from './save.js';
 
 export interface FetchDeps {
@@ -91,7 +93,7 @@ async function deliveredKey(deps: FetchDeps, rec: RecordInfo): Promise<Uint8Arra
 }
 
 /** An existing file is never replaced without force ("nothing lost"). */
-function refuseOverwrite(path: string, force: boolean | undefined): void {
+export function refuseOverwrite(path: string, force: boolean | undefined): void {
   if (existsSync(path) && !force) throw new UsageError(`${path} already exists`, { hint: 'choose another -o path or pass --force' });
 }
 
@@ -228,6 +230,34 @@ export async function fetchRecord(deps: FetchDeps, rec: RecordInfo, target: Fetc
   return { ...opened, path: out };
 }
 
+/** Where `fetch --raw` writes a file copy (`record-<id>.age` by default). */
+export const rawPath = (rec: RecordInfo, target: Exclude<FetchTarget, { kind: 'stdout' }>): string =>
+  target.kind === 'file' ? target.path : `record-${rec.id}.age`;
+
+/**
+ * `fetch --raw` by a reader the ciphertext is not addressed to (the key was delivered after
+ * the record was added): keep that key beside the copy (docs/FORMAT.md § 6) so that `emr
+ * decrypt` opens it later. The key is first checked to open this very copy, with the signed
+ * facts matching the chain, as `fetch` would. Returns the key file's path, or null when the
+ * copy opens with the reader's own identity (or no key was delivered).
+ */
+export async function keepDeliveredKey(deps: FetchDeps, rec: RecordInfo, copy: string, force?: boolean): Promise<string | null> {
+  try {
+    (await readFileKey(copy, [deps.me.age.identity])).fill(0);
+    return null; // addressed to the reader: the copy opens on its own
+  } catch (e) {
+    if (!(e instanceof NoMatchingIdentityError)) throw e;
+  }
+  const fileKey = await deliveredKey(deps, rec);
+  if (!fileKey) return null;
+  try {
+    await decryptBundle({ input: copy, output: null, identities: [], fileKey, accept: (r) => checkSignedFacts(deps, rec, r) });
+    return await writeRawKey(copy, deps.me.age.recipient, { id: rec.id.toString(), cid: rec.cid, patient: rec.patient, fileKey }, force);
+  } finally {
+    fileKey.fill(0);
+  }
+}
+
 /** `fetch --raw`: the CID-verified ciphertext, to a file (atomic) or stdout (after the whole DAG verified). */
 export async function fetchRaw(
   store: RecordStore,
@@ -241,7 +271,7 @@ export async function fetchRaw(
       return { path: '-', sha256 };
     });
   }
-  const path = target.kind === 'file' ? target.path : `record-${rec.id}.age`;
+  const path = rawPath(rec, target);
   refuseOverwrite(path, target.force);
   return { path, sha256: await saveStream(store.cat(rec.cid), path) };
 }

@@ -7,12 +7,15 @@
  */
 import { type DispenseInfo, getRecord, listRecords, type RecordInfo, type VoidInfo } from '../chain/records.js';
 import { verifyBundle } from '../crypto/bundle.js';
+import { NoMatchingIdentityError } from '../crypto/recipients.js';
 import { IntegrityError } from '../errors.js';
 import { digestOfCid } from '../ipfs/cid.js';
 import { importFile } from '../ipfs/import-file.js';
 import type { With } from '../session/index.js';
 import { authorityAt } from './authority.js';
+import { notAddressed } from './decrypt-file.js';
 import { checkReadAccess, openRecord } from './fetch.js';
+import { readRawKey } from './raw-key.js';
 
 /** `given` is the argument as typed (echoed back as `target`). */
 export type VerifyTarget = ({ kind: 'record'; id: bigint } | { kind: 'file'; path: string; at?: Date }) & { given: string };
@@ -85,7 +88,21 @@ async function signedRecord(s: With<'me' | 'chain'> & { store?: With<'store'>['s
 }
 
 async function signedFile(s: With<'me' | 'chain'>, path: string): Promise<Signed> {
-  const res = await verifyBundle({ input: path, identities: [s.me.age.identity] });
+  const identities = [s.me.age.identity];
+  let res;
+  try {
+    res = await verifyBundle({ input: path, identities });
+  } catch (e) {
+    if (!(e instanceof NoMatchingIdentityError)) throw e;
+    // A `fetch --raw` copy of a delivered record: its key is kept beside it (FORMAT.md § 6).
+    const fileKey = await readRawKey(path, identities);
+    if (!fileKey) throw notAddressed(path, e);
+    try {
+      res = await verifyBundle({ input: path, identities, fileKey });
+    } finally {
+      fileKey.fill(0);
+    }
+  }
   if (!res.signed)
     throw new IntegrityError(`${path} is not signed`, { hint: 'it is a plain age file, not an emr bundle: nobody vouches for its author' });
   const m = res.metadata;

@@ -53,13 +53,46 @@ describe('record add / fetch negatives', () => {
     const raw = join(t.home, 'lab1-rekeyed.age');
     // --raw --no-receipt needs no key: no passphrase source at all.
     await ok(['--home', t.home, '--profile', 'alice', 'fetch', first.id, '--raw', '-o', raw, '--no-receipt']);
+    // Not addressed to house any more: ACCESS_DENIED (exit 3), not INTEGRITY (issue 21 § 5).
     const d = await emr([...as('house'), '--json', 'decrypt', raw, '-o', join(t.home, 'nope.txt')]);
-    expect(d.code).toBe(4);
+    expect(d.code).toBe(3);
+    expect(d.json?.error?.code).toBe('ACCESS_DENIED');
     // ... while the patient and the author still read it, signature intact.
     expect((await ok([...as('alice'), 'decrypt', raw, '-o', join(t.home, 'lab1-alice.txt')])).author).toBe(
       (await ok(['--home', t.home, 'whois', 'grey'])).address,
     );
     expect(readFileSync(join(t.home, 'lab1-alice.txt'), 'utf8')).toBe('lab one');
+  });
+
+  it('FORMAT.md § 6: a reader who got the key by delivery keeps a --raw copy that decrypt and verify open later', async () => {
+    // Issue 21 § 5: a pharmacist granted after the prescription was added is not among its
+    // recipients; before, `decrypt rx.age` of their own --raw copy was exit 4 "no identity matches".
+    const rx = (await ok([...as('grey'), 'record', 'add', file('rx.txt', 'amoxicillin 500 mg'), '--patient', 'alice', '--type', 'lab']))
+      .records[0];
+    await ok([...as('alice'), 'grant', 'wilson', '--types', 'lab', '--expires', '30d']);
+    const copy = join(t.home, 'rx.age');
+    const f = await ok([...as('wilson'), 'fetch', rx.id, '--raw', '-o', copy]);
+    // The copy is the CID-verified ciphertext, unchanged; the delivered key sits beside it, 0600.
+    expect(createHash('sha256').update(readFileSync(copy)).digest('hex')).toBe(f.sha256);
+    expect(f.keyFile).toBe(`${copy}.key`);
+    expect(statSync(`${copy}.key`).mode & 0o777).toBe(0o600);
+    expect(readFileSync(`${copy}.key`, 'latin1')).toMatch(/^age-encryption\.org\/v1\n/);
+    const d = await ok([...as('wilson'), 'decrypt', copy, '-o', join(t.home, 'rx-later.txt')]);
+    expect(readFileSync(join(t.home, 'rx-later.txt'), 'utf8')).toBe('amoxicillin 500 mg');
+    expect(d.author).toBe((await ok(['--home', t.home, 'whois', 'grey'])).address);
+    const v = await ok([...as('wilson'), 'verify', copy]);
+    expect(v).toMatchObject({ signatureValid: true, recordId: rx.id, authorAuthorized: true });
+    // Someone else holding both files: not addressed to them (exit 3), no output.
+    const m = await emr([...as('mallory'), '--json', 'decrypt', copy, '-o', join(t.home, 'rx-mallory.txt')]);
+    expect(m.code).toBe(3);
+    expect(m.json?.error?.code).toBe('ACCESS_DENIED');
+    expect(() => statSync(join(t.home, 'rx-mallory.txt'))).toThrow();
+    // Without its key the copy is not addressed to wilson: exit 3, with a hint naming the key file.
+    const bare = join(t.home, 'rx-bare.age');
+    writeFileSync(bare, readFileSync(copy));
+    const b = await emr([...as('wilson'), '--json', 'decrypt', bare, '-o', join(t.home, 'rx-bare.txt')]);
+    expect(b.code).toBe(3);
+    expect(b.json?.error?.hint).toMatch(/rx-bare\.age\.key/);
   });
 
   it('only a patient can revoke (exit 3), and nothing is sent', async () => {

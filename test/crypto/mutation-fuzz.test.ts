@@ -155,25 +155,28 @@ describe('mutation fuzzer (issue 8, adversarial suite)', () => {
     );
   }, 300_000);
 
-  it('through the binary: a few mutated bundles → exit 4, no output file, nothing on stdout with -o -', async () => {
+  it('through the binary: a few mutated bundles → exit 4 (3 for a stanza no identity opens), no output file, nothing on stdout with -o -', async () => {
     const idFile = join(dir, 'id.key');
     writeFileSync(idFile, id.identity + '\n');
-    const cases: Mutation[] = [
-      { kind: 'flip', at: 40, bit: 2 }, // header
-      { kind: 'flip', at: bundle.length - 20, bit: 0 }, // last chunk (the trailer)
-      { kind: 'truncate', at: bundle.length - 70_000 }, // a whole chunk gone
-      { kind: 'extend', extra: new Uint8Array([1, 2, 3]) },
-      { kind: 'splice', from: 300, to: 70_000, n: 65_552 }, // a chunk duplicated
+    // A flipped bit in the recipient stanza cannot be told from a file for someone else (no
+    // stanza opens, so there is no file key to check the MAC with): that is "not addressed to
+    // you", ACCESS_DENIED (exit 3, issue 21 § 5); every other change is INTEGRITY (exit 4).
+    const cases: Array<[Mutation, number]> = [
+      [{ kind: 'flip', at: 40, bit: 2 }, 3], // header: the stanza's share
+      [{ kind: 'flip', at: bundle.length - 20, bit: 0 }, 4], // last chunk (the trailer)
+      [{ kind: 'truncate', at: bundle.length - 70_000 }, 4], // a whole chunk gone
+      [{ kind: 'extend', extra: new Uint8Array([1, 2, 3]) }, 4],
+      [{ kind: 'splice', from: 300, to: 70_000, n: 65_552 }, 4], // a chunk duplicated
     ];
-    for (const [i, m] of cases.entries()) {
+    for (const [i, [m, code]] of cases.entries()) {
       const d = join(dir, `bin-${i}`);
       mkdirSync(d);
       writeFileSync(join(d, 'in.age'), apply(bundle, m));
       const r = await emr(['--json', 'decrypt', join(d, 'in.age'), '-i', idFile, '-o', join(d, 'out.txt')]);
-      expect(r.code, `${m.kind}: ${r.stdout}`).toBe(4);
+      expect(r.code, `${m.kind}: ${r.stdout}`).toBe(code);
       expect(readdirSync(d)).toEqual(['in.age']);
       const s = await emr(['decrypt', join(d, 'in.age'), '-i', idFile, '-o', '-']);
-      expect(s.code).toBe(4);
+      expect(s.code).toBe(code);
       expect(s.stdoutBytes.length).toBe(0); // verified before release: no plaintext at all
     }
   }, 300_000);

@@ -13,7 +13,11 @@ export const fetch = defineCommand({
   args: ['<recordId>'],
   options: [
     { flags: '-o, --output <file>', description: 'where to write it, or - for stdout (default: the original file name, or record-<id>)' },
-    { flags: '--raw', description: 'keep the ciphertext (CID-verified), skip decryption; open later with `emr decrypt`' },
+    {
+      flags: '--raw',
+      description:
+        'keep the ciphertext (CID-verified), skip decryption; open later with `emr decrypt` (a key delivered to you is kept beside it as <file>.key)',
+    },
     {
       flags: '--receipt',
       description: 'post the on-chain read receipt also when it is not the default (your own record, --raw)',
@@ -55,7 +59,7 @@ export const fetch = defineCommand({
       view: toStdout
         ? { warnings }
         : {
-            title: `${opts.raw ? 'Fetched ciphertext of' : 'Fetched and verified'} record ${idArg} → ${data.path}`,
+            title: `${opts.raw ? 'Fetched ciphertext of' : 'Fetched and verified'} record ${idArg} → ${data.path}${'keyFile' in data && data.keyFile ? ` (+ ${data.keyFile}: the key delivered to you; keep them together)` : ''}`,
             fields: [
               ['author', ctx.label(data.author, 'withAddress')],
               ['signature', opts.raw ? 'not checked (--raw)' : 'valid'],
