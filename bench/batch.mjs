@@ -32,6 +32,9 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
 const home = mkdtempSync(join(tmpdir(), 'emr-bench-batch-'));
 const pw = join(home, 'dr.pw');
+// The manifests and their files live outside the home: a row never names a file under it
+// (docs/MANIFEST.md § 3.1).
+const data = mkdtempSync(join(tmpdir(), 'emr-bench-batch-data-'));
 writeFileSync(pw, 'bench-pass-123\n', { mode: 0o600 });
 
 /** Runs emr; with `measure`, samples the child's RSS from /proc every 20 ms. */
@@ -110,7 +113,7 @@ async function main() {
     );
   }
   const job = (name, n) => {
-    const dir = join(home, name);
+    const dir = join(data, name);
     mkdirSync(dir);
     const lines = ['file,patient,type,title'];
     for (let i = 0; i < n; i++) {
@@ -151,7 +154,7 @@ async function main() {
   console.log('goals (issue 11 goal 6): >= 500 records/s whole command, <= 10000 gas/record');
   console.log('before (issue 11): 162-301 records/s whole command, 7434 gas/record');
   await emr(['devnet', 'down']).catch(() => {});
-  if (!process.env.BENCH_KEEP) rmSync(home, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) for (const d of [home, data]) rmSync(d, { recursive: true, force: true });
 }
 
 main().catch(async (e) => {

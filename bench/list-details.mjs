@@ -7,8 +7,8 @@
 //
 // Env: BENCH_RECORDS (default 1000), BENCH_RUNS (default 3), BENCH_KEEP=1 keeps the home.
 // Run it on a quiet machine (`uptime` load < 1): the load average is printed with the figures.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, fmt, median } from './lib.mjs';
 
@@ -17,6 +17,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 const b = bench('list', ['admin', 'pat']);
 const home = b.home;
+// The manifest and its files live outside the home: a row never names a file under it
+// (docs/MANIFEST.md § 3.1).
+const data = mkdtempSync(join(tmpdir(), 'emr-bench-list-data-'));
 /** `emr` as `who` with --json; wall and CPU (user + sys, GNU time) in ms, and the data. */
 const emr = (who, args) => b.emr(who, ['--json', ...args]);
 
@@ -35,15 +38,15 @@ async function main() {
   await emr('pat', ['register']);
 
   // N small records with titles, added by the patient in one journaled batch.
-  const dir = join(home, 'files');
+  const dir = join(data, 'files');
   mkdirSync(dir);
   const rows = ['file,patient,type,title'];
   for (let i = 0; i < N; i++) {
     writeFileSync(join(dir, `r${i}.txt`), `result ${i}\n`);
     rows.push(`files/r${i}.txt,pat,${i % 2 ? 'lab' : 'note'},record ${i}`);
   }
-  writeFileSync(join(home, 'manifest.csv'), rows.join('\n') + '\n');
-  const added = await emr('pat', ['batch', 'add', join(home, 'manifest.csv'), '--progress', 'none']);
+  writeFileSync(join(data, 'manifest.csv'), rows.join('\n') + '\n');
+  const added = await emr('pat', ['batch', 'add', join(data, 'manifest.csv'), '--progress', 'none']);
   process.stderr.write(`bench: batch add of ${N} records: ${fmt(added.ms)}\n`);
 
   const list = ['record', 'list', '--limit', String(N)];
@@ -73,4 +76,10 @@ async function main() {
   ]);
 }
 
-b.main(main);
+b.main(async () => {
+  try {
+    await main();
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});

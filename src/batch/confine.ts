@@ -3,14 +3,13 @@
  * elsewhere (an export of another system, a colleague's script); a row naming
  * `../../.ssh/id_rsa` or the emr keystore would have that file encrypted to the patient and
  * published. Rule: a row's file, symlinks resolved, lies under the manifest's directory
- * unless `--allow-outside`; and never among emr's own files in the home (the home's top
- * level and the directories emr manages), whatever the flags.
+ * unless `--allow-outside`; and never under the emr home, whatever the flags: everything
+ * there is emr's own (keys, the agent's secret, caches, journals, the store, deliveries …).
+ * A list of managed directories misses whatever emr adds later (issue 20 § 11: `agent/` and
+ * `cache/` were missing, and the agent's secret became a record), so the rule is the home.
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
-
-/** Entries of the emr home that hold emr's own state (keys, journals, chain, store). */
-const MANAGED = new Set(['keystore', 'profiles', 'config.json', 'batch', 'devnet', 'tmp', 'pending', 'ipfs']);
 
 function real(path: string): string {
   try {
@@ -42,11 +41,7 @@ export function confineRowFile(file: string, c: Confinement): { path: string } |
   const path = real(file);
   const home = real(c.home);
   if (within(home, path)) {
-    const rel = relative(home, path);
-    const first = rel.split(sep)[0]!;
-    if (rel === '' || !rel.includes(sep) || MANAGED.has(first)) {
-      return { reason: `refused: the file is one of emr's own files in the emr home (${first || '.'})` };
-    }
+    return { reason: "refused: the file is under the emr home (emr's own files never become records)" };
   }
   if (!c.allowOutside && !within(real(c.baseDir), path)) {
     return { reason: "refused: the file is outside the manifest's directory (pass --allow-outside to allow it)" };

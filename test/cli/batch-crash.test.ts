@@ -27,7 +27,7 @@ async function job(
   n: number,
 ): Promise<{ manifest: string; patients: Patient[]; rows: Array<Record<string, string>>; dir: string }> {
   const patients = await w.patients(2);
-  const dir = join(w.home, name);
+  const dir = join(w.data, name);
   const files = w.files(dir, n, 100, name);
   const rows = files.map((f, i) => ({ file: f, patient: patients[i % 2]!.address, type: i % 3 ? 'lab' : 'note', title: `${name} ${i}` }));
   const manifest = join(dir, 'm.csv');

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function manifest(name: string, n: number, patient: string): string {
-  const dir = join(w.home, name);
+  const dir = join(w.data, name);
   const files = w.files(dir, n, 64, name);
   const m = join(dir, 'm.csv');
   writeFileSync(m, csv(files.map((f, i) => ({ file: f, patient, type: 'lab', title: `${name} ${i}` }))));
@@ -87,7 +87,7 @@ describe('emr batch add: failures mid-run', () => {
 
   it('a file that disappears mid-run fails that row (exit 7); the others are added; --resume adds it once back', async () => {
     const m = manifest('vanish', 40, p[1]!.address);
-    const last = join(w.home, 'vanish', 'vanish-39.txt');
+    const last = join(w.data, 'vanish', 'vanish-39.txt');
     let moved = false;
     const r = await runWatching(['batch', 'add', m, '--concurrency', '1', '--batch-size', '50'], (e) => {
       if (e.event === 'stored' && !moved) {

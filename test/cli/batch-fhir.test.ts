@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2, § 3.3)', () => {
-  const dir = () => join(w.home, 'fhirjob');
+  const dir = () => join(w.data, 'fhirjob');
   let data: any;
 
   it("a Bundle row MUST be split one record per type, each holding only its type's resources; a bad FHIR row MUST fail alone before anything of it is stored (journal: failed); encounter columns MUST be signed inside the record", async () => {
@@ -157,7 +157,7 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
 
   it('manifest mistakes on FHIR and encounter columns are invalid rows (nothing started): a type or title on a Bundle, a type the author MUST be allowed to write, a bad encounter date', async () => {
     const [stranger] = await w.patients(1, { grant: false });
-    const d = join(w.home, 'fhirbad');
+    const d = join(w.data, 'fhirbad');
     mkdirSync(d, { recursive: true });
     copyFileSync(join(FIX, 'synthea-patient-b.json'), join(d, 'b.json'));
     writeFileSync(join(d, 'x.txt'), 'x\n');
@@ -203,7 +203,7 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
     } finally {
       chain.provider.destroy();
     }
-    const d = join(w.home, 'fhirlab');
+    const d = join(w.data, 'fhirlab');
     mkdirSync(d, { recursive: true });
     copyFileSync(join(FIX, 'synthea-patient-b.json'), join(d, 'b.json'));
     writeFileSync(join(d, 'm.csv'), csv([{ file: 'b.json', patient: wallet.address }], COLS));

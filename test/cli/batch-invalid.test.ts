@@ -17,7 +17,7 @@ beforeAll(async () => {
   w = await batchWorld();
   p = await w.patients(2);
   unregistered = await w.patients(1, { register: false });
-  dir = join(w.home, 'inv');
+  dir = join(w.data, 'inv');
   w.files(dir, 6, 50, 'ok');
 }, 120_000);
 
@@ -133,7 +133,7 @@ describe('emr batch add: invalid manifests', () => {
 
   it('MANIFEST.md § 8: the keystore is unlocked while the rows are checked: a wrong passphrase fails a valid manifest with exit 5 before any row starts', async () => {
     const { emr } = await import('../helpers/cli.js');
-    const bad = join(w.home, 'wrong.pw');
+    const bad = join(w.data, 'wrong.pw');
     writeFileSync(bad, 'not the passphrase\n', { mode: 0o600 });
     const a = p[0]!.address;
     const good = join(dir, 'wrongpw.csv');

@@ -35,7 +35,7 @@ function filesUnder(dir: string): string[] {
 
 async function job(name: string, n: number, patients?: Patient[]) {
   const ps = patients ?? (await w.patients(1));
-  const dir = join(w.home, name);
+  const dir = join(w.data, name);
   const files = w.files(dir, n, 100, name);
   const rows = files.map((f, i) => ({ file: f, patient: ps[0]!.address, type: 'lab', title: `${name} ${i}` }));
   return { dir, rows, patients: ps, manifest: join(dir, 'm.csv') };
@@ -44,7 +44,7 @@ async function job(name: string, n: number, patients?: Patient[]) {
 describe('batch manifests: which files a row may name (MANIFEST.md § 3.1)', () => {
   it("a row MUST NOT name a file outside the manifest directory (../, absolute, symlink) nor emr's own files; --allow-outside relaxes only the first rule", async () => {
     const j = await job('confine', 1);
-    const outside = join(w.home, 'elsewhere');
+    const outside = join(w.data, 'elsewhere');
     mkdirSync(outside, { recursive: true });
     writeFileSync(join(outside, 'other.txt'), 'a lab result kept elsewhere\n');
     symlinkSync(join(w.home, 'keystore', 'dr.json'), join(j.dir, 'innocent.txt'));
@@ -64,7 +64,7 @@ describe('batch manifests: which files a row may name (MANIFEST.md § 3.1)', () 
     const reasons = (r.json!.error as any).details.rows as Array<{ line: number; reason: string }>;
     expect(reasons.map((x) => x.line)).toEqual([3, 4, 5, 6]);
     expect(reasons[0]!.reason).toMatch(/outside the manifest's directory.*--allow-outside/);
-    for (const x of reasons.slice(1)) expect(x.reason).toMatch(/emr's own files/);
+    for (const x of reasons.slice(1)) expect(x.reason).toMatch(/under the emr home/);
     expect(await recordsOf(w, [a])).toHaveLength(0);
 
     // --allow-outside: the ../ row is fine now; emr's own files stay refused.
@@ -73,6 +73,46 @@ describe('batch manifests: which files a row may name (MANIFEST.md § 3.1)', () 
     expect(r2.json!.data.counts).toMatchObject({ total: 5, added: 2, invalid: 3 });
     const got = await recordsOf(w, [a]);
     expect(got).toHaveLength(2);
+  }, 60_000);
+});
+
+describe('batch: nothing under the emr home becomes a record (MANIFEST.md § 3.1, issue 20 § 11)', () => {
+  it("MUST: a row MUST NOT name any file under the emr home, whatever the flags: the running agent's secret, cache/, patients/, deliveries/, any other directory of the home are refused with --allow-outside too", async () => {
+    const j = await job('whole-home', 1);
+    const a = j.patients[0]!.address;
+    // A real agent: its per-start secret is the file an attacker's manifest would name.
+    const started = await w.run(['--json', 'agent', 'start', '--timeout', '2m']);
+    expect(started.code, started.stderr).toBe(0);
+    const made: string[] = [];
+    try {
+      const secret = join(w.home, 'agent', 'agent.secret');
+      expect(statSync(secret).isFile()).toBe(true);
+      const inHome = ['cache', 'patients', 'deliveries', 'my-notes'].map((d) => {
+        mkdirSync(join(w.home, d), { recursive: true });
+        const f = join(w.home, d, `hostile-${d}.txt`);
+        writeFileSync(f, `emr's own ${d}\n`);
+        made.push(f);
+        return f;
+      });
+      // The same files by a symlink from the manifest's directory.
+      symlinkSync(join(w.home, 'agent', 'agent.secret'), join(j.dir, 'looks-fine.txt'));
+      const rows = [
+        { file: j.rows[0]!.file, patient: a, type: 'lab', title: 'fine' },
+        { file: secret, patient: a, type: 'lab', title: 'agent secret' },
+        { file: 'looks-fine.txt', patient: a, type: 'lab', title: 'symlink to the agent secret' },
+        ...inHome.map((f) => ({ file: f, patient: a, type: 'lab', title: f })),
+      ];
+      writeFileSync(j.manifest, csv(rows));
+      const r = await w.run(['--json', 'batch', 'add', j.manifest, '--allow-outside']);
+      expect(r.code, r.stderr).toBe(2);
+      const reasons = (r.json!.error as any).details.rows as Array<{ line: number; reason: string }>;
+      expect(reasons.map((x) => x.line)).toEqual(rows.slice(1).map((_, i) => i + 3));
+      for (const x of reasons) expect(x.reason).toMatch(/under the emr home/);
+      expect(await recordsOf(w, [a])).toHaveLength(0);
+    } finally {
+      await w.run(['agent', 'stop']);
+      for (const f of made) rmSync(f, { force: true });
+    }
   }, 60_000);
 });
 

@@ -43,7 +43,7 @@ afterAll(async () => {
 
 describe('batch add with replicas (STORAGE.md § Replicas: pinned on N nodes MUST precede registration)', () => {
   it('two --ipfs-api: every record is pinned on both before it is registered; rows[].pinnedOn and the journal name them', async () => {
-    const dir = join(w.home, 'rep1');
+    const dir = join(w.data, 'rep1');
     const files = w.files(dir, 4, 2000);
     writeFileSync(join(dir, 'm.csv'), csv(files.map((f, i) => ({ file: f, patient: p[i % 2]!.address, type: 'lab' }))));
     const r = await w.run(['--json', '--ipfs-api', d1!.apiUrl, '--ipfs-api', d2!.apiUrl, 'batch', 'add', join(dir, 'm.csv')], {
@@ -63,7 +63,7 @@ describe('batch add with replicas (STORAGE.md § Replicas: pinned on N nodes MUS
   }, 240_000);
 
   it('a node down: not enough replicas → exit 6, nothing registered; --resume --replicas 1 finishes with pinnedOn = the live node', async () => {
-    const dir = join(w.home, 'rep2');
+    const dir = join(w.data, 'rep2');
     const files = w.files(dir, 3, 2000, 'g');
     writeFileSync(join(dir, 'm.csv'), csv(files.map((f) => ({ file: f, patient: p[0]!.address, type: 'note' }))));
     const before = (await recordsOf(w, [p[0]!.address])).length;

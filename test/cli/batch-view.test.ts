@@ -19,11 +19,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await w?.run(['devnet', 'down']);
-  if (w) rmSync(w.home, { recursive: true, force: true });
+  if (w) for (const d of [w.home, w.data]) rmSync(d, { recursive: true, force: true });
 });
 
 describe('batch add: what it shows', () => {
-  const dir = () => join(w.home, 'job');
+  const dir = () => join(w.data, 'job');
   const rows = () =>
     w.files(dir(), 30, 64).map((f, i) => ({ file: f, patient: patients[i % 2]!.address, type: 'lab', title: `panel ${i}` }));
 

@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('batch add warns about readers it skips (SHARING.md § 1.5)', () => {
   it('--json: the rows are added and data.warnings[] names the skipped reader once per (patient, type); stderr says it too', async () => {
-    const dir = join(w.home, 'warn1');
+    const dir = join(w.data, 'warn1');
     const files = w.files(dir, 3, 100);
     writeFileSync(
       join(dir, 'm.csv'),
@@ -73,7 +73,7 @@ describe('batch add warns about readers it skips (SHARING.md § 1.5)', () => {
   }, 120_000);
 
   it('people see the warning on stderr, and a job with no skipped reader has data.warnings = []', async () => {
-    const dir = join(w.home, 'warn2');
+    const dir = join(w.data, 'warn2');
     const files = w.files(dir, 2, 100, 'h');
     writeFileSync(join(dir, 'm.csv'), csv([{ file: files[0]!, patient: patient.address, type: 'lab' }]));
     const r = await w.run(['batch', 'add', join(dir, 'm.csv'), '--progress', 'none'], { timeoutMs: 120_000 });

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('emr batch add: 200 rows end to end', () => {
-  const dir = () => join(w.home, 'job200');
+  const dir = () => join(w.data, 'job200');
   let rows: Array<Record<string, string>>;
   let first: any;
 
@@ -96,7 +96,7 @@ describe('emr batch add: 200 rows end to end', () => {
 describe('emr batch add --workers (encryption on worker threads)', () => {
   it("--workers 2: every row added once, each bundle decryptable by its patient with the author's signature", async () => {
     const ps = await w.patients(3);
-    const d = join(w.home, 'jobworkers');
+    const d = join(w.data, 'jobworkers');
     const files = w.files(d, 30, 3000, 'wk');
     const rs = files.map((f, i) => ({ file: f, patient: ps[i % 3]!.address, type: i % 2 ? 'lab' : 'note', title: `wk ${i}` }));
     writeFileSync(join(d, 'm.csv'), csv(rs));
@@ -118,7 +118,7 @@ describe('emr batch add --workers (encryption on worker threads)', () => {
   }, 90_000);
 
   it('--workers must be a whole number (exit 2, nothing started)', async () => {
-    const r = await w.run(['--json', 'batch', 'add', join(w.home, 'nowhere.csv'), '--workers', 'many']);
+    const r = await w.run(['--json', 'batch', 'add', join(w.data, 'nowhere.csv'), '--workers', 'many']);
     expect(r.code).toBe(2);
     expect(r.json!.error!.message).toMatch(/--workers/);
   });

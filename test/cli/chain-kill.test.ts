@@ -51,7 +51,7 @@ afterAll(async () => {
 
 describe('chain killed mid-batch', () => {
   it('batch add (MANIFEST.md § 6.2: a resume MUST re-check journaled confirmations against the chain): anvil SIGKILLed after the first transaction confirmed, restarted from an older dump → --resume registers every row exactly once', async () => {
-    const dir = join(w.home, 'batch-chain-kill');
+    const dir = join(w.data, 'batch-chain-kill');
     const files = w.files(dir, 6, 64, 'ck');
     const rows = files.map((file, i) => ({ file, patient: patients[i % 2]!.address, type: 'note', title: `ck ${i}` }));
     const manifest = join(dir, 'm.csv');

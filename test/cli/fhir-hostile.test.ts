@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('FHIR nesting depth (docs/FHIR.md § 2)', () => {
-  const dir = () => join(w.home, 'deep');
+  const dir = () => join(w.data, 'deep');
 
   it('a FHIR file nested deeper than MAX_FHIR_DEPTH MUST be refused with exit 2 and a path, not crash the validator (exit 1); nothing is registered', async () => {
     mkdirSync(dir(), { recursive: true });
@@ -143,7 +143,7 @@ const HOSTILE: Record<string, { file: string; why: RegExp }> = {
 };
 
 describe('one patient per Bundle, really (docs/FHIR.md § 3.1; issue 20 point 7)', () => {
-  const dir = () => join(w.home, 'hostile');
+  const dir = () => join(w.data, 'hostile');
 
   it('MUST (FHIR.md § 3.1): every hostile Bundle is refused with exit 2 naming why, and nothing is stored or registered', async () => {
     mkdirSync(dir(), { recursive: true });

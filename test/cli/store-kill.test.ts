@@ -6,7 +6,8 @@
 // store does not hold, and the same command run again (re-key) or `--resume` (batch) on a
 // node restarted on the killed one's repo finishes the job without redoing done work.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { id as topicOf } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,8 +133,8 @@ describe('the store SIGKILLed in the middle of bulk work', () => {
   }, 400_000);
 
   it('batch add (MANIFEST.md § 5: a stopped job says --resume): node killed after 3 rows stored → exit 6, nothing registered without stored bytes; restart, --resume → every row registered exactly once', async () => {
-    const dir = join(c.home, 'batch-store-kill');
-    mkdirSync(dir, { recursive: true });
+    // Outside the home: a batch row never names a file under it (MANIFEST.md § 3.1).
+    const dir = mkdtempSync(join(tmpdir(), 'emr-batch-store-kill-'));
     const texts = Array.from({ length: 8 }, (_, i) => `batch note ${i} ${Math.random()}\n`);
     const rows = texts.map((t, i) => {
       writeFileSync(join(dir, `n${i}.txt`), t);

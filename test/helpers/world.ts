@@ -29,7 +29,8 @@
  *
  * test/chain/helpers.ts and test/batch/fixture.ts re-export from here under their old names.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonRpcProvider, Network, Wallet } from 'ethers';
 import { inject } from 'vitest';
@@ -156,6 +157,11 @@ export interface Patient {
 
 export interface BatchWorld {
   home: string;
+  /**
+   * Where the tests keep manifests and their files: outside the home, since a batch row
+   * may never name a file under the emr home (MANIFEST.md § 3.1).
+   */
+  data: string;
   pw: string;
   dr: string;
   rpcUrl: string;
@@ -191,6 +197,7 @@ export async function batchWorld(): Promise<BatchWorld> {
   const dr = JSON.parse(readFileSync(join(t.home, 'profiles', 'dr.json'), 'utf8')).address as string;
   return {
     home: t.home,
+    data: mkdtempSync(join(tmpdir(), 'emr-batch-data-')),
     pw,
     dr,
     rpcUrl,

@@ -15,7 +15,7 @@ export const batchAdd = defineCommand({
   options: [
     { flags: '--resume', description: 'continue a job that was interrupted (uses its journal)' },
     { flags: '--skip-invalid', description: 'add the valid rows even when some rows are invalid' },
-    { flags: '--allow-outside', description: "let rows name files outside the manifest's directory (never emr's own files)" },
+    { flags: '--allow-outside', description: "let rows name files outside the manifest's directory (never a file under the emr home)" },
     { flags: '--journal <file>', description: 'journal file (default: <home>/batch/<job id>.journal)' },
     { flags: '--concurrency <n>', description: 'rows encrypted and stored at once', default: '4' },
     { flags: '--batch-size <n>', description: 'records per transaction', default: '100' },
