@@ -7,7 +7,8 @@
  */
 import { lstatSync, readFileSync, type Stats, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { agentDir, EXCHANGE_MS, type Frame, type Header, readFrame, secretPath, socketPath, writeFrame } from './protocol.js';
+import { isAgentProcess, readPidFile, socketPathTooLong } from './process.js';
+import { agentDir, EXCHANGE_MS, type Frame, type Header, pidPath, readFrame, secretPath, socketPath, writeFrame } from './protocol.js';
 
 /** No socket: no agent. Stale: a socket file nobody listens on (the agent was killed). */
 export class AgentAbsent extends Error {
@@ -23,6 +24,9 @@ const mine = (st: Stats) => st.uid === process.getuid?.();
 
 function check(home: string): string {
   const dir = agentDir(home);
+  // KEYSTORE.md § 6.11: no agent listens on a path too long for a socket (connect(2) would
+  // cut it, like bind(2), and could reach whatever sits at the cut path).
+  if (socketPathTooLong(socketPath(home)) !== null) throw new AgentAbsent(false);
   let s: Stats;
   try {
     s = lstatSync(socketPath(home));
@@ -76,9 +80,14 @@ export function agentRequest(home: string, header: Header, payload?: Uint8Array)
   });
 }
 
-/** Removes a stale socket and secret (nobody listens on them). */
+/**
+ * Removes a stale socket and secret (nobody listens on them), and the pid file unless it
+ * still names a live agent of this home (KEYSTORE.md § 6.9: that one `agent stop` ends).
+ */
 export function removeStale(home: string): void {
-  for (const p of [socketPath(home), secretPath(home)]) {
+  const rec = readPidFile(pidPath(home));
+  const live = rec !== null && isAgentProcess(rec, home);
+  for (const p of [socketPath(home), secretPath(home), ...(live ? [] : [pidPath(home)])]) {
     try {
       unlinkSync(p);
     } catch {

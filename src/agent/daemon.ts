@@ -9,7 +9,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { agentDir, EXCHANGE_MS, MAX_IDLE_SECONDS, MAX_KEYS, readFrame, secretPath, socketPath, writeFrame } from './protocol.js';
+import { MAX_SOCKET_PATH, socketPathTooLong, startToken } from './process.js';
+import { agentDir, EXCHANGE_MS, MAX_IDLE_SECONDS, MAX_KEYS, pidPath, readFrame, secretPath, socketPath, writeFrame } from './protocol.js';
 
 interface Held {
   address: string;
@@ -36,13 +37,46 @@ if (!st.isDirectory() || st.uid !== process.getuid!() || (st.mode & 0o077) !== 0
   fail(`${dir} must be a directory owned by you with mode 0700`);
 }
 const sock = socketPath(home);
+// KEYSTORE.md § 6.11: bind(2) cuts a longer path silently; never listen somewhere else.
+const tooLong = socketPathTooLong(sock);
+if (tooLong !== null) fail(`the socket path ${sock} is ${tooLong} bytes; a Unix socket allows ${MAX_SOCKET_PATH}`);
 const secretFile = secretPath(home);
+const pidFile = pidPath(home);
 const secret = randomBytes(32);
 const keys = new Map<string, Held>();
 let idleTimer: NodeJS.Timeout | undefined;
 let closing = false;
+// KEYSTORE.md § 6.10: an agent whose socket was removed or replaced (its directory
+// deleted, another agent started over it) can no longer be reached or stopped through it:
+// it forgets its keys and exits rather than hold them for nobody.
+let watch: NodeJS.Timeout | undefined;
 
-function rmQuiet(p: string) {
+/**
+ * The files this process made, by device and inode (KEYSTORE.md § 6.9): the path may
+ * since have been removed and reused by a newer agent, whose files are not ours to remove.
+ */
+const made = new Map<string, { dev: number; ino: number }>();
+
+function remember(p: string): void {
+  const st = lstatSync(p);
+  made.set(p, { dev: st.dev, ino: st.ino });
+}
+
+/** Whether `p` is still the file this process made. */
+function stillOurs(p: string): boolean {
+  const id = made.get(p);
+  if (!id) return false;
+  try {
+    const st = lstatSync(p);
+    return st.dev === id.dev && st.ino === id.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes `p` only when it is still ours (lstat then unlink: the window is two syscalls). */
+function rmOwn(p: string) {
+  if (!stillOurs(p)) return;
   try {
     unlinkSync(p);
   } catch {
@@ -53,10 +87,12 @@ function rmQuiet(p: string) {
 function shutdown(): void {
   if (closing) return;
   closing = true;
+  clearInterval(watch);
   for (const h of keys.values()) h.key.fill(0);
   keys.clear();
-  rmQuiet(sock);
-  rmQuiet(secretFile);
+  rmOwn(sock);
+  rmOwn(secretFile);
+  rmOwn(pidFile);
   secret.fill(0);
   server.close();
   // Connections in flight get no answer; nothing they could still ask for is held.
@@ -136,9 +172,23 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, shut
 
 // The starter removed a stale socket already; a live one means another agent won a race.
 server.listen(sock, () => {
-  chmodSync(sock, 0o600);
-  writeFileSync(secretFile, secret.toString('hex') + '\n', { mode: 0o600, flag: 'w' });
-  chmodSync(secretFile, 0o600);
+  try {
+    remember(sock);
+    chmodSync(sock, 0o600);
+    writeFileSync(secretFile, secret.toString('hex') + '\n', { mode: 0o600, flag: 'w' });
+    remember(secretFile);
+    chmodSync(secretFile, 0o600);
+    writeFileSync(pidFile, JSON.stringify({ pid: process.pid, start: startToken(process.pid) }) + '\n', { mode: 0o600, flag: 'w' });
+    remember(pidFile);
+  } catch (e) {
+    rmOwn(sock);
+    rmOwn(secretFile);
+    rmOwn(pidFile);
+    fail(`cannot set up ${dir}: ${(e as Error).message}`);
+  }
+  watch = setInterval(() => {
+    if (!stillOurs(sock)) shutdown();
+  }, 1000);
   touch();
   process.stdout.write(JSON.stringify({ ok: true, pid: process.pid }) + '\n');
 });

@@ -5,6 +5,8 @@
  *   agent.sock    the Unix socket, mode 0600
  *   agent.secret  32 random bytes (hex) made at each start, mode 0600: a client proves it
  *                 can read the user's files by sending it with every request
+ *   agent.pid     `{"pid","start"}`, mode 0600: lets `agent stop` end an agent it cannot
+ *                 talk to (src/agent/process.ts)
  *
  * One request per connection: a JSON line, then `bytes` raw bytes when the header says so
  * (key material travels as raw bytes so that both ends can zero it; a JSON string cannot
@@ -27,6 +29,7 @@ export const DEFAULT_IDLE_SECONDS = 15 * 60;
 export const agentDir = (home: string) => join(home, 'agent');
 export const socketPath = (home: string) => join(agentDir(home), 'agent.sock');
 export const secretPath = (home: string) => join(agentDir(home), 'agent.secret');
+export const pidPath = (home: string) => join(agentDir(home), 'agent.pid');
 
 export interface Header {
   [k: string]: unknown;

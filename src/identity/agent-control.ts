@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AgentAbsent, AgentUnsafe, agentRequest, removeStale } from '../agent/client.js';
-import { agentDir, DEFAULT_IDLE_SECONDS, parseIdle, socketPath } from '../agent/protocol.js';
+import { isAgentProcess, MAX_SOCKET_PATH, readPidFile, socketPathTooLong, startToken } from '../agent/process.js';
+import { agentDir, DEFAULT_IDLE_SECONDS, parseIdle, pidPath, socketPath } from '../agent/protocol.js';
 import type { Context } from '../context.js';
 import { InternalError, UnavailableError, UsageError } from '../errors.js';
 import { unlock } from '../session/unlock.js';
@@ -21,9 +22,14 @@ export interface AgentStatus {
   staleRemoved: boolean;
 }
 
+/**
+ * The agent's files are not private. The hint never says "remove the directory" first: an
+ * agent whose socket is removed can no longer be reached (KEYSTORE.md § 6.9); `agent stop`
+ * ends it by its pid without using those files.
+ */
 function unsafe(e: AgentUnsafe): UsageError {
   return new UsageError(`the key agent's files are not private: ${e.message}`, {
-    hint: 'remove the agent directory of this home (it holds no keys on disk) and run `emr agent start` again',
+    hint: 'run `emr agent stop` (it stops the agent without trusting those files), then make the agent directory private (chmod 700) and start again',
   });
 }
 
@@ -134,6 +140,13 @@ export async function startAgent(ctx: Context, timeout: string | undefined): Pro
       });
     idle = n;
   }
+  // KEYSTORE.md § 6.11: refused before the passphrase is asked; bind(2) would cut the path.
+  const sock = socketPath(ctx.home);
+  const long = socketPathTooLong(sock);
+  if (long !== null)
+    throw new UsageError(`the key agent's socket path would be ${long} bytes, over the ${MAX_SOCKET_PATH} a Unix socket allows: ${sock}`, {
+      hint: `use a home whose path is at most ${MAX_SOCKET_PATH - (sock.length - ctx.home.length)} bytes (--home or EMR_HOME; a symlink to this home at a shorter path works)`,
+    });
   const me = await unlock(ctx);
   const before = await agentStatus(ctx.home);
   let started = false;
@@ -156,18 +169,73 @@ export async function startAgent(ctx: Context, timeout: string | undefined): Pro
   return { ...now, started, profile: me.profile.name };
 }
 
-/** Stops a running agent (it zeroes its keys and removes its socket); harmless when none runs. */
-export async function stopAgent(home: string): Promise<{ stopped: boolean; staleRemoved: boolean }> {
+export interface StopResult {
+  stopped: boolean;
+  staleRemoved: boolean;
+  /** Why the agent was stopped by its pid rather than through its socket, else null. */
+  warning: string | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Ends the agent named by the pid file, when that pid is this home's agent (KEYSTORE.md
+ * § 6.9: same start token, the daemon's command line, the user's process): SIGTERM (it
+ * zeroes its keys and removes its own files), SIGKILL after 5 s. False when no such process.
+ */
+async function stopByPid(home: string): Promise<boolean> {
+  const rec = readPidFile(pidPath(home));
+  if (!rec || !isAgentProcess(rec, home)) return false;
+  process.kill(rec.pid, 'SIGTERM');
+  const gone = () => startToken(rec.pid) !== rec.start;
+  for (let i = 0; i < 250 && !gone(); i++) await sleep(20);
+  if (!gone()) process.kill(rec.pid, 'SIGKILL');
+  for (let i = 0; i < 250 && !gone(); i++) await sleep(20);
+  return true;
+}
+
+/**
+ * Stops the agent (it zeroes its keys and removes its socket); harmless when none runs.
+ * KEYSTORE.md § 6.5: `stop` always stops the agent this home started, also when its files
+ * are no longer private or its socket is gone: then by its pid, never sending the secret to
+ * a socket it cannot trust, and it says why.
+ */
+export async function stopAgent(home: string): Promise<StopResult> {
   try {
     const f = await agentRequest(home, { op: 'stop' });
-    if (f.header.ok !== true)
+    if (f.header.ok !== true) {
+      if (await stopByPid(home))
+        return { stopped: true, staleRemoved: false, warning: 'the key agent refused to stop; it was stopped by its pid' };
       throw new UnavailableError('the key agent refused to stop', { hint: 'end its process (see `emr agent status`)' });
-  } catch (e) {
-    if (e instanceof AgentUnsafe) throw unsafe(e);
-    if (e instanceof AgentAbsent) {
-      if (e.stale) removeStale(home);
-      return { stopped: false, staleRemoved: e.stale };
     }
+  } catch (e) {
+    if (e instanceof UnavailableError) throw e;
+    if (e instanceof AgentUnsafe) {
+      if (await stopByPid(home))
+        return {
+          stopped: true,
+          staleRemoved: false,
+          warning: `the key agent's files are not private (${e.message}): it was stopped by its pid without using them; make ${agentDir(home)} private (chmod 700) or remove it before the next start`,
+        };
+      throw unsafe(e);
+    }
+    if (e instanceof AgentAbsent) {
+      // No socket (or nobody on it), but an agent of this home may still run: its
+      // directory removed by hand, or started by an emr without the socket watch.
+      const byPid = await stopByPid(home);
+      if (e.stale) removeStale(home);
+      return {
+        stopped: byPid,
+        staleRemoved: e.stale,
+        warning: byPid ? 'the key agent could not be reached through its socket; it was stopped by its pid' : null,
+      };
+    }
+    if (await stopByPid(home))
+      return {
+        stopped: true,
+        staleRemoved: false,
+        warning: `the key agent did not answer (${(e as Error).message}); it was stopped by its pid`,
+      };
     throw e;
   }
   // The agent removes its socket before it exits; wait (bounded) so that the next command
@@ -178,7 +246,7 @@ export async function stopAgent(home: string): Promise<{ stopped: boolean; stale
     } catch (e) {
       if (e instanceof AgentAbsent) break;
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
-  return { stopped: true, staleRemoved: false };
+  return { stopped: true, staleRemoved: false, warning: null };
 }

@@ -16,6 +16,7 @@ export const agentStop = defineCommand({
           : r.staleRemoved
             ? 'No key agent was running (a stale socket was removed)'
             : 'No key agent was running',
+        lines: r.warning ? [`Note: ${r.warning}`] : [],
       },
     };
   },
