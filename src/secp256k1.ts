@@ -6,8 +6,8 @@
  *
  * Start-up: noble builds a 6-bit window table for the base point G on the first
  * multiplication (about 60 ms of CPU here; issue 11's profile of `emr encrypt`). A command
- * makes one to three multiplications by G (the address at unlock, one signature or one
- * recovery), where the table costs far more than it saves. So the first FEW of a process run
+ * makes one or two multiplications by G (one signature or one recovery; the address at
+ * unlock comes from OpenSSL, see addressBytes), where the table costs far more than it saves. So the first FEW of a process run
  * without it (constant-time fixed-window multiplication all the same, as noble does for any
  * point without a table); a process that makes more (a batch signing thousands, `record list
  * --details` checking every record) gets the table from the next one on.
