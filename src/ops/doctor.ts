@@ -10,9 +10,10 @@ import type { EmrChain } from '../chain/types.js';
 import { whois } from '../chain/whois.js';
 import type { Profile } from '../keys/profiles.js';
 import { urlLabel } from '../output.js';
-import { chainFor } from '../session/chain.js';
+import { chainFor, resolveEndpoint } from '../session/chain.js';
 import type { SessionBase } from '../session/index.js';
 import { storeFor } from '../session/store.js';
+import { formatEther } from './devnet-fund.js';
 
 export interface Check {
   name: string;
@@ -154,7 +155,47 @@ export async function runDoctor(s: SessionBase): Promise<Check[]> {
   } else if (profile) {
     checks.push(fail('profile', `'${profile.name}': registration not checked (no chain)`, 'fix the chain check first'));
   }
+  if (profile && chain) checks.push(await balanceCheck(ctx, chain, profile));
   return checks;
+}
+
+/** Gas a profile should be able to pay for: a handful of writes (a grant ≤ 60k, an add ≤ 50k; CONTRACT.md § Gas). */
+const GAS_RESERVE = 1_000_000n;
+/** anvil's and Hardhat's default chain id: a local test chain, maybe another home's devnet. */
+const LOCAL_CHAIN_ID = 31337n;
+
+/**
+ * `balance` (docs/CLI.md § Everyday use, `emr doctor`; issue 24 § 1): can the acting profile
+ * pay for gas, and if not, how to fund it. On this home's devnet an empty profile is funded at
+ * its first transaction (DEVNET.md § 1), so it passes and names `emr devnet fund`; elsewhere
+ * emr funds nobody (DEVNET.md § 2): send ether to the address.
+ */
+async function balanceCheck(ctx: SessionBase['ctx'], chain: EmrChain, profile: Profile): Promise<Check> {
+  try {
+    const [wei, fee, network, ep] = await withTimeout(
+      Promise.all([
+        chain.provider.getBalance(profile.address),
+        chain.provider.getFeeData(),
+        chain.provider.getNetwork(),
+        resolveEndpoint(ctx),
+      ]),
+      'the chain',
+    );
+    const need = (fee.maxFeePerGas ?? fee.gasPrice ?? 10n ** 9n) * GAS_RESERVE;
+    const held = `'${profile.name}' (${profile.address}) holds ${formatEther(wei)} ETH`;
+    if (wei >= need) return pass('balance', held);
+    if (ep.devnet)
+      return pass('balance', `${held}; this devnet funds it at its first transaction (or now: \`emr devnet fund ${profile.name}\`)`);
+    const local =
+      network.chainId === LOCAL_CHAIN_ID ? `; on a devnet another home runs, there: \`emr devnet fund ${profile.address}\`` : '';
+    return fail(
+      'balance',
+      `${held}: too little ether to pay for gas (about ${formatEther(need)} ETH for a few transactions)`,
+      `send ether to ${profile.address} (a faucet, the consortium's treasury)${local}`,
+    );
+  } catch (e) {
+    return fail('balance', msg(e), 'retry when the chain answers');
+  }
 }
 
 /** The home and keystores must not be readable or writable by others (docs/KEYSTORE.md § 2). */

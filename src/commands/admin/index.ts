@@ -3,6 +3,7 @@ import { defineGroup, type RoleSpec } from '../spec.js';
 import { addAdminCommand } from './add-admin.js';
 import { deploy } from './deploy.js';
 import { devnetDown } from './devnet-down.js';
+import { devnetFund } from './devnet-fund.js';
 import { devnetStatus } from './devnet-status.js';
 import { devnetUp } from './devnet-up.js';
 import { emergencyRecipientCommand } from './emergency-recipient.js';
@@ -25,6 +26,6 @@ export const admin: RoleSpec = {
       emergencyRecipientCommand,
       emergencyRelease,
     ]),
-    defineGroup('devnet', 'the embedded local chain', [devnetUp, devnetDown, devnetStatus]),
+    defineGroup('devnet', 'the embedded local chain', [devnetUp, devnetDown, devnetStatus, devnetFund]),
   ],
 };
