@@ -8,6 +8,7 @@
 import { asyncIterableReader, createDecoder } from '@ipld/car/decoder';
 import { CarWriter } from '@ipld/car/writer';
 import * as dagPb from '@ipld/dag-pb';
+import { UnixFS } from 'ipfs-unixfs';
 import type { CID } from 'multiformats/cid';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import { ImportBudget } from './car-budget.js';
@@ -38,12 +39,13 @@ export async function* walkDag(
   root: CID,
   get: GetBlock,
   seen: Set<string> = new Set(),
-  opts: { scope?: 'all' | 'block' } = {},
+  opts: { scope?: 'all' | 'block'; range?: ByteRange } = {},
 ): AsyncGenerator<Block> {
-  const stack: Array<{ cid: CID; depth: number }> = [{ cid: root, depth: 0 }];
+  // `start`: the file offset where a node's bytes begin (used only with `range`).
+  const stack: Array<{ cid: CID; depth: number; start: number }> = [{ cid: root, depth: 0, start: 0 }];
   let visited = 0;
   while (stack.length > 0) {
-    const { cid, depth } = stack.pop()!;
+    const { cid, depth, start } = stack.pop()!;
     const key = cid.toString();
     if (seen.has(key)) continue;
     if (++visited > MAX_DAG_BLOCKS)
@@ -63,14 +65,64 @@ export async function* walkDag(
     if (opts.scope === 'block' || cid.code === CODEC_RAW) continue;
     if (cid.code !== CODEC_DAG_PB) continue;
     let links: CID[];
+    let node: dagPb.PBNode;
     try {
-      links = dagPb.decode(bytes).Links.map((l) => l.Hash);
+      node = dagPb.decode(bytes);
+      links = node.Links.map((l) => l.Hash);
     } catch (e) {
       throw new IntegrityError(`block ${cid} is not a valid dag-pb node`, { hint: 'the store holds a damaged record', cause: e });
     }
     if (links.length > 0 && depth + 1 > MAX_DAG_DEPTH)
       throw new IntegrityError(`the DAG under ${root} is deeper than ${MAX_DAG_DEPTH}`, { hint: 'it is not a record emr wrote' });
-    for (let i = links.length - 1; i >= 0; i--) stack.push({ cid: links[i]!, depth: depth + 1 });
+    const starts = opts.range ? childStarts(cid, node, start) : null;
+    for (let i = links.length - 1; i >= 0; i--) {
+      // entity-bytes (STORAGE.md § Serving a store): only children whose bytes meet the range.
+      if (starts && opts.range) {
+        const [from, to] = [starts[i]!, starts[i + 1]! - 1];
+        if (to < opts.range.from || from > opts.range.to) continue;
+      }
+      stack.push({ cid: links[i]!, depth: depth + 1, start: starts ? starts[i]! : 0 });
+    }
+  }
+}
+
+/** An inclusive byte range of a UnixFS file, resolved against its size. */
+export interface ByteRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * Where each child's bytes begin in the file (and, last, where the node's bytes end), from
+ * the node's UnixFS `blocksizes`: the node's own data comes first (UnixFS spec, "Data").
+ */
+function childStarts(cid: CID, node: dagPb.PBNode, start: number): number[] {
+  let fs: UnixFS;
+  try {
+    fs = UnixFS.unmarshal(node.Data ?? new Uint8Array());
+  } catch (e) {
+    throw new IntegrityError(`block ${cid} holds no UnixFS data`, { hint: 'the store holds a damaged record', cause: e });
+  }
+  if (fs.blockSizes.length !== node.Links.length)
+    throw new IntegrityError(`block ${cid} has ${node.Links.length} links but ${fs.blockSizes.length} block sizes`, {
+      hint: 'it is not a record emr wrote',
+    });
+  const out = [start + (fs.data?.length ?? 0)];
+  for (const size of fs.blockSizes) out.push(out.at(-1)! + Number(size));
+  return out;
+}
+
+/**
+ * The size of the UnixFS file whose root block is `bytes` (dag-pb), or of a raw block;
+ * null when the root is not a file (a directory: entity-bytes does not apply).
+ */
+export function entitySize(cid: CID, bytes: Uint8Array): number | null {
+  if (cid.code === CODEC_RAW) return bytes.length;
+  try {
+    const fs = UnixFS.unmarshal(dagPb.decode(bytes).Data ?? new Uint8Array());
+    return fs.type === 'file' || fs.type === 'raw' ? Number(fs.fileSize()) : null;
+  } catch {
+    return null;
   }
 }
 

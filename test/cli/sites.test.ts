@@ -165,6 +165,8 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
     expect(leafBytes).toBeGreaterThan(content.length);
     expect(count).toBe(1 + Math.ceil(leafBytes / 1_048_576));
 
+    // fetch() sends `Accept: */*`: a type this gateway does not serve (no Accept at all is
+    // 400, test/cli/serve-conformance.test.ts).
     expect((await fetch(`${site!.url}/ipfs/${rec.cid}`)).status).toBe(406);
     expect((await fetch(`${site!.url}/ipfs/${rec.cid}?format=raw`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${site!.url}/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy?format=raw`)).status).toBe(404);

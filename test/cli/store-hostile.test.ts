@@ -262,6 +262,49 @@ describe('store serve against pipelining clients (docs/STORAGE.md § Serving a s
   }, 60_000);
 });
 
+describe('store serve against hostile range and scope parameters (issue 20 § 15; STORAGE.md § Serving a store, "Conformance")', () => {
+  it('malformed or extreme entity-bytes and dag-scope values MUST get 400 or a CAR bounded by the range, and the gateway keeps answering', async () => {
+    const car = (q: string) =>
+      new Promise<{ status: number | string; bytes: number }>((resolve) => {
+        const req = get(`${site.url}/ipfs/${big}?format=car&${q}`, { agent: false }, (res) => {
+          let bytes = 0;
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+          res.on('error', (e) => resolve({ status: e.message, bytes }));
+        });
+        req.on('error', (e) => resolve({ status: e.message, bytes: 0 }));
+      });
+    for (const q of [
+      'entity-bytes=',
+      'entity-bytes=:',
+      'entity-bytes=1:',
+      'entity-bytes=NaN:1',
+      'entity-bytes=1e3:*',
+      'entity-bytes=0x10:*',
+      `entity-bytes=${2 ** 53}:*`,
+      'entity-bytes=999999999999999:*',
+      'entity-bytes=-:*',
+      'dag-scope=',
+      'dag-scope=ALL',
+      `dag-scope=${'x'.repeat(300)}`,
+    ]) {
+      expect((await car(q)).status, q).toBe(400);
+    }
+    // Extremes that resolve inside the file: the whole file, one leaf, the root alone.
+    const whole = await car('entity-bytes=-999999999999999:*');
+    expect(whole.status).toBe(200);
+    expect(whole.bytes).toBeGreaterThan(24 << 20);
+    const first = await car('entity-bytes=0:0');
+    expect(first.status).toBe(200);
+    expect(first.bytes).toBeGreaterThan(1 << 20);
+    expect(first.bytes).toBeLessThan((1 << 20) + (64 << 10));
+    const none = await car('entity-bytes=0:-999999999999999');
+    expect(none.status).toBe(200);
+    expect(none.bytes).toBeLessThan(64 << 10);
+    expect(await getOnce(`${site.url}/ipfs/${big}?format=raw`)).toBe(200);
+  });
+});
+
 describe('store import of hostile CARs (docs/STORAGE.md § CAR files)', () => {
   it('a CAR section that declares more than a block may hold MUST be refused (exit 4) before it is read into memory', async () => {
     const root = CID.parse(big);
