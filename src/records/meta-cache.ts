@@ -6,13 +6,11 @@
  * addressed: a re-keyed record has a new CID and is decrypted again) and by chain and
  * contract, so one deployment's cache never answers for another.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
 import type { HistoryItem } from '../fhir/summary.js';
-import { writeFileAtomic } from '../fs-atomic.js';
+import { readSealedFile, writeSealedFile } from './sealed-file.js';
 
 /** Bound on what is read back (hostile or corrupt files): 64 MiB, 100,000 entries. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
@@ -45,27 +43,9 @@ export class MetaCache {
   async load(): Promise<void> {
     if (!existsSync(this.file)) return;
     try {
-      const ct = readFileSync(this.file);
-      if (ct.length > MAX_CACHE_BYTES) return;
-      const parts: Buffer[] = [];
-      let n = 0;
-      await decryptFile({
-        input: (async function* () {
-          yield ct;
-        })(),
-        output: new Writable({
-          write(c: Buffer, _e, cb) {
-            n += c.length;
-            if (n > MAX_CACHE_BYTES) cb(new Error('cache too large'));
-            else {
-              parts.push(c);
-              cb();
-            }
-          },
-        }),
-        identities: [this.me.identity],
-      });
-      const doc = JSON.parse(Buffer.concat(parts).toString('utf8')) as { v: number; scope: string; entries: Record<string, CachedMeta> };
+      const text = await readSealedFile(this.file, this.me.identity, MAX_CACHE_BYTES);
+      const doc = JSON.parse(text.toString('utf8')) as { v: number; scope: string; entries: Record<string, CachedMeta> };
+      text.fill(0);
       if (doc.v !== 1 || doc.scope !== this.scope || typeof doc.entries !== 'object') return;
       const list = Object.entries(doc.entries);
       if (list.length > MAX_ENTRIES) return;
@@ -89,24 +69,11 @@ export class MetaCache {
     if (!this.dirty) return;
     while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     const pt = Buffer.from(JSON.stringify({ v: 1, scope: this.scope, entries: Object.fromEntries(this.entries) }), 'utf8');
-    const parts: Buffer[] = [];
     try {
-      await encryptFile({
-        input: (async function* () {
-          yield pt;
-        })(),
-        output: new Writable({
-          write(c: Buffer, _e, cb) {
-            parts.push(c);
-            cb();
-          },
-        }),
-        recipients: [this.me.recipient],
-      });
+      await writeSealedFile(this.file, this.me.recipient, pt);
     } finally {
       pt.fill(0);
     }
-    writeFileAtomic(this.file, Buffer.concat(parts), { mode: 0o600, overwrite: true });
     this.dirty = false;
   }
 }

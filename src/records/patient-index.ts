@@ -10,21 +10,20 @@
  * rebuilt when it does not open: a safety check that silently forgot would let the wrong
  * patient through, so that is an error with a hint.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { canRead } from '../chain/grants.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
-import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { IntegrityError, PatientMismatchError } from '../errors.js';
 import { type Demographics, demographicsOf, differingFields, hasIdentifierValue } from '../fhir/demographics.js';
 import { type BundleSubject, checkOnePatient } from '../fhir/subject.js';
-import { writeFileAtomic } from '../fs-atomic.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { typeIndex } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { fetchRecord } from './fetch.js';
+import { readSealedFile, writeSealedFile } from './sealed-file.js';
 
 /** Bounds on what is read back (a corrupt or hostile file): 16 MiB, 100,000 patients. */
 const MAX_INDEX_BYTES = 16 * 1024 * 1024;
@@ -76,31 +75,12 @@ export class PatientIndex {
         hint: 'it is encrypted to this profile; restore it from a backup, or move it aside to start a new one (the identity check then starts again from the demographics records on chain)',
         cause,
       });
-    const ct = readFileSync(this.file);
-    if (ct.length > MAX_INDEX_BYTES) throw broken();
-    const parts: Buffer[] = [];
-    let n = 0;
+    let text: Buffer;
     try {
-      await decryptFile({
-        input: (async function* () {
-          yield ct;
-        })(),
-        output: new Writable({
-          write(c: Buffer, _e, cb) {
-            n += c.length;
-            if (n > MAX_INDEX_BYTES) cb(new Error('index too large'));
-            else {
-              parts.push(c);
-              cb();
-            }
-          },
-        }),
-        identities: [this.deps.me.age.identity],
-      });
+      text = await readSealedFile(this.file, this.deps.me.age.identity, MAX_INDEX_BYTES);
     } catch (e) {
       throw broken(e);
     }
-    const text = Buffer.concat(parts);
     let doc: { v?: unknown; patients?: unknown };
     try {
       doc = JSON.parse(text.toString('utf8'));
@@ -178,25 +158,12 @@ export class PatientIndex {
   async save(): Promise<void> {
     if (!this.dirty) return;
     const pt = Buffer.from(JSON.stringify({ v: 1, patients: Object.fromEntries(this.patients) }), 'utf8');
-    const parts: Buffer[] = [];
+    mkdirSync(join(this.deps.home, 'patients'), { recursive: true, mode: 0o700 });
     try {
-      await encryptFile({
-        input: (async function* () {
-          yield pt;
-        })(),
-        output: new Writable({
-          write(c: Buffer, _e, cb) {
-            parts.push(c);
-            cb();
-          },
-        }),
-        recipients: [this.deps.me.age.recipient],
-      });
+      await writeSealedFile(this.file, this.deps.me.age.recipient, pt);
     } finally {
       pt.fill(0);
     }
-    mkdirSync(join(this.deps.home, 'patients'), { recursive: true, mode: 0o700 });
-    writeFileAtomic(this.file, Buffer.concat(parts), { mode: 0o600, overwrite: true });
     this.dirty = false;
   }
 

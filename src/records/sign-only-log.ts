@@ -16,15 +16,13 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { addressTopic, queryEvents } from '../chain/logs.js';
 import { currentEpoch, nextNonce } from '../chain/signed-actions.js';
 import type { EmrChain } from '../chain/types.js';
-import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { RecordStore } from '../ipfs/store.js';
-import { readFileAtMost } from '../read-bounded.js';
 import type { Unlocked } from '../session/unlock.js';
+import { readSealedFile, writeSealedFile } from './sealed-file.js';
 
 export interface SignOnlyDelivery {
   patient: string;
@@ -46,12 +44,6 @@ const MAX_ENTRIES = 10_000;
 const MAX_ENTRY_BYTES = 1024 * 1024;
 const CID_NAME = /^[a-z2-7]{8,100}$/;
 
-async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of it) parts.push(Buffer.from(c));
-  return Buffer.concat(parts);
-}
-
 export class SignOnlyLog {
   private readonly dir: string;
   constructor(
@@ -64,12 +56,12 @@ export class SignOnlyLog {
   /** Writes the entry before the signed file is handed out, so a crash cannot lose it. */
   async record(entry: SignOnlyDelivery): Promise<void> {
     const plain = Buffer.from(JSON.stringify({ v: 1, kind: 'emr-sign-only-delivery', ...entry }));
-    const sink = new PassThrough();
-    const done = collect(sink);
-    await encryptFile({ recipients: [this.me.age.recipient], input: Readable.from([plain]), output: sink });
-    sink.end();
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(join(this.dir, `${entry.cid}.age`), await done, { overwrite: true });
+    try {
+      await writeSealedFile(join(this.dir, `${entry.cid}.age`), this.me.age.recipient, plain);
+    } finally {
+      plain.fill(0);
+    }
   }
 
   /** Every entry of this patient, oldest unknown order; unreadable entries are skipped. */
@@ -80,21 +72,16 @@ export class SignOnlyLog {
       .slice(0, MAX_ENTRIES);
     const out: Array<SignOnlyDelivery & { gone: boolean }> = [];
     for (const name of names) {
-      const bytes = readFileAtMost(join(this.dir, name), MAX_ENTRY_BYTES);
-      if (!bytes) continue;
-      const sink = new PassThrough();
-      const done = collect(sink);
       try {
-        await decryptFile({ identities: [this.me.age.identity], input: Readable.from([bytes]), output: sink });
-        sink.end();
-        const e = JSON.parse((await done).toString('utf8')) as SignOnlyDelivery & { v?: number; kind?: string };
+        const text = await readSealedFile(join(this.dir, name), this.me.age.identity, MAX_ENTRY_BYTES);
+        const e = JSON.parse(text.toString('utf8')) as SignOnlyDelivery & { v?: number; kind?: string };
+        text.fill(0);
         if (e.v !== 1 || e.kind !== 'emr-sign-only-delivery' || e.patient?.toLowerCase() !== this.me.profile.address.toLowerCase())
           continue;
         if (`${e.cid}.age` !== name || !Array.isArray(e.records)) continue;
         out.push({ ...e, gone: existsSync(join(this.dir, `${e.cid}.gone`)) });
       } catch {
-        sink.destroy();
-        // Not ours (another key), or damaged: nothing it says can be trusted.
+        // Not ours (another key), too large, or damaged: nothing it says can be trusted.
       }
     }
     return out;
