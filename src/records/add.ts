@@ -23,6 +23,7 @@ import { failpoint } from '../failpoint.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { RECORD_TYPES, typeIndex } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
+import { mediaTypeOf } from './media-type.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
 import type { RecordRef } from './record-ref.js';
@@ -88,24 +89,6 @@ export function checkType(type: string): number {
   const i = typeIndex(type);
   if (i === undefined) throw new UsageError(`unknown record type '${type}'`, { hint: `one of: ${RECORD_TYPES.join(', ')}` });
   return i;
-}
-
-function mediaTypeOf(file: string): string | undefined {
-  const ext = file.toLowerCase().split('.').pop();
-  const known: Record<string, string> = {
-    pdf: 'application/pdf',
-    txt: 'text/plain',
-    json: 'application/json',
-    xml: 'application/xml',
-    csv: 'text/csv',
-    png: 'image/png',
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    dcm: 'application/dicom',
-    html: 'text/html',
-    md: 'text/markdown',
-  };
-  return ext ? known[ext] : undefined;
 }
 
 export interface PrepareOptions {

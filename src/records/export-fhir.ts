@@ -16,6 +16,7 @@ import { applyFacility, applyMrn, assembleEntries, bundleProblems, type OpenedRe
 import { findFhirError } from '../fhir/validate.js';
 import { fetchRecord } from './fetch.js';
 import type { DetailDeps } from './list.js';
+import { mediaTypeOf } from './media-type.js';
 
 /** Largest record whose content is parsed as FHIR, or inlined, into the export (memory bound). */
 const MAX_FHIR_RECORD = 64 * 1024 * 1024;
@@ -190,25 +191,6 @@ function documentReference(
     };
   }
   return doc;
-}
-
-/** Records added before the media type was signed: the file name's extension. */
-function mediaTypeOf(name: string | null): string | undefined {
-  const ext = name?.toLowerCase().split('.').pop();
-  const known: Record<string, string> = {
-    pdf: 'application/pdf',
-    txt: 'text/plain',
-    json: 'application/json',
-    xml: 'application/xml',
-    csv: 'text/csv',
-    png: 'image/png',
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    dcm: 'application/dicom',
-    html: 'text/html',
-    md: 'text/markdown',
-  };
-  return ext ? known[ext] : undefined;
 }
 
 /** A full date-time is an instant; a bare date is not (DocumentReference.date is an instant). */
