@@ -4,6 +4,7 @@
  * inferred (a patient Bundle becomes one record per type); any other file is one record of
  * the given type. Each is encrypted, signed, stored and pinned, then registered (add.ts).
  */
+import { rememberRecordIds } from './recent-ids.js';
 import { existsSync } from 'node:fs';
 import { NotFoundError, UsageError } from '../errors.js';
 import { type FhirResource, readFhirFile } from '../fhir/detect.js';
@@ -143,6 +144,8 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
       );
     }
     progress.succeed(`added ${records.length} record(s)`);
+    rememberRecordIds(s.home, records.map((r) => r.id).reverse()); // for shell completion
+
     // STORAGE.md § "Replicas": with several --ipfs-api, where each record is pinned.
     const locations = (s.store as Partial<ReplicatedStore>).locations?.bind(s.store);
     const pinnedOn = new Map<string, string[]>();

@@ -3,6 +3,7 @@
  * records (the acting profile's unless --patient/--author), the filters, and with `details`
  * the metadata the reader can open (list.ts).
  */
+import { rememberRecordIds } from './recent-ids.js';
 import { parseDateArg as parseDate } from '../date-arg.js';
 import { UsageError } from '../errors.js';
 import type { With } from '../session/index.js';
@@ -65,9 +66,12 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : input.author ? undefined : s.ctx.profile().address;
   const author = input.author ? await resolveAddress(s.ctx, input.author) : undefined;
   const details = input.details && s.me && s.store ? { home: s.home, chain: s.chain, store: s.store, me: s.me } : undefined;
-  return listRecordsFlow(
+  const res = await listRecordsFlow(
     s.chain,
     { patient, author, types: input.types, since: input.since, until: input.until, care: input.care, limit: input.limit, all: input.all },
     details,
   );
+  // Newest first, for shell completion (recent-ids.ts).
+  rememberRecordIds(s.home, [...res.records].reverse().map((r) => String(r.id)));
+  return res;
 }

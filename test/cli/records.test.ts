@@ -1,6 +1,7 @@
 // Issue 4 § Tests: the record flow's negatives, end to end through the built binary on a
 // devnet in a temp home, each actor with its own passphrase file.
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,6 +94,26 @@ describe('record add / fetch negatives', () => {
     const b = await emr([...as('wilson'), '--json', 'decrypt', bare, '-o', join(t.home, 'rx-bare.txt')]);
     expect(b.code).toBe(3);
     expect(b.json?.error?.hint).toMatch(/rx-bare\.age\.key/);
+  });
+
+  it('record add and record list remember the ids for shell completion, which offers them with no chain call (issue 22 point 6)', async () => {
+    const idsFile = join(t.home, 'cache', 'record-ids');
+    const rec = (await ok([...as('grey'), 'record', 'add', file('ids.txt', 'for completion'), '--patient', 'alice', '--type', 'lab']))
+      .records[0];
+    expect(readFileSync(idsFile, 'utf8').split('\n')[0]).toBe(rec.id);
+    expect(statSync(idsFile).mode & 0o777).toBe(0o600);
+    const listed = (await ok([...as('alice'), 'record', 'list'])).records.map((r: any) => String(r.id));
+    const remembered = readFileSync(idsFile, 'utf8').trim().split('\n');
+    expect(remembered.length).toBeLessThanOrEqual(100);
+    for (const id of listed.slice(-5)) expect(remembered).toContain(id);
+    const script = (await emr(['completion', 'bash'])).stdout;
+    const res = spawnSync(
+      'bash',
+      ['-c', `${script}\nCOMP_WORDS=(emr --home '${t.home}' fetch ''); COMP_CWORD=4; _emr; printf '%s\\n' "\${COMPREPLY[@]}"`],
+      // No RPC reachable from the shell: the ids come from the home only.
+      { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/bin:/bin', HOME: t.home } },
+    );
+    expect(res.stdout.split('\n')).toContain(rec.id);
   });
 
   it('only a patient can revoke (exit 3), and nothing is sent', async () => {
