@@ -4,7 +4,7 @@
  * inferred (a patient Bundle becomes one record per type); any other file is one record of
  * the given type. Each is encrypted, signed, stored and pinned, then registered (add.ts).
  */
-import { rememberRecordIds } from './recent-ids.js';
+
 import { existsSync } from 'node:fs';
 import { NotFoundError, UsageError } from '../errors.js';
 import { type FhirResource, readFhirFile } from '../fhir/detect.js';
@@ -15,6 +15,7 @@ import { addRecordFiles, type ClinicalMeta, checkType } from './add.js';
 import { addFhirResource } from './add-fhir.js';
 import { assertSameType, checkSupersedes, clinicalOptions } from './clinical.js';
 import { PatientIndex } from './patient-index.js';
+import { rememberRecordIds } from './recent-ids.js';
 import type { RecordRef } from './record-ref.js';
 
 export interface AddOptions {

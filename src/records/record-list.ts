@@ -3,7 +3,7 @@
  * records (the acting profile's unless --patient/--author), the filters, and with `details`
  * the metadata the reader can open (list.ts).
  */
-import { rememberRecordIds } from './recent-ids.js';
+
 import { parseDateArg as parseDate } from '../date-arg.js';
 import { UsageError } from '../errors.js';
 import type { With } from '../session/index.js';
@@ -12,6 +12,7 @@ import type { Unlocked } from '../session/unlock.js';
 import { checkType } from './add.js';
 import { careWindow } from './care-dates.js';
 import { type ListOptions, type ListResult, listRecordsFlow } from './list.js';
+import { rememberRecordIds } from './recent-ids.js';
 
 export const MAX_LIMIT = 1_000_000;
 
@@ -72,6 +73,9 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
     details,
   );
   // Newest first, for shell completion (recent-ids.ts).
-  rememberRecordIds(s.home, [...res.records].reverse().map((r) => String(r.id)));
+  rememberRecordIds(
+    s.home,
+    [...res.records].reverse().map((r) => String(r.id)),
+  );
   return res;
 }

@@ -63,14 +63,29 @@ describe('emr completion', () => {
         `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _emr; echo "=>\${COMPREPLY[*]}"`;
       const h = ['emr', '--home', t.home];
       const cases: Array<[string[], string[]]> = [
-        [['emr', 'record', 'list', '--type', 'lab,im'], ['lab,imaging', 'lab,immunization']],
-        [['emr', 'grant', 'dr-grey', '--types', 'lab,note,al'], ['lab,note,all', 'lab,note,allergy']],
+        [
+          ['emr', 'record', 'list', '--type', 'lab,im'],
+          ['lab,imaging', 'lab,immunization'],
+        ],
+        [
+          ['emr', 'grant', 'dr-grey', '--types', 'lab,note,al'],
+          ['lab,note,all', 'lab,note,allergy'],
+        ],
         [['emr', 'emergency', 'types', 'allergy,la'], ['allergy,lab']],
-        [[...h, 'grant', ''], ['alice', 'dr-grey']],
+        [
+          [...h, 'grant', ''],
+          ['alice', 'dr-grey'],
+        ],
         [[...h, 'patient', 'revoke', 'dr'], ['dr-grey']],
-        [[...h, 'fetch', ''], ['12', '7', '3']],
+        [
+          [...h, 'fetch', ''],
+          ['12', '7', '3'],
+        ],
         [[...h, 'record', 'show', '1'], ['12']],
-        [[...h, 'grant', 'dr-grey', '--records', '12,'], ['12,12', '12,7', '12,3']],
+        [
+          [...h, 'grant', 'dr-grey', '--records', '12,'],
+          ['12,12', '12,7', '12,3'],
+        ],
         [[...h, 'record', 'add', 'x.txt', '--supersedes', '7'], ['7']],
       ];
       // PATH without emr: the newcomer running it through npx (the old script asked `emr key list`).
@@ -81,7 +96,9 @@ describe('emr completion', () => {
       });
       expect(res.status, res.stderr).toBe(0);
       const lines = res.stdout.trim().split('\n');
-      cases.forEach(([w, want], i) => expect(lines[i]!.split('=>')[1]!.split(' ').filter(Boolean).sort(), w.join(' ')).toEqual([...want].sort()));
+      cases.forEach(([w, want], i) =>
+        expect(lines[i]!.split('=>')[1]!.split(' ').filter(Boolean).sort(), w.join(' ')).toEqual([...want].sort()),
+      );
       expect(existsSync(join(t.home, 'pwned-p')) || existsSync(join(t.home, 'pwned-i'))).toBe(false);
     } finally {
       rmSync(t.home, { recursive: true, force: true });
