@@ -21,7 +21,7 @@ export interface CompletionNode {
   children: CompletionNode[];
 }
 
-/** What a positional argument takes, by its declared name (docs/CLI.md § `emr completion`). */
+/** What a positional argument takes, by its declared name (docs/CLI.md § Everyday use, `emr completion`). */
 type ArgKind = 'profiles' | 'ids' | 'idsOrFiles' | 'files' | 'types';
 function argKind(name: string): ArgKind | undefined {
   if (/^(who|provider|patient|profile|address)$/.test(name)) return 'profiles';

@@ -1,5 +1,5 @@
 /**
- * The record ids this home saw last (docs/CLI.md § `emr completion`): shell completion
+ * The record ids this home saw last (docs/CLI.md § Everyday use, `emr completion`): shell completion
  * offers them after `fetch`, `verify`, `record show`, `--supersedes` …, reading a small
  * local file instead of asking the chain (a completion must never wait on a network).
  * Only the ids, which the chain publishes anyway: no type, title, patient or date. Newest
