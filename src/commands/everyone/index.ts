@@ -1,6 +1,7 @@
 /** The commands every user has (docs/CLI.md § Commands: Everyone). Assembly only. */
 
 import { configGroup } from '../config/index.js';
+import { reportGroup } from '../report/index.js';
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { storeGroup } from '../store/index.js';
 import { agentStart } from './agent-start.js';
@@ -36,6 +37,7 @@ export const everyone: RoleSpec = {
     history,
     verify,
     audit,
+    reportGroup,
     whois,
     relay,
     storeGroup,

@@ -12,7 +12,7 @@ export const patient: RoleSpec = {
   name: 'patient',
   heading: 'Patient',
   summary: 'commands for patients: registration, grants, revocation, access requests',
-  also: ['record list', 'record show', 'record void', 'history', 'audit', 'fetch', 'verify', 'whois'],
+  also: ['record list', 'record show', 'record void', 'history', 'audit', 'report disclosures', 'fetch', 'verify', 'whois'],
   children: [
     register,
     grant,
