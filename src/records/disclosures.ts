@@ -1,5 +1,5 @@
 /**
- * `emr report disclosures` (docs/SHARING.md § 7; HIPAA 45 CFR § 164.528, GDPR Art. 15): an
+ * `emr report disclosures` (docs/SHARING.md § 7; HIPAA 45 CFR 164.528, GDPR Art. 15): an
  * accounting of who was given or took access to a patient's records in a period — each
  * read receipt, grant (directly or by approving a request), break-glass opening and
  * emergency key release — with who, what record, when and on what authority, read from the
