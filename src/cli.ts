@@ -117,7 +117,11 @@ function globalOptions(program: Command): void {
     .option('--home <dir>', 'where config, keystores, the embedded IPFS store and devnet state live (env EMR_HOME)')
     .option('--profile <name>', 'which local identity acts (env EMR_PROFILE)')
     .option('--json', 'print exactly one JSON document on stdout')
-    .option('--rpc-url <url>', 'EVM JSON-RPC endpoint (env EMR_RPC_URL, ETH_RPC_URL; default: the embedded devnet)')
+    .option(
+      '--rpc-url <url>',
+      'EVM JSON-RPC endpoint (env EMR_RPC_URL, ETH_RPC_URL; default: the embedded devnet); give it twice to cross-check the keys read',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--contract <address>', 'the access-control contract (env EMR_CONTRACT)')
     .option(
       '--ipfs-api <url>',
@@ -335,7 +339,8 @@ function readGlobals(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
     homeExplicit: !!str(o.home) || !!str(env.EMR_HOME),
     profile: str(o.profile),
     json: !!o.json,
-    rpcUrl: str(o.rpcUrl) ?? str(env.EMR_RPC_URL) ?? str(env.ETH_RPC_URL),
+    rpcUrl: (Array.isArray(o.rpcUrl) ? str(o.rpcUrl[0]) : undefined) ?? str(env.EMR_RPC_URL) ?? str(env.ETH_RPC_URL),
+    ...rpcWitnesses(o.rpcUrl),
     contract: str(o.contract) ?? str(env.EMR_CONTRACT),
     ipfsApi: (Array.isArray(o.ipfsApi) ? str(o.ipfsApi[0]) : undefined) ?? str(env.EMR_IPFS_API),
     ...(Array.isArray(o.ipfsApi) && o.ipfsApi.length > 1 ? { ipfsApis: o.ipfsApi as string[] } : {}),
@@ -344,6 +349,14 @@ function readGlobals(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
     passwordFile: str(o.passwordFile),
     yes: !!o.yes,
   };
+}
+
+/** `--rpc-url` given more than once: the others cross-check the first (docs/SHARING.md § 8.4). */
+function rpcWitnesses(flag: unknown): { rpcWitnesses?: string[] } {
+  const urls = (Array.isArray(flag) ? (flag as unknown[]) : []).filter((u): u is string => typeof u === 'string' && u !== '');
+  if (urls.length > 4)
+    throw new UsageError('--rpc-url is given more than 4 times', { hint: 'one endpoint, or two (up to four) to cross-check' });
+  return urls.length > 1 ? { rpcWitnesses: urls.slice(1) } : {};
 }
 
 /** `--replicas <n>`: a positive integer (STORAGE.md § Replicas). */

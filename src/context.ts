@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { Config } from './config.js';
+import { ContactBook } from './contacts.js';
 import { NotFoundError, UsageError } from './errors.js';
 import { type Profile, ProfileStore } from './keys/profiles.js';
 
@@ -15,6 +16,8 @@ export interface GlobalOptions {
   profile?: string;
   json: boolean;
   rpcUrl?: string;
+  /** Further endpoints (--rpc-url repeated) the keys read are cross-checked on (SHARING.md § 8.4). */
+  rpcWitnesses?: string[];
   contract?: string;
   ipfsApi?: string;
   /** Trustless gateways to read through, in order (--ipfs-gateway, EMR_IPFS_GATEWAY). */
@@ -150,14 +153,32 @@ export class Context {
    * unknown address to its first 10 characters (for table columns). `profile` is the bare
    * local name or null (JSON fields: a name there is never an address).
    */
-  label(address: string, form: 'profile'): string | null;
+  label(address: string, form: 'profile' | 'contact'): string | null;
   label(address: string, form?: 'name' | 'withAddress' | 'short'): string;
-  label(address: string, form: 'name' | 'withAddress' | 'short' | 'profile' = 'name'): string | null {
-    const name = this.profiles.byAddress(address)?.name;
-    if (form === 'profile') return name ?? null;
+  label(address: string, form: 'name' | 'withAddress' | 'short' | 'profile' | 'contact' = 'name'): string | null {
+    if (form === 'contact') return this.contactName(address);
+    const profile = this.profiles.byAddress(address)?.name;
+    if (form === 'profile') return profile ?? null;
+    // A local profile's name first, else the contact's local name (SHARING.md § 8.5).
+    const name = profile ?? this.contactName(address) ?? undefined;
     if (form === 'withAddress') return name ? `${address} (${name})` : address;
     if (form === 'short') return name ?? `${address.slice(0, 10)}…`;
     return name ?? address;
+  }
+
+  private contacts: Map<string, string> | null = null;
+
+  /** The contact book's local name for `address`, or null; an unreadable book names nobody here. */
+  private contactName(address: string): string | null {
+    if (!this.contacts) {
+      this.contacts = new Map();
+      try {
+        for (const c of ContactBook.load(this.home).list()) if (c.name) this.contacts.set(c.address.toLowerCase(), c.name);
+      } catch {
+        // Labels are decoration: a malformed book is refused where it matters (keys), not here.
+      }
+    }
+    return this.contacts.get(address.toLowerCase()) ?? null;
   }
 
   /** A line of narration for people (the demo, --follow): stdout, or stderr in JSON mode. */

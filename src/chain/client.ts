@@ -138,6 +138,7 @@ export async function connectChainWith(
     signer: undefined,
     fromBlock: params.fromBlock ?? 0,
     ...(params.logWindow === undefined ? {} : { logWindow: params.logWindow }),
+    rpcUrl: params.rpcUrl,
   };
   return { chain: params.signer ? attachSigner(chain, params.signer) : chain, extra: extraResults };
 }

@@ -8,7 +8,7 @@ import { addressTopic, blockTimes, queryEvents } from './logs.js';
 import { checkRecordType, parseAddress } from './params.js';
 import { read } from './read.js';
 import type { EmrChain } from './types.js';
-import { whois } from './whois.js';
+import { whoisForEncryption } from './whois.js';
 
 export interface GrantState {
   patient: string;
@@ -79,6 +79,12 @@ export interface LiveReader {
   /** The published age recipient as registered (unchecked); '' when it cannot be read back. */
   recipient: string;
   expiry: number;
+  /**
+   * Why the key cannot be used although it reads back: it is not the one pinned in the
+   * contact book, or the endpoints disagree (SHARING.md § 8). The records flow skips the
+   * reader with this message (§ 1.5: one reader never blocks a record).
+   */
+  refused?: { message: string; hint: string | undefined };
 }
 
 /**
@@ -100,12 +106,16 @@ export async function liveReaders(chain: EmrChain, patient: string, recordType: 
     // still listed, with recipient '': the records flow skips it and says so instead of
     // letting one grantee block the patient's records (SHARING.md § 1.5).
     let recipient = '';
+    let refused: LiveReader['refused'];
     try {
-      recipient = (await whois(chain, c)).recipient ?? '';
+      recipient = (await whoisForEncryption(chain, c)).recipient ?? '';
     } catch (e) {
       if (!(e instanceof IntegrityError)) throw e;
+      // A key that reads back but is refused by the contact book (§ 8.2) or by a second
+      // endpoint (§ 8.4) says so; the others stay the "not a valid age recipient" case.
+      if (e.details?.address) refused = { message: e.message, hint: e.hint };
     }
-    out.push({ address: c, recipient, expiry: g.expiry });
+    out.push({ address: c, recipient, expiry: g.expiry, ...(refused ? { refused } : {}) });
   }
   return out;
 }

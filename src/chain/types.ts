@@ -19,6 +19,16 @@ export interface EmrChain {
    * the whole range in one request (the embedded devnet).
    */
   readonly logWindow?: number;
+  /** The endpoint's URL (for messages: print it through endpointLabel only). */
+  readonly rpcUrl?: string;
+  /**
+   * Checks a recipient read from chain before anything is encrypted to it (SHARING.md § 8.2:
+   * the contact book); throws IntegrityError when it is not the one pinned for the address.
+   * Set by the session; absent, nothing is pinned (tests driving the contract directly).
+   */
+  readonly vetRecipient?: (address: string, recipient: string) => Promise<void>;
+  /** Further endpoints of the same chain the recipient reads are cross-checked on (§ 8.4). */
+  readonly witnesses?: readonly EmrChain[];
 }
 
 export type Role = 'patient' | 'provider';

@@ -5,10 +5,12 @@
  */
 import { keccak256 } from 'ethers/crypto';
 import { getBytes, toUtf8Bytes } from 'ethers/utils';
+import { fingerprint } from '../contacts.js';
 import { IntegrityError } from '../errors.js';
 import { addressTopic, queryEvents } from './logs.js';
 import { parseAddress } from './params.js';
 import { read } from './read.js';
+import { endpointLabel } from './transport.js';
 import { type EmrChain, type Role, roleName } from './types.js';
 
 export interface AccountInfo {
@@ -62,6 +64,30 @@ export async function whois(chain: EmrChain, who: string): Promise<AccountInfo> 
     });
   }
   info.recipient = recipient;
+  return info;
+}
+
+/**
+ * whois for a party something is about to be encrypted to (SHARING.md § 8): the recipient
+ * is read on every endpoint (`chain.witnesses`, § 8.4) and must be the same on all, then
+ * checked against the contact book (`chain.vetRecipient`, § 8.2). Either failure is
+ * INTEGRITY (exit 4), before anything is encrypted, stored or sent.
+ */
+export async function whoisForEncryption(chain: EmrChain, who: string): Promise<AccountInfo> {
+  const [info, ...others] = await Promise.all([whois(chain, who), ...(chain.witnesses ?? []).map((w) => whois(w, who))]);
+  for (const [i, o] of others.entries()) {
+    if (o.recipient === info.recipient) continue;
+    const w = chain.witnesses![i]!;
+    const say = (r: string | null) => (r ? fingerprint(r) : 'no key');
+    throw new IntegrityError(
+      `the chain endpoints disagree on the key of ${info.address}: ${endpointLabel(chain.rpcUrl ?? '')} says ${say(info.recipient)}, ${endpointLabel(w.rpcUrl ?? '')} says ${say(o.recipient)}`,
+      {
+        hint: 'one of them is lying or out of date: nothing was encrypted; use endpoints you trust (SHARING.md § 8.4)',
+        details: { address: info.address, endpoints: [endpointLabel(chain.rpcUrl ?? ''), endpointLabel(w.rpcUrl ?? '')] },
+      },
+    );
+  }
+  if (info.recipient && chain.vetRecipient) await chain.vetRecipient(info.address, info.recipient);
   return info;
 }
 

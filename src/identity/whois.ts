@@ -3,7 +3,7 @@
  * published key. An unregistered address is an answer (`registered: false`); an unknown
  * profile name is exit 7 (resolveAddress).
  */
-import { whois as lookup } from '../chain/whois.js';
+import { whoisForEncryption as lookup } from '../chain/whois.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 
@@ -19,6 +19,7 @@ export async function whoisFlow(s: With<'chain'>, who: string) {
     suspended: info.suspended,
     admin: info.admin,
     profile: s.ctx.label(address, 'profile'),
+    contactName: s.ctx.label(address, 'contact'),
     keyUpdatedAt: info.keyUpdatedAt ? new Date(info.keyUpdatedAt * 1000).toISOString() : null,
   };
 }

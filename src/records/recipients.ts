@@ -12,7 +12,7 @@
 import { emergencyRecipient } from '../chain/emergency-recipient.js';
 import { canWrite, liveReaders } from '../chain/grants.js';
 import type { EmrChain } from '../chain/types.js';
-import { whois } from '../chain/whois.js';
+import { whois, whoisForEncryption } from '../chain/whois.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { AccessDeniedError, IntegrityError, NotFoundError } from '../errors.js';
 
@@ -43,7 +43,8 @@ export async function recipientsForRecord(
   chain: EmrChain,
   p: { patient: string; author: string; authorRecipient: string; recordType: number },
 ): Promise<RecordRecipients> {
-  const patient = await whois(chain, p.patient);
+  // The patient's key is never skipped: a changed or disputed one refuses the record (§ 8.2).
+  const patient = await whoisForEncryption(chain, p.patient);
   if (!patient.registered || patient.role !== 'patient' || !patient.recipient) {
     throw new NotFoundError(`${p.patient} is not a registered patient`, { hint: 'the patient must run `emr register` first' });
   }
@@ -69,6 +70,11 @@ export async function recipientsForRecord(
   const readers: string[] = [];
   for (const r of await liveReaders(chain, p.patient, p.recordType)) {
     if (same(r.address, p.author) || same(r.address, p.patient)) continue;
+    if (r.refused) {
+      // SHARING.md § 8.2 with § 1.5: never encrypted to a changed key, never blocking the record.
+      warnings.push(`reader ${r.address} skipped: ${r.refused.message}${r.refused.hint ? ` (${r.refused.hint})` : ''}`);
+      continue;
+    }
     const k = r.recipient ? await kindOf(r.recipient) : null;
     if (k === kind) {
       recipients.push(r.recipient);
@@ -81,7 +87,7 @@ export async function recipientsForRecord(
   }
   let emergency = false;
   if ((patient.emergencyTypes >>> p.recordType) & 1) {
-    const er = await emergencyRecipient(chain);
+    const er = await pinnedEmergencyKey(chain, warnings);
     if (er) {
       const k = await kindOf(er);
       if (k === kind) {
@@ -95,6 +101,23 @@ export async function recipientsForRecord(
     }
   }
   return { recipients: [...new Set(recipients)], readers, emergency, warnings };
+}
+
+/**
+ * The consortium emergency recipient, pinned in the contact book under the contract's
+ * address (SHARING.md § 8.2); a changed one is skipped with a warning, like a bad reader.
+ */
+async function pinnedEmergencyKey(chain: EmrChain, warnings: string[]): Promise<string | null> {
+  const er = await emergencyRecipient(chain);
+  if (!er || !chain.vetRecipient) return er;
+  try {
+    await chain.vetRecipient(chain.address, er);
+    return er;
+  } catch (e) {
+    if (!(e instanceof IntegrityError)) throw e;
+    warnings.push(`consortium emergency key skipped: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+    return null;
+  }
 }
 
 /** The author may add this record: the patient themself, or a verified provider the patient allowed to write. */

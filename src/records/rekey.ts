@@ -14,7 +14,7 @@ import { addressTopic, queryEvents } from '../chain/logs.js';
 import type { RecordInfo } from '../chain/records.js';
 import { rekeyRecord } from '../chain/rekey-record.js';
 import type { EmrChain } from '../chain/types.js';
-import { whois } from '../chain/whois.js';
+import { whoisForEncryption } from '../chain/whois.js';
 import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
@@ -72,7 +72,15 @@ export async function scopedReaders(
     const current = (await grantOf(chain, patient, provider)).epoch;
     const stamped = events.filter((e) => (e.args[1] as string).toLowerCase() === provider && Number(e.args[4]) === current);
     if (!stamped.length) continue;
-    const info = await whois(chain, provider);
+    let info: Awaited<ReturnType<typeof whoisForEncryption>>;
+    try {
+      info = await whoisForEncryption(chain, provider);
+    } catch (e) {
+      // A changed or disputed key (SHARING.md § 8) leaves that reader out, like a malformed one.
+      if (!(e instanceof IntegrityError)) throw e;
+      warnings.push(`${provider} left out of re-keyed records: ${e.message}`);
+      continue;
+    }
     if (!info.recipient) continue;
     try {
       parseRecipient(info.recipient);
@@ -90,6 +98,18 @@ export async function scopedReaders(
     }
     return { recipients: out, warnings: [...warnings] };
   };
+}
+
+/** The author's key for a re-key; a changed or disputed one (SHARING.md § 8) leaves the author out, said once. */
+async function authorKey(chain: EmrChain, author: string, fallback: string, warnings: string[]): Promise<string> {
+  try {
+    return (await whoisForEncryption(chain, author)).recipient ?? fallback;
+  } catch (e) {
+    if (!(e instanceof IntegrityError)) throw e;
+    const w = `author ${author} left out of re-keyed records: ${e.message}`;
+    if (!warnings.includes(w)) warnings.push(w);
+    return fallback;
+  }
 }
 
 /**
@@ -115,7 +135,7 @@ export async function currentRecipients(
       !same(r.author, exclude) &&
       !same(r.author, patient) &&
       (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
-    const authorRecipient = authorReads ? ((await whois(chain, r.author)).recipient ?? deps.me.age.recipient) : deps.me.age.recipient;
+    const authorRecipient = authorReads ? await authorKey(chain, r.author, deps.me.age.recipient, warnings) : deps.me.age.recipient;
     const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
     if (!memo.has(key)) memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
     const base = await memo.get(key)!;

@@ -23,7 +23,7 @@ import { listRecords } from '../chain/records.js';
 import { revoke } from '../chain/revoke.js';
 import { currentEpoch, nextNonce, signAction } from '../chain/signed-actions.js';
 import type { EmrChain } from '../chain/types.js';
-import { whois } from '../chain/whois.js';
+import { whoisForEncryption } from '../chain/whois.js';
 import { readFileKey } from '../crypto/age-file.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
@@ -46,7 +46,8 @@ export interface ShareDeps {
 const ZERO32 = '0x' + '00'.repeat(32);
 
 export async function providerRecipient(chain: EmrChain, provider: string): Promise<string> {
-  const info = await whois(chain, provider);
+  // SHARING.md § 8: pinned in the contact book and cross-checked before any key goes to it.
+  const info = await whoisForEncryption(chain, provider);
   if (!info.registered || !info.recipient) {
     throw new NotFoundError(`${provider} is not registered`, { hint: 'the provider must run `emr register --role provider` first' });
   }

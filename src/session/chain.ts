@@ -14,9 +14,10 @@ import { toChainError } from '../chain/errors.js';
 import { rpcCall } from '../chain/rpc.js';
 import { endpointLabel } from '../chain/transport.js';
 import type { EmrChain } from '../chain/types.js';
-import { whois } from '../chain/whois.js';
+import { whoisForEncryption } from '../chain/whois.js';
 import type { Context } from '../context.js';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import { recipientGuard } from './contacts.js';
 import { unlock } from './unlock.js';
 
 /** Blocks per eth_getLogs request off the devnet, to start with (CONTRACT.md § Reading logs). */
@@ -118,11 +119,37 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
     if (ep.devnet && !ctx.globals.rpcUrl && !ctx.config.get('rpcUrl') && e instanceof UnavailableError) throw devnetDown(true, e);
     throw e;
   }
-  let chain = connected.chain;
+  // SHARING.md § 8: every key read from chain for encryption is pinned and cross-checked.
+  const witnesses = await witnessChains(ctx, ep, connected.chain.chainId, timeoutMs);
+  let chain: EmrChain = { ...connected.chain, vetRecipient: recipientGuard(ctx), ...(witnesses.length > 0 ? { witnesses } : {}) };
   if (opts.signer) chain = await signWith(ctx, chain, { profile: opts.profile, devnet: ep.devnet, balance: connected.extra[0] });
   ctx.onClose(() => chain.provider.destroy());
   ctx.cache.set(key, chain);
   return chain;
+}
+
+/**
+ * The endpoints of `--rpc-url` given again (SHARING.md § 8.4), read-only, on the same chain
+ * and contract: recipient reads are made on each and must agree with the first.
+ */
+async function witnessChains(ctx: Context, ep: Endpoint, chainId: bigint, timeoutMs: number | undefined): Promise<EmrChain[]> {
+  const out: EmrChain[] = [];
+  for (const rpcUrl of ctx.globals.rpcWitnesses ?? []) {
+    const { chain } = await connectChainWith(
+      {
+        rpcUrl,
+        contract: ep.contract,
+        fromBlock: ep.fromBlock,
+        expectChainId: chainId,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(ep.devnet ? {} : { logWindow: DEFAULT_LOG_WINDOW }),
+      },
+      [],
+    );
+    ctx.onClose(() => chain.provider.destroy());
+    out.push(chain);
+  }
+  return out;
 }
 
 /**
@@ -164,7 +191,7 @@ export function rpcTimeoutMs(ctx: Context): number | undefined {
 /** The published age recipient of a registered address (for `--to 0x…`). */
 export async function lookupRecipient(ctx: Context, address: string): Promise<string> {
   const chain = await chainFor(ctx);
-  const info = await whois(chain, address);
+  const info = await whoisForEncryption(chain, address);
   if (!info.registered || !info.recipient) {
     throw new NotFoundError(`${address} is not registered`, { hint: 'they must run `emr register` first, or give their age1… recipient' });
   }

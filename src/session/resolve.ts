@@ -3,6 +3,7 @@
  * local profile name". A recipient (`--to`) may also be an age recipient string.
  */
 
+import { ContactBook } from '../contacts.js';
 import type { Context } from '../context.js';
 import { toChecksumAddress } from '../crypto/address.js';
 import { parseRecipient } from '../crypto/identity.js';
@@ -14,6 +15,16 @@ export function isAddress(s: string): boolean {
   return ADDRESS_RE.test(s);
 }
 
+/** A contact name may be no valid profile name ("Dr House"): that is not a usage error here. */
+function isProfileName(ctx: Context, who: string): boolean {
+  try {
+    return ctx.profiles.exists(who);
+  } catch (e) {
+    if (e instanceof UsageError) return false;
+    throw e;
+  }
+}
+
 /** A checksummed address for `who` (an address or a local profile name). */
 export async function resolveAddress(ctx: Context, who: string): Promise<string> {
   if (isAddress(who)) {
@@ -23,10 +34,11 @@ export async function resolveAddress(ctx: Context, who: string): Promise<string>
     return sum;
   }
   if (/^0x/i.test(who)) throw new UsageError(`not an address: ${who}`, { hint: 'an address is 0x followed by 40 hex digits' });
-  if (!ctx.profiles.exists(who)) {
-    throw new NotFoundError(`no profile or address '${who}'`, { hint: ctx.profiles.unknownNameHint(who, 'give a 0x address') });
-  }
-  return ctx.profiles.get(who).address;
+  if (isProfileName(ctx, who)) return ctx.profiles.get(who).address;
+  // A contact's local name (SHARING.md § 8.5); a profile of the same name wins.
+  const contact = ContactBook.load(ctx.home).byName(who);
+  if (contact) return contact.address;
+  throw new NotFoundError(`no profile, contact or address '${who}'`, { hint: ctx.profiles.unknownNameHint(who, 'give a 0x address') });
 }
 
 /**

@@ -21,6 +21,11 @@ export interface RpcRecorderOptions {
    * returns true for one of its methods; `seen` counts that method's earlier requests.
    */
   hang?: (method: string, seen: number) => boolean;
+  /**
+   * A lying endpoint (issue 20 point 6): the answer to each request (batch entries one by
+   * one) passes through this, which may return another. The request is what the client sent.
+   */
+  rewrite?: (request: { method: string; params?: unknown[] }, response: { result?: unknown; error?: unknown }) => unknown;
 }
 
 export async function rpcRecorder(target: string, opts: RpcRecorderOptions = {}): Promise<RpcRecorder> {
@@ -45,9 +50,12 @@ export async function rpcRecorder(target: string, opts: RpcRecorderOptions = {})
       if (hang) return;
       try {
         const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        let out: Buffer = Buffer.from(await r.arrayBuffer());
+        if (opts.rewrite) out = rewriteBody(body, out, opts.rewrite);
         res.writeHead(r.status, { 'content-type': 'application/json' });
-        res.end(Buffer.from(await r.arrayBuffer()));
-      } catch {
+        res.end(out);
+      } catch (e) {
+        if (process.env.HC_DBG) console.error('recorder', e);
         res.destroy();
       }
     });
@@ -71,4 +79,23 @@ export async function rpcRecorder(target: string, opts: RpcRecorderOptions = {})
         server.close(() => r());
       }),
   };
+}
+
+/** Pairs each answer with its request by id and lets `rewrite` replace it. */
+function rewriteBody(reqBody: Buffer, resBody: Buffer, rewrite: NonNullable<RpcRecorderOptions['rewrite']>): Buffer {
+  let reqs: unknown;
+  let ress: unknown;
+  try {
+    reqs = JSON.parse(reqBody.toString('utf8'));
+    ress = JSON.parse(resBody.toString('utf8'));
+  } catch {
+    return resBody;
+  }
+  const reqList = (Array.isArray(reqs) ? reqs : [reqs]) as Array<{ id?: unknown; method: string; params?: unknown[] }>;
+  const one = (res: { id?: unknown }) => {
+    const req = reqList.find((q) => q.id === res.id);
+    return req ? rewrite(req, res as { result?: unknown }) : res;
+  };
+  const out = Array.isArray(ress) ? ress.map(one) : one(ress as { id?: unknown });
+  return Buffer.from(JSON.stringify(out));
 }

@@ -1,6 +1,7 @@
 /** The commands every user has (docs/CLI.md § Commands: Everyone). Assembly only. */
 
 import { configGroup } from '../config/index.js';
+import { contacts } from '../contacts/index.js';
 import { reportGroup } from '../report/index.js';
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { storeGroup } from '../store/index.js';
@@ -39,6 +40,7 @@ export const everyone: RoleSpec = {
     audit,
     reportGroup,
     whois,
+    contacts,
     relay,
     storeGroup,
     configGroup,

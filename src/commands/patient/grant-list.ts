@@ -25,7 +25,10 @@ export const grantList = defineCommand({
     const stale = grants.filter((g) => g.stillDecryptable.length > 0);
     const short = (ids: string[]) => (ids.length > 10 ? `${ids.slice(0, 10).join(',')},… (${ids.length})` : ids.join(',') || '-');
     return {
-      data: { patient, grants: grants.map((g) => ({ ...g, name: ctx.label(g.provider, 'profile') })) },
+      data: {
+        patient,
+        grants: grants.map((g) => ({ ...g, name: ctx.label(g.provider, 'profile'), contactName: ctx.label(g.provider, 'contact') })),
+      },
       view: {
         title: `Access to the records of ${name(patient)}`,
         table: {

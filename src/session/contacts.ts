@@ -1,0 +1,65 @@
+/**
+ * Trust on first use of the keys found on chain (docs/SHARING.md § 8.2). The chain client of
+ * every run carries this check (session/chain.ts): whatever encrypts to a party read from
+ * chain (grant and key delivery, record add, re-key, emergency release, whois, encrypt
+ * --to 0x…) goes through chain/whois.ts `whoisForEncryption`, which calls it.
+ */
+
+import { ContactBook, fingerprint } from '../contacts.js';
+import type { Context } from '../context.js';
+import { parseRecipient } from '../crypto/identity.js';
+import { IntegrityError } from '../errors.js';
+
+/** The check `chain.vetRecipient` runs: pin on first sight, refuse a changed key. */
+export function recipientGuard(ctx: Context): (address: string, recipient: string) => Promise<void> {
+  return async (address, recipient) => {
+    // A key that is not an age recipient is never pinned nor encrypted to: the caller skips
+    // or refuses it for what it is (SHARING.md § 1.5).
+    try {
+      parseRecipient(recipient);
+    } catch {
+      return;
+    }
+    // § 8.2: the acting profile's own key is known for certain: its keystore.
+    const me = actingProfile(ctx);
+    if (me && me.address.toLowerCase() === address.toLowerCase()) {
+      if (me.recipient !== recipient) {
+        throw new IntegrityError(
+          `the chain shows another key for your own address ${address}: ${fingerprint(recipient)}, your keystore holds ${fingerprint(me.recipient)}`,
+          {
+            hint: 'the chain endpoint is lying or you registered another key: nothing was encrypted; check --rpc-url, or run `emr register` to publish this keystore’s key',
+            details: { address, pinned: fingerprint(me.recipient), seen: fingerprint(recipient) },
+          },
+        );
+      }
+      return;
+    }
+    let known = ContactBook.load(ctx.home).get(address);
+    if (!known) {
+      // Checked again on the fresh read: another run may have pinned it meanwhile.
+      known = ContactBook.update(ctx.home, (b) => {
+        const had = b.get(address);
+        if (!had) b.set({ address, recipient, firstSeen: ctx.clock.now().toISOString() });
+        return had;
+      });
+      if (!known) return;
+    }
+    if (known.recipient !== recipient) throw keyChanged(address, known.recipient, recipient);
+  };
+}
+
+/** § 8.2: the one-line refusal of a changed key, with the command that accepts it. */
+export function keyChanged(address: string, pinned: string, seen: string): IntegrityError {
+  return new IntegrityError(`the key of ${address} changed: pinned ${fingerprint(pinned)}, the chain now shows ${fingerprint(seen)}`, {
+    hint: `nothing was encrypted to it; if they really changed their key, run \`emr contacts accept ${address}\``,
+    details: { address, pinned: fingerprint(pinned), seen: fingerprint(seen) },
+  });
+}
+
+function actingProfile(ctx: Context): { address: string; recipient: string } | null {
+  try {
+    return ctx.profile();
+  } catch {
+    return null;
+  }
+}
