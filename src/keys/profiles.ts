@@ -164,4 +164,14 @@ export class ProfileStore {
     writeFileAtomic(this.keystorePath(profile.name), text, { mode: 0o600, overwrite: !!opts.force });
     writeFileAtomic(this.profilePath(profile.name), JSON.stringify(profile, null, 2) + '\n', { mode: 0o644, overwrite: !!opts.force });
   }
+
+  /**
+   * Replaces an existing profile's keystore (`emr key passwd`): a temporary file beside it
+   * (0600, fsynced), renamed over it, so a crash leaves the old keystore or the new one,
+   * never half of either (docs/KEYSTORE.md § 5).
+   */
+  replaceKeystore(name: string, keystore: KeystoreV3): void {
+    if (!existsSync(this.keystorePath(name))) throw new NotFoundError(`profile '${name}' has no keystore`, { hint: 'see `emr key list`' });
+    writeFileAtomic(this.keystorePath(name), JSON.stringify(keystore, null, 2) + '\n', { mode: 0o600, overwrite: true });
+  }
 }

@@ -55,6 +55,49 @@ async function passphraseFromSource(ctx: Context, purpose: string, opts: Passphr
       hint: 'pass --password-file <file> (or set EMR_PASSWORD_FILE or EMR_PASSWORD)',
     });
   }
+  return promptFor(ctx, purpose, opts);
+}
+
+/** The first line of a passphrase file (its newline not part of it), like geth and cast. */
+function firstLine(ctx: Context, file: string, flag: string): Uint8Array {
+  let text: Buffer;
+  try {
+    text = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read password file ${file}`, { hint: `check the path given to ${flag}`, cause: e });
+  }
+  let end = text.indexOf(0x0a);
+  if (end < 0) end = text.length;
+  if (end > 0 && text[end - 1] === 0x0d) end--;
+  const pass = ctx.holdSecret(Buffer.from(text.subarray(0, end)));
+  text.fill(0);
+  return pass;
+}
+
+/**
+ * A replacement passphrase for an existing key (`emr key passwd`, docs/KEYSTORE.md § 5): from
+ * `file` (`--new-password-file`), else typed twice at a terminal; never from the old one's
+ * sources (--password-file, EMR_PASSWORD…). The same strength rule as a new key.
+ */
+export async function askReplacementPassphrase(
+  ctx: Context,
+  purpose: string,
+  opts: { file?: string; weakOk?: boolean; userInputs?: string[] },
+): Promise<Uint8Array> {
+  const newKey = { weakOk: opts.weakOk, userInputs: opts.userInputs };
+  if (opts.file) {
+    const pass = firstLine(ctx, opts.file, '--new-password-file');
+    await checkNewPassphrase(pass, { ...newKey, source: '--new-password-file' });
+    return pass;
+  }
+  if (!ctx.interactive)
+    throw new UsageError(`a new passphrase is needed to ${purpose}, and there is no terminal to ask on`, {
+      hint: 'pass --new-password-file <file> (its first line is the new passphrase)',
+    });
+  return (await promptFor(ctx, `${purpose} (new passphrase)`, { newKey })).pass;
+}
+
+async function promptFor(ctx: Context, purpose: string, opts: PassphraseOptions): Promise<{ pass: Uint8Array; source: string }> {
   const { password } = await import('@inquirer/prompts'); // only at a terminal
   const ask = (message: string) =>
     password({ message, mask: true }, { input: ctx.io.stdin as NodeJS.ReadStream, output: ctx.io.stderr as NodeJS.WriteStream });

@@ -19,6 +19,7 @@ import { history } from './history.js';
 import { keyExport } from './key-export.js';
 import { keyImport } from './key-import.js';
 import { keyList } from './key-list.js';
+import { keyPasswd } from './key-passwd.js';
 import { keygen } from './keygen.js';
 import { relay } from './relay.js';
 import { ui } from './ui.js';
@@ -31,7 +32,7 @@ export const everyone: RoleSpec = {
   summary: 'commands for every user: identities, local files, fetching, verifying, auditing',
   children: [
     keygen,
-    defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport]),
+    defineGroup('key', 'manage local identities', [keyList, keyExport, keyImport, keyPasswd]),
     encrypt,
     decrypt,
     fetch,
