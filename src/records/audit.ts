@@ -26,6 +26,8 @@ export interface AuditRow {
   event: string;
   actor: string;
   actorName: string | null;
+  /** The contact book's local name of the actor (docs/SHARING.md § 8.5), when not a local profile. */
+  actorContactName?: string | null;
   patient: string | null;
   /** The other party the action is about (the grantee, the verified provider, the new admin). */
   subject: string | null;
@@ -139,7 +141,8 @@ async function trailOf(s: With, input: AuditInput): Promise<Trail> {
   // Local profile names by lower-case address, read once per run.
   const byAddr = new Map(ctx.profiles.list().map((p) => [p.address.toLowerCase(), p.name]));
   const profile = (a: string) => byAddr.get(a.toLowerCase()) ?? null;
-  const name = (a: string) => profile(a) ?? `${a.slice(0, 8)}…${a.slice(-4)}`;
+  // A local profile's name, else the contact's local name (SHARING.md § 8.5), else the address shortened.
+  const name = (a: string) => profile(a) ?? ctx.label(a, 'contact') ?? `${a.slice(0, 8)}…${a.slice(-4)}`;
   const filter = input.filter;
   const actor = filter?.actor ? await resolveAddress(ctx, filter.actor) : undefined;
   return {
@@ -152,6 +155,7 @@ async function trailOf(s: With, input: AuditInput): Promise<Trail> {
     toRow: (e) => {
       const row = auditRow(e, name, maskToTypes, typeName, describeAuditEvent);
       row.actorName = profile(row.actor);
+      row.actorContactName = row.actorName ? null : ctx.label(row.actor, 'contact');
       return row;
     },
   };

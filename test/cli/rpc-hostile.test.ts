@@ -142,6 +142,9 @@ describe('a lying RPC endpoint (SHARING.md § 8)', () => {
     const human = await emr([...c.as('alice'), 'grant', 'list']);
     expect(human.stdout).toContain('Dr Remote');
     expect((await c.ok([...c.as('alice'), 'whois', 'Dr Remote'])).contactName).toBe('Dr Remote');
+    // The audit trail names it too (alice's grant to it), in its description.
+    const audit = await emr([...c.as('alice'), 'audit']);
+    expect(audit.stdout).toMatch(/Dr Remote/);
     // A name is not a profile's, nor another contact's.
     expect((await run('alice', ['contacts', 'name', 'house', 'Dr Remote'])).code).toBe(2);
     expect((await run('alice', ['contacts', 'name', remote.address, 'grey'])).code).toBe(2);
