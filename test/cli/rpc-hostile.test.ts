@@ -4,7 +4,7 @@
 // recipient on first use; a second `--rpc-url` cross-checks the reads (§ 8.4). Through the
 // built binary, on the shared clinic world, with a lying proxy in front of its anvil.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/chain/register.js';
@@ -148,6 +148,26 @@ describe('a lying RPC endpoint (SHARING.md § 8)', () => {
     // A name is not a profile's, nor another contact's.
     expect((await run('alice', ['contacts', 'name', 'house', 'Dr Remote'])).code).toBe(2);
     expect((await run('alice', ['contacts', 'name', remote.address, 'grey'])).code).toBe(2);
+  }, 120_000);
+
+  it('§ 8.2 MUST: `encrypt --to 0x…` refuses a changed key; a re-key leaves out a reader whose key changed, with a warning, and re-keys the rest', async () => {
+    liar.victims.clear();
+    // A remote party (pinned in § 8.5 above); a local profile's key comes from its keystore.
+    liar.victims.add(remote.address.toLowerCase());
+    const f = c.file('loose.txt', 'a loose note\n');
+    const enc = await run('alice', ['encrypt', f, '--to', remote.address, '-o', join(c.home, 'loose.age'), ...via(liar.url)]);
+    expect(enc.code, enc.stderr + enc.stdout).toBe(4);
+    expect(enc.json!.error!.hint).toContain(`emr contacts accept ${remote.address}`);
+    expect(existsSync(join(c.home, 'loose.age'))).toBe(false);
+    // grey reads alice's labs; house was granted labs above. Revoking house re-keys them.
+    liar.victims.clear();
+    liar.victims.add(addr.grey!.toLowerCase());
+    const rv = await run('alice', ['revoke', 'house', '--rekey', ...via(liar.url)]);
+    expect(rv.code, rv.stderr + rv.stdout).toBe(0);
+    expect((rv.json!.data.rekeyed as unknown[]).length).toBeGreaterThan(0);
+    expect(rv.json!.data.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`reader ${addr.grey} skipped: .*changed`))]),
+    );
   }, 120_000);
 
   it('§ 8.1 MUST: a contact book that is not well-formed or too large is refused (exit 4), never half-trusted', async () => {
