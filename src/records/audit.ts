@@ -14,6 +14,7 @@ import { maskToTypes, typeName } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { untilSignal } from '../session/signal.js';
+import { execDelivery } from './audit-exec.js';
 import { auditFhirBundle } from './audit-fhir.js';
 import { type AuditFilter, fromBlockOf, limitRows, rowMatches } from './audit-filter.js';
 import { describeAuditEvent } from './audit-text.js';
@@ -195,12 +196,22 @@ export async function auditTrailFhir(s: With<'chain'>, input: AuditInput): Promi
  */
 export async function followAudit(
   s: With<'chain'>,
-  input: AuditInput,
-): Promise<{ stopped: true; signal: string; count: number; lastBlock: number }> {
+  input: AuditInput & { exec?: string },
+): Promise<{ stopped: true; signal: string; count: number; lastBlock: number; exec?: { delivered: number; failed: number } }> {
   const { ctx } = s;
   const t = await trailOf(s, input);
   const head = await s.chain.provider.getBlockNumber();
-  const start = fromBlock(input) ?? head + 1;
+  // --exec (audit-exec.ts): resume after the cursor of the last run with this command and scope.
+  const exec = input.exec
+    ? execDelivery({
+        home: ctx.home,
+        key: `${s.chain.address}\n${t.scope}`,
+        command: input.exec,
+        warn: (l) => ctx.io.stderr.write(`warning: ${l}\n`),
+      })
+    : undefined;
+  const start = exec?.resume?.block ?? fromBlock(input) ?? head + 1;
+  let inBlock = { block: -1, index: 0 };
   let count = 0;
   let lastBlock = start - 1;
   let failing = false;
@@ -213,8 +224,11 @@ export async function followAudit(
       failing = false;
       const r = t.toRow(e);
       lastBlock = r.block;
+      inBlock = inBlock.block === r.block ? { block: r.block, index: inBlock.index + 1 } : { block: r.block, index: 0 };
+      if (exec?.resume && r.block === exec.resume.block && inBlock.index < exec.resume.done) return; // delivered by the last run
       if (!t.keep(r)) return;
       count++;
+      exec?.push(r, inBlock.index);
       if (ctx.json) ctx.io.stdout.write(toJson({ ok: true, data: { event: r } }) + '\n');
       else ctx.narrate(auditLine(r));
     },
@@ -227,5 +241,6 @@ export async function followAudit(
   ctx.io.stderr.write(`following ${t.scope} from block ${start}; Ctrl-C to stop\n`);
   const signal = await stopped;
   await watch.stop();
-  return { stopped: true, signal, count, lastBlock };
+  const delivered = await exec?.stop();
+  return { stopped: true, signal, count, lastBlock, ...(delivered ? { exec: delivered } : {}) };
 }

@@ -32,6 +32,7 @@ export const audit = defineCommand({
     { flags: '--record <id>', description: 'only events naming this record' },
     { flags: '--limit <n>', description: 'only the most recent n events (after the other filters)' },
     { flags: '--follow', description: 'keep printing new events until Ctrl-C (with --json: one JSON document per line)' },
+    { flags: '--exec <command>', description: 'with --follow: run this command once per new event, the event as JSON on stdin (no shell)' },
     {
       flags: '--format <format>',
       description: 'text (default), json, csv, or fhir (FHIR R4 AuditEvents)',
@@ -41,10 +42,10 @@ export const audit = defineCommand({
   examples: [
     'emr audit',
     'emr audit --since 2026-01-01 --event record-accessed --format csv',
-    'emr audit --all --follow',
+    'emr audit --follow --exec ./notify.sh',
     'emr audit --format fhir --json',
   ],
-  async run(ctx, _args, opts: Opts & { limit?: string; follow?: boolean; format?: string }) {
+  async run(ctx, _args, opts: Opts & { limit?: string; follow?: boolean; format?: string; exec?: string }) {
     const filter = auditFilter(opts);
     if (opts.all && opts.patient) throw new UsageError('--all and --patient exclude each other', { hint: 'pick one' });
     const format = opts.format ?? 'text';
@@ -52,7 +53,9 @@ export const audit = defineCommand({
       throw new UsageError('--follow prints events as they come: not with --format, --limit or --until', {
         hint: 'export the trail with --format, or follow it with --event/--actor/--record',
       });
-    const input = { patient: opts.patient, all: !!opts.all, filter };
+    if (opts.exec !== undefined && !opts.follow)
+      throw new UsageError('--exec runs a command per new event: it needs --follow', { hint: 'emr audit --follow --exec <command>' });
+    const input = { patient: opts.patient, all: !!opts.all, filter, exec: opts.exec };
     const [{ openChainSession }, flow, { auditCsv }] = await Promise.all([
       import('../../session/chain-session.js'),
       import('../../records/audit.js'),
