@@ -9,16 +9,10 @@ const c = clinic();
 const { as, ok, file, rpc } = c;
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['dave', 'patient'],
-    ['grey', 'provider'],
-  ]);
-  await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  await ok([...as('grey'), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'grey']);
+  // The shared clinic (test/helpers/world.ts): alice registered, grey and house verified.
+  // dave is a patient who never registers: a profile of this home only.
+  await c.fromWorld();
+  await c.keygen([['dave', 'patient']]);
 }, 180_000);
 
 afterAll(async () => {
@@ -55,10 +49,8 @@ describe('hints that name the real cause', () => {
   it('a fetch refused because the grant expired says when it expired', async () => {
     await ok([...as('alice'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '1d']);
     const rec = (await ok([...as('grey'), 'record', 'add', file('lab.txt', 'Hb 13.9'), '--patient', 'alice', '--type', 'lab'])).records[0];
-    // grey authored it, so ask as another reader: a second provider with an expiring grant.
-    await c.keygen([['house', 'provider']]);
-    await ok([...as('house'), 'register', '--role', 'provider']);
-    await ok([...as('admin'), 'admin', 'verify', 'house']);
+    // grey authored it, so ask as another reader: a second provider (the world's house,
+    // verified, no grant from alice yet) with an expiring grant.
     const g = await ok([...as('alice'), 'grant', 'house', '--types', 'lab', '--expires', '1d']);
     await rpc('evm_increaseTime', [3 * 86_400]);
     await rpc('evm_mine', []);
