@@ -12,12 +12,8 @@ import { clinic, emr, tempHome } from '../helpers/cli.js';
 const c = clinic();
 let chain: { rpcUrl: string; contract: string };
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['bob', 'patient'],
-  ]);
-  chain = await c.devnetUp('admin');
-  await c.ok([...c.as('bob'), 'register']);
+  // The shared clinic (test/helpers/world.ts): bob is a registered patient.
+  chain = await c.fromWorld();
 }, 180_000);
 afterAll(async () => {
   await c.devnetDown();
