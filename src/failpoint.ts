@@ -34,6 +34,8 @@ export const FAILPOINTS = [
   'batch.journal.lost',
   /** src/batch/journal.ts: the n-th line (any event) is written half, then the process dies. */
   'batch.journal.torn',
+  /** src/batch/batch-add.ts: the job starts validating its manifest, before any row is sent. */
+  'batch.validating',
   /** src/ops/import-car.ts: every block of a CAR is stored, before any root is pinned. */
   'store-import.before-pin',
 ] as const;

@@ -11,6 +11,7 @@ import { canWrite } from '../chain/grants.js';
 import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
 import { type EmrError, errorOfCode, InterruptedError, inputFileError, PatientMismatchError, UsageError } from '../errors.js';
+import { failpoint } from '../failpoint.js';
 import { acquireLock } from '../lock.js';
 import { type CommandResult, safeText, type View } from '../output.js';
 import { PatientIndex } from '../records/patient-index.js';
@@ -20,7 +21,7 @@ import { confineRowFile } from './confine.js';
 import { defaultPoolSize } from './encrypt-pool.js';
 import { checkHeader, confirmedElsewhere, defaultJournalPath, jobHeader, manifestDigest } from './job.js';
 import { Journal, journalKey, replay } from './journal.js';
-import { parseManifest } from './manifest.js';
+import { type ManifestRow, parseManifest } from './manifest.js';
 import { type BatchEvent, type RowResult, runBatch } from './run.js';
 import { type RejectedRow, type ValidRow, validateRows } from './validate.js';
 
@@ -57,6 +58,42 @@ function resumable(e: EmrError, journalPath: string): EmrError {
 
 const WARNINGS_JSON_MAX = 100;
 const WARNINGS_TERMINAL_MAX = 10;
+/**
+ * A job stopped by SIGINT/SIGTERM before any row was sent (while validating): the result
+ * document all the same, every row "not done" (MANIFEST.md § 6.5; issue 22 point 2).
+ */
+function interruptedEarly(rows: ManifestRow[], manifest: string, reason: unknown, started: number): CommandResult {
+  const lines = [...new Map(rows.map((r) => [r.line, r])).values()];
+  const message = 'not done: the job stopped before any row was sent; run it again';
+  const data = {
+    manifest,
+    journal: null,
+    rows: lines.map((r) => ({
+      line: r.line,
+      file: r.fileName || null,
+      title: r.title ?? null,
+      id: null,
+      cid: null,
+      patient: null,
+      type: r.type || null,
+      txHash: null,
+      status: 'failed' as const,
+      error: { code: 'INTERRUPTED', message },
+    })),
+    counts: { total: lines.length, added: 0, alreadyDone: 0, invalid: 0, failed: lines.length },
+    transactions: 0,
+    gasUsed: '0',
+    gasPerRecord: null,
+    elapsedMs: Date.now() - started,
+    warnings: [],
+  };
+  return {
+    data,
+    failure: reason as EmrError,
+    view: { title: `Interrupted before any row was sent: nothing was started (${lines.length} rows not done)` },
+  };
+}
+
 /** At most `max` lines, the last saying how many more there were. */
 function capped(lines: string[], max: number): string[] {
   return lines.length <= max ? lines : [...lines.slice(0, max - 1), `… and ${lines.length - max + 1} more warnings like these`];
@@ -90,9 +127,28 @@ export async function runBatchAdd(
   signing: Promise<With<'me' | 'chain' | 'store'>>,
   o: BatchAddOptions,
 ): Promise<CommandResult> {
+  // MANIFEST.md § 6.5: SIGINT/SIGTERM stop the job cleanly (nothing new started, the
+  // journal flushed, one result document, exit 130/143) from the first phase on, also while
+  // the manifest is validated and the key unlocked. A second signal kills as usual.
+  const interrupt = new AbortController();
+  const where = { journal: '' };
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () =>
+    interrupt.abort(
+      new InterruptedError(sig, `interrupted by ${sig}`, {
+        hint: where.journal
+          ? `finished steps are journaled; run again with --resume to continue (journal ${where.journal})`
+          : 'stopped before any row was sent: nothing was started; run the same command again',
+      }),
+    );
+  const onInt = onSignal('SIGINT');
+  const onTerm = onSignal('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   try {
-    return await batchAdd(session, signing, o);
+    return await batchAdd(session, signing, o, { signal: interrupt.signal, where });
   } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
     // Settled before the command returns, whatever it returns: no unlock or devnet funding
     // goes on after a refusal (MANIFEST.md § 8; helper-24's review).
     await signing.catch(() => undefined);
@@ -103,10 +159,12 @@ async function batchAdd(
   session: With<'chain' | 'store'>,
   signing: Promise<With<'me' | 'chain' | 'store'>>,
   o: BatchAddOptions,
+  interrupt: { signal: AbortSignal; where: { journal: string } },
 ): Promise<CommandResult> {
   const { ctx, chain } = session;
   const manifestPath = resolve(o.manifest);
   o.onEvent?.({ event: 'phase', phase: 'validating' });
+  failpoint('batch.validating'); // TESTING.md § Failpoints
   let bytes: Buffer;
   try {
     bytes = readFileSync(manifestPath);
@@ -120,17 +178,27 @@ async function batchAdd(
   const author = ctx.profile().address;
   const unlockFailed = new AbortController();
   signing.catch((e: unknown) => unlockFailed.abort(e));
-  const checked = await validateRows(parsed.rows, {
-    signal: unlockFailed.signal,
-    author,
-    resolvePatient: (who) => resolveAddress(ctx, who),
-    isRegisteredPatient: async (a) => {
-      const w = await whois(chain, a);
-      return w.registered && w.role === 'patient' && !!w.recipient;
-    },
-    canWrite: (patient, recordType) => canWrite(chain, { author, patient, recordType }),
-    confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: o.allowOutside }),
-  });
+  const stopped = () => interrupt.signal.aborted && interruptedEarly(parsed.rows, manifestPath, interrupt.signal.reason, o.started);
+  let checked: Awaited<ReturnType<typeof validateRows>>;
+  try {
+    checked = await validateRows(parsed.rows, {
+      signal: AbortSignal.any([unlockFailed.signal, interrupt.signal]),
+      author,
+      resolvePatient: (who) => resolveAddress(ctx, who),
+      isRegisteredPatient: async (a) => {
+        const w = await whois(chain, a);
+        return w.registered && w.role === 'patient' && !!w.recipient;
+      },
+      canWrite: (patient, recordType) => canWrite(chain, { author, patient, recordType }),
+      confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: o.allowOutside }),
+    });
+  } catch (e) {
+    const early = stopped();
+    if (early) return early;
+    throw e;
+  }
+  const early = stopped();
+  if (early) return early;
   const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.line - b.line);
   if (checked.valid.length === 0 && problems.length === 0 && checked.rejected.length === 0) problems.push({ line: 1, reason: 'no rows' });
   const fileAt = new Map(parsed.rows.map((r) => [r.line, r.fileName]));
@@ -221,43 +289,26 @@ async function batchAdd(
     if (!state.confirmed.has(k)) state.confirmed.set(k, v);
   for (const r of checked.rejected) journal.append({ ev: 'failed', key: r.key, line: r.line, code: r.code, reason: r.reason });
 
-  // MANIFEST.md § 6.5: SIGINT/SIGTERM stop the job cleanly (nothing new started, the
-  // journal flushed, one result document, exit 130/143). A second signal kills as usual.
-  const interrupt = new AbortController();
-  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () =>
-    interrupt.abort(
-      new InterruptedError(sig, `interrupted by ${sig}`, {
-        hint: `finished steps are journaled; run again with --resume to continue (journal ${journalPath})`,
-      }),
-    );
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  let outcome: Awaited<ReturnType<typeof runBatch>>;
-  try {
-    outcome = await runBatch(
-      {
-        home: ctx.home,
-        chain: signer,
-        store,
-        me,
-        scratch,
-        now: () => ctx.clock.now(),
-        journal,
-        state,
-        concurrency: o.concurrency,
-        batchSize: o.batchSize,
-        workers: o.workers ?? defaultPoolSize(),
-        onEvent: o.onEvent,
-        signal: interrupt.signal,
-      },
-      valid,
-    );
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
+  interrupt.where.journal = journalPath;
+  // Listeners for SIGINT/SIGTERM: runBatchAdd's, aborting `interrupt.signal`.
+  const outcome = await runBatch(
+    {
+      home: ctx.home,
+      chain: signer,
+      store,
+      me,
+      scratch,
+      now: () => ctx.clock.now(),
+      journal,
+      state,
+      concurrency: o.concurrency,
+      batchSize: o.batchSize,
+      workers: o.workers ?? defaultPoolSize(),
+      onEvent: o.onEvent,
+      signal: interrupt.signal,
+    },
+    valid,
+  );
 
   const stoppedMsg = outcome.stopped ? `not done: the job stopped (${outcome.stopped.message}); run again with --resume` : '';
   const rows: RowResult[] = [

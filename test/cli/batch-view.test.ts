@@ -6,6 +6,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStoppedAt } from '../helpers/failpoints.js';
 import { emrInPty } from '../helpers/pty.js';
 import { type BatchWorld, batchWorld, csv, type Patient } from '../helpers/world.js';
 
@@ -20,6 +21,33 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.run(['devnet', 'down']);
   if (w) for (const d of [w.home, w.data]) rmSync(d, { recursive: true, force: true });
+});
+
+describe('batch add: a ^C before the first row is sent (issue 22 point 2)', () => {
+  it('still ends with the result document, every row not done, exit 130; nothing registered', async () => {
+    const d = join(w.data, 'early-int');
+    const list = w.files(d, 3, 64).map((f, i) => ({ file: f, patient: patients[i % 2]!.address, type: 'lab', title: `early ${i}` }));
+    writeFileSync(join(d, 'm.csv'), csv(list));
+    // Stopped as validation starts; SIGINT arrives there (pending until SIGCONT), no sleeps.
+    const r = await runStoppedAt(
+      ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, 'batch', 'add', join(d, 'm.csv')],
+      'batch.validating',
+      async (pid) => {
+        process.kill(pid, 'SIGINT');
+      },
+    );
+    expect(r.stopped).toBe(true);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.json?.ok).toBe(false);
+    expect(r.json?.error?.code).toBe('INTERRUPTED');
+    const data = r.json!.data;
+    expect(data.counts).toMatchObject({ total: 3, added: 0, failed: 3 });
+    expect(data.rows.map((x: any) => [x.status, x.error.code, x.file])).toEqual(list.map((x) => ['failed', 'INTERRUPTED', x.file]));
+    expect(data.transactions).toBe(0);
+    const again = await w.run(['--json', 'batch', 'add', join(d, 'm.csv')], { timeoutMs: 120_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json!.data.counts).toMatchObject({ total: 3, added: 3 });
+  }, 180_000);
 });
 
 describe('batch add: what it shows', () => {

@@ -45,7 +45,7 @@ function procState(pid: number): string | null {
 export async function runStoppedAt(
   args: string[],
   spec: FailpointSpec,
-  fault: () => Promise<void>,
+  fault: (pid: number) => Promise<void>,
   opts: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<StoppedRun> {
   const child = spawn(process.execPath, [BIN, ...args, '--json'], {
@@ -74,7 +74,7 @@ export async function runStoppedAt(
   }
   if (stopped) {
     try {
-      await fault();
+      await fault(pid);
     } finally {
       child.kill('SIGCONT');
     }
