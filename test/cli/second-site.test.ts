@@ -7,47 +7,20 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome } from '../helpers/cli.js';
+import { emr } from '../helpers/cli.js';
+import { twoSites } from '../helpers/two-sites.js';
 
-const A = tempHome();
-const B = tempHome();
-const pw: Record<string, string> = {};
-const asA = (who: string) => ['--home', A.home, '--profile', who, '--password-file', (pw[who] ??= A.pw(who))];
-const asB = (who: string) => ['--home', B.home, '--profile', who, '--password-file', (pw[who] ??= B.pw(who))];
+const sites = twoSites();
+const { A, B, asA, asB, ok } = sites;
 let chain: string[] = [];
 let first = '';
 let second = '';
 let alice = '';
 
-async function ok(args: string[]) {
-  const r = await emr([...args, '--json']);
-  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
-  return r.json!.data;
-}
-
 beforeAll(async () => {
-  for (const [name, role] of [
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-  ] as const) {
-    const made = await ok([...asA(name), 'keygen', '--name', name, '--role', role]);
-    if (name === 'alice') alice = made.address;
-  }
-  const hb = (await ok([...asB('hb'), 'keygen', '--name', 'hb', '--role', 'provider'])).address as string;
-  const d = await ok([...asA('admin'), 'devnet', 'up']);
-  chain = ['--rpc-url', d.rpcUrl, '--contract', d.contract];
-  await fetch(d.rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [hb, '0x56bc75e2d63100000'] }),
-  });
-  await ok([...asA('alice'), 'register']);
-  await ok([...asA('grey'), 'register', '--role', 'provider']);
-  await ok([...asB('hb'), ...chain, 'register', '--role', 'provider']);
-  await ok([...asA('admin'), 'admin', 'verify', 'grey']);
-  await ok([...asA('alice'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '30d']);
-  await ok([...asA('alice'), 'grant', hb, '--types', 'lab', '--expires', '30d']);
+  // Hospital A is the shared clinic (test/helpers/two-sites.ts); hb at B stays unverified, as
+  // a reader needs no verification.
+  ({ chain, alice } = await sites.setUp({ verifyHb: false }));
   const add = async (name: string, title: string) => {
     const f = join(A.home, name);
     writeFileSync(f, `${title}\n`);
@@ -63,7 +36,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await emr(['--home', A.home, 'devnet', 'down']);
+  await sites.down();
   rmSync(A.home, { recursive: true, force: true });
   rmSync(B.home, { recursive: true, force: true });
 });

@@ -16,12 +16,10 @@ import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, ROOT, tempHome } from '../helpers/cli.js';
 import { type ServingSite, serveSite } from '../helpers/serve.js';
+import { twoSites } from '../helpers/two-sites.js';
 
-const A = tempHome();
-const B = tempHome();
-const pw: Record<string, string> = {};
-const asA = (who: string) => ['--home', A.home, '--profile', who, '--password-file', (pw[who] ??= A.pw(who))];
-const asB = (who: string) => ['--home', B.home, '--profile', who, '--password-file', (pw[who] ??= B.pw(who))];
+const sites = twoSites();
+const { A, B, asA, asB, ok } = sites;
 let chain: string[] = [];
 let site: ServingSite | undefined;
 let attacker: Server | undefined;
@@ -30,40 +28,19 @@ let attackerUrl = '';
 let mode: 'wrong' | 'truncate' | 'stall' | 'whole-wrong' = 'wrong';
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-async function ok(args: string[]) {
-  const r = await emr([...args, '--json']);
-  expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
-  return r.json!.data;
-}
-
 const content = randomBytes(2 * 1024 * 1024 + 777); // over one chunk: a dag-pb root with raw leaves
 let rec: { id: string; cid: string };
 let aliceMnemonic = '';
 
 beforeAll(async () => {
-  for (const [name, role] of [
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-  ] as const) {
-    const made = await ok([...asA(name), 'keygen', '--name', name, '--role', role, ...(name === 'alice' ? ['--show-mnemonic'] : [])]);
-    if (name === 'alice') aliceMnemonic = made.mnemonic;
-  }
-  const hb = (await ok([...asB('hb'), 'keygen', '--name', 'hb', '--role', 'provider'])).address as string;
-  const d = await ok([...asA('admin'), 'devnet', 'up']);
-  chain = ['--rpc-url', d.rpcUrl, '--contract', d.contract];
-  await fetch(d.rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [hb, '0x56bc75e2d63100000'] }),
-  });
-  await ok([...asA('alice'), 'register']);
-  await ok([...asA('grey'), 'register', '--role', 'provider']);
-  await ok([...asB('hb'), ...chain, 'register', '--role', 'provider']);
-  await ok([...asA('admin'), 'admin', 'verify', 'grey']);
-  await ok([...asA('admin'), 'admin', 'verify', hb]);
-  await ok([...asA('alice'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '30d']);
-  await ok([...asA('alice'), 'grant', hb, '--types', 'lab', '--expires', '30d']);
+  // Hospital A is the shared clinic (test/helpers/two-sites.ts); alice's recovery phrase is
+  // the one her keystore holds, for the disaster drill below.
+  ({ chain } = await sites.setUp({ verifyHb: true }));
+  const phrase = join(A.home, 'alice.phrase');
+  await ok([...asA('alice'), 'key', 'export', 'alice', '--format', 'mnemonic', '-o', phrase]);
+  aliceMnemonic = readFileSync(phrase, 'utf8').trim();
+  rmSync(phrase);
+  expect(aliceMnemonic.split(/\s+/)).toHaveLength(24);
   const f = join(A.home, 'lab.bin');
   writeFileSync(f, content);
   rec = (await ok([...asA('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab', '--title', 'CBC'])).records[0];
@@ -99,7 +76,7 @@ afterAll(async () => {
   await site?.stop();
   attacker?.closeAllConnections();
   await new Promise((r) => attacker?.close(r));
-  await emr(['--home', A.home, 'devnet', 'down']);
+  await sites.down();
   rmSync(A.home, { recursive: true, force: true });
   rmSync(B.home, { recursive: true, force: true });
 }, 120_000);
@@ -251,7 +228,8 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
 
 describe('CAR backup and disaster recovery (STORAGE.md § CAR files: every imported block MUST match its CID; § A second device)', () => {
   const C = tempHome();
-  const asC = (who: string) => ['--home', C.home, '--profile', who, '--password-file', (pw[`C-${who}`] ??= C.pw(who))];
+  const pwC: Record<string, string> = {};
+  const asC = (who: string) => ['--home', C.home, '--profile', who, '--password-file', (pwC[who] ??= C.pw(who))];
   let car = '';
   afterAll(() => rmSync(C.home, { recursive: true, force: true }));
 
