@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
+import { emergencyWorld } from '../helpers/emergency-world.js';
 
 const c = clinic();
 const { as, ok } = c;
@@ -37,21 +38,13 @@ async function releases(): Promise<number> {
 }
 
 beforeAll(async () => {
-  await c.keygen([
-    ['consortium', 'admin'],
-    ['alice', 'patient'],
-    ['er-doc', 'provider'],
-  ]);
-  dev = await c.devnetUp('consortium');
-  await ok([...as('alice'), 'register']);
-  await ok([...as('er-doc'), 'register', '--role', 'provider']);
-  await ok([...as('consortium'), 'admin', 'verify', 'er-doc']);
-  await ok([...as('consortium'), 'admin', 'emergency-recipient']);
-  await ok([...as('alice'), 'emergency', 'types', 'allergy']);
+  // The shared clinic as an emergency world (test/helpers/emergency-world.ts): admin is the
+  // consortium, house the ER doctor.
+  dev = await emergencyWorld(c);
   allergy = (
     await ok([...as('alice'), 'record', 'add', c.file('allergy.txt', 'Penicillin: anaphylaxis'), '--patient', 'alice', '--type', 'allergy'])
   ).records[0].id;
-  await ok([...as('er-doc'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
+  await ok([...as('house'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
   relay = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
@@ -77,14 +70,14 @@ afterAll(async () => {
 
 describe('emergency release: refusal first, then store, then send (SHARING.md § 4.2)', () => {
   it('a release the contract refuses (provider suspended) MUST store nothing: exit 3, no new block, no release on chain', async () => {
-    await ok([...as('consortium'), 'admin', 'suspend', 'er-doc']);
+    await ok([...as('admin'), 'admin', 'suspend', 'house']);
     const before = blocks();
-    const r = await emr([...as('consortium'), '--json', 'admin', 'emergency-release', 'alice', 'er-doc']);
+    const r = await emr([...as('admin'), '--json', 'admin', 'emergency-release', 'alice', 'house']);
     expect(r.code, r.stderr + r.stdout).toBe(3);
     expect(r.json?.error?.message).toMatch(/suspended/);
     expect(blocks()).toBe(before);
     expect(await releases()).toBe(0);
-    await ok([...as('consortium'), 'admin', 'verify', 'er-doc']);
+    await ok([...as('admin'), 'admin', 'verify', 'house']);
   }, 60_000);
 
   for (const m of ['drop-send', 'lose-answer'] as const) {
@@ -92,7 +85,7 @@ describe('emergency release: refusal first, then store, then send (SHARING.md §
       const sent = await releases();
       mode = m;
       const r = await emr([
-        ...as('consortium'),
+        ...as('admin'),
         '--rpc-url',
         relayUrl,
         '--contract',
@@ -101,17 +94,17 @@ describe('emergency release: refusal first, then store, then send (SHARING.md §
         'admin',
         'emergency-release',
         'alice',
-        'er-doc',
+        'house',
       ]);
       mode = 'pass';
       expect(r.code, r.stderr + r.stdout).toBe(6);
       expect(r.json?.error?.code).toBe('UNAVAILABLE');
       // Consistent: the lost transaction is either not mined or mined once, never half.
       expect(await releases()).toBe(sent + (m === 'lose-answer' ? 1 : 0));
-      const again = await ok([...as('consortium'), 'admin', 'emergency-release', 'alice', 'er-doc']);
+      const again = await ok([...as('admin'), 'admin', 'emergency-release', 'alice', 'house']);
       expect(again.released).toEqual([allergy]);
       const out = join(c.home, `er-${m}.txt`);
-      await ok([...as('er-doc'), 'fetch', allergy, '-o', out, '--no-receipt']);
+      await ok([...as('house'), 'fetch', allergy, '-o', out, '--no-receipt']);
       expect(readFileSync(out, 'utf8')).toBe('Penicillin: anaphylaxis');
     }, 90_000);
   }

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
+import { emergencyWorld } from '../helpers/emergency-world.js';
 import { runStoppedAt } from '../helpers/failpoints.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -44,26 +45,18 @@ function alive(pid: number): boolean {
 }
 
 beforeAll(async () => {
-  await c.keygen([
-    ['consortium', 'admin'],
-    ['alice', 'patient'],
-    ['er-doc', 'provider'],
-  ]);
-  dev = await c.devnetUp('consortium');
-  await ok([...as('alice'), 'register']);
-  await ok([...as('er-doc'), 'register', '--role', 'provider']);
-  await ok([...as('consortium'), 'admin', 'verify', 'er-doc']);
-  await ok([...as('consortium'), 'admin', 'emergency-recipient']);
-  await ok([...as('alice'), 'emergency', 'types', 'allergy']);
+  // The shared clinic as an emergency world (test/helpers/emergency-world.ts): admin is the
+  // consortium, house the ER doctor.
+  dev = await emergencyWorld(c);
   allergy = (
     await ok([...as('alice'), 'record', 'add', c.file('allergy.txt', 'Penicillin: anaphylaxis'), '--patient', 'alice', '--type', 'allergy'])
   ).records[0].id;
-  await ok([...as('er-doc'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
+  await ok([...as('house'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
   // SIGTERM makes anvil dump its whole state: the state file now covers every mined block,
   // so the restart after the SIGKILL below is the same chain.
   const down = await c.devnetDown();
   expect(down.code, down.stderr).toBe(0);
-  dev = await c.devnetUp('consortium');
+  dev = await c.devnetUp('admin');
 }, 240_000);
 
 afterAll(async () => {
@@ -72,13 +65,13 @@ afterAll(async () => {
 
 describe('emergency release with the chain node SIGKILLed between store and send', () => {
   it('admin emergency-release: anvil SIGKILLed after the key delivery is stored → exit 6 with a hint, nothing registered; devnet up, run again → released once, the provider reads', async () => {
-    const pid = (await ok([...as('consortium'), 'devnet', 'status'])).pid as number;
+    const pid = (await ok([...as('admin'), 'devnet', 'status'])).pid as number;
     expect(pid).toBeGreaterThan(0);
     const before = blocks();
     expect(await releases()).toBe(0);
 
     const r = await runStoppedAt(
-      [...as('consortium'), 'admin', 'emergency-release', 'alice', 'er-doc'],
+      [...as('admin'), 'admin', 'emergency-release', 'alice', 'house'],
       'emergency-release.after-store',
       async () => {
         process.kill(pid, 'SIGKILL');
@@ -95,21 +88,21 @@ describe('emergency release with the chain node SIGKILLed between store and send
     expect(blocks()).toBeGreaterThan(before);
 
     // … and nothing is registered: the restarted chain (same state file) has no release.
-    const st = await emr([...as('consortium'), '--json', 'devnet', 'status']);
+    const st = await emr([...as('admin'), '--json', 'devnet', 'status']);
     expect(st.json?.data?.running ?? false).toBe(false);
-    const up = await ok([...as('consortium'), 'devnet', 'up']);
+    const up = await ok([...as('admin'), 'devnet', 'up']);
     expect(up.contract).toBe(dev.contract);
     expect(await releases()).toBe(0);
 
-    const again = await ok([...as('consortium'), 'admin', 'emergency-release', 'alice', 'er-doc']);
+    const again = await ok([...as('admin'), 'admin', 'emergency-release', 'alice', 'house']);
     expect(again.released).toEqual([allergy]);
     expect(await releases()).toBe(1);
     const out = join(c.home, 'er-read.txt');
-    await ok([...as('er-doc'), 'fetch', allergy, '-o', out, '--no-receipt']);
+    await ok([...as('house'), 'fetch', allergy, '-o', out, '--no-receipt']);
     expect(readFileSync(out, 'utf8')).toBe('Penicillin: anaphylaxis');
     const audit = await ok([...as('alice'), 'audit']);
     const released = audit.events.filter((e: { event: string }) => e.event === 'emergency-keys-released');
     expect(released).toHaveLength(1);
-    expect(released[0].description).toMatch(/consortium released the keys of alice's emergency-visible records to er-doc/);
+    expect(released[0].description).toMatch(/admin released the keys of alice's emergency-visible records to house/);
   }, 240_000);
 });
