@@ -30,6 +30,7 @@ export const UNIT = [
   'test/fhir/record-file-name.test.ts',
   'test/ipfs/cid.test.ts',
   'test/ipfs/embedded.test.ts',
+  'test/ipfs/gateway-dead.test.ts',
   'test/ipfs/read-limits.test.ts',
   'test/keys/keystore.test.ts',
   'test/keys/profile-order.test.ts',

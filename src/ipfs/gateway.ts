@@ -176,8 +176,12 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
   const gateways = parseGatewayUrls(opts.urls);
   if (gateways.length === 0) throw new UsageError('no gateway given', { hint: 'pass --ipfs-gateway <url>' });
   const timeoutMs = opts.timeoutMs ?? DEFAULT_GATEWAY_TIMEOUT_MS;
-  /** Gateways that failed this run (down, stalled or lying): not asked again. */
-  const dead = new Set<number>();
+  /**
+   * Gateways that failed this run (down, stalled or lying), with why: not asked again, and a
+   * later read that finds every gateway dead reports that reason (a gateway that lied about
+   * one CID is exit 4 for the next CID too, not "on none of the gateways", exit 7).
+   */
+  const dead = new Map<number, unknown>();
 
   /** One request to one gateway; throws Missing (404/410), UnavailableError or IntegrityError. */
   async function ask(gw: URL, cid: CID, signal: AbortSignal, allowFile: boolean): Promise<Answer> {
@@ -277,14 +281,17 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
     failed: Failures = {},
   ): Promise<{ answer: Answer; gw: URL; index: number }> {
     for (let i = 0; i < gateways.length; i++) {
-      if (dead.has(i)) continue;
+      if (dead.has(i)) {
+        noteFailure(failed, dead.get(i));
+        continue;
+      }
       const gw = gateways[i]!;
       try {
         return { answer: await ask(gw, cid, signal, allowFile), gw, index: i };
       } catch (e) {
         signal.throwIfAborted();
         if (e instanceof Missing) continue;
-        dead.add(i);
+        dead.set(i, e);
         noteFailure(failed, e);
       }
     }
@@ -372,7 +379,7 @@ export function openGatewayReader(opts: GatewayReaderOptions): GatewayReader {
             path = await spoolWholeFile(root, gw, answer, signal);
           } catch (e) {
             signal.throwIfAborted();
-            dead.add(index);
+            dead.set(index, e);
             noteFailure(failed, e);
             continue;
           }
