@@ -3,7 +3,7 @@
  * from the command tree so they cannot fall behind it: subcommands, options, record types
  * for --type/--types (the last item of a comma list), profile names and record ids where
  * an option or argument takes them. bash reads those from the home's files at completion
- * time (profiles/*.json, cache/record-ids: records/recent-ids.ts), never the chain, so a
+ * time (profiles/*.json, completion/record-ids: records/recent-ids.ts), never the chain, so a
  * completion cannot hang a shell. One table of "path → words" is emitted for each shell.
  */
 import type { Command } from 'commander';
@@ -115,10 +115,10 @@ _emr_profiles() {
     printf '%s\\n' "$f"; ((++n >= 200)) && break
   done
 }
-# Record ids this home listed or added last (<home>/cache/record-ids; never the chain).
+# Record ids this home listed or added last (<home>/completion/record-ids; never the chain).
 _emr_ids() {
   local f
-  f="$(_emr_home)/cache/record-ids"
+  f="$(_emr_home)/completion/record-ids"
   [[ -f $f && -r $f ]] || return 0
   head -c 2100 -- "$f" 2>/dev/null | grep -E '^[0-9]{1,20}$' | head -n 100
 }

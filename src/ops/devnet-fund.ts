@@ -3,8 +3,8 @@
  * account on THIS home's devnet, e.g. another site's profile that talks to it by --rpc-url
  * (chainFor funds only this home's own profiles, and only when they sign).
  *
- * Devnet only (DEVNET.md § 2): on any other chain — even one that would take
- * `anvil_setBalance` — emr funds nobody, so the command is refused before any request
+ * Devnet only (DEVNET.md § 2): on any other chain — even a node that would take a
+ * set-balance call — emr funds nobody, so the command is refused before any request
  * (exit 2) with how to fund there instead.
  */
 import { anvilFund } from '../chain/anvil.js';

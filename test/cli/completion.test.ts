@@ -54,8 +54,8 @@ describe('emr completion', () => {
         expect((await emr(['--home', t.home, '--json', 'keygen', '--name', n, '--password-file', t.pw(n)])).code).toBe(0);
       // A hostile name in profiles/ and in the ids file: never run, never offered.
       writeFileSync(join(t.home, 'profiles', '$(touch pwned-p).json'), '{}');
-      mkdirSync(join(t.home, 'cache'), { recursive: true });
-      writeFileSync(join(t.home, 'cache', 'record-ids'), '12\n7\n$(touch pwned-i)\n3\n');
+      mkdirSync(join(t.home, 'completion'), { recursive: true });
+      writeFileSync(join(t.home, 'completion', 'record-ids'), '12\n7\n$(touch pwned-i)\n3\n');
       const r = await emr(['completion', 'bash']);
       const script = join(t.home, 'emr.bash');
       writeFileSync(script, r.stdout);

@@ -97,7 +97,7 @@ describe('record add / fetch negatives', () => {
   });
 
   it('record add and record list remember the ids for shell completion, which offers them with no chain call (issue 22 point 6)', async () => {
-    const idsFile = join(t.home, 'cache', 'record-ids');
+    const idsFile = join(t.home, 'completion', 'record-ids');
     const rec = (await ok([...as('grey'), 'record', 'add', file('ids.txt', 'for completion'), '--patient', 'alice', '--type', 'lab']))
       .records[0];
     expect(readFileSync(idsFile, 'utf8').split('\n')[0]).toBe(rec.id);
