@@ -90,11 +90,15 @@ function shutdown(): void {
   clearInterval(watch);
   for (const h of keys.values()) h.key.fill(0);
   keys.clear();
+  // libuv unlinks a Unix socket's bound path when its server closes: closing ours after a
+  // newer agent bound the same path removed THAT agent's socket (it then exited too; the
+  // full run's agent-hostile 6.9). A socket that is no longer ours stays open until exit.
+  const ownSocket = stillOurs(sock);
   rmOwn(sock);
   rmOwn(secretFile);
   rmOwn(pidFile);
   secret.fill(0);
-  server.close();
+  if (ownSocket) server.close();
   // Connections in flight get no answer; nothing they could still ask for is held.
   setImmediate(() => process.exit(0));
 }
