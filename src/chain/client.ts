@@ -65,6 +65,30 @@ class EmrJsonRpcProvider extends JsonRpcProvider {
   }
 }
 
+/**
+ * The one way emr builds an ethers provider for an endpoint whose chain id is known
+ * (connectChainWith, and `admin deploy`, which has no contract to connect to yet).
+ * staticNetwork: the chain id is known; ethers must not probe (and retry) again.
+ * cacheTimeout -1: ethers otherwise answers an identical request made within 250 ms from
+ * cache, so a read right after our own transaction could miss it. A FetchRequest, not the
+ * URL string: a string gets ethers' 300 s per request, so a node that stops answering after
+ * connect would hold the command for minutes (transport.ts).
+ */
+export function boundedProvider(
+  rpcUrl: string,
+  chainId: bigint | number,
+  opts: { timeoutMs: number; pollingIntervalMs: number },
+): JsonRpcProvider {
+  return new EmrJsonRpcProvider(boundedRequest(rpcUrl, opts.timeoutMs), Network.from(chainId), {
+    staticNetwork: true,
+    cacheTimeout: -1,
+    pollingInterval: opts.pollingIntervalMs,
+    // Reads issued together still share a request (the drain runs on a 0 ms timer, after
+    // the current microtasks); the default 10 ms stall only added latency to every read.
+    batchStallTime: 0,
+  });
+}
+
 export function parseAddress(value: string, what = 'address'): string {
   try {
     return getAddress(value);
@@ -113,19 +137,9 @@ export async function connectChainWith(
       hint: 'run `emr devnet up` (it deploys one) or pass --contract <address> for this --rpc-url',
     });
   }
-  // staticNetwork: we already know the chain id; ethers must not probe (and retry) again.
-  // cacheTimeout -1: ethers otherwise answers an identical request made within 250 ms
-  // from cache, so a read right after our own transaction could miss it.
-  // A FetchRequest, not the URL string: a string gets ethers' 300 s per request, so a node
-  // that stops answering after connect would hold the command for minutes (transport.ts).
-  const request = boundedRequest(params.rpcUrl, params.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS);
-  const provider = new EmrJsonRpcProvider(request, Network.from(chainId), {
-    staticNetwork: true,
-    cacheTimeout: -1,
-    pollingInterval: params.pollingIntervalMs ?? 1_000,
-    // Reads issued together still share a request (the drain runs on a 0 ms timer, after
-    // the current microtasks); the default 10 ms stall only added latency to every read.
-    batchStallTime: 0,
+  const provider = boundedProvider(params.rpcUrl, chainId, {
+    timeoutMs: params.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS,
+    pollingIntervalMs: params.pollingIntervalMs ?? 1_000,
   });
   // The same ABI value tsc checked every call against (abi.ts), not a second copy read at run time.
   const contract = new Contract(address, emrAbi, provider);

@@ -5,11 +5,12 @@
  * (bounded) before any passphrase is asked for: there is no contract yet, so the session's
  * chain client does not apply.
  */
-import { JsonRpcProvider, Network } from 'ethers/providers';
+
+import { boundedProvider } from '../chain/client.js';
 import { deployContract } from '../chain/deploy.js';
 import { devnetStatus, fundAccount } from '../chain/devnet.js';
 import { rpcCall } from '../chain/rpc.js';
-import { boundedRequest, DEFAULT_RPC_TIMEOUT_MS } from '../chain/transport.js';
+import { DEFAULT_RPC_TIMEOUT_MS } from '../chain/transport.js';
 import { UnavailableError } from '../errors.js';
 import { rpcTimeoutMs } from '../session/chain.js';
 import type { With } from '../session/index.js';
@@ -33,10 +34,9 @@ export async function deployFlow(s: With, opts: { firstAdmin?: string; save?: bo
     if (bal < 10n ** 18n) await fundAccount(s.home, me.profile.address);
   }
   // Bounded per request like every chain client (transport.ts, EMR_RPC_TIMEOUT).
-  const provider = new JsonRpcProvider(boundedRequest(rpcUrl, rpcTimeoutMs(ctx) ?? DEFAULT_RPC_TIMEOUT_MS), Network.from(chainId), {
-    staticNetwork: true,
-    cacheTimeout: -1,
-    pollingInterval: onDevnet ? 250 : 1_000,
+  const provider = boundedProvider(rpcUrl, chainId, {
+    timeoutMs: rpcTimeoutMs(ctx) ?? DEFAULT_RPC_TIMEOUT_MS,
+    pollingIntervalMs: onDevnet ? 250 : 1_000,
   });
   ctx.onClose(() => provider.destroy());
   const progress = s.progress('deploying the contract');
