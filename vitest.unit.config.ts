@@ -17,6 +17,7 @@ export const UNIT = [
   'test/csv-text.test.ts',
   'test/failpoint.test.ts',
   'test/sealed-file.test.ts',
+  'test/read-bounded.test.ts',
   'test/crypto/accept-hook.test.ts',
   'test/crypto/address.test.ts',
   'test/crypto/bundle-parallel.test.ts',

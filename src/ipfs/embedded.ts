@@ -38,6 +38,13 @@ export interface EmbeddedStore extends RecordStore {
   putBlock(cid: CID, bytes: Uint8Array, opts?: StoreCallOptions): Promise<void>;
 }
 
+/** This process's writer token (STORAGE.md § Unpin, garbage collection and erasure), shared by its concurrent writes. */
+interface Announcement {
+  token: string;
+  users: number;
+  ready: Promise<void>;
+}
+
 const HINT_DISK = 'check that the emr home is writable and the disk is not full';
 
 /** blockstore-fs keys a block by its multihash: two CIDs of one block are one file. */
@@ -173,8 +180,34 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
    * gc takes its lock before it looks for writers. Each side announces, then looks, so at
    * least one sees the other: a writer waits for the gc to end (bounded), a gc refuses.
    */
+  let announced: Announcement | undefined;
   async function writing<T>(fn: () => Promise<T>): Promise<T> {
-    const token = join(writersDir, `${process.pid}.${randomBytes(6).toString('hex')}`);
+    // Concurrent writes of this process share one announcement (a batch stores several
+    // records at once): the token stays while any of them runs, so a gc that looks sees it.
+    if (!announced) {
+      const a: Announcement = {
+        token: join(writersDir, `${process.pid}.${randomBytes(6).toString('hex')}`),
+        users: 0,
+        ready: Promise.resolve(),
+      };
+      a.ready = announce(a.token);
+      announced = a;
+    }
+    const a = announced;
+    a.users++;
+    try {
+      await a.ready;
+      return await fn();
+    } finally {
+      if (--a.users === 0) {
+        if (announced === a) announced = undefined;
+        await rm(a.token, { force: true });
+      }
+    }
+  }
+
+  /** Writes the token, then looks for a running gc (waiting for it, bounded): see writing(). */
+  async function announce(token: string): Promise<void> {
     const me = `${JSON.stringify({ pid: process.pid, start: processStartTime(process.pid) })}\n`;
     for (let round = 0; ; round++) {
       try {
@@ -183,17 +216,12 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
       } catch (e) {
         throw new UnavailableError('cannot write to the embedded IPFS store', { hint: HINT_DISK, cause: e });
       }
-      if (!liveOwner(gcLock)) break;
+      if (!liveOwner(gcLock)) return;
       await rm(token, { force: true });
       if (round >= 600) {
         throw new UnavailableError('`emr store gc` is running on this store', { hint: 'retry when it has finished' });
       }
       await new Promise((r) => setTimeout(r, 100));
-    }
-    try {
-      return await fn();
-    } finally {
-      await rm(token, { force: true });
     }
   }
 

@@ -12,7 +12,13 @@ import { IntegrityError } from '../errors.js';
 
 /** The check `chain.vetRecipient` runs: pin on first sight, refuse a changed key. */
 export function recipientGuard(ctx: Context): (address: string, recipient: string) => Promise<void> {
+  // Pairs this run already vetted: one address's key is checked once per run, not once per
+  // record (a 1,000-row batch read the book 1,000 times; issue 26 § 2). A pair is added only
+  // after it passed, so a changed key is refused every time it is seen.
+  const vetted = new Set<string>();
   return async (address, recipient) => {
+    const pair = `${address.toLowerCase()} ${recipient}`;
+    if (vetted.has(pair)) return;
     // A key that is not an age recipient is never pinned nor encrypted to: the caller skips
     // or refuses it for what it is (SHARING.md § 1.5).
     try {
@@ -32,6 +38,7 @@ export function recipientGuard(ctx: Context): (address: string, recipient: strin
           },
         );
       }
+      vetted.add(pair);
       return;
     }
     let known = ContactBook.load(ctx.home).get(address);
@@ -42,9 +49,13 @@ export function recipientGuard(ctx: Context): (address: string, recipient: strin
         if (!had) b.set({ address, recipient, firstSeen: ctx.clock.now().toISOString() });
         return had;
       });
-      if (!known) return;
+      if (!known) {
+        vetted.add(pair);
+        return;
+      }
     }
     if (known.recipient !== recipient) throw keyChanged(address, known.recipient, recipient);
+    vetted.add(pair);
   };
 }
 

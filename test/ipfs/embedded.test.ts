@@ -175,6 +175,32 @@ describe('embedded store', () => {
     expect((await store.gc()).removed).toBe(0);
   });
 
+  it('concurrent adds share one writer token, held until the last has pinned; gc refuses meanwhile (STORAGE.md § Unpin, garbage collection and erasure)', async () => {
+    const writers = join(home, 'ipfs', 'writers');
+    const gates: Array<() => void> = [];
+    async function* gated(seed: number): AsyncGenerator<Uint8Array> {
+      yield bytesOf(CHUNK_SIZE, seed);
+      await new Promise<void>((r) => gates.push(r));
+      yield bytesOf(7, seed + 1);
+    }
+    const a = store.add(gated(20));
+    const b = store.add(gated(30));
+    // Both adds are past their announcement once both wait at their gate.
+    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    expect((await readdir(writers)).length).toBe(1);
+    await expect(store.gc()).rejects.toThrow(/adding to this store/);
+    gates[0]!();
+    await a;
+    // One add is still running: its token is still there and gc still refuses.
+    expect((await readdir(writers)).length).toBe(1);
+    await expect(store.gc()).rejects.toThrow(/adding to this store/);
+    gates[1]!();
+    await b;
+    expect(await readdir(writers)).toEqual([]);
+    expect((await store.pins()).length).toBe(2);
+    expect((await store.gc()).removed).toBe(0);
+  });
+
   it('an aborted add pins nothing', async () => {
     const ac = new AbortController();
     ac.abort();
