@@ -102,6 +102,11 @@ try {
   row('approveRequest (extends grant)', await gasOf(as(patient).approveRequest(1, far, dig(4))));
   await gasOf(as(doc).requestAccess(patient.address, 0b1000, ''));
   row('denyRequest', await gasOf(as(patient).denyRequest(2)));
+  // Issue 25 (CONTRACT.md § Privacy): a sealed request (every slot; an X25519 age file of
+  // ~90 bytes of JSON, base64, ~430 bytes) and its approval with the patient's own slots.
+  const sealed = `emr-sealed-1:${Buffer.alloc(320, 7).toString('base64')}`;
+  row(`requestAccess (sealed, ${sealed.length}-byte reason)`, await gasOf(as(doc).requestAccess(patient.address, 0xffffffff, sealed)));
+  row('approveRequestAs (16 slots, extends grant)', await gasOf(as(patient).approveRequestAs(3, 0x0f0f0f0f, far, dig(5))));
   row('setEmergencyTypes', await gasOf(as(patient).setEmergencyTypes(0b100000)));
   // doc was revoked above: it may not reopen an emergency for 24 h (CONTRACT.md § Emergency).
   const er = await account();

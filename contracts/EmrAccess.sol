@@ -378,7 +378,9 @@ contract EmrAccess {
         if (_status(acct) == STATUS_SUSPENDED) revert SuspendedProvider(msg.sender);
         _requirePatient(patient);
         if (readMask == 0) revert EmptyGrant();
-        if (bytes(reason).length > MAX_REASON_LENGTH) revert InvalidReason();
+        // Issue 25: a request's reason may carry its types sealed to the patient (an age file,
+        // ~1.9 KB for a post-quantum patient key): CONTRACT.md § Privacy.
+        if (bytes(reason).length > MAX_REQUEST_REASON_LENGTH) revert InvalidReason();
         requestId = nextRequestId;
         nextRequestId = requestId + 1;
         _requests[patient][requestId] =
@@ -657,6 +659,23 @@ contract EmrAccess {
         return (address(uint160(d)), uint40(d >> 160));
     }
 
+    // ─────────────── issue 25: sealed access requests (CONTRACT.md § Privacy) ───────────────
+    // A provider cannot name a patient's type slots before it holds the patient's type key,
+    // so a request names no slot: it asks for every slot (the same mask for every request)
+    // and seals the types it wants, with its reason, to the patient in `reason`. The patient
+    // approves with the slots it chooses, within the request's mask.
+
+    uint256 internal constant MAX_REQUEST_REASON_LENGTH = 4096;
+
+    error MaskNotRequested(uint32 requested, uint32 chosen);
+
+    /// @notice approveRequest with the read slots the patient chooses (non-zero, within the
+    /// request's mask); otherwise the same: extends a live grant, the later expiry wins.
+    function approveRequestAs(uint256 requestId, uint32 readMask, uint40 expiry, bytes32 keyDelivery) external {
+        if (readMask == 0) revert EmptyGrant();
+        _approveMask(msg.sender, requestId, readMask, expiry, keyDelivery, true);
+    }
+
     // ───────────── issue 20 point 2: a signed revoke no grantee can cancel ─────────────
     // CONTRACT.md § Signed actions. The slot counts the patient's direct grants (grant,
     // grantRecords, approveRequest) since its last revoke; revokeBySig names that count.
@@ -720,12 +739,28 @@ contract EmrAccess {
     }
 
     function _approve(address patient, uint256 requestId, uint40 expiry, bytes32 keyDelivery, bool direct) internal {
+        _approveMask(patient, requestId, 0, expiry, keyDelivery, direct);
+    }
+
+    /// `chosen` 0: the request's own mask; else the patient's choice within it (issue 25).
+    function _approveMask(
+        address patient,
+        uint256 requestId,
+        uint32 chosen,
+        uint40 expiry,
+        bytes32 keyDelivery,
+        bool direct
+    ) internal {
         uint256 r = _requests[patient][requestId];
         if (r == 0) revert UnknownRequest(requestId);
         if (uint8(r >> 192) != 0) revert RequestAlreadyDecided(requestId);
         _requests[patient][requestId] = r | (uint256(1) << 192);
         address provider = address(uint160(r));
         uint32 readMask = uint32(r >> 160);
+        if (chosen != 0) {
+            if (chosen & ~readMask != 0) revert MaskNotRequested(readMask, chosen);
+            readMask = chosen;
+        }
         // Extends an existing grant: the requested types are added, the later expiry wins.
         uint256 g = _grants[patient][provider];
         uint40 current = uint40(g);

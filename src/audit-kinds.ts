@@ -54,4 +54,18 @@ export interface AuditEvent {
    * (CONTRACT.md § Read receipts) and MUST be shown flagged, never as a read.
    */
   flag?: string;
+  /**
+   * The type names of its slot fields (`recordType`, `readMask`, `writeMask`, `mask`), set by
+   * a reader that holds the patient's type key (CONTRACT.md § Privacy). Without it a slot is
+   * shown as `unknown-slot-<k>`: read names with `eventTypeNames` (src/record-types.ts).
+   */
+  typeNames?: EventTypeNames;
+}
+
+/** An event's slot fields as type names (spare slots dropped from masks). */
+export interface EventTypeNames {
+  recordType?: string;
+  readMask?: string[];
+  writeMask?: string[];
+  mask?: string[];
 }

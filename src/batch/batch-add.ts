@@ -14,7 +14,9 @@ import { type EmrError, errorOfCode, InterruptedError, inputFileError, PatientMi
 import { failpoint } from '../failpoint.js';
 import { acquireLock } from '../lock.js';
 import { type CommandResult, safeText, type View } from '../output.js';
+import { RECORD_TYPES } from '../record-types.js';
 import { PatientIndex } from '../records/patient-index.js';
+import { slotsFor } from '../records/type-keys.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { confineRowFile } from './confine.js';
@@ -189,7 +191,12 @@ async function batchAdd(
         const w = await whois(chain, a);
         return w.registered && w.role === 'patient' && !!w.recipient;
       },
-      canWrite: (patient, recordType) => canWrite(chain, { author, patient, recordType }),
+      // The type's slot is the patient's secret (CONTRACT.md § Privacy): the author maps it with
+      // the key its grant delivered, which needs the unlocked identity.
+      canWrite: async (patient, recordType) => {
+        const slots = await slotsFor(await signing, patient);
+        return slots.known && canWrite(chain, { author, patient, recordType: slots.slotOf(RECORD_TYPES[recordType]!) });
+      },
       confine: (file) => confineRowFile(file, { baseDir: dirname(manifestPath), home: ctx.home, allowOutside: o.allowOutside }),
     });
   } catch (e) {
@@ -252,6 +259,9 @@ async function batchAdd(
 
   o.onEvent?.({ event: 'phase', phase: 'unlocking' });
   const { me, chain: signer, store, scratch } = await signing;
+  // From here on a row's type is its patient's slot: journal, recipients and chain see only that.
+  for (const r of checked.valid)
+    r.recordType = (await slotsFor({ chain: signer, me, store }, r.patientAddress)).slotOf(RECORD_TYPES[r.recordType]!);
   // docs/FHIR.md § 3.3: each FHIR row's patient against the site's patient index; a mismatch fails that row alone.
   checked.valid = await checkPatients(await PatientIndex.open({ home: ctx.home, chain: signer, store, me }), checked, ctx.clock.now());
   rejectedRows = rejected();

@@ -272,6 +272,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
           ...(r.clinical ? { clinical: r.clinical } : {}),
         };
         const p = await prepareRecord(deps, r.patientAddress, rf, {
+          slot: r.recordType,
           recipients: to,
           pending: false,
           inMemoryMax: IN_MEMORY_MAX,

@@ -2,7 +2,7 @@
 // contracts/*.sol) by `npm run build`. Do not edit: change the contract and build.
 
 /** sha256 of contracts/*.sol this ABI was compiled from (see scripts/gen-abi.mjs). */
-export const emrAbiSourceDigest = 'fb47711463137e73f8930480a106c366eee338899ab3fef0e9af567c4e8fc2f7';
+export const emrAbiSourceDigest = '351137e1047bd8bf05cf5b4be32e16766e94aceb9d9e79279f0105949cda5417';
 
 /** The EmrAccess ABI, exactly as solc emitted it; typed by src/chain/abi.ts. */
 export const emrAbi = [
@@ -22,6 +22,7 @@ export const emrAbi = [
   {"inputs":[{"internalType":"uint8","name":"role","type":"uint8"}],"name":"InvalidRole","type":"error"},
   {"inputs":[],"name":"InvalidSignature","type":"error"},
   {"inputs":[],"name":"LastAdmin","type":"error"},
+  {"inputs":[{"internalType":"uint32","name":"requested","type":"uint32"},{"internalType":"uint32","name":"chosen","type":"uint32"}],"name":"MaskNotRequested","type":"error"},
   {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"address","name":"provider","type":"address"}],"name":"NoOpenEmergency","type":"error"},
   {"inputs":[{"internalType":"address","name":"reader","type":"address"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"recordId","type":"uint256"}],"name":"NoReadAccess","type":"error"},
   {"inputs":[{"internalType":"address","name":"caller","type":"address"}],"name":"NotAdmin","type":"error"},
@@ -74,6 +75,7 @@ export const emrAbi = [
   {"inputs":[],"name":"adminCount","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"view","type":"function"},
   {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"requestId","type":"uint256"},{"internalType":"uint40","name":"expiry","type":"uint40"},{"internalType":"bytes32","name":"keyDelivery","type":"bytes32"},{"internalType":"uint32","name":"epoch","type":"uint32"},{"internalType":"uint256","name":"nonce","type":"uint256"},{"internalType":"uint256","name":"deadline","type":"uint256"},{"internalType":"bytes","name":"signature","type":"bytes"}],"name":"approveBySig","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"uint256","name":"requestId","type":"uint256"},{"internalType":"uint40","name":"expiry","type":"uint40"},{"internalType":"bytes32","name":"keyDelivery","type":"bytes32"}],"name":"approveRequest","outputs":[],"stateMutability":"nonpayable","type":"function"},
+  {"inputs":[{"internalType":"uint256","name":"requestId","type":"uint256"},{"internalType":"uint32","name":"readMask","type":"uint32"},{"internalType":"uint40","name":"expiry","type":"uint40"},{"internalType":"bytes32","name":"keyDelivery","type":"bytes32"}],"name":"approveRequestAs","outputs":[],"stateMutability":"nonpayable","type":"function"},
   {"inputs":[{"internalType":"address","name":"reader","type":"address"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint8","name":"recordType","type":"uint8"},{"internalType":"uint256","name":"recordId","type":"uint256"}],"name":"canRead","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"view","type":"function"},
   {"inputs":[{"internalType":"address","name":"author","type":"address"},{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint8","name":"recordType","type":"uint8"}],"name":"canWrite","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"view","type":"function"},
   {"inputs":[{"internalType":"address","name":"patient","type":"address"},{"internalType":"uint256","name":"requestId","type":"uint256"},{"internalType":"uint256","name":"nonce","type":"uint256"},{"internalType":"uint256","name":"deadline","type":"uint256"},{"internalType":"bytes","name":"signature","type":"bytes"}],"name":"denyBySig","outputs":[],"stateMutability":"nonpayable","type":"function"},

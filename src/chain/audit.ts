@@ -66,6 +66,8 @@ function toAudit(chain: EmrChain, ev: ChainEvent, time: number): AuditEvent {
 
 export interface AuditQuery {
   patient?: string;
+  /** The patient's prescription slot, when the reader holds the type key (CONTRACT.md § Privacy). */
+  prescriptionSlot?: (patient: string) => number | undefined;
   fromBlock?: number;
   toBlock?: number;
 }
@@ -99,7 +101,7 @@ export async function auditEvents(chain: EmrChain, query: AuditQuery = {}): Prom
     chain,
     events.map((e) => e.blockNumber),
   );
-  const problems = await checkReceipts(chain, events);
+  const problems = await checkReceipts(chain, events, query.prescriptionSlot ? { prescriptionSlot: query.prescriptionSlot } : {});
   const out = events.map((e) => {
     const a = toAudit(chain, e, times.get(e.blockNumber) ?? 0);
     const problem = problems.get(e);
@@ -121,7 +123,8 @@ export interface AuditWatch {
 export function watchAudit(
   chain: EmrChain,
   params: AuditQuery & {
-    onEvent: (e: AuditEvent) => void;
+    /** May return a promise: the next event waits for it (order is kept). */
+    onEvent: (e: AuditEvent) => void | Promise<void>;
     onError?: (e: unknown) => void;
     pollMs?: number;
   },
@@ -135,8 +138,8 @@ export function watchAudit(
       const head = await chain.provider.getBlockNumber();
       const from = next ?? head + 1;
       if (from <= head) {
-        const evs = await auditEvents(chain, { patient: params.patient, fromBlock: from, toBlock: head });
-        for (const e of evs) if (!stopped) params.onEvent(e);
+        const evs = await auditEvents(chain, { ...params, fromBlock: from, toBlock: head });
+        for (const e of evs) if (!stopped) await params.onEvent(e);
       }
       next = Math.max(from, head + 1);
     } catch (e) {

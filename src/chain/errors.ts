@@ -85,6 +85,12 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
     message: 'signed revoke superseded: the patient granted this provider again after signing it',
     hint: 'the later grant stands; ask the patient to revoke again if that is what they want',
   },
+  // Issue 25 (CONTRACT.md § Privacy): an approval names slots the request did not ask for.
+  MaskNotRequested: {
+    kind: 'usage',
+    message: 'the approval names types the request did not ask for',
+    hint: 'approve only what was requested, or grant the rest with `emr grant`',
+  },
   ZeroAddress: { kind: 'usage', message: 'the zero address cannot be an admin', hint: 'name a real account' },
   EmergencyClosedByPatient: {
     kind: 'access',

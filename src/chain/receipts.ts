@@ -19,7 +19,6 @@ const IDS_PER_QUERY = 200;
 
 /** The events checked against their record's RecordAdded. */
 export const CHECKED: ReadonlySet<string> = new Set(['RecordAccessed', 'RecordVoided', 'PrescriptionDispensed']);
-const PRESCRIPTION = 3;
 
 const before = (a: ChainEvent, b: ChainEvent) =>
   a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
@@ -31,7 +30,11 @@ export type ReceiptProblem = string | null;
  * For each `RecordAccessed` event (args: recordId, patient, reader, recordType), the
  * problem with it (null = consistent). One log query per 200 distinct ids.
  */
-export async function checkReceipts(chain: EmrChain, receipts: readonly ChainEvent[]): Promise<Map<ChainEvent, ReceiptProblem>> {
+export async function checkReceipts(
+  chain: EmrChain,
+  receipts: readonly ChainEvent[],
+  o: { prescriptionSlot?: (patient: string) => number | undefined } = {},
+): Promise<Map<ChainEvent, ReceiptProblem>> {
   receipts = receipts.filter((e) => CHECKED.has(e.name));
   const ids = [...new Set(receipts.map((e) => BigInt(e.args[0] as bigint)))];
   const added = new Map<string, ChainEvent>();
@@ -52,8 +55,11 @@ export async function checkReceipts(chain: EmrChain, receipts: readonly ChainEve
       if (by !== patient && by !== String(rec.args[2]).toLowerCase()) problem = 'the voider is neither its author nor its patient';
       else if (!before(rec, r)) problem = 'the void predates the record';
     } else if (r.name === 'PrescriptionDispensed') {
-      if (Number(rec.args[3]) !== PRESCRIPTION) problem = 'the record is not a prescription';
-      else if (Number(r.args[3]) !== Number(rec.args[3])) problem = "the dispense names another slot than the record's";
+      // CONTRACT.md § Privacy: the dispense names the record's slot; only a holder of the
+      // patient's type key knows whether that slot is the prescription slot.
+      const rx = o.prescriptionSlot?.(patient);
+      if (Number(r.args[3]) !== Number(rec.args[3]) || (rx !== undefined && rx !== Number(rec.args[3])))
+        problem = 'the record is not a prescription';
     } else if (Number(rec.args[3]) !== Number(r.args[3] ?? -1))
       problem = `the record is a type ${Number(rec.args[3])} record, the receipt claims type ${Number(r.args[3] ?? -1)}`;
     else if (!before(rec, r)) problem = 'the receipt predates the record';

@@ -57,7 +57,15 @@ export interface DispenseInfo {
 /** The events that change a registered record, all with (id, patient) as topics 1 and 2. */
 const CHANGES = ['RecordRekeyed', 'RecordVoided', 'PrescriptionDispensed'] as const;
 type ChangeEvent = ChainEvent<(typeof CHANGES)[number]>;
-const PRESCRIPTION = 3;
+/**
+ * The patient's prescription slot, for a reader who holds that patient's type key
+ * (CONTRACT.md § Privacy); without it a dispense naming the record's own slot is accepted,
+ * and whether the record is a prescription is for the reader who can open it to say.
+ */
+export type PrescriptionSlot = (patient: string) => number | undefined;
+export interface RecordReadOptions {
+  prescriptionSlot?: PrescriptionSlot;
+}
 
 function fromEvent(ev: ChainEvent<'RecordAdded'>): RecordInfo {
   const cidCodec = Number(ev.args[4]);
@@ -87,7 +95,7 @@ function after(ev: ChainEvent, rec: RecordInfo, addedIndex: Map<bigint, number>)
 }
 
 /** Applies re-keys, voids and dispenses in chain order; anything not accepted is ignored. */
-function applyChanges(records: RecordInfo[], changes: ChangeEvent[], addedIndex: Map<bigint, number>): void {
+function applyChanges(records: RecordInfo[], changes: ChangeEvent[], addedIndex: Map<bigint, number>, o: RecordReadOptions): void {
   const byId = new Map(records.map((r) => [r.id, r]));
   for (const ev of changes) {
     const rec = byId.get(ev.args[0]);
@@ -108,7 +116,9 @@ function applyChanges(records: RecordInfo[], changes: ChangeEvent[], addedIndex:
     } else {
       // The contract stores one dispense per (patient, id, slot): the first naming the
       // record's own slot is the only one (a wrong slot blocks nothing, § Privacy).
-      if (rec.dispensed || rec.recordType !== PRESCRIPTION || Number(ev.args[3]) !== rec.recordType) continue;
+      if (rec.dispensed || Number(ev.args[3]) !== rec.recordType) continue;
+      const rx = o.prescriptionSlot?.(rec.patient);
+      if (rx !== undefined && rx !== rec.recordType) continue;
       rec.dispensed = { by: ev.args[2], at: 0, blockNumber: ev.blockNumber, txHash: ev.txHash };
     }
   }
@@ -129,7 +139,7 @@ async function stamp(chain: EmrChain, records: RecordInfo[]): Promise<void> {
   }
 }
 
-export async function getRecord(chain: EmrChain, id: bigint | number | string): Promise<RecordInfo> {
+export async function getRecord(chain: EmrChain, id: bigint | number | string, o: RecordReadOptions = {}): Promise<RecordInfo> {
   const rid = checkId(id);
   const [added, changes] = await Promise.all([
     queryEvents(chain, { names: ['RecordAdded'], topics: [idTopic(rid)] }),
@@ -138,12 +148,15 @@ export async function getRecord(chain: EmrChain, id: bigint | number | string): 
   const first = added[0];
   if (!first) throw new NotFoundError(`record ${rid} not found`, { hint: 'list records with `emr record list`' });
   const rec = fromEvent(first);
-  applyChanges([rec], changes, new Map([[rec.id, first.logIndex]]));
+  applyChanges([rec], changes, new Map([[rec.id, first.logIndex]]), o);
   await stamp(chain, [rec]);
   return rec;
 }
 
-export async function listRecords(chain: EmrChain, params: { patient?: string; author?: string } = {}): Promise<RecordInfo[]> {
+export async function listRecords(
+  chain: EmrChain,
+  params: { patient?: string; author?: string } & RecordReadOptions = {},
+): Promise<RecordInfo[]> {
   const patient = params.patient ? addressTopic(parseAddress(params.patient, 'patient')) : null;
   const author = params.author ? addressTopic(parseAddress(params.author, 'author')) : null;
   const [added, changes] = await Promise.all([
@@ -151,7 +164,7 @@ export async function listRecords(chain: EmrChain, params: { patient?: string; a
     queryEvents(chain, { names: CHANGES, topics: [null, patient] }),
   ]);
   const records = added.map(fromEvent);
-  applyChanges(records, changes, new Map(added.map((e) => [e.args[0], e.logIndex])));
+  applyChanges(records, changes, new Map(added.map((e) => [e.args[0], e.logIndex])), params);
   await stamp(chain, records);
   return records;
 }

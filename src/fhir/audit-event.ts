@@ -15,7 +15,7 @@
  * The exact contract event is always also a subtype in `urn:emr:audit-event` (FHIR.md § 10.1).
  */
 import type { AuditEvent, AuditKind } from '../audit-kinds.js';
-import { maskToTypes, typeName } from '../record-types.js';
+import { eventTypeNames } from '../record-types.js';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const REST = 'http://hl7.org/fhir/restful-interaction';
@@ -116,7 +116,7 @@ const iso = (seconds: unknown) => {
   // uint40 expiries beyond year 9999 are not a FHIR instant; say so instead of throwing.
   return Number.isFinite(ms) && ms >= 0 && ms < 253402300800000 ? new Date(ms).toISOString() : 'beyond 9999-12-31';
 };
-const types = (mask: unknown) => maskToTypes(Number(mask ?? 0)).join(',') || 'none';
+const types = (names: string[] | undefined) => names?.join(',') || 'none';
 const party = (address: string) => ({ identifier: { system: ADDR, value: address } });
 const detail = (type: string, value: unknown) => ({ type, valueString: text(value) || '-' });
 
@@ -139,7 +139,7 @@ function recordsOf(e: AuditInput, known: readonly RecordRef[] | undefined): Reco
   if (e.kind === 'RecordAdded' || e.kind === 'RecordRekeyed' || e.kind === 'RecordVoided' || e.kind === 'PrescriptionDispensed') {
     return [{ id: String(f.id) }];
   }
-  if (e.kind === 'RecordAccessed') return [{ id: String(f.recordId), type: typeName(Number(f.recordType)) }];
+  if (e.kind === 'RecordAccessed') return [{ id: String(f.recordId), type: eventTypeNames(e).recordType! }];
   return [];
 }
 
@@ -168,7 +168,7 @@ export function auditEventResource(e: AuditInput, source: AuditSource, records?:
   if (e.kind === 'Registered')
     patientDetails.push(detail('role', Number(f.role) === 1 ? 'patient' : Number(f.role) === 2 ? 'provider' : f.role));
   if (e.kind === 'EmergencyOpened') patientDetails.push(detail('emergency-expires', iso(f.expiresAt)));
-  if (e.kind === 'EmergencyTypesSet') patientDetails.push(detail('emergency-visible-types', types(f.mask)));
+  if (e.kind === 'EmergencyTypesSet') patientDetails.push(detail('emergency-visible-types', types(eventTypeNames(e).mask)));
   if (e.patient) {
     entity.push({
       what: party(e.patient),
@@ -189,8 +189,8 @@ export function auditEventResource(e: AuditInput, source: AuditSource, records?:
 
   // The access a grant-like event sets, as a Consent-typed entity named like `grant list --format fhir`'s Consents.
   const grantDetails: ReturnType<typeof detail>[] = [];
-  if ('readMask' in f && e.kind !== 'AccessRequested') grantDetails.push(detail('read-types', types(f.readMask)));
-  if ('writeMask' in f) grantDetails.push(detail('write-types', types(f.writeMask)));
+  if ('readMask' in f && e.kind !== 'AccessRequested') grantDetails.push(detail('read-types', types(eventTypeNames(e).readMask)));
+  if ('writeMask' in f) grantDetails.push(detail('write-types', types(eventTypeNames(e).writeMask)));
   if ('expiry' in f) grantDetails.push(detail('expires', iso(f.expiry)));
   if (e.kind === 'RecordsGranted' && Array.isArray(f.ids) && f.ids.length > MAX_IDS_PER_EVENT)
     grantDetails.push(detail('records-not-listed', f.ids.length - MAX_IDS_PER_EVENT));
@@ -206,7 +206,7 @@ export function auditEventResource(e: AuditInput, source: AuditSource, records?:
     entity.push({
       what: { identifier: { system: 'urn:emr:access-request', value: String(f.requestId) } },
       type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
-      ...(e.kind === 'AccessRequested' ? { detail: [detail('read-types', types(f.readMask))] } : {}),
+      ...(e.kind === 'AccessRequested' ? { detail: [detail('read-types', types(eventTypeNames(e).readMask))] } : {}),
     });
   }
   // Where on chain: the transaction and log, so any reader can look the event up.

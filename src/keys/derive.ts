@@ -21,3 +21,14 @@ export function deriveIdentitySecret(privateKey: Uint8Array, kind: IdentityKind)
   if (privateKey.length !== 32) throw new RangeError('private key must be 32 bytes');
   return hkdf(sha256, privateKey, IDENTITY_SALT, new TextEncoder().encode(kind), 32);
 }
+
+/**
+ * The patient's type key (docs/CONTRACT.md § Privacy): which chain slot holds which record
+ * type. From the account secret, so it never changes when the age key is rotated.
+ *
+ *   typeKey = HKDF-SHA256(ikm = secp256k1 private key, salt = "", info = "emr/type-slots/v1")
+ */
+export function deriveTypeKey(privateKey: Uint8Array): Uint8Array {
+  if (privateKey.length !== 32) throw new RangeError('private key must be 32 bytes');
+  return hkdf(sha256, privateKey, new Uint8Array(0), new TextEncoder().encode('emr/type-slots/v1'), 32);
+}

@@ -9,6 +9,8 @@ import { addressTopic, blockTimes, queryEvents } from '../chain/logs.js';
 import { listRequests } from '../chain/requests.js';
 import { maskToTypes } from '../record-types.js';
 import type { With } from '../session/index.js';
+import type { Unlocked } from '../session/unlock.js';
+import { isSealed, openSealedRequest } from './sealed-request.js';
 
 type State = 'pending' | 'approved' | 'denied';
 
@@ -33,7 +35,10 @@ export interface RequestList {
   hidden: number;
 }
 
-export async function listAccessRequests(s: With<'chain'>, opts: { all?: boolean; mine?: boolean }): Promise<RequestList> {
+export async function listAccessRequests(
+  s: With<'chain'> & { me?: Unlocked | undefined },
+  opts: { all?: boolean; mine?: boolean },
+): Promise<RequestList> {
   const me = s.ctx.profile();
   const chain = s.chain;
   const mine = !!opts.mine || me.role === 'provider';
@@ -79,18 +84,23 @@ export async function listAccessRequests(s: With<'chain'>, opts: { all?: boolean
     raw = await listRequests(chain, { patient: me.address });
   }
   const showAll = opts.all || mine;
-  const requests: RequestRow[] = raw
+  const kept = raw
     .filter((r) => showAll || r.state === 'pending')
-    .sort((a, b) => ORDER[a.state] - ORDER[b.state] || (a.requestId < b.requestId ? -1 : 1))
-    .map((r) => ({
+    .sort((a, b) => ORDER[a.state] - ORDER[b.state] || (a.requestId < b.requestId ? -1 : 1));
+  const requests: RequestRow[] = [];
+  for (const r of kept) {
+    // CONTRACT.md § Privacy: the types and reason are sealed to the patient.
+    const opened = isSealed(r.reason) && s.me ? await openSealedRequest(r.reason, s.me.age.identity) : undefined;
+    requests.push({
       requestId: r.requestId.toString(),
       patient: r.patient,
       provider: r.provider,
-      types: maskToTypes(r.readMask),
-      reason: r.reason,
+      types: opened ? opened.types : isSealed(r.reason) ? [] : maskToTypes(r.readMask),
+      reason: opened ? opened.reason : isSealed(r.reason) ? '(sealed to the patient)' : r.reason,
       state: r.state,
       createdAt: new Date(r.createdAt * 1000).toISOString(),
       txHash: r.txHash,
-    }));
+    });
+  }
   return { requests, mine, hidden: raw.length - requests.length };
 }

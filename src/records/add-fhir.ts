@@ -22,6 +22,7 @@ import {
 import { assertSameType } from './clinical.js';
 import type { PatientCheck, PatientIndex } from './patient-index.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
+import { writableSlot } from './type-keys.js';
 
 /** Records per addRecords transaction (54 bytes of calldata each; well inside a block): several files in one command. */
 const PER_TX = 250;
@@ -84,9 +85,11 @@ export async function addFhirResource(
   const author = deps.me.profile.address;
   const recipients = new Map<string, string[]>();
   const warnings = new Map<string, string[]>();
-  for (const [name, idx] of types) {
-    await assertCanWrite(deps.chain, { author, patient, recordType: idx, typeName: name });
-    const chosen = await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType: idx });
+  for (const name of types.keys()) {
+    // On chain the patient's slot of the type (CONTRACT.md § Privacy).
+    const slot = await writableSlot(deps, patient, name);
+    await assertCanWrite(deps.chain, { author, patient, recordType: slot, typeName: name });
+    const chosen = await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType: slot });
     recipients.set(name, chosen.recipients);
     // Readers left out never block a record; they are reported (SHARING.md § 1.5).
     if (chosen.warnings.length) warnings.set(name, chosen.warnings);

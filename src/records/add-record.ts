@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { NotFoundError, UsageError } from '../errors.js';
 import { type FhirResource, readFhirFile } from '../fhir/detect.js';
 import type { ReplicatedStore } from '../ipfs/replicated.js';
+import { typeIndex } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { addRecordFiles, type ClinicalMeta, checkType } from './add.js';
@@ -17,6 +18,7 @@ import { assertSameType, checkSupersedes, clinicalOptions } from './clinical.js'
 import { PatientIndex } from './patient-index.js';
 import { rememberRecordIds } from './recent-ids.js';
 import type { RecordRef } from './record-ref.js';
+import { slotsFor } from './type-keys.js';
 
 export interface AddOptions {
   patient?: string;
@@ -102,7 +104,9 @@ export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: A
   const { clinical } = input;
   let supersededType: number | undefined;
   if (clinical.supersedes !== undefined) {
-    supersededType = await checkSupersedes(s.chain, patient, clinical.supersedes);
+    // The record's slot, as the vocabulary index of its type (CONTRACT.md § Privacy).
+    const slot = await checkSupersedes(s.chain, patient, clinical.supersedes);
+    supersededType = typeIndex((await slotsFor(s, patient)).nameOf(slot) ?? '') ?? -1;
     if (!input.files[0]!.res) assertSameType(supersededType, checkType(input.type ?? 'note'), clinical.supersedes);
   }
   const progress = s.progress(`adding ${input.files.length} file(s)`);

@@ -27,6 +27,7 @@ import { mediaTypeOf } from './media-type.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
 import type { RecordRef } from './record-ref.js';
+import { writableSlot } from './type-keys.js';
 
 export interface RecordFile {
   file: string;
@@ -92,6 +93,8 @@ export function checkType(type: string): number {
 }
 
 export interface PrepareOptions {
+  /** The type's slot for this patient, when the caller already mapped it (CONTRACT.md § Privacy). */
+  slot?: number;
   /**
    * The age recipients, when the caller already knows them (a batch asks the chain once
    * per patient and type, not per row). Default: asked from the chain.
@@ -137,7 +140,9 @@ export function fileChangedError(name: string): UsageError {
 }
 
 export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFile, opts: PrepareOptions = {}): Promise<PreparedRecord> {
-  const recordType = checkType(rf.type);
+  checkType(rf.type);
+  // On chain only the patient's secret slot of the type (CONTRACT.md § Privacy).
+  const recordType = opts.slot ?? (await writableSlot(deps, patient, rf.type));
   let size: number;
   try {
     if (rf.content) size = rf.content.length;
@@ -331,7 +336,12 @@ export async function addRecordFiles(deps: AddDeps, patient: string, files: Reco
   if (!first) throw new UsageError('no files given', { hint: 'emr record add <file>... --patient <who>' });
   // Refuse before encrypting anything: a denied author stores nothing.
   for (const t of new Set(files.map((f) => f.type))) {
-    await assertCanWrite(deps.chain, { author: deps.me.profile.address, patient, recordType: checkType(t), typeName: t });
+    await assertCanWrite(deps.chain, {
+      author: deps.me.profile.address,
+      patient,
+      recordType: await writableSlot(deps, patient, t),
+      typeName: t,
+    });
   }
   const prepared: PreparedRecord[] = [];
   for (const f of files) prepared.push(await prepareRecord(deps, patient, f));

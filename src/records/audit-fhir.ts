@@ -10,7 +10,7 @@ import { InternalError } from '../errors.js';
 import { auditEventBundle, type RecordRef } from '../fhir/audit-event.js';
 import type { FhirResource } from '../fhir/detect.js';
 import { findFhirError } from '../fhir/validate.js';
-import { typeName } from '../record-types.js';
+import { eventTypeNames } from '../record-types.js';
 
 interface Known {
   patient: string;
@@ -45,7 +45,7 @@ export function recordsByEvent(events: readonly AuditEvent[]): Map<AuditEvent, R
     if (e.kind === 'RecordAdded') {
       const id = String(f.id);
       if (!known.has(id))
-        known.set(id, { patient: String(f.patient).toLowerCase(), type: typeName(Number(f.recordType)), cid: cidOf(f.cidCodec, f.digest) });
+        known.set(id, { patient: String(f.patient).toLowerCase(), type: eventTypeNames(e).recordType!, cid: cidOf(f.cidCodec, f.digest) });
       out.set(e, [ref(id)]);
     } else if (e.kind === 'RecordRekeyed') {
       const id = String(f.id);
@@ -54,7 +54,7 @@ export function recordsByEvent(events: readonly AuditEvent[]): Map<AuditEvent, R
       out.set(e, [k && k.patient === String(f.patient).toLowerCase() ? ref(id) : { id }]);
     } else if (e.kind === 'RecordAccessed') {
       // A forged receipt names a record that does not match it: only its id is repeated.
-      out.set(e, [e.flag ? { id: String(f.recordId) } : ref(String(f.recordId), typeName(Number(f.recordType)))]);
+      out.set(e, [e.flag ? { id: String(f.recordId) } : ref(String(f.recordId), eventTypeNames(e).recordType)]);
     } else if (e.kind === 'RecordsGranted' && Array.isArray(f.ids)) {
       out.set(
         e,
@@ -74,8 +74,13 @@ export async function auditFhirBundle(
   query: AuditQuery,
   select: (all: AuditEvent[]) => AuditEvent[],
   now: Date,
+  named: (e: AuditEvent) => AuditEvent = (e) => e,
+  prepare: (events: readonly AuditEvent[]) => Promise<void> = async () => {},
 ): Promise<Record<string, unknown>> {
-  const all = await auditEvents(chain, query);
+  // Slot fields named where the reader holds the patient's type key (CONTRACT.md § Privacy).
+  const raw = await auditEvents(chain, query);
+  await prepare(raw);
+  const all = raw.map(named);
   const records = recordsByEvent(all);
   const bundle = auditEventBundle(select(all), { chainId: chain.chainId.toString(), contract: chain.address }, now, (e) =>
     records.get(e as AuditEvent),

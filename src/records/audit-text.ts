@@ -4,7 +4,7 @@
  */
 import type { AuditEvent } from '../chain/audit.js';
 import { safeText } from '../output.js';
-import { maskToTypes, RECORD_TYPES, typeName } from '../record-types.js';
+import { eventTypeNames, RECORD_TYPES } from '../record-types.js';
 
 export type NameOf = (address: string) => string;
 
@@ -25,7 +25,8 @@ export function typesLabel(names: readonly string[]): string {
 function describe(e: AuditEvent, name: NameOf): string {
   const f = e.fields as Record<string, unknown>;
   const who = (k: string) => (typeof f[k] === 'string' ? name(f[k] as string) : '?');
-  const types = (k: string) => typesLabel(maskToTypes(Number(f[k] ?? 0)));
+  const names = eventTypeNames(e);
+  const types = (k: 'readMask' | 'writeMask' | 'mask') => typesLabel(names[k] ?? []);
   const until = (k: string) => new Date(Number(f[k] ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
   switch (e.kind) {
     case 'Registered':
@@ -39,7 +40,7 @@ function describe(e: AuditEvent, name: NameOf): string {
     case 'AdminRemoved':
       return `${who('by')} removed admin ${who('admin')}`;
     case 'RecordAdded':
-      return `${who('author')} added ${typeName(Number(f.recordType))} record #${f.id} for ${who('patient')}`;
+      return `${who('author')} added ${names.recordType} record #${f.id} for ${who('patient')}`;
     case 'RecordRekeyed':
       return `${who('patient')} re-keyed record #${f.id}`;
     case 'Granted':

@@ -9,15 +9,19 @@
  */
 
 import { type AuditEvent, auditEvents, watchAudit } from '../chain/audit.js';
+import type { RecordStore } from '../ipfs/store.js';
 import { toJson } from '../output.js';
-import { maskToTypes, typeName } from '../record-types.js';
+import { eventTypeNames, namesOfFields, type TypeSlots } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { untilSignal } from '../session/signal.js';
 import { execDelivery } from './audit-exec.js';
+import type { Unlocked } from '../session/unlock.js';
 import { auditFhirBundle } from './audit-fhir.js';
 import { type AuditFilter, fromBlockOf, limitRows, rowMatches } from './audit-filter.js';
 import { describeAuditEvent } from './audit-text.js';
+import { isSealed, openSealedRequest } from './sealed-request.js';
+import { slotsFor } from './type-keys.js';
 
 export interface AuditRow {
   block: number;
@@ -77,19 +81,19 @@ const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCas
 export function auditRow(
   e: AuditEvent,
   name: (a: string) => string,
-  types: (mask: number) => string[],
-  typeOf: (i: number) => string,
   describe: (e: AuditEvent, name: (a: string) => string) => string,
 ): AuditRow {
   const f = e.fields;
+  // Slots as names where the reader holds the patient's key (CONTRACT.md § Privacy).
+  const names = eventTypeNames(e);
   const iso = (s: unknown) => new Date(Number(s) * 1000).toISOString();
   const details: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f)) {
     if (k === 'readMask' || k === 'writeMask' || k === 'mask')
-      details[k === 'mask' ? 'types' : k.replace(/Mask$/, 'Types')] = types(Number(v));
+      details[k === 'mask' ? 'types' : k.replace(/Mask$/, 'Types')] = names[k] ?? [];
     else if (k === 'expiry' || k === 'expiresAt') details[k] = iso(v);
     else if (k === 'role') details[k] = Number(v) === 1 ? 'patient' : Number(v) === 2 ? 'provider' : String(v);
-    else if (k === 'recordType') details.type = typeOf(Number(v));
+    else if (k === 'recordType') details.type = names.recordType;
     else details[k] = v;
   }
   const subject = SUBJECT[e.kind] ? String(f[SUBJECT[e.kind]!]) : null;
@@ -119,10 +123,49 @@ interface Trail {
   scope: string;
   keep(r: AuditRow): boolean;
   toRow(e: AuditEvent): AuditRow;
+  /** The patient's prescription slot where the reader holds the key (receipts check, CONTRACT.md § Privacy). */
+  prescriptionSlot(patient: string): number | undefined;
+  /** The event with its slot fields named, where the reader holds the key. */
+  named(e: AuditEvent): AuditEvent;
+  /** Opens the sealed access requests among `events` that are the reader's own (before `named`). */
+  prepare(events: readonly AuditEvent[]): Promise<void>;
 }
 
-async function trailOf(s: With, input: AuditInput): Promise<Trail> {
+/** A trail reader: the chain, and the unlocked profile when the command could unlock it. */
+export type TrailSession = With<'chain'> & { me?: Unlocked | undefined; store?: RecordStore | undefined };
+
+async function trailOf(s: TrailSession, input: AuditInput): Promise<Trail> {
   const { ctx } = s;
+  // The acting patient's own slots → names (CONTRACT.md § Privacy); other patients' stay unknown.
+  const own: { address: string; slots: TypeSlots } | undefined = s.me
+    ? { address: s.me.profile.address.toLowerCase(), slots: await slotsFor(s, s.me.profile.address) }
+    : undefined;
+  const slotsOf = (p: string | null) => (own && p && p.toLowerCase() === own.address ? own.slots : undefined);
+  // Sealed requests (CONTRACT.md § Privacy): their types and reason, opened with the
+  // patient's identity; anyone else sees them sealed.
+  const opened = new Map<string, { types: string[]; reason: string }>();
+  const keyOf = (e: AuditEvent) => `${e.txHash}:${e.logIndex}`;
+  const prepare = async (events: readonly AuditEvent[]) => {
+    for (const e of events) {
+      const reason = String(e.fields.reason ?? '');
+      if (e.kind !== 'AccessRequested' || !isSealed(reason) || !s.me || !slotsOf(e.patient) || opened.has(keyOf(e))) continue;
+      const o = await openSealedRequest(reason, s.me.age.identity);
+      if (o) opened.set(keyOf(e), o);
+    }
+  };
+  const named = (e: AuditEvent): AuditEvent => {
+    const sl = slotsOf(e.patient);
+    const out: AuditEvent = sl ? { ...e, typeNames: namesOfFields(e.fields, sl) } : e;
+    if (e.kind === 'AccessRequested' && isSealed(String(e.fields.reason ?? ''))) {
+      const o = opened.get(keyOf(e));
+      return {
+        ...out,
+        fields: { ...e.fields, reason: o?.reason ?? '(sealed to the patient)' },
+        typeNames: { ...out.typeNames, readMask: o?.types ?? ['sealed'] },
+      };
+    }
+    return out;
+  };
   let patient: string | undefined;
   let participant: string | undefined;
   let scope = 'every event';
@@ -150,11 +193,17 @@ async function trailOf(s: With, input: AuditInput): Promise<Trail> {
     patient,
     participant,
     scope,
+    named,
+    prepare,
+    prescriptionSlot: (p) => {
+      const sl = slotsOf(p);
+      return sl ? sl.slotOf('prescription') : undefined;
+    },
     keep: (r) =>
       (!participant || r.actor.toLowerCase() === participant || r.subject?.toLowerCase() === participant) &&
       (!filter || rowMatches(r, filter, actor)),
     toRow: (e) => {
-      const row = auditRow(e, name, maskToTypes, typeName, describeAuditEvent);
+      const row = auditRow(named(e), name, describeAuditEvent);
       row.actorName = profile(row.actor);
       row.actorContactName = row.actorName ? null : ctx.label(row.actor, 'contact');
       return row;
@@ -165,27 +214,26 @@ async function trailOf(s: With, input: AuditInput): Promise<Trail> {
 const fromBlock = (input: AuditInput): number | undefined => input.since ?? (input.filter ? fromBlockOf(input.filter) : undefined);
 
 /** The trail so far: `{events, scope}`; `receiptNote` when a read receipt is among them. */
-export async function auditTrail(
-  s: With<'chain'>,
-  input: AuditInput,
-): Promise<{ events: AuditRow[]; scope: string; receiptNote: boolean }> {
+export async function auditTrail(s: TrailSession, input: AuditInput): Promise<{ events: AuditRow[]; scope: string; receiptNote: boolean }> {
   const t = await trailOf(s, input);
-  const rows = (await auditEvents(s.chain, { patient: t.patient, fromBlock: fromBlock(input) })).map(t.toRow).filter(t.keep);
-  const events = limitRows(rows, input.filter?.limit);
+  const all = await auditEvents(s.chain, { patient: t.patient, fromBlock: fromBlock(input), prescriptionSlot: t.prescriptionSlot });
+  await t.prepare(all);
+  const events = limitRows(all.map(t.toRow).filter(t.keep), input.filter?.limit);
   return { events, scope: t.scope, receiptNote: events.some((r) => r.event === 'record-accessed') };
 }
 
 export { terminalJson } from './audit-fhir.js';
 
 /** `--format fhir` (docs/FHIR.md § 10): the same scope and filters, as one validated AuditEvent Bundle. */
-export async function auditTrailFhir(s: With<'chain'>, input: AuditInput): Promise<Record<string, unknown>> {
+export async function auditTrailFhir(s: TrailSession, input: AuditInput): Promise<Record<string, unknown>> {
   const t = await trailOf(s, input);
   const select = (all: AuditEvent[]) =>
     limitRows(
       all.filter((e) => t.keep(t.toRow(e))),
       input.filter?.limit,
     );
-  return auditFhirBundle(s.chain, { patient: t.patient, fromBlock: fromBlock(input) }, select, s.now());
+  const query = { patient: t.patient, fromBlock: fromBlock(input), prescriptionSlot: t.prescriptionSlot };
+  return auditFhirBundle(s.chain, query, select, s.now(), t.named, t.prepare);
 }
 
 /**
@@ -195,7 +243,7 @@ export async function auditTrailFhir(s: With<'chain'>, input: AuditInput): Promi
  * until SIGINT/SIGTERM. The command's result is the last document.
  */
 export async function followAudit(
-  s: With<'chain'>,
+  s: TrailSession,
   input: AuditInput & { exec?: string },
 ): Promise<{ stopped: true; signal: string; count: number; lastBlock: number; exec?: { delivered: number; failed: number } }> {
   const { ctx } = s;
@@ -218,10 +266,12 @@ export async function followAudit(
   const stopped = untilSignal(ctx);
   const watch = watchAudit(s.chain, {
     patient: t.patient,
+    prescriptionSlot: t.prescriptionSlot,
     fromBlock: start,
     pollMs: 500,
-    onEvent: (e) => {
+    onEvent: async (e) => {
       failing = false;
+      await t.prepare([e]);
       const r = t.toRow(e);
       lastBlock = r.block;
       inBlock = inBlock.block === r.block ? { block: r.block, index: inBlock.index + 1 } : { block: r.block, index: 0 };

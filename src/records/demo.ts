@@ -27,7 +27,7 @@ import { encryptKeystore, type ScryptParams } from '../keys/keystore-v3.js';
 import type { Role } from '../keys/profiles.js';
 import { ProfileStore } from '../keys/profiles.js';
 import { newKeystoreCost } from '../keys/test-kdf.js';
-import { typesToMask } from '../record-types.js';
+import { namesOfFields } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { ageKeysFromAccount } from '../session/unlock.js';
 import { addRecordFiles } from './add.js';
@@ -35,6 +35,7 @@ import { describeAuditEvent } from './audit-text.js';
 import { checkReadAccess, openRecord } from './fetch.js';
 import { grantAccess, revokeAccess } from './share.js';
 import { SignOnlyLog } from './sign-only-log.js';
+import { slotsFor } from './type-keys.js';
 
 export interface DemoStep {
   step: string;
@@ -174,7 +175,9 @@ export async function runDemo(o: DemoOptions): Promise<{
       say('verify', `${admin.name} verified ${p.name} as a provider`, tx.txHash);
     }
 
-    const lab = typesToMask(['lab']);
+    // alice's own slot of `lab`, padded (CONTRACT.md § Privacy).
+    const aliceSlots = await slotsFor({ chain: alice.chain, me: alice.me }, alice.me.profile.address);
+    const lab = aliceSlots.pad(aliceSlots.toMask(['lab']));
     const share = (a: Actor) => ({ chain: a.chain, store, me: a.me, scratch, log: new SignOnlyLog(home, a.me) });
     const year = Math.floor(o.now().getTime() / 1000) + 365 * 86400;
     const g1 = await grantAccess(share(alice), { provider: grey.me.profile.address, readMask: lab, write: true, ids: [], expiry: year });
@@ -250,7 +253,7 @@ export async function runDemo(o: DemoOptions): Promise<{
     const nameOf = (addr: string) => names.get(addr.toLowerCase()) ?? addr;
     const trail = (await auditEvents(alice.chain, { patient: alice.me.profile.address })).map(
       (e) =>
-        `${new Date(e.time * 1000).toISOString().slice(11, 19)}  block ${String(e.blockNumber).padStart(3)}  ${describeAuditEvent(e, nameOf)}`,
+        `${new Date(e.time * 1000).toISOString().slice(11, 19)}  block ${String(e.blockNumber).padStart(3)}  ${describeAuditEvent({ ...e, typeNames: namesOfFields(e.fields, aliceSlots) }, nameOf)}`,
     );
     o.narrate(`\nThe audit trail of ${alice.name}, read back from the chain (\`emr audit\`):`);
     for (const l of trail) o.narrate(`  ${l}`);

@@ -9,10 +9,9 @@
 import { dispensePrescription } from '../chain/dispense-prescription.js';
 import { getRecord } from '../chain/records.js';
 import { AccessDeniedError, EmrError, UsageError } from '../errors.js';
-import { typeName } from '../record-types.js';
 import type { With } from '../session/index.js';
+import { slotsFor } from './type-keys.js';
 
-const PRESCRIPTION = 3;
 const iso = (at: number) => new Date(at * 1000).toISOString().replace('.000Z', 'Z');
 
 function alreadyDispensed(id: bigint, by: string, at: number, cause?: unknown): AccessDeniedError {
@@ -33,10 +32,21 @@ export interface DispenseResult {
   gasUsed: string;
 }
 
-export async function dispenseFlow(s: With<'me' | 'chain'>, id: bigint): Promise<DispenseResult> {
-  const rec = await getRecord(s.chain, id);
-  if (rec.recordType !== PRESCRIPTION) {
-    throw new UsageError(`record ${id} is a ${typeName(rec.recordType)} record, not a prescription`, {
+export async function dispenseFlow(s: With<'me' | 'chain' | 'store'>, id: bigint): Promise<DispenseResult> {
+  const first = await getRecord(s.chain, id);
+  // The record's slot names a type only with the patient's key, which the dispenser's
+  // grant delivered (CONTRACT.md § Privacy).
+  const slots = await slotsFor(s, first.patient);
+  if (!slots.known) {
+    // Every grant by type delivers the key: without one, nothing of this patient's was granted.
+    throw new AccessDeniedError('the patient has not granted you `prescription` for this record', {
+      hint: 'ask the patient to `emr grant <you> --types prescription`',
+    });
+  }
+  const rx = slots.slotOf('prescription');
+  const rec = await getRecord(s.chain, id, { prescriptionSlot: () => rx });
+  if (rec.recordType !== rx) {
+    throw new UsageError(`record ${id} is a ${slots.display(rec.recordType)} record, not a prescription`, {
       hint: 'only prescription records are dispensed',
     });
   }

@@ -17,6 +17,7 @@ import type { RecordStore } from '../ipfs/store.js';
 import { maskToTypes } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { currentRecipients, type Rekeyed, rekeyRecords, type Skipped } from './rekey.js';
+import { slotsFor } from './type-keys.js';
 
 /** Said in the output, the help and the docs (SHARING.md § 4.2). */
 export const EMERGENCY_RULE =
@@ -67,8 +68,11 @@ export async function emergencyTypesFlow(
   openStore: () => Promise<{ store: RecordStore; scratch: string }>,
 ): Promise<EmergencyTypesResult> {
   const patient = s.me.profile.address;
-  const tx = await setEmergencyTypes(s.chain, { mask });
   const types = maskToTypes(mask);
+  // On chain: the patient's slots of the types, padded with spare slots (CONTRACT.md § Privacy).
+  const slots = await slotsFor(s, patient);
+  const slotMask = slots.pad(slots.toMask(types));
+  const tx = await setEmergencyTypes(s.chain, { mask: slotMask });
   const existing: EmergencyTypesResult['existing'] = {
     uncovered: [],
     applied: false,
@@ -80,7 +84,7 @@ export async function emergencyTypesFlow(
   const out = { types, txHash: tx.txHash, rule: EMERGENCY_RULE, existing };
   if (!mask) return out;
   const recipient = await emergencyRecipient(s.chain);
-  const uncovered = await uncoveredRecords(s.chain, patient, mask, recipient);
+  const uncovered = await uncoveredRecords(s.chain, patient, slotMask, recipient);
   existing.uncovered = uncovered.map((r) => r.id.toString());
   if (!uncovered.length) return out;
   if (!recipient) {

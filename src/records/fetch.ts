@@ -22,11 +22,12 @@ import type { DecryptBundleResult } from '../crypto/bundle-verify.js';
 import { NoMatchingIdentityError } from '../crypto/recipients.js';
 import { AccessDeniedError, IntegrityError, UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
-import { typeName } from '../record-types.js';
+import { isRecordType, type TypeSlots } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { openKeyDelivery } from './key-delivery.js';
 import { writeRawKey } from './raw-key.js';
 import { copyToStream, saveStream, withPrivateTemp } from './save.js';
+import { slotsFor } from './type-keys.js';
 
 export interface FetchDeps {
   chain: EmrChain;
@@ -109,7 +110,7 @@ export type FetchTarget =
  * hook, i.e. BEFORE any plaintext is renamed into place — a record registered from someone
  * else's bundle leaves nothing on disk.
  */
-function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleResult): void {
+function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleResult, slots: TypeSlots): void {
   if (!res.signed)
     throw new IntegrityError(`record ${rec.id} is not a signed bundle`, {
       hint: 'the stored ciphertext is not what an emr author produces',
@@ -120,7 +121,10 @@ function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleRe
     ? 'signer is not the author on chain'
     : !same(m.patient, rec.patient)
       ? 'signed patient differs from the chain'
-      : m.type !== typeName(rec.recordType)
+      : // CONTRACT.md § Privacy: the chain holds the patient's slot of the type; a reader
+        // with the patient's key checks it, one without (a record-scoped or emergency
+        // reader) learns the type from the signed bundle alone.
+        slots.known && !(isRecordType(m.type) && slots.slotOf(m.type) === rec.recordType)
         ? 'signed type differs from the chain'
         : (m.chainId !== undefined && BigInt(m.chainId) !== deps.chain.chainId) ||
             (m.verifyingContract !== undefined && !same(m.verifyingContract, deps.chain.address))
@@ -143,7 +147,8 @@ export async function openRecord(
   output: string | null,
 ): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
   const identities = [deps.me.age.identity];
-  const accept = (r: DecryptBundleResult) => checkSignedFacts(deps, rec, r);
+  const slots = await slotsFor(deps, rec.patient);
+  const accept = (r: DecryptBundleResult) => checkSignedFacts(deps, rec, r, slots);
   let via: FetchedRecord['via'] = 'identity';
   let res;
   try {
@@ -250,8 +255,9 @@ export async function keepDeliveredKey(deps: FetchDeps, rec: RecordInfo, copy: s
   }
   const fileKey = await deliveredKey(deps, rec);
   if (!fileKey) return null;
+  const slots = await slotsFor(deps, rec.patient);
   try {
-    await decryptBundle({ input: copy, output: null, identities: [], fileKey, accept: (r) => checkSignedFacts(deps, rec, r) });
+    await decryptBundle({ input: copy, output: null, identities: [], fileKey, accept: (r) => checkSignedFacts(deps, rec, r, slots) });
     return await writeRawKey(copy, deps.me.age.recipient, { id: rec.id.toString(), cid: rec.cid, patient: rec.patient, fileKey }, force);
   } finally {
     fileKey.fill(0);

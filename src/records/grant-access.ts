@@ -11,6 +11,7 @@ import { resolveAddress } from '../session/resolve.js';
 import { parseExpiry } from './expiry.js';
 import { grantAccess } from './share.js';
 import { SignOnlyLog } from './sign-only-log.js';
+import { slotsFor } from './type-keys.js';
 
 export interface GrantInput {
   /** The provider as given: a 0x address or a local profile name. */
@@ -63,9 +64,12 @@ export function grantInput(
 
 export async function grantAccessFlow(s: With<'me' | 'chain' | 'store'>, g: GrantInput) {
   const provider = await resolveAddress(s.ctx, g.who);
+  // On chain: the patient's secret slots, padded (CONTRACT.md § Privacy).
+  const slots = await slotsFor(s, s.me.profile.address);
+  const readMask = g.readMask ? slots.pad(slots.toMask(g.types.includes('all') ? RECORD_TYPES : g.types)) : 0;
   const res = await grantAccess(
     { chain: s.chain, store: s.store, me: s.me, scratch: s.scratch, log: new SignOnlyLog(s.home, s.me) },
-    { provider, readMask: g.readMask, write: g.write, ids: g.ids.map(BigInt), expiry: g.expiry, signOnly: g.signOnly },
+    { provider, readMask, write: g.write, ids: g.ids.map(BigInt), expiry: g.expiry, signOnly: g.signOnly },
   );
   if (res.signed) return { ...res, signed: res.signed };
   return { ...res, signed: undefined, types: g.types.includes('all') ? [...RECORD_TYPES] : g.types, records: g.ids, write: g.write };

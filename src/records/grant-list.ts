@@ -14,9 +14,11 @@ import type { EmrChain } from '../chain/types.js';
 import { InternalError } from '../errors.js';
 import { type ConsentGrant, consentBundle } from '../fhir/consent.js';
 import { findFhirError } from '../fhir/validate.js';
-import { maskToTypes } from '../record-types.js';
+import { type TypeSlots, UNKEYED } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
+import type { Unlocked } from '../session/unlock.js';
+import { slotsFor } from './type-keys.js';
 
 // The same terminal rendering as `audit --format fhir`: indented, terminal controls escaped.
 export { terminalJson } from './audit-fhir.js';
@@ -35,7 +37,7 @@ export interface GrantEntry extends ConsentGrant {
 
 const iso = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
 
-export async function listGrants(chain: EmrChain, patient: string): Promise<GrantEntry[]> {
+export async function listGrants(chain: EmrChain, patient: string, slots: TypeSlots = UNKEYED): Promise<GrantEntry[]> {
   const pTopic = addressTopic(patient);
   const [events, rekeys, records, typeSets] = await Promise.all([
     queryEvents(chain, { names: ['Granted', 'RecordsGranted', 'Revoked', 'EmergencyOpened', 'EmergencyKeysReleased'], topics: [pTopic] }),
@@ -100,10 +102,11 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
       .map((e) => {
         const mask = typeSets.filter((t) => t.blockNumber <= e.blockNumber).at(-1)?.args[1];
         const until = Number(e.args[2]);
-        return { openedAt: at(e.blockNumber), until: iso(until)!, open: until > latestTime, types: maskToTypes(Number(mask ?? 0)) };
+        return { openedAt: at(e.blockNumber), until: iso(until)!, open: until > latestTime, types: slots.fromMask(Number(mask ?? 0)) };
       });
-    const read = g.live ? maskToTypes(g.readMask) : [];
-    const write = g.live ? maskToTypes(g.writeMask) : [];
+    // Slots → names with the patient's key (CONTRACT.md § Privacy); padding is dropped.
+    const read = g.live ? slots.fromMask(g.readMask) : [];
+    const write = g.live ? slots.fromMask(g.writeMask) : [];
     out.push({
       provider,
       live: g.live || recordIds.length > 0 || g.emergencyOpen,
@@ -126,9 +129,9 @@ export async function listGrants(chain: EmrChain, patient: string): Promise<Gran
  * `emr grant list [--patient] [--format fhir]` (docs/SHARING.md § 2; docs/FHIR.md § 8): the
  * patient's grants, or the same as a validated R4 Consent Bundle.
  */
-export async function grantListFlow(s: With<'chain'>, input: { patient?: string; format?: 'fhir' }) {
+export async function grantListFlow(s: With<'chain'> & { me?: Unlocked | undefined }, input: { patient?: string; format?: 'fhir' }) {
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.ctx.profile().address;
-  const grants = await listGrants(s.chain, patient);
+  const grants = await listGrants(s.chain, patient, await slotsFor(s, patient));
   if (input.format !== 'fhir') return { patient, grants, fhir: undefined };
   const bundle = consentBundle(patient, grants, s.now());
   const err = findFhirError(bundle as never);

@@ -14,7 +14,7 @@ import type { BundleMetadata } from '../crypto/bundle-format.js';
 import { V2_FIELDS } from '../crypto/bundle-format.js';
 import { AccessDeniedError, IntegrityError } from '../errors.js';
 import { compareItems, dayOf, type HistoryItem, historyItemOf, isNotHistory, resourcesOf } from '../fhir/summary.js';
-import { typeName } from '../record-types.js';
+import type { TypeSlots } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { checkType } from './add.js';
@@ -22,6 +22,7 @@ import { type CareWindow, careWindow, inCareWindow } from './care-dates.js';
 import type { FetchedRecord } from './fetch.js';
 import { type CachedMeta, MetaCache } from './meta-cache.js';
 import { parseFhirContent, readRecordContent } from './record-content.js';
+import { slotsFor, vocabularyIndex } from './type-keys.js';
 
 /** Version of the summary rules (src/fhir/summary.ts) the cached items were made with. */
 export const HISTORY_RULES_V = 2;
@@ -91,7 +92,8 @@ interface Read {
 export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: HistoryInput): Promise<HistoryResult> {
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.me.profile.address;
   let list = await listRecords(s.chain, { patient });
-  if (input.types?.length) list = list.filter((r) => input.types!.includes(r.recordType));
+  const slots = await slotsFor(s, patient);
+  if (input.types?.length) list = list.filter((r) => input.types!.includes(vocabularyIndex(slots, r.recordType) ?? -1));
   // Entered in error (docs/CLI.md § record void): not history unless --all asks.
   const matching = list.length;
   if (!input.all) list = list.filter((r) => !r.voided);
@@ -142,7 +144,7 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
     const id = rec.id.toString();
     const by = supersededBy.get(id);
     // A file dated only by its signing has no date of care: no care window holds it.
-    const own = timelineOf(rec, entry).filter((i) => !input.care || (i.dateIs === 'care' && inCareWindow(i.date, input.care)));
+    const own = timelineOf(rec, entry, slots).filter((i) => !input.care || (i.dateIs === 'care' && inCareWindow(i.date, input.care)));
     if (by && !input.all) {
       superseded += own.length;
       continue;
@@ -226,9 +228,9 @@ function corrections(read: Read[]): Map<string, string> {
 }
 
 /** A record's items: its FHIR resources' own, or one for a file (dated by care, else by signing). */
-function timelineOf(rec: RecordInfo, entry: CachedMeta): TimelineItem[] {
+function timelineOf(rec: RecordInfo, entry: CachedMeta, slots: TypeSlots): TimelineItem[] {
   const record = rec.id.toString();
-  const recordType = typeName(rec.recordType);
+  const recordType = slots.display(rec.recordType);
   if (entry.meta.fhir) return (entry.history?.items ?? []).map((i) => ({ ...i, record, recordType, dateIs: 'care' as const }));
   const m = entry.meta;
   const care = m.careDate ?? m.encounterStart;

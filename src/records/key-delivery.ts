@@ -5,7 +5,11 @@
  * grant transaction carries its digest. Its plaintext:
  *
  *   {"v":1,"kind":"emr-key-delivery","patient":"0x…","grantee":"0x…",
- *    "keys":[{"id":"12","cid":"bafy…","fileKey":"<base64, 16 bytes>"}]}
+ *    "keys":[{"id":"12","cid":"bafy…","fileKey":"<base64, 16 bytes>"}],
+ *    "typeKey":"<base64, 32 bytes>"}
+ *
+ * `typeKey` (the patient's, docs/CONTRACT.md § Privacy) is in every delivery of a grant
+ * that names types, so its grantee maps that patient's type names ↔ chain slots.
  *
  * Record keys are only delivered for the CID they belong to; a re-keyed record needs a new
  * delivery (its old key opens only the old ciphertext).
@@ -27,6 +31,8 @@ export interface KeyDeliveryObject {
   patient: string;
   grantee: string;
   keys: DeliveredKey[];
+  /** The patient's type key (CONTRACT.md § Privacy), for grants that name types. */
+  typeKey?: Uint8Array;
 }
 
 async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -48,6 +54,7 @@ export async function publishKeyDelivery(
       patient: obj.patient,
       grantee: obj.grantee,
       keys: obj.keys.map((k) => ({ id: k.id, cid: k.cid, fileKey: Buffer.from(k.fileKey).toString('base64') })),
+      ...(obj.typeKey ? { typeKey: Buffer.from(obj.typeKey).toString('base64') } : {}),
     }),
   );
   const sink = new PassThrough();
@@ -71,12 +78,29 @@ export async function openKeyDelivery(
   identity: string,
   expect: { patient: string; grantee: string },
 ): Promise<DeliveredKey[]> {
+  return (await openKeyDeliveryObject(store, cid, identity, expect)).keys;
+}
+
+/** openKeyDelivery with the patient's type key when the delivery carries one (32 bytes). */
+export async function openKeyDeliveryObject(
+  store: RecordStore,
+  cid: string,
+  identity: string,
+  expect: { patient: string; grantee: string },
+): Promise<{ keys: DeliveredKey[]; typeKey: Uint8Array | undefined }> {
   const sink = new PassThrough();
   const done = collect(sink);
   await decryptFile({ identities: [identity], input: store.cat(cid), output: sink });
   sink.end();
   const plain = await done;
-  let obj: { v?: number; kind?: string; patient?: string; grantee?: string; keys?: Array<{ id: string; cid: string; fileKey: string }> };
+  let obj: {
+    v?: number;
+    kind?: string;
+    patient?: string;
+    grantee?: string;
+    keys?: Array<{ id: string; cid: string; fileKey: string }>;
+    typeKey?: unknown;
+  };
   try {
     obj = JSON.parse(plain.toString('utf8'));
   } catch (e) {
@@ -90,5 +114,10 @@ export async function openKeyDelivery(
   if (obj.patient?.toLowerCase() !== expect.patient.toLowerCase() || obj.grantee?.toLowerCase() !== expect.grantee.toLowerCase()) {
     throw new IntegrityError('key delivery names another patient or grantee', { hint: 'the patient must grant again' });
   }
-  return obj.keys.map((k) => ({ id: String(k.id), cid: String(k.cid), fileKey: new Uint8Array(Buffer.from(k.fileKey, 'base64')) }));
+  const typeKey = typeof obj.typeKey === 'string' ? new Uint8Array(Buffer.from(obj.typeKey, 'base64')) : undefined;
+  return {
+    keys: obj.keys.map((k) => ({ id: String(k.id), cid: String(k.cid), fileKey: new Uint8Array(Buffer.from(k.fileKey, 'base64')) })),
+    // A key of another length is no key (a hostile delivery must not crash the reader).
+    typeKey: typeKey?.length === 32 ? typeKey : undefined,
+  };
 }

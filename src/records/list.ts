@@ -12,18 +12,21 @@ import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { AccessDeniedError, IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
-import { typeName } from '../record-types.js';
+import type { TypeSlots } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { type CareWindow, inCareWindow } from './care-dates.js';
 import { openRecord } from './fetch.js';
 import { MetaCache } from './meta-cache.js';
 import type { RecordRef } from './record-ref.js';
+import { slotsOfPatients, vocabularyIndex } from './type-keys.js';
 
 export interface ListOptions {
   patient?: string;
   author?: string;
   /** Record type indexes to keep (none = all). */
   types?: number[];
+  /** Who reads: their type keys name the slots (CONTRACT.md § Privacy); without, slots show as unknown. */
+  reader?: { me?: Unlocked | undefined; store?: RecordStore | undefined };
   /** Unix seconds, inclusive, of the block that registered the record. */
   since?: number;
   until?: number;
@@ -93,13 +96,19 @@ const CONCURRENCY = 8;
 
 export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?: DetailDeps): Promise<ListResult> {
   let list = await listRecords(chain, { patient: o.patient, author: o.author });
-  if (o.types?.length) list = list.filter((r) => o.types!.includes(r.recordType));
+  // Slots → names with the patient's key where this reader holds it (CONTRACT.md § Privacy).
+  const reader = { chain, me: details?.me ?? o.reader?.me, store: details?.store ?? o.reader?.store };
+  const slotsOf = await slotsOfPatients(
+    reader,
+    list.map((r) => r.patient),
+  );
+  if (o.types?.length) list = list.filter((r) => o.types!.includes(vocabularyIndex(slotsOf(r.patient), r.recordType) ?? -1));
   if (o.since !== undefined) list = list.filter((r) => r.createdAt >= o.since!);
   if (o.until !== undefined) list = list.filter((r) => r.createdAt <= o.until!);
   const matching = list.length;
   if (!o.all) list = list.filter((r) => !r.voided);
   const voidedHidden = matching - list.length;
-  let rows = list.map(listed);
+  let rows = list.map((r) => listed(r, slotsOf(r.patient)));
   let unavailable = 0;
   if (o.care) {
     // The date of care is signed inside each record: every candidate is opened (through
@@ -128,13 +137,13 @@ export function careDayOf(r: Pick<ListedRecord, 'date' | 'encounterStart'>): str
   return r.date ?? r.encounterStart;
 }
 
-function listed(r: RecordInfo): ListedRecord {
+function listed(r: RecordInfo, slots: TypeSlots): ListedRecord {
   return {
     id: r.id.toString(),
     cid: r.cid,
     patient: r.patient,
     author: r.author,
-    type: typeName(r.recordType),
+    type: slots.display(r.recordType),
     txHash: r.txHash,
     createdAt: new Date(r.createdAt * 1000).toISOString(),
     rekeyed: r.rekeyCount > 0,

@@ -6,13 +6,15 @@
  */
 import { openEmergency } from '../chain/open-emergency.js';
 import { whois } from '../chain/whois.js';
-import { maskToTypes } from '../record-types.js';
+import { UNKEYED } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 
 export async function openEmergencyFlow(s: With<'chain'>, input: { who: string; reason: string }) {
   const patient = await resolveAddress(s.ctx, input.who);
   const sent = await openEmergency(s.chain, { patient, reason: input.reason });
-  const types = maskToTypes((await whois(s.chain, patient)).emergencyTypes);
+  // An ER reader holds no key to the patient's slots (CONTRACT.md § Privacy): it learns the
+  // types from the records it opens; the mask shows as unknown slots.
+  const types = UNKEYED.fromMask((await whois(s.chain, patient)).emergencyTypes);
   return { patient, expiresAt: new Date(sent.expiresAt * 1000).toISOString(), types, reason: input.reason, txHash: sent.txHash };
 }

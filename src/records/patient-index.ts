@@ -20,10 +20,10 @@ import { IntegrityError, PatientMismatchError } from '../errors.js';
 import { type Demographics, demographicsOf, differingFields, hasIdentifierValue } from '../fhir/demographics.js';
 import { type BundleSubject, checkOnePatient } from '../fhir/subject.js';
 import type { RecordStore } from '../ipfs/store.js';
-import { typeIndex } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
 import { fetchRecord } from './fetch.js';
 import { readSealedFile, writeSealedFile } from './sealed-file.js';
+import { slotsFor } from './type-keys.js';
 
 /** Bounds on what is read back (a corrupt or hostile file): 16 MiB, 100,000 patients. */
 const MAX_INDEX_BYTES = 16 * 1024 * 1024;
@@ -173,7 +173,10 @@ export class PatientIndex {
    */
   private async fromChain(patient: string): Promise<Demographics | undefined> {
     const { chain, store, me } = this.deps;
-    const other = typeIndex('other');
+    // The `other` slot is the patient's secret (CONTRACT.md § Privacy): no key, no lookup.
+    const slots = await slotsFor({ chain, store, me }, patient);
+    if (!slots.known) return undefined;
+    const other = slots.slotOf('other');
     const mine = me.profile.address.toLowerCase();
     // A voided demographics record (entered in error) says nothing of who the patient is.
     const candidates = (await listRecords(chain, { patient })).filter((r) => r.recordType === other && !r.voided).reverse();

@@ -69,7 +69,17 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
   const details = input.details && s.me && s.store ? { home: s.home, chain: s.chain, store: s.store, me: s.me } : undefined;
   const res = await listRecordsFlow(
     s.chain,
-    { patient, author, types: input.types, since: input.since, until: input.until, care: input.care, limit: input.limit, all: input.all },
+    {
+      patient,
+      author,
+      types: input.types,
+      since: input.since,
+      until: input.until,
+      care: input.care,
+      limit: input.limit,
+      all: input.all,
+      reader: { me: s.me, store: s.store },
+    },
     details,
   );
   // Newest first, for shell completion (recent-ids.ts).

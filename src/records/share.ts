@@ -33,6 +33,7 @@ import { publishKeyDelivery } from './key-delivery.js';
 import type { Rekeyed, Skipped } from './rekey.js';
 import { currentRecipients, rekeyRecords, skippable } from './rekey.js';
 import type { SignOnlyLog } from './sign-only-log.js';
+import { ownTypeKey } from './type-keys.js';
 
 export interface ShareDeps {
   chain: EmrChain;
@@ -72,7 +73,7 @@ export async function deliverKeys(
   deps: Pick<ShareDeps, 'chain' | 'store' | 'me'>,
   grantee: string,
   records: RecordInfo[],
-  opts: { patient?: string } = {},
+  opts: { patient?: string; typeKey?: Uint8Array } = {},
 ): Promise<{ digest: string; cid: string | null; delivered: string[]; skipped: Skipped[] }> {
   const keys: Array<{ id: string; cid: string; fileKey: Uint8Array }> = [];
   const skipped: Skipped[] = [];
@@ -85,9 +86,11 @@ export async function deliverKeys(
         skipped.push({ id: r.id.toString(), reason: (e as Error).message });
       }
     }
-    if (keys.length === 0) return { digest: ZERO32, cid: null, delivered: [], skipped };
+    // A grant by type always delivers: its grantee needs the type key (CONTRACT.md § Privacy).
+    if (keys.length === 0 && !opts.typeKey) return { digest: ZERO32, cid: null, delivered: [], skipped };
     const recipient = await providerRecipient(deps.chain, grantee);
-    const pub = await publishKeyDelivery(deps.store, { patient: opts.patient ?? deps.me.profile.address, grantee, keys }, recipient);
+    const obj = { patient: opts.patient ?? deps.me.profile.address, grantee, keys, ...(opts.typeKey ? { typeKey: opts.typeKey } : {}) };
+    const pub = await publishKeyDelivery(deps.store, obj, recipient);
     return { digest: pub.digest, cid: pub.cid, delivered: keys.map((k) => k.id), skipped };
   } finally {
     for (const k of keys) k.fileKey.fill(0);
@@ -114,7 +117,13 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   const inScope = await recordsInScope(deps.chain, patient, { readMask: g.readMask, ids: g.ids });
   const missing = g.ids.filter((id) => !inScope.some((r) => r.id === id));
   if (missing.length) throw new NotFoundError(`not your record(s): ${missing.join(', ')}`, { hint: 'see `emr record list`' });
-  const delivery = await deliverKeys(deps, g.provider, inScope);
+  const typeKey = g.readMask ? ownTypeKey(deps.me) : undefined;
+  let delivery: Awaited<ReturnType<typeof deliverKeys>>;
+  try {
+    delivery = await deliverKeys(deps, g.provider, inScope, typeKey ? { typeKey } : {});
+  } finally {
+    typeKey?.fill(0);
+  }
   if (g.signOnly) {
     const nonce = await nextNonce(deps.chain, patient);
     // A later revoke bumps the epoch and voids this signature (CONTRACT.md § Signed actions).

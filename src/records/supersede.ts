@@ -6,11 +6,17 @@
  */
 import type { RecordInfo } from '../chain/records.js';
 import { type DetailDeps, listRecordsFlow } from './list.js';
+import { slotsFor, vocabularyIndex } from './type-keys.js';
 
 const SCAN_MAX = 50;
 
 export async function findSupersededBy(deps: DetailDeps, rec: RecordInfo): Promise<string | undefined> {
-  const res = await listRecordsFlow(deps.chain, { patient: rec.patient, types: [rec.recordType], limit: SCAN_MAX }, deps);
+  const t = vocabularyIndex(await slotsFor(deps, rec.patient), rec.recordType);
+  const res = await listRecordsFlow(
+    deps.chain,
+    { patient: rec.patient, ...(t === undefined ? {} : { types: [t] }), limit: SCAN_MAX },
+    deps,
+  );
   // The latest correction wins when several name the same record.
   const hits = res.records.filter((r) => r.supersedes === rec.id.toString() && BigInt(r.id) > rec.id);
   return hits.length ? hits[hits.length - 1]!.id : undefined;

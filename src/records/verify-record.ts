@@ -83,7 +83,8 @@ async function signedRecord(s: With<'me' | 'chain'> & { store?: With<'store'>['s
     signedAt: Date.parse(r.createdAt!) / 1000,
     addedAt: rec.createdAt,
     recordId: rec.id.toString(),
-    chainState: { ...(rec.recordType === 3 ? { dispensed: dispenseOf(rec.dispensed) } : {}), voided: voidOf(rec.voided) },
+    // The signed type, which fetch checked against the chain slot where the key is held.
+    chainState: { ...(r.type === 'prescription' ? { dispensed: dispenseOf(rec.dispensed) } : {}), voided: voidOf(rec.voided) },
   };
 }
 

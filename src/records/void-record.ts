@@ -8,8 +8,8 @@
 import { getRecord, type VoidInfo } from '../chain/records.js';
 import { voidRecord } from '../chain/void-record.js';
 import { AccessDeniedError } from '../errors.js';
-import { typeName } from '../record-types.js';
 import type { With } from '../session/index.js';
+import { slotsFor } from './type-keys.js';
 
 export interface VoidResult {
   id: string;
@@ -24,7 +24,7 @@ export interface VoidResult {
 
 const when = (v: VoidInfo) => new Date(v.at * 1000).toISOString().replace('.000Z', 'Z');
 
-export async function voidRecordFlow(s: With<'me' | 'chain'>, id: bigint, reason: string): Promise<VoidResult> {
+export async function voidRecordFlow(s: With<'me' | 'chain'> & Partial<With<'store'>>, id: bigint, reason: string): Promise<VoidResult> {
   const me = s.me.profile.address;
   const rec = await getRecord(s.chain, id);
   if (me !== rec.author && me !== rec.patient) {
@@ -44,7 +44,7 @@ export async function voidRecordFlow(s: With<'me' | 'chain'>, id: bigint, reason
     id: id.toString(),
     patient: rec.patient,
     author: rec.author,
-    type: typeName(rec.recordType),
+    type: (await slotsFor(s, rec.patient)).display(rec.recordType),
     reason,
     voidedBy: me,
     txHash: tx.txHash,

@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import type { TypedDataSigner } from '../crypto/bundle-signature.js';
 import { mlkem768x25519IdentityFromSeed, x25519IdentityFromSecret } from '../crypto/identity.js';
 import { keyTypedDataSigner } from '../crypto/typed-data-signer.js';
-import { BadPassphraseError } from '../errors.js';
+import { BadPassphraseError, NotFoundError, UsageError } from '../errors.js';
 import { deriveIdentitySecret, type IdentityKind } from '../keys/derive.js';
 import { addressOf, decryptKeystore } from '../keys/keystore-v3.js';
 import type { Profile } from '../keys/profiles.js';
@@ -115,4 +115,20 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   };
   ctx.cache.set(key, unlocked);
   return unlocked;
+}
+
+/**
+ * The acting profile unlocked for reading type names (docs/CONTRACT.md § Privacy: a slot
+ * names a type only with the patient's key), when that asks nothing nobody can answer: no
+ * profile, or no passphrase source and no terminal, gives undefined and the caller shows
+ * slots as unknown. A wrong passphrase is still exit 5.
+ */
+export async function unlockIfAnswerable(ctx: Context): Promise<Unlocked | undefined> {
+  if (ctx.profiles.list().length === 0) return undefined;
+  try {
+    return await unlock(ctx);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof NotFoundError) return undefined;
+    throw e;
+  }
 }

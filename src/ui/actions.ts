@@ -18,6 +18,7 @@ import { parseExpiry } from '../records/expiry.js';
 import { grantAccessFlow, grantInput } from '../records/grant-access.js';
 import { requestAccessFlow } from '../records/request-access.js';
 import { revokeAccessFlow } from '../records/revoke-access.js';
+import { slotsFor } from '../records/type-keys.js';
 import { verifyRecord } from '../records/verify-record.js';
 import type { UiSession } from './data.js';
 import type { JobResult } from './jobs.js';
@@ -125,10 +126,11 @@ export async function denyAction(s: UiSession, id: string, p: Progress): Promise
 }
 
 export async function emergencyAction(s: UiSession, form: FormData, p: Progress): Promise<JobResult> {
-  const mask = typesToMask(typesField(form));
+  const types = maskToTypes(typesToMask(typesField(form)));
   p('saving the emergency settings');
-  const tx = await setEmergencyTypes(s.chain, { mask });
-  const types = maskToTypes(mask);
+  // The patient's slots, padded (docs/CONTRACT.md § Privacy).
+  const slots = await slotsFor(s, s.me.profile.address);
+  const tx = await setEmergencyTypes(s.chain, { mask: slots.pad(slots.toMask(types)) });
   return {
     summary: types.length ? `Emergency-visible: ${types.join(', ')}` : 'No record type is emergency-visible',
     txHashes: [tx.txHash],

@@ -10,9 +10,9 @@ import { grantOf } from '../chain/grants.js';
 import { addressTopic, queryEvents } from '../chain/logs.js';
 import { getRecord } from '../chain/records.js';
 import { whois } from '../chain/whois.js';
-import { maskToTypes } from '../record-types.js';
 import { fetchOne } from '../records/fetch-record.js';
 import { withPrivateTemp } from '../records/save.js';
+import { slotsFor } from '../records/type-keys.js';
 import type { With } from '../session/index.js';
 
 export type UiSession = With<'me' | 'chain' | 'store'>;
@@ -45,10 +45,12 @@ export async function myPatients(s: UiSession): Promise<MyPatient[]> {
   for (const [patient, recordGrants] of patients) {
     const g = await grantOf(s.chain, patient, me);
     if (!g.live && recordGrants === 0) continue;
+    // The patient's slots → names with the key their grant delivered (CONTRACT.md § Privacy).
+    const slots = await slotsFor(s, patient);
     out.push({
       patient: g.patient,
-      read: g.live ? maskToTypes(g.readMask) : [],
-      write: g.live ? maskToTypes(g.writeMask) : [],
+      read: g.live ? slots.fromMask(g.readMask) : [],
+      write: g.live ? slots.fromMask(g.writeMask) : [],
       expires: g.live ? new Date(g.expiry * 1000).toISOString() : null,
       records: recordGrants,
     });
@@ -57,7 +59,8 @@ export async function myPatients(s: UiSession): Promise<MyPatient[]> {
 }
 
 export async function emergencyTypesOf(s: UiSession): Promise<string[]> {
-  return maskToTypes((await whois(s.chain, s.me.profile.address)).emergencyTypes);
+  const slots = await slotsFor(s, s.me.profile.address);
+  return slots.fromMask((await whois(s.chain, s.me.profile.address)).emergencyTypes);
 }
 
 /**

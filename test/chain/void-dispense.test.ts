@@ -126,7 +126,8 @@ describe('dispensePrescription', () => {
   it('MUST: readers ignore a dispense of a record that is not a prescription, or that names another patient', async () => {
     const lab = await add(doctor, LAB);
     await dispensePrescription(doctor.chain, { id: lab, patient: patient.address, slot: LAB });
-    expect((await getRecord(patient.chain, lab)).dispensed).toBeNull();
+    // Only a reader who knows the patient's prescription slot can tell (CONTRACT.md § Privacy).
+    expect((await getRecord(patient.chain, lab, { prescriptionSlot: () => RX })).dispensed).toBeNull();
     const other = await f.patient();
     await grant(other.chain, { provider: doctor.address, readMask: 1 << RX, expiry: (await f.now()) + YEAR });
     const rx = await add(doctor, RX);

@@ -14,11 +14,13 @@ export const accessList = defineCommand({
     { flags: '--mine', description: 'requests you made as a provider (default for provider profiles)' },
   ],
   async run(ctx, _args, opts: { all?: boolean; mine?: boolean }) {
-    const [{ openChainSession }, { listAccessRequests }] = await Promise.all([
+    const [{ openChainSession }, { unlockIfAnswerable }, { listAccessRequests }] = await Promise.all([
       import('../../session/chain-session.js'),
+      import('../../session/unlock.js'),
       import('../../records/access-requests.js'),
     ]);
-    const s = await openChainSession(ctx, { chain: true });
+    // A request's types are sealed to the patient (docs/CONTRACT.md § Privacy): unlocked when answerable.
+    const s = { ...(await openChainSession(ctx, { chain: true })), me: await unlockIfAnswerable(ctx) };
     const { requests, mine, hidden } = await listAccessRequests(s, opts);
     return {
       data: { requests },

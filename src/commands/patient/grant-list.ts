@@ -10,11 +10,14 @@ export const grantList = defineCommand({
   ],
   examples: ['emr grant list', 'emr grant list --json', 'emr grant list --format fhir --json'],
   async run(ctx, _args, opts: { patient?: string; format?: string }) {
-    const [{ openChainSession }, { grantListFlow, terminalJson }] = await Promise.all([
+    const [{ openChainSession }, { unlockIfAnswerable }, { grantListFlow, terminalJson }] = await Promise.all([
       import('../../session/chain-session.js'),
+      import('../../session/unlock.js'),
       import('../../records/grant-list.js'),
     ]);
-    const { patient, grants, fhir } = await grantListFlow(await openChainSession(ctx, { chain: true }), {
+    // Type names need the patient's key (docs/CONTRACT.md § Privacy): unlocked when answerable.
+    const s = { ...(await openChainSession(ctx, { chain: true })), me: await unlockIfAnswerable(ctx) };
+    const { patient, grants, fhir } = await grantListFlow(s, {
       patient: opts.patient,
       format: opts.format === 'fhir' ? 'fhir' : undefined,
     });

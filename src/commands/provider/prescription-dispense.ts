@@ -13,11 +13,9 @@ export const prescriptionDispense = defineCommand({
   examples: ['emr prescription dispense 42'],
   async run(ctx, [idArg]: [string]) {
     if (!/^\d+$/.test(idArg) || BigInt(idArg) === 0n) throw new UsageError(`not a record id: ${idArg}`, { hint: 'see `emr record list`' });
-    const [{ openChainSession }, { dispenseFlow }] = await Promise.all([
-      import('../../session/chain-session.js'),
-      import('../../records/dispense.js'),
-    ]);
-    const s = await openChainSession(ctx, { signer: true });
+    const [{ openSession }, { dispenseFlow }] = await Promise.all([import('../../session/index.js'), import('../../records/dispense.js')]);
+    // The store: the patient's type key arrives in a key delivery (CONTRACT.md § Privacy).
+    const s = await openSession(ctx, { signer: true, store: true });
     const data = await dispenseFlow(s, BigInt(idArg));
     return {
       data,

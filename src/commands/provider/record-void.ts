@@ -15,12 +15,14 @@ export const recordVoid = defineCommand({
   async run(ctx, [idArg]: [string], opts: { reason?: string }) {
     if (!/^\d+$/.test(idArg) || BigInt(idArg) === 0n) throw new UsageError(`not a record id: ${idArg}`, { hint: 'see `emr record list`' });
     if (!opts.reason?.trim()) throw new UsageError('a reason is required', { hint: 'pass --reason <text>' });
-    const [{ openChainSession }, { voidRecordFlow }, { printable }] = await Promise.all([
-      import('../../session/chain-session.js'),
+    const [{ openSession }, { voidRecordFlow }, { printable }] = await Promise.all([
+      import('../../session/index.js'),
       import('../../records/void-record.js'),
       import('../../records/clinical.js'),
     ]);
-    const s = await openChainSession(ctx, { signer: true });
+    // The store: an author names the record's type with the key its grant delivered
+    // (docs/CONTRACT.md § Privacy).
+    const s = await openSession(ctx, { signer: true, store: true });
     const data = await voidRecordFlow(s, BigInt(idArg), opts.reason);
     return {
       data,

@@ -1,0 +1,101 @@
+/**
+ * Whose type key a flow holds (docs/CONTRACT.md § Privacy): the acting patient derives their
+ * own; a grantee finds the patient's in the key deliveries addressed to it (newest first);
+ * anyone else sees slots as unknown. Found keys are kept for the run, per chain client.
+ */
+import { partsToCid } from '../chain/cid.js';
+import { keyDeliveries } from '../chain/grants.js';
+import { CODEC_RAW, type EmrChain } from '../chain/types.js';
+import { AccessDeniedError, UnavailableError } from '../errors.js';
+import type { RecordStore } from '../ipfs/store.js';
+import { deriveTypeKey } from '../keys/derive.js';
+import { SLOT_COUNT, type TypeSlots, typeIndex, typeSlots, UNKEYED } from '../record-types.js';
+import type { Unlocked } from '../session/unlock.js';
+import { openKeyDeliveryObject } from './key-delivery.js';
+import { assertCanWrite } from './recipients.js';
+
+export interface SlotDeps {
+  chain: EmrChain;
+  me?: Unlocked | undefined;
+  store?: RecordStore | undefined;
+}
+
+/** Deliveries opened per (patient, grantee) before giving up: bounds hostile histories. */
+const MAX_DELIVERIES = 32;
+const found = new WeakMap<EmrChain, Map<string, TypeSlots>>();
+
+/** The acting patient's own type key. */
+export function ownTypeKey(me: Unlocked): Uint8Array {
+  return deriveTypeKey(me.privateKey);
+}
+
+export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlots> {
+  const p = patient.toLowerCase();
+  let cache = found.get(deps.chain);
+  if (!cache) found.set(deps.chain, (cache = new Map()));
+  const hit = cache.get(p);
+  if (hit) return hit;
+  let slots: TypeSlots = UNKEYED;
+  if (deps.me && deps.me.profile.address.toLowerCase() === p) {
+    const key = ownTypeKey(deps.me);
+    slots = typeSlots(key);
+    key.fill(0);
+  } else if (deps.me && deps.store) {
+    const key = await deliveredTypeKey(deps as Required<SlotDeps>, patient);
+    if (key) {
+      slots = typeSlots(key);
+      key.fill(0);
+    }
+  }
+  if (slots.known) cache.set(p, slots);
+  return slots;
+}
+
+async function deliveredTypeKey(deps: Required<SlotDeps>, patient: string): Promise<Uint8Array | undefined> {
+  const me = deps.me.profile.address;
+  const grants = (await keyDeliveries(deps.chain, patient, me)).filter((d) => d.kind === 'grant');
+  for (const d of grants.reverse().slice(0, MAX_DELIVERIES)) {
+    try {
+      const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
+      const { keys, typeKey } = await openKeyDeliveryObject(deps.store, cid, deps.me.age.identity, { patient, grantee: me });
+      for (const k of keys) k.fileKey.fill(0);
+      if (typeKey) return typeKey;
+    } catch (e) {
+      // A store that does not answer is an outage (exit 6), not a missing key.
+      if (e instanceof UnavailableError) throw e;
+      // unreadable, missing or not ours: try the next one
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The slot an author writes `name` under for `patient`. Without the patient's key the author
+ * was never granted a type (every type grant carries it): the write check says why, with the
+ * message it always gave (not registered, not verified, no write grant).
+ */
+export async function writableSlot(deps: SlotDeps, patient: string, name: string): Promise<number> {
+  const slots = await slotsFor(deps, patient);
+  if (slots.known) return slots.slotOf(name);
+  const author = deps.me?.profile.address ?? ZERO_ADDRESS;
+  const check = { author, patient, typeName: name };
+  for (let slot = 0; slot < SLOT_COUNT; slot++) await assertCanWrite(deps.chain, { ...check, recordType: slot });
+  throw new AccessDeniedError(`not allowed to add ${name} records for ${patient}: you hold no type key from this patient`, {
+    hint: `the patient grants it with \`emr grant <you> --write --types ${name}\` (the grant delivers the key)`,
+  });
+}
+
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
+
+/** The type maps of several patients at once: `of(patient)` answers synchronously after. */
+export async function slotsOfPatients(deps: SlotDeps, patients: Iterable<string>): Promise<(patient: string) => TypeSlots> {
+  const out = new Map<string, TypeSlots>();
+  for (const p of new Set([...patients].map((x) => x.toLowerCase()))) out.set(p, await slotsFor(deps, p));
+  return (patient) => out.get(patient.toLowerCase()) ?? UNKEYED;
+}
+
+/** The vocabulary index of a record's slot for this patient, or undefined (no key, spare slot). */
+export function vocabularyIndex(slots: TypeSlots, slot: number): number | undefined {
+  const name = slots.nameOf(slot);
+  return name === undefined ? undefined : typeIndex(name);
+}
