@@ -124,7 +124,7 @@ export function watchAudit(
   chain: EmrChain,
   params: AuditQuery & {
     /** May return a promise: the next event waits for it (order is kept). */
-    onEvent: (e: AuditEvent) => void | Promise<void>;
+    onEvent: (e: AuditEvent) => unknown;
     onError?: (e: unknown) => void;
     pollMs?: number;
   },

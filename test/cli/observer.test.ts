@@ -135,7 +135,6 @@ async function dayWith(
   ok: (args: string[]) => Promise<any>,
   as: (who: string) => string[],
   addr: Record<string, string>,
-  t: ReturnType<typeof tempHome>,
   fund?: (address: string) => Promise<void>,
 ): Promise<Map<string, { patient: string; type: string }>> {
   const truth = new Map<string, { patient: string; type: string }>();
@@ -349,7 +348,7 @@ async function clinicDayWithAdmin(
     pw[n] = t.pw(n);
     addr[n] = (await ok(['--home', t.home, '--password-file', pw[n]!, 'keygen', '--name', n, '--role', role])).address;
   }
-  return { addr, truth: await dayWith(ok, as, addr, t, fund) };
+  return { addr, truth: await dayWith(ok, as, addr, fund) };
 }
 
 async function startHardhat(): Promise<{ child: ChildProcess; url: string }> {
