@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { listRecords } from '../../src/chain/records.js';
 import { decryptBundle } from '../../src/crypto/bundle.js';
 import { openStore } from '../../src/ipfs/store.js';
-import { typeName } from '../../src/record-types.js';
 import type { BatchWorld } from '../helpers/world.js';
 
 export interface OnChain {
@@ -23,7 +22,7 @@ export async function recordsOf(w: BatchWorld, patients: string[]): Promise<OnCh
     const out: OnChain[] = [];
     for (const p of patients) {
       for (const r of await listRecords(chain, { patient: p, author: w.dr }))
-        out.push({ id: r.id.toString(), patient: r.patient, type: typeName(r.recordType), cid: r.cid });
+        out.push({ id: r.id.toString(), patient: r.patient, type: w.slotsOf(p).display(r.recordType), cid: r.cid });
     }
     return out;
   } finally {

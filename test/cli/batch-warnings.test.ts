@@ -12,7 +12,10 @@ import { connectChain } from '../../src/chain/client.js';
 import { grant } from '../../src/chain/grant.js';
 import { register } from '../../src/chain/register.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
-import { ALL_TYPES_MASK, typeIndex } from '../../src/record-types.js';
+import { openStore } from '../../src/ipfs/store.js';
+import { deriveTypeKey } from '../../src/keys/derive.js';
+import { RECORD_TYPES, typeSlots } from '../../src/record-types.js';
+import { publishKeyDelivery } from '../../src/records/key-delivery.js';
 import { csv, makeWorld, type World } from '../batch/fixture.js';
 
 let w: World;
@@ -43,8 +46,16 @@ beforeAll(async () => {
   await as(patient, async (c) => {
     await register(c, { role: 'patient', recipient: generateIdentity('x25519').recipient });
     const expiry = Math.floor(Date.now() / 1000) + 86400;
-    await grant(c, { provider: w.dr, readMask: 0, writeMask: ALL_TYPES_MASK, expiry });
-    await grant(c, { provider: reader.address, readMask: 1 << typeIndex('lab')!, writeMask: 0, expiry });
+    // As `emr grant` does (docs/CONTRACT.md § Privacy): the patient's own slots, and the
+    // type key to the writer in the grant's key delivery.
+    const typeKey = deriveTypeKey(Buffer.from(patient.privateKey.slice(2), 'hex'));
+    const slots = typeSlots(typeKey);
+    const store = await openStore({ home: w.home });
+    const drRecipient = (await w.run(['--json', 'whois', w.dr])).json!.data.recipient as string;
+    const delivery = await publishKeyDelivery(store, { patient: patient.address, grantee: w.dr, keys: [], typeKey }, drRecipient);
+    await store.close?.();
+    await grant(c, { provider: w.dr, readMask: 0, writeMask: slots.toMask(RECORD_TYPES), expiry, keyDelivery: delivery.digest });
+    await grant(c, { provider: reader.address, readMask: 1 << slots.slotOf('lab'), writeMask: 0, expiry });
   });
 }, 180_000);
 

@@ -42,7 +42,10 @@ import { register } from '../../src/chain/register.js';
 import type { EmrChain } from '../../src/chain/types.js';
 import { verifyProvider } from '../../src/chain/verify-provider.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
-import { ALL_TYPES_MASK } from '../../src/record-types.js';
+import { openStore } from '../../src/ipfs/store.js';
+import { deriveTypeKey } from '../../src/keys/derive.js';
+import { RECORD_TYPES, type TypeSlots, typeSlots, UNKEYED } from '../../src/record-types.js';
+import { publishKeyDelivery } from '../../src/records/key-delivery.js';
 import { type EmrRun, emr, tempHome } from './cli.js';
 import { sharedWorld } from './shared-world.js';
 
@@ -153,6 +156,8 @@ export interface Patient {
   address: string;
   identity: string;
   recipient: string;
+  /** The patient's type slots (docs/CONTRACT.md § Privacy): what a key holder reads on chain. */
+  slots: TypeSlots;
 }
 
 export interface BatchWorld {
@@ -169,6 +174,8 @@ export interface BatchWorld {
   /** `emr` as the provider, with the passphrase file. */
   run(args: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<EmrRun>;
   patients(n: number, opts?: { register?: boolean; grant?: boolean }): Promise<Patient[]>;
+  /** A patient's type slots (UNKEYED for one this world did not make). */
+  slotsOf(address: string): TypeSlots;
   /** A read-only chain client for assertions. */
   chain(): Promise<EmrChain>;
   /** Writes `n` small files and returns their names (relative to `dir`). */
@@ -194,7 +201,10 @@ export async function batchWorld(): Promise<BatchWorld> {
   cpSync(await sharedWorld('batch'), t.home, { recursive: true });
   const up = must(await run(['--json', 'devnet', 'up']), 'devnet up');
   const { rpcUrl, contract } = up.json!.data;
-  const dr = JSON.parse(readFileSync(join(t.home, 'profiles', 'dr.json'), 'utf8')).address as string;
+  const drProfile = JSON.parse(readFileSync(join(t.home, 'profiles', 'dr.json'), 'utf8'));
+  const dr = drProfile.address as string;
+  const drRecipient = drProfile.recipient as string;
+  const known = new Map<string, TypeSlots>();
   return {
     home: t.home,
     data: mkdtempSync(join(tmpdir(), 'emr-batch-data-')),
@@ -205,28 +215,41 @@ export async function batchWorld(): Promise<BatchWorld> {
     run,
     async patients(n, opts = {}) {
       const out: Patient[] = [];
-      await Promise.all(
-        Array.from({ length: n }, async () => {
-          const id = generateIdentity('x25519');
-          const { address, chain } = await fundedActor(rpcUrl, contract);
-          try {
-            if (opts.register ?? true) await register(chain, { role: 'patient', recipient: id.recipient });
-            if ((opts.register ?? true) && (opts.grant ?? true)) {
-              await grant(chain, {
-                provider: dr,
-                readMask: 0,
-                writeMask: ALL_TYPES_MASK,
-                expiry: Math.floor(Date.now() / 1000) + 30 * 86400,
-              });
+      // As `emr grant --write` does (CONTRACT.md § Privacy): the write mask names the
+      // patient's own slots, and the grant's key delivery carries the type key to dr.
+      const store = await openStore({ home: t.home });
+      try {
+        await Promise.all(
+          Array.from({ length: n }, async () => {
+            const id = generateIdentity('x25519');
+            const { address, chain, wallet } = await fundedActor(rpcUrl, contract);
+            const typeKey = deriveTypeKey(Buffer.from(wallet.privateKey.slice(2), 'hex'));
+            const slots = typeSlots(typeKey);
+            try {
+              if (opts.register ?? true) await register(chain, { role: 'patient', recipient: id.recipient });
+              if ((opts.register ?? true) && (opts.grant ?? true)) {
+                const delivery = await publishKeyDelivery(store, { patient: address, grantee: dr, keys: [], typeKey }, drRecipient);
+                await grant(chain, {
+                  provider: dr,
+                  readMask: 0,
+                  writeMask: slots.toMask(RECORD_TYPES),
+                  expiry: Math.floor(Date.now() / 1000) + 30 * 86400,
+                  keyDelivery: delivery.digest,
+                });
+              }
+            } finally {
+              chain.provider.destroy();
             }
-          } finally {
-            chain.provider.destroy();
-          }
-          out.push({ address, identity: id.identity, recipient: id.recipient });
-        }),
-      );
+            known.set(address.toLowerCase(), slots);
+            out.push({ address, identity: id.identity, recipient: id.recipient, slots });
+          }),
+        );
+      } finally {
+        await store.close?.();
+      }
       return out;
     },
+    slotsOf: (address) => known.get(address.toLowerCase()) ?? UNKEYED,
     chain: () => connectChain({ rpcUrl, contract, pollingIntervalMs: 50 }),
     files(dir, n, size = 64, prefix = 'f') {
       mkdirSync(dir, { recursive: true });
