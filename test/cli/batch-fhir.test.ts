@@ -15,7 +15,9 @@ import { decryptBundle } from '../../src/crypto/bundle.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { typeOf } from '../../src/fhir/split.js';
 import { openStore } from '../../src/ipfs/store.js';
-import { typeIndex } from '../../src/record-types.js';
+import { deriveTypeKey } from '../../src/keys/derive.js';
+import { typeSlots } from '../../src/record-types.js';
+import { publishKeyDelivery } from '../../src/records/key-delivery.js';
 import { recordsOf } from '../batch/check.js';
 import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
 
@@ -199,7 +201,21 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
     });
     try {
       await register(chain, { role: 'patient', recipient: generateIdentity('x25519').recipient });
-      await grant(chain, { provider: w.dr, readMask: 0, writeMask: 1 << typeIndex('lab')!, expiry: Math.floor(Date.now() / 1000) + 86400 });
+      // As `emr grant --write --types lab` does (docs/CONTRACT.md § Privacy): the patient's lab
+      // slot, and the type key to dr in the grant's key delivery.
+      const typeKey = deriveTypeKey(Buffer.from(wallet.privateKey.slice(2), 'hex'));
+      const store = await openStore({ home: w.home });
+      const drRecipient = (await w.run(['--json', 'whois', w.dr])).json!.data.recipient as string;
+      const delivery = await publishKeyDelivery(store, { patient: wallet.address, grantee: w.dr, keys: [], typeKey }, drRecipient);
+      await store.close?.();
+      const lab = 1 << typeSlots(typeKey).slotOf('lab');
+      await grant(chain, {
+        provider: w.dr,
+        readMask: 0,
+        writeMask: lab,
+        expiry: Math.floor(Date.now() / 1000) + 86400,
+        keyDelivery: delivery.digest,
+      });
     } finally {
       chain.provider.destroy();
     }
