@@ -15,8 +15,8 @@ import { eventTypeNames, namesOfFields, type TypeSlots } from '../record-types.j
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { untilSignal } from '../session/signal.js';
-import { execDelivery } from './audit-exec.js';
 import type { Unlocked } from '../session/unlock.js';
+import { execDelivery } from './audit-exec.js';
 import { auditFhirBundle } from './audit-fhir.js';
 import { type AuditFilter, fromBlockOf, limitRows, rowMatches } from './audit-filter.js';
 import { describeAuditEvent } from './audit-text.js';
