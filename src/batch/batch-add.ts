@@ -10,7 +10,15 @@ import { dirname, join, resolve } from 'node:path';
 import { canWrite } from '../chain/grants.js';
 import { whois } from '../chain/whois.js';
 import type { Context } from '../context.js';
-import { type EmrError, errorOfCode, InterruptedError, inputFileError, PatientMismatchError, UsageError } from '../errors.js';
+import {
+  type EmrError,
+  errorOfCode,
+  InterruptedError,
+  inputFileError,
+  PatientMismatchError,
+  UnavailableError,
+  UsageError,
+} from '../errors.js';
 import { failpoint } from '../failpoint.js';
 import { acquireLock } from '../lock.js';
 import { type CommandResult, safeText, type View } from '../output.js';
@@ -202,7 +210,12 @@ async function batchAdd(
   } catch (e) {
     const early = stopped();
     if (early) return early;
-    throw e;
+    // The store holds the grants' key deliveries (CONTRACT.md § Privacy): one that does not
+    // answer stops the job before anything is stored, reported like any store outage.
+    if (!(e instanceof UnavailableError)) throw e;
+    const total = parsed.rows.length + parsed.problems.length;
+    const counts = { total, added: 0, alreadyDone: 0, invalid: 0, failed: 0 };
+    return { data: { manifest: manifestPath, journal: null, rows: [], counts }, failure: e, view: { title: 'Nothing was started' } };
   }
   const early = stopped();
   if (early) return early;
