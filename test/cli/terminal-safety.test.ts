@@ -58,7 +58,10 @@ describe('terminal safety of human output (output.ts safeText)', () => {
       const r = await human(who, ['audit']);
       expect(r.code, r.stderr).toBe(0);
       assertInert(r.stdout);
-      expect(r.stdout).toMatch(/asked .*follow-up\\n2026-11-30T09:00:00Z {2}block 99 {2}alice revoked grey\\x1b\[2K/);
+      // The reason is sealed to the patient (CONTRACT.md § Privacy): alice reads it, escaped
+      // on one line; bob, who sent it, sees it sealed.
+      if (who === 'alice') expect(r.stdout).toMatch(/asked .*follow-up\\n2026-11-30T09:00:00Z {2}block 99 {2}alice revoked grey\\x1b\[2K/);
+      else expect(r.stdout).toMatch(/asked alice for \[sealed\]/);
     }
     const all = await human('alice', ['audit', '--all']);
     assertInert(all.stdout);
