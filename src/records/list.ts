@@ -26,7 +26,7 @@ export interface ListOptions {
   /** Record type indexes to keep (none = all). */
   types?: number[];
   /** Who reads: their type keys name the slots (CONTRACT.md § Privacy); without, slots show as unknown. */
-  reader?: { me?: Unlocked | undefined; store?: RecordStore | undefined };
+  reader?: { me?: Unlocked | undefined; store?: RecordStore | undefined; openStore?: (() => Promise<RecordStore>) | undefined };
   /** Unix seconds, inclusive, of the block that registered the record. */
   since?: number;
   until?: number;
@@ -97,7 +97,7 @@ const CONCURRENCY = 8;
 export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?: DetailDeps): Promise<ListResult> {
   let list = await listRecords(chain, { patient: o.patient, author: o.author });
   // Slots → names with the patient's key where this reader holds it (CONTRACT.md § Privacy).
-  const reader = { chain, me: details?.me ?? o.reader?.me, store: details?.store ?? o.reader?.store };
+  const reader = { chain, me: details?.me ?? o.reader?.me, store: details?.store ?? o.reader?.store, openStore: o.reader?.openStore };
   const slotsOf = await slotsOfPatients(
     reader,
     list.map((r) => r.patient),

@@ -8,6 +8,7 @@ import { parseDateArg as parseDate } from '../date-arg.js';
 import { UsageError } from '../errors.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
+import { storeFor } from '../session/store.js';
 import type { Unlocked } from '../session/unlock.js';
 import { checkType } from './add.js';
 import { careWindow } from './care-dates.js';
@@ -78,7 +79,9 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
       care: input.care,
       limit: input.limit,
       all: input.all,
-      reader: { me: s.me, store: s.store },
+      // A grantee's type key is in a key delivery (CONTRACT.md § Privacy): the store is
+      // opened only when a listed patient is not the reader.
+      reader: { me: s.me, store: s.store, openStore: () => storeFor(s.ctx) },
     },
     details,
   );

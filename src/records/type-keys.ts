@@ -18,6 +18,11 @@ export interface SlotDeps {
   chain: EmrChain;
   me?: Unlocked | undefined;
   store?: RecordStore | undefined;
+  /**
+   * Opens the store when a delivered key is needed and `store` is absent: a listing that
+   * needs no store otherwise still names a grantee's types (CONTRACT.md § Privacy).
+   */
+  openStore?: (() => Promise<RecordStore>) | undefined;
 }
 
 /** Deliveries opened per (patient, grantee) before giving up: bounds hostile histories. */
@@ -40,8 +45,9 @@ export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlo
     const key = ownTypeKey(deps.me);
     slots = typeSlots(key);
     key.fill(0);
-  } else if (deps.me && deps.store) {
-    const key = await deliveredTypeKey(deps as Required<SlotDeps>, patient);
+  } else if (deps.me && (deps.store || deps.openStore)) {
+    const store = deps.store ?? (await deps.openStore!());
+    const key = await deliveredTypeKey({ chain: deps.chain, me: deps.me, store }, patient);
     if (key) {
       slots = typeSlots(key);
       key.fill(0);
@@ -51,7 +57,7 @@ export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlo
   return slots;
 }
 
-async function deliveredTypeKey(deps: Required<SlotDeps>, patient: string): Promise<Uint8Array | undefined> {
+async function deliveredTypeKey(deps: { chain: EmrChain; me: Unlocked; store: RecordStore }, patient: string): Promise<Uint8Array | undefined> {
   const me = deps.me.profile.address;
   const grants = (await keyDeliveries(deps.chain, patient, me)).filter((d) => d.kind === 'grant');
   for (const d of grants.reverse().slice(0, MAX_DELIVERIES)) {

@@ -12,7 +12,6 @@ import { clinic, emr } from '../helpers/cli.js';
 
 const c = clinic();
 const { as, ok, rpc } = c;
-const LAB = 1;
 let mal: { address: string; chain: EmrChain; identity: string };
 let contract = '';
 
@@ -103,6 +102,8 @@ describe('issue #8 point 9: forged read receipts', () => {
       .id;
     const alice = (await ok(['--home', c.home, 'whois', 'alice'])).address;
     const logAccess = (mal.chain.contract.connect(mal.chain.signer!) as typeof mal.chain.contract).getFunction('logAccess');
+    // On chain a type is alice's secret slot (CONTRACT.md § Privacy); mal, a lab grantee, holds her key.
+    const LAB = (await c.slotsOf('alice')).slotOf('lab');
     // mal may read labs only: it claims the note is a lab, then logs its real lab record.
     await (await logAccess(BigInt(note), alice, LAB)).wait();
     await (await logAccess(BigInt(lab), alice, LAB)).wait();

@@ -12,14 +12,14 @@ import { addRecord } from '../../src/chain/add-record.js';
 import { partsToCid } from '../../src/chain/cid.js';
 import { connectChain } from '../../src/chain/client.js';
 import { openStore } from '../../src/ipfs/store.js';
-import { RECORD_TYPES } from '../../src/record-types.js';
 import { BIN, clinic, emr } from '../helpers/cli.js';
 import { pinRpc } from '../helpers/pin-rpc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const c = clinic();
 const { as, ok, file } = c;
-const LAB = RECORD_TYPES.indexOf('lab');
+/** alice's lab slot (CONTRACT.md § Privacy): dr holds her type key from its write grant's delivery. */
+let LAB = -1;
 const REKEYED = topicOf('RecordRekeyed(uint256,address,uint8,bytes32)');
 let dev: { rpcUrl: string; contract: string };
 let alice = '';
@@ -41,6 +41,7 @@ beforeAll(async () => {
     await ok([...as('admin'), 'admin', 'verify', p]);
   }
   await ok([...as('alice'), 'grant', 'dr', '--types', 'lab', '--write', '--expires', '1y']);
+  LAB = (await c.slotsOf('alice')).slotOf('lab');
 }, 240_000);
 
 afterAll(async () => {

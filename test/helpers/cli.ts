@@ -3,11 +3,14 @@
  * would: a child process, no TTY, env and stdin under the test's control.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { deriveTypeKey } from '../../src/keys/derive.js';
+import { decryptKeystore, parseKeystore } from '../../src/keys/keystore-v3.js';
+import { type TypeSlots, typeSlots } from '../../src/record-types.js';
 import { sharedWorld } from './shared-world.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -126,6 +129,22 @@ export function clinic(extraArgs: string[] = []) {
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
       });
       return ((await res.json()) as { result: unknown }).result;
+    },
+    /**
+     * A profile's type slots (docs/CONTRACT.md § Privacy) as its own client derives them from
+     * its account key: for tests that speak to the contract directly, as a key holder would.
+     */
+    async slotsOf(who: string): Promise<TypeSlots> {
+      const ks = parseKeystore(readFileSync(join(t.home, 'keystore', `${who}.json`), 'utf8'));
+      const pass = new TextEncoder().encode(readFileSync((pw[who] ??= t.pw(who)), 'utf8').trim());
+      const { privateKey } = await decryptKeystore(ks, pass);
+      const key = deriveTypeKey(privateKey);
+      try {
+        return typeSlots(key);
+      } finally {
+        key.fill(0);
+        privateKey.fill(0);
+      }
     },
     file(name: string, text: string): string {
       const f = join(t.home, name);
