@@ -57,7 +57,10 @@ export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlo
   return slots;
 }
 
-async function deliveredTypeKey(deps: { chain: EmrChain; me: Unlocked; store: RecordStore }, patient: string): Promise<Uint8Array | undefined> {
+async function deliveredTypeKey(
+  deps: { chain: EmrChain; me: Unlocked; store: RecordStore },
+  patient: string,
+): Promise<Uint8Array | undefined> {
   const me = deps.me.profile.address;
   const grants = (await keyDeliveries(deps.chain, patient, me)).filter((d) => d.kind === 'grant');
   for (const d of grants.reverse().slice(0, MAX_DELIVERIES)) {
