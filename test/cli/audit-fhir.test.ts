@@ -11,7 +11,6 @@ import { clinic, emr } from '../helpers/cli.js';
 
 const c = clinic();
 const { as, ok, rpc } = c;
-const LAB = 1;
 /** A hostile reason: a forged line, ESC, and a right-to-left override. */
 const EVIL = 'unconscious\n2026-01-01 alice revoked grey\x1b[2K\u202eevil';
 const addr = {} as Record<'alice' | 'grey' | 'admin' | 'mal', string>;
@@ -65,6 +64,8 @@ beforeAll(async () => {
   await (await malContract.getFunction('register')(2, generateIdentity().recipient)).wait();
   await ok([...as('admin'), 'admin', 'verify', wallet.address]);
   await ok([...as('alice'), 'grant', wallet.address, '--types', 'lab', '--expires', '30d']);
+  // On chain a type is alice's secret slot (CONTRACT.md § Privacy); mal, a lab grantee, holds her key.
+  const LAB = (await c.slotsOf('alice')).slotOf('lab');
   await (await malContract.getFunction('logAccess')(BigInt(note), addr.alice, LAB)).wait();
   await ok([...as('alice'), 'revoke', wallet.address]);
 }, 300_000);

@@ -14,7 +14,6 @@ import { connectChain } from '../../src/chain/client.js';
 import type { EmrChain } from '../../src/chain/types.js';
 import { encryptFile } from '../../src/crypto/age-file.js';
 import { openEmbeddedStore } from '../../src/ipfs/embedded.js';
-import { typeIndex } from '../../src/record-types.js';
 import { clinic, emr } from '../helpers/cli.js';
 import { putBomb } from '../ipfs/dag-bomb.js';
 
@@ -34,9 +33,13 @@ function outDir(): string {
   return d;
 }
 
-/** mal registers `cid` as its own record for alice (a raw contract call, as with cast). */
+/**
+ * mal registers `cid` as its own record for alice (a raw contract call, as with cast), under
+ * alice's slot for `type` (CONTRACT.md § Privacy: mal, a grantee, holds her type key).
+ */
 async function malRegisters(cid: string, type = 'lab'): Promise<string> {
-  return (await addRecord(mal, { cid, patient: alice.address, recordType: typeIndex(type)! })).id.toString();
+  const recordType = (await c.slotsOf('alice')).slotOf(type);
+  return (await addRecord(mal, { cid, patient: alice.address, recordType })).id.toString();
 }
 
 /** Puts bytes in the shared embedded store directly (the real store, as an attacker could). */
