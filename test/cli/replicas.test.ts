@@ -43,7 +43,22 @@ beforeAll(async () => {
   await ok([...as('alice'), 'register']);
   await ok([...as('grey'), 'register', '--role', 'provider']);
   await ok([...as('admin'), 'admin', 'verify', 'grey']);
-  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '30d']);
+  // The grant's key delivery carries alice's type key, which grey needs to name her lab slot
+  // (CONTRACT.md § Privacy): it is published where grey's record adds read, both nodes.
+  await ok([
+    ...as('alice'),
+    '--ipfs-api',
+    d1.apiUrl,
+    '--ipfs-api',
+    d2.apiUrl,
+    'grant',
+    'grey',
+    '--types',
+    'lab',
+    '--write',
+    '--expires',
+    '30d',
+  ]);
 }, 600_000);
 
 afterAll(async () => {
