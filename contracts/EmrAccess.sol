@@ -696,6 +696,193 @@ contract EmrAccess {
         return (g & ~(uint256(0xFFFFFFFF) << 216)) | (uint256(n) << 216);
     }
 
+    // ───────────── issue 24 § 1: organisations (CONTRACT.md § Organisations) ─────────────
+    // Kept in its own block so that other changes to the contract merge beside it.
+    // The consortium registers an organisation (its name is public: a hospital is a public
+    // body) with its own admins; an org admin adds and removes verified providers, each in
+    // at most one department of that org; a provider may belong to several orgs. A patient
+    // grants an org (or one department of it) read access to type slots until an expiry.
+    // The reader names the org it reads through, so every check reads three slots (grant,
+    // membership, reader's account) however many members or grants there are. A member who
+    // leaves keeps only what was added before it left: its membership records the next
+    // record id at removal.
+
+    uint256 public constant MAX_ORG_NAME_LENGTH = 128;
+    uint256 public constant MAX_DEPARTMENT_LENGTH = 64;
+    uint256 public constant MAX_ORG_ADMINS = 16;
+
+    /// Next organisation id; starts at 1 so that 0 never names an org.
+    uint256 public nextOrgId = 1;
+    /// org → [0,40) createdAt (0: no such org)
+    mapping(uint256 => uint256) internal _orgs;
+    /// keccak256(name) → org: names are unique, so `grant --org "St Elsewhere"` is unambiguous.
+    mapping(bytes32 => uint256) public orgIdOfNameHash;
+    mapping(uint256 => mapping(address => bool)) public isOrgAdmin;
+    /// org → provider → [0,40) joinedAt | [40,80) leftAt (0: a member) | [80,144) first
+    /// record id it may not read after leaving | [144,176) department tag (0: none)
+    mapping(uint256 => mapping(address => uint256)) internal _orgMembers;
+    /// patient → org → [0,40) expiry | [40,72) read mask | [72,104) department tag (0: the
+    /// whole org) | [104,136) epoch (bumped by every revoke)
+    mapping(address => mapping(uint256 => uint256)) internal _orgGrants;
+
+    event OrgCreated(uint256 indexed org, address indexed by, string name);
+    event OrgAdminSet(uint256 indexed org, address indexed account, address indexed by, bool isOrgAdmin);
+    event OrgMemberAdded(uint256 indexed org, address indexed provider, address indexed by, uint32 departmentTag, string department);
+    event OrgMemberRemoved(uint256 indexed org, address indexed provider, address indexed by, uint64 readsBefore);
+    /// The same slot mask and expiry as Granted; `keyDelivery` is sealed to the members.
+    event OrgGranted(
+        address indexed patient,
+        uint256 indexed org,
+        uint32 readMask,
+        uint32 departmentTag,
+        uint40 expiry,
+        bytes32 keyDelivery
+    );
+    event OrgRevoked(address indexed patient, uint256 indexed org, uint32 epoch);
+
+    error UnknownOrg(uint256 org);
+    error NotOrgAdmin(uint256 org, address caller);
+    error InvalidOrgName();
+    error OrgNameTaken(uint256 org);
+    error InvalidDepartment();
+    error NotOrgMember(uint256 org, address provider);
+    error TooManyOrgAdmins();
+
+    modifier onlyOrgAdmin(uint256 org) {
+        if (!isOrgAdmin[org][msg.sender]) revert NotOrgAdmin(org, msg.sender);
+        _;
+    }
+
+    /// @notice The consortium registers an organisation and its admins (1..16 accounts).
+    function createOrg(string calldata name, address[] calldata admins) external onlyAdmin returns (uint256 org) {
+        uint256 len = bytes(name).length;
+        if (len == 0 || len > MAX_ORG_NAME_LENGTH) revert InvalidOrgName();
+        if (admins.length == 0 || admins.length > MAX_ORG_ADMINS) revert TooManyOrgAdmins();
+        bytes32 h = keccak256(bytes(name));
+        if (orgIdOfNameHash[h] != 0) revert OrgNameTaken(orgIdOfNameHash[h]);
+        org = nextOrgId;
+        nextOrgId = org + 1;
+        orgIdOfNameHash[h] = org;
+        _orgs[org] = uint256(uint40(block.timestamp));
+        emit OrgCreated(org, msg.sender, name);
+        for (uint256 i = 0; i < admins.length; ++i) {
+            if (admins[i] == address(0)) revert ZeroAddress();
+            isOrgAdmin[org][admins[i]] = true;
+            emit OrgAdminSet(org, admins[i], msg.sender, true);
+        }
+    }
+
+    /// @notice The consortium adds or removes an organisation's admin.
+    function setOrgAdmin(uint256 org, address account, bool on) external onlyAdmin {
+        if (_orgs[org] == 0) revert UnknownOrg(org);
+        if (account == address(0)) revert ZeroAddress();
+        isOrgAdmin[org][account] = on;
+        emit OrgAdminSet(org, account, msg.sender, on);
+    }
+
+    /// @notice An org admin adds a verified provider (again: moves it to `department`, and
+    /// a former member rejoins from now). `department` empty: no department.
+    function addOrgMember(uint256 org, address provider, string calldata department) external onlyOrgAdmin(org) {
+        _requireVerified(provider);
+        uint256 len = bytes(department).length;
+        if (len > MAX_DEPARTMENT_LENGTH) revert InvalidDepartment();
+        uint32 tag = len == 0 ? 0 : departmentTag(department);
+        uint256 m = _orgMembers[org][provider];
+        // A current member keeps its join time; anyone else (re)joins now.
+        uint256 joined = (uint40(m) != 0 && uint40(m >> 40) == 0) ? uint40(m) : block.timestamp;
+        _orgMembers[org][provider] = uint256(uint40(joined)) | (uint256(tag) << 144);
+        emit OrgMemberAdded(org, provider, msg.sender, tag, department);
+    }
+
+    /// @notice An org admin removes a member: it reads nothing added from now on through this org.
+    function removeOrgMember(uint256 org, address provider) external onlyOrgAdmin(org) {
+        uint256 m = _orgMembers[org][provider];
+        if (uint40(m) == 0 || uint40(m >> 40) != 0) revert NotOrgMember(org, provider);
+        uint64 readsBefore = uint64(nextRecordId);
+        _orgMembers[org][provider] = uint256(uint40(m)) | (uint256(uint40(block.timestamp)) << 40)
+            | (uint256(readsBefore) << 80) | (m & (uint256(type(uint32).max) << 144));
+        emit OrgMemberRemoved(org, provider, msg.sender, readsBefore);
+    }
+
+    /// @notice The patient lets an org (or its department `departmentTag`, 0: all of it) read
+    /// these slots until `expiry`. Replaces an earlier grant to that org; keeps the epoch.
+    function grantOrg(uint256 org, uint32 readMask, uint32 department, uint40 expiry, bytes32 keyDelivery) external {
+        _requirePatient(msg.sender);
+        if (_orgs[org] == 0) revert UnknownOrg(org);
+        if (readMask == 0) revert EmptyGrant();
+        if (expiry <= block.timestamp) revert InvalidExpiry(expiry);
+        uint256 g = _orgGrants[msg.sender][org];
+        _orgGrants[msg.sender][org] = (g & (uint256(type(uint32).max) << 104)) | uint256(expiry)
+            | (uint256(readMask) << 40) | (uint256(department) << 72);
+        emit OrgGranted(msg.sender, org, readMask, department, expiry, keyDelivery);
+    }
+
+    /// @notice Ends the patient's grant to `org` at once (one SSTORE, like revoke).
+    function revokeOrg(uint256 org) external {
+        uint32 epoch;
+        unchecked {
+            epoch = uint32(_orgGrants[msg.sender][org] >> 104) + 1;
+        }
+        _orgGrants[msg.sender][org] = uint256(epoch) << 104;
+        emit OrgRevoked(msg.sender, org, epoch);
+    }
+
+    /// @notice O(1): `reader` may read record `recordId` (0: a record added now) of slot
+    /// `slot` of `patient` through `org`: a live org grant covering the slot, a membership
+    /// (in the granted department, if any) that had not ended when the record was added,
+    /// and a verified reader.
+    function canReadVia(address reader, uint256 org, address patient, uint8 slot, uint256 recordId)
+        public
+        view
+        returns (bool)
+    {
+        if (slot > 31) return false;
+        uint256 g = _orgGrants[patient][org];
+        if (uint40(g) <= block.timestamp || (g >> 40) & (uint256(1) << slot) == 0) return false;
+        uint256 m = _orgMembers[org][reader];
+        if (uint40(m) == 0) return false;
+        if (uint40(m >> 40) != 0 && (recordId == 0 || recordId >= uint64(m >> 80))) return false;
+        uint32 dept = uint32(g >> 72);
+        if (dept != 0 && uint32(m >> 144) != dept) return false;
+        uint256 rAcct = _accounts[reader];
+        return _role(rAcct) == ROLE_PROVIDER && _status(rAcct) == STATUS_VERIFIED;
+    }
+
+    /// @notice A read receipt through an org: the same RecordAccessed event as logAccess.
+    function logAccessVia(uint256 recordId, address patient, uint8 slot, uint256 org) external {
+        if (recordId == 0 || recordId >= nextRecordId) revert UnknownRecord(recordId);
+        if (!canReadVia(msg.sender, org, patient, slot, recordId)) revert NoReadAccess(msg.sender, patient, recordId);
+        emit RecordAccessed(recordId, patient, msg.sender, slot);
+    }
+
+    /// The department tag of a name: the first four bytes of its keccak256 (never 0).
+    function departmentTag(string calldata department) public pure returns (uint32) {
+        uint32 t = uint32(bytes4(keccak256(bytes(department))));
+        return t == 0 ? 1 : t;
+    }
+
+    function orgOf(uint256 org) external view returns (uint40 createdAt) {
+        return uint40(_orgs[org]);
+    }
+
+    function orgMemberOf(uint256 org, address provider)
+        external
+        view
+        returns (uint40 joinedAt, uint40 leftAt, uint64 readsBefore, uint32 departmentTag_)
+    {
+        uint256 m = _orgMembers[org][provider];
+        return (uint40(m), uint40(m >> 40), uint64(m >> 80), uint32(m >> 144));
+    }
+
+    function orgGrantOf(address patient, uint256 org)
+        external
+        view
+        returns (uint40 expiry, uint32 readMask, uint32 departmentTag_, uint32 epoch)
+    {
+        uint256 g = _orgGrants[patient][org];
+        return (uint40(g), uint32(g >> 40), uint32(g >> 72), uint32(g >> 104));
+    }
+
     // ─────────────────────────────── internals ──────────────────────────────
 
     function _grant(

@@ -107,6 +107,18 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
     message: 'the patient has not granted you `prescription` for this record',
     hint: 'ask the patient to `emr grant <you> --types prescription`',
   },
+  // Issue 24 § 1 (CONTRACT.md § Organisations).
+  UnknownOrg: { kind: 'notfound', message: 'no such organisation', hint: 'see `emr org list`' },
+  NotOrgAdmin: {
+    kind: 'access',
+    message: 'not an admin of this organisation',
+    hint: 'an organisation admin named at `emr org create` (or by the consortium) must do this',
+  },
+  InvalidOrgName: { kind: 'usage', message: 'an organisation name is 1..128 bytes', hint: 'pass a shorter name' },
+  OrgNameTaken: { kind: 'usage', message: 'an organisation of that name exists', hint: 'see `emr org list`; names are unique' },
+  InvalidDepartment: { kind: 'usage', message: 'a department name is at most 64 bytes', hint: 'pass a shorter --department' },
+  NotOrgMember: { kind: 'notfound', message: 'not a member of this organisation', hint: 'see `emr org show <org>`' },
+  TooManyOrgAdmins: { kind: 'usage', message: 'an organisation has 1..16 admins at creation', hint: 'pass --admin 1..16 times' },
   InvalidSignature: {
     kind: 'integrity',
     message: 'signature does not match the patient, chain or contract',

@@ -9,6 +9,7 @@ import { addRecords } from '../../src/chain/add-records.js';
 import { dispensePrescription } from '../../src/chain/dispense-prescription.js';
 import { grant } from '../../src/chain/grant.js';
 import { logAccess } from '../../src/chain/log-access.js';
+import { addOrgMember, createOrg, grantOrg, logAccessVia, removeOrgMember, revokeOrg } from '../../src/chain/org.js';
 import { revoke } from '../../src/chain/revoke.js';
 import { voidRecord } from '../../src/chain/void-record.js';
 import { type Actor, type ChainWorld, chainWorld, digest } from '../helpers/world.js';
@@ -62,5 +63,42 @@ describe('gas ceilings (CONTRACT.md § Gas)', () => {
     expect(Number(d.gasUsed)).toBeLessThanOrEqual(56_000);
     const v = await voidRecord(p.chain, { id, patient: p.address, reason: 'entered wrong' });
     expect(Number(v.gasUsed)).toBeLessThanOrEqual(32_000);
+  });
+
+  it('organisations (CONTRACT.md § Organisations): grantOrg ≤ 60k and revokeOrg ≤ 30k whatever the org’s size; logAccessVia flat in members and grants', async () => {
+    const orgAdmin = await f.provider();
+    const expiry = (await f.now()) + YEAR;
+    const gas: Record<string, number[]> = {};
+    const note = (k: string, g: bigint) => (gas[k] ??= []).push(Number(g));
+    for (const size of [1, 12]) {
+      const c = await createOrg(f.admin.chain, { name: `Gas Hospital ${size}`, admins: [orgAdmin.address] });
+      note('createOrg', c.gasUsed);
+      const members: Actor[] = [];
+      for (let i = 0; i < size; i++) {
+        const m = await f.provider();
+        members.push(m);
+        note('addOrgMember', (await addOrgMember(orgAdmin.chain, { org: c.org, provider: m.address, department: 'ward 3' })).gasUsed);
+      }
+      const p = await f.patient();
+      // Other grants of the patient must not matter either.
+      for (let i = 0; i < size - 1; i++) await grant(p.chain, { provider: members[i]!.address, readMask: 1 << 5, expiry });
+      const { id } = await addRecord(p.chain, { patient: p.address, recordType: LAB, cidCodec: 0x55, digest: digest(9000 + size) });
+      const g = await grantOrg(p.chain, { org: c.org, readMask: 1 << LAB, expiry });
+      note('grantOrg', g.gasUsed);
+      const last = members[size - 1]!;
+      note('logAccessVia', (await logAccessVia(last.chain, { recordId: id, patient: p.address, recordType: LAB, org: c.org })).gasUsed);
+      note('removeOrgMember', (await removeOrgMember(orgAdmin.chain, { org: c.org, provider: last.address })).gasUsed);
+      note('revokeOrg', (await revokeOrg(p.chain, { org: c.org })).gasUsed);
+    }
+    expect(gas.grantOrg![0]).toBeLessThanOrEqual(60_000);
+    expect(gas.grantOrg![1]).toBe(gas.grantOrg![0]);
+    expect(gas.revokeOrg![0]).toBeLessThanOrEqual(30_000);
+    expect(gas.revokeOrg![1]).toBe(gas.revokeOrg![0]);
+    expect(gas.logAccessVia![1]).toBe(gas.logAccessVia![0]);
+    expect(gas.logAccessVia![0]).toBeLessThanOrEqual(40_000);
+    expect(Math.max(...gas.addOrgMember!)).toBeLessThanOrEqual(60_000);
+    expect(Math.max(...gas.removeOrgMember!)).toBeLessThanOrEqual(35_000);
+    expect(Math.max(...gas.createOrg!)).toBeLessThanOrEqual(140_000);
+    process.stdout.write(`org gas: ${JSON.stringify(Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Math.max(...v)])))}\n`);
   });
 });

@@ -1,0 +1,148 @@
+/**
+ * Organisation reads (CONTRACT.md § Organisations). The contract answers in O(1) per
+ * (org, member) and (patient, org) but cannot enumerate: candidates come from events and
+ * each is confirmed against current state. Everything here came from the chain: names are
+ * returned raw (the caller escapes them for a terminal) and every list is bounded.
+ */
+import { id as keccakText } from 'ethers';
+import { NotFoundError, UsageError } from '../errors.js';
+import { addressTopic, idTopic, queryEvents } from './logs.js';
+import { checkId, parseAddress } from './params.js';
+import { read } from './read.js';
+import type { EmrChain } from './types.js';
+
+/** Bounds on what one run reads from a hostile history. */
+export const MAX_ORGS = 256;
+export const MAX_MEMBERS = 1024;
+
+export interface OrgMember {
+  address: string;
+  joinedAt: number;
+  /** 0 while a member. */
+  leftAt: number;
+  /** After leaving: the first record id it may not read. */
+  readsBefore: bigint;
+  departmentTag: number;
+  department: string;
+}
+
+export interface OrgInfo {
+  id: bigint;
+  name: string;
+  createdAt: number;
+  admins: string[];
+  members: OrgMember[];
+}
+
+/** An org by id (digits) or exact name; exit 7 when there is none. */
+export async function resolveOrg(chain: EmrChain, ref: string): Promise<bigint> {
+  const r = ref.trim();
+  if (!r) throw new UsageError('name an organisation', { hint: 'an org id or its exact name; see `emr org list`' });
+  let org: bigint;
+  if (/^\d{1,18}$/.test(r)) org = checkId(r, 'org id');
+  else org = await read(chain, 'orgIdOfNameHash', [keccakText(r)]);
+  if (org === 0n || Number(await read(chain, 'orgOf', [org])) === 0) {
+    throw new NotFoundError(`no organisation ${JSON.stringify(r.slice(0, 80))}`, { hint: 'see `emr org list`; names are exact' });
+  }
+  return org;
+}
+
+export async function listOrgs(chain: EmrChain): Promise<Array<{ id: bigint; name: string; createdBlock: number }>> {
+  const events = await queryEvents(chain, { names: ['OrgCreated'] });
+  return events.slice(0, MAX_ORGS).map((e) => ({ id: e.args[0] as bigint, name: String(e.args[2]), createdBlock: e.blockNumber }));
+}
+
+export async function orgMemberOf(chain: EmrChain, org: bigint, provider: string): Promise<Omit<OrgMember, 'department'>> {
+  const [joinedAt, leftAt, readsBefore, departmentTag] = await read(chain, 'orgMemberOf', [org, parseAddress(provider, 'provider')]);
+  return { address: provider, joinedAt: Number(joinedAt), leftAt: Number(leftAt), readsBefore, departmentTag: Number(departmentTag) };
+}
+
+export async function orgInfo(chain: EmrChain, org: bigint): Promise<OrgInfo> {
+  const t = idTopic(org);
+  const [created, adminEvents, memberEvents, createdAt] = await Promise.all([
+    queryEvents(chain, { names: ['OrgCreated'], topics: [t] }),
+    queryEvents(chain, { names: ['OrgAdminSet'], topics: [t] }),
+    queryEvents(chain, { names: ['OrgMemberAdded'], topics: [t] }),
+    read(chain, 'orgOf', [org]),
+  ]);
+  if (!created.length || Number(createdAt) === 0) throw new NotFoundError(`no organisation ${org}`, { hint: 'see `emr org list`' });
+  const admins: string[] = [];
+  for (const a of [...new Set(adminEvents.map((e) => String(e.args[1])))].slice(0, MAX_MEMBERS)) {
+    if (await read(chain, 'isOrgAdmin', [org, a])) admins.push(a);
+  }
+  // The department name is the one of the member's latest add event (its tag is on chain).
+  const dept = new Map<string, string>();
+  for (const e of memberEvents) dept.set(String(e.args[1]).toLowerCase(), String(e.args[4]));
+  const members: OrgMember[] = [];
+  for (const a of [...new Set(memberEvents.map((e) => String(e.args[1])))].slice(0, MAX_MEMBERS)) {
+    const m = await orgMemberOf(chain, org, a);
+    if (m.joinedAt) members.push({ ...m, department: m.departmentTag ? (dept.get(a.toLowerCase()) ?? '') : '' });
+  }
+  return { id: org, name: String(created[0]!.args[2]), createdAt: Number(createdAt), admins, members };
+}
+
+/** The orgs `provider` was ever added to (the reader names one when it reads through it). */
+export async function orgsOfMember(chain: EmrChain, provider: string): Promise<bigint[]> {
+  const events = await queryEvents(chain, { names: ['OrgMemberAdded'], topics: [null, addressTopic(parseAddress(provider, 'provider'))] });
+  return [...new Set(events.map((e) => e.args[0] as bigint))].slice(0, MAX_ORGS);
+}
+
+export interface OrgGrantState {
+  org: bigint;
+  expiry: number;
+  readMask: number;
+  departmentTag: number;
+  epoch: number;
+  live: boolean;
+}
+
+export async function orgGrantOf(chain: EmrChain, patient: string, org: bigint): Promise<OrgGrantState> {
+  const [g, latest] = await Promise.all([read(chain, 'orgGrantOf', [parseAddress(patient, 'patient'), org]), chain.provider.getBlock('latest')]);
+  const [expiry, readMask, departmentTag, epoch] = g.map(Number) as [number, number, number, number];
+  const now = latest ? latest.timestamp : Math.floor(Date.now() / 1000);
+  return { org, expiry, readMask, departmentTag, epoch, live: expiry > now && readMask !== 0 };
+}
+
+/** The orgs `patient` ever granted (live or not), from OrgGranted events. */
+export async function orgsGrantedBy(chain: EmrChain, patient: string): Promise<bigint[]> {
+  const events = await queryEvents(chain, { names: ['OrgGranted'], topics: [addressTopic(parseAddress(patient, 'patient'))] });
+  return [...new Set(events.map((e) => e.args[1] as bigint))].slice(0, MAX_ORGS);
+}
+
+/**
+ * The members who may read a record of `slot` of `patient` added now, through any org the
+ * patient granted: the author encrypts new records to them (SHARING.md § 9.3).
+ */
+export async function liveOrgReaders(chain: EmrChain, patient: string, slot: number): Promise<Array<{ org: bigint; address: string }>> {
+  const out: Array<{ org: bigint; address: string }> = [];
+  for (const org of await orgsGrantedBy(chain, patient)) {
+    const g = await orgGrantOf(chain, patient, org);
+    if (!g.live || ((g.readMask >>> slot) & 1) === 0) continue;
+    for (const m of await currentMembers(chain, org)) {
+      if (await read(chain, 'canReadVia', [m, org, patient, slot, 0n])) out.push({ org, address: m });
+    }
+  }
+  return out;
+}
+
+/** Members now (joined, not left), from the add events confirmed against state. */
+export async function currentMembers(chain: EmrChain, org: bigint): Promise<string[]> {
+  const events = await queryEvents(chain, { names: ['OrgMemberAdded'], topics: [idTopic(org)] });
+  const out: string[] = [];
+  for (const a of [...new Set(events.map((e) => String(e.args[1])))].slice(0, MAX_MEMBERS)) {
+    const m = await orgMemberOf(chain, org, a);
+    if (m.joinedAt && !m.leftAt) out.push(a);
+  }
+  return out;
+}
+
+/** The org through which `reader` may read this record now, if any (the reader names it). */
+export async function readableVia(
+  chain: EmrChain,
+  p: { reader: string; patient: string; recordType: number; recordId: bigint },
+): Promise<bigint | undefined> {
+  for (const org of await orgsOfMember(chain, p.reader)) {
+    if (await read(chain, 'canReadVia', [p.reader, org, p.patient, p.recordType, p.recordId])) return org;
+  }
+  return undefined;
+}
