@@ -2,6 +2,7 @@
 
 import { configGroup } from '../config/index.js';
 import { contacts } from '../contacts/index.js';
+import { orgGroup } from '../org/index.js';
 import { reportGroup } from '../report/index.js';
 import { defineGroup, type RoleSpec } from '../spec.js';
 import { storeGroup } from '../store/index.js';
@@ -40,6 +41,7 @@ export const everyone: RoleSpec = {
     verify,
     audit,
     reportGroup,
+    orgGroup,
     whois,
     contacts,
     relay,
