@@ -102,22 +102,28 @@ export async function liveReaders(chain: EmrChain, patient: string, recordType: 
     if (!g.live || ((g.readMask >>> recordType) & 1) === 0) continue;
     // canRead adds what the grant slot alone cannot say (e.g. a suspended provider).
     if (!(await canRead(chain, { reader: c, patient: p, recordType }))) continue;
-    // A reader whose published key cannot be read back (no event, commitment mismatch) is
-    // still listed, with recipient '': the records flow skips it and says so instead of
-    // letting one grantee block the patient's records (SHARING.md § 1.5).
-    let recipient = '';
-    let refused: LiveReader['refused'];
-    try {
-      recipient = (await whoisForEncryption(chain, c)).recipient ?? '';
-    } catch (e) {
-      if (!(e instanceof IntegrityError)) throw e;
-      // A key that reads back but is refused by the contact book (§ 8.2) or by a second
-      // endpoint (§ 8.4) says so; the others stay the "not a valid age recipient" case.
-      if (e.details?.address) refused = { message: e.message, hint: e.hint };
-    }
-    out.push({ address: c, recipient, expiry: g.expiry, ...(refused ? { refused } : {}) });
+    out.push({ ...(await readerKey(chain, c)), expiry: g.expiry });
   }
   return out;
+}
+
+/**
+ * A reader's published key for a new record. A reader whose key cannot be read back (no
+ * event, commitment mismatch) is still listed, with recipient '': the records flow skips it
+ * and says so instead of letting one grantee block the patient's records (SHARING.md § 1.5).
+ */
+export async function readerKey(chain: EmrChain, address: string): Promise<Omit<LiveReader, 'expiry'>> {
+  let recipient = '';
+  let refused: LiveReader['refused'];
+  try {
+    recipient = (await whoisForEncryption(chain, address)).recipient ?? '';
+  } catch (e) {
+    if (!(e instanceof IntegrityError)) throw e;
+    // A key that reads back but is refused by the contact book (§ 8.2) or by a second
+    // endpoint (§ 8.4) says so; the others stay the "not a valid age recipient" case.
+    if (e.details?.address) refused = { message: e.message, hint: e.hint };
+  }
+  return { address, recipient, ...(refused ? { refused } : {}) };
 }
 
 export interface KeyDelivery {

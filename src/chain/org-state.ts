@@ -146,3 +146,25 @@ export async function readableVia(
   }
   return undefined;
 }
+
+/** The grantee an org's key delivery names (SHARING.md § 9.2): the org, not one member. */
+export const orgGrantee = (org: bigint) => `org:${org}`;
+
+/**
+ * Key deliveries of `patient`'s grants to the orgs `reader` was ever a member of, newest
+ * first (SHARING.md § 9.2), at most MAX_ORGS of them.
+ */
+export async function orgKeyDeliveries(chain: EmrChain, patient: string, reader: string): Promise<Array<{ org: bigint; keyDelivery: string }>> {
+  const orgs = await orgsOfMember(chain, reader);
+  if (!orgs.length) return [];
+  const events = await queryEvents(chain, {
+    names: ['OrgGranted'],
+    topics: [addressTopic(parseAddress(patient, 'patient')), orgs.map(idTopic)],
+  });
+  const zero = `0x${'00'.repeat(32)}`;
+  return events
+    .filter((e) => e.args[5] !== zero)
+    .reverse()
+    .slice(0, MAX_ORGS)
+    .map((e) => ({ org: e.args[1] as bigint, keyDelivery: String(e.args[5]) }));
+}

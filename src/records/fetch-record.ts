@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { logAccess } from '../chain/log-access.js';
+import { logAccessVia } from '../chain/org.js';
 import { getRecord, type VoidInfo } from '../chain/records.js';
 import type { With } from '../session/index.js';
 import { type Unlocked, unlock } from '../session/unlock.js';
@@ -39,6 +40,8 @@ export interface FetchInput {
 export type FetchOutcome = (Omit<FetchedRecord, 'receiptTx'> | (FetchRawOutcome & { raw: true })) & {
   receiptTx: string | null;
   supersededBy?: string;
+  /** The org the reader read through (SHARING.md § 9.4), when no grant of its own covered it. */
+  viaOrg?: string;
   /** Entered in error (CONTRACT.md § Void and dispense): still fetched, with a warning; null when not voided. */
   voided: { by: string; reason: string; at: string; txHash: string } | null;
 };
@@ -74,7 +77,7 @@ const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase(
 export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, input: FetchInput): Promise<FetchOutcome> {
   const reader = s.me?.profile.address ?? s.ctx.profile().address;
   const rec = await getRecord(s.chain, input.id);
-  await checkReadAccess(s.chain, reader, rec);
+  const via = await checkReadAccess(s.chain, reader, rec);
   let data: FetchOutcome;
   if (input.raw) {
     const t = input.target;
@@ -117,6 +120,12 @@ export async function fetchOne(s: With<'chain' | 'store'> & { me?: Unlocked }, i
     if (supersededBy) data.supersededBy = supersededBy;
   }
   if (wantsReceipt(input, reader, rec.patient))
-    data.receiptTx = (await logAccess(s.chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType })).txHash;
+    data.receiptTx = (
+      via === undefined
+        ? await logAccess(s.chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType })
+        : // SHARING.md § 9.4: a member's receipt names the org it reads through.
+          await logAccessVia(s.chain, { recordId: rec.id, patient: rec.patient, recordType: rec.recordType, org: via })
+    ).txHash;
+  if (via !== undefined) data.viaOrg = via.toString();
   return data;
 }

@@ -12,6 +12,7 @@ import { existsSync, linkSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { partsToCid } from '../chain/cid.js';
 import { canRead, grantOf, keyDeliveries } from '../chain/grants.js';
+import { orgGrantee, orgKeyDeliveries, readableVia } from '../chain/org-state.js';
 import type { RecordInfo } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { CODEC_RAW } from '../chain/types.js';
@@ -54,8 +55,14 @@ export interface FetchedRecord extends Partial<Pick<BundleMetadata, (typeof V2_F
   via: 'identity' | 'key-delivery' | 'raw';
 }
 
-export async function checkReadAccess(chain: EmrChain, reader: string, rec: RecordInfo): Promise<void> {
+/**
+ * Throws unless `reader` may read `rec`; returns the org it reads through (SHARING.md § 9.4)
+ * when no grant of its own covers it.
+ */
+export async function checkReadAccess(chain: EmrChain, reader: string, rec: RecordInfo): Promise<bigint | undefined> {
   if (!(await canRead(chain, { reader, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))) {
+    const via = await readableVia(chain, { reader, patient: rec.patient, recordType: rec.recordType, recordId: rec.id });
+    if (via !== undefined) return via;
     // An expired grant says when it expired (the date is the first thing a person checks).
     const g = await grantOf(chain, rec.patient, reader).catch(() => undefined);
     if (g && g.expiry > 0 && !g.live) {
@@ -85,6 +92,19 @@ async function deliveredKey(deps: FetchDeps, rec: RecordInfo): Promise<Uint8Arra
       keys = await openKeyDelivery(deps.store, cid, deps.me.age.identity, { patient: rec.patient, grantee: me });
     } catch {
       continue; // unreadable or not ours: try the next one
+    }
+    const hit = keys.find((k) => k.id === rec.id.toString() && k.cid === rec.cid);
+    for (const k of keys) if (k !== hit) k.fileKey.fill(0);
+    if (hit) return hit.fileKey;
+  }
+  // SHARING.md § 9.2: the keys of records that existed when the patient granted an org.
+  for (const d of await orgKeyDeliveries(deps.chain, rec.patient, me)) {
+    const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
+    let keys;
+    try {
+      keys = await openKeyDelivery(deps.store, cid, deps.me.age.identity, { patient: rec.patient, grantee: orgGrantee(d.org) });
+    } catch {
+      continue;
     }
     const hit = keys.find((k) => k.id === rec.id.toString() && k.cid === rec.cid);
     for (const k of keys) if (k !== hit) k.fileKey.fill(0);

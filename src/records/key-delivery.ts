@@ -45,7 +45,8 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
 export async function publishKeyDelivery(
   store: RecordStore,
   obj: KeyDeliveryObject,
-  granteeRecipient: string,
+  /** The grantee's recipient; for an org grant, its members' (SHARING.md § 9.2). */
+  granteeRecipient: string | readonly string[],
 ): Promise<{ cid: string; digest: string }> {
   const json = Buffer.from(
     JSON.stringify({
@@ -59,7 +60,7 @@ export async function publishKeyDelivery(
   );
   const sink = new PassThrough();
   const done = collect(sink);
-  await encryptFile({ recipients: [granteeRecipient], input: Readable.from([json]), output: sink });
+  await encryptFile({ recipients: typeof granteeRecipient === 'string' ? [granteeRecipient] : [...granteeRecipient], input: Readable.from([json]), output: sink });
   sink.end();
   const ct = await done;
   json.fill(0);

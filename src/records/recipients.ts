@@ -10,7 +10,8 @@
  */
 
 import { emergencyRecipient } from '../chain/emergency-recipient.js';
-import { canWrite, liveReaders } from '../chain/grants.js';
+import { canWrite, liveReaders, readerKey } from '../chain/grants.js';
+import { liveOrgReaders } from '../chain/org-state.js';
 import type { EmrChain } from '../chain/types.js';
 import { whois, whoisForEncryption } from '../chain/whois.js';
 import { parseRecipient } from '../crypto/identity.js';
@@ -68,7 +69,11 @@ export async function recipientsForRecord(
       );
   }
   const readers: string[] = [];
-  for (const r of await liveReaders(chain, p.patient, p.recordType)) {
+  const direct = await liveReaders(chain, p.patient, p.recordType);
+  // SHARING.md § 9.3: an org grant is expanded to the org's members now (a member who left
+  // is not one; one who joined since is).
+  const viaOrgs = (await liveOrgReaders(chain, p.patient, p.recordType)).filter((o) => !direct.some((d) => same(d.address, o.address)));
+  for (const r of [...direct, ...(await Promise.all([...new Set(viaOrgs.map((o) => o.address))].map((a) => readerKey(chain, a))))]) {
     if (same(r.address, p.author) || same(r.address, p.patient)) continue;
     if (r.refused) {
       // SHARING.md § 8.2 with § 1.5: never encrypted to a changed key, never blocking the record.

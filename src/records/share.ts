@@ -73,7 +73,8 @@ export async function deliverKeys(
   deps: Pick<ShareDeps, 'chain' | 'store' | 'me'>,
   grantee: string,
   records: RecordInfo[],
-  opts: { patient?: string; typeKey?: Uint8Array } = {},
+  /** `to`: an org grant's members (SHARING.md § 9.2): one delivery sealed to all of them, naming the org. */
+  opts: { patient?: string; typeKey?: Uint8Array; to?: readonly string[] } = {},
 ): Promise<{ digest: string; cid: string | null; delivered: string[]; skipped: Skipped[] }> {
   const keys: Array<{ id: string; cid: string; fileKey: Uint8Array }> = [];
   const skipped: Skipped[] = [];
@@ -88,7 +89,8 @@ export async function deliverKeys(
     }
     // A grant by type always delivers: its grantee needs the type key (CONTRACT.md § Privacy).
     if (keys.length === 0 && !opts.typeKey) return { digest: ZERO32, cid: null, delivered: [], skipped };
-    const recipient = await providerRecipient(deps.chain, grantee);
+    if (opts.to && !opts.to.length) return { digest: ZERO32, cid: null, delivered: [], skipped };
+    const recipient = opts.to ?? (await providerRecipient(deps.chain, grantee));
     const obj = { patient: opts.patient ?? deps.me.profile.address, grantee, keys, ...(opts.typeKey ? { typeKey: opts.typeKey } : {}) };
     const pub = await publishKeyDelivery(deps.store, obj, recipient);
     return { digest: pub.digest, cid: pub.cid, delivered: keys.map((k) => k.id), skipped };

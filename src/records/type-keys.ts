@@ -5,6 +5,7 @@
  */
 import { partsToCid } from '../chain/cid.js';
 import { keyDeliveries } from '../chain/grants.js';
+import { orgGrantee, orgKeyDeliveries } from '../chain/org-state.js';
 import { CODEC_RAW, type EmrChain } from '../chain/types.js';
 import { AccessDeniedError, UnavailableError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
@@ -73,6 +74,17 @@ async function deliveredTypeKey(
       // A store that does not answer is an outage (exit 6), not a missing key.
       if (e instanceof UnavailableError) throw e;
       // unreadable, missing or not ours: try the next one
+    }
+  }
+  // SHARING.md § 9.2: a member finds the key in its orgs' deliveries.
+  for (const d of (await orgKeyDeliveries(deps.chain, patient, me)).slice(0, MAX_DELIVERIES)) {
+    try {
+      const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
+      const { keys, typeKey } = await openKeyDeliveryObject(deps.store, cid, deps.me.age.identity, { patient, grantee: orgGrantee(d.org) });
+      for (const k of keys) k.fileKey.fill(0);
+      if (typeKey) return typeKey;
+    } catch (e) {
+      if (e instanceof UnavailableError) throw e;
     }
   }
   return undefined;

@@ -5,28 +5,38 @@
  * provider alone (docs/SHARING.md § 2). `--write` also lets a verified provider add records
  * of those types for the patient.
  */
+import { UsageError } from '../../errors.js';
 import { SIGN_ONLY_OPTIONS, writeSignedAction } from '../signed-output.js';
 import { defineCommand } from '../spec.js';
 import { grantList } from './grant-list.js';
+import { grantToOrg } from './org-sharing.js';
 
 export const grant = defineCommand({
   name: 'grant',
   summary: 'let a provider read your records of some types (or some records) until a date',
-  args: ['<provider>'],
+  args: ['[provider]'],
   options: [
     { flags: '--types <types>', description: 'comma-separated record types, or "all"' },
     { flags: '--records <ids>', description: 'comma-separated record ids' },
     { flags: '--expires <when>', description: 'a duration (30d, 12h, 2w, 1y) or an ISO date', default: '90d' },
     { flags: '--write', description: 'also allow adding records of these types (verified providers only)' },
+    { flags: '--org <org>', description: 'grant an organisation (id or name) instead: its members read (docs/SHARING.md § 9)' },
+    { flags: '--department <d>', description: 'with --org: only this department of it' },
     ...SIGN_ONLY_OPTIONS,
   ],
-  examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant 0xPharmacy… --records 12 --expires 7d', 'emr grant list'],
+  examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant --org "St Elsewhere" --department "ward 3" --types lab --expires 1y', 'emr grant 0xPharmacy… --records 12 --expires 7d', 'emr grant list'],
   subcommands: [grantList],
   async run(
     ctx,
-    [who]: [string],
-    opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string; output?: string },
+    [who]: [string | undefined],
+    opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string; output?: string } & {
+      org?: string;
+      department?: string;
+    },
   ) {
+    if (opts.org !== undefined) return grantToOrg(ctx, who, { ...opts, org: opts.org });
+    if (!who || opts.department !== undefined)
+      throw new UsageError(who ? '--department needs --org' : 'name a provider (or --org <org>)', { hint: 'emr grant <provider> --types …' });
     const [{ openSession }, { grantInput, grantAccessFlow }] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/grant-access.js'),

@@ -6,20 +6,27 @@
 import { UsageError } from '../../errors.js';
 import { SIGN_ONLY_OPTIONS, writeSignedAction } from '../signed-output.js';
 import { defineCommand } from '../spec.js';
+import { revokeOrg } from './org-sharing.js';
 import { revokeView } from './revoke-view.js';
 
 export const revoke = defineCommand({
   name: 'revoke',
   summary: 'end a provider’s access; --rekey re-encrypts what they could read',
-  args: ['<provider>'],
+  args: ['[provider]'],
   options: [
     {
       flags: '--rekey',
       description: 're-encrypt the records in the revoked scope under new keys (old copies stay readable to whoever kept them)',
     },
+    { flags: '--org <org>', description: 'revoke an organisation (id or name) instead (docs/SHARING.md § 9)' },
     ...SIGN_ONLY_OPTIONS,
   ],
-  async run(ctx, [who]: [string], opts: { rekey?: boolean; signOnly?: boolean; deadline: string; output?: string }) {
+  async run(ctx, [who]: [string | undefined], opts: { rekey?: boolean; signOnly?: boolean; deadline: string; output?: string; org?: string }) {
+    if (opts.org !== undefined) {
+      if (who || opts.signOnly) throw new UsageError('--org takes no provider and no --sign-only', { hint: 'emr revoke --org <org> [--rekey]' });
+      return revokeOrg(ctx, opts.org, !!opts.rekey);
+    }
+    if (!who) throw new UsageError('name a provider (or --org <org>)', { hint: 'emr revoke <provider> [--rekey]' });
     const [{ openSession }, { parseExpiry }, flows] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/expiry.js'),

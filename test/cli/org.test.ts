@@ -1,0 +1,94 @@
+// Issue 24 § 1: organisations through the built binary on a devnet (docs/CLI.md
+// § Organisations; docs/SHARING.md § 9; docs/CONTRACT.md § Organisations).
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clinic, emr } from '../helpers/cli.js';
+
+const c = clinic();
+const { as, ok, file } = c;
+let org = '';
+
+beforeAll(async () => {
+  // The shared clinic: grey, house, wilson verified, mallory not; alice grants grey lab,note --write 1y.
+  await c.fromWorld();
+}, 240_000);
+
+afterAll(async () => {
+  await c.devnetDown();
+  rmSync(c.home, { recursive: true, force: true });
+});
+
+const addLab = async (name: string, text: string): Promise<string> =>
+  (await ok([...as('grey'), 'record', 'add', file(name, text), '--patient', 'alice', '--type', 'lab'])).records[0].id;
+const fetchAs = (who: string, id: string) => emr([...as(who), 'fetch', id, '-o', file(`${who}-${id}-${Math.random()}.out`, ''), '--force', '--json']);
+
+describe('emr org (docs/CLI.md § Organisations)', () => {
+  it('MUST (SHARING.md § 9.1): the consortium creates an org; only its admins manage members (exit 3 for anyone else)', async () => {
+    const notAdmin = await emr([...as('grey'), 'org', 'create', 'Grey Clinic', '--admin', 'grey']);
+    expect(notAdmin.code).toBe(3);
+    const made = await ok([...as('admin'), 'org', 'create', 'St Elsewhere', '--admin', 'house']);
+    org = made.org;
+    expect(made).toMatchObject({ name: 'St Elsewhere' });
+    const refused = await emr([...as('grey'), 'org', 'add', 'St Elsewhere', 'wilson']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/not an admin of organisation/);
+    const consortium = await emr([...as('admin'), 'org', 'add', org, 'wilson']);
+    expect(consortium.code).toBe(3);
+    await ok([...as('house'), 'org', 'add', 'St Elsewhere', 'wilson', '--department', 'ward 3']);
+    const shown = await ok([...as('alice'), 'org', 'show', 'St Elsewhere']);
+    expect(shown.members).toMatchObject([{ department: 'ward 3', current: true, leftAt: null }]);
+    expect((await ok([...as('alice'), 'org', 'list'])).orgs).toContainEqual({ id: org, name: 'St Elsewhere' });
+    expect((await emr([...as('alice'), 'org', 'show', 'No Such Hospital'])).code).toBe(7);
+  });
+
+  it('MUST (SHARING.md § 9.2–9.4): a member reads what was granted; one who joins later reads what is added after; one removed reads nothing added after; revoke --org reports exposure', async () => {
+    const before = await addLab('before.txt', 'Hb 12.0');
+    const g = await ok([...as('alice'), 'grant', '--org', 'St Elsewhere', '--types', 'lab', '--expires', '1y']);
+    expect(g).toMatchObject({ org, types: ['lab'], keysDelivered: expect.arrayContaining([before]) });
+    expect(g.members).toHaveLength(1);
+    const r0 = await fetchAs('wilson', before);
+    expect(r0.code).toBe(0);
+    expect(JSON.parse(r0.stdout).data).toMatchObject({ viaOrg: org, type: 'lab' });
+    // house (the org's admin) joins after the grant: it reads what is added from now on.
+    await ok([...as('house'), 'org', 'add', org, 'house']);
+    const during = await addLab('during.txt', 'Hb 12.5');
+    expect((await fetchAs('house', during)).code).toBe(0);
+    expect((await fetchAs('wilson', during)).code).toBe(0);
+    // wilson leaves: what is added after is neither encrypted to it nor readable on chain.
+    await ok([...as('house'), 'org', 'remove', org, 'wilson']);
+    const after = await addLab('after.txt', 'Hb 13.0');
+    const denied = await fetchAs('wilson', after);
+    expect(denied.code).toBe(3);
+    expect((await fetchAs('house', after)).code).toBe(0);
+    expect((await fetchAs('wilson', before)).code).toBe(0);
+    // mallory was never a member.
+    expect((await fetchAs('mallory', after)).code).toBe(3);
+
+    const rv = await ok([...as('alice'), 'revoke', '--org', 'St Elsewhere', '--rekey']);
+    expect(rv.stillHeld.fetched).toEqual(expect.arrayContaining([before, during, after]));
+    expect(rv.stillHeld.couldRead).toEqual(expect.arrayContaining([before, during, after]));
+    expect(rv.rekeyed.map((r: any) => r.id)).toEqual(expect.arrayContaining([before, during, after]));
+    expect((await fetchAs('house', after)).code).toBe(3);
+    // grey's own grant is untouched: the author still reads its re-keyed record.
+    expect((await fetchAs('grey', after)).code).toBe(0);
+  });
+
+  it('MUST (SHARING.md § 9.1): a hostile org name is escaped in every human view, exact in --json', async () => {
+    const name = 'Evil\u001b[31mRed\nforged: line\u202e';
+    const made = await ok([...as('admin'), 'org', 'create', name, '--admin', 'house']);
+    expect(made.name).toBe(name);
+    for (const args of [['org', 'list'], ['org', 'show', made.org]]) {
+      const out = await emr([...as('alice'), ...args]);
+      expect(out.code).toBe(0);
+      expect(out.stdout).not.toMatch(/\u001b|\u202e/);
+      expect(out.stdout).not.toMatch(/^forged: line/m);
+      expect(out.stdout).toContain('Evil\\x1b[31mRed\\nforged: line\\u{202e}');
+    }
+  });
+
+  it('usage: --department without --org, --org with a provider or --write: exit 2', async () => {
+    expect((await emr([...as('alice'), 'grant', 'grey', '--department', 'x', '--types', 'lab'])).code).toBe(2);
+    expect((await emr([...as('alice'), 'grant', 'grey', '--org', org, '--types', 'lab'])).code).toBe(2);
+    expect((await emr([...as('alice'), 'grant', '--org', org, '--types', 'lab', '--write'])).code).toBe(2);
+  });
+});
