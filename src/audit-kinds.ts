@@ -27,6 +27,13 @@ export const AUDIT_KINDS = Object.freeze([
   'EmergencyKeysReleased',
   'RecordVoided',
   'PrescriptionDispensed',
+  // Issue 24 § 1 (CONTRACT.md § Organisations).
+  'OrgCreated',
+  'OrgAdminSet',
+  'OrgMemberAdded',
+  'OrgMemberRemoved',
+  'OrgGranted',
+  'OrgRevoked',
 ] as const);
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];

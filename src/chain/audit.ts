@@ -32,6 +32,12 @@ const SHAPE: Readonly<Record<AuditKind, { patient?: string; actor: string }>> = 
   EmergencyKeysReleased: { patient: 'patient', actor: 'by' },
   RecordVoided: { patient: 'patient', actor: 'by' },
   PrescriptionDispensed: { patient: 'patient', actor: 'by' },
+  OrgCreated: { actor: 'by' },
+  OrgAdminSet: { actor: 'by' },
+  OrgMemberAdded: { actor: 'by' },
+  OrgMemberRemoved: { actor: 'by' },
+  OrgGranted: { patient: 'patient', actor: 'patient' },
+  OrgRevoked: { patient: 'patient', actor: 'patient' },
 };
 
 export type { AuditEvent, AuditValue };

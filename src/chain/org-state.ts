@@ -97,7 +97,10 @@ export interface OrgGrantState {
 }
 
 export async function orgGrantOf(chain: EmrChain, patient: string, org: bigint): Promise<OrgGrantState> {
-  const [g, latest] = await Promise.all([read(chain, 'orgGrantOf', [parseAddress(patient, 'patient'), org]), chain.provider.getBlock('latest')]);
+  const [g, latest] = await Promise.all([
+    read(chain, 'orgGrantOf', [parseAddress(patient, 'patient'), org]),
+    chain.provider.getBlock('latest'),
+  ]);
   const [expiry, readMask, departmentTag, epoch] = g.map(Number) as [number, number, number, number];
   const now = latest ? latest.timestamp : Math.floor(Date.now() / 1000);
   return { org, expiry, readMask, departmentTag, epoch, live: expiry > now && readMask !== 0 };
@@ -154,7 +157,11 @@ export const orgGrantee = (org: bigint) => `org:${org}`;
  * Key deliveries of `patient`'s grants to the orgs `reader` was ever a member of, newest
  * first (SHARING.md § 9.2), at most MAX_ORGS of them.
  */
-export async function orgKeyDeliveries(chain: EmrChain, patient: string, reader: string): Promise<Array<{ org: bigint; keyDelivery: string }>> {
+export async function orgKeyDeliveries(
+  chain: EmrChain,
+  patient: string,
+  reader: string,
+): Promise<Array<{ org: bigint; keyDelivery: string }>> {
   const orgs = await orgsOfMember(chain, reader);
   if (!orgs.length) return [];
   const events = await queryEvents(chain, {

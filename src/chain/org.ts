@@ -67,6 +67,14 @@ export async function revokeOrg(chain: EmrChain, p: { org: bigint }): Promise<Se
   return send(chain, 'revokeOrg', [checkId(p.org, 'org id')]);
 }
 
-export async function logAccessVia(chain: EmrChain, p: { recordId: bigint; patient: string; recordType: number; org: bigint }): Promise<SentTx> {
-  return send(chain, 'logAccessVia', [checkId(p.recordId), parseAddress(p.patient, 'patient'), checkRecordType(p.recordType), checkId(p.org, 'org id')]);
+export async function logAccessVia(
+  chain: EmrChain,
+  p: { recordId: bigint; patient: string; recordType: number; org: bigint },
+): Promise<SentTx> {
+  return send(chain, 'logAccessVia', [
+    checkId(p.recordId),
+    parseAddress(p.patient, 'patient'),
+    checkRecordType(p.recordType),
+    checkId(p.org, 'org id'),
+  ]);
 }

@@ -87,6 +87,12 @@ const MAP: Readonly<Record<AuditKind, Mapping>> = {
   RecordAccessed: { type: PATIENT_RECORD, subtype: [REST, 'read', 'read'], action: 'R' },
   RecordVoided: { type: PATIENT_RECORD, subtype: [REST, 'update', 'update'], action: 'U' },
   PrescriptionDispensed: { type: PATIENT_RECORD, action: 'E' },
+  OrgCreated: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'C' },
+  OrgAdminSet: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'U' },
+  OrgMemberAdded: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'U' },
+  OrgMemberRemoved: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'U' },
+  OrgGranted: { type: SECURITY_ALERT, subtype: OBJECT_SECURITY, action: 'U' },
+  OrgRevoked: { type: SECURITY_ALERT, subtype: OBJECT_SECURITY, action: 'U' },
 };
 /** A receipt that does not match its record is not a read (CONTRACT.md § Read receipts). */
 const FORGED: Mapping = { type: SECURITY_ALERT };

@@ -46,7 +46,8 @@ export async function removeMemberFlow(s: With<'chain'>, orgRef: string, who: st
   await requireOrgAdmin(s.chain, org);
   const provider = await resolveAddress(s.ctx, who);
   const m = await orgMemberOf(s.chain, org, provider);
-  if (!m.joinedAt || m.leftAt) throw new NotFoundError(`${provider} is not a member of organisation ${org}`, { hint: `see \`emr org show ${org}\`` });
+  if (!m.joinedAt || m.leftAt)
+    throw new NotFoundError(`${provider} is not a member of organisation ${org}`, { hint: `see \`emr org show ${org}\`` });
   const sent = await removeOrgMember(s.chain, { org, provider });
   return { org: org.toString(), provider, txHash: sent.txHash };
 }

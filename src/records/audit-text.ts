@@ -74,6 +74,19 @@ function describe(e: AuditEvent, name: NameOf): string {
     case 'PrescriptionDispensed':
       if (e.flag) return `IGNORED dispense: ${who('by')} named record #${f.id} of ${who('patient')}, but ${e.flag}`;
       return `${who('by')} dispensed prescription #${f.id} of ${who('patient')}`;
+    // Issue 24 § 1 (SHARING.md § 9): org names come from the chain; the renderer escapes them.
+    case 'OrgCreated':
+      return `${who('by')} registered organisation ${f.org}: “${f.name}”`;
+    case 'OrgAdminSet':
+      return `${who('by')} ${f.isOrgAdmin ? 'made' : 'removed'} ${who('account')} ${f.isOrgAdmin ? 'an admin of' : 'as admin of'} organisation ${f.org}`;
+    case 'OrgMemberAdded':
+      return `${who('by')} added ${who('provider')} to organisation ${f.org}${f.department ? ` (department “${f.department}”)` : ''}`;
+    case 'OrgMemberRemoved':
+      return `${who('by')} removed ${who('provider')} from organisation ${f.org}`;
+    case 'OrgGranted':
+      return `${who('patient')} granted organisation ${f.org}${Number(f.departmentTag) ? ' (one department)' : ''} read [${types('readMask')}] until ${until('expiry')}`;
+    case 'OrgRevoked':
+      return `${who('patient')} revoked organisation ${f.org}`;
     default:
       return `${e.kind} by ${name(e.actor)}`;
   }

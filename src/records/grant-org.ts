@@ -7,13 +7,14 @@
  * by its author (recipients.ts). A revoke works as for a provider (§ 3): at once on chain,
  * what the members could read and fetched reported, --rekey re-keys it.
  */
+
+import { readerKey } from '../chain/grants.js';
 import { addressTopic, queryEvents } from '../chain/logs.js';
 import { grantOrg, revokeOrg } from '../chain/org.js';
 import { currentMembers, orgGrantee, orgGrantOf, orgInfo, orgMemberOf, resolveOrg } from '../chain/org-state.js';
 import { read } from '../chain/read.js';
 import { checkReceipts } from '../chain/receipts.js';
 import { listRecords } from '../chain/records.js';
-import { readerKey } from '../chain/grants.js';
 import { whois } from '../chain/whois.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { AccessDeniedError, UsageError } from '../errors.js';
@@ -25,7 +26,9 @@ import { ownTypeKey, slotsFor } from './type-keys.js';
 
 async function requirePatient(s: With<'me' | 'chain'>, what: string): Promise<void> {
   if ((await whois(s.chain, s.me.profile.address)).role !== 'patient') {
-    throw new AccessDeniedError(`only a registered patient can ${what}`, { hint: 'grants belong to patients; run `emr register` as the patient' });
+    throw new AccessDeniedError(`only a registered patient can ${what}`, {
+      hint: 'grants belong to patients; run `emr register` as the patient',
+    });
   }
 }
 
@@ -133,6 +136,7 @@ export async function revokeOrgFlow(s: With<'me' | 'chain' | 'store'>, orgRef: s
 export function checkOrgGrantOptions(o: { who?: string; records?: string; write?: boolean; signOnly?: boolean }): void {
   if (o.who) throw new UsageError('name a provider or --org, not both', { hint: 'emr grant --org <org> --types …' });
   if (o.records) throw new UsageError('--records cannot go to an organisation', { hint: 'grant an org by --types' });
-  if (o.write) throw new UsageError('--write cannot go to an organisation', { hint: 'grant writing to a provider: emr grant <provider> --write' });
+  if (o.write)
+    throw new UsageError('--write cannot go to an organisation', { hint: 'grant writing to a provider: emr grant <provider> --write' });
   if (o.signOnly) throw new UsageError('--sign-only cannot go to an organisation', { hint: 'send the org grant yourself' });
 }

@@ -60,7 +60,11 @@ export async function publishKeyDelivery(
   );
   const sink = new PassThrough();
   const done = collect(sink);
-  await encryptFile({ recipients: typeof granteeRecipient === 'string' ? [granteeRecipient] : [...granteeRecipient], input: Readable.from([json]), output: sink });
+  await encryptFile({
+    recipients: typeof granteeRecipient === 'string' ? [granteeRecipient] : [...granteeRecipient],
+    input: Readable.from([json]),
+    output: sink,
+  });
   sink.end();
   const ct = await done;
   json.fill(0);

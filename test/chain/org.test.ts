@@ -17,7 +17,8 @@ beforeAll(async () => {
   f = await chainWorld();
 });
 
-const add = async (p: Actor, slot = LAB) => (await addRecord(p.chain, { patient: p.address, recordType: slot, cidCodec: 0x55, digest: digest(n++) })).id;
+const add = async (p: Actor, slot = LAB) =>
+  (await addRecord(p.chain, { patient: p.address, recordType: slot, cidCodec: 0x55, digest: digest(n++) })).id;
 const canVia = (reader: Actor, org: bigint, p: Actor, slot: number, id: bigint) =>
   read(f.admin.chain, 'canReadVia', [reader.address, org, p.address, slot, id]);
 
@@ -25,7 +26,9 @@ describe('organisations', () => {
   it('MUST (§ Organisations 1): only the consortium creates an org; names are unique; an org admin (not the consortium) manages members', async () => {
     const orgAdmin = await f.provider();
     const doc = await f.provider();
-    await expect(createOrg(orgAdmin.chain, { name: 'Mallory General', admins: [orgAdmin.address] })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(createOrg(orgAdmin.chain, { name: 'Mallory General', admins: [orgAdmin.address] })).rejects.toBeInstanceOf(
+      AccessDeniedError,
+    );
     const { org } = await createOrg(f.admin.chain, { name: 'St Elsewhere A', admins: [orgAdmin.address] });
     expect(await resolveOrg(f.admin.chain, 'St Elsewhere A')).toBe(org);
     await expect(createOrg(f.admin.chain, { name: 'St Elsewhere A', admins: [orgAdmin.address] })).rejects.toBeInstanceOf(UsageError);
@@ -60,7 +63,9 @@ describe('organisations', () => {
     expect(await readableVia(a.chain, { reader: a.address, patient: p.address, recordType: LAB, recordId: before })).toBe(org);
     const receipt = await logAccessVia(a.chain, { recordId: before, patient: p.address, recordType: LAB, org });
     expect(receipt.txHash).toMatch(/^0x/);
-    await expect(logAccessVia(c.chain, { recordId: before, patient: p.address, recordType: LAB, org })).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(logAccessVia(c.chain, { recordId: before, patient: p.address, recordType: LAB, org })).rejects.toBeInstanceOf(
+      AccessDeniedError,
+    );
     // c joins later: it reads (on chain) what is added after.
     await addOrgMember(orgAdmin.chain, { org, provider: c.address });
     expect((await liveOrgReaders(p.chain, p.address, LAB)).map((r) => r.address).sort()).toEqual([a.address, b.address, c.address].sort());

@@ -36,8 +36,8 @@ describe('emr --help', () => {
     expect(lines('Patient')).toEqual(
       expect.arrayContaining([
         'register',
-        'grant <provider>',
-        'revoke <provider>',
+        'grant [provider]',
+        'revoke [provider]',
         'access list',
         'access approve <requestId>',
         'access deny <requestId>',

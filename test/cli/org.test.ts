@@ -20,7 +20,8 @@ afterAll(async () => {
 
 const addLab = async (name: string, text: string): Promise<string> =>
   (await ok([...as('grey'), 'record', 'add', file(name, text), '--patient', 'alice', '--type', 'lab'])).records[0].id;
-const fetchAs = (who: string, id: string) => emr([...as(who), 'fetch', id, '-o', file(`${who}-${id}-${Math.random()}.out`, ''), '--force', '--json']);
+const fetchAs = (who: string, id: string) =>
+  emr([...as(who), 'fetch', id, '-o', file(`${who}-${id}-${Math.random()}.out`, ''), '--force', '--json']);
 
 describe('emr org (docs/CLI.md § Organisations)', () => {
   it('MUST (SHARING.md § 9.1): the consortium creates an org; only its admins manage members (exit 3 for anyone else)', async () => {
@@ -77,7 +78,10 @@ describe('emr org (docs/CLI.md § Organisations)', () => {
     const name = 'Evil\u001b[31mRed\nforged: line\u202e';
     const made = await ok([...as('admin'), 'org', 'create', name, '--admin', 'house']);
     expect(made.name).toBe(name);
-    for (const args of [['org', 'list'], ['org', 'show', made.org]]) {
+    for (const args of [
+      ['org', 'list'],
+      ['org', 'show', made.org],
+    ]) {
       const out = await emr([...as('alice'), ...args]);
       expect(out.code).toBe(0);
       expect(out.stdout).not.toMatch(/\u001b|\u202e/);

@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import { SIGN_ONLY_OPTIONS, writeSignedAction } from '../signed-output.js';
 import { defineCommand } from '../spec.js';
 import { grantList } from './grant-list.js';
+import { grantView } from './grant-view.js';
 import { grantToOrg } from './org-sharing.js';
 
 export const grant = defineCommand({
@@ -24,7 +25,12 @@ export const grant = defineCommand({
     { flags: '--department <d>', description: 'with --org: only this department of it' },
     ...SIGN_ONLY_OPTIONS,
   ],
-  examples: ['emr grant dr-bob --types lab,imaging --expires 30d', 'emr grant --org "St Elsewhere" --department "ward 3" --types lab --expires 1y', 'emr grant 0xPharmacy… --records 12 --expires 7d', 'emr grant list'],
+  examples: [
+    'emr grant dr-bob --types lab,imaging --expires 30d',
+    'emr grant --org "St Elsewhere" --department "ward 3" --types lab --expires 1y',
+    'emr grant 0xPharmacy… --records 12 --expires 7d',
+    'emr grant list',
+  ],
   subcommands: [grantList],
   async run(
     ctx,
@@ -36,7 +42,9 @@ export const grant = defineCommand({
   ) {
     if (opts.org !== undefined) return grantToOrg(ctx, who, { ...opts, org: opts.org });
     if (!who || opts.department !== undefined)
-      throw new UsageError(who ? '--department needs --org' : 'name a provider (or --org <org>)', { hint: 'emr grant <provider> --types …' });
+      throw new UsageError(who ? '--department needs --org' : 'name a provider (or --org <org>)', {
+        hint: 'emr grant <provider> --types …',
+      });
     const [{ openSession }, { grantInput, grantAccessFlow }] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/grant-access.js'),
@@ -64,23 +72,6 @@ export const grant = defineCommand({
               },
       };
     }
-    return {
-      data: res,
-      view: {
-        title: `Granted ${name} access until ${res.expiresAt}`,
-        fields: [
-          ['types', input.types.join(',') || '-'],
-          ['records', input.ids.join(',') || '-'],
-          ['write', input.write],
-          ['keys delivered', res.keysDelivered.length ? `${res.keysDelivered.length} existing record(s)` : 'none needed'],
-          ['tx', res.txHashes.join(', ')],
-        ],
-        // SHARING.md § 2.6: a record whose key could not be read is named; the rest is shared.
-        warnings: [
-          ...res.skipped.slice(0, 5).map((s) => `record ${s.id} skipped (its key was not delivered): ${s.reason}`),
-          ...(res.skipped.length > 5 ? [`… and ${res.skipped.length - 5} more skipped (use --json for all)`] : []),
-        ],
-      },
-    };
+    return { data: res, view: grantView(name, input, res) };
   },
 });

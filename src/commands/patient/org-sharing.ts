@@ -9,7 +9,16 @@ import { revokeView } from './revoke-view.js';
 export async function grantToOrg(
   ctx: Context,
   who: string | undefined,
-  opts: { org: string; department?: string; types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string },
+  opts: {
+    org: string;
+    department?: string;
+    types?: string;
+    records?: string;
+    expires: string;
+    write?: boolean;
+    signOnly?: boolean;
+    deadline: string;
+  },
 ): Promise<CommandResult> {
   const [{ openSession }, { grantInput }, flows] = await Promise.all([
     import('../../session/index.js'),

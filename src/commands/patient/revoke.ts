@@ -21,9 +21,14 @@ export const revoke = defineCommand({
     { flags: '--org <org>', description: 'revoke an organisation (id or name) instead (docs/SHARING.md § 9)' },
     ...SIGN_ONLY_OPTIONS,
   ],
-  async run(ctx, [who]: [string | undefined], opts: { rekey?: boolean; signOnly?: boolean; deadline: string; output?: string; org?: string }) {
+  async run(
+    ctx,
+    [who]: [string | undefined],
+    opts: { rekey?: boolean; signOnly?: boolean; deadline: string; output?: string; org?: string },
+  ) {
     if (opts.org !== undefined) {
-      if (who || opts.signOnly) throw new UsageError('--org takes no provider and no --sign-only', { hint: 'emr revoke --org <org> [--rekey]' });
+      if (who || opts.signOnly)
+        throw new UsageError('--org takes no provider and no --sign-only', { hint: 'emr revoke --org <org> [--rekey]' });
       return revokeOrg(ctx, opts.org, !!opts.rekey);
     }
     if (!who) throw new UsageError('name a provider (or --org <org>)', { hint: 'emr revoke <provider> [--rekey]' });
