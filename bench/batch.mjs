@@ -22,7 +22,10 @@ const { connectChain } = await import(join(ROOT, 'dist/chain/client.js'));
 const { register } = await import(join(ROOT, 'dist/chain/register.js'));
 const { grant } = await import(join(ROOT, 'dist/chain/grant.js'));
 const { generateIdentity } = await import(join(ROOT, 'dist/crypto/identity.js'));
-const { ALL_TYPES_MASK } = await import(join(ROOT, 'dist/record-types.js'));
+const { RECORD_TYPES, typeSlots } = await import(join(ROOT, 'dist/record-types.js'));
+const { deriveTypeKey } = await import(join(ROOT, 'dist/keys/derive.js'));
+const { openStore } = await import(join(ROOT, 'dist/ipfs/store.js'));
+const { publishKeyDelivery } = await import(join(ROOT, 'dist/records/key-delivery.js'));
 
 const N = Number(process.env.BENCH_RECORDS ?? 1000);
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 50);
@@ -94,11 +97,16 @@ function emr(args, { measure = false } = {}) {
 
 async function main() {
   process.stderr.write(`bench: setting up a devnet, a provider and ${PATIENTS} patients in ${home}\n`);
-  const dr = (await emr(['--json', 'keygen', '--name', 'dr', '--role', 'provider'])).json.data.address;
+  const drKey = (await emr(['--json', 'keygen', '--name', 'dr', '--role', 'provider'])).json.data;
+  const dr = drKey.address;
+  const drRecipient = JSON.parse(readFileSync(join(home, 'profiles', 'dr.json'), 'utf8')).recipient;
   const { rpcUrl, contract } = (await emr(['--json', 'devnet', 'up'])).json.data;
   await emr(['--json', 'register', '--role', 'provider']);
   await emr(['--json', 'admin', 'verify', dr]);
   const patients = [];
+  // As `emr grant --write` does (docs/CONTRACT.md § Privacy): the write mask names the
+  // patient's own type slots, and the grant's key delivery carries the type key to dr.
+  const store = await openStore({ home });
   for (let i = 0; i < PATIENTS; i += 10) {
     await Promise.all(
       Array.from({ length: Math.min(10, PATIENTS - i) }, async () => {
@@ -106,12 +114,21 @@ async function main() {
         await anvilFund(rpcUrl, w.address);
         const chain = await connectChain({ rpcUrl, contract, signer: new Wallet(w.privateKey), pollingIntervalMs: 50 });
         await register(chain, { role: 'patient', recipient: generateIdentity('x25519').recipient });
-        await grant(chain, { provider: dr, readMask: 0, writeMask: ALL_TYPES_MASK, expiry: Math.floor(Date.now() / 1000) + 86400 });
+        const typeKey = deriveTypeKey(Buffer.from(w.privateKey.slice(2), 'hex'));
+        const delivery = await publishKeyDelivery(store, { patient: w.address, grantee: dr, keys: [], typeKey }, drRecipient);
+        await grant(chain, {
+          provider: dr,
+          readMask: 0,
+          writeMask: typeSlots(typeKey).toMask(RECORD_TYPES),
+          expiry: Math.floor(Date.now() / 1000) + 86400,
+          keyDelivery: delivery.digest,
+        });
         chain.provider.destroy();
         patients.push(w.address);
       }),
     );
   }
+  await store.close?.();
   const job = (name, n) => {
     const dir = join(data, name);
     mkdirSync(dir);
