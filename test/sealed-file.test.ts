@@ -1,4 +1,4 @@
-// Local files sealed to the acting profile (src/records/sealed-file.ts): the metadata cache,
+// Local files sealed to the acting profile (src/session/sealed-file.ts): the metadata cache,
 // the patient index and the sign-only delivery log share one reader, which MUST refuse a
 // file sealed to another key, a file larger than its bound could make it, and a file that
 // opens to more than its bound, and writes 0600 files.
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateIdentity } from '../src/crypto/identity.js';
-import { readSealedFile, writeSealedFile } from '../src/records/sealed-file.js';
+import { readSealedFile, writeSealedFile } from '../src/session/sealed-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'emr-sealed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,6 +7,7 @@ import { zeroPadValue } from 'ethers/utils';
 import { EmrError } from '../errors.js';
 import type { EventArgs, EventName } from './abi.js';
 import { toChainError } from './errors.js';
+import type { LogSource, PlainLog } from './log-index.js';
 import type { EmrChain } from './types.js';
 
 /** A decoded event of the contract: `args` typed from the ABI by its `name` (abi.ts). */
@@ -27,7 +28,7 @@ export type ChainEvent<N extends EventName = EventName> = DecodedEvent<N> & {
 export function decodeEvent<N extends EventName = EventName>(
   iface: Interface,
   contract: string,
-  log: Log,
+  log: Pick<Log, 'address' | 'topics' | 'data'>,
   names?: readonly N[],
 ): DecodedEvent<N> | null {
   if (log.address.toLowerCase() !== contract.toLowerCase()) return null;
@@ -91,7 +92,9 @@ export async function queryEvents<N extends EventName = EventName>(
     topics: [topic0, ...(params.topics ?? []).map((t) => (Array.isArray(t) ? [...t] : t) as string | string[] | null)],
   };
   try {
-    const logs = await logsInWindows(chain, filter, params.fromBlock ?? chain.fromBlock, params.toBlock ?? 'latest');
+    const from = params.fromBlock ?? chain.fromBlock;
+    const to = params.toBlock ?? 'latest';
+    const logs = (await indexedLogs(chain, filter.topics, from, to)) ?? (await logsInWindows(chain, filter, from, to));
     const out: ChainEvent<N>[] = [];
     for (const log of logs) {
       const ev = decodeEvent(chain.iface, chain.address, log, params.names);
@@ -102,6 +105,39 @@ export async function queryEvents<N extends EventName = EventName>(
   } catch (e) {
     throw toChainError(e, chain.iface);
   }
+}
+
+/**
+ * The logs of [from, to] from the chain's log index (CONTRACT.md § Log index), after
+ * bringing it up to the head; null when the chain has no index or the index does not cover
+ * the range (then the caller reads live).
+ */
+async function indexedLogs(
+  chain: EmrChain,
+  topics: (string | string[] | null)[],
+  from: number,
+  to: number | 'latest',
+): Promise<PlainLog[] | null> {
+  const index = chain.logIndex;
+  if (!index || from < chain.fromBlock) return null;
+  if (to === 'latest' || !index.covers(from, to)) await index.sync(logSource(chain));
+  const end = to === 'latest' ? index.head : to;
+  return index.covers(from, end) ? index.logs(chain.address, from, end, topics) : null;
+}
+
+/** The chain as the log index reads it: blocks by number, and every log of the contract. */
+function logSource(chain: EmrChain): LogSource {
+  const address = chain.address.toLowerCase();
+  return {
+    async block(tag) {
+      const b = await chain.provider.getBlock(tag);
+      return b?.hash ? { number: b.number, hash: b.hash } : null;
+    },
+    async logs(from, to) {
+      const all = await logsInWindows(chain, { address: chain.address, topics: [] }, from, to);
+      return all.filter((l) => l.address.toLowerCase() === address);
+    },
+  };
 }
 
 /** The window size learnt per provider in this run (a refused size is never tried again). */
@@ -159,17 +195,28 @@ function refusedRange(e: unknown): boolean {
   return typeof x.error?.code === 'number' || x.code === 'UNKNOWN_ERROR' || x.code === 'SERVER_ERROR';
 }
 
-/** Block timestamps (unix seconds), one request per distinct block. */
+/**
+ * Block timestamps (unix seconds), one request per distinct block the log index does not
+ * already hold (CONTRACT.md § Log index); the ones read are added to it.
+ */
 export async function blockTimes(chain: EmrChain, blocks: Iterable<number>): Promise<Map<number, number>> {
-  const unique = [...new Set(blocks)];
+  const index = chain.logIndex;
   const out = new Map<number, number>();
+  const missing: number[] = [];
+  for (const n of new Set(blocks)) {
+    const t = index?.time(n);
+    if (t === undefined) missing.push(n);
+    else out.set(n, t);
+  }
   try {
     await Promise.all(
-      unique.map(async (n) => {
+      missing.map(async (n) => {
         const b = await chain.provider.getBlock(n);
         out.set(n, b ? b.timestamp : 0);
+        if (b && index) index.putTime(n, b.timestamp);
       }),
     );
+    if (index) await index.flush();
   } catch (e) {
     throw toChainError(e, chain.iface);
   }

@@ -1,5 +1,6 @@
 /** Shared types of the chain layer (docs/CONTRACT.md). */
 import type { Contract, Interface, JsonRpcProvider, Signer } from 'ethers';
+import type { LogIndex } from './log-index.js';
 
 /** A connected client: one per command run, never module-level. */
 export interface EmrChain {
@@ -19,6 +20,11 @@ export interface EmrChain {
    * the whole range in one request (the embedded devnet).
    */
   readonly logWindow?: number;
+  /**
+   * The local index of the contract's events (CONTRACT.md § Log index), set by the session
+   * off the embedded devnet; absent, every query reads the chain.
+   */
+  readonly logIndex?: LogIndex;
   /** The endpoint's URL (for messages: print it through endpointLabel only). */
   readonly rpcUrl?: string;
   /**

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
 import type { HistoryItem } from '../fhir/summary.js';
-import { readSealedFile, writeSealedFile } from './sealed-file.js';
+import { readSealedFile, writeSealedFile } from '../session/sealed-file.js';
 
 /** Bound on what is read back (hostile or corrupt files): 64 MiB, 100,000 entries. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;

@@ -20,9 +20,9 @@ import { IntegrityError, PatientMismatchError } from '../errors.js';
 import { type Demographics, demographicsOf, differingFields, hasIdentifierValue } from '../fhir/demographics.js';
 import { type BundleSubject, checkOnePatient } from '../fhir/subject.js';
 import type { RecordStore } from '../ipfs/store.js';
+import { readSealedFile, writeSealedFile } from '../session/sealed-file.js';
 import type { Unlocked } from '../session/unlock.js';
 import { fetchRecord } from './fetch.js';
-import { readSealedFile, writeSealedFile } from './sealed-file.js';
 import { slotsFor } from './type-keys.js';
 
 /** Bounds on what is read back (a corrupt or hostile file): 16 MiB, 100,000 patients. */

@@ -21,8 +21,8 @@ import { currentEpoch, nextNonce } from '../chain/signed-actions.js';
 import type { EmrChain } from '../chain/types.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { RecordStore } from '../ipfs/store.js';
+import { readSealedFile, writeSealedFile } from '../session/sealed-file.js';
 import type { Unlocked } from '../session/unlock.js';
-import { readSealedFile, writeSealedFile } from './sealed-file.js';
 
 export interface SignOnlyDelivery {
   patient: string;

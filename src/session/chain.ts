@@ -18,6 +18,7 @@ import { whoisForEncryption } from '../chain/whois.js';
 import type { Context } from '../context.js';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { recipientGuard } from './contacts.js';
+import { logIndexFor } from './log-index-store.js';
 import { unlock } from './unlock.js';
 
 /** Blocks per eth_getLogs request off the devnet, to start with (CONTRACT.md § Reading logs). */
@@ -121,7 +122,13 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
   }
   // SHARING.md § 8: every key read from chain for encryption is pinned and cross-checked.
   const witnesses = await witnessChains(ctx, ep, connected.chain.chainId, timeoutMs);
-  let chain: EmrChain = { ...connected.chain, vetRecipient: recipientGuard(ctx), ...(witnesses.length > 0 ? { witnesses } : {}) };
+  let chain: EmrChain = {
+    ...connected.chain,
+    vetRecipient: recipientGuard(ctx),
+    ...(witnesses.length > 0 ? { witnesses } : {}),
+    // CONTRACT.md § Log index: off the embedded devnet, reads go through the local index.
+    ...(ep.devnet ? {} : { logIndex: logIndexFor(ctx, connected.chain) }),
+  };
   if (opts.signer) chain = await signWith(ctx, chain, { profile: opts.profile, devnet: ep.devnet, balance: connected.extra[0] });
   ctx.onClose(() => chain.provider.destroy());
   ctx.cache.set(key, chain);

@@ -117,6 +117,16 @@ export async function unlock(ctx: Context, name?: string): Promise<Unlocked> {
   return unlocked;
 }
 
+/** The acting profile when this run has already unlocked it (nothing is asked). */
+export function unlockedNow(ctx: Context): Unlocked | undefined {
+  if (ctx.profiles.list().length === 0) return undefined;
+  try {
+    return ctx.cache.get(`unlocked:${ctx.profileName()}`) as Unlocked | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The acting profile unlocked for reading type names (docs/CONTRACT.md § Privacy: a slot
  * names a type only with the patient's key), when that asks nothing nobody can answer: no

@@ -10,6 +10,8 @@ export interface LogWindowProxy {
   url: string;
   /** Every eth_getLogs asked, with its resolved range and whether it was refused. */
   ranges: { from: number; to: number; refused: boolean }[];
+  /** The method of every request passed on or refused, in order. */
+  methods: string[];
   close(): Promise<void>;
 }
 
@@ -20,12 +22,14 @@ async function upstream(target: string, body: unknown): Promise<unknown> {
 
 export async function logWindowProxy(target: string, maxBlocks: number): Promise<LogWindowProxy> {
   const ranges: LogWindowProxy['ranges'] = [];
+  const methods: string[] = [];
   const blockOf = async (tag: unknown): Promise<number> => {
     if (typeof tag === 'string' && tag.startsWith('0x')) return Number(BigInt(tag));
     const head = (await upstream(target, { jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] })) as { result: string };
     return tag === 'earliest' ? 0 : Number(BigInt(head.result));
   };
   const answer = async (m: { id?: unknown; method?: string; params?: unknown[] }): Promise<unknown> => {
+    methods.push(String(m.method));
     if (m.method === 'eth_getLogs') {
       const f = (m.params?.[0] ?? {}) as { fromBlock?: unknown; toBlock?: unknown };
       const from = await blockOf(f.fromBlock ?? 'latest');
@@ -57,6 +61,7 @@ export async function logWindowProxy(target: string, maxBlocks: number): Promise
   return {
     url: `http://127.0.0.1:${port}`,
     ranges,
+    methods,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
