@@ -94,7 +94,8 @@ export async function queryEvents<N extends EventName = EventName>(
   try {
     const from = params.fromBlock ?? chain.fromBlock;
     const to = params.toBlock ?? 'latest';
-    const logs = (await indexedLogs(chain, filter.topics, from, to)) ?? (await logsInWindows(chain, filter, from, to));
+    const indexed = params.names?.some((n) => LIVE_ONLY.has(n)) ? null : await indexedLogs(chain, filter.topics, from, to);
+    const logs = indexed ?? (await logsInWindows(chain, filter, from, to));
     const out: ChainEvent<N>[] = [];
     for (const log of logs) {
       const ev = decodeEvent(chain.iface, chain.address, log, params.names);
@@ -106,6 +107,13 @@ export async function queryEvents<N extends EventName = EventName>(
     throw toChainError(e, chain.iface);
   }
 }
+
+/**
+ * Events that name the keys data is encrypted to: read from the endpoint every time, never
+ * from the index (CONTRACT.md § Log index), so the contact book and witness endpoints check
+ * today's answer (SHARING.md § 8), and no answer an endpoint gave once outlives it.
+ */
+const LIVE_ONLY: ReadonlySet<string> = new Set(['Registered', 'EmergencyRecipientSet']);
 
 /**
  * The logs of [from, to] from the chain's log index (CONTRACT.md § Log index), after

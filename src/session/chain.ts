@@ -127,7 +127,7 @@ export async function chainFor(ctx: Context, opts: { signer?: boolean; profile?:
     vetRecipient: recipientGuard(ctx),
     ...(witnesses.length > 0 ? { witnesses } : {}),
     // CONTRACT.md § Log index: off the embedded devnet, reads go through the local index.
-    ...(ep.devnet ? {} : { logIndex: logIndexFor(ctx, connected.chain) }),
+    ...(ep.devnet ? {} : { logIndex: logIndexFor(ctx, { ...connected.chain, rpcUrl: ep.rpcUrl }) }),
   };
   if (opts.signer) chain = await signWith(ctx, chain, { profile: opts.profile, devnet: ep.devnet, balance: connected.extra[0] });
   ctx.onClose(() => chain.provider.destroy());

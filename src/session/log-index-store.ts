@@ -1,6 +1,6 @@
 /**
  * Where the chain's log index (CONTRACT.md § Log index) is kept between runs:
- * `<home>/cache/chain-index-<profile>-<chainId>-<contract>.age`, sealed to the acting
+ * `<home>/cache/chain-index-<profile>-<chainId>-<contract>-<endpoint>.age`, sealed to the acting
  * profile like every file in cache/ (docs/FHIR.md § 6): the events are public, but which
  * deployment a user reads, and when, is not for other local users.
  *
@@ -10,7 +10,7 @@
  * The profile is only read when the run already unlocked it; otherwise there is no store
  * and the run indexes in memory only.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogIndex, type LogIndexStore, MAX_INDEX_BYTES } from '../chain/log-index.js';
@@ -20,8 +20,23 @@ import { unlockedNow } from './unlock.js';
 
 const MAC_LABEL = 'emr/chain-log-index/v1';
 
-export function indexFile(home: string, profileAddress: string, chainId: bigint, contract: string): string {
-  return join(home, 'cache', `chain-index-${profileAddress.toLowerCase()}-${chainId}-${contract.toLowerCase()}.age`);
+/**
+ * The endpoint as a name: 16 hex digits of the URL's SHA-256 (a URL may carry an API key,
+ * and is never written out). One index per endpoint: the client trusts its endpoint for logs
+ * (CONTRACT.md § Trust model), and what one endpoint said must not answer for another.
+ */
+const endpointTag = (rpcUrl: string): string => createHash('sha256').update(rpcUrl).digest('hex').slice(0, 16);
+
+export function indexFile(home: string, profileAddress: string, scope: IndexScope): string {
+  const name = `chain-index-${profileAddress.toLowerCase()}-${scope.chainId}-${scope.address.toLowerCase()}-${endpointTag(scope.rpcUrl)}.age`;
+  return join(home, 'cache', name);
+}
+
+interface IndexScope {
+  chainId: bigint;
+  address: string;
+  fromBlock: number;
+  rpcUrl: string;
 }
 
 function macKey(identity: string): Buffer {
@@ -29,12 +44,10 @@ function macKey(identity: string): Buffer {
 }
 
 /** The store of the acting profile, resolved at first use (after the command unlocked). */
-function sealedStore(ctx: Context, chainId: bigint, contract: string): LogIndexStore {
+function sealedStore(ctx: Context, scope: IndexScope): LogIndexStore {
   const me = () => {
     const u = unlockedNow(ctx);
-    return u
-      ? { file: indexFile(ctx.home, u.profile.address, chainId, contract), identity: u.age.identity, recipient: u.age.recipient }
-      : null;
+    return u ? { file: indexFile(ctx.home, u.profile.address, scope), identity: u.age.identity, recipient: u.age.recipient } : null;
   };
   return {
     async load() {
@@ -74,14 +87,14 @@ function sealedStore(ctx: Context, chainId: bigint, contract: string): LogIndexS
   };
 }
 
-/** The log index of one run for `chain`'s deployment (scope: chain id, contract, first block). */
-export function logIndexFor(ctx: Context, chain: { chainId: bigint; address: string; fromBlock: number }): LogIndex {
-  const scope = `${chain.chainId}:${chain.address.toLowerCase()}:${chain.fromBlock}`;
+/** The log index of one run for a deployment read through one endpoint (its scope). */
+export function logIndexFor(ctx: Context, chain: IndexScope): LogIndex {
+  const scope = `${chain.chainId}:${chain.address.toLowerCase()}:${chain.fromBlock}:${endpointTag(chain.rpcUrl)}`;
   // One per run and deployment: the read-only and the signing client share it.
   const key = `logIndex:${scope}`;
   let index = ctx.cache.get(key) as LogIndex | undefined;
   if (!index) {
-    index = new LogIndex(sealedStore(ctx, chain.chainId, chain.address), scope, chain.fromBlock);
+    index = new LogIndex(sealedStore(ctx, chain), scope, chain.fromBlock);
     ctx.cache.set(key, index);
   }
   return index;

@@ -1,6 +1,7 @@
 // The local log index (docs/CONTRACT.md § Log index), driven through the built binary off
 // the embedded devnet (--rpc-url to a capping proxy in front of the file's own devnet, so
 // the index is in use), counting the eth_getLogs the proxy is asked. No clock is asserted.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,10 +65,12 @@ describe('the log index (CONTRACT.md § Log index)', () => {
     }
   }, 180_000);
 
-  it('MUST keep the index only in cache/, sealed to the profile, one file per profile and deployment', async () => {
+  it('MUST keep the index only in cache/, sealed to the profile, one file per profile, deployment and endpoint', async () => {
     const files = indexFiles();
     expect(files).toHaveLength(1);
     expect(files[0]).toContain(devnet.contract.toLowerCase());
+    expect(files[0]).toContain(createHash('sha256').update(proxy.url).digest('hex').slice(0, 16));
+    expect(files[0]).not.toContain(new URL(proxy.url).port);
     const bytes = readFileSync(join(c.home, 'cache', files[0]!));
     expect(bytes.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
     expect(bytes.includes(Buffer.from(devnet.contract.slice(2).toLowerCase()))).toBe(false);
@@ -111,7 +114,15 @@ describe('the log index (CONTRACT.md § Log index)', () => {
     const h = await head();
     const block = (await c.rpc('eth_getBlockByNumber', [`0x${h.toString(16)}`, false])) as { hash: string };
     const chainId = Number(BigInt((await c.rpc('eth_chainId')) as string));
-    const doc = { v: 1, scope: `${chainId}:${devnet.contract.toLowerCase()}:0`, head: h, headHash: block.hash, logs: [], times: [] };
+    const endpoint = createHash('sha256').update(proxy.url).digest('hex').slice(0, 16);
+    const doc = {
+      v: 1,
+      scope: `${chainId}:${devnet.contract.toLowerCase()}:0:${endpoint}`,
+      head: h,
+      headHash: block.hash,
+      logs: [],
+      times: [],
+    };
     await writeSealedFile(file, alice.recipient, Buffer.from(`${'0'.repeat(64)}\n${JSON.stringify(doc)}`));
     const forged = await aliceList();
     expect(forged.cids).toEqual(truth);
