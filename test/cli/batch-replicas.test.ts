@@ -32,7 +32,9 @@ beforeAll(async () => {
   d1 = await startDaemon();
   d2 = await startDaemon();
   w = await makeWorld();
-  p = await w.patients(2);
+  // The grants' key deliveries (with the type keys dr names the patients' slots by,
+  // CONTRACT.md § Privacy) go where dr's batch reads: both nodes.
+  p = await w.patients(2, { ipfsApis: [d1.apiUrl, d2.apiUrl] });
 }, 300_000);
 
 afterAll(async () => {

@@ -42,7 +42,8 @@ import { register } from '../../src/chain/register.js';
 import type { EmrChain } from '../../src/chain/types.js';
 import { verifyProvider } from '../../src/chain/verify-provider.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
-import { openStore } from '../../src/ipfs/store.js';
+import { replicatedStore } from '../../src/ipfs/replicated.js';
+import { openStore, type RecordStore } from '../../src/ipfs/store.js';
 import { deriveTypeKey } from '../../src/keys/derive.js';
 import { RECORD_TYPES, type TypeSlots, typeSlots, UNKEYED } from '../../src/record-types.js';
 import { publishKeyDelivery } from '../../src/records/key-delivery.js';
@@ -173,7 +174,11 @@ export interface BatchWorld {
   contract: string;
   /** `emr` as the provider, with the passphrase file. */
   run(args: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<EmrRun>;
-  patients(n: number, opts?: { register?: boolean; grant?: boolean }): Promise<Patient[]>;
+  /**
+   * `ipfsApis`: the Kubo nodes the grants' key deliveries are published on (default: the
+   * home's embedded store), i.e. where dr's commands read them (`--ipfs-api`).
+   */
+  patients(n: number, opts?: { register?: boolean; grant?: boolean; ipfsApis?: string[] }): Promise<Patient[]>;
   /** A patient's type slots (UNKEYED for one this world did not make). */
   slotsOf(address: string): TypeSlots;
   /** A read-only chain client for assertions. */
@@ -217,7 +222,13 @@ export async function batchWorld(): Promise<BatchWorld> {
       const out: Patient[] = [];
       // As `emr grant --write` does (CONTRACT.md § Privacy): the write mask names the
       // patient's own slots, and the grant's key delivery carries the type key to dr.
-      const store = await openStore({ home: t.home });
+      // The key delivery must be where dr reads it: its type key names the patient's slots.
+      const store: RecordStore = opts.ipfsApis?.length
+        ? replicatedStore(
+            await Promise.all(opts.ipfsApis.map(async (url) => ({ name: url, store: await openStore({ home: t.home, ipfsApi: url }) }))),
+            opts.ipfsApis.length,
+          )
+        : await openStore({ home: t.home });
       try {
         await Promise.all(
           Array.from({ length: n }, async () => {
