@@ -5,7 +5,7 @@
  * returned raw (the caller escapes them for a terminal) and every list is bounded.
  */
 import { id as keccakText } from 'ethers';
-import { NotFoundError, UsageError } from '../errors.js';
+import { AccessDeniedError, NotFoundError, UsageError } from '../errors.js';
 import { addressTopic, idTopic, queryEvents } from './logs.js';
 import { checkId, parseAddress } from './params.js';
 import { read } from './read.js';
@@ -174,4 +174,16 @@ export async function orgKeyDeliveries(
     .reverse()
     .slice(0, MAX_ORGS)
     .map((e) => ({ org: e.args[1] as bigint, keyDelivery: String(e.args[5]) }));
+}
+
+/** The org id (decimal) `ref` names when `author` is a current member of it; exit 3 otherwise (FORMAT.md § 3.5). */
+export async function memberOrg(chain: EmrChain, ref: string, author: string): Promise<string> {
+  const org = await resolveOrg(chain, ref);
+  const m = await orgMemberOf(chain, org, author);
+  if (!m.joinedAt || m.leftAt) {
+    throw new AccessDeniedError(`you are not a member of organisation ${org}`, {
+      hint: `an org admin adds you with \`emr org add ${org} <you>\`; see \`emr org show ${org}\``,
+    });
+  }
+  return org.toString();
 }

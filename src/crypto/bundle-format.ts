@@ -18,6 +18,8 @@ export const BUNDLE_MAGIC = Buffer.from('emr-bundle/v1\n', 'latin1');
 export const BUNDLE_FORMAT_VERSION = 1;
 /** Metadata with clinical fields (§ 3.4). */
 export const BUNDLE_FORMAT_VERSION_2 = 2;
+/** Metadata naming the author's organisation (docs/FORMAT.md § 3.5). */
+export const BUNDLE_FORMAT_VERSION_3 = 3;
 /** Keeps magic + length + metadata inside the first 64 KiB STREAM chunk. */
 export const MAX_METADATA_SIZE = 32 * 1024;
 export const TRAILER_SIZE = 32 + 8 + 65;
@@ -25,7 +27,7 @@ const MAX_TEXT = 4096;
 
 /** The metadata as stored (docs/FORMAT.md § 3.2). Absent optionals are omitted. */
 export interface BundleMetadata {
-  v: 1 | 2;
+  v: 1 | 2 | 3;
   patient: string;
   author: string;
   type: string;
@@ -52,12 +54,16 @@ export interface BundleMetadata {
   encounterEnd?: string;
   /** Local record number (MRN) at the facility. */
   mrn?: string;
+  /** The organisation the author wrote for: its decimal id on this contract (docs/FORMAT.md § 3.5). */
+  org?: string;
 }
 
 const V1_KEYS = ['author', 'chainId', 'createdAt', 'fileName', 'mediaType', 'patient', 'title', 'type', 'v', 'verifyingContract'];
 /** The version-2 fields, in the order the EIP-712 struct signs them (§ 4.2). */
 export const V2_FIELDS = ['fhir', 'careDate', 'supersedes', 'facility', 'encounterStart', 'encounterEnd', 'mrn'] as const;
-const KEYS = [...V1_KEYS, ...V2_FIELDS].sort();
+/** Version 3 (§ 3.5) signs the organisation after the version-2 fields. */
+export const V3_FIELDS = [...V2_FIELDS, 'org'] as const;
+const KEYS = [...V1_KEYS, ...V3_FIELDS].sort();
 const OPTIONAL_TEXT = ['title', 'fileName', 'mediaType'] as const;
 const DATE = /^[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?$/;
 const SHORT_TEXT = 256;
@@ -102,9 +108,12 @@ export function parseMetadata(bytes: Uint8Array): BundleMetadata {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw bad('metadata is not an object');
   const m = obj as Record<string, unknown>;
   if (!Object.keys(m).every((k) => KEYS.includes(k))) throw bad('unknown metadata field');
-  if (m.v !== 1 && m.v !== 2) throw bad('unsupported metadata version');
+  if (m.v !== 1 && m.v !== 2 && m.v !== 3) throw bad('unsupported metadata version');
   // § 3.4: version 2 iff a version-2 field is present (one metadata, one version).
-  if ((m.v === 2) !== hasV2Fields(m as Partial<BundleMetadata>)) throw bad('metadata version does not match its fields');
+  // § 3.5: version 3 iff an organisation is named (with or without the § 3.4 fields).
+  const expected = m.org !== undefined ? 3 : hasV2Fields(m as Partial<BundleMetadata>) ? 2 : 1;
+  if (m.v !== expected) throw bad('metadata version does not match its fields');
+  if (m.org !== undefined && (typeof m.org !== 'string' || !/^[1-9][0-9]{0,17}$/.test(m.org))) throw bad('org');
   if (m.fhir !== undefined && m.fhir !== '4.0.1') throw bad('fhir');
   for (const k of ['careDate', 'encounterStart', 'encounterEnd'] as const)
     if (m[k] !== undefined && (typeof m[k] !== 'string' || !DATE.test(m[k] as string))) throw bad(k);

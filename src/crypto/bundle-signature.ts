@@ -8,7 +8,7 @@ import type { TypedDataDomain, TypedDataField } from 'ethers';
 import { IntegrityError } from '../errors.js';
 import { recoverAddress } from '../secp256k1.js';
 import { toChecksumAddress } from './address.js';
-import { type BundleMetadata, V2_FIELDS } from './bundle-format.js';
+import { type BundleMetadata, V2_FIELDS, V3_FIELDS } from './bundle-format.js';
 import { toHex } from './bytes.js';
 import { typedDataDigest } from './eip712.js';
 
@@ -36,9 +36,14 @@ export const EIP712_TYPES_V2: Record<string, TypedDataField[]> = {
   Record: [...EIP712_TYPES.Record!, ...V2_FIELDS.map((name) => ({ name, type: 'string' }))],
 };
 
+/** Version 3 (docs/FORMAT.md § 3.5): version 2's struct with `string org` appended. */
+export const EIP712_TYPES_V3: Record<string, TypedDataField[]> = {
+  Record: [...EIP712_TYPES.Record!, ...V3_FIELDS.map((name) => ({ name, type: 'string' }))],
+};
+
 /** The struct definition for this metadata's version. */
 export function eip712Types(m: Pick<BundleMetadata, 'v'>): Record<string, TypedDataField[]> {
-  return m.v === 2 ? EIP712_TYPES_V2 : EIP712_TYPES;
+  return m.v === 3 ? EIP712_TYPES_V3 : m.v === 2 ? EIP712_TYPES_V2 : EIP712_TYPES;
 }
 
 /** What an ethers Wallet (or any EIP-712 signer) provides. */
@@ -77,6 +82,7 @@ export function eip712Value(m: BundleMetadata, size: bigint, sha256: Uint8Array)
     contentHash: `0x${toHex(sha256)}`,
   };
   if (m.v === 2) for (const k of V2_FIELDS) v[k] = m[k] ?? '';
+  if (m.v === 3) for (const k of V3_FIELDS) v[k] = m[k] ?? '';
   return v;
 }
 

@@ -11,6 +11,7 @@ import { type InternalEncryptOptions, openAge, parallelEligible, withSink } from
 import {
   BUNDLE_FORMAT_VERSION,
   BUNDLE_FORMAT_VERSION_2,
+  BUNDLE_FORMAT_VERSION_3,
   BUNDLE_MAGIC,
   type BundleMetadata,
   checksumAddress,
@@ -81,6 +82,11 @@ function buildMetadata(meta: RecordMeta, signer: TypedDataSigner, domain?: Signi
   // § 3.4: clinical fields make it version 2; without them the bytes are version 1 as before.
   for (const k of V2_FIELDS) if (meta[k] !== undefined) (m as unknown as Record<string, unknown>)[k] = meta[k];
   if (hasV2Fields(m)) m.v = BUNDLE_FORMAT_VERSION_2;
+  // § 3.5: naming an organisation makes it version 3.
+  if (meta.org !== undefined) {
+    m.org = meta.org;
+    m.v = BUNDLE_FORMAT_VERSION_3;
+  }
   if (domain?.chainId !== undefined) m.chainId = BigInt(domain.chainId).toString();
   if (domain?.verifyingContract !== undefined) m.verifyingContract = checksumAddress(domain.verifyingContract, 'verifyingContract');
   // Round-trips through the strict parser: whatever we write, we can read.

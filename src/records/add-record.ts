@@ -6,6 +6,7 @@
  */
 
 import { existsSync } from 'node:fs';
+import { memberOrg } from '../chain/org-state.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { type FhirResource, readFhirFile } from '../fhir/detect.js';
 import type { ReplicatedStore } from '../ipfs/replicated.js';
@@ -29,6 +30,8 @@ export interface AddOptions {
   encounterStart?: string;
   encounterEnd?: string;
   mrn?: string;
+  /** docs/FORMAT.md § 3.5: the organisation the author writes for (id or name; the author must be a member). */
+  org?: string;
   fhirBilling?: boolean;
   acceptPatientChange?: string;
 }
@@ -40,6 +43,7 @@ export interface AddInput {
   type?: string;
   title?: string;
   clinical: ClinicalMeta;
+  org?: string;
   billing?: boolean;
   /** docs/FHIR.md § 3.3: the reason for accepting a patient whose demographics differ. */
   acceptPatientChange?: string;
@@ -64,6 +68,7 @@ export function addInput(files: string[], opts: AddOptions): AddInput {
     type: opts.type,
     title: opts.title,
     clinical,
+    ...(opts.org !== undefined ? { org: opts.org } : {}),
     billing: opts.fhirBilling,
     ...(opts.acceptPatientChange !== undefined ? { acceptPatientChange: acceptReason(opts.acceptPatientChange) } : {}),
   };
@@ -101,7 +106,9 @@ export interface AddOutcome {
 export async function addRecordsFlow(s: With<'me' | 'chain' | 'store'>, input: AddInput): Promise<AddOutcome> {
   const ctx = s.ctx;
   const patient = await resolveAddress(ctx, input.patient);
-  const { clinical } = input;
+  // FORMAT.md § 3.5: the record names its organisation, signed; only a current member may name it.
+  const clinical =
+    input.org === undefined ? input.clinical : { ...input.clinical, org: await memberOrg(s.chain, input.org, s.me.profile.address) };
   let supersededType: number | undefined;
   if (clinical.supersedes !== undefined) {
     // The record's slot, as the vocabulary index of its type (CONTRACT.md § Privacy).

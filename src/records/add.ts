@@ -42,7 +42,7 @@ export interface RecordFile {
 
 /** The version-2 metadata fields a caller may set (docs/FORMAT.md § 3.4). */
 export type ClinicalMeta = Partial<
-  Pick<RecordMeta, 'fhir' | 'careDate' | 'supersedes' | 'facility' | 'encounterStart' | 'encounterEnd' | 'mrn'>
+  Pick<RecordMeta, 'fhir' | 'careDate' | 'supersedes' | 'facility' | 'encounterStart' | 'encounterEnd' | 'mrn' | 'org'>
 >;
 
 export interface PreparedRecord {

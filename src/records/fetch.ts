@@ -18,7 +18,7 @@ import type { EmrChain } from '../chain/types.js';
 import { CODEC_RAW } from '../chain/types.js';
 import { readFileKey } from '../crypto/age-file.js';
 import { decryptBundle } from '../crypto/bundle.js';
-import { type BundleMetadata, V2_FIELDS } from '../crypto/bundle-format.js';
+import { type BundleMetadata, V3_FIELDS } from '../crypto/bundle-format.js';
 import type { DecryptBundleResult } from '../crypto/bundle-verify.js';
 import { NoMatchingIdentityError } from '../crypto/recipients.js';
 import { AccessDeniedError, IntegrityError, UsageError } from '../errors.js';
@@ -37,7 +37,7 @@ export interface FetchDeps {
 }
 
 /** Signed clinical metadata is present only when the record carries it (docs/FORMAT.md § 3.4). */
-export interface FetchedRecord extends Partial<Pick<BundleMetadata, (typeof V2_FIELDS)[number]>> {
+export interface FetchedRecord extends Partial<Pick<BundleMetadata, (typeof V3_FIELDS)[number]>> {
   id: string;
   path: string | null;
   sha256: string;
@@ -206,7 +206,7 @@ export async function openRecord(
     mediaType: m.mediaType ?? null,
     createdAt: new Date(m.createdAt * 1000).toISOString(),
     via,
-    ...Object.fromEntries(V2_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
+    ...Object.fromEntries(V3_FIELDS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
   };
 }
 

@@ -11,7 +11,7 @@ import { canRead } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
-import { V2_FIELDS } from '../crypto/bundle-format.js';
+import { V3_FIELDS } from '../crypto/bundle-format.js';
 import { AccessDeniedError, IntegrityError } from '../errors.js';
 import { compareItems, dayOf, type HistoryItem, historyItemOf, isNotHistory, resourcesOf } from '../fhir/summary.js';
 import type { TypeSlots } from '../record-types.js';
@@ -199,9 +199,10 @@ async function itemsOf(s: With<'me' | 'chain' | 'store'>, cache: MetaCache, rec:
 
 /** The signed metadata as the details cache keeps it (as `record list --details` does). */
 function metaOf(o: Omit<FetchedRecord, 'receiptTx'>): BundleMetadata {
-  const v2 = Object.fromEntries(V2_FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  const v2 = Object.fromEntries(V3_FIELDS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
   return {
-    v: Object.keys(v2).length ? 2 : 1,
+    // FORMAT.md § 3.5: an organisation makes version 3.
+    v: o.org !== undefined ? 3 : Object.keys(v2).length ? 2 : 1,
     patient: o.patient,
     author: o.author,
     type: o.type,

@@ -68,6 +68,8 @@ export interface ListedRecord extends RecordRef {
   encounterStart?: string;
   encounterEnd?: string;
   mrn?: string;
+  /** The organisation the author wrote for (docs/FORMAT.md § 3.5): its id. */
+  org?: string;
   supersedes?: string;
   /** Id of a later record (of those listed) that names this one in `supersedes`. */
   supersededBy?: string;
@@ -188,14 +190,15 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
           hit = {
             author: opened.author,
             meta: {
-              v:
-                opened.supersedes ||
-                opened.careDate ||
-                opened.fhir ||
-                opened.facility ||
-                opened.encounterStart ||
-                opened.encounterEnd ||
-                opened.mrn
+              v: opened.org
+                ? 3
+                : opened.supersedes ||
+                    opened.careDate ||
+                    opened.fhir ||
+                    opened.facility ||
+                    opened.encounterStart ||
+                    opened.encounterEnd ||
+                    opened.mrn
                   ? 2
                   : 1,
               patient: opened.patient,
@@ -205,7 +208,7 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
               ...(opened.title !== null ? { title: opened.title } : {}),
               ...(opened.fileName !== null ? { fileName: opened.fileName } : {}),
               ...Object.fromEntries(
-                (['fhir', 'careDate', 'supersedes', 'facility', 'encounterStart', 'encounterEnd', 'mrn'] as const)
+                (['fhir', 'careDate', 'supersedes', 'facility', 'encounterStart', 'encounterEnd', 'mrn', 'org'] as const)
                   .filter((k) => opened[k] !== undefined)
                   .map((k) => [k, opened[k]]),
               ),
@@ -219,7 +222,8 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
         row.fileName = m.fileName ?? null;
         if (m.careDate) row.date = m.careDate;
         if (m.fhir) row.fhir = true;
-        for (const k of ['facility', 'encounterStart', 'encounterEnd', 'mrn', 'supersedes'] as const) if (m[k] !== undefined) row[k] = m[k];
+        for (const k of ['facility', 'encounterStart', 'encounterEnd', 'mrn', 'supersedes', 'org'] as const)
+          if (m[k] !== undefined) row[k] = m[k];
       } catch (e) {
         // Not openable by this reader (no key), or damaged: listed without details. Bytes
         // this site cannot reach: listed and marked, the other rows still get theirs.

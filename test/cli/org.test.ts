@@ -90,6 +90,32 @@ describe('emr org (docs/CLI.md § Organisations)', () => {
     }
   });
 
+  it('MUST (FORMAT.md § 3.5): a member records for its org (signed, shown by record list --details and fetch --json); a non-member is refused (exit 3)', async () => {
+    await ok([...as('house'), 'org', 'add', org, 'grey']);
+    const id = (
+      await ok([...as('grey'), 'record', 'add', file('org.txt', 'Hb 14'), '--patient', 'alice', '--type', 'lab', '--org', 'St Elsewhere'])
+    ).records[0].id;
+    const listed = await ok([...as('alice'), 'record', 'list', '--details']);
+    expect(listed.records.find((r: any) => r.id === id)).toMatchObject({ org });
+    const fetched = await fetchAs('alice', id);
+    expect(JSON.parse(fetched.stdout).data).toMatchObject({ org });
+    await ok([...as('house'), 'org', 'remove', org, 'grey']);
+    const refused = await emr([
+      ...as('grey'),
+      'record',
+      'add',
+      file('org2.txt', 'Hb 15'),
+      '--patient',
+      'alice',
+      '--type',
+      'lab',
+      '--org',
+      org,
+    ]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/not a member of organisation/);
+  });
+
   it('usage: --department without --org, --org with a provider or --write: exit 2', async () => {
     expect((await emr([...as('alice'), 'grant', 'grey', '--department', 'x', '--types', 'lab'])).code).toBe(2);
     expect((await emr([...as('alice'), 'grant', 'grey', '--org', org, '--types', 'lab'])).code).toBe(2);

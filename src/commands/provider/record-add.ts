@@ -20,6 +20,7 @@ export const recordAdd = defineCommand({
     { flags: '--encounter-start <date>', description: 'encounter start, ISO 8601 date or date-time' },
     { flags: '--encounter-end <date>', description: 'encounter end, ISO 8601 date or date-time' },
     { flags: '--mrn <text>', description: 'local medical record number at the facility (inside the encryption)' },
+    { flags: '--org <org>', description: 'the organisation you write for (id or name; you must be a member; signed inside)' },
     { flags: '--fhir-billing', description: 'keep FHIR billing resources (Claim, ExplanationOfBenefit, …) as `other` records' },
     {
       flags: '--accept-patient-change <reason>',
