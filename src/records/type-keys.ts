@@ -4,10 +4,10 @@
  * anyone else sees slots as unknown. Found keys are kept for the run, per chain client.
  */
 import { partsToCid } from '../chain/cid.js';
-import { keyDeliveries } from '../chain/grants.js';
+import { canWrite, keyDeliveries } from '../chain/grants.js';
 import { orgGrantee, orgKeyDeliveries } from '../chain/org-state.js';
 import { CODEC_RAW, type EmrChain } from '../chain/types.js';
-import { AccessDeniedError, UnavailableError } from '../errors.js';
+import { AccessDeniedError, NotFoundError, UnavailableError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { deriveTypeKey } from '../keys/derive.js';
 import { SLOT_COUNT, type TypeSlots, typeIndex, typeSlots, UNKEYED } from '../record-types.js';
@@ -29,6 +29,8 @@ export interface SlotDeps {
 /** Deliveries opened per (patient, grantee) before giving up: bounds hostile histories. */
 const MAX_DELIVERIES = 32;
 const found = new WeakMap<EmrChain, Map<string, TypeSlots>>();
+/** Per patient: how many of the reader's key deliveries were not in its store (writableSlot says so). */
+const notInStore = new WeakMap<EmrChain, Map<string, number>>();
 
 /** The acting patient's own type key. */
 export function ownTypeKey(me: Unlocked): Uint8Array {
@@ -48,7 +50,9 @@ export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlo
     key.fill(0);
   } else if (deps.me && (deps.store || deps.openStore)) {
     const store = deps.store ?? (await deps.openStore!());
-    const key = await deliveredTypeKey({ chain: deps.chain, me: deps.me, store }, patient);
+    const { key, missing } = await deliveredTypeKey({ chain: deps.chain, me: deps.me, store }, patient);
+    if (!notInStore.has(deps.chain)) notInStore.set(deps.chain, new Map());
+    notInStore.get(deps.chain)!.set(p, missing);
     if (key) {
       slots = typeSlots(key);
       key.fill(0);
@@ -61,18 +65,20 @@ export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlo
 async function deliveredTypeKey(
   deps: { chain: EmrChain; me: Unlocked; store: RecordStore },
   patient: string,
-): Promise<Uint8Array | undefined> {
+): Promise<{ key?: Uint8Array; missing: number }> {
   const me = deps.me.profile.address;
+  let missing = 0;
   const grants = (await keyDeliveries(deps.chain, patient, me)).filter((d) => d.kind === 'grant');
   for (const d of grants.reverse().slice(0, MAX_DELIVERIES)) {
     try {
       const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
       const { keys, typeKey } = await openKeyDeliveryObject(deps.store, cid, deps.me.age.identity, { patient, grantee: me });
       for (const k of keys) k.fileKey.fill(0);
-      if (typeKey) return typeKey;
+      if (typeKey) return { key: typeKey, missing };
     } catch (e) {
       // A store that does not answer is an outage (exit 6), not a missing key.
       if (e instanceof UnavailableError) throw e;
+      if (e instanceof NotFoundError) missing++;
       // unreadable, missing or not ours: try the next one
     }
   }
@@ -82,25 +88,35 @@ async function deliveredTypeKey(
       const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
       const { keys, typeKey } = await openKeyDeliveryObject(deps.store, cid, deps.me.age.identity, { patient, grantee: orgGrantee(d.org) });
       for (const k of keys) k.fileKey.fill(0);
-      if (typeKey) return typeKey;
+      if (typeKey) return { key: typeKey, missing };
     } catch (e) {
       if (e instanceof UnavailableError) throw e;
+      if (e instanceof NotFoundError) missing++;
     }
   }
-  return undefined;
+  return { missing };
 }
 
 /**
- * The slot an author writes `name` under for `patient`. Without the patient's key the author
- * was never granted a type (every type grant carries it): the write check says why, with the
- * message it always gave (not registered, not verified, no write grant).
+ * The slot an author writes `name` under for `patient`. Without the patient's key: an author
+ * who may write no slot at all is told why by the write check, with the message it always
+ * gave (not registered, not verified, no write grant); one who holds a write grant whose key
+ * delivery is not in its store is told to reach that store (exit 7), since the grant exists.
  */
 export async function writableSlot(deps: SlotDeps, patient: string, name: string): Promise<number> {
   const slots = await slotsFor(deps, patient);
   if (slots.known) return slots.slotOf(name);
   const author = deps.me?.profile.address ?? ZERO_ADDRESS;
   const check = { author, patient, typeName: name };
-  for (let slot = 0; slot < SLOT_COUNT; slot++) await assertCanWrite(deps.chain, { ...check, recordType: slot });
+  const writable = await Promise.all(
+    Array.from({ length: SLOT_COUNT }, (_, slot) => canWrite(deps.chain, { author, patient, recordType: slot })),
+  );
+  if (!writable.includes(true)) await assertCanWrite(deps.chain, { ...check, recordType: 0 });
+  if ((notInStore.get(deps.chain)?.get(patient.toLowerCase()) ?? 0) > 0) {
+    throw new NotFoundError(`cannot add ${name} records for ${patient}: the key delivery of your grant is not in this store`, {
+      hint: "it carries the patient's type key (docs/CONTRACT.md § Privacy): reach the store the patient granted from with --ipfs-gateway <url> or --ipfs-api <url>, or ask the patient to grant again",
+    });
+  }
   throw new AccessDeniedError(`not allowed to add ${name} records for ${patient}: you hold no type key from this patient`, {
     hint: `the patient grants it with \`emr grant <you> --write --types ${name}\` (the grant delivers the key)`,
   });

@@ -21,6 +21,8 @@ import { twoSites } from '../helpers/two-sites.js';
 const sites = twoSites();
 const { A, B, asA, asB, ok } = sites;
 let chain: string[] = [];
+let alice = '';
+let hb = '';
 let site: ServingSite | undefined;
 let attacker: Server | undefined;
 let attackerUrl = '';
@@ -35,7 +37,7 @@ let aliceMnemonic = '';
 beforeAll(async () => {
   // Hospital A is the shared clinic (test/helpers/two-sites.ts); alice's recovery phrase is
   // the one her keystore holds, for the disaster drill below.
-  ({ chain } = await sites.setUp({ verifyHb: true }));
+  ({ chain, alice, hb } = await sites.setUp({ verifyHb: true }));
   const phrase = join(A.home, 'alice.phrase');
   await ok([...asA('alice'), 'key', 'export', 'alice', '--format', 'mnemonic', '-o', phrase]);
   aliceMnemonic = readFileSync(phrase, 'utf8').trim();
@@ -210,6 +212,19 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
     expect(r.code, r.stderr + r.stdout).toBe(4);
     expect(existsSync(out)).toBe(false);
     expect(strayFiles()).toEqual([]);
+  });
+
+  it('a writer at B whose grant’s key delivery is only in A’s store: exit 7 naming the store, not "no write grant"', async () => {
+    // The delivery carries alice's type key (CONTRACT.md § Privacy): hb names her lab slot with it.
+    await ok([...asA('alice'), 'grant', hb, '--types', 'lab', '--write', '--expires', '30d']);
+    const f = join(B.home, 'hb-lab.txt');
+    writeFileSync(f, 'hb lab\n');
+    const r = await emr([...asB('hb'), ...chain, '--json', 'record', 'add', f, '--patient', alice, '--type', 'lab']);
+    expect(r.code, r.stderr + r.stdout).toBe(7);
+    expect(r.json!.error!.message).toMatch(/key delivery of your grant is not in this store/);
+    expect(r.json!.error!.hint).toContain('--ipfs-gateway');
+    // (Adding it through A's gateway would put a record in B's store alone, which the CAR
+    // export below, of every record alice may read at A, could not reach.)
   });
 
   it('--ipfs-gateway that is not an http URL is a usage error (exit 2)', async () => {
