@@ -131,6 +131,18 @@ try {
   await gasOf(as(patient).grant(er.address, 0b1000, 0, far, ZeroHash));
   row('dispensePrescription (type grant)', await gasOf(as(er).dispensePrescription(rxId, patient.address, 3)), '', 'one new slot (~22k)');
 
+  // Issue 24 § 2 (CONTRACT.md § Erasure): the tombstone with a reason sealed to an X25519
+  // patient key, as the CLI sends it (512-byte padded plaintext → 941 characters).
+  const sealedErase = `emr-sealed-1:${'A'.repeat(928)}`;
+  const erTx = await as(patient).addRecord(patient.address, 0, 0x55, dig(778));
+  const erId = (await erTx.wait()).logs.map((l) => c0.interface.parseLog(l)).find((e) => e?.name === 'RecordAdded').args[0];
+  row(
+    'eraseRecord (sealed reason, 941 B)',
+    await gasOf(as(patient).eraseRecord(erId, sealedErase)),
+    '',
+    'one new slot + the event (§ Erasure)',
+  );
+
   // Signed grant relayed by a third party.
   const relayer = await account();
   const signer = await account();

@@ -883,6 +883,43 @@ contract EmrAccess {
         return (uint40(g), uint32(g >> 40), uint32(g >> 72), uint32(g >> 104));
     }
 
+    // ──────────── issue 24 § 2: erasure by crypto-shredding (helper erase) ────────────
+    // CONTRACT.md § Erasure. A tombstone: the record's patient says the record is erased,
+    // once. Records are events, so the contract cannot see whose record `id` is: the state
+    // is keyed by the caller, and readers accept a RecordErased only when its `patient` is
+    // the record's patient. Another account's tombstone lands under its own address, where
+    // no reader of the record looks, and cannot block the real patient's. The reason is
+    // sealed to the patient by the client (a fixed-length age file, like a sealed request):
+    // nothing clinical in clear on chain (§ Privacy). canRead is left as it is: one more
+    // cold slot would cost every read receipt 2.1k (logAccess ≤ 31.8k, § Gas); readers
+    // check `erasedOf` or the event instead.
+
+    /// patient → record id → erasedAt (block time; 0: not erased by this patient).
+    mapping(address => mapping(uint256 => uint256)) internal _erased;
+
+    /// Readers accept it only when `patient` is the record's patient; the first counts.
+    event RecordErased(uint256 indexed id, address indexed patient, string sealedReason);
+
+    error AlreadyErased(uint256 id, uint40 at);
+
+    /// @notice Tombstones record `id` in the caller's name: the caller must be a registered
+    /// patient; once per (patient, id). `sealedReason` is at most 4,096 bytes (sealed to the
+    /// patient by the client; may be empty).
+    function eraseRecord(uint256 id, string calldata sealedReason) external {
+        if (id == 0 || id >= nextRecordId) revert UnknownRecord(id);
+        if (bytes(sealedReason).length > MAX_REQUEST_REASON_LENGTH) revert InvalidReason();
+        _requirePatient(msg.sender);
+        uint256 e = _erased[msg.sender][id];
+        if (e != 0) revert AlreadyErased(id, uint40(e));
+        _erased[msg.sender][id] = block.timestamp;
+        emit RecordErased(id, msg.sender, sealedReason);
+    }
+
+    /// @notice When `patient` erased record `id` (0: not erased by that patient).
+    function erasedOf(address patient, uint256 id) external view returns (uint40 at) {
+        return uint40(_erased[patient][id]);
+    }
+
     // ─────────────────────────────── internals ──────────────────────────────
 
     function _grant(

@@ -34,6 +34,7 @@ export const AUDIT_KINDS = Object.freeze([
   'OrgMemberRemoved',
   'OrgGranted',
   'OrgRevoked',
+  'RecordErased',
 ] as const);
 
 export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -38,6 +38,7 @@ const SHAPE: Readonly<Record<AuditKind, { patient?: string; actor: string }>> = 
   OrgMemberRemoved: { actor: 'by' },
   OrgGranted: { patient: 'patient', actor: 'patient' },
   OrgRevoked: { patient: 'patient', actor: 'patient' },
+  RecordErased: { patient: 'patient', actor: 'patient' },
 };
 
 export type { AuditEvent, AuditValue };

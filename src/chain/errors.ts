@@ -102,6 +102,11 @@ const CUSTOM: Readonly<Record<string, { kind: Kind; message: string; hint: strin
     message: 'prescription already dispensed',
     hint: 'a prescription is dispensed once; see `emr verify <id>` for who dispensed it and when',
   },
+  AlreadyErased: {
+    kind: 'notfound',
+    message: 'record already erased',
+    hint: 'an erasure is final; run `emr record erase <id>` again only to finish removing the local copies',
+  },
   NotGrantedPrescription: {
     kind: 'access',
     message: 'the patient has not granted you `prescription` for this record',

@@ -18,7 +18,7 @@ import type { EmrChain } from './types.js';
 const IDS_PER_QUERY = 200;
 
 /** The events checked against their record's RecordAdded. */
-export const CHECKED: ReadonlySet<string> = new Set(['RecordAccessed', 'RecordVoided', 'PrescriptionDispensed']);
+export const CHECKED: ReadonlySet<string> = new Set(['RecordAccessed', 'RecordVoided', 'PrescriptionDispensed', 'RecordErased']);
 
 const before = (a: ChainEvent, b: ChainEvent) =>
   a.blockNumber < b.blockNumber || (a.blockNumber === b.blockNumber && a.logIndex < b.logIndex);
@@ -50,7 +50,10 @@ export async function checkReceipts(
     let problem: ReceiptProblem = null;
     if (!rec) problem = 'no such record';
     else if (String(rec.args[1]).toLowerCase() !== patient) problem = 'the record belongs to another patient';
-    else if (r.name === 'RecordVoided') {
+    else if (r.name === 'RecordErased') {
+      // CONTRACT.md § Erasure: the patient topic is the emitter; it must be the record's patient.
+      if (!before(rec, r)) problem = 'the erasure predates the record';
+    } else if (r.name === 'RecordVoided') {
       const by = String(r.args[2]).toLowerCase();
       if (by !== patient && by !== String(rec.args[2]).toLowerCase()) problem = 'the voider is neither its author nor its patient';
       else if (!before(rec, r)) problem = 'the void predates the record';

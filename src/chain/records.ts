@@ -3,7 +3,8 @@
  * only when its emitter (the `patient` topic) is the record's patient, because the
  * contract cannot check that itself (CONTRACT.md § Re-key). Likewise a RecordVoided counts only
  * from the record's author or patient, and a PrescriptionDispensed only on a prescription of
- * that patient (CONTRACT.md § Void and dispense).
+ * that patient (CONTRACT.md § Void and dispense), and a RecordErased only from the record's
+ * patient (CONTRACT.md § Erasure).
  */
 import { NotFoundError } from '../errors.js';
 import { partsToCid } from './cid.js';
@@ -33,6 +34,21 @@ export interface RecordInfo {
   voided: VoidInfo | null;
   /** Prescriptions only: the dispense, or null. */
   dispensed: DispenseInfo | null;
+  /** The patient's tombstone, or null (CONTRACT.md § Erasure). */
+  erased: EraseInfo | null;
+  /** Every CID the record had before its current one, oldest first (re-keys). */
+  pastCids: string[];
+}
+
+/** An accepted RecordErased: sent by the record's patient (CONTRACT.md § Erasure). */
+export interface EraseInfo {
+  by: string;
+  /** As on chain: sealed to the patient (records/erase-reason.ts), or empty. Untrusted. */
+  sealedReason: string;
+  /** Unix seconds of the block. */
+  at: number;
+  blockNumber: number;
+  txHash: string;
 }
 
 /** An accepted RecordVoided: `by` is the record's author or patient. */
@@ -55,7 +71,7 @@ export interface DispenseInfo {
 }
 
 /** The events that change a registered record, all with (id, patient) as topics 1 and 2. */
-const CHANGES = ['RecordRekeyed', 'RecordVoided', 'PrescriptionDispensed'] as const;
+const CHANGES = ['RecordRekeyed', 'RecordVoided', 'PrescriptionDispensed', 'RecordErased'] as const;
 type ChangeEvent = ChainEvent<(typeof CHANGES)[number]>;
 /**
  * The patient's prescription slot, for a reader who holds that patient's type key
@@ -86,6 +102,8 @@ function fromEvent(ev: ChainEvent<'RecordAdded'>): RecordInfo {
     createdAt: 0,
     voided: null,
     dispensed: null,
+    erased: null,
+    pastCids: [],
   };
 }
 
@@ -100,9 +118,13 @@ function applyChanges(records: RecordInfo[], changes: ChangeEvent[], addedIndex:
   for (const ev of changes) {
     const rec = byId.get(ev.args[0]);
     if (!rec || ev.args[1] !== rec.patient || !after(ev, rec, addedIndex)) continue;
-    if (ev.name === 'RecordRekeyed') {
+    if (ev.name === 'RecordErased') {
+      // The patient topic is the emitter: only the record's own patient tombstones it, once.
+      if (!rec.erased) rec.erased = { by: ev.args[1], sealedReason: ev.args[2], at: 0, blockNumber: ev.blockNumber, txHash: ev.txHash };
+    } else if (ev.name === 'RecordRekeyed') {
       // Only the record's own patient may re-key it (the patient topic is the emitter).
       rec.originalCid ??= rec.cid;
+      rec.pastCids.push(rec.cid);
       rec.cidCodec = Number(ev.args[2]);
       rec.digest = ev.args[3].toLowerCase();
       rec.cid = partsToCid({ cidCodec: rec.cidCodec, digest: rec.digest });
@@ -130,12 +152,14 @@ async function stamp(chain: EmrChain, records: RecordInfo[]): Promise<void> {
     blocks.push(r.blockNumber);
     if (r.voided) blocks.push(r.voided.blockNumber);
     if (r.dispensed) blocks.push(r.dispensed.blockNumber);
+    if (r.erased) blocks.push(r.erased.blockNumber);
   }
   const times = await blockTimes(chain, blocks);
   for (const r of records) {
     r.createdAt = times.get(r.blockNumber) ?? 0;
     if (r.voided) r.voided.at = times.get(r.voided.blockNumber) ?? 0;
     if (r.dispensed) r.dispensed.at = times.get(r.dispensed.blockNumber) ?? 0;
+    if (r.erased) r.erased.at = times.get(r.erased.blockNumber) ?? 0;
   }
 }
 

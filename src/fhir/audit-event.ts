@@ -93,6 +93,7 @@ const MAP: Readonly<Record<AuditKind, Mapping>> = {
   OrgMemberRemoved: { type: SECURITY_ALERT, subtype: ROLES_CHANGED, action: 'U' },
   OrgGranted: { type: SECURITY_ALERT, subtype: OBJECT_SECURITY, action: 'U' },
   OrgRevoked: { type: SECURITY_ALERT, subtype: OBJECT_SECURITY, action: 'U' },
+  RecordErased: { type: PATIENT_RECORD, subtype: [REST, 'delete', 'delete'], action: 'D' },
 };
 /** A receipt that does not match its record is not a read (CONTRACT.md § Read receipts). */
 const FORGED: Mapping = { type: SECURITY_ALERT };
@@ -142,7 +143,13 @@ function recordsOf(e: AuditInput, known: readonly RecordRef[] | undefined): Reco
   if (known) return known.slice(0, MAX_IDS_PER_EVENT);
   const f = e.fields;
   if (e.kind === 'RecordsGranted' && Array.isArray(f.ids)) return f.ids.slice(0, MAX_IDS_PER_EVENT).map((id) => ({ id: String(id) }));
-  if (e.kind === 'RecordAdded' || e.kind === 'RecordRekeyed' || e.kind === 'RecordVoided' || e.kind === 'PrescriptionDispensed') {
+  if (
+    e.kind === 'RecordAdded' ||
+    e.kind === 'RecordRekeyed' ||
+    e.kind === 'RecordVoided' ||
+    e.kind === 'PrescriptionDispensed' ||
+    e.kind === 'RecordErased'
+  ) {
     return [{ id: String(f.id) }];
   }
   if (e.kind === 'RecordAccessed') return [{ id: String(f.recordId), type: eventTypeNames(e).recordType! }];

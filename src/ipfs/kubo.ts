@@ -11,6 +11,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { CID } from 'multiformats/cid';
 import { IntegrityError, isEmrError, NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import { walkDag } from './car.js';
 import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
 import { blockTooLarge, type FetchBlock, readVerifiedFile } from './read-file.js';
@@ -222,6 +223,34 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<RecordStore
     // STORAGE.md § Unpin: a Kubo node frees the blocks at its own GC (`ipfs repo gc`).
     forget(cid: string, o: StoreCallOptions = {}) {
       return store.unpin(cid, o);
+    },
+
+    // CONTRACT.md § Erasure: the blocks go now, leaves first and the root last, so an
+    // interrupted purge leaves the root for a re-run to walk again. A block another pin
+    // holds is refused by the node ("pinned") and kept; one already gone is skipped.
+    async purge(cid: string, o: StoreCallOptions = {}) {
+      await store.unpin(cid, o);
+      const root = parseRecordCid(cid).cid;
+      const found: CID[] = [];
+      // Asked offline with a short bound first: a node looks for a missing block on the
+      // network until its timeout, and a re-run meets blocks already gone.
+      const local = async (c: CID) => ((await store.has(c.toString(), o).catch(() => false)) ? store.getBlock!(c, o) : undefined);
+      try {
+        for await (const b of walkDag(root, local)) found.push(b.cid);
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e; // the blocks found so far still go
+      }
+      const order = [...found.filter((c) => !c.equals(root)), ...found.filter((c) => c.equals(root))];
+      for (const c of order) {
+        try {
+          await call(`block/rm ${c}`, timeoutMs, o.signal, false, (p) =>
+            rpcJson('block/rm', { arg: c.toString(), force: 'true', timeout: `${p.timeout}ms` }, p),
+          );
+        } catch (e) {
+          if (e instanceof UnavailableError && /pinned|not found|no such|blockstore: block not found/i.test(e.message)) continue;
+          throw e;
+        }
+      }
     },
 
     async getBlock(cid: CID, o: StoreCallOptions = {}) {

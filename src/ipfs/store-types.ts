@@ -44,6 +44,12 @@ export interface RecordStore {
    * frees the blocks.
    */
   forget(cid: string, opts?: StoreCallOptions): Promise<void>;
+  /**
+   * `forget`, and on a Kubo node the DAG's blocks deleted now too (`block/rm`, leaves
+   * before the root, a block another pin keeps is left), not at the node's next GC: the
+   * erasure of a record (CONTRACT.md § Erasure). Without it, `forget` is the same.
+   */
+  purge?(cid: string, opts?: StoreCallOptions): Promise<void>;
   close(): Promise<void>;
   /** One block as stored (unverified; callers verify), or undefined when absent (car.ts). */
   getBlock?(cid: CID, opts?: StoreCallOptions): Promise<Uint8Array | undefined>;

@@ -71,6 +71,10 @@ function describe(e: AuditEvent, name: NameOf): string {
       // A void from neither author nor patient changes nothing (CONTRACT.md § Void and dispense).
       if (e.flag) return `IGNORED void (not a void): ${who('by')} named record #${f.id} of ${who('patient')}, but ${e.flag}`;
       return `${who('by')} voided record #${f.id} of ${who('patient')} (entered in error): “${f.reason}”`;
+    case 'RecordErased':
+      // Only the record's patient erases it (CONTRACT.md § Erasure); the reason is sealed to the patient.
+      if (e.flag) return `IGNORED erasure (not an erasure): ${who('patient')} named record #${f.id}, but ${e.flag}`;
+      return `${who('patient')} ERASED record #${f.id} (crypto-shredding; reason sealed to the patient)`;
     case 'PrescriptionDispensed':
       if (e.flag) return `IGNORED dispense: ${who('by')} named record #${f.id} of ${who('patient')}, but ${e.flag}`;
       return `${who('by')} dispensed prescription #${f.id} of ${who('patient')}`;

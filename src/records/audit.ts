@@ -69,6 +69,7 @@ const RECORD_ID: Readonly<Record<string, string>> = {
   RecordAccessed: 'recordId',
   RecordVoided: 'id',
   PrescriptionDispensed: 'id',
+  RecordErased: 'id',
 };
 
 /** What a read receipt proves, said wherever receipts are shown (SHARING.md § 5). */

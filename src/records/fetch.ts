@@ -21,7 +21,7 @@ import { decryptBundle } from '../crypto/bundle.js';
 import { type BundleMetadata, V3_FIELDS } from '../crypto/bundle-format.js';
 import type { DecryptBundleResult } from '../crypto/bundle-verify.js';
 import { NoMatchingIdentityError } from '../crypto/recipients.js';
-import { AccessDeniedError, IntegrityError, UsageError } from '../errors.js';
+import { AccessDeniedError, IntegrityError, NotFoundError, UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { isRecordType, type TypeSlots } from '../record-types.js';
 import type { Unlocked } from '../session/unlock.js';
@@ -56,10 +56,24 @@ export interface FetchedRecord extends Partial<Pick<BundleMetadata, (typeof V3_F
 }
 
 /**
+ * CONTRACT.md § Erasure: an erased record is not found (exit 7), for everyone, its patient
+ * included, with the tombstone (when, by whom) in the message and `error.details`.
+ */
+export function refuseErased(rec: RecordInfo): void {
+  if (!rec.erased) return;
+  const at = new Date(rec.erased.at * 1000).toISOString();
+  throw new NotFoundError(`record ${rec.id} was erased by its patient ${rec.erased.by} on ${at}`, {
+    hint: 'an erased record is gone from its patient’s stores; the chain keeps only the tombstone (`emr audit`)',
+    details: { erased: { at, by: rec.erased.by, txHash: rec.erased.txHash } },
+  });
+}
+
+/**
  * Throws unless `reader` may read `rec`; returns the org it reads through (SHARING.md § 9.4)
  * when no grant of its own covers it.
  */
 export async function checkReadAccess(chain: EmrChain, reader: string, rec: RecordInfo): Promise<bigint | undefined> {
+  refuseErased(rec);
   if (!(await canRead(chain, { reader, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))) {
     const via = await readableVia(chain, { reader, patient: rec.patient, recordType: rec.recordType, recordId: rec.id });
     if (via !== undefined) return via;

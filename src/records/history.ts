@@ -70,6 +70,8 @@ export interface HistoryResult {
   voidedHidden: number;
   /** More than MAX_HISTORY_ITEMS matched: the oldest are returned. */
   truncated: boolean;
+  /** Records its patient erased (CONTRACT.md § Erasure): not read; the tombstone's date and author. */
+  erased: Array<{ record: string; at: string; by: string }>;
 }
 
 /** The options checked before any I/O (usage errors, exit 2). */
@@ -105,6 +107,14 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
     `${s.chain.chainId}:${s.chain.address.toLowerCase()}`,
   );
   await cache.load();
+  // CONTRACT.md § Erasure: an erased record has no content to read; its cached items go.
+  const erased = list
+    .filter((r) => r.erased)
+    .map((r) => {
+      cache.drop([...r.pastCids, r.cid]);
+      return { record: r.id.toString(), at: new Date(r.erased!.at * 1000).toISOString(), by: r.erased!.by };
+    });
+  list = list.filter((r) => !r.erased);
   const unreadable: string[] = [];
   const damaged: string[] = [];
   const read: Read[] = [];
@@ -167,6 +177,7 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
     superseded,
     voidedHidden,
     truncated,
+    erased,
   };
 }
 

@@ -51,6 +51,8 @@ export interface ListedRecord extends RecordRef {
   rekeyed: boolean;
   /** Entered in error: who voided it, when and why; null when not voided. */
   voided: ListedVoid | null;
+  /** Erased by its patient (CONTRACT.md § Erasure): the tombstone; null when not erased. Shown, never hidden. */
+  erased: { by: string; at: string; txHash: string } | null;
   /** With details: whether the reader could open and verify the record. */
   readable?: boolean;
   /**
@@ -152,6 +154,7 @@ function listed(r: RecordInfo, slots: TypeSlots): ListedRecord {
     voided: r.voided
       ? { by: r.voided.by, reason: r.voided.reason, at: new Date(r.voided.at * 1000).toISOString(), txHash: r.voided.txHash }
       : null,
+    erased: r.erased ? { by: r.erased.by, at: new Date(r.erased.at * 1000).toISOString(), txHash: r.erased.txHash } : null,
   };
 }
 
@@ -169,6 +172,12 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
       const i = next++;
       const rec = infos[i]!;
       const row = out[i]!;
+      if (rec.erased) {
+        // CONTRACT.md § Erasure: nothing to open; this profile's cached details of it go.
+        cache.drop([...rec.pastCids, rec.cid]);
+        row.readable = false;
+        continue;
+      }
       try {
         // The chain decides who may read: a revoked reader who still holds a key sees no details.
         const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;

@@ -65,6 +65,14 @@ export class MetaCache {
     this.dirty = true;
   }
 
+  /** Forgets these CIDs' entries (an erased record: CONTRACT.md § Erasure). Whether any was here. */
+  drop(cids: readonly string[]): boolean {
+    let hit = false;
+    for (const c of cids) hit = this.entries.delete(c) || hit;
+    if (hit) this.dirty = true;
+    return hit;
+  }
+
   async save(): Promise<void> {
     if (!this.dirty) return;
     while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);

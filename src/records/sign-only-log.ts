@@ -87,6 +87,11 @@ export class SignOnlyLog {
     return out;
   }
 
+  /** A delivery that left the store for another reason: an erasure (CONTRACT.md § Erasure). */
+  markForgotten(cid: string): void {
+    if (CID_NAME.test(cid)) this.markGone(cid);
+  }
+
   private markGone(cid: string): void {
     writeFileAtomic(join(this.dir, `${cid}.gone`), '', { overwrite: true });
   }

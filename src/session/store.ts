@@ -1,6 +1,7 @@
 /** Floor 4: the record store for a command run (docs/CLI.md: `--ipfs-api`, default embedded). */
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { withGateways } from '../ipfs/gateway-store.js';
@@ -32,6 +33,21 @@ export async function storeFor(ctx: Context): Promise<RecordStore> {
   ctx.onClose(() => store.close());
   ctx.cache.set('store', store);
   return store;
+}
+
+/**
+ * Every store this site controls, one by one (CONTRACT.md § Erasure): each `--ipfs-api`
+ * node (config `ipfsApis`/`ipfsApi`), and the home's embedded store when it exists. Not the
+ * gateways: they are other sites' caches, read-only here. The caller closes them.
+ */
+export async function controlledStores(ctx: Context): Promise<Array<{ name: string; store: RecordStore }>> {
+  const apis = ctx.globals.ipfsApis ?? (ctx.globals.ipfsApi ? [ctx.globals.ipfsApi] : undefined) ?? ctx.config.get('ipfsApis');
+  const one = ctx.config.get('ipfsApi');
+  const urls = apis && apis.length > 0 ? apis : one ? [one] : [];
+  const out: Array<{ name: string; store: RecordStore }> = [];
+  for (const url of urls) out.push({ name: urlLabel(url), store: await openStore({ home: ctx.home, ipfsApi: url }) });
+  if (urls.length === 0 || existsSync(join(ctx.home, 'ipfs'))) out.push({ name: 'embedded', store: await openStore({ home: ctx.home }) });
+  return out;
 }
 
 /** A private scratch directory under the home for ciphertext on its way to the store. */

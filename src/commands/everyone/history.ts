@@ -35,6 +35,7 @@ export const history = defineCommand({
       res.superseded ? `${res.superseded} item(s) of corrected records are not shown (--all)` : '',
       res.voidedHidden ? `${res.voidedHidden} voided (entered-in-error) record(s) are not shown (--all)` : '',
       res.truncated ? `only the oldest ${res.items.length} items are shown` : '',
+      ...res.erased.map((e) => `${e.at.slice(0, 10)}  record #${e.record} ERASED by ${ctx.label(e.by)} (its content is gone)`),
     ].filter(Boolean);
     const warnings = res.damaged.length
       ? [`record(s) ${res.damaged.join(', ')} failed verification and are not shown (emr verify <id>)`]

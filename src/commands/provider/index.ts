@@ -4,6 +4,7 @@ import { accessRequest } from './access-request.js';
 import { emergencyOpen } from './emergency-open.js';
 import { prescriptionDispense } from './prescription-dispense.js';
 import { recordAdd } from './record-add.js';
+import { recordErase } from './record-erase.js';
 import { recordExport } from './record-export.js';
 import { recordList } from './record-list.js';
 import { recordShow } from './record-show.js';
@@ -15,7 +16,7 @@ export const provider: RoleSpec = {
   heading: 'Provider',
   summary: 'commands for providers: adding records, requesting access, emergencies',
   children: [
-    defineGroup('record', 'add and list records', [recordAdd, recordList, recordShow, recordExport, recordTypes, recordVoid]),
+    defineGroup('record', 'add and list records', [recordAdd, recordList, recordShow, recordExport, recordTypes, recordVoid, recordErase]),
     defineGroup('prescription', 'prescriptions: dispensing (pharmacists)', [prescriptionDispense]),
     defineGroup('access', 'ask patients for access', [accessRequest]),
     defineGroup('emergency', 'break-glass access (always audited)', [emergencyOpen]),

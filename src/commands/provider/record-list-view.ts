@@ -37,7 +37,11 @@ export function recordListView(res: ListResult & { voidedHidden: number }, o: Vi
         .map((x) => x.r)
     : res.records;
   const rows = ordered.map((r) => {
-    const voided = r.voided ? `VOIDED by ${o.label(r.voided.by)}: ${o.printable(r.voided.reason)}` : undefined;
+    const voided = r.erased
+      ? `ERASED by ${o.label(r.erased.by)} on ${r.erased.at.slice(0, 10)}`
+      : r.voided
+        ? `VOIDED by ${o.label(r.voided.by)}: ${o.printable(r.voided.reason)}`
+        : undefined;
     const registered = r.createdAt.replace('.000Z', 'Z');
     if (!o.details) return [r.id, registered, r.type, o.label(r.patient), o.label(r.author), voided ?? r.cid];
     const status =
