@@ -153,6 +153,7 @@ function documentReference(
     encounterStart?: string;
     encounterEnd?: string;
     supersedes?: string;
+    org?: string;
   },
   a: { size: number; sha1: string; data?: string },
 ): Json {
@@ -166,6 +167,8 @@ function documentReference(
     ...(o.careDate || o.createdAt ? { date: toInstant(o.careDate) ?? o.createdAt! } : {}),
     author: [{ identifier: { system: 'urn:emr:ethereum-address', value: o.author } }],
     ...(o.title ? { description: o.title } : {}),
+    // FHIR.md § 9.4: the organisation the author signed (FORMAT.md § 3.5), by its id on this contract.
+    ...(o.org ? { custodian: { identifier: { system: 'urn:emr:org', value: o.org } } } : {}),
     ...(o.supersedes
       ? { relatesTo: [{ code: 'replaces', target: { identifier: { system: 'urn:emr:record', value: o.supersedes } } }] }
       : {}),

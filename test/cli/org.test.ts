@@ -1,6 +1,6 @@
 // Issue 24 § 1: organisations through the built binary on a devnet (docs/CLI.md
 // § Organisations; docs/SHARING.md § 9; docs/CONTRACT.md § Organisations).
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
 
@@ -99,6 +99,10 @@ describe('emr org (docs/CLI.md § Organisations)', () => {
     expect(listed.records.find((r: any) => r.id === id)).toMatchObject({ org });
     const fetched = await fetchAs('alice', id);
     expect(JSON.parse(fetched.stdout).data).toMatchObject({ org });
+    const out = file('export.json', '');
+    await ok([...as('alice'), 'record', 'export', '--format', 'fhir', '-o', out, '--force']);
+    const doc = JSON.parse(readFileSync(out, 'utf8')).entry.find((e: any) => e.resource.id === `emr-record-${id}`).resource;
+    expect(doc.custodian).toEqual({ identifier: { system: 'urn:emr:org', value: org } });
     await ok([...as('house'), 'org', 'remove', org, 'grey']);
     const refused = await emr([
       ...as('grey'),
