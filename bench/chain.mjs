@@ -186,6 +186,7 @@ async function main() {
   await emr('pat', ['--json', 'agent', 'start', '--timeout', '60m']);
   const asAgent = (args) => run(process.execPath, [BIN, '--home', home, '--profile', 'pat', '--json', ...args]);
   const dropIndex = () => {
+    if (!existsSync(join(home, 'cache'))) return;
     for (const f of readdirSync(join(home, 'cache')).filter((x) => x.startsWith('chain-index-'))) rmSync(join(home, 'cache', f));
   };
   /** One measured run: wall, emr CPU, node CPU, eth_getLogs served. */
