@@ -9,7 +9,8 @@
 // (user+sys, GNU time) and the node's CPU (/proc) apart from the wall time, with the count
 // of eth_getLogs each run asked. The key agent holds the key (no scrypt in the figures).
 // Goals (issue 26 § 3): ≤ 30 s cold, ≤ 1 s warm.
-// Env: BENCH_BLOCKS, BENCH_RECORDS, BENCH_PATIENTS, BENCH_RUNS (3), BENCH_KEEP=1.
+// Env: BENCH_BLOCKS, BENCH_RECORDS, BENCH_PATIENTS, BENCH_RUNS (3), BENCH_KEEP=1,
+// BENCH_NODE_ARGS (node flags for the measured runs, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof').
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000);
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CAP = 10_000;
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** Records are added in this many rounds, a stretch of empty blocks before each. */
 const ROUNDS = 50;
 
@@ -184,7 +186,7 @@ async function main() {
   process.stderr.write(`bench: chain of ${head} blocks ready (${fmt(performance.now() - started)})\n`);
 
   await emr('pat', ['--json', 'agent', 'start', '--timeout', '60m']);
-  const asAgent = (args) => run(process.execPath, [BIN, '--home', home, '--profile', 'pat', '--json', ...args]);
+  const asAgent = (args) => run(process.execPath, [...NODE_ARGS, BIN, '--home', home, '--profile', 'pat', '--json', ...args]);
   const dropIndex = () => {
     if (!existsSync(join(home, 'cache'))) return;
     for (const f of readdirSync(join(home, 'cache')).filter((x) => x.startsWith('chain-index-'))) rmSync(join(home, 'cache', f));

@@ -52,6 +52,12 @@ export const MAX_INDEX_BYTES = 96 * 1024 * 1024;
 /** A log's data, in hex characters (the contract's largest event is far below this). */
 const MAX_DATA_HEX = 2 + 2 * 16_384;
 
+/**
+ * A run that found only empty blocks after the saved head saves nothing until the head is
+ * this far ahead: the next run asks the same one window again instead (§ Log index).
+ */
+const SAVE_AFTER_BLOCKS = 1_000;
+
 const HASH = /^0x[0-9a-f]{64}$/;
 const DATA = /^0x(?:[0-9a-f]{2})*$/;
 
@@ -114,6 +120,8 @@ export class LogIndex {
   private syncing: Promise<void> | null = null;
   private times = new Map<number, number>();
   private timesDirty = false;
+  /** The head of the saved file (-1: none); see SAVE_AFTER_BLOCKS. */
+  private savedHead = -1;
   /** Past its bounds in this run: served from memory, never saved. */
   private unbounded = false;
 
@@ -142,6 +150,7 @@ export class LogIndex {
       const bytes = this.store ? await this.store.load() : null;
       this.doc = bytes ? parseIndex(bytes, this.scope, this.fromBlock) : null;
       if (this.doc) for (const [b, t] of this.doc.times) this.times.set(b, t);
+      if (this.doc) this.savedHead = this.doc.head;
     }
     const doc = this.doc;
     const [latest, stored] = await Promise.all([
@@ -159,6 +168,7 @@ export class LogIndex {
     if (headGone) {
       this.doc = null;
       this.times.clear();
+      this.savedHead = -1;
     }
     const base: IndexDoc = this.doc ?? {
       v: 1,
@@ -188,7 +198,9 @@ export class LogIndex {
     }
     added.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     this.doc = { ...base, head: latest.number, headHash: latest.hash.toLowerCase(), logs: base.logs.concat(added) };
-    await this.save();
+    // Only empty blocks since the saved head: nothing to keep but a later head, so the file is
+    // left as it is until the next event or SAVE_AFTER_BLOCKS (a save rewrites the whole file).
+    if (added.length > 0 || this.savedHead < 0 || latest.number - this.savedHead >= SAVE_AFTER_BLOCKS) await this.save();
   }
 
   /** Whether [from, to] is inside what the index holds. */
@@ -245,5 +257,6 @@ export class LogIndex {
       return;
     }
     await this.store.save(bytes);
+    this.savedHead = this.doc.head;
   }
 }
