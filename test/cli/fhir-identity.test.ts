@@ -19,22 +19,14 @@ const WRITE = 'lab,vitals,immunization,note,procedure,other';
 const count = async (who: string) => (await ok([...as(who), 'record', 'list', '--limit', '100000'])).total as number;
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['les', 'patient'],
-    ['dee', 'patient'],
-    ['grey', 'provider'],
-    ['house', 'provider'],
-  ]);
-  await c.devnetUp('admin');
-  for (const p of ['les', 'dee']) await ok([...as(p), 'register']);
-  for (const p of ['grey', 'house']) await ok([...as(p), 'register', '--role', 'provider']);
-  for (const p of ['grey', 'house']) await ok([...as('admin'), 'admin', 'verify', p]);
-  await ok([...as('les'), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
-  await ok([...as('les'), 'grant', 'house', '--types', WRITE, '--write', '--expires', '1y']);
-  await ok([...as('dee'), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
-  // The first import for Les's address: the site's index learns who Les is.
-  await ok([...as('grey'), 'record', 'add', A, '--patient', 'les']);
+  // The shared clinic (test/helpers/world.ts): patients alice and bob (registered), providers
+  // grey and house (verified). Each patient's write grants, as before.
+  await c.fromWorld();
+  await ok([...as('alice'), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
+  await ok([...as('alice'), 'grant', 'house', '--types', WRITE, '--write', '--expires', '1y']);
+  await ok([...as('bob'), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
+  // The first import for alice's address: the site's index learns who alice is.
+  await ok([...as('grey'), 'record', 'add', A, '--patient', 'alice']);
 }, 600_000);
 
 const jobDir = mkdtempSync(join(tmpdir(), 'emr-identity-batch-'));
@@ -56,55 +48,55 @@ describe('the right patient, or nothing (docs/FHIR.md § 3.3)', () => {
   });
 
   it("MUST (FHIR.md § 3.3): another person's Bundle for a known patient exits 4 PATIENT_MISMATCH naming the fields; nothing is stored", async () => {
-    const before = await count('les');
-    const r = await emr([...as('grey'), '--json', 'record', 'add', B, '--patient', 'les']);
+    const before = await count('alice');
+    const r = await emr([...as('grey'), '--json', 'record', 'add', B, '--patient', 'alice']);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.json!.error!.code).toBe('PATIENT_MISMATCH');
     for (const f of ['birthDate', 'family name', 'identifier http://hospital.smarthealthit.org'])
       expect(r.json!.error!.message).toContain(f);
-    expect(await count('les')).toBe(before);
+    expect(await count('alice')).toBe(before);
   }, 120_000);
 
   it('MUST (FHIR.md § 3.3): a Patient already indexed under another address exits 4; nothing is stored for the other patient', async () => {
-    const r = await emr([...as('grey'), '--json', 'record', 'add', A, '--patient', 'dee']);
+    const r = await emr([...as('grey'), '--json', 'record', 'add', A, '--patient', 'bob']);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.json!.error!.code).toBe('PATIENT_MISMATCH');
     expect(r.json!.error!.message).toMatch(/already indexed under 0x[0-9a-f]{40}/);
-    expect(await count('dee')).toBe(0);
+    expect(await count('bob')).toBe(0);
   }, 120_000);
 
   it("MUST (FHIR.md § 3.3): --mrn is checked against the Bundle's identifiers", async () => {
-    const before = await count('les');
-    const r = await emr([...as('grey'), '--json', 'record', 'add', A, '--patient', 'les', '--mrn', 'MRN-NOT-HERS']);
+    const before = await count('alice');
+    const r = await emr([...as('grey'), '--json', 'record', 'add', A, '--patient', 'alice', '--mrn', 'MRN-NOT-HERS']);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.json!.error!.code).toBe('PATIENT_MISMATCH');
     expect(r.json!.error!.message).toContain('mrn');
-    expect(await count('les')).toBe(before);
-    await ok([...as('grey'), 'record', 'add', A, '--patient', 'les', '--mrn', mrnOf(bundleA)]);
+    expect(await count('alice')).toBe(before);
+    await ok([...as('grey'), 'record', 'add', A, '--patient', 'alice', '--mrn', mrnOf(bundleA)]);
   }, 180_000);
 
   it('MUST (FHIR.md § 3.3): without an index of its own, a provider is checked against the demographics record it may read', async () => {
-    // house has never imported for Les, but may read her `other` records (the Patient record grey filed).
-    const before = await count('les');
-    const r = await emr([...as('house'), '--json', 'record', 'add', B, '--patient', 'les']);
+    // house has never imported for alice, but may read her `other` records (the Patient record grey filed).
+    const before = await count('alice');
+    const r = await emr([...as('house'), '--json', 'record', 'add', B, '--patient', 'alice']);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.json!.error!.code).toBe('PATIENT_MISMATCH');
-    expect(await count('les')).toBe(before);
+    expect(await count('alice')).toBe(before);
   }, 120_000);
 
   it('MUST (FHIR.md § 3.3): a real correction passes with --accept-patient-change <reason>, and the index follows it', async () => {
     const renamed = structuredClone(bundleA);
     renamed.entry[0].resource.name[0].family = 'Married-Name';
     const f = file('renamed.json', JSON.stringify(renamed));
-    const refused = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'les']);
+    const refused = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice']);
     expect(refused.code).toBe(4);
     expect(refused.json!.error!.message).toContain('family name');
-    const empty = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'les', '--accept-patient-change', '  ']);
+    const empty = await emr([...as('grey'), '--json', 'record', 'add', f, '--patient', 'alice', '--accept-patient-change', '  ']);
     expect(empty.code).toBe(2);
-    const d = await ok([...as('grey'), 'record', 'add', f, '--patient', 'les', '--accept-patient-change', 'name changed on marriage']);
+    const d = await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--accept-patient-change', 'name changed on marriage']);
     expect(d.patientChange).toEqual({ fields: ['family name'], reason: 'name changed on marriage' });
     // The index now knows the new name: the same file passes without the flag.
-    const again = await ok([...as('grey'), 'record', 'add', f, '--patient', 'les']);
+    const again = await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice']);
     expect(again.patientChange).toBeUndefined();
   }, 240_000);
 
@@ -113,14 +105,14 @@ describe('the right patient, or nothing (docs/FHIR.md § 3.3)', () => {
     const dir = jobDir;
     copyFileSync(B, join(dir, 'b.json'));
     writeFileSync(join(dir, 'plain.txt'), 'a plain note\n');
-    const les = (await ok([...as('les'), 'whois', 'les'])).address;
-    writeFileSync(join(dir, 'm.csv'), `file,patient,type,title\nb.json,${les},,\nplain.txt,${les},note,plain\n`);
-    const before = await count('les');
+    const alice = c.address('alice');
+    writeFileSync(join(dir, 'm.csv'), `file,patient,type,title\nb.json,${alice},,\nplain.txt,${alice},note,plain\n`);
+    const before = await count('alice');
     const r = await emr([...as('grey'), '--json', 'batch', 'add', join(dir, 'm.csv')], { timeoutMs: 180_000 });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     const rows = r.json!.data.rows;
     expect(rows.find((x: any) => x.line === 2)).toMatchObject({ status: 'failed', error: { code: 'PATIENT_MISMATCH' } });
     expect(rows.find((x: any) => x.line === 3)).toMatchObject({ status: 'added' });
-    expect(await count('les')).toBe(before + 1);
+    expect(await count('alice')).toBe(before + 1);
   }, 240_000);
 });

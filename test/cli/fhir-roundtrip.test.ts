@@ -17,21 +17,16 @@ const WRITE = 'lab,vitals,immunization,note,procedure,other';
 const BILLING = ['Claim', 'ExplanationOfBenefit'];
 
 beforeAll(async () => {
+  // The shared clinic (test/helpers/world.ts): patients alice and bob (registered; they were
+  // les and kim), providers grey and house (verified). The two fresh patients are made here.
+  await c.fromWorld();
   await c.keygen([
-    ['admin', 'admin'],
-    ['les', 'patient'],
-    ['kim', 'patient'],
     ['fresh-a', 'patient'],
     ['fresh-b', 'patient'],
-    ['grey', 'provider'],
-    ['house', 'provider'],
   ]);
-  await c.devnetUp('admin');
-  for (const p of ['les', 'kim', 'fresh-a', 'fresh-b']) await ok([...as(p), 'register']);
-  for (const p of ['grey', 'house']) await ok([...as(p), 'register', '--role', 'provider']);
-  for (const p of ['grey', 'house']) await ok([...as('admin'), 'admin', 'verify', p]);
-  for (const p of ['les', 'kim']) await ok([...as(p), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
-  // A fresh chart filed by another site (house): grey's patient index knows these people under les and kim.
+  await Promise.all(['fresh-a', 'fresh-b'].map((p) => ok([...as(p), 'register'])));
+  for (const p of ['alice', 'bob']) await ok([...as(p), 'grant', 'grey', '--types', WRITE, '--write', '--expires', '1y']);
+  // A fresh chart filed by another site (house): grey's patient index knows these people under alice and bob.
   for (const p of ['fresh-a', 'fresh-b']) await ok([...as(p), 'grant', 'house', '--types', WRITE, '--write', '--expires', '1y']);
 }, 600_000);
 
@@ -56,8 +51,8 @@ function expectValidExport(b: any, o: { references?: boolean } = { references: t
 const figures: Record<string, unknown> = {};
 
 describe.each([
-  ['synthea-patient-a.json', 'les', 'fresh-a'],
-  ['synthea-patient-b.json', 'kim', 'fresh-b'],
+  ['synthea-patient-a.json', 'alice', 'fresh-a'],
+  ['synthea-patient-b.json', 'bob', 'fresh-b'],
 ])('round trip of %s (FHIR.md § 9.5)', (name, patient, fresh) => {
   const src = read(fixture(name));
   let added: any[] = [];
@@ -169,14 +164,14 @@ describe('what a record carries reaches the export (FHIR.md § 9.2, § 9.4)', ()
       'add',
       file('enc.json', JSON.stringify(enc)),
       '--patient',
-      'les',
+      'alice',
       '--facility',
       'St. Elsewhere',
       '--mrn',
       'MRN-0042',
     ]);
     const out = join(c.home, 'les-meta.json');
-    await ok([...as('les'), 'record', 'export', '--format', 'fhir', '-o', out]);
+    await ok([...as('alice'), 'record', 'export', '--format', 'fhir', '-o', out]);
     const b = read(out);
     expectValidExport(b);
     const e = b.entry.find((x: any) => x.resource.id === 'enc-facility-1').resource;
@@ -195,7 +190,7 @@ describe('what a record carries reaches the export (FHIR.md § 9.2, § 9.4)', ()
       'add',
       file('letter.pdf', bytes.toString('latin1')),
       '--patient',
-      'les',
+      'alice',
       '--type',
       'note',
       '--title',
@@ -203,7 +198,7 @@ describe('what a record carries reaches the export (FHIR.md § 9.2, § 9.4)', ()
     ]);
     for (const inline of [false, true]) {
       const out = join(c.home, `les-doc-${inline}.json`);
-      await ok([...as('les'), 'record', 'export', '--format', 'fhir', ...(inline ? ['--inline'] : []), '-o', out]);
+      await ok([...as('alice'), 'record', 'export', '--format', 'fhir', ...(inline ? ['--inline'] : []), '-o', out]);
       const b = read(out);
       expectValidExport(b);
       const doc = b.entry

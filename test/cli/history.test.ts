@@ -28,17 +28,11 @@ function assertInert(text: string) {
 }
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-    ['mallory', 'provider'],
-    ['pharma', 'provider'],
-  ]);
-  await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  for (const p of ['grey', 'mallory', 'pharma']) await ok([...as(p), 'register', '--role', 'provider']);
-  for (const p of ['grey', 'mallory', 'pharma']) await ok([...as('admin'), 'admin', 'verify', p]);
+  // The shared clinic (test/helpers/world.ts): grey (verified) adds the records, mallory
+  // (verified here: the world leaves her unverified) is the lab-only grantee, wilson
+  // (verified, no grant) the pharmacist.
+  await c.fromWorld();
+  await ok([...as('admin'), 'admin', 'verify', 'mallory']);
   await ok([
     ...as('alice'),
     'grant',
@@ -274,11 +268,11 @@ describe('voided and dispensed records (docs/CLI.md § record void, § prescript
     expect(undispensed.rendered[0].details).toContainEqual(['dosage', '1 capsule, every 8 h']);
     expect((await emr([...as('alice'), 'record', 'show', rec.id])).stdout).toMatch(/^ {2}dispensed +not yet$/m);
 
-    await ok([...as('alice'), 'grant', 'pharma', '--types', 'prescription', '--expires', '30d']);
-    const d = await ok([...as('pharma'), 'prescription', 'dispense', rec.id]);
-    const shown = await ok([...as('pharma'), 'record', 'show', rec.id]);
+    await ok([...as('alice'), 'grant', 'wilson', '--types', 'prescription', '--expires', '30d']);
+    const d = await ok([...as('wilson'), 'prescription', 'dispense', rec.id]);
+    const shown = await ok([...as('wilson'), 'record', 'show', rec.id]);
     expect(shown.dispensed).toEqual({ by: d.dispensedBy, at: d.dispensedAt, txHash: d.txHash });
-    expect((await emr([...as('alice'), 'record', 'show', rec.id])).stdout).toMatch(/^ {2}dispensed +by 0x[0-9a-fA-F]{40} \(pharma\) at /m);
+    expect((await emr([...as('alice'), 'record', 'show', rec.id])).stdout).toMatch(/^ {2}dispensed +by 0x[0-9a-fA-F]{40} \(wilson\) at /m);
     expect((await ok([...as('alice'), 'record', 'show', scan.id])).dispensed).toBeUndefined();
 
     await ok([...as('grey'), 'record', 'void', scan.id, '--reason', EVIL]);

@@ -18,7 +18,7 @@ import { waitFor } from '../helpers/wait.js';
 
 const c = clinic();
 const { as, ok, file } = c;
-/** alice's lab slot (CONTRACT.md § Privacy): dr holds her type key from its write grant's delivery. */
+/** alice's lab slot (CONTRACT.md § Privacy): grey holds her type key from its write grant's delivery. */
 let LAB = -1;
 const REKEYED = topicOf('RecordRekeyed(uint256,address,uint8,bytes32)');
 let dev: { rpcUrl: string; contract: string };
@@ -27,20 +27,11 @@ let n = 0;
 let bad: string[] = [];
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['dr', 'provider'],
-    ['house', 'provider'],
-  ]);
-  dev = await c.devnetUp('admin');
+  // The shared clinic (test/helpers/world.ts): grey (verified; alice grants it lab,note
+  // --write 1y) is the hostile provider, house (verified, no grant) the grantee revoked.
+  dev = await c.fromWorld();
   pinRpc(dev.rpcUrl);
-  alice = (await ok([...as('alice'), 'register'])).address;
-  for (const p of ['dr', 'house']) {
-    await ok([...as(p), 'register', '--role', 'provider']);
-    await ok([...as('admin'), 'admin', 'verify', p]);
-  }
-  await ok([...as('alice'), 'grant', 'dr', '--types', 'lab', '--write', '--expires', '1y']);
+  alice = c.address('alice');
   LAB = (await c.slotsOf('alice')).slotOf('lab');
 }, 240_000);
 
@@ -52,10 +43,10 @@ async function addLab(text: string): Promise<string> {
   return (await ok([...as('alice'), 'record', 'add', file(`lab${++n}.txt`, text), '--patient', 'alice', '--type', 'lab'])).records[0].id;
 }
 
-/** dr, with its own key, registers CIDs the CLI would never produce. */
+/** grey, with its own key, registers CIDs the CLI would never produce. */
 async function hostileRecords(): Promise<string[]> {
-  const json = readFileSync(join(c.home, 'dr.json'), 'utf8');
-  const wallet = await Wallet.fromEncryptedJson(json, 'pass-for-dr-123');
+  const json = readFileSync(join(c.home, 'grey.json'), 'utf8');
+  const wallet = await Wallet.fromEncryptedJson(json, 'pass-for-grey-123');
   const chain = await connectChain({ rpcUrl: dev.rpcUrl, contract: dev.contract, signer: wallet, pollingIntervalMs: 50 });
   const store = await openStore({ home: c.home });
   const garbage = await store.addBytes(Buffer.from('this is not an age file\n'));
@@ -97,7 +88,7 @@ async function rekeyLogs(): Promise<Map<string, number>> {
 describe('records the patient cannot open (SHARING.md § 2.6, § 3.7)', () => {
   it('MUST NOT block a grant or a re-key: they are skipped and reported, the rest completes', async () => {
     const good = [await addLab('one'), await addLab('two')];
-    await ok([...as('dr'), 'key', 'export', 'dr', '--format', 'keystore-v3', '-o', join(c.home, 'dr.json')]);
+    await ok([...as('grey'), 'key', 'export', 'grey', '--format', 'keystore-v3', '-o', join(c.home, 'grey.json')]);
     bad = await hostileRecords();
     good.push(await addLab('three'));
 

@@ -16,19 +16,12 @@ const { as, ok, file } = c;
 let n = 0;
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['mal', 'provider'],
-    ['grey', 'provider'],
-    ['house', 'provider'],
-  ]);
-  pinRpc((await c.devnetUp('admin')).rpcUrl);
-  await ok([...as('alice'), 'register']);
-  for (const p of ['mal', 'grey', 'house']) {
-    await ok([...as(p), 'register', '--role', 'provider']);
-    await ok([...as('admin'), 'admin', 'verify', p]);
-  }
+  // The shared clinic (test/helpers/world.ts): wilson (verified, no grant from alice) is the
+  // party that gets revoked, mallory (verified here: the world leaves her unverified) the
+  // record-scoped reader, house (verified, no grant) the plain-revoked one. grey is not used:
+  // the world's lab,note grant to grey would make a record-scoped reader of grey pointless.
+  pinRpc((await c.fromWorld()).rpcUrl);
+  await ok([...as('admin'), 'admin', 'verify', 'mallory']);
 }, 240_000);
 
 afterAll(async () => {
@@ -58,23 +51,23 @@ async function opensWith(who: string, ageFile: string): Promise<boolean> {
 
 describe('revoke --rekey: scope is what the revoked party can open (SHARING.md § 3.5)', () => {
   it('MUST re-key a record encrypted to the party under a wider grant that was later narrowed; record-scoped readers keep access (§ 3.6)', async () => {
-    await ok([...as('alice'), 'grant', 'mal', '--types', 'lab,note', '--expires', '30d']);
-    const note = await add('note', 'mal may read this note');
-    const lab = await add('lab', 'mal may read this lab');
-    expect(await opensWith('mal', await raw(note))).toBe(true);
-    await ok([...as('alice'), 'grant', 'grey', '--records', `${note},${lab}`, '--expires', '30d']);
-    // Narrow mal's grant to lab: the note stays encrypted to mal.
-    await ok([...as('alice'), 'grant', 'mal', '--types', 'lab', '--expires', '30d']);
-    const rv = await ok([...as('alice'), 'revoke', 'mal', '--rekey']);
+    await ok([...as('alice'), 'grant', 'wilson', '--types', 'lab,note', '--expires', '30d']);
+    const note = await add('note', 'wilson may read this note');
+    const lab = await add('lab', 'wilson may read this lab');
+    expect(await opensWith('wilson', await raw(note))).toBe(true);
+    await ok([...as('alice'), 'grant', 'mallory', '--records', `${note},${lab}`, '--expires', '30d']);
+    // Narrow wilson's grant to lab: the note stays encrypted to wilson.
+    await ok([...as('alice'), 'grant', 'wilson', '--types', 'lab', '--expires', '30d']);
+    const rv = await ok([...as('alice'), 'revoke', 'wilson', '--rekey']);
     expect(rv.rekeyed.map((r: any) => r.id).sort()).toEqual([note, lab].sort());
     for (const id of [note, lab]) {
       const ct = await raw(id);
-      expect(await opensWith('mal', ct)).toBe(false);
+      expect(await opensWith('wilson', ct)).toBe(false);
       expect(await opensWith('alice', ct)).toBe(true);
-      // grey's record-scoped grant survives the re-key.
-      const out = join(c.home, `grey-${id}.txt`);
-      await ok([...as('grey'), 'fetch', id, '-o', out, '--no-receipt']);
-      expect(readFileSync(out, 'utf8')).toMatch(/^mal may read this/);
+      // mallory's record-scoped grant survives the re-key.
+      const out = join(c.home, `mallory-${id}.txt`);
+      await ok([...as('mallory'), 'fetch', id, '-o', out, '--no-receipt']);
+      expect(readFileSync(out, 'utf8')).toMatch(/^wilson may read this/);
     }
   }, 180_000);
 
@@ -91,14 +84,14 @@ describe('revoke --rekey: scope is what the revoked party can open (SHARING.md �
   }, 180_000);
 
   it('the replaced ciphertext leaves the store: `store serve` no longer hands it to the revoked party, who reads its CID in the chain history (§ 3.3)', async () => {
-    await ok([...as('alice'), 'grant', 'grey', '--types', 'imaging', '--expires', '30d']);
-    const id = await add('imaging', 'grey may read this scan');
+    await ok([...as('alice'), 'grant', 'mallory', '--types', 'imaging', '--expires', '30d']);
+    const id = await add('imaging', 'mallory may read this scan');
     const site = await serveSite(['--home', c.home]);
     try {
       const get = async (cid: string) => (await fetch(`${site.url}/ipfs/${cid}?format=raw`)).status;
       const before = (await ok([...as('alice'), 'record', 'list', '--patient', 'alice'])).records.find((r: any) => r.id === id).cid;
       expect(await get(before)).toBe(200);
-      const rv = await ok([...as('alice'), 'revoke', 'grey', '--rekey']);
+      const rv = await ok([...as('alice'), 'revoke', 'mallory', '--rekey']);
       const mine = rv.rekeyed.find((r: any) => r.id === id);
       expect(mine.oldCid).toBe(before);
       expect(await get(mine.oldCid)).toBe(404);

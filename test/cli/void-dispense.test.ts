@@ -11,24 +11,14 @@ const { as, ok, file } = c;
 const addr: Record<string, string> = {};
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-    ['house', 'provider'],
-    ['pharma', 'provider'],
-    ['pharmb', 'provider'],
-    ['er', 'provider'],
-  ]);
-  await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  for (const p of ['grey', 'house', 'pharma', 'pharmb', 'er']) {
-    await ok([...as(p), 'register', '--role', 'provider']);
-    await ok([...as('admin'), 'admin', 'verify', p]);
-  }
+  // The shared clinic (test/helpers/world.ts): grey and house (verified) are the authors,
+  // wilson and mallory (verified here: the world leaves her unverified) the two pharmacists,
+  // house the ER doctor of the last test (it holds no allergy grant: break-glass opens it).
+  await c.fromWorld();
+  await ok([...as('admin'), 'admin', 'verify', 'mallory']);
   await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note,prescription', '--write', '--expires', '1y']);
   await ok([...as('alice'), 'grant', 'house', '--types', 'lab,note', '--write', '--expires', '1y']);
-  for (const p of ['alice', 'grey', 'house', 'pharma', 'pharmb']) addr[p] = (await ok(['--home', c.home, 'whois', p])).address;
+  for (const p of ['alice', 'grey', 'house', 'wilson', 'mallory']) addr[p] = c.address(p);
 }, 240_000);
 
 afterAll(async () => {
@@ -93,27 +83,27 @@ describe('emr record void (docs/CLI.md § record void)', () => {
 describe('emr prescription dispense (docs/CLI.md § prescription dispense)', () => {
   it('a verified provider granted prescription dispenses once; verify shows it; a second dispense is exit 3 naming the first; other types exit 2', async () => {
     const rx = await add('grey', 'rx.txt', 'Amoxicillin 500 mg, 3x daily, 7 days', 'prescription');
-    await ok([...as('alice'), 'grant', 'pharma', '--types', 'prescription', '--expires', '30d']);
-    expect((await ok([...as('pharma'), 'verify', rx])).dispensed).toBeNull();
-    const ungranted = await emr([...as('pharmb'), '--json', 'prescription', 'dispense', rx]);
+    await ok([...as('alice'), 'grant', 'wilson', '--types', 'prescription', '--expires', '30d']);
+    expect((await ok([...as('wilson'), 'verify', rx])).dispensed).toBeNull();
+    const ungranted = await emr([...as('mallory'), '--json', 'prescription', 'dispense', rx]);
     expect(ungranted.code).toBe(3);
     expect(ungranted.json?.error?.message).toMatch(/has not granted you `prescription`/);
 
-    const d = await ok([...as('pharma'), 'prescription', 'dispense', rx]);
-    expect(d).toMatchObject({ id: rx, patient: addr.alice, prescriber: addr.grey, dispensedBy: addr.pharma });
-    const v = await ok([...as('pharma'), 'verify', rx]);
-    expect(v.dispensed).toEqual({ by: addr.pharma, at: d.dispensedAt, txHash: d.txHash });
-    expect((await emr([...as('alice'), 'verify', rx])).stdout).toMatch(/dispensed\s+by 0x[0-9a-fA-F]{40} \(pharma\) at /);
+    const d = await ok([...as('wilson'), 'prescription', 'dispense', rx]);
+    expect(d).toMatchObject({ id: rx, patient: addr.alice, prescriber: addr.grey, dispensedBy: addr.wilson });
+    const v = await ok([...as('wilson'), 'verify', rx]);
+    expect(v.dispensed).toEqual({ by: addr.wilson, at: d.dispensedAt, txHash: d.txHash });
+    expect((await emr([...as('alice'), 'verify', rx])).stdout).toMatch(/dispensed\s+by 0x[0-9a-fA-F]{40} \(wilson\) at /);
 
-    await ok([...as('alice'), 'grant', 'pharmb', '--types', 'prescription', '--expires', '30d']);
-    const second = await emr([...as('pharmb'), '--json', 'prescription', 'dispense', rx]);
+    await ok([...as('alice'), 'grant', 'mallory', '--types', 'prescription', '--expires', '30d']);
+    const second = await emr([...as('mallory'), '--json', 'prescription', 'dispense', rx]);
     expect(second.code).toBe(3);
     expect(second.json?.error?.message).toBe(
-      `prescription ${rx} was already dispensed by ${addr.pharma} at ${d.dispensedAt.replace('.000Z', 'Z')}`,
+      `prescription ${rx} was already dispensed by ${addr.wilson} at ${d.dispensedAt.replace('.000Z', 'Z')}`,
     );
     const lab = await add('grey', 'lab3.txt', 'K 4.1', 'lab');
-    await ok([...as('alice'), 'grant', 'pharmb', '--types', 'prescription,lab', '--expires', '30d']);
-    expect((await emr([...as('pharmb'), '--json', 'prescription', 'dispense', lab])).code).toBe(2);
+    await ok([...as('alice'), 'grant', 'mallory', '--types', 'prescription,lab', '--expires', '30d']);
+    expect((await emr([...as('mallory'), '--json', 'prescription', 'dispense', lab])).code).toBe(2);
   });
 });
 
@@ -134,11 +124,11 @@ describe('emr emergency types --apply-existing (docs/SHARING.md § 4.2)', () => 
     // Covered now: nothing left to re-key.
     expect((await ok([...as('alice'), 'emergency', 'types', 'allergy'])).existing.uncovered).toEqual([]);
 
-    await ok([...as('er'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
-    const rel = await ok([...as('admin'), 'admin', 'emergency-release', 'alice', 'er']);
+    await ok([...as('house'), 'emergency', 'open', 'alice', '--reason', 'unconscious in the ER']);
+    const rel = await ok([...as('admin'), 'admin', 'emergency-release', 'alice', 'house']);
     expect(rel.released).toContain(allergy);
-    const out = join(c.home, 'er-allergy.txt');
-    await ok([...as('er'), 'fetch', allergy, '-o', out]);
+    const out = join(c.home, 'house-allergy.txt');
+    await ok([...as('house'), 'fetch', allergy, '-o', out]);
     expect(readFileSync(out, 'utf8')).toBe('Penicillin: anaphylaxis');
   });
 });

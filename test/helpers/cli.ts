@@ -146,6 +146,10 @@ export function clinic(extraArgs: string[] = []) {
         privateKey.fill(0);
       }
     },
+    /** A profile's address, from its public profile file (no `emr whois` run). */
+    address(who: string): string {
+      return JSON.parse(readFileSync(join(t.home, 'profiles', `${who}.json`), 'utf8')).address;
+    },
     file(name: string, text: string): string {
       const f = join(t.home, name);
       writeFileSync(f, text);
