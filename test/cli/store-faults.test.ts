@@ -88,23 +88,16 @@ const records = async (): Promise<Array<{ id: string; type: string }>> => (await
 beforeAll(async () => {
   const started = startDaemon();
   started.catch(() => {});
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['dr', 'provider'],
-    ['house', 'provider'],
-  ]);
+  // The shared clinic (test/helpers/world.ts), while the node starts: grey and house
+  // (verified) stand for dr and house; alice's grant to grey is made again here so that its
+  // key delivery (the type key, CONTRACT.md § Privacy) is on this file's node, not the
+  // template's embedded store.
+  dev = await c.fromWorld();
   daemon = await started;
-  dev = await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  for (const p of ['dr', 'house']) {
-    await ok([...as(p), 'register', '--role', 'provider']);
-    await ok([...as('admin'), 'admin', 'verify', p]);
-  }
   await ok([...as('admin'), 'admin', 'emergency-recipient']);
   await ok([...as('alice'), 'emergency', 'types', 'allergy']);
-  await ok([...as('alice'), 'grant', 'dr', '--types', 'lab,allergy', '--write', '--expires', '30d']);
-  lab = (await ok([...as('dr'), 'record', 'add', c.file('lab.txt', LAB_TEXT), '--patient', 'alice', '--type', 'lab'])).records[0].id;
+  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,allergy', '--write', '--expires', '30d']);
+  lab = (await ok([...as('grey'), 'record', 'add', c.file('lab.txt', LAB_TEXT), '--patient', 'alice', '--type', 'lab'])).records[0].id;
 }, 240_000);
 
 afterAll(async () => {
@@ -118,13 +111,13 @@ describe('the store dies in the middle of a write', () => {
     const f = join(c.home, 'scan.bin');
     writeFileSync(f, content);
     const before = (await records()).length;
-    const r = await killStoreMidway([...as('dr'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], 3);
+    const r = await killStoreMidway([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab'], 3);
     expect(r.killedMidway).toBe(true);
     expect(r.code, r.stderr).toBe(6);
     expect(r.json?.error?.code).toBe('UNAVAILABLE');
     expect((await records()).length).toBe(before);
     await restart();
-    const again = await ok([...as('dr'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab']);
+    const again = await ok([...as('grey'), 'record', 'add', f, '--patient', 'alice', '--type', 'lab']);
     expect((await records()).length).toBe(before + 1);
     const out = join(c.home, 'scan.out');
     await ok([...as('alice'), 'fetch', again.records[0].id, '-o', out, '--no-receipt']);
@@ -163,19 +156,19 @@ describe('the store dies in the middle of a write', () => {
   it('emergency release: node dead → exit 6, no release on chain; run again → released, the provider reads', async () => {
     const allergy = (await ok([...as('alice'), 'record', 'add', c.file('allergy.txt', 'latex'), '--patient', 'alice', '--type', 'allergy']))
       .records[0].id;
-    await ok([...as('dr'), 'emergency', 'open', 'alice', '--reason', 'unconscious']);
+    await ok([...as('grey'), 'emergency', 'open', 'alice', '--reason', 'unconscious']);
     const released = 'EmergencyKeysReleased(address,address,address,bytes32)';
     const before = await events(released);
     await daemon.kill();
-    const r = await emr([...as('admin'), '--json', 'admin', 'emergency-release', 'alice', 'dr']);
+    const r = await emr([...as('admin'), '--json', 'admin', 'emergency-release', 'alice', 'grey']);
     expect(r.code, r.stderr + r.stdout).toBe(6);
     expect(await events(released)).toBe(before);
     await restart();
-    const again = await ok([...as('admin'), 'admin', 'emergency-release', 'alice', 'dr']);
+    const again = await ok([...as('admin'), 'admin', 'emergency-release', 'alice', 'grey']);
     expect(again.released).toEqual([allergy]);
     expect(await events(released)).toBe(before + 1);
-    const out = join(c.home, 'dr-allergy.txt');
-    await ok([...as('dr'), 'fetch', allergy, '-o', out, '--no-receipt']);
+    const out = join(c.home, 'grey-allergy.txt');
+    await ok([...as('grey'), 'fetch', allergy, '-o', out, '--no-receipt']);
     expect(readFileSync(out, 'utf8')).toBe('latex');
   }, 180_000);
 

@@ -71,20 +71,14 @@ async function houseOpens(id: string): Promise<boolean> {
 beforeAll(async () => {
   const started = startDaemon();
   started.catch(() => {});
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['dr', 'provider'],
-    ['house', 'provider'],
-  ]);
+  // The shared clinic (test/helpers/world.ts), while the node starts: grey and house
+  // (verified) stand for dr and house; alice's grant to grey is made again here so that its
+  // key delivery (the type key, CONTRACT.md § Privacy) is on this file's node, not the
+  // template's embedded store.
+  dev = await c.fromWorld();
   daemon = await started;
-  dev = await c.devnetUp('admin');
-  alice = (await ok([...as('alice'), 'register'])).address;
-  for (const p of ['dr', 'house']) {
-    await ok([...as(p), 'register', '--role', 'provider']);
-    await ok([...as('admin'), 'admin', 'verify', p]);
-  }
-  await ok([...as('alice'), 'grant', 'dr', '--types', 'note', '--write', '--expires', '30d']);
+  alice = c.address('alice');
+  await ok([...as('alice'), 'grant', 'grey', '--types', 'note', '--write', '--expires', '30d']);
 }, 240_000);
 
 afterAll(async () => {
@@ -145,7 +139,7 @@ describe('the store SIGKILLed in the middle of bulk work', () => {
     const mine = async () => (await records()).filter((x) => x.type === 'note');
     expect(await mine()).toHaveLength(0);
 
-    const args = [...as('dr'), 'batch', 'add', manifest, '--batch-size', '2', '--concurrency', '1'];
+    const args = [...as('grey'), 'batch', 'add', manifest, '--batch-size', '2', '--concurrency', '1'];
     const r = await runStoppedAt(args, 'batch.journal.stored:3', () => daemon.kill());
     expect(r.stopped).toBe(true);
     expect(r.code, r.stderr + r.stdout).toBe(6);
@@ -158,7 +152,7 @@ describe('the store SIGKILLed in the middle of bulk work', () => {
     await restart();
     // Everything registered before the kill points at bytes the node kept.
     for (const x of registered) expect(texts).toContain(await aliceReads(x.id));
-    const done = await ok([...as('dr'), 'batch', 'add', manifest, '--resume', '--batch-size', '2']);
+    const done = await ok([...as('grey'), 'batch', 'add', manifest, '--resume', '--batch-size', '2']);
     expect(done.counts.added + done.counts.alreadyDone).toBe(8);
     expect(done.counts.alreadyDone).toBe(registered.length);
 
