@@ -33,8 +33,8 @@ import { ageKeysFromAccount } from '../session/unlock.js';
 import { addRecordFiles } from './add.js';
 import { describeAuditEvent } from './audit-text.js';
 import { checkReadAccess, openRecord } from './fetch.js';
-import { grantAccess, revokeAccess } from './share.js';
-import { SignOnlyLog } from './sign-only-log.js';
+import { revokeAccess } from './revoke-access.js';
+import { grantAccess } from './share.js';
 import { slotsFor } from './type-keys.js';
 
 export interface DemoStep {
@@ -178,7 +178,7 @@ export async function runDemo(o: DemoOptions): Promise<{
     // alice's own slot of `lab`, padded (CONTRACT.md § Privacy).
     const aliceSlots = await slotsFor({ chain: alice.chain, me: alice.me }, alice.me.profile.address);
     const lab = aliceSlots.pad(aliceSlots.toMask(['lab']));
-    const share = (a: Actor) => ({ chain: a.chain, store, me: a.me, scratch, log: new SignOnlyLog(home, a.me) });
+    const share = (a: Actor) => ({ home, chain: a.chain, store, me: a.me, scratch });
     const year = Math.floor(o.now().getTime() / 1000) + 365 * 86400;
     const g1 = await grantAccess(share(alice), { provider: grey.me.profile.address, readMask: lab, write: true, ids: [], expiry: year });
     say('grant', `${alice.name} let her GP ${grey.name} add and read her lab results for a year`, g1.txHashes[0]);

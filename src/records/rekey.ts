@@ -19,16 +19,8 @@ import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
-import type { RecordStore } from '../ipfs/store.js';
-import type { Unlocked } from '../session/unlock.js';
+import type { Only } from '../session/index.js';
 import { recipientsForRecord } from './recipients.js';
-
-export interface RekeyDeps {
-  chain: EmrChain;
-  store: RecordStore;
-  me: Unlocked;
-  scratch: string;
-}
 
 export interface Rekeyed {
   id: string;
@@ -120,12 +112,12 @@ async function authorKey(chain: EmrChain, author: string, fallback: string, warn
  * recipient. Warnings (readers left out) are appended to `warnings`, once each.
  */
 export async function currentRecipients(
-  deps: Pick<RekeyDeps, 'chain' | 'me'>,
+  s: Only<'chain' | 'me'>,
   patient: string,
   exclude: string | null,
   warnings: string[],
 ): Promise<(r: RecordInfo) => Promise<string[]>> {
-  const { chain } = deps;
+  const { chain } = s;
   const same = (a: string, b: string | null) => !!b && a.toLowerCase() === b.toLowerCase();
   const scopedFor = await scopedReaders(chain, patient, exclude ?? patient);
   // One answer per (type, author): thousands of records share a handful of them.
@@ -135,7 +127,7 @@ export async function currentRecipients(
       !same(r.author, exclude) &&
       !same(r.author, patient) &&
       (await canRead(chain, { reader: r.author, patient, recordType: r.recordType, recordId: r.id }));
-    const authorRecipient = authorReads ? await authorKey(chain, r.author, deps.me.age.recipient, warnings) : deps.me.age.recipient;
+    const authorRecipient = authorReads ? await authorKey(chain, r.author, s.me.age.recipient, warnings) : s.me.age.recipient;
     const key = `${r.recordType}|${r.author.toLowerCase()}|${authorRecipient}`;
     if (!memo.has(key)) memo.set(key, recipientsForRecord(chain, { patient, author: r.author, authorRecipient, recordType: r.recordType }));
     const base = await memo.get(key)!;
@@ -147,7 +139,7 @@ export async function currentRecipients(
 
 /** Re-encrypts `records` under new file keys for `recipientsFor(r)` and re-points the chain; unopenable records are skipped. */
 export async function rekeyRecords(
-  deps: RekeyDeps,
+  s: Only<'chain' | 'store' | 'me' | 'scratch'>,
   records: RecordInfo[],
   recipientsFor: (r: RecordInfo) => Promise<string[]>,
   opts: { resumeHint?: string } = {},
@@ -155,7 +147,7 @@ export async function rekeyRecords(
   const rekeyed: Rekeyed[] = [];
   const skipped: Skipped[] = [];
   for (const r of records) {
-    const target = join(deps.scratch, `rekey-${randomBytes(8).toString('hex')}.age`);
+    const target = join(s.scratch, `rekey-${randomBytes(8).toString('hex')}.age`);
     try {
       const recipients = await recipientsFor(r);
       // The plaintext is the signed bundle: it streams through unchanged (never to disk), so
@@ -167,7 +159,7 @@ export async function rekeyRecords(
       pipe.on('error', () => undefined);
       const encrypting = encryptFile({ recipients, input: pipe, output: target });
       try {
-        await decryptFile({ identities: [deps.me.age.identity], input: deps.store.cat(r.cid), output: pipe });
+        await decryptFile({ identities: [s.me.age.identity], input: s.store.cat(r.cid), output: pipe });
         pipe.end();
       } catch (e) {
         pipe.destroy(e as Error);
@@ -177,8 +169,8 @@ export async function rekeyRecords(
       await encrypting;
       // Stored and pinned before the chain points at it (§ 1.2); a crash between the two
       // leaves the old CID current, and a retry re-keys the record again (§ 3.7).
-      const added = await deps.store.add(target);
-      const tx = await rekeyRecord(deps.chain, {
+      const added = await s.store.add(target);
+      const tx = await rekeyRecord(s.chain, {
         id: r.id,
         cidCodec: added.codec,
         digest: '0x' + Buffer.from(added.digest).toString('hex'),
@@ -187,7 +179,7 @@ export async function rekeyRecords(
       // § 3.3: the replaced ciphertext leaves this store, or `store serve` would hand it to a
       // revoked grantee who reads its CID in the chain's history. After the chain moved on:
       // a failure here leaves only the old copy (as before), never a record without bytes.
-      await deps.store.forget(r.cid).catch(() => undefined);
+      await s.store.forget(r.cid).catch(() => undefined);
       failpoint('rekey.after-record'); // TESTING.md § Failpoints
     } catch (e) {
       if (e instanceof UnavailableError && opts.resumeHint) {

@@ -1,47 +1,78 @@
 /**
- * Grants and revocation (docs/CLI.md § Sharing; docs/SHARING.md § 2–3).
- *
- * Grant: the patient delivers the file keys of the existing records in scope to the grantee
+ * `emr grant <provider>`, the whole use case (docs/CLI.md § Sharing; docs/SHARING.md § 2):
+ * the patient lets a provider read records of some types and/or some records until the
+ * expiry, delivering the file keys of the existing records in scope to the provider alone
  * in a key-delivery object (age-encrypted to the grantee only, stored on IPFS, its digest in
  * the grant transaction); records added later while the grant is live are encrypted to the
- * grantee directly by `record add`.
- *
- * Revoke: the chain stops future access at once. What the provider already fetched, or the
- * keys already delivered to them, cannot be recalled — the result says so honestly.
- * `--rekey` re-encrypts the in-scope records under new file keys for the remaining readers
- * (the signed bundle inside is unchanged) and points the chain at the new CIDs, so the
- * revoked provider's keys no longer open what the chain points to.
+ * grantee directly by `record add`. With --sign-only it signs the grant for a relayer
+ * instead (docs/CONTRACT.md § Signed actions). The revoke is ./revoke-access.ts.
  */
 
 import { grant } from '../chain/grant.js';
 import { grantRecords } from '../chain/grant-records.js';
-import { grantOf } from '../chain/grants.js';
-import { addressTopic, queryEvents } from '../chain/logs.js';
-import { checkReceipts } from '../chain/receipts.js';
 import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
-import { revoke } from '../chain/revoke.js';
 import { currentEpoch, nextNonce, signAction } from '../chain/signed-actions.js';
 import type { EmrChain } from '../chain/types.js';
 import { whoisForEncryption } from '../chain/whois.js';
 import { readFileKey } from '../crypto/age-file.js';
 import { NotFoundError, UsageError } from '../errors.js';
-import type { RecordStore } from '../ipfs/store.js';
-import type { Unlocked } from '../session/unlock.js';
-import { exposedTo } from './exposure.js';
+import { ALL_TYPES_MASK, RECORD_TYPES, typesToMask } from '../record-types.js';
+import type { Only, With } from '../session/index.js';
+import { resolveAddress } from '../session/resolve.js';
+import { parseExpiry } from './expiry.js';
 import { publishKeyDelivery } from './key-delivery.js';
-import type { Rekeyed, Skipped } from './rekey.js';
-import { currentRecipients, rekeyRecords, skippable } from './rekey.js';
-import type { SignOnlyLog } from './sign-only-log.js';
-import { ownTypeKey } from './type-keys.js';
+import { type Skipped, skippable } from './rekey.js';
+import { SignOnlyLog } from './sign-only-log.js';
+import { ownTypeKey, slotsFor } from './type-keys.js';
 
-export interface ShareDeps {
-  chain: EmrChain;
-  store: RecordStore;
-  me: Unlocked;
-  scratch: string;
-  /** The patient's log of sign-only deliveries (SHARING.md § 2.7). */
-  log: SignOnlyLog;
+export interface GrantInput {
+  /** The provider as given: a 0x address or a local profile name. */
+  who: string;
+  types: string[];
+  ids: string[];
+  readMask: number;
+  write: boolean;
+  /** Unix seconds. */
+  expiry: number;
+  /** Sign offline until this deadline (unix seconds) instead of sending. */
+  signOnly?: { deadline: number };
+}
+
+export function parseList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The options as a grant, checked before any I/O (usage errors, exit 2). */
+export function grantInput(
+  who: string,
+  opts: { types?: string; records?: string; expires: string; write?: boolean; signOnly?: boolean; deadline: string },
+  now: Date,
+): GrantInput {
+  const types = parseList(opts.types);
+  const ids = parseList(opts.records);
+  if (!types.length && !ids.length) throw new UsageError('nothing to grant', { hint: 'pass --types a,b (or all) and/or --records id,id' });
+  let readMask = 0;
+  try {
+    readMask = types.includes('all') ? ALL_TYPES_MASK : typesToMask(types);
+  } catch (e) {
+    throw new UsageError((e as Error).message, { hint: `types: ${RECORD_TYPES.join(', ')}` });
+  }
+  if (ids.some((i) => !/^\d+$/.test(i))) throw new UsageError('record ids are numbers', { hint: 'e.g. --records 3,7' });
+  if (opts.write && !readMask) throw new UsageError('--write needs --types', { hint: 'writing is granted per type' });
+  const expiry = parseExpiry(opts.expires, now);
+  return {
+    who,
+    types,
+    ids,
+    readMask,
+    write: !!opts.write,
+    expiry,
+    ...(opts.signOnly ? { signOnly: { deadline: parseExpiry(opts.deadline, now) } } : {}),
+  };
 }
 
 const ZERO32 = '0x' + '00'.repeat(32);
@@ -70,7 +101,7 @@ export async function recordsInScope(chain: EmrChain, patient: string, scope: { 
  * not addressed to it, missing from the store) is skipped and reported, never fatal (§ 2.6).
  */
 export async function deliverKeys(
-  deps: Pick<ShareDeps, 'chain' | 'store' | 'me'>,
+  s: Only<'chain' | 'store' | 'me'>,
   grantee: string,
   records: RecordInfo[],
   /** `to`: an org grant's members (SHARING.md § 9.2): one delivery sealed to all of them, naming the org. */
@@ -81,7 +112,7 @@ export async function deliverKeys(
   try {
     for (const r of records) {
       try {
-        keys.push({ id: r.id.toString(), cid: r.cid, fileKey: await readFileKey(deps.store.cat(r.cid), [deps.me.age.identity]) });
+        keys.push({ id: r.id.toString(), cid: r.cid, fileKey: await readFileKey(s.store.cat(r.cid), [s.me.age.identity]) });
       } catch (e) {
         if (!skippable(e)) throw e;
         skipped.push({ id: r.id.toString(), reason: (e as Error).message });
@@ -90,9 +121,9 @@ export async function deliverKeys(
     // A grant by type always delivers: its grantee needs the type key (CONTRACT.md § Privacy).
     if (keys.length === 0 && !opts.typeKey) return { digest: ZERO32, cid: null, delivered: [], skipped };
     if (opts.to && !opts.to.length) return { digest: ZERO32, cid: null, delivered: [], skipped };
-    const recipient = opts.to ?? (await providerRecipient(deps.chain, grantee));
-    const obj = { patient: opts.patient ?? deps.me.profile.address, grantee, keys, ...(opts.typeKey ? { typeKey: opts.typeKey } : {}) };
-    const pub = await publishKeyDelivery(deps.store, obj, recipient);
+    const recipient = opts.to ?? (await providerRecipient(s.chain, grantee));
+    const obj = { patient: opts.patient ?? s.me.profile.address, grantee, keys, ...(opts.typeKey ? { typeKey: opts.typeKey } : {}) };
+    const pub = await publishKeyDelivery(s.store, obj, recipient);
     return { digest: pub.digest, cid: pub.cid, delivered: keys.map((k) => k.id), skipped };
   } finally {
     for (const k of keys) k.fileKey.fill(0);
@@ -109,31 +140,34 @@ export interface GrantRequest {
   signOnly?: { deadline: number };
 }
 
-export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
-  const patient = deps.me.profile.address;
+/** The grant itself, `readMask` already in the patient's slots: the command's flow (below) and the demo call it. */
+export async function grantAccess(s: Only<'home' | 'chain' | 'store' | 'me'>, g: GrantRequest) {
+  const patient = s.me.profile.address;
+  // The patient's log of sign-only deliveries (SHARING.md § 2.7).
+  const log = new SignOnlyLog(s.home, s.me);
   if (g.provider.toLowerCase() === patient.toLowerCase()) throw new UsageError('you cannot grant yourself', { hint: 'name a provider' });
   if (g.signOnly && g.ids.length)
     throw new UsageError('record-scoped grants cannot be relayed', { hint: 'sign a grant by --types, or send it yourself' });
   // § 2.7: sign-only deliveries that can no longer be relayed leave the store first.
-  const voidedDeliveries = await deps.log.settle(deps.chain, deps.store);
-  const inScope = await recordsInScope(deps.chain, patient, { readMask: g.readMask, ids: g.ids });
+  const voidedDeliveries = await log.settle(s.chain, s.store);
+  const inScope = await recordsInScope(s.chain, patient, { readMask: g.readMask, ids: g.ids });
   const missing = g.ids.filter((id) => !inScope.some((r) => r.id === id));
   if (missing.length) throw new NotFoundError(`not your record(s): ${missing.join(', ')}`, { hint: 'see `emr record list`' });
-  const typeKey = g.readMask ? ownTypeKey(deps.me) : undefined;
+  const typeKey = g.readMask ? ownTypeKey(s.me) : undefined;
   let delivery: Awaited<ReturnType<typeof deliverKeys>>;
   try {
-    delivery = await deliverKeys(deps, g.provider, inScope, typeKey ? { typeKey } : {});
+    delivery = await deliverKeys(s, g.provider, inScope, typeKey ? { typeKey } : {});
   } finally {
     typeKey?.fill(0);
   }
   if (g.signOnly) {
-    const nonce = await nextNonce(deps.chain, patient);
+    const nonce = await nextNonce(s.chain, patient);
     // A later revoke bumps the epoch and voids this signature (CONTRACT.md § Signed actions).
-    const epoch = await currentEpoch(deps.chain, patient, g.provider);
+    const epoch = await currentEpoch(s.chain, patient, g.provider);
     // § 2.7: logged before the signature (and the delivery's CID with it) leaves this run,
     // so a voided or expired one is found, forgotten and counted by re-key.
     if (delivery.cid) {
-      await deps.log.record({
+      await log.record({
         patient,
         provider: g.provider,
         cid: delivery.cid,
@@ -144,9 +178,9 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
         records: inScope.filter((r) => delivery.delivered.includes(r.id.toString())).map((r) => ({ id: r.id.toString(), cid: r.cid })),
       });
     }
-    const signed = await signAction(await deps.me.wallet(), {
-      chainId: deps.chain.chainId,
-      contract: deps.chain.address,
+    const signed = await signAction(await s.me.wallet(), {
+      chainId: s.chain.chainId,
+      contract: s.chain.address,
       nonce,
       epoch,
       deadline: g.signOnly.deadline,
@@ -174,7 +208,7 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   if (g.readMask !== 0 || g.write) {
     txs.push(
       (
-        await grant(deps.chain, {
+        await grant(s.chain, {
           provider: g.provider,
           readMask: g.readMask,
           writeMask: g.write ? g.readMask : 0,
@@ -187,7 +221,7 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   if (g.ids.length) {
     txs.push(
       (
-        await grantRecords(deps.chain, {
+        await grantRecords(s.chain, {
           provider: g.provider,
           ids: g.ids,
           expiry: g.expiry,
@@ -208,62 +242,12 @@ export async function grantAccess(deps: ShareDeps, g: GrantRequest) {
   };
 }
 
-/**
- * `emr revoke` (docs/SHARING.md § 3): what the provider could read and fetched (found before
- * the revoke), the revoke itself, and with `rekey` a new key for every record whose current
- * ciphertext the provider may hold a key to (§ 3.5) — whatever their grant says now, and
- * including records a plain revoke or a stopped re-key left behind (§ 3.7): a retry re-keys
- * exactly what is still exposed. Record-scoped grants count only from the current epoch.
- */
-export async function revokeAccess(deps: ShareDeps, provider: string, opts: { rekey: boolean }) {
-  const chain = deps.chain;
-  const patient = deps.me.profile.address;
-  const grant = await grantOf(chain, patient, provider);
-  const topics = [addressTopic(patient), addressTopic(provider)];
-  const [reads, scoped] = await Promise.all([
-    queryEvents(chain, { names: ['RecordAccessed'], topics: [null, ...topics], fromBlock: chain.fromBlock }),
-    queryEvents(chain, { names: ['RecordsGranted'], topics, fromBlock: chain.fromBlock }),
-  ]);
-  // Only receipts that match their record count as reads (CONTRACT.md § Read receipts).
-  const problems = await checkReceipts(chain, reads);
-  const fetched = [...new Set(reads.filter((e) => !problems.get(e)).map((e) => (e.args[0] as bigint).toString()))];
-  const scopedIds = new Set(scoped.filter((e) => Number(e.args[4]) === grant.epoch).flatMap((e) => (e.args[2] as bigint[]).map(String)));
-  const tx = await revoke(chain, { provider });
-  // § 2.7: the revoke voided every unrelayed sign-only grant to this provider (and others
-  // may have expired): their deliveries leave the store now.
-  const voidedDeliveries = await deps.log.settle(chain, deps.store);
-  // Read after the revoke, so its Revoked event closes every window (exposure.ts).
-  const all = await listRecords(chain, { patient });
-  // § 3.5: what the chain shows, plus every sign-only delivery to them, relayed or not.
-  const logged = await deps.log.exposedTo(provider, all);
-  const fromChain = new Set(await exposedTo(chain, patient, provider, all));
-  const exposed = all.filter((r) => fromChain.has(r) || logged.has(r.id.toString()));
-  const exposedSet = new Set(exposed);
-  const couldRead = all.filter((r) => ((grant.readMask >>> r.recordType) & 1) === 1 || scopedIds.has(r.id.toString()) || exposedSet.has(r));
-  let rekeyed: Rekeyed[] = [];
-  let skipped: Skipped[] = [];
-  const warnings: string[] = [];
-  if (opts.rekey && exposed.length) {
-    // After the revoke the provider is no longer a live reader, so the recipients of a new
-    // record of that type are exactly right (§ 1: patient, live type readers, the emergency
-    // key when the type is emergency-visible), plus the live record-scoped readers of that
-    // record (§ 3.6), plus the author only while the author may still read it.
-    const res = await rekeyRecords(deps, exposed, await currentRecipients(deps, patient, provider, warnings), {
-      resumeHint: `the revoke itself was sent; run \`emr revoke ${provider} --rekey\` again when the chain and store answer: it re-keys only what is left`,
-    });
-    rekeyed = res.rekeyed;
-    skipped = res.skipped;
-  }
-  return {
-    txHash: tx.txHash,
-    rekeyed,
-    skipped,
-    warnings,
-    voidedDeliveries,
-    stillHeld: {
-      fetched,
-      couldRead: couldRead.map((r) => r.id.toString()),
-      note: 'copies the provider fetched, and keys delivered to them, cannot be recalled; re-keyed records no longer open with those keys',
-    },
-  };
+export async function grantAccessFlow(s: With<'me' | 'chain' | 'store'>, g: GrantInput) {
+  const provider = await resolveAddress(s.ctx, g.who);
+  // On chain: the patient's secret slots, padded (CONTRACT.md § Privacy).
+  const slots = await slotsFor(s, s.me.profile.address);
+  const readMask = g.readMask ? slots.pad(slots.toMask(g.types.includes('all') ? RECORD_TYPES : g.types)) : 0;
+  const res = await grantAccess(s, { provider, readMask, write: g.write, ids: g.ids.map(BigInt), expiry: g.expiry, signOnly: g.signOnly });
+  if (res.signed) return { ...res, signed: res.signed };
+  return { ...res, signed: undefined, types: g.types.includes('all') ? [...RECORD_TYPES] : g.types, records: g.ids, write: g.write };
 }

@@ -11,20 +11,18 @@ import { AccessDeniedError, NotFoundError, UnavailableError } from '../errors.js
 import type { RecordStore } from '../ipfs/store.js';
 import { deriveTypeKey } from '../keys/derive.js';
 import { SLOT_COUNT, type TypeSlots, typeIndex, typeSlots, UNKEYED } from '../record-types.js';
+import type { Only } from '../session/index.js';
 import type { Unlocked } from '../session/unlock.js';
 import { openKeyDeliveryObject } from './key-delivery.js';
 import { assertCanWrite } from './recipients.js';
 
-export interface SlotDeps {
-  chain: EmrChain;
-  me?: Unlocked | undefined;
-  store?: RecordStore | undefined;
-  /**
-   * Opens the store when a delivered key is needed and `store` is absent: a listing that
-   * needs no store otherwise still names a grantee's types (CONTRACT.md § Privacy).
-   */
-  openStore?: (() => Promise<RecordStore>) | undefined;
-}
+/**
+ * The chain, and the acting identity and store when the run has them (a grantee finds keys
+ * with both); `openStore` opens the store when a delivered key is needed and `store` is
+ * absent: a listing that needs no store otherwise still names a grantee's types
+ * (CONTRACT.md § Privacy).
+ */
+type SlotSession = Only<'chain'> & Partial<Only<'me' | 'store'>> & { openStore?: (() => Promise<RecordStore>) | undefined };
 
 /** Deliveries opened per (patient, grantee) before giving up: bounds hostile histories. */
 const MAX_DELIVERIES = 32;
@@ -37,22 +35,22 @@ export function ownTypeKey(me: Unlocked): Uint8Array {
   return deriveTypeKey(me.privateKey);
 }
 
-export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlots> {
+export async function slotsFor(s: SlotSession, patient: string): Promise<TypeSlots> {
   const p = patient.toLowerCase();
-  let cache = found.get(deps.chain);
-  if (!cache) found.set(deps.chain, (cache = new Map()));
+  let cache = found.get(s.chain);
+  if (!cache) found.set(s.chain, (cache = new Map()));
   const hit = cache.get(p);
   if (hit) return hit;
   let slots: TypeSlots = UNKEYED;
-  if (deps.me && deps.me.profile.address.toLowerCase() === p) {
-    const key = ownTypeKey(deps.me);
+  if (s.me && s.me.profile.address.toLowerCase() === p) {
+    const key = ownTypeKey(s.me);
     slots = typeSlots(key);
     key.fill(0);
-  } else if (deps.me && (deps.store || deps.openStore)) {
-    const store = deps.store ?? (await deps.openStore!());
-    const { key, missing } = await deliveredTypeKey({ chain: deps.chain, me: deps.me, store }, patient);
-    if (!notInStore.has(deps.chain)) notInStore.set(deps.chain, new Map());
-    notInStore.get(deps.chain)!.set(p, missing);
+  } else if (s.me && (s.store || s.openStore)) {
+    const store = s.store ?? (await s.openStore!());
+    const { key, missing } = await deliveredTypeKey({ chain: s.chain, me: s.me, store }, patient);
+    if (!notInStore.has(s.chain)) notInStore.set(s.chain, new Map());
+    notInStore.get(s.chain)!.set(p, missing);
     if (key) {
       slots = typeSlots(key);
       key.fill(0);
@@ -62,17 +60,14 @@ export async function slotsFor(deps: SlotDeps, patient: string): Promise<TypeSlo
   return slots;
 }
 
-async function deliveredTypeKey(
-  deps: { chain: EmrChain; me: Unlocked; store: RecordStore },
-  patient: string,
-): Promise<{ key?: Uint8Array; missing: number }> {
-  const me = deps.me.profile.address;
+async function deliveredTypeKey(s: Only<'chain' | 'me' | 'store'>, patient: string): Promise<{ key?: Uint8Array; missing: number }> {
+  const me = s.me.profile.address;
   let missing = 0;
-  const grants = (await keyDeliveries(deps.chain, patient, me)).filter((d) => d.kind === 'grant');
+  const grants = (await keyDeliveries(s.chain, patient, me)).filter((d) => d.kind === 'grant');
   for (const d of grants.reverse().slice(0, MAX_DELIVERIES)) {
     try {
       const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
-      const { keys, typeKey } = await openKeyDeliveryObject(deps.store, cid, deps.me.age.identity, { patient, grantee: me });
+      const { keys, typeKey } = await openKeyDeliveryObject(s.store, cid, s.me.age.identity, { patient, grantee: me });
       for (const k of keys) k.fileKey.fill(0);
       if (typeKey) return { key: typeKey, missing };
     } catch (e) {
@@ -83,10 +78,10 @@ async function deliveredTypeKey(
     }
   }
   // SHARING.md § 9.2: a member finds the key in its orgs' deliveries.
-  for (const d of (await orgKeyDeliveries(deps.chain, patient, me)).slice(0, MAX_DELIVERIES)) {
+  for (const d of (await orgKeyDeliveries(s.chain, patient, me)).slice(0, MAX_DELIVERIES)) {
     try {
       const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
-      const { keys, typeKey } = await openKeyDeliveryObject(deps.store, cid, deps.me.age.identity, { patient, grantee: orgGrantee(d.org) });
+      const { keys, typeKey } = await openKeyDeliveryObject(s.store, cid, s.me.age.identity, { patient, grantee: orgGrantee(d.org) });
       for (const k of keys) k.fileKey.fill(0);
       if (typeKey) return { key: typeKey, missing };
     } catch (e) {
@@ -103,16 +98,16 @@ async function deliveredTypeKey(
  * gave (not registered, not verified, no write grant); one who holds a write grant whose key
  * delivery is not in its store is told to reach that store (exit 7), since the grant exists.
  */
-export async function writableSlot(deps: SlotDeps, patient: string, name: string): Promise<number> {
-  const slots = await slotsFor(deps, patient);
+export async function writableSlot(s: SlotSession, patient: string, name: string): Promise<number> {
+  const slots = await slotsFor(s, patient);
   if (slots.known) return slots.slotOf(name);
-  const author = deps.me?.profile.address ?? ZERO_ADDRESS;
+  const author = s.me?.profile.address ?? ZERO_ADDRESS;
   const check = { author, patient, typeName: name };
   const writable = await Promise.all(
-    Array.from({ length: SLOT_COUNT }, (_, slot) => canWrite(deps.chain, { author, patient, recordType: slot })),
+    Array.from({ length: SLOT_COUNT }, (_, slot) => canWrite(s.chain, { author, patient, recordType: slot })),
   );
-  if (!writable.includes(true)) await assertCanWrite(deps.chain, { ...check, recordType: 0 });
-  if ((notInStore.get(deps.chain)?.get(patient.toLowerCase()) ?? 0) > 0) {
+  if (!writable.includes(true)) await assertCanWrite(s.chain, { ...check, recordType: 0 });
+  if ((notInStore.get(s.chain)?.get(patient.toLowerCase()) ?? 0) > 0) {
     throw new NotFoundError(`cannot add ${name} records for ${patient}: the key delivery of your grant is not in this store`, {
       hint: "it carries the patient's type key (docs/CONTRACT.md § Privacy): reach the store the patient granted from with --ipfs-gateway <url> or --ipfs-api <url>, or ask the patient to grant again",
     });
@@ -125,9 +120,9 @@ export async function writableSlot(deps: SlotDeps, patient: string, name: string
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 /** The type maps of several patients at once: `of(patient)` answers synchronously after. */
-export async function slotsOfPatients(deps: SlotDeps, patients: Iterable<string>): Promise<(patient: string) => TypeSlots> {
+export async function slotsOfPatients(s: SlotSession, patients: Iterable<string>): Promise<(patient: string) => TypeSlots> {
   const out = new Map<string, TypeSlots>();
-  for (const p of new Set([...patients].map((x) => x.toLowerCase()))) out.set(p, await slotsFor(deps, p));
+  for (const p of new Set([...patients].map((x) => x.toLowerCase()))) out.set(p, await slotsFor(s, p));
   return (patient) => out.get(patient.toLowerCase()) ?? UNKEYED;
 }
 

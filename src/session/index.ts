@@ -32,6 +32,13 @@ interface Parts {
 /** A session with some of its parts opened: a flow that signs on chain takes `With<'me' | 'chain'>`. */
 export type With<K extends keyof Parts = never> = SessionBase & Pick<Parts, K>;
 
+/**
+ * Only the named fields of a session: what a use case's helper reads when a caller without a
+ * whole session calls it too (the demo's four actors share one process, batch workers). Any
+ * `With<…>` holding those fields fits, so a session is passed as it is, never rebuilt.
+ */
+export type Only<K extends keyof (SessionBase & Parts)> = Pick<SessionBase & Parts, K>;
+
 type Opened<N extends Needs> = ChainOpened<N> & (N extends { store: true } ? { store: RecordStore } : { store?: RecordStore });
 
 export async function openSession<const N extends Needs>(ctx: Context, needs: N): Promise<Opened<N>> {

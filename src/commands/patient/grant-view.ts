@@ -1,6 +1,6 @@
 /** What `emr grant <provider>` tells a person (docs/SHARING.md § 2): scope, keys delivered, skipped records. */
 import type { View } from '../../output.js';
-import type { GrantInput } from '../../records/grant-access.js';
+import type { GrantInput } from '../../records/share.js';
 
 export function grantView(
   name: string,

@@ -47,7 +47,7 @@ export const grant = defineCommand({
       });
     const [{ openSession }, { grantInput, grantAccessFlow }] = await Promise.all([
       import('../../session/index.js'),
-      import('../../records/grant-access.js'),
+      import('../../records/share.js'),
     ]);
     const input = grantInput(who, opts, ctx.clock.now());
     // Signing offline needs only reads (nonce, records to deliver keys for): no gas, no funds.

@@ -22,7 +22,7 @@ export async function grantToOrg(
 ): Promise<CommandResult> {
   const [{ openSession }, { grantInput }, flows] = await Promise.all([
     import('../../session/index.js'),
-    import('../../records/grant-access.js'),
+    import('../../records/share.js'),
     import('../../records/grant-org.js'),
   ]);
   flows.checkOrgGrantOptions({ ...opts, ...(who ? { who } : {}) });
