@@ -38,7 +38,7 @@ export async function approveRequestFlow(s: With<'me' | 'chain' | 'store'>, inpu
   const typeKey = ownTypeKey(s.me);
   let delivery: Awaited<ReturnType<typeof deliverKeys>>;
   try {
-    delivery = await deliverKeys({ chain: s.chain, store: s.store, me: s.me }, req.provider, inScope, { typeKey });
+    delivery = await deliverKeys(s, req.provider, inScope, { typeKey });
   } finally {
     typeKey.fill(0);
   }

@@ -9,19 +9,11 @@ import { CID } from 'multiformats/cid';
 import { partsToCid } from '../chain/cid.js';
 import { canRead, keyDeliveries } from '../chain/grants.js';
 import { listRecords } from '../chain/records.js';
-import type { EmrChain } from '../chain/types.js';
 import { CODEC_RAW } from '../chain/types.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { carBytes, walkDag } from '../ipfs/car.js';
-import type { RecordStore } from '../ipfs/store.js';
+import type { Only } from '../session/index.js';
 import { saveStream } from './save.js';
-
-export interface ExportCarDeps {
-  chain: EmrChain;
-  store: RecordStore;
-  /** The acting profile's address. */
-  reader: string;
-}
 
 export interface ExportedCar {
   path: string;
@@ -32,20 +24,21 @@ export interface ExportedCar {
   blocks: number;
 }
 
-export async function exportCar(deps: ExportCarDeps, patient: string, target: string): Promise<ExportedCar> {
-  const getBlock = deps.store.getBlock?.bind(deps.store);
+/** Needs no unlocked identity: the reader is the acting profile's address. */
+export async function exportCar(s: Only<'ctx' | 'chain' | 'store'>, patient: string, target: string): Promise<ExportedCar> {
+  const reader = s.ctx.profile().address;
+  const getBlock = s.store.getBlock?.bind(s.store);
   if (!getBlock) throw new UnavailableError('this store cannot export blocks', { hint: 'use the embedded store or a Kubo node' });
 
-  const own = patient.toLowerCase() === deps.reader.toLowerCase();
-  const all = await listRecords(deps.chain, { patient });
+  const own = patient.toLowerCase() === reader.toLowerCase();
+  const all = await listRecords(s.chain, { patient });
   const records = [];
   for (const r of all) {
-    if (own || (await canRead(deps.chain, { reader: deps.reader, patient: r.patient, recordType: r.recordType, recordId: r.id })))
-      records.push(r);
+    if (own || (await canRead(s.chain, { reader: reader, patient: r.patient, recordType: r.recordType, recordId: r.id }))) records.push(r);
   }
   const deliveries = own
     ? []
-    : (await keyDeliveries(deps.chain, patient, deps.reader)).map((d) => partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery }));
+    : (await keyDeliveries(s.chain, patient, reader)).map((d) => partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery }));
   const roots = [...new Set([...records.map((r) => r.cid), ...deliveries])].map((c) => CID.parse(c));
 
   let blocks = 0;

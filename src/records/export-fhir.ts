@@ -14,8 +14,8 @@ import { listRecords } from '../chain/records.js';
 import { AccessDeniedError, IntegrityError, InternalError, UsageError } from '../errors.js';
 import { applyFacility, applyMrn, assembleEntries, bundleProblems, type OpenedRecord } from '../fhir/export-bundle.js';
 import { findFhirError } from '../fhir/validate.js';
+import type { Only } from '../session/index.js';
 import { fetchRecord } from './fetch.js';
-import type { DetailDeps } from './list.js';
 import { mediaTypeOf } from './media-type.js';
 
 /** Largest record whose content is parsed as FHIR, or inlined, into the export (memory bound). */
@@ -39,15 +39,19 @@ export interface FhirExportOptions {
 
 type Json = Record<string, any>;
 
-export async function exportFhir(deps: DetailDeps, patient: string, o: FhirExportOptions = {}): Promise<FhirExport> {
-  const me = deps.me.profile.address.toLowerCase();
+export async function exportFhir(
+  s: Only<'home' | 'chain' | 'store' | 'me'>,
+  patient: string,
+  o: FhirExportOptions = {},
+): Promise<FhirExport> {
+  const me = s.me.profile.address.toLowerCase();
   const opened: OpenedRecord[] = [];
   const unreadable: string[] = [];
-  for (const rec of await listRecords(deps.chain, { patient })) {
+  for (const rec of await listRecords(s.chain, { patient })) {
     const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
     if (
       !own &&
-      !(await canRead(deps.chain, { reader: deps.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))
+      !(await canRead(s.chain, { reader: s.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))
     ) {
       unreadable.push(rec.id.toString());
       continue;
@@ -66,7 +70,7 @@ export async function exportFhir(deps: DetailDeps, patient: string, o: FhirExpor
     let meta;
     try {
       // Verified before a byte reaches the sink (fetchRecord: private temp, then copied).
-      meta = await fetchRecord({ chain: deps.chain, store: deps.store, me: deps.me }, rec, { kind: 'stdout', stream: sink });
+      meta = await fetchRecord(s, rec, { kind: 'stdout', stream: sink });
     } catch (e) {
       if (e instanceof AccessDeniedError) {
         unreadable.push(rec.id.toString());

@@ -24,17 +24,11 @@ import { NoMatchingIdentityError } from '../crypto/recipients.js';
 import { AccessDeniedError, IntegrityError, NotFoundError, UsageError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 import { isRecordType, type TypeSlots } from '../record-types.js';
-import type { Unlocked } from '../session/unlock.js';
+import type { Only } from '../session/index.js';
 import { openKeyDelivery } from './key-delivery.js';
 import { writeRawKey } from './raw-key.js';
 import { copyToStream, saveStream, withPrivateTemp } from './save.js';
 import { slotsFor } from './type-keys.js';
-
-export interface FetchDeps {
-  chain: EmrChain;
-  store: RecordStore;
-  me: Unlocked;
-}
 
 /** Signed clinical metadata is present only when the record carries it (docs/FORMAT.md § 3.4). */
 export interface FetchedRecord extends Partial<Pick<BundleMetadata, (typeof V3_FIELDS)[number]>> {
@@ -95,15 +89,15 @@ export async function checkReadAccess(chain: EmrChain, reader: string, rec: Reco
 }
 
 /** A file key delivered to `me` for this record's current CID, if any. */
-async function deliveredKey(deps: FetchDeps, rec: RecordInfo): Promise<Uint8Array | undefined> {
-  const me = deps.me.profile.address;
-  const deliveries = await keyDeliveries(deps.chain, rec.patient, me);
+async function deliveredKey(s: Only<'chain' | 'store' | 'me'>, rec: RecordInfo): Promise<Uint8Array | undefined> {
+  const me = s.me.profile.address;
+  const deliveries = await keyDeliveries(s.chain, rec.patient, me);
   // Newest first: a later delivery supersedes an earlier one.
   for (const d of [...deliveries].reverse()) {
     const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
     let keys;
     try {
-      keys = await openKeyDelivery(deps.store, cid, deps.me.age.identity, { patient: rec.patient, grantee: me });
+      keys = await openKeyDelivery(s.store, cid, s.me.age.identity, { patient: rec.patient, grantee: me });
     } catch {
       continue; // unreadable or not ours: try the next one
     }
@@ -112,11 +106,11 @@ async function deliveredKey(deps: FetchDeps, rec: RecordInfo): Promise<Uint8Arra
     if (hit) return hit.fileKey;
   }
   // SHARING.md § 9.2: the keys of records that existed when the patient granted an org.
-  for (const d of await orgKeyDeliveries(deps.chain, rec.patient, me)) {
+  for (const d of await orgKeyDeliveries(s.chain, rec.patient, me)) {
     const cid = partsToCid({ cidCodec: CODEC_RAW, digest: d.keyDelivery });
     let keys;
     try {
-      keys = await openKeyDelivery(deps.store, cid, deps.me.age.identity, { patient: rec.patient, grantee: orgGrantee(d.org) });
+      keys = await openKeyDelivery(s.store, cid, s.me.age.identity, { patient: rec.patient, grantee: orgGrantee(d.org) });
     } catch {
       continue;
     }
@@ -144,7 +138,7 @@ export type FetchTarget =
  * hook, i.e. BEFORE any plaintext is renamed into place — a record registered from someone
  * else's bundle leaves nothing on disk.
  */
-function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleResult, slots: TypeSlots): void {
+function checkSignedFacts(s: Only<'chain' | 'store' | 'me'>, rec: RecordInfo, res: DecryptBundleResult, slots: TypeSlots): void {
   if (!res.signed)
     throw new IntegrityError(`record ${rec.id} is not a signed bundle`, {
       hint: 'the stored ciphertext is not what an emr author produces',
@@ -160,8 +154,8 @@ function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleRe
         // reader) learns the type from the signed bundle alone.
         slots.known && !(isRecordType(m.type) && slots.slotOf(m.type) === rec.recordType)
         ? 'signed type differs from the chain'
-        : (m.chainId !== undefined && BigInt(m.chainId) !== deps.chain.chainId) ||
-            (m.verifyingContract !== undefined && !same(m.verifyingContract, deps.chain.address))
+        : (m.chainId !== undefined && BigInt(m.chainId) !== s.chain.chainId) ||
+            (m.verifyingContract !== undefined && !same(m.verifyingContract, s.chain.address))
           ? 'signed for another chain or contract'
           : null;
   if (mismatch)
@@ -176,23 +170,23 @@ function checkSignedFacts(deps: FetchDeps, rec: RecordInfo, res: DecryptBundleRe
  * then no output file exists (the checks run before the rename).
  */
 export async function openRecord(
-  deps: FetchDeps,
+  s: Only<'chain' | 'store' | 'me'>,
   rec: RecordInfo,
   output: string | null,
 ): Promise<Omit<FetchedRecord, 'receiptTx' | 'path'>> {
-  const identities = [deps.me.age.identity];
-  const slots = await slotsFor(deps, rec.patient);
-  const accept = (r: DecryptBundleResult) => checkSignedFacts(deps, rec, r, slots);
+  const identities = [s.me.age.identity];
+  const slots = await slotsFor(s, rec.patient);
+  const accept = (r: DecryptBundleResult) => checkSignedFacts(s, rec, r, slots);
   let via: FetchedRecord['via'] = 'identity';
   let res;
   try {
     // The header is read and unwrapped before any output is opened, so "not addressed to
     // you" costs one header read and leaves nothing behind.
-    res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities, accept });
+    res = await decryptBundle({ input: s.store.cat(rec.cid), output, identities, accept });
   } catch (e) {
     // Only "not addressed to you" has another way in; damaged bytes stay INTEGRITY (exit 4).
     if (!(e instanceof NoMatchingIdentityError)) throw e;
-    const fileKey = await deliveredKey(deps, rec);
+    const fileKey = await deliveredKey(s, rec);
     if (!fileKey) {
       throw new AccessDeniedError(`record ${rec.id} is not encrypted to you and no key was delivered`, {
         hint: 'access is granted on chain but the key has not reached you: ask the patient to grant again (it re-delivers keys)',
@@ -200,7 +194,7 @@ export async function openRecord(
     }
     via = 'key-delivery';
     try {
-      res = await decryptBundle({ input: deps.store.cat(rec.cid), output, identities, fileKey, accept });
+      res = await decryptBundle({ input: s.store.cat(rec.cid), output, identities, fileKey, accept });
     } finally {
       fileKey.fill(0);
     }
@@ -231,20 +225,24 @@ export async function openRecord(
  * inside the signed bundle, so the record is decrypted to a hidden temporary first and
  * linked to that name (never replacing a file) only once verified.
  */
-export async function fetchRecord(deps: FetchDeps, rec: RecordInfo, target: FetchTarget): Promise<Omit<FetchedRecord, 'receiptTx'>> {
+export async function fetchRecord(
+  s: Only<'chain' | 'store' | 'me'>,
+  rec: RecordInfo,
+  target: FetchTarget,
+): Promise<Omit<FetchedRecord, 'receiptTx'>> {
   if (target.kind === 'file') {
     refuseOverwrite(target.path, target.force);
-    return { ...(await openRecord(deps, rec, target.path)), path: target.path };
+    return { ...(await openRecord(s, rec, target.path)), path: target.path };
   }
   if (target.kind === 'stdout') {
     return withPrivateTemp(async (tmp) => {
-      const opened = await openRecord(deps, rec, tmp);
+      const opened = await openRecord(s, rec, tmp);
       await copyToStream(tmp, target.stream);
       return { ...opened, path: '-' };
     });
   }
   const staging = `.emr-fetch-${rec.id}-${randomBytes(4).toString('hex')}`;
-  const opened = await openRecord(deps, rec, staging);
+  const opened = await openRecord(s, rec, staging);
   const signedName = opened.fileName ? basename(opened.fileName) : '';
   const candidates = [signedName && !signedName.startsWith('.') ? signedName : '', `record-${rec.id}`].filter(Boolean);
   let out = '';
@@ -280,19 +278,24 @@ export const rawPath = (rec: RecordInfo, target: Exclude<FetchTarget, { kind: 's
  * facts matching the chain, as `fetch` would. Returns the key file's path, or null when the
  * copy opens with the reader's own identity (or no key was delivered).
  */
-export async function keepDeliveredKey(deps: FetchDeps, rec: RecordInfo, copy: string, force?: boolean): Promise<string | null> {
+export async function keepDeliveredKey(
+  s: Only<'chain' | 'store' | 'me'>,
+  rec: RecordInfo,
+  copy: string,
+  force?: boolean,
+): Promise<string | null> {
   try {
-    (await readFileKey(copy, [deps.me.age.identity])).fill(0);
+    (await readFileKey(copy, [s.me.age.identity])).fill(0);
     return null; // addressed to the reader: the copy opens on its own
   } catch (e) {
     if (!(e instanceof NoMatchingIdentityError)) throw e;
   }
-  const fileKey = await deliveredKey(deps, rec);
+  const fileKey = await deliveredKey(s, rec);
   if (!fileKey) return null;
-  const slots = await slotsFor(deps, rec.patient);
+  const slots = await slotsFor(s, rec.patient);
   try {
-    await decryptBundle({ input: copy, output: null, identities: [], fileKey, accept: (r) => checkSignedFacts(deps, rec, r, slots) });
-    return await writeRawKey(copy, deps.me.age.recipient, { id: rec.id.toString(), cid: rec.cid, patient: rec.patient, fileKey }, force);
+    await decryptBundle({ input: copy, output: null, identities: [], fileKey, accept: (r) => checkSignedFacts(s, rec, r, slots) });
+    return await writeRawKey(copy, s.me.age.recipient, { id: rec.id.toString(), cid: rec.cid, patient: rec.patient, fileKey }, force);
   } finally {
     fileKey.fill(0);
   }

@@ -186,7 +186,7 @@ async function itemsOf(s: With<'me' | 'chain' | 'store'>, cache: MetaCache, rec:
   const hit = cache.get(rec.cid);
   // A file's one item comes from its metadata; a FHIR record's from its content.
   if (hit && (!hit.meta.fhir || hit.history?.v === HISTORY_RULES_V)) return hit;
-  const { opened, content } = await readRecordContent({ chain: s.chain, store: s.store, me: s.me }, rec);
+  const { opened, content } = await readRecordContent(s, rec);
   try {
     const entry: CachedMeta = { author: opened.author, meta: metaOf(opened) };
     if (opened.fhir && content) {

@@ -13,6 +13,7 @@ import type { EmrChain } from '../chain/types.js';
 import { AccessDeniedError, IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { TypeSlots } from '../record-types.js';
+import type { Only } from '../session/index.js';
 import type { Unlocked } from '../session/unlock.js';
 import { type CareWindow, inCareWindow } from './care-dates.js';
 import { openRecord } from './fetch.js';
@@ -89,16 +90,13 @@ export interface ListResult {
   unavailable?: number;
 }
 
-export interface DetailDeps {
-  home: string;
-  chain: EmrChain;
-  store: RecordStore;
-  me: Unlocked;
-}
-
 const CONCURRENCY = 8;
 
-export async function listRecordsFlow(chain: EmrChain, o: ListOptions, details?: DetailDeps): Promise<ListResult> {
+export async function listRecordsFlow(
+  chain: EmrChain,
+  o: ListOptions,
+  details?: Only<'home' | 'chain' | 'store' | 'me'>,
+): Promise<ListResult> {
   let list = await listRecords(chain, { patient: o.patient, author: o.author });
   // Slots → names with the patient's key where this reader holds it (CONTRACT.md § Privacy).
   const reader = { chain, me: details?.me ?? o.reader?.me, store: details?.store ?? o.reader?.store, openStore: o.reader?.openStore };
@@ -158,12 +156,12 @@ function listed(r: RecordInfo, slots: TypeSlots): ListedRecord {
   };
 }
 
-async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
-  const me = deps.me.profile.address.toLowerCase();
+async function addDetails(s: Only<'home' | 'chain' | 'store' | 'me'>, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
+  const me = s.me.profile.address.toLowerCase();
   const cache = new MetaCache(
-    deps.home,
-    { address: me, identity: deps.me.age.identity, recipient: deps.me.age.recipient },
-    `${deps.chain.chainId}:${deps.chain.address.toLowerCase()}`,
+    s.home,
+    { address: me, identity: s.me.age.identity, recipient: s.me.age.recipient },
+    `${s.chain.chainId}:${s.chain.address.toLowerCase()}`,
   );
   await cache.load();
   let next = 0;
@@ -183,8 +181,8 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
         const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
         if (
           !own &&
-          !(await canRead(deps.chain, {
-            reader: deps.me.profile.address,
+          !(await canRead(s.chain, {
+            reader: s.me.profile.address,
             patient: rec.patient,
             recordType: rec.recordType,
             recordId: rec.id,
@@ -195,7 +193,7 @@ async function addDetails(deps: DetailDeps, infos: RecordInfo[], out: ListedReco
         }
         let hit = cache.get(rec.cid);
         if (!hit) {
-          const opened = await openRecord({ chain: deps.chain, store: deps.store, me: deps.me }, rec, null);
+          const opened = await openRecord(s, rec, null);
           hit = {
             author: opened.author,
             meta: {

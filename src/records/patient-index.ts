@@ -15,13 +15,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { canRead } from '../chain/grants.js';
 import { listRecords } from '../chain/records.js';
-import type { EmrChain } from '../chain/types.js';
 import { IntegrityError, PatientMismatchError } from '../errors.js';
 import { type Demographics, demographicsOf, differingFields, hasIdentifierValue } from '../fhir/demographics.js';
 import { type BundleSubject, checkOnePatient } from '../fhir/subject.js';
-import type { RecordStore } from '../ipfs/store.js';
+import type { Only } from '../session/index.js';
 import { readSealedFile, writeSealedFile } from '../session/sealed-file.js';
-import type { Unlocked } from '../session/unlock.js';
 import { fetchRecord } from './fetch.js';
 import { slotsFor } from './type-keys.js';
 
@@ -46,24 +44,17 @@ export interface PatientCheck {
   accepted?: { fields: string[]; reason: string };
 }
 
-export interface IndexDeps {
-  home: string;
-  chain: EmrChain;
-  store: RecordStore;
-  me: Unlocked;
-}
-
 export class PatientIndex {
   private patients = new Map<string, IndexedPatient>();
   private dirty = false;
   private readonly file: string;
 
-  private constructor(private readonly deps: IndexDeps) {
-    this.file = join(deps.home, 'patients', `index-${deps.me.profile.address.toLowerCase()}.age`);
+  private constructor(private readonly s: Only<'home' | 'chain' | 'store' | 'me'>) {
+    this.file = join(s.home, 'patients', `index-${s.me.profile.address.toLowerCase()}.age`);
   }
 
-  static async open(deps: IndexDeps): Promise<PatientIndex> {
-    const ix = new PatientIndex(deps);
+  static async open(s: Only<'home' | 'chain' | 'store' | 'me'>): Promise<PatientIndex> {
+    const ix = new PatientIndex(s);
     await ix.load();
     return ix;
   }
@@ -77,7 +68,7 @@ export class PatientIndex {
       });
     let text: Buffer;
     try {
-      text = await readSealedFile(this.file, this.deps.me.age.identity, MAX_INDEX_BYTES);
+      text = await readSealedFile(this.file, this.s.me.age.identity, MAX_INDEX_BYTES);
     } catch (e) {
       throw broken(e);
     }
@@ -158,9 +149,9 @@ export class PatientIndex {
   async save(): Promise<void> {
     if (!this.dirty) return;
     const pt = Buffer.from(JSON.stringify({ v: 1, patients: Object.fromEntries(this.patients) }), 'utf8');
-    mkdirSync(join(this.deps.home, 'patients'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(this.s.home, 'patients'), { recursive: true, mode: 0o700 });
     try {
-      await writeSealedFile(this.file, this.deps.me.age.recipient, pt);
+      await writeSealedFile(this.file, this.s.me.age.recipient, pt);
     } finally {
       pt.fill(0);
     }
@@ -172,7 +163,7 @@ export class PatientIndex {
    * newest this profile may read: what the site knows when its own index does not.
    */
   private async fromChain(patient: string): Promise<Demographics | undefined> {
-    const { chain, store, me } = this.deps;
+    const { chain, store, me } = this.s;
     // The `other` slot is the patient's secret (CONTRACT.md § Privacy): no key, no lookup.
     const slots = await slotsFor({ chain, store, me }, patient);
     if (!slots.known) return undefined;

@@ -7,7 +7,8 @@
 import { Writable } from 'node:stream';
 import type { RecordInfo } from '../chain/records.js';
 import { IntegrityError } from '../errors.js';
-import { type FetchDeps, type FetchedRecord, fetchRecord } from './fetch.js';
+import type { Only } from '../session/index.js';
+import { type FetchedRecord, fetchRecord } from './fetch.js';
 
 /** Largest record whose content is kept to be read as FHIR (memory bound; FHIR.md § 1). */
 export const MAX_VIEW_RECORD = 64 * 1024 * 1024;
@@ -20,7 +21,7 @@ export interface RecordContent {
   content?: Buffer;
 }
 
-export async function readRecordContent(deps: FetchDeps, rec: RecordInfo): Promise<RecordContent> {
+export async function readRecordContent(s: Only<'chain' | 'store' | 'me'>, rec: RecordInfo): Promise<RecordContent> {
   const parts: Buffer[] = [];
   let size = 0;
   const sink = new Writable({
@@ -31,7 +32,7 @@ export async function readRecordContent(deps: FetchDeps, rec: RecordInfo): Promi
       cb();
     },
   });
-  const opened = await fetchRecord(deps, rec, { kind: 'stdout', stream: sink });
+  const opened = await fetchRecord(s, rec, { kind: 'stdout', stream: sink });
   const content = size <= MAX_VIEW_RECORD ? Buffer.concat(parts) : undefined;
   for (const p of parts) p.fill(0);
   return { opened, size, ...(content ? { content } : {}) };

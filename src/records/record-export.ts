@@ -25,7 +25,7 @@ export interface ExportInput {
 
 export async function exportFhirFlow(s: With<'me' | 'chain' | 'store'>, input: ExportInput) {
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.ctx.profile().address;
-  const res = await exportFhir({ home: s.home, chain: s.chain, store: s.store, me: s.me }, patient, {
+  const res = await exportFhir(s, patient, {
     history: input.history,
     inline: input.inline,
     now: s.now(),
@@ -37,6 +37,6 @@ export async function exportFhirFlow(s: With<'me' | 'chain' | 'store'>, input: E
 export async function exportCarFlow(s: With<'chain' | 'store'> & { me?: Unlocked }, input: ExportInput) {
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.ctx.profile().address;
   if (input.force) rmSync(input.output, { force: true });
-  const res = await exportCar({ chain: s.chain, store: s.store, reader: s.ctx.profile().address }, patient, input.output);
+  const res = await exportCar(s, patient, input.output);
   return { format: input.format, ...res };
 }

@@ -52,7 +52,7 @@ const iso = (t: number) => new Date(t * 1000).toISOString();
 export async function showRecordFlow(s: With<'me' | 'chain' | 'store'>, id: bigint): Promise<ShownRecord> {
   const rec = await getRecord(s.chain, id);
   await checkReadAccess(s.chain, s.me.profile.address, rec);
-  const { opened, size, content } = await readRecordContent({ chain: s.chain, store: s.store, me: s.me }, rec);
+  const { opened, size, content } = await readRecordContent(s, rec);
   try {
     const out: ShownRecord = {
       id: opened.id,
@@ -81,7 +81,7 @@ export async function showRecordFlow(s: With<'me' | 'chain' | 'store'>, id: bigi
       } else out.tooLarge = true;
     }
     // The record is verified and read: a failure to scan for corrections only leaves it unknown.
-    const by = await findSupersededBy({ home: s.home, chain: s.chain, store: s.store, me: s.me }, rec).catch(() => undefined);
+    const by = await findSupersededBy(s, rec).catch(() => undefined);
     if (by) out.supersededBy = by;
     return out;
   } finally {

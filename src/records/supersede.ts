@@ -5,18 +5,15 @@
  * this id. Bounded to the most recent SCAN_MAX of them; their metadata is cached.
  */
 import type { RecordInfo } from '../chain/records.js';
-import { type DetailDeps, listRecordsFlow } from './list.js';
+import type { Only } from '../session/index.js';
+import { listRecordsFlow } from './list.js';
 import { slotsFor, vocabularyIndex } from './type-keys.js';
 
 const SCAN_MAX = 50;
 
-export async function findSupersededBy(deps: DetailDeps, rec: RecordInfo): Promise<string | undefined> {
-  const t = vocabularyIndex(await slotsFor(deps, rec.patient), rec.recordType);
-  const res = await listRecordsFlow(
-    deps.chain,
-    { patient: rec.patient, ...(t === undefined ? {} : { types: [t] }), limit: SCAN_MAX },
-    deps,
-  );
+export async function findSupersededBy(s: Only<'home' | 'chain' | 'store' | 'me'>, rec: RecordInfo): Promise<string | undefined> {
+  const t = vocabularyIndex(await slotsFor(s, rec.patient), rec.recordType);
+  const res = await listRecordsFlow(s.chain, { patient: rec.patient, ...(t === undefined ? {} : { types: [t] }), limit: SCAN_MAX }, s);
   // The latest correction wins when several name the same record.
   const hits = res.records.filter((r) => r.supersedes === rec.id.toString() && BigInt(r.id) > rec.id);
   return hits.length ? hits[hits.length - 1]!.id : undefined;

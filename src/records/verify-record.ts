@@ -73,7 +73,7 @@ async function signedRecord(s: With<'me' | 'chain'> & { store?: With<'store'>['s
   const rec = await getRecord(s.chain, id);
   await checkReadAccess(s.chain, s.me.profile.address, rec);
   if (!s.store) throw new Error('verifyRecord: a record id needs the store');
-  const r = await openRecord({ chain: s.chain, store: s.store, me: s.me }, rec, null);
+  const r = await openRecord({ ...s, store: s.store }, rec, null);
   return {
     author: r.author,
     patient: r.patient,
