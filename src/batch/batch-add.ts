@@ -271,12 +271,12 @@ async function batchAdd(
   }
 
   o.onEvent?.({ event: 'phase', phase: 'unlocking' });
-  const { me, chain: signer, store, scratch } = await signing;
+  const signed = await signing;
+  const { me } = signed;
   // From here on a row's type is its patient's slot: journal, recipients and chain see only that.
-  for (const r of checked.valid)
-    r.recordType = (await slotsFor({ chain: signer, me, store }, r.patientAddress)).slotOf(RECORD_TYPES[r.recordType]!);
+  for (const r of checked.valid) r.recordType = (await slotsFor(signed, r.patientAddress)).slotOf(RECORD_TYPES[r.recordType]!);
   // docs/FHIR.md § 3.3: each FHIR row's patient against the site's patient index; a mismatch fails that row alone.
-  checked.valid = await checkPatients(await PatientIndex.open({ home: ctx.home, chain: signer, store, me }), checked, ctx.clock.now());
+  checked.valid = await checkPatients(await PatientIndex.open(signed), checked, ctx.clock.now());
   rejectedRows = rejected();
   const key = journalKey(me.privateKey);
   ctx.holdSecret(key);
@@ -315,13 +315,8 @@ async function batchAdd(
   interrupt.where.journal = journalPath;
   // Listeners for SIGINT/SIGTERM: runBatchAdd's, aborting `interrupt.signal`.
   const outcome = await runBatch(
+    signed,
     {
-      home: ctx.home,
-      chain: signer,
-      store,
-      me,
-      scratch,
-      now: () => ctx.clock.now(),
       journal,
       state,
       concurrency: o.concurrency,

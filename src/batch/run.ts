@@ -8,7 +8,7 @@
 
 import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { type EmrError, isEmrError, toEmrError } from '../errors.js';
-import type { AddDeps } from '../records/add.js';
+import type { AddSession } from '../records/add.js';
 import { prepareRecord } from '../records/add.js';
 import { recipientsForRecord } from '../records/recipients.js';
 import { EncryptPool } from './encrypt-pool.js';
@@ -54,7 +54,8 @@ export type BatchEvent =
   | { event: 'row'; line: number; status: RowStatus; id?: string; error?: string }
   | { event: 'stopped'; code: string; message: string };
 
-export interface BatchDeps extends AddDeps {
+/** One run of a job: its journal and how hard to push (the session is runBatch's first argument). */
+export interface BatchRun {
   journal: Journal;
   state: JournalState;
   concurrency: number;
@@ -92,9 +93,9 @@ function isRowFault(e: EmrError): boolean {
   return e.code === 'USAGE' || e.code === 'ACCESS_DENIED' || e.code === 'NOT_FOUND';
 }
 
-export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Promise<BatchOutcome> {
-  const { journal, state } = deps;
-  const author = deps.me.profile.address;
+export async function runBatch(s: AddSession, run: BatchRun, rows: readonly ValidRow[]): Promise<BatchOutcome> {
+  const { journal, state } = run;
+  const author = s.me.profile.address;
   const results = new Map<string, RowResult>();
   const base = (r: ValidRow): RowResult => ({
     line: r.line,
@@ -109,7 +110,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
       : {}),
   });
   for (const r of rows) results.set(r.key, base(r));
-  const emit = (e: BatchEvent) => deps.onEvent?.(e);
+  const emit = (e: BatchEvent) => run.onEvent?.(e);
   const finish = (key: string, patch: Partial<RowResult>) => {
     const res = results.get(key);
     if (!res) return;
@@ -125,7 +126,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   const txs: BatchOutcome['txs'] = [];
 
   // 1. Settle what a killed run left in flight (never send before this).
-  const recovered = await recoverInflight(deps.chain, journal, state, author, deps.wait);
+  const recovered = await recoverInflight(s.chain, journal, state, author, run.wait);
   // Done by an earlier run: confirmed then, and the chain still holds it (§ 6.2 step 0).
   const lost = new Set(recovered.lost);
   const already = new Set([...state.confirmed.keys()].filter((k) => !lost.has(k)));
@@ -147,7 +148,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
         ...(stored ? { cid: stored.cid } : {}),
         ...(stored?.pinnedOn ? { pinnedOn: stored.pinnedOn } : {}),
       });
-    } else if (stored && (await deps.store.has(stored.cid))) {
+    } else if (stored && (await s.store.has(stored.cid))) {
       // Stored by an earlier run: register the journaled CID, never re-encrypt.
       results.get(r.key)!.cid = stored.cid;
       if (stored.pinnedOn) results.get(r.key)!.pinnedOn = stored.pinnedOn;
@@ -168,8 +169,8 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     }
   };
 
-  if (deps.signal) {
-    const signal = deps.signal;
+  if (run.signal) {
+    const signal = run.signal;
     if (signal.aborted) stop(signal.reason);
     else signal.addEventListener('abort', () => stop(signal.reason), { once: true });
   }
@@ -186,7 +187,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     }));
     try {
       emit({ event: 'phase', phase: 'sending', records: batch.length });
-      const mined = await sendBatch(deps.chain, journal, batch, deps.wait, (txHash) =>
+      const mined = await sendBatch(s.chain, journal, batch, run.wait, (txHash) =>
         emit({ event: 'phase', phase: 'confirming', records: batch.length, txHash }),
       );
       txs.push({ txHash: mined.txHash, records: batch.length, gasUsed: mined.gasUsed });
@@ -196,9 +197,9 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
       const err = toEmrError(e);
       if (!isRowFault(err)) return stop(err);
       if (entries.length === 1) {
-        const s = entries[0]!;
-        journal.append({ ev: 'failed', key: s.key, line: s.line, code: err.code, reason: err.message });
-        finish(s.key, { status: 'failed', error: { code: err.code, message: err.message } });
+        const row = entries[0]!;
+        journal.append({ ev: 'failed', key: row.key, line: row.line, code: err.code, reason: err.message });
+        finish(row.key, { status: 'failed', error: { code: err.code, message: err.message } });
         return;
       }
       const mid = entries.length >> 1;
@@ -208,10 +209,10 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   };
   let sending: Promise<void> = Promise.resolve();
   const flush = (all: boolean) => {
-    while (ready.length >= deps.batchSize || (all && ready.length > 0)) {
+    while (ready.length >= run.batchSize || (all && ready.length > 0)) {
       // Same-patient entries adjacent: the contract re-checks authorisation only on change (CONTRACT.md § Batch format).
       const batch = ready
-        .splice(0, deps.batchSize)
+        .splice(0, run.batchSize)
         .sort((a, b) => (a.patient === b.patient ? a.recordType - b.recordType : a.patient < b.patient ? -1 : 1));
       sending = sending.then(() => register(batch)).catch(stop);
     }
@@ -225,10 +226,10 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     const k = `${r.patientAddress}/${r.recordType}`;
     let p = recipients.get(k);
     if (!p) {
-      p = recipientsForRecord(deps.chain, {
+      p = recipientsForRecord(s.chain, {
         patient: r.patientAddress,
         author,
-        authorRecipient: deps.me.age.recipient,
+        authorRecipient: s.me.age.recipient,
         recordType: r.recordType,
       }).then((x) => {
         // A reader skipped never blocks a row, but the job says so (SHARING.md § 1.5).
@@ -251,9 +252,9 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
   };
   const prefetching = Promise.all(Array.from({ length: Math.min(RECIPIENT_PREFETCH, pairs.length) }, prefetch));
   const fhirParts = new FhirParts(todo);
-  const signer = fastTypedDataSigner(await deps.me.wallet());
-  const workers = deps.workers ?? 0;
-  const pool = workers > 0 ? new EncryptPool(deps.me.privateKey, workers) : undefined;
+  const signer = fastTypedDataSigner(await s.me.wallet());
+  const workers = run.workers ?? 0;
+  const pool = workers > 0 ? new EncryptPool(s.me.privateKey, workers) : undefined;
   let next = 0;
   const worker = async () => {
     while (!stopped && next < todo.length) {
@@ -271,7 +272,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
           ...(content ? { content } : {}),
           ...(r.clinical ? { clinical: r.clinical } : {}),
         };
-        const p = await prepareRecord(deps, r.patientAddress, rf, {
+        const p = await prepareRecord(s, r.patientAddress, rf, {
           slot: r.recordType,
           recipients: to,
           pending: false,
@@ -313,7 +314,7 @@ export async function runBatch(deps: BatchDeps, rows: readonly ValidRow[]): Prom
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, run.concurrency) }, worker));
     await prefetching;
   } finally {
     await pool?.close();

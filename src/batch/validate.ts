@@ -56,7 +56,8 @@ export interface RejectedRow {
   reason: string;
 }
 
-export interface ValidateDeps {
+/** What validation asks about a row (MANIFEST.md § 4): the caller answers from the chain, the home and the manifest's place. */
+export interface RowQuestions {
   author: string;
   /** A 0x address or a local profile name → checksummed address (throws EmrError when unknown). */
   resolvePatient(who: string): Promise<string>;
@@ -105,25 +106,25 @@ function memo<K, V>(fn: (k: K) => Promise<V>): (k: K) => Promise<V> {
 
 export async function validateRows(
   rows: ManifestRow[],
-  deps: ValidateDeps,
+  ask: RowQuestions,
 ): Promise<{ valid: ValidRow[]; problems: RowProblem[]; rejected: RejectedRow[] }> {
   const problems: RowProblem[] = [];
   const rejected: RejectedRow[] = [];
   const valid: ValidRow[] = [];
   // Decided before any file is opened: a refused file is never read, not even to hash it.
-  const target = new Map(rows.map((r) => [r, deps.confine ? deps.confine(r.file) : { path: r.file }]));
+  const target = new Map(rows.map((r) => [r, ask.confine ? ask.confine(r.file) : { path: r.file }]));
   const resolve = memo(async (who: string): Promise<string | { reason: string }> => {
     try {
-      return await deps.resolvePatient(who);
+      return await ask.resolvePatient(who);
     } catch (e) {
       if (isEmrError(e) && (e.code === 'NOT_FOUND' || e.code === 'USAGE')) return { reason: `unknown patient '${who}': ${e.message}` };
       throw e;
     }
   });
-  const registered = memo((a: string) => deps.isRegisteredPatient(a));
+  const registered = memo((a: string) => ask.isRegisteredPatient(a));
   const writable = memo((k: string) => {
     const [p, t] = k.split('/');
-    return deps.canWrite(p!, Number(t));
+    return ask.canWrite(p!, Number(t));
   });
   const content = memo(async (path: string): Promise<{ sha256: string; size: number } | { code: string | undefined }> => {
     try {
@@ -138,7 +139,7 @@ export async function validateRows(
   // at the row that needs it, and decides there.
   let next = 0;
   const prefetch = async () => {
-    while (next < rows.length && !deps.signal?.aborted) {
+    while (next < rows.length && !ask.signal?.aborted) {
       const row = rows[next++]!;
       const recordType = typeIndex(row.type);
       if (recordType === undefined && row.type !== '') continue;
@@ -154,7 +155,7 @@ export async function validateRows(
     }
   };
   await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, rows.length) }, prefetch));
-  deps.signal?.throwIfAborted();
+  ask.signal?.throwIfAborted();
 
   const seen = new Map<string, number>();
   const unique = (key: string, line: number): boolean => {
@@ -167,7 +168,7 @@ export async function validateRows(
     return true;
   };
   for (const row of rows) {
-    deps.signal?.throwIfAborted();
+    ask.signal?.throwIfAborted();
     const recordType = typeIndex(row.type);
     if (recordType === undefined && row.type !== '') {
       problems.push({ line: row.line, reason: `unknown type '${row.type}' (one of: ${RECORD_TYPES.join(', ')})` });
@@ -204,13 +205,13 @@ export async function validateRows(
       problems.push({ line: row.line, reason: c.code === 'ENOENT' ? `missing file ${row.fileName}` : `cannot read file ${row.fileName}` });
       continue;
     }
-    const fhir = await fhirRow(row, t.path, who, c.sha256, clinical, deps.author, writable);
+    const fhir = await fhirRow(row, t.path, who, c.sha256, clinical, ask.author, writable);
     if (fhir === undefined) {
       if (recordType === undefined) {
         problems.push({ line: row.line, reason: `missing type (only a FHIR JSON file has its type inferred)` });
         continue;
       }
-      const key = pendingKey({ patient: who, author: deps.author, type: row.type, sha256: c.sha256, title: row.title });
+      const key = pendingKey({ patient: who, author: ask.author, type: row.type, sha256: c.sha256, title: row.title });
       if (!unique(key, row.line)) continue;
       valid.push({
         ...row,

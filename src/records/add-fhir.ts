@@ -11,8 +11,8 @@ import type { FhirResource } from '../fhir/detect.js';
 import { recordFileName, splitFhir } from '../fhir/split.js';
 import { assertValidFhir } from '../fhir/validate.js';
 import {
-  type AddDeps,
   type AddedRecord,
+  type AddSession,
   type ClinicalMeta,
   checkType,
   type PreparedRecord,
@@ -49,7 +49,7 @@ export interface FhirAddResult {
 }
 
 export async function addFhirResource(
-  deps: AddDeps,
+  s: AddSession,
   patient: string,
   file: string,
   res: FhirResource,
@@ -82,19 +82,19 @@ export async function addFhirResource(
     assertSameType(o.supersededType, types.get(split.records[0]!.type)!, o.clinical!.supersedes!);
   }
   // Refuse before encrypting anything: a denied author stores nothing (docs/SHARING.md § 1).
-  const author = deps.me.profile.address;
+  const author = s.me.profile.address;
   const recipients = new Map<string, string[]>();
   const warnings = new Map<string, string[]>();
   for (const name of types.keys()) {
     // On chain the patient's slot of the type (CONTRACT.md § Privacy).
-    const slot = await writableSlot(deps, patient, name);
-    await assertCanWrite(deps.chain, { author, patient, recordType: slot, typeName: name });
-    const chosen = await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType: slot });
+    const slot = await writableSlot(s, patient, name);
+    await assertCanWrite(s.chain, { author, patient, recordType: slot, typeName: name });
+    const chosen = await recipientsForRecord(s.chain, { patient, author, authorRecipient: s.me.age.recipient, recordType: slot });
     recipients.set(name, chosen.recipients);
     // Readers left out never block a record; they are reported (SHARING.md § 1.5).
     if (chosen.warnings.length) warnings.set(name, chosen.warnings);
   }
-  const signer = fastTypedDataSigner(await deps.me.wallet());
+  const signer = fastTypedDataSigner(await s.me.wallet());
   const out: FhirAddResult['records'] = [];
   // Same-type records adjacent: the contract re-checks authorisation only on a change.
   const ordered = [...split.records].sort((a, b) => types.get(a.type)! - types.get(b.type)!);
@@ -104,7 +104,7 @@ export async function addFhirResource(
     for (const r of chunk) {
       prepared.push(
         await prepareRecord(
-          deps,
+          s,
           patient,
           {
             file: recordFileName(file, r),
@@ -118,7 +118,7 @@ export async function addFhirResource(
         ),
       );
     }
-    const added = await registerPrepared(deps, prepared);
+    const added = await registerPrepared(s, prepared);
     added.forEach((a, j) => {
       const r = chunk[j]!;
       out.push({

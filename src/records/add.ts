@@ -13,16 +13,14 @@ import { Writable } from 'node:stream';
 import { addRecord } from '../chain/add-record.js';
 import { addRecords } from '../chain/add-records.js';
 import { addressTopic, queryEvents } from '../chain/logs.js';
-import type { EmrChain } from '../chain/types.js';
 import type { RecordMeta } from '../crypto/bundle.js';
 import { encryptBundle } from '../crypto/bundle.js';
 import type { SigningDomain, TypedDataSigner } from '../crypto/bundle-signature.js';
 import type { Input } from '../crypto/io.js';
 import { inputFileError, UsageError } from '../errors.js';
 import { failpoint } from '../failpoint.js';
-import type { RecordStore } from '../ipfs/store.js';
 import { RECORD_TYPES, typeIndex } from '../record-types.js';
-import type { Unlocked } from '../session/unlock.js';
+import type { Only } from '../session/index.js';
 import { mediaTypeOf } from './media-type.js';
 import { PendingRecords, pendingKey } from './pending.js';
 import { assertCanWrite, recipientsForRecord } from './recipients.js';
@@ -77,14 +75,8 @@ export interface AddedRecord extends RecordRef {
   warnings?: string[];
 }
 
-export interface AddDeps {
-  home: string;
-  chain: EmrChain;
-  store: RecordStore;
-  me: Unlocked;
-  scratch: string;
-  now(): Date;
-}
+/** The session fields adding a record reads: a command's session, or one demo actor's. */
+export type AddSession = Only<'home' | 'chain' | 'store' | 'me' | 'scratch' | 'now'>;
 
 export function checkType(type: string): number {
   const i = typeIndex(type);
@@ -139,10 +131,10 @@ export function fileChangedError(name: string): UsageError {
   return new UsageError(`file ${name} changed while the batch ran`, { hint: 'fix the file and run again with --resume' });
 }
 
-export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFile, opts: PrepareOptions = {}): Promise<PreparedRecord> {
+export async function prepareRecord(s: AddSession, patient: string, rf: RecordFile, opts: PrepareOptions = {}): Promise<PreparedRecord> {
   checkType(rf.type);
   // On chain only the patient's secret slot of the type (CONTRACT.md § Privacy).
-  const recordType = opts.slot ?? (await writableSlot(deps, patient, rf.type));
+  const recordType = opts.slot ?? (await writableSlot(s, patient, rf.type));
   let size: number;
   try {
     if (rf.content) size = rf.content.length;
@@ -154,15 +146,15 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
   } catch (e) {
     throw inputFileError(rf.file, e);
   }
-  const author = deps.me.profile.address;
+  const author = s.me.profile.address;
   const chosen = opts.recipients
     ? undefined
-    : await recipientsForRecord(deps.chain, { patient, author, authorRecipient: deps.me.age.recipient, recordType });
+    : await recipientsForRecord(s.chain, { patient, author, authorRecipient: s.me.age.recipient, recordType });
   const recipients = opts.recipients ? [...opts.recipients] : chosen!.recipients;
   const warnings = chosen?.warnings.length ? { warnings: chosen.warnings } : {};
   const usePending = opts.pending ?? true;
   const inMemory = rf.content !== undefined || (opts.inMemoryMax !== undefined && size <= opts.inMemoryMax);
-  const tmp = join(deps.scratch, `record-${randomBytes(8).toString('hex')}.age`);
+  const tmp = join(s.scratch, `record-${randomBytes(8).toString('hex')}.age`);
   const ciphertext: Buffer[] = [];
   let plaintext: Buffer | undefined;
   try {
@@ -185,12 +177,12 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       title: rf.title,
       fileName: basename(rf.file),
       mediaType: rf.mediaType ?? mediaTypeOf(rf.file),
-      createdAt: Math.floor(deps.now().getTime() / 1000),
+      createdAt: Math.floor(s.now().getTime() / 1000),
       ...rf.clinical,
     };
     // Bound to this chain and contract (docs/FORMAT.md § 4): a signature cannot be
     // replayed into another deployment.
-    const domain: SigningDomain = { chainId: deps.chain.chainId, verifyingContract: deps.chain.address };
+    const domain: SigningDomain = { chainId: s.chain.chainId, verifyingContract: s.chain.address };
     let res: { sha256: string; size: number };
     if (inMemory && opts.encrypt && !rf.content) {
       const out = await opts.encrypt({ plaintext: plaintext!, recipients, meta, domain });
@@ -202,7 +194,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
         output: inMemory ? memorySink(ciphertext) : tmp,
         recipients,
         meta,
-        signer: opts.signer ?? deps.me.signer,
+        signer: opts.signer ?? s.me.signer,
         domain,
       });
     }
@@ -212,9 +204,9 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       throw fileChangedError(opts.displayName ?? basename(rf.file));
     }
     const key = pendingKey({ patient, author, type: rf.type, sha256: res.sha256, title: rf.title });
-    const pending = usePending ? new PendingRecords(deps.home) : undefined;
+    const pending = usePending ? new PendingRecords(s.home) : undefined;
     const earlier = pending?.get(key);
-    if (earlier && (await deps.store.has(earlier.cid))) {
+    if (earlier && (await s.store.has(earlier.cid))) {
       // A previous attempt stored this content but may not have registered it: reuse it.
       return {
         file: rf.file,
@@ -229,7 +221,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
         ...warnings,
       };
     }
-    const added = inMemory ? await deps.store.addBytes(Buffer.concat(ciphertext)) : await deps.store.add(tmp);
+    const added = inMemory ? await s.store.addBytes(Buffer.concat(ciphertext)) : await s.store.add(tmp);
     const rec: PreparedRecord = {
       file: rf.file,
       patient,
@@ -252,7 +244,7 @@ export async function prepareRecord(deps: AddDeps, patient: string, rf: RecordFi
       digest: rec.digest,
       sha256: rec.sha256,
       size: rec.size,
-      storedAt: deps.now().toISOString(),
+      storedAt: s.now().toISOString(),
     });
     failpoint('record-add.after-store'); // TESTING.md § Failpoints
     return rec;
@@ -273,8 +265,8 @@ function memorySink(parts: Buffer[]): NodeJS.WritableStream {
 }
 
 /** Registers prepared records (one tx; a batch when several), skipping any already on chain. */
-export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]): Promise<AddedRecord[]> {
-  const pending = new PendingRecords(deps.home);
+export async function registerPrepared(s: AddSession, prepared: PreparedRecord[]): Promise<AddedRecord[]> {
+  const pending = new PendingRecords(s.home);
   const out = new Map<PreparedRecord, AddedRecord>();
   // Registered by an earlier attempt whose confirmation we never saw? Only resumed records
   // can be; one log query per (patient, author), not a scan of the patient's whole history.
@@ -284,10 +276,10 @@ export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]
     for (const p of resumed) {
       const k = `${p.patient}/${p.author}`.toLowerCase();
       if (!seen.has(k)) {
-        const evs = await queryEvents(deps.chain, {
+        const evs = await queryEvents(s.chain, {
           names: ['RecordAdded'],
           topics: [null, addressTopic(p.patient), addressTopic(p.author)],
-          fromBlock: deps.chain.fromBlock,
+          fromBlock: s.chain.fromBlock,
         });
         seen.set(k, new Map(evs.map((e) => [String(e.args[5]).toLowerCase(), { id: e.args[0] as bigint, txHash: e.txHash }])));
       }
@@ -308,10 +300,10 @@ export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]
   const todo = prepared.filter((p) => !out.has(p));
   if (todo.length === 1) {
     const p = todo[0]!;
-    const r = await addRecord(deps.chain, { patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest });
+    const r = await addRecord(s.chain, { patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest });
     out.set(p, { id: r.id.toString(), cid: p.cid, patient: p.patient, author: p.author, type: p.type, txHash: r.txHash, sha256: p.sha256 });
   } else if (todo.length > 1) {
-    const r = await addRecords(deps.chain, {
+    const r = await addRecords(s.chain, {
       records: todo.map((p) => ({ patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest })),
     });
     todo.forEach((p, i) =>
@@ -330,20 +322,20 @@ export async function registerPrepared(deps: AddDeps, prepared: PreparedRecord[]
   return prepared.map((p) => (p.warnings ? { ...out.get(p)!, warnings: p.warnings } : out.get(p)!));
 }
 
-export async function addRecordFiles(deps: AddDeps, patient: string, files: RecordFile[]): Promise<AddedRecord[]> {
+export async function addRecordFiles(s: AddSession, patient: string, files: RecordFile[]): Promise<AddedRecord[]> {
   for (const f of files) checkType(f.type);
   const first = files[0];
   if (!first) throw new UsageError('no files given', { hint: 'emr record add <file>... --patient <who>' });
   // Refuse before encrypting anything: a denied author stores nothing.
   for (const t of new Set(files.map((f) => f.type))) {
-    await assertCanWrite(deps.chain, {
-      author: deps.me.profile.address,
+    await assertCanWrite(s.chain, {
+      author: s.me.profile.address,
       patient,
-      recordType: await writableSlot(deps, patient, t),
+      recordType: await writableSlot(s, patient, t),
       typeName: t,
     });
   }
   const prepared: PreparedRecord[] = [];
-  for (const f of files) prepared.push(await prepareRecord(deps, patient, f));
-  return registerPrepared(deps, prepared);
+  for (const f of files) prepared.push(await prepareRecord(s, patient, f));
+  return registerPrepared(s, prepared);
 }

@@ -1,7 +1,7 @@
 // Whole-manifest validation (docs/MANIFEST.md § 4) with its questions asked concurrently:
 // each distinct chain question once, results in manifest order whatever order the
 // answers arrive in, and an infrastructure failure still fails the whole validation.
-// The chain answers are plain callbacks here (ValidateDeps is an interface of questions);
+// The chain answers are plain callbacks here (RowQuestions is an interface of questions);
 // the real chain path runs in test/cli/batch*.test.ts.
 
 import { createHash } from 'node:crypto';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManifestRow } from '../../src/batch/manifest.js';
-import { sha256File, type ValidateDeps, validateRows } from '../../src/batch/validate.js';
+import { type RowQuestions, sha256File, validateRows } from '../../src/batch/validate.js';
 import { NotFoundError, UnavailableError } from '../../src/errors.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -34,7 +34,7 @@ function world(n: number) {
     calls.inFlight--;
     return v;
   };
-  const deps: ValidateDeps = {
+  const deps: RowQuestions = {
     author: AUTHOR,
     resolvePatient: async (who) => {
       calls.resolve++;
@@ -118,7 +118,7 @@ describe('validateRows', () => {
     const controller = new AbortController();
     const reason = new Error('wrong passphrase');
     // Aborted while the first answers are on their way: at the 10th question.
-    const deps: ValidateDeps = {
+    const deps: RowQuestions = {
       ...w.deps,
       resolvePatient: (who) => {
         if (w.calls.resolve === 9) controller.abort(reason);
