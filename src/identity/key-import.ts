@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { getAddress } from 'ethers/address';
 import { inputFileError, UsageError } from '../errors.js';
 import { createAccount } from '../keys/create.js';
-import { addressOf, decryptKeystore, encryptKeystore, type KeystoreV3, parseKeystore } from '../keys/keystore-v3.js';
-import type { Profile, Role } from '../keys/profiles.js';
+import { addressOf, decryptKeystore, type KeystoreV3, parseKeystore } from '../keys/keystore-v3.js';
+import type { Role } from '../keys/profiles.js';
 import { newKeystoreCost, refuseTestCost } from '../keys/test-kdf.js';
 import type { SessionBase } from '../session/index.js';
-import { ageKeysFromAccount } from '../session/unlock.js';
+import { saveNewProfile, sealNewAccount } from '../session/new-profile.js';
 import { refuseExistingProfile } from './profile-name.js';
 
 export interface KeyImportInput {
@@ -65,7 +65,7 @@ export async function importIdentity(
       confirm: true,
       newKey: { weakOk: input.weakPassphraseOk, userInputs: [name] },
     });
-    keystore = await encryptKeystore({ privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } }, pass, cost);
+    keystore = await sealNewAccount(made, pass, cost);
   } else {
     keystore = bytes.toString('utf8');
     const parsed = parseKeystore(keystore);
@@ -76,16 +76,15 @@ export async function importIdentity(
     if (secret.mnemonic) ctx.holdSecret(secret.mnemonic.entropy);
   }
   const address = getAddress('0x' + addressOf(privateKey));
-  const age = ageKeysFromAccount(privateKey, kind);
-  const profile: Profile = {
+  const { age } = saveNewProfile(ctx, {
     name,
-    address,
     role: input.role,
-    identityKind: kind,
-    recipient: age.recipient,
-    createdAt: s.now().toISOString(),
-  };
-  ctx.profiles.save(profile, keystore, { force: input.force });
-  if (!ctx.config.get('defaultProfile')) ctx.config.update({ defaultProfile: name });
+    kind,
+    address,
+    privateKey,
+    keystore,
+    createdAt: s.now(),
+    force: input.force,
+  });
   return { profile: name, address, recipient: age.recipient, role: input.role, identityKind: kind };
 }

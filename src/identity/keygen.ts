@@ -5,11 +5,10 @@
  * the default).
  */
 import { createAccount } from '../keys/create.js';
-import { encryptKeystore } from '../keys/keystore-v3.js';
-import type { Profile, Role } from '../keys/profiles.js';
+import type { Role } from '../keys/profiles.js';
 import { newKeystoreCost } from '../keys/test-kdf.js';
 import type { SessionBase } from '../session/index.js';
-import { ageKeysFromAccount } from '../session/unlock.js';
+import { saveNewProfile, sealNewAccount } from '../session/new-profile.js';
 import { refuseExistingProfile } from './profile-name.js';
 
 export interface KeygenInput {
@@ -46,22 +45,17 @@ export async function createIdentity(s: SessionBase, input: KeygenInput): Promis
   ctx.holdSecret(made.privateKey);
   ctx.holdSecret(made.entropy);
   const kind = input.pq ? 'mlkem768x25519' : 'x25519';
-  const age = ageKeysFromAccount(made.privateKey, kind);
-  const keystore = await encryptKeystore(
-    { privateKey: made.privateKey, mnemonic: { entropy: made.entropy, path: made.path, locale: 'en' } },
-    pass,
-    cost,
-  );
-  const profile: Profile = {
+  const keystore = await sealNewAccount(made, pass, cost);
+  const { profile } = saveNewProfile(ctx, {
     name,
-    address: made.address,
     role: input.role,
-    identityKind: kind,
-    recipient: age.recipient,
-    createdAt: s.now().toISOString(),
-  };
-  ctx.profiles.save(profile, keystore, { force: input.force });
-  if (!ctx.config.get('defaultProfile')) ctx.config.update({ defaultProfile: name });
+    kind,
+    address: made.address,
+    privateKey: made.privateKey,
+    keystore,
+    createdAt: s.now(),
+    force: input.force,
+  });
   return {
     data: {
       profile: name,

@@ -23,13 +23,13 @@ import { keyTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { AccessDeniedError, IntegrityError, InternalError } from '../errors.js';
 import { openStore } from '../ipfs/store.js';
 import { createAccount } from '../keys/create.js';
-import { encryptKeystore, type ScryptParams } from '../keys/keystore-v3.js';
+import type { ScryptParams } from '../keys/keystore-v3.js';
 import type { Role } from '../keys/profiles.js';
 import { ProfileStore } from '../keys/profiles.js';
 import { newKeystoreCost } from '../keys/test-kdf.js';
 import { namesOfFields } from '../record-types.js';
+import { saveNewProfile, sealNewAccount } from '../session/new-profile.js';
 import type { Unlocked } from '../session/unlock.js';
-import { ageKeysFromAccount } from '../session/unlock.js';
 import { addRecordFiles } from './add.js';
 import { describeAuditEvent } from './audit-text.js';
 import { checkReadAccess, openRecord } from './fetch.js';
@@ -62,26 +62,16 @@ interface Actor {
 }
 
 async function makeActor(home: string, name: string, role: Role, cost: ScryptParams): Promise<Omit<Actor, 'chain'>> {
-  const store = new ProfileStore(home);
   const acct = await createAccount({ words: 24 });
   const pass = randomBytes(18).toString('base64url');
   const passwordFile = join(home, `${name}.password`);
   writeFileSync(passwordFile, pass + '\n', { mode: 0o600 });
-  const age = ageKeysFromAccount(acct.privateKey, 'x25519');
-  const ks = await encryptKeystore(
-    { privateKey: acct.privateKey, mnemonic: { entropy: acct.entropy, path: acct.path, locale: 'en' } },
-    Buffer.from(pass),
-    cost,
+  const keystore = await sealNewAccount(acct, Buffer.from(pass), cost);
+  // The demo picks its default profile itself (alice), so no config here.
+  const { profile, age } = saveNewProfile(
+    { profiles: new ProfileStore(home) },
+    { name, role, kind: 'x25519', address: acct.address, privateKey: acct.privateKey, keystore, createdAt: new Date() },
   );
-  const profile = {
-    name,
-    address: acct.address,
-    role,
-    identityKind: 'x25519' as const,
-    recipient: age.recipient,
-    createdAt: new Date().toISOString(),
-  };
-  store.save(profile, ks);
   const wallet = new Wallet('0x' + Buffer.from(acct.privateKey).toString('hex'));
   return {
     name,
