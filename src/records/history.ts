@@ -101,12 +101,7 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
   if (!input.all) list = list.filter((r) => !r.voided);
   const voidedHidden = matching - list.length;
   const me = s.me.profile.address.toLowerCase();
-  const cache = new MetaCache(
-    s.home,
-    { address: me, identity: s.me.age.identity, recipient: s.me.age.recipient },
-    `${s.chain.chainId}:${s.chain.address.toLowerCase()}`,
-  );
-  await cache.load();
+  const cache = await MetaCache.open(s);
   // CONTRACT.md § Erasure: an erased record has no content to read; its cached items go.
   const erased = list
     .filter((r) => r.erased)

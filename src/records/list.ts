@@ -158,12 +158,7 @@ function listed(r: RecordInfo, slots: TypeSlots): ListedRecord {
 
 async function addDetails(s: Only<'home' | 'chain' | 'store' | 'me'>, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
   const me = s.me.profile.address.toLowerCase();
-  const cache = new MetaCache(
-    s.home,
-    { address: me, identity: s.me.age.identity, recipient: s.me.age.recipient },
-    `${s.chain.chainId}:${s.chain.address.toLowerCase()}`,
-  );
-  await cache.load();
+  const cache = await MetaCache.open(s);
   let next = 0;
   const worker = async () => {
     while (next < infos.length) {

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
 import type { HistoryItem } from '../fhir/summary.js';
+import type { Only } from '../session/index.js';
 import { readSealedFile, writeSealedFile } from '../session/sealed-file.js';
 
 /** Bound on what is read back (hostile or corrupt files): 64 MiB, 100,000 entries. */
@@ -38,6 +39,17 @@ export class MetaCache {
     private readonly scope: string,
   ) {
     this.file = join(home, 'cache', `record-meta-${me.address.toLowerCase()}.age`);
+  }
+
+  /** The acting profile's cache for this chain and contract, loaded. */
+  static async open(s: Only<'home' | 'chain' | 'me'>): Promise<MetaCache> {
+    const cache = new MetaCache(
+      s.home,
+      { address: s.me.profile.address.toLowerCase(), identity: s.me.age.identity, recipient: s.me.age.recipient },
+      `${s.chain.chainId}:${s.chain.address.toLowerCase()}`,
+    );
+    await cache.load();
+    return cache;
   }
 
   async load(): Promise<void> {

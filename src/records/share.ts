@@ -160,6 +160,14 @@ export async function grantAccess(s: Only<'home' | 'chain' | 'store' | 'me'>, g:
   } finally {
     typeKey?.fill(0);
   }
+  const outcome = {
+    provider: g.provider,
+    expiresAt: new Date(g.expiry * 1000).toISOString(),
+    keysDelivered: delivery.delivered,
+    skipped: delivery.skipped,
+    keyDeliveryCid: delivery.cid,
+    voidedDeliveries,
+  };
   if (g.signOnly) {
     const nonce = await nextNonce(s.chain, patient);
     // A later revoke bumps the epoch and voids this signature (CONTRACT.md § Signed actions).
@@ -193,16 +201,7 @@ export async function grantAccess(s: Only<'home' | 'chain' | 'store' | 'me'>, g:
         keyDelivery: delivery.digest,
       },
     });
-    return {
-      provider: g.provider,
-      expiresAt: new Date(g.expiry * 1000).toISOString(),
-      keysDelivered: delivery.delivered,
-      skipped: delivery.skipped,
-      keyDeliveryCid: delivery.cid,
-      voidedDeliveries,
-      txHashes: [] as string[],
-      signed,
-    };
+    return { ...outcome, txHashes: [] as string[], signed };
   }
   const txs: string[] = [];
   if (g.readMask !== 0 || g.write) {
@@ -230,16 +229,7 @@ export async function grantAccess(s: Only<'home' | 'chain' | 'store' | 'me'>, g:
       ).txHash,
     );
   }
-  return {
-    provider: g.provider,
-    expiresAt: new Date(g.expiry * 1000).toISOString(),
-    keysDelivered: delivery.delivered,
-    skipped: delivery.skipped,
-    keyDeliveryCid: delivery.cid,
-    voidedDeliveries,
-    txHashes: txs,
-    signed: undefined,
-  };
+  return { ...outcome, txHashes: txs, signed: undefined };
 }
 
 export async function grantAccessFlow(s: With<'me' | 'chain' | 'store'>, g: GrantInput) {
