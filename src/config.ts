@@ -24,6 +24,8 @@ export interface ConfigData {
   /** STORAGE.md § "Replicas": several Kubo nodes, and how many must hold each record. */
   ipfsApis?: string[];
   replicas?: number;
+  /** Retention periods by type (records/retention.ts): `{"lab": "10y", "*": "30y"}`. */
+  retention?: Record<string, string>;
 }
 
 /** The OS config dir, e.g. ~/.config/emr (XDG), ~/Library/Application Support/emr, %APPDATA%\emr. */

@@ -9,15 +9,16 @@
 import type { ConfigData } from '../config.js';
 import { UsageError } from '../errors.js';
 import { urlLabel } from '../output.js';
+import { parseRetention } from '../retention.js';
 import type { SessionBase } from '../session/index.js';
 import { suggest } from '../suggest.js';
 
 /** The keys `config set` takes (a subset of the file's: others are left as they are). */
 type Key = Extract<
   keyof ConfigData,
-  'defaultProfile' | 'rpcUrl' | 'contract' | 'chainId' | 'deployBlock' | 'ipfsApi' | 'ipfsApis' | 'ipfsGateways' | 'replicas'
+  'defaultProfile' | 'rpcUrl' | 'contract' | 'chainId' | 'deployBlock' | 'ipfsApi' | 'ipfsApis' | 'ipfsGateways' | 'replicas' | 'retention'
 >;
-type Kind = 'profile' | 'rpc' | 'http' | 'httpList' | 'address' | 'int' | 'positive';
+type Kind = 'profile' | 'rpc' | 'http' | 'httpList' | 'address' | 'int' | 'positive' | 'retention';
 
 /** The settable keys and what each holds (the config file's own names). */
 export const SETTINGS: Readonly<Record<Key, { kind: Kind; about: string }>> = {
@@ -30,6 +31,10 @@ export const SETTINGS: Readonly<Record<Key, { kind: Kind; about: string }>> = {
   ipfsApis: { kind: 'httpList', about: 'several Kubo RPC APIs, comma-separated (--ipfs-api, repeated)' },
   ipfsGateways: { kind: 'httpList', about: 'trustless gateways, comma-separated (--ipfs-gateway)' },
   replicas: { kind: 'positive', about: 'how many of the ipfsApis must hold a record (--replicas)' },
+  retention: {
+    kind: 'retention',
+    about: 'how long each record type is kept at least, e.g. lab=10y,*=30y (record list shows what is past it)',
+  },
 };
 const KEYS = Object.keys(SETTINGS) as Key[];
 const MAX_LIST = 16;
@@ -77,6 +82,8 @@ function parse(s: SessionBase, key: Key, raw: string): ConfigData[Key] {
       if (!/^0x[0-9a-fA-F]{40}$/.test(v))
         throw new UsageError(`${key} must be a 0x address (40 hex digits)`, { hint: 'see `emr devnet status` or `emr admin deploy`' });
       return v;
+    case 'retention':
+      return parseRetention(v);
     case 'int':
     case 'positive': {
       const min = SETTINGS[key].kind === 'positive' ? 1 : 0;
@@ -93,6 +100,10 @@ export function shown(key: Key, v: ConfigData[Key] | undefined): string | number
   const kind = SETTINGS[key].kind;
   if (kind === 'rpc' || kind === 'http') return urlLabel(String(v));
   if (kind === 'httpList') return (v as string[]).map((x) => urlLabel(x));
+  if (kind === 'retention')
+    return Object.entries(v as Record<string, string>)
+      .map(([t, p]) => `${t}=${p}`)
+      .join(',');
   return v as string | number;
 }
 

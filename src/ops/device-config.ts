@@ -12,6 +12,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { readFileAtMost } from '../read-bounded.js';
+import { parseRetention } from '../retention.js';
 import { chainFor, resolveEndpoint } from '../session/chain.js';
 import type { SessionBase } from '../session/index.js';
 
@@ -23,6 +24,8 @@ export interface DeviceConfig {
   chainId: number;
   ipfsApi?: string;
   ipfsGateways?: string[];
+  /** The consortium's (or the patient's) retention schedule (src/retention.ts), as config stores it. */
+  retention?: Record<string, string>;
 }
 
 const MAX_FILE = 64 * 1024;
@@ -61,6 +64,8 @@ export async function exportDeviceConfig(ctx: Context): Promise<DeviceConfig> {
   };
   if (ipfsApi) out.ipfsApi = checkUrl('--ipfs-api', ipfsApi);
   if (gateways?.length) out.ipfsGateways = gateways.map((g) => checkUrl('--ipfs-gateway', g));
+  const retention = ctx.config.get('retention');
+  if (retention && Object.keys(retention).length) out.retention = retention;
   return out;
 }
 
@@ -91,12 +96,23 @@ export function importDeviceConfig(ctx: Context, file: string): DeviceConfig {
       throw new UsageError('ipfsGateways is not a short list', { hint: 'the device config file is damaged' });
     cfg.ipfsGateways = doc.ipfsGateways.map((g, i) => checkUrl(`ipfsGateways[${i}]`, g));
   }
+  if (doc.retention !== undefined) {
+    const r = doc.retention as Record<string, unknown>;
+    if (!r || typeof r !== 'object' || Array.isArray(r) || Object.values(r).some((v) => typeof v !== 'string'))
+      throw new UsageError('retention is not a schedule', { hint: 'the device config file is damaged' });
+    cfg.retention = parseRetention(
+      Object.entries(r)
+        .map(([t, p]) => `${t}=${p}`)
+        .join(','),
+    );
+  }
   const patch: Partial<ConfigData> = {
     rpcUrl: cfg.rpcUrl,
     contract: cfg.contract,
     chainId: cfg.chainId,
     ipfsApi: cfg.ipfsApi,
     ipfsGateways: cfg.ipfsGateways,
+    ...(cfg.retention ? { retention: cfg.retention } : {}),
   };
   ctx.config.update(patch);
   return cfg;

@@ -13,6 +13,7 @@ import type { EmrChain } from '../chain/types.js';
 import { AccessDeniedError, IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { TypeSlots } from '../record-types.js';
+import { retainUntil } from '../retention.js';
 import type { Only } from '../session/index.js';
 import type { Unlocked } from '../session/unlock.js';
 import { type CareWindow, inCareWindow } from './care-dates.js';
@@ -37,6 +38,8 @@ export interface ListOptions {
   all?: boolean;
   /** Only records whose signed date of care is in this window (needs details). */
   care?: CareWindow;
+  /** The retention schedule (retention.ts) and the chain's clock: rows say what is past it. */
+  retention?: { schedule: ReadonlyMap<string, number>; now: number };
 }
 
 /** A row's void (CONTRACT.md § Void and dispense); the reason is untrusted chain text. */
@@ -54,6 +57,10 @@ export interface ListedRecord extends RecordRef {
   voided: ListedVoid | null;
   /** Erased by its patient (CONTRACT.md § Erasure): the tombstone; null when not erased. Shown, never hidden. */
   erased: { by: string; at: string; txHash: string } | null;
+  /** With a retention schedule: until when its type's period keeps it (null: no period for its type). */
+  retainUntil?: string | null;
+  /** Its period is over (shown, never acted on: only the patient erases). */
+  pastRetention?: boolean;
   /** With details: whether the reader could open and verify the record. */
   readable?: boolean;
   /**
@@ -88,6 +95,8 @@ export interface ListResult {
   voidedHidden: number;
   /** With details: listed records whose bytes could not be read here (`unavailable` set). */
   unavailable?: number;
+  /** With a retention schedule: listed records past their period (not erased). */
+  pastRetention?: number;
 }
 
 const CONCURRENCY = 8;
@@ -111,6 +120,14 @@ export async function listRecordsFlow(
   if (!o.all) list = list.filter((r) => !r.voided);
   const voidedHidden = matching - list.length;
   let rows = list.map((r) => listed(r, slotsOf(r.patient)));
+  if (o.retention) {
+    const { schedule, now } = o.retention;
+    list.forEach((r, i) => {
+      const until = retainUntil(schedule, rows[i]!.type, r.createdAt);
+      rows[i]!.retainUntil = until === null ? null : new Date(until * 1000).toISOString();
+      rows[i]!.pastRetention = until !== null && until <= now && !r.erased;
+    });
+  }
   let unavailable = 0;
   if (o.care) {
     // The date of care is signed inside each record: every candidate is opened (through
@@ -131,7 +148,14 @@ export async function listRecordsFlow(
     await addDetails(details, shown, records);
     unavailable = records.filter((r) => r.unavailable).length;
   }
-  return { records, total, more: total - shown.length, voidedHidden, ...(details ? { unavailable } : {}) };
+  return {
+    records,
+    total,
+    more: total - shown.length,
+    voidedHidden,
+    ...(details ? { unavailable } : {}),
+    ...(o.retention ? { pastRetention: records.filter((r) => r.pastRetention).length } : {}),
+  };
 }
 
 /** A record's date of care (docs/FHIR.md § 6): the signed `careDate`, else its encounter start. */

@@ -6,6 +6,7 @@
 
 import { parseDateArg as parseDate } from '../date-arg.js';
 import { UsageError } from '../errors.js';
+import { retentionSchedule } from '../retention.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
 import { storeFor } from '../session/store.js';
@@ -64,6 +65,14 @@ export function listInput(
   };
 }
 
+/** The home's retention schedule (retention.ts) and the chain's clock, when there is one. */
+async function retentionNow(s: With<'chain'>): Promise<Pick<ListOptions, 'retention'>> {
+  const schedule = retentionSchedule(s.ctx.config.get('retention'));
+  if (schedule.size === 0) return {};
+  const latest = await s.chain.provider.getBlock('latest');
+  return { retention: { schedule, now: latest?.timestamp ?? Math.floor(s.now().getTime() / 1000) } };
+}
+
 export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> & { me?: Unlocked }, input: ListInput): Promise<ListResult> {
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : input.author ? undefined : s.ctx.profile().address;
   const author = input.author ? await resolveAddress(s.ctx, input.author) : undefined;
@@ -82,6 +91,7 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
       // A grantee's type key is in a key delivery (CONTRACT.md § Privacy): the store is
       // opened only when a listed patient is not the reader.
       reader: { me: s.me, store: s.store, openStore: () => storeFor(s.ctx) },
+      ...(await retentionNow(s)),
     },
     details,
   );

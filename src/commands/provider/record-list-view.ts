@@ -43,9 +43,11 @@ export function recordListView(res: ListResult & { voidedHidden: number }, o: Vi
         ? `VOIDED by ${o.label(r.voided.by)}: ${o.printable(r.voided.reason)}`
         : undefined;
     const registered = r.createdAt.replace('.000Z', 'Z');
-    if (!o.details) return [r.id, registered, r.type, o.label(r.patient), o.label(r.author), voided ?? r.cid];
+    const past = r.pastRetention ? `PAST RETENTION (${r.retainUntil!.slice(0, 10)})` : undefined;
+    if (!o.details) return [r.id, registered, r.type, o.label(r.patient), o.label(r.author), voided ?? (past ? `${past} ${r.cid}` : r.cid)];
     const status =
       voided ??
+      past ??
       (r.supersededBy
         ? `superseded by ${r.supersededBy}`
         : r.supersedes
@@ -68,6 +70,10 @@ export function recordListView(res: ListResult & { voidedHidden: number }, o: Vi
     ];
   });
   const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, o.maxLimit)} or filters`] : [];
+  if (res.pastRetention)
+    lines.push(
+      `${res.pastRetention} record(s) past retention (config \`retention\`): nothing is deleted for it; the patient decides (\`emr record erase <id>\`)`,
+    );
   if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
   return {
     table: {

@@ -68,6 +68,7 @@ export const recordList = defineCommand({
         total: res.total,
         more: res.more,
         voidedHidden: res.voidedHidden,
+        ...(res.pastRetention !== undefined ? { pastRetention: res.pastRetention } : {}),
         ...(view.warnings.length ? { warnings: view.warnings } : {}),
       },
       view,
