@@ -64,10 +64,7 @@ export const recordList = defineCommand({
     const view = recordListView(res, { details: input.details, maxLimit: MAX_LIMIT, label: (x) => ctx.label(x, 'short'), printable });
     return {
       data: {
-        records: res.records,
-        total: res.total,
-        more: res.more,
-        voidedHidden: res.voidedHidden,
+        ...{ records: res.records, total: res.total, more: res.more, voidedHidden: res.voidedHidden },
         ...(res.pastRetention !== undefined ? { pastRetention: res.pastRetention } : {}),
         ...(view.warnings.length ? { warnings: view.warnings } : {}),
       },
