@@ -65,6 +65,17 @@ export function listInput(
   };
 }
 
+/** The fields of `record list --json`'s data that come from the flow (docs/CLI.md § Records). */
+export function listData(res: ListResult) {
+  return {
+    records: res.records,
+    total: res.total,
+    more: res.more,
+    voidedHidden: res.voidedHidden,
+    ...(res.pastRetention !== undefined ? { pastRetention: res.pastRetention } : {}),
+  };
+}
+
 /** The home's retention schedule (retention.ts) and the chain's clock, when there is one. */
 async function retentionNow(s: With<'chain'>): Promise<Pick<ListOptions, 'retention'>> {
   const schedule = retentionSchedule(s.ctx.config.get('retention'));

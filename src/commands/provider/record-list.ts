@@ -50,7 +50,7 @@ export const recordList = defineCommand({
     'emr record list --patient alice --limit 500 --json',
   ],
   async run(ctx, _args, opts: Opts) {
-    const [{ openSession }, { listInput, recordListFlow, MAX_LIMIT }, { printable }] = await Promise.all([
+    const [{ openSession }, { listData, listInput, recordListFlow, MAX_LIMIT }, { printable }] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/record-list.js'),
       import('../../records/clinical.js'),
@@ -64,8 +64,7 @@ export const recordList = defineCommand({
     const view = recordListView(res, { details: input.details, maxLimit: MAX_LIMIT, label: (x) => ctx.label(x, 'short'), printable });
     return {
       data: {
-        ...{ records: res.records, total: res.total, more: res.more, voidedHidden: res.voidedHidden },
-        ...(res.pastRetention !== undefined ? { pastRetention: res.pastRetention } : {}),
+        ...listData(res),
         ...(view.warnings.length ? { warnings: view.warnings } : {}),
       },
       view,
