@@ -26,6 +26,10 @@ function missingWarning(n: number): string {
   return `${n} record(s) could not be read from this site's store (marked "not in this store"): pass --ipfs-gateway <url> of a site that serves them (\`emr store serve\`) or --ipfs-api <url> of a Kubo node that has them`;
 }
 
+/** Retention never deletes (docs/CLI.md § Records): the line says who decides. */
+const retentionLine = (n: number) =>
+  `${n} record(s) past retention (config \`retention\`): nothing is deleted for it; the patient decides (\`emr record erase <id>\`)`;
+
 export function recordListView(res: ListResult & { voidedHidden: number }, o: ViewOptions): View & { warnings: string[] } {
   const care = (r: ListedRecord) => (r.date ?? r.encounterStart)?.slice(0, 10);
   const byCare = (a: { d?: string; i: number }, b: { d?: string; i: number }) =>
@@ -70,10 +74,7 @@ export function recordListView(res: ListResult & { voidedHidden: number }, o: Vi
     ];
   });
   const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, o.maxLimit)} or filters`] : [];
-  if (res.pastRetention)
-    lines.push(
-      `${res.pastRetention} record(s) past retention (config \`retention\`): nothing is deleted for it; the patient decides (\`emr record erase <id>\`)`,
-    );
+  if (res.pastRetention) lines.push(retentionLine(res.pastRetention));
   if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
   return {
     table: {
