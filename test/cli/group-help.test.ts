@@ -23,7 +23,8 @@ describe('group help', () => {
       expect.arrayContaining(['record add <file...>', 'record list', 'access request <patient>', 'emergency open <patient>']),
     );
     const patient = (await emr(['patient', '--help'])).stdout;
-    expect(patient).toMatch(/\n {2}grant <provider> /);
+    // The provider is optional since `grant --org` (docs/CLI.md § Organisations).
+    expect(patient).toMatch(/\n {2}grant \[provider\] /);
     expect(patient).toMatch(/\n {2}grant list /);
     expect(patient).toMatch(/\n {2}access approve <requestId> /);
   });
