@@ -6,33 +6,20 @@
 // calldata and the contract's storage (its views). It MUST learn none beyond what
 // § Privacy lists as visible. Run on the devnet (anvil) and on a second EVM node
 // (Hardhat 2, test/hardhat-node, as test/cli/second-evm.test.ts starts it).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Interface } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emrAbi } from '../../src/chain/abi.generated.js';
 import { RECORD_TYPES } from '../../src/record-types.js';
-import { emr, ROOT, tempHome } from '../helpers/cli.js';
+import { emr, tempHome } from '../helpers/cli.js';
+import { rpc, startHardhatNode } from '../helpers/hardhat-node.js';
 
-const HH_DIR = join(ROOT, 'test', 'hardhat-node');
-const HH_CLI = join(HH_DIR, 'node_modules', 'hardhat', 'internal', 'cli', 'bootstrap.js');
-const HH_CHAIN_ID = 424242;
 const skipHardhat = process.env.EMR_SKIP_HARDHAT_NODE === '1';
 /** Scratch directories of the days' record files, removed after the run. */
 const works: string[] = [];
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<any> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
 
 // ───────────────────────────── the observer: RPC only ─────────────────────────────
 
@@ -289,7 +276,7 @@ describe('issue 25: a chain observer learns no record type (CONTRACT.md § Priva
     async () => {
       const t = tempHome();
       homes.push(t);
-      const started = await startHardhat();
+      const started = await startHardhatNode(t.home);
       node = started.child;
       const nodeUrl = started.url;
       const fund = async (to: string) => {
@@ -349,41 +336,4 @@ async function clinicDayWithAdmin(
     addr[n] = (await ok(['--home', t.home, '--password-file', pw[n]!, 'keygen', '--name', n, '--role', role])).address;
   }
   return { addr, truth: await dayWith(ok, as, addr, fund) };
-}
-
-async function startHardhat(): Promise<{ child: ChildProcess; url: string }> {
-  if (!existsSync(HH_CLI)) throw new Error('test/hardhat-node is not installed: run `node scripts/ensure-hardhat-node.mjs`');
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', NO_COLOR: '1' };
-  const child = spawn(process.execPath, [HH_CLI, 'node', '--hostname', '127.0.0.1', '--port', '0'], {
-    cwd: HH_DIR,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start within 120 s:\n${log.slice(-2000)}`)), 120_000);
-    const onData = (d: Buffer) => {
-      log = (log + d.toString('utf8')).slice(-100_000);
-      const m = /JSON-RPC server at (http:\/\/127\.0\.0\.1:(\d+))\//.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hardhat node exited (${code}):\n${log.slice(-2000)}`));
-    });
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if (Number(await rpc(url, 'eth_chainId')) === HH_CHAIN_ID) return { child, url };
-    } catch {
-      // not answering yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('hardhat node never answered eth_chainId');
 }

@@ -5,24 +5,20 @@
 // other chain is (docs/DEVNET.md § 2). emr talks to it through a recording proxy, so the
 // test also proves that nothing outside `emr devnet` sends a node-specific method
 // (anvil_*, evm_*, hardhat_*): Hardhat answers evm_* too, so success alone would not.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, ROOT, tempHome } from '../helpers/cli.js';
+import { HARDHAT_CHAIN_ID, rpc, startHardhatNode } from '../helpers/hardhat-node.js';
 
-const HH_DIR = join(ROOT, 'test', 'hardhat-node');
-const HH_CLI = join(HH_DIR, 'node_modules', 'hardhat', 'internal', 'cli', 'bootstrap.js');
-/** test/hardhat-node/hardhat.config.cjs: deliberately not anvil's 31337. */
-const CHAIN_ID = 424242;
 const skip = process.env.EMR_SKIP_HARDHAT_NODE === '1';
 
 const t = tempHome();
 const pw: Record<string, string> = {};
 let node: ChildProcess | undefined;
-let nodeLog = '';
 let nodeUrl = '';
 let proxy: Server | undefined;
 let rpcUrl = '';
@@ -39,60 +35,11 @@ async function ok(args: string[]) {
   return r.json!.data;
 }
 
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<any> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-/**
- * Starts `hardhat node` on port 0 (the OS picks a free port while binding; we read it back
- * from the node's banner, so no other process can take it between choosing and binding),
- * then waits until eth_chainId answers.
- */
+/** The node (test/helpers/hardhat-node.ts), kept in `node` for afterAll. */
 async function startHardhat(): Promise<string> {
-  if (!existsSync(HH_CLI))
-    throw new Error('test/hardhat-node is not installed: run `node scripts/ensure-hardhat-node.mjs` (npm test does it)');
-  // A clean environment: nothing of the caller's (no EMR_* secret) reaches the node.
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? t.home, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', NO_COLOR: '1' };
-  const child = spawn(process.execPath, [HH_CLI, 'node', '--hostname', '127.0.0.1', '--port', '0'], {
-    cwd: HH_DIR,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  node = child;
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start within 120 s:\n${nodeLog.slice(-2000)}`)), 120_000);
-    const onData = (d: Buffer) => {
-      nodeLog += d.toString('utf8');
-      if (nodeLog.length > 1_000_000) nodeLog = nodeLog.slice(-100_000);
-      const m = /JSON-RPC server at (http:\/\/127\.0\.0\.1:(\d+))\//.exec(nodeLog);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hardhat node exited (${code}):\n${nodeLog.slice(-2000)}`));
-    });
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if (Number(await rpc(url, 'eth_chainId')) === CHAIN_ID) return url;
-    } catch {
-      // not answering yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('hardhat node never answered eth_chainId');
+  const started = await startHardhatNode(t.home);
+  node = started.child;
+  return started.url;
 }
 
 /** A pass-through proxy in front of the node that records each method name. */
@@ -174,7 +121,7 @@ describe.skipIf(skip)('the chain flow on a second EVM node (Hardhat 2, chain 424
   it('admin deploy on --rpc-url deploys EmrAccess on chain 424242 with the acting profile as first admin', async () => {
     for (const who of ['admin', 'alice', 'grey', 'house']) await fund(addr[who]!, 10);
     const d = await ok([...as('admin'), 'admin', 'deploy']);
-    expect(d).toMatchObject({ chainId: CHAIN_ID, firstAdmin: addr.admin, saved: false });
+    expect(d).toMatchObject({ chainId: HARDHAT_CHAIN_ID, firstAdmin: addr.admin, saved: false });
     expect(d.contract).toMatch(/^0x[0-9a-fA-F]{40}$/);
     contract = d.contract;
     expect(await rpc(nodeUrl, 'eth_getCode', [contract, 'latest'])).not.toBe('0x');
