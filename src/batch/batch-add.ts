@@ -3,7 +3,7 @@
  * open (or resume) its authenticated journal under a lock, run the pipeline (run.ts) with
  * SIGINT/SIGTERM handled, and build the one result document: per-row results, counts and,
  * when any row did not succeed, the error of the first failure class (exit code) as well.
- * The command (src/commands/batch/add.ts) only parses options, opens the session and calls this.
+ * The command (src/commands/batch/batch-add.ts) only parses options, opens the session and calls this.
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -36,8 +36,11 @@ describe('layout', () => {
     expect(lazy).toEqual([]);
   });
 
+  // A role's index.ts is not a command: it only lists the role's commands (one import each,
+  // test/arch/command-files.test.ts), so it grows with the role and is not counted.
   it(`MUST: a command file is at most ${COMMAND_LINES_MAX} lines of code (it parses options and calls one flow)`, () => {
     const long = files(join(src, 'commands'))
+      .filter((f) => !/^[^/]+\/index\.ts$/.test(relative(join(src, 'commands'), f).split('\\').join('/')))
       .map((f) => ({ f: relative(root, f), n: codeLines(readFileSync(f, 'utf8')) }))
       .filter((x) => x.n > COMMAND_LINES_MAX);
     expect(long).toEqual([]);

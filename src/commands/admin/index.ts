@@ -1,16 +1,16 @@
 /** The admin's commands (docs/CLI.md § Commands: Admin): `emr admin …` and `emr devnet …`. Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
-import { addAdminCommand } from './add-admin.js';
-import { deploy } from './deploy.js';
+import { adminAdd } from './admin-add.js';
+import { adminDeploy } from './admin-deploy.js';
+import { adminEmergencyRecipient } from './admin-emergency-recipient.js';
+import { adminEmergencyRelease } from './admin-emergency-release.js';
+import { adminRemove } from './admin-remove.js';
+import { adminSuspend } from './admin-suspend.js';
+import { adminVerify } from './admin-verify.js';
 import { devnetDown } from './devnet-down.js';
 import { devnetFund } from './devnet-fund.js';
 import { devnetStatus } from './devnet-status.js';
 import { devnetUp } from './devnet-up.js';
-import { emergencyRecipientCommand } from './emergency-recipient.js';
-import { emergencyRelease } from './emergency-release.js';
-import { removeAdminCommand } from './remove-admin.js';
-import { suspend } from './suspend.js';
-import { verify } from './verify.js';
 
 export const admin: RoleSpec = {
   name: 'admin',
@@ -18,13 +18,13 @@ export const admin: RoleSpec = {
   summary: 'consortium administration and the embedded local chain',
   children: [
     defineGroup('admin', 'consortium administration', [
-      deploy,
-      verify,
-      suspend,
-      addAdminCommand,
-      removeAdminCommand,
-      emergencyRecipientCommand,
-      emergencyRelease,
+      adminDeploy,
+      adminVerify,
+      adminSuspend,
+      adminAdd,
+      adminRemove,
+      adminEmergencyRecipient,
+      adminEmergencyRelease,
     ]),
     defineGroup('devnet', 'the embedded local chain', [devnetUp, devnetDown, devnetStatus, devnetFund]),
   ],

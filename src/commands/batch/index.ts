@@ -1,6 +1,6 @@
 /** Hospital batch jobs (docs/CLI.md § Batch and demo). Assembly only. */
 import { defineGroup, type RoleSpec } from '../spec.js';
-import { batchAdd } from './add.js';
+import { batchAdd } from './batch-add.js';
 
 export const batch: RoleSpec = {
   name: 'batch',

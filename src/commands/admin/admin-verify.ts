@@ -4,7 +4,7 @@
  */
 import { defineCommand } from '../spec.js';
 
-export const verify = defineCommand({
+export const adminVerify = defineCommand({
   name: 'verify',
   summary: 'verify a registered provider (admin)',
   args: ['<provider>'],

@@ -6,7 +6,7 @@
  */
 import { defineCommand } from '../spec.js';
 
-export const emergencyRelease = defineCommand({
+export const adminEmergencyRelease = defineCommand({
   name: 'emergency-release',
   summary: 'deliver emergency-visible record keys to a provider with open break-glass access (admin, key custodian)',
   args: ['<patient>', '<provider>'],

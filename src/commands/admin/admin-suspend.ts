@@ -4,7 +4,7 @@
  */
 import { defineCommand } from '../spec.js';
 
-export const suspend = defineCommand({
+export const adminSuspend = defineCommand({
   name: 'suspend',
   summary: 'suspend a provider (admin); `admin verify` lifts it',
   args: ['<provider>'],

@@ -4,7 +4,7 @@
  */
 import { defineCommand } from '../spec.js';
 
-export const removeAdminCommand = defineCommand({
+export const adminRemove = defineCommand({
   name: 'remove',
   summary: 'remove an admin of the contract (admin; never the last one)',
   args: ['<address>'],

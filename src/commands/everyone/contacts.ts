@@ -1,13 +1,13 @@
 /**
  * `emr contacts …` (docs/CLI.md § contacts, docs/SHARING.md § 8): the contact book.
- * `emr contacts` alone lists. Assembly only.
+ * `emr contacts` alone lists (contacts-list.ts); its subcommands are the files beside it.
  */
 import { defineCommand } from '../spec.js';
-import { contactsAccept } from './accept.js';
-import { contactsForget } from './forget.js';
-import { contactsList, runContactsList } from './list.js';
-import { contactsName } from './name.js';
-import { contactsShow } from './show.js';
+import { contactsAccept } from './contacts-accept.js';
+import { contactsForget } from './contacts-forget.js';
+import { contactsList, runContactsList } from './contacts-list.js';
+import { contactsName } from './contacts-name.js';
+import { contactsShow } from './contacts-show.js';
 
 export const contacts = defineCommand({
   name: 'contacts',

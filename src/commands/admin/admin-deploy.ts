@@ -5,7 +5,7 @@
  */
 import { defineCommand } from '../spec.js';
 
-export const deploy = defineCommand({
+export const adminDeploy = defineCommand({
   name: 'deploy',
   summary: 'deploy the access-control contract on a chain (prints its address)',
   options: [

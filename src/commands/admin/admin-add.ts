@@ -1,7 +1,7 @@
 /** `emr admin add <address>` (docs/CLI.md § Network): an admin adds another admin. */
 import { defineCommand } from '../spec.js';
 
-export const addAdminCommand = defineCommand({
+export const adminAdd = defineCommand({
   name: 'add',
   summary: 'make an address an admin of the contract (admin)',
   args: ['<address>'],

@@ -5,7 +5,7 @@
  */
 import { defineCommand } from '../spec.js';
 
-export const emergencyRecipientCommand = defineCommand({
+export const adminEmergencyRecipient = defineCommand({
   name: 'emergency-recipient',
   summary: 'publish the consortium emergency encryption recipient (admin)',
   args: ['[recipient]'],
