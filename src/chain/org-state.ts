@@ -128,6 +128,17 @@ export async function liveOrgReaders(chain: EmrChain, patient: string, slot: num
   return out;
 }
 
+/**
+ * The names the chain gave these orgs (OrgCreated), by decimal id; an id with no such event
+ * is left out. Raw chain text: the caller escapes it. At most MAX_ORGS ids are looked up.
+ */
+export async function orgNames(chain: EmrChain, ids: readonly string[]): Promise<Map<string, string>> {
+  const want = [...new Set(ids)].slice(0, MAX_ORGS).map((i) => checkId(i, 'org id'));
+  if (!want.length) return new Map();
+  const events = await queryEvents(chain, { names: ['OrgCreated'], topics: [want.map(idTopic)] });
+  return new Map(events.map((e) => [(e.args[0] as bigint).toString(), String(e.args[2])]));
+}
+
 /** Members now (joined, not left), from the add events confirmed against state. */
 export async function currentMembers(chain: EmrChain, org: bigint): Promise<string[]> {
   const events = await queryEvents(chain, { names: ['OrgMemberAdded'], topics: [idTopic(org)] });

@@ -27,6 +27,8 @@ export interface OpenedRecord {
   mrn?: string;
   /** Voided (entered-in-error) — its resources are left out, or kept as such in history. */
   voided?: boolean;
+  /** The organisation the author signed (docs/FORMAT.md § 3.5): its decimal id (§ 9.6). */
+  org?: string;
 }
 
 export interface AssembleOptions {
@@ -159,6 +161,83 @@ export function applyFacility(records: OpenedRecord[]): void {
         : e,
     );
   }
+}
+
+/** Where the exported organisations live (docs/FHIR.md § 9.6): an org id means something only on one contract. */
+export interface OrgSite {
+  chainId: bigint | number;
+  contract: string;
+}
+
+/** docs/FHIR.md § 9.6: the identifier system of an organisation of `site` (its value is the decimal org id). */
+export const orgSystem = (site: OrgSite): string => `urn:emr:org:eip155:${site.chainId}:${site.contract.toLowerCase()}`;
+
+/**
+ * An org name from the chain as a FHIR string (docs/FHIR.md § 9.6): hostile text, so every
+ * control, format (bidi) and line/paragraph separator character becomes U+FFFD, other
+ * spaces a plain space, at most 200 characters, trimmed; nothing left is no name.
+ */
+export function fhirOrgName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const t = [...name]
+    .slice(0, 200)
+    .join('')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '\uFFFD')
+    .replace(/\s/gu, ' ')
+    .trim();
+  return t || undefined;
+}
+
+/** The Organization resource of org `id` (docs/FHIR.md § 9.6) and the Reference that names it. */
+export function organization(site: OrgSite, id: string, chainName: string | undefined): { entry: Json; reference: Json } {
+  const system = orgSystem(site);
+  const name = fhirOrgName(chainName);
+  const fullUrl = `${system}:${id}`;
+  const resource = {
+    resourceType: 'Organization',
+    // R4 id: [A-Za-z0-9.-]{1,64}; the contract's first 8 hex digits keep two deployments apart in one Bundle.
+    id: `emr-org-${site.chainId}-${site.contract.toLowerCase().slice(2, 10)}-${id}`,
+    identifier: [{ system, value: id }],
+    ...(name ? { name } : {}),
+  };
+  return {
+    entry: { fullUrl, resource },
+    reference: { reference: fullUrl, identifier: { system, value: id }, ...(name ? { display: name } : {}) },
+  };
+}
+
+/**
+ * docs/FHIR.md § 9.6, before assembly: a record's signed organisation becomes the
+ * `custodian` of its DocumentReference and the `serviceProvider` of its Encounters that name
+ * none (an Encounter's own serviceProvider is the author's signed content: kept as it is),
+ * and the returned pseudo-record holds one Organization per organisation of the exported
+ * records, to be assembled after them, so that an Organization already in the records (a Bundle exported
+ * and imported again) is the same resource, not a second one (§ 9.1 versions).
+ */
+export function applyOrgs(
+  records: OpenedRecord[],
+  site: OrgSite,
+  names: Map<string, string>,
+  o: AssembleOptions = {},
+): OpenedRecord | undefined {
+  const made = new Map<string, ReturnType<typeof organization>>();
+  const orgOf = (id: string) => {
+    if (!made.has(id)) made.set(id, organization(site, id, names.get(id)));
+    return made.get(id)!;
+  };
+  for (const r of records) {
+    if (!r.org || (r.voided && !o.history)) continue;
+    const ref = orgOf(r.org).reference;
+    if (r.document) r.document = { ...r.document, custodian: ref };
+    if (r.entries)
+      r.entries = r.entries.map((e) =>
+        e?.resource?.resourceType === 'Encounter' && !e.resource.serviceProvider
+          ? { ...e, resource: { ...e.resource, serviceProvider: ref } }
+          : e,
+      );
+  }
+  // Assembled after the records (their own copies first), never counted as a record.
+  return made.size ? { id: 'org', entries: [...made.values()].map((m) => m.entry) } : undefined;
 }
 
 /** docs/FHIR.md § 9.2: `--mrn` becomes an MR identifier of the exported (current) Patient, unless it has that value. After assembly. */

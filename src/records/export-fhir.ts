@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { canRead } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
+import { orgNames } from '../chain/org-state.js';
 import { listRecords } from '../chain/records.js';
 import { AccessDeniedError, IntegrityError, InternalError, UsageError } from '../errors.js';
-import { applyFacility, applyMrn, assembleEntries, bundleProblems, type OpenedRecord } from '../fhir/export-bundle.js';
+import { applyFacility, applyMrn, applyOrgs, assembleEntries, bundleProblems, type OpenedRecord } from '../fhir/export-bundle.js';
 import { findFhirError } from '../fhir/validate.js';
 import type { Only } from '../session/index.js';
 import { fetchRecord } from './fetch.js';
@@ -85,6 +86,7 @@ export async function exportFhir(
         ...(meta.supersedes ? { supersedes: meta.supersedes } : {}),
         ...(meta.facility ? { facility: meta.facility } : {}),
         ...(meta.mrn ? { mrn: meta.mrn } : {}),
+        ...(meta.org ? { org: meta.org } : {}),
         // Entered in error (CONTRACT.md § Void and dispense): left out, or marked in --history (FHIR.md § 9.1).
         ...(rec.voided ? { voided: true } : {}),
       };
@@ -116,8 +118,11 @@ export async function exportFhir(
       for (const p of parts) p.fill(0);
     }
   }
+  // FHIR.md § 9.6: organisations before the facility, so an org's Encounter names the org.
+  const orgIds = opened.map((r) => r.org).filter((x): x is string => !!x);
+  const orgs = applyOrgs(opened, { chainId: s.chain.chainId, contract: s.chain.address }, await orgNames(s.chain, orgIds), o);
   applyFacility(opened);
-  const entries = assembleEntries(opened, { history: o.history });
+  const entries = assembleEntries(orgs ? [...opened, orgs] : opened, { history: o.history });
   applyMrn(opened, entries);
   // FHIR JSON has no empty arrays: nothing readable is a Bundle without `entry` (FHIR.md § 9).
   const bundle = {
@@ -171,8 +176,6 @@ function documentReference(
     ...(o.careDate || o.createdAt ? { date: toInstant(o.careDate) ?? o.createdAt! } : {}),
     author: [{ identifier: { system: 'urn:emr:ethereum-address', value: o.author } }],
     ...(o.title ? { description: o.title } : {}),
-    // FHIR.md § 9.4: the organisation the author signed (FORMAT.md § 3.5), by its id on this contract.
-    ...(o.org ? { custodian: { identifier: { system: 'urn:emr:org', value: o.org } } } : {}),
     ...(o.supersedes
       ? { relatesTo: [{ code: 'replaces', target: { identifier: { system: 'urn:emr:record', value: o.supersedes } } }] }
       : {}),

@@ -102,7 +102,11 @@ describe('emr org (docs/CLI.md § Organisations)', () => {
     const out = file('export.json', '');
     await ok([...as('alice'), 'record', 'export', '--format', 'fhir', '-o', out, '--force']);
     const doc = JSON.parse(readFileSync(out, 'utf8')).entry.find((e: any) => e.resource.id === `emr-record-${id}`).resource;
-    expect(doc.custodian).toEqual({ identifier: { system: 'urn:emr:org', value: org } });
+    // FHIR.md § 9.6: the Organization of the export, by its fullUrl and its identifier on this contract.
+    expect(doc.custodian).toMatchObject({
+      reference: expect.stringMatching(/^urn:emr:org:eip155:\d+:0x[0-9a-f]{40}:\d+$/),
+      identifier: { value: org },
+    });
     await ok([...as('house'), 'org', 'remove', org, 'grey']);
     const refused = await emr([
       ...as('grey'),
