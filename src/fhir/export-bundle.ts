@@ -27,7 +27,7 @@ export interface OpenedRecord {
   mrn?: string;
   /** Voided (entered-in-error) — its resources are left out, or kept as such in history. */
   voided?: boolean;
-  /** The organisation the author signed (docs/FORMAT.md § 3.5): its decimal id (§ 9.6). */
+  /** The organisation the author signed (docs/FORMAT.md § 3.5): its decimal id (docs/FHIR.md § 9.6). */
   org?: string;
 }
 

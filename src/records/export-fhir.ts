@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { canRead } from '../chain/grants.js';
-import type { RecordInfo } from '../chain/records.js';
 import { orgNames } from '../chain/org-state.js';
+import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
 import { AccessDeniedError, IntegrityError, InternalError, UsageError } from '../errors.js';
 import { applyFacility, applyMrn, applyOrgs, assembleEntries, bundleProblems, type OpenedRecord } from '../fhir/export-bundle.js';
