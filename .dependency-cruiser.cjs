@@ -11,6 +11,8 @@
  * An arrow may only point down. Type-only imports count (tsPreCompilationDeps).
  */
 const BASE = '^src/(?!context\\.ts$|cli\\.ts$)[^/]+\\.ts$';
+/** The bundle's entry points (scripts/build.mjs; src/spawn-targets.ts names the last two). */
+const ENTRIES = '^src/(cli\\.ts|agent/daemon\\.ts|batch/encrypt-worker\\.ts)$';
 const GROUND = ['crypto', 'keys', 'ipfs', 'chain', 'fhir', 'agent'];
 const above = (floors) => `^src/(${floors.join('|')})`;
 const downOnly = (name, from, notTo) => ({ name, severity: 'error', from: { path: from }, to: { path: notTo } });
@@ -40,6 +42,13 @@ module.exports = {
       comment: 'a command file is the one lazy-loading boundary; below it imports are static so a header shows what a file needs',
       from: { path: '^src/', pathNot: '^src/commands/' },
       to: { dependencyTypes: ['dynamic-import'], path: '^src/' },
+    },
+    {
+      name: 'no-unreachable',
+      severity: 'error',
+      comment: 'a module no entry point reaches (scripts/build.mjs entryPoints; lazy imports count) is dead code: remove what nothing imports',
+      from: { path: ENTRIES },
+      to: { path: '^src/', pathNot: `${ENTRIES}|^src/ui/static/`, reachable: false },
     },
     { name: 'no-unknown-dir', severity: 'error', comment: 'a new directory needs a floor above', from: { path: '^src/(?!(crypto|keys|ipfs|chain|fhir|agent|session|identity|records|ops|batch|ui|commands)/)[^/]+/' }, to: {} },
   ],

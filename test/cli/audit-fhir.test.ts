@@ -201,7 +201,6 @@ describe('audit --format fhir (FHIR.md § 10)', () => {
   it('for people: the same Bundle as valid JSON with nothing a terminal acts on', async () => {
     const r = await emr([...as('alice'), 'audit', '--format', 'fhir']);
     expect(r.code, r.stderr).toBe(0);
-    // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u);
     const parsed = JSON.parse(r.stdout);
     expect({ ...parsed, timestamp: null }).toEqual({ ...bundle, timestamp: null });

@@ -22,7 +22,6 @@ let letter: any;
 const FORGED = '2026-11-30  diagnosis  Diagnosis: nothing to see';
 const EVIL = `Hemoglobin\n${FORGED}\x1b[2K\x1b[1A\x1b]0;pwned\x07\u202eevil\u0085\u009b31m`;
 function assertInert(text: string) {
-  // eslint-disable-next-line no-control-regex
   expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u);
   for (const line of text.split('\n')) expect(line.trimStart().startsWith(FORGED)).toBe(false);
 }

@@ -24,7 +24,6 @@ const EVIL = `follow-up\n${FORGED}\x1b[2K\x1b[1A\x1b]0;pwned\x07\u202eevil\u0085
 
 /** No byte a terminal acts on, and the forged text never starts a line of its own. */
 function assertInert(text: string) {
-  // eslint-disable-next-line no-control-regex
   expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u);
   for (const line of text.split('\n')) expect(line.trimStart().startsWith(FORGED)).toBe(false);
 }

@@ -30,10 +30,11 @@ export function ageKeygen(): { identity: string; recipient: string } {
 export const filesIn = (dir: string): string[] => readdirSync(dir).sort();
 
 /**
- * Compiles src/crypto (and what it imports) to plain JS in `outDir`, so a child `node`
- * process can run it as the CLI would run dist/. node_modules is linked beside it.
+ * Compiles every module of src/crypto (and what they import) to plain JS in `outDir`, so a
+ * child `node` process can run them as the CLI would run dist/. node_modules is linked
+ * beside it. Returns the path of the compiled module named (`age-file` → …/crypto/age-file.js).
  */
-export function buildCryptoJs(outDir: string): string {
+export function buildCryptoJs(outDir: string): (module: string) => string {
   const root = join(__dirname, '..', '..');
   execFileSync(
     process.execPath,
@@ -53,13 +54,15 @@ export function buildCryptoJs(outDir: string): string {
       '--skipLibCheck',
       '--types',
       'node',
-      join(root, 'src/crypto/index.ts'),
+      ...readdirSync(join(root, 'src/crypto'))
+        .filter((n) => n.endsWith('.ts'))
+        .map((n) => join(root, 'src/crypto', n)),
     ],
     { cwd: root, stdio: 'pipe' },
   );
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
   symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'));
-  return join(outDir, 'dist', 'crypto', 'index.js');
+  return (module) => join(outDir, 'dist', 'crypto', `${module}.js`);
 }
 
 /**

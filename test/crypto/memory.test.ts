@@ -13,11 +13,11 @@ import { buildCryptoJs, tempDir } from './helpers.js';
 const SIZE = 384 << 20;
 let dir: string;
 let cleanup: () => void;
-let entry: string;
+let compiled: (module: string) => string;
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir());
-  entry = buildCryptoJs(dir);
+  compiled = buildCryptoJs(dir);
   const fd = openSync(join(dir, 'big'), 'w');
   const block = Buffer.alloc(1 << 20);
   for (let i = 0; i < SIZE >> 20; i++) writeSync(fd, block.fill(i & 0xff));
@@ -40,7 +40,8 @@ describe('memory flat in file size', () => {
     const code = `
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
-      const { encryptFile, decryptFile, generateIdentity } = await import(${JSON.stringify(entry)});
+      const { encryptFile, decryptFile } = await import(${JSON.stringify(compiled('age-file'))});
+      const { generateIdentity } = await import(${JSON.stringify(compiled('identity'))});
       const { createReadStream, createWriteStream } = await import('node:fs');
       const id = generateIdentity();
       const path = ${JSON.stringify(path)};
@@ -78,7 +79,8 @@ describe('memory flat in file size: record bundles on the two-thread path', () =
     const code = `
       import { createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
-      const { encryptBundle, decryptBundle, generateIdentity } = await import(${JSON.stringify(entry)});
+      const { encryptBundle, decryptBundle } = await import(${JSON.stringify(compiled('bundle'))});
+      const { generateIdentity } = await import(${JSON.stringify(compiled('identity'))});
       const { Wallet } = await import('ethers');
       const { openSync, writeSync, closeSync } = await import('node:fs');
       const fd = openSync('bin${size}', 'w');
@@ -116,7 +118,8 @@ describe('page faults flat in file size on the two-thread path (crypto/heap.ts)'
     'encrypting and decrypting 384 MiB MUST NOT fault each chunk buffer in afresh: < 1 fault per 16 KiB of file',
     () => {
       const code = `
-      const { encryptFile, decryptFile, generateIdentity } = await import(${JSON.stringify(entry)});
+      const { encryptFile, decryptFile } = await import(${JSON.stringify(compiled('age-file'))});
+      const { generateIdentity } = await import(${JSON.stringify(compiled('identity'))});
       const id = generateIdentity();
       const faults = () => process.resourceUsage().minorPageFault;
       const a = faults();

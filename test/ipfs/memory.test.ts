@@ -103,7 +103,6 @@ it('adds and cats 200 MiB through the embedded store with flat memory', () => {
   expect(m.same).toBe(true); // 200 MiB > 174 leaves: a two-level DAG read back intact
   expect(m.codec).toBe(0x70);
   const growthMiB = (m.peak - m.baseline) / 2 ** 20;
-  // eslint-disable-next-line no-console
   console.info(
     `200 MiB: RSS baseline ${(m.baseline / 2 ** 20).toFixed(0)} MiB, growth ${growthMiB.toFixed(0)} MiB; add ${m.addMs.toFixed(0)} ms, cat ${m.catMs.toFixed(0)} ms`,
   );
