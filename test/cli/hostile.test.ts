@@ -22,16 +22,10 @@ function badChecksum(recipient: string): string {
 }
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['doc', 'provider'],
-  ]);
-  const d = await c.devnetUp('admin');
+  // The shared clinic (test/helpers/shared-world.ts): admin alone an admin, alice
+  // registered, house a verified provider alice has granted nothing.
+  const d = await c.fromWorld();
   contract = d.contract;
-  await ok([...as('alice'), 'register']);
-  await ok([...as('doc'), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'doc']);
   // The attacker drives the contract directly (as with `cast`), not through emr.
   const wallet = Wallet.createRandom();
   await rpc('anvil_setBalance', [wallet.address, '0x56bc75e2d63100000']);
@@ -62,13 +56,13 @@ describe('issue #8 point 2: a revoke voids a grant signed with --sign-only', () 
   it('sign, revoke, relay: the relay is refused (exit 3) and the provider still reads nothing', async () => {
     const f = c.file('n2.txt', 'a note');
     const id = (await ok([...as('alice'), 'record', 'add', f, '--patient', 'alice', '--type', 'note'])).records[0].id;
-    const signed = join(c.home, 'grant-doc.json');
-    await ok([...as('alice'), 'grant', 'doc', '--types', 'note', '--expires', '30d', '--sign-only', '-o', signed]);
-    await ok([...as('alice'), 'revoke', 'doc']);
-    const r = await emr([...as('doc'), '--json', 'relay', signed]);
+    const signed = join(c.home, 'grant-house.json');
+    await ok([...as('alice'), 'grant', 'house', '--types', 'note', '--expires', '30d', '--sign-only', '-o', signed]);
+    await ok([...as('alice'), 'revoke', 'house']);
+    const r = await emr([...as('house'), '--json', 'relay', signed]);
     expect(r.code, r.stdout + r.stderr).toBe(3);
     expect(r.json?.error?.message).toMatch(/revoked/);
-    expect((await emr([...as('doc'), '--json', 'fetch', id, '-o', join(c.home, 'doc-n2.txt')])).code).toBe(3);
+    expect((await emr([...as('house'), '--json', 'fetch', id, '-o', join(c.home, 'house-n2.txt')])).code).toBe(3);
   });
 });
 
