@@ -2,15 +2,15 @@
 // --json; --follow streams events as they are mined), through the built binary.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type EmrRun, emr, ROOT, tempHome } from '../helpers/cli.js';
+import { BIN, clinic, type EmrRun, emr, ROOT } from '../helpers/cli.js';
 
-const t = tempHome();
-const names = ['admin', 'alice', 'bob', 'dave'] as const;
+// The shared clinic (test/helpers/shared-world.ts): alice and bob registered patients, house
+// a verified provider; alice's only earlier events are her registration and her grant to grey.
+const c = clinic();
+const names = ['admin', 'alice', 'house', 'bob'] as const;
 type Who = (typeof names)[number];
-const pw = Object.fromEntries(names.map((n) => [n, t.pw(n)])) as Record<Who, string>;
-const globals = (who: Who) => ['--home', t.home, '--profile', who, '--password-file', pw[who]];
+const globals = (who: Who) => c.as(who);
 const as = (who: Who, args: string[]) => emr([...globals(who), '--json', ...args]);
-const q = (args: string[]) => emr(['--home', t.home, '--json', ...args]);
 const ok = (r: EmrRun) => {
   expect(r.code, r.stderr + r.stdout).toBe(0);
   expect(r.json?.ok).toBe(true);
@@ -19,22 +19,19 @@ const ok = (r: EmrRun) => {
 const addr = {} as Record<Who, string>;
 
 beforeAll(async () => {
-  const roles: Record<Who, string> = { admin: 'admin', alice: 'patient', bob: 'provider', dave: 'patient' };
-  for (const n of names) addr[n] = ok(await as(n, ['keygen', '--name', n, '--role', roles[n]])).address;
-  ok(await as('admin', ['devnet', 'up']));
-  for (const n of ['alice', 'bob', 'dave'] as const) ok(await as(n, ['register']));
-  ok(await as('admin', ['admin', 'verify', 'bob']));
+  await c.fromWorld();
+  for (const n of names) addr[n] = c.address(n);
 });
 
 afterAll(async () => {
-  await q(['devnet', 'down']);
+  await c.devnetDown();
 });
 
 describe('emr access request / list / deny', () => {
   let requestId: string;
 
   it('a provider requests; the patient lists it pending; the provider sees it with --mine', async () => {
-    const d = ok(await as('bob', ['access', 'request', 'alice', '--types', 'lab,imaging', '--reason', 'follow-up on CBC']));
+    const d = ok(await as('house', ['access', 'request', 'alice', '--types', 'lab,imaging', '--reason', 'follow-up on CBC']));
     expect(d).toMatchObject({ patient: addr.alice, types: ['lab', 'imaging'] });
     expect(d.requestId).toMatch(/^\d+$/);
     expect(d.txHash).toMatch(/^0x[0-9a-f]{64}$/);
@@ -44,30 +41,30 @@ describe('emr access request / list / deny', () => {
       expect.objectContaining({
         requestId,
         patient: addr.alice,
-        provider: addr.bob,
+        provider: addr.house,
         types: ['lab', 'imaging'],
         reason: 'follow-up on CBC',
         state: 'pending',
       }),
     ]);
     expect(Date.parse(list[0].createdAt)).not.toBeNaN();
-    const mine = ok(await as('bob', ['access', 'list', '--mine'])).requests;
+    const mine = ok(await as('house', ['access', 'list', '--mine'])).requests;
     expect(mine.map((r: { requestId: string }) => r.requestId)).toEqual([requestId]);
-    // dave has no requests
-    expect(ok(await as('dave', ['access', 'list', '--all'])).requests).toEqual([]);
+    // bob has no requests
+    expect(ok(await as('bob', ['access', 'list', '--all'])).requests).toEqual([]);
   });
 
   it('unknown types are exit 2; a patient cannot request (exit 3)', async () => {
-    expect((await as('bob', ['access', 'request', 'alice', '--types', 'lab,nonsense'])).code).toBe(2);
-    const r = await as('dave', ['access', 'request', 'alice', '--types', 'lab']);
+    expect((await as('house', ['access', 'request', 'alice', '--types', 'lab,nonsense'])).code).toBe(2);
+    const r = await as('bob', ['access', 'request', 'alice', '--types', 'lab']);
     expect(r.code).toBe(3);
   });
 
   it('the patient denies; denying twice is exit 3; another patient cannot deny it (exit 7); the list hides it unless --all, pending first', async () => {
-    const second = ok(await as('bob', ['access', 'request', 'alice', '--types', 'vitals'])).requestId;
-    expect((await as('dave', ['access', 'deny', requestId])).code).toBe(7);
+    const second = ok(await as('house', ['access', 'request', 'alice', '--types', 'vitals'])).requestId;
+    expect((await as('bob', ['access', 'deny', requestId])).code).toBe(7);
     const d = ok(await as('alice', ['access', 'deny', requestId]));
-    expect(d).toMatchObject({ requestId, provider: addr.bob, state: 'denied' });
+    expect(d).toMatchObject({ requestId, provider: addr.house, state: 'denied' });
     const again = await as('alice', ['access', 'deny', requestId]);
     expect(again.code).toBe(3);
     expect(again.json?.error?.code).toBe('ACCESS_DENIED');
@@ -80,14 +77,14 @@ describe('emr access request / list / deny', () => {
       [second, 'pending'],
       [requestId, 'denied'],
     ]);
-    const mine = ok(await as('bob', ['access', 'list', '--mine'])).requests;
+    const mine = ok(await as('house', ['access', 'list', '--mine'])).requests;
     expect(mine.find((r: { requestId: string }) => r.requestId === requestId).state).toBe('denied');
   });
 });
 
 describe('emr audit', () => {
   it('shows registration, verification, request, denial and emergency with actor names; --json is one document', async () => {
-    ok(await as('bob', ['emergency', 'open', 'alice', '--reason', 'unconscious in ER']));
+    ok(await as('house', ['emergency', 'open', 'alice', '--reason', 'unconscious in ER']));
     const r = await as('alice', ['audit']);
     // exactly one JSON document on stdout
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
@@ -98,13 +95,13 @@ describe('emr audit', () => {
     for (const e of events) expect(e.patient).toBe(addr.alice);
     expect(kinds).not.toContain('provider-verified');
     const em = events.find((e) => e.event === 'emergency-opened')!;
-    expect(em).toMatchObject({ actor: addr.bob, actorName: 'bob', patient: addr.alice });
+    expect(em).toMatchObject({ actor: addr.house, actorName: 'house', patient: addr.alice });
     expect(em.details.reason).toBe('unconscious in ER');
-    expect(em.description).toMatch(/bob .*alice/);
+    expect(em.description).toMatch(/house .*alice/);
     expect(em.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(Date.parse(em.time)).not.toBeNaN();
     const den = events.find((e) => e.event === 'request-denied')!;
-    expect(den).toMatchObject({ actor: addr.alice, subject: addr.bob });
+    expect(den).toMatchObject({ actor: addr.alice, subject: addr.house });
     // blocks ascend
     const blocks = events.map((e) => e.block);
     expect([...blocks].sort((a, b) => a - b)).toEqual(blocks);
@@ -112,12 +109,12 @@ describe('emr audit', () => {
 
   it('an admin sees everything (verification by name); --patient filters; --since narrows; human lines name profiles', async () => {
     const all = ok(await as('admin', ['audit'])).events as Array<Record<string, any>>;
-    const ver = all.find((e) => e.event === 'provider-verified')!;
-    expect(ver).toMatchObject({ actor: addr.admin, actorName: 'admin', subject: addr.bob });
-    expect(all.some((e) => e.event === 'registered' && e.actor === addr.dave)).toBe(true);
-    const dave = ok(await as('admin', ['audit', '--patient', 'dave'])).events as Array<Record<string, any>>;
-    expect(dave.length).toBeGreaterThan(0);
-    for (const e of dave) expect(e.patient).toBe(addr.dave);
+    const ver = all.find((e) => e.event === 'provider-verified' && e.subject === addr.house)!;
+    expect(ver).toMatchObject({ actor: addr.admin, actorName: 'admin', subject: addr.house });
+    expect(all.some((e) => e.event === 'registered' && e.actor === addr.bob)).toBe(true);
+    const bob = ok(await as('admin', ['audit', '--patient', 'bob'])).events as Array<Record<string, any>>;
+    expect(bob.length).toBeGreaterThan(0);
+    for (const e of bob) expect(e.patient).toBe(addr.bob);
     const last = all.at(-1)!.block;
     const since = ok(await as('admin', ['audit', '--since', String(last)])).events as Array<Record<string, any>>;
     expect(since.length).toBeGreaterThan(0);
@@ -126,8 +123,8 @@ describe('emr audit', () => {
     expect((await as('admin', ['audit', '--patient', 'nobody'])).code).toBe(7);
     const human = await emr([...globals('alice'), 'audit']);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/EMERGENCY: bob opened break-glass access to alice/);
-    expect(human.stdout).toMatch(/alice denied request \d+ of bob/);
+    expect(human.stdout).toMatch(/EMERGENCY: house opened break-glass access to alice/);
+    expect(human.stdout).toMatch(/alice denied request \d+ of house/);
   });
 
   for (const json of [false, true]) {
@@ -156,9 +153,9 @@ describe('emr audit', () => {
       try {
         await waitFor(() => err, /following .* from block \d+/);
         const req = ok(
-          await as('bob', ['access', 'request', 'alice', '--types', 'allergy', '--reason', json ? 'json follow' : 'human follow']),
+          await as('house', ['access', 'request', 'alice', '--types', 'allergy', '--reason', json ? 'json follow' : 'human follow']),
         );
-        await waitFor(() => out, json ? /"access-requested"/ : /bob asked alice for \[allergy\]/);
+        await waitFor(() => out, json ? /"access-requested"/ : /house asked alice for \[allergy\]/);
         child.kill('SIGINT');
         expect(await exited).toBe(0);
         if (json) {
@@ -168,7 +165,7 @@ describe('emr audit', () => {
             .map((l) => JSON.parse(l));
           const ev = lines.find((l) => l.data?.event?.event === 'access-requested');
           expect(ev.ok).toBe(true);
-          expect(ev.data.event).toMatchObject({ actor: addr.bob, actorName: 'bob', patient: addr.alice, txHash: req.txHash });
+          expect(ev.data.event).toMatchObject({ actor: addr.house, actorName: 'house', patient: addr.alice, txHash: req.txHash });
           expect(lines.at(-1)).toMatchObject({ ok: true, data: { stopped: true, signal: 'SIGINT' } });
         } else {
           // history is not replayed without --since: only the new event

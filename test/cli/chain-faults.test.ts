@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmrRun, emr, tempHome } from '../helpers/cli.js';
+import { clinic, type EmrRun, emr } from '../helpers/cli.js';
 
 type Mode = 'pass' | 'drop-send' | 'lose-answer';
 let mode: Mode = 'pass';
@@ -15,11 +15,11 @@ let relay: Server;
 let relayUrl = '';
 let contract = '';
 
-const t = tempHome();
-const names = ['admin', 'alice', 'bob'] as const;
-type Who = (typeof names)[number];
-const pw = Object.fromEntries(names.map((n) => [n, t.pw(n)])) as Record<Who, string>;
-const base = (who: Who) => ['--home', t.home, '--profile', who, '--password-file', pw[who]];
+// The shared clinic (test/helpers/shared-world.ts): alice registered, house a verified
+// provider she has granted nothing.
+const c = clinic();
+type Who = 'admin' | 'alice' | 'house';
+const base = (who: Who) => c.as(who);
 const direct = (who: Who, args: string[]) => emr([...base(who), '--json', ...args]);
 const viaRelay = (who: Who, args: string[]) => emr([...base(who), '--rpc-url', relayUrl, '--contract', contract, '--json', ...args]);
 const ok = (r: EmrRun) => {
@@ -28,13 +28,9 @@ const ok = (r: EmrRun) => {
 };
 
 beforeAll(async () => {
-  const roles: Record<Who, string> = { admin: 'admin', alice: 'patient', bob: 'provider' };
-  for (const n of names) ok(await direct(n, ['keygen', '--name', n, '--role', roles[n]]));
-  const up = ok(await direct('admin', ['devnet', 'up']));
+  const up = await c.fromWorld();
   upstream = up.rpcUrl;
   contract = up.contract;
-  for (const n of ['alice', 'bob'] as const) ok(await direct(n, ['register']));
-  ok(await direct('admin', ['admin', 'verify', 'bob']));
   relay = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -55,7 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   relay?.close();
-  await emr(['--home', t.home, 'devnet', 'down']);
+  await c.devnetDown();
 });
 
 async function recordsOfAlice(): Promise<Array<{ id: string; type: string }>> {
@@ -65,32 +61,32 @@ async function recordsOfAlice(): Promise<Array<{ id: string; type: string }>> {
 describe('the chain dies in the middle of a write', () => {
   it('grant: lost answer → exit 6; run again → the grant holds', async () => {
     mode = 'lose-answer';
-    const r = await viaRelay('alice', ['grant', 'bob', '--types', 'lab,note', '--write']);
+    const r = await viaRelay('alice', ['grant', 'house', '--types', 'lab,note', '--write']);
     expect(r.code, r.stderr + r.stdout).toBe(6);
     mode = 'pass';
-    ok(await direct('alice', ['grant', 'bob', '--types', 'lab,note', '--write']));
+    ok(await direct('alice', ['grant', 'house', '--types', 'lab,note', '--write']));
   }, 60_000);
 
   for (const m of ['drop-send', 'lose-answer'] as const) {
     it(`record add (${m}): exit 6; run again → exactly one record, stored and readable`, async () => {
-      const file = join(t.home, `${m}.txt`);
+      const file = join(c.home, `${m}.txt`);
       await import('node:fs').then((fs) => fs.writeFileSync(file, `result for ${m}\n`));
       const before = (await recordsOfAlice()).length;
       mode = m;
-      const r = await viaRelay('bob', ['record', 'add', file, '--patient', 'alice', '--type', 'lab']);
+      const r = await viaRelay('house', ['record', 'add', file, '--patient', 'alice', '--type', 'lab']);
       expect(r.code, r.stderr + r.stdout).toBe(6);
       mode = 'pass';
-      const again = ok(await direct('bob', ['record', 'add', file, '--patient', 'alice', '--type', 'lab']));
+      const again = ok(await direct('house', ['record', 'add', file, '--patient', 'alice', '--type', 'lab']));
       const after = await recordsOfAlice();
       expect(after.length).toBe(before + 1);
       const id = String(again.id ?? again.records?.[0]?.id);
-      const out = join(t.home, `${m}.out`);
+      const out = join(c.home, `${m}.out`);
       ok(await direct('alice', ['fetch', id, '-o', out]));
     }, 90_000);
   }
 
   it('access approve: lost answer → exit 6; run again → approved once (not "already decided")', async () => {
-    const req = ok(await direct('bob', ['access', 'request', 'alice', '--types', 'vitals', '--reason', 'checkup'])).requestId;
+    const req = ok(await direct('house', ['access', 'request', 'alice', '--types', 'vitals', '--reason', 'checkup'])).requestId;
     mode = 'lose-answer';
     const r = await viaRelay('alice', ['access', 'approve', req]);
     expect(r.code, r.stderr + r.stdout).toBe(6);

@@ -3,13 +3,12 @@
 // or forge lines in any human rendering; JSON output keeps the exact data.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type EmrRun, emr, ROOT, tempHome } from '../helpers/cli.js';
+import { BIN, clinic, type EmrRun, emr, ROOT } from '../helpers/cli.js';
 
-const t = tempHome();
-const names = ['admin', 'alice', 'bob'] as const;
-type Who = (typeof names)[number];
-const pw = Object.fromEntries(names.map((n) => [n, t.pw(n)])) as Record<Who, string>;
-const globals = (who: Who) => ['--home', t.home, '--profile', who, '--password-file', pw[who]];
+// The shared clinic (test/helpers/shared-world.ts): alice registered, house a verified provider.
+const c = clinic();
+type Who = 'alice' | 'house';
+const globals = (who: Who) => c.as(who);
 const human = (who: Who, args: string[]) => emr([...globals(who), ...args]);
 const json = (who: Who, args: string[]) => emr([...globals(who), '--json', ...args]);
 const ok = (r: EmrRun) => {
@@ -29,16 +28,12 @@ function assertInert(text: string) {
 }
 
 beforeAll(async () => {
-  const roles: Record<Who, string> = { admin: 'admin', alice: 'patient', bob: 'provider' };
-  for (const n of names) ok(await json(n, ['keygen', '--name', n, '--role', roles[n]]));
-  ok(await json('admin', ['devnet', 'up']));
-  for (const n of ['alice', 'bob'] as const) ok(await json(n, ['register']));
-  ok(await json('admin', ['admin', 'verify', 'bob']));
-  ok(await json('bob', ['access', 'request', 'alice', '--types', 'lab', '--reason', EVIL]));
+  await c.fromWorld();
+  ok(await json('house', ['access', 'request', 'alice', '--types', 'lab', '--reason', EVIL]));
 }, 180_000);
 
 afterAll(async () => {
-  await emr(['--home', t.home, 'devnet', 'down']);
+  await c.devnetDown();
 });
 
 describe('terminal safety of human output (output.ts safeText)', () => {
@@ -53,12 +48,12 @@ describe('terminal safety of human output (output.ts safeText)', () => {
   });
 
   it('`audit` cannot be made to print a forged "alice revoked grey" line', async () => {
-    for (const who of ['alice', 'bob'] as const) {
+    for (const who of ['alice', 'house'] as const) {
       const r = await human(who, ['audit']);
       expect(r.code, r.stderr).toBe(0);
       assertInert(r.stdout);
       // The reason is sealed to the patient (CONTRACT.md § Privacy): alice reads it, escaped
-      // on one line; bob, who sent it, sees it sealed.
+      // on one line; house, who sent it, sees it sealed.
       if (who === 'alice') expect(r.stdout).toMatch(/asked .*follow-up\\n2026-11-30T09:00:00Z {2}block 99 {2}alice revoked grey\\x1b\[2K/);
       else expect(r.stdout).toMatch(/asked alice for \[sealed\]/);
     }
