@@ -29,7 +29,7 @@ export interface LogSource {
   logs(from: number, to: number): Promise<readonly Log[]>;
 }
 
-/** One indexed log: block, index in block, transaction, data, topics. */
+/** One log to index: block, index in block, transaction, data, topics (lower-case hex). */
 export type IndexedLog = readonly [number, number, string, string, readonly string[]];
 
 /** A log as `decodeEvent` reads it, with where it was logged. */
@@ -49,8 +49,10 @@ export interface PlainLog {
 export const MAX_INDEX_LOGS = 250_000;
 export const MAX_INDEX_TIMES = 250_000;
 export const MAX_INDEX_BYTES = 96 * 1024 * 1024;
-/** A log's data, in hex characters (the contract's largest event is far below this). */
-const MAX_DATA_HEX = 2 + 2 * 16_384;
+/** A log's data in bytes (the contract's largest event is far below this). */
+const MAX_DATA_BYTES = 16_384;
+/** Block numbers, indexes and times are stored in 6 bytes (2^48: far past any chain's). */
+const MAX_U48 = 2 ** 48 - 1;
 
 /**
  * A run that found only empty blocks after the saved head saves nothing until the head is
@@ -58,54 +60,195 @@ const MAX_DATA_HEX = 2 + 2 * 16_384;
  */
 const SAVE_AFTER_BLOCKS = 1_000;
 
-const HASH = /^0x[0-9a-f]{64}$/;
-const DATA = /^0x(?:[0-9a-f]{2})*$/;
+/**
+ * The document (CONTRACT.md § Log index, "Encoding"), all integers big-endian:
+ *   MAGIC (16 bytes) | scope length u16 | scope (UTF-8) | head u48 | head hash (32)
+ *   | topic count u32 | topics (32 bytes each: every distinct topic once)
+ *   | log count u32 | logs | time count u32 | times (block u48, unix seconds u48)
+ * and each log: block u48 | index u32 | transaction hash (32) | topic count u8 (1..4)
+ *   | topic numbers u32 each (into the topics) | data length u32 | data.
+ * Binary and deduplicated (a patient's or author's address is stored once, not in every
+ * log): a warm run reads a third of the bytes JSON took and parses no text; a log's hex
+ * strings are made only for the logs a query matches (issue 26 § 3).
+ */
+const MAGIC = Buffer.from('emr/log-index/2\n', 'latin1');
 
+/** A parsed, checked document: its bytes and where each part is. */
 interface IndexDoc {
-  v: 1;
-  scope: string;
+  buf: Buffer;
   head: number;
   headHash: string;
-  logs: IndexedLog[];
+  /** Offset of the topic table, and its size in entries. */
+  topicsAt: number;
+  topicCount: number;
+  /** The logs' bytes [logsAt, logsEnd) and their count. */
+  logsAt: number;
+  logsEnd: number;
+  /** Per log: block, offset of its record. */
+  blocks: Float64Array;
+  offsets: Uint32Array;
   times: [number, number][];
 }
 
 const isBlock = (n: unknown, min: number, max: number): n is number =>
   Number.isSafeInteger(n) && (n as number) >= min && (n as number) <= max;
 
+/** Reads the document's integers, refusing any read past the end. */
+class Cursor {
+  at = 0;
+  constructor(readonly buf: Buffer) {}
+  need(n: number): number {
+    const at = this.at;
+    if (n < 0 || at + n > this.buf.length) throw new RangeError('index: truncated');
+    this.at += n;
+    return at;
+  }
+  u8(): number {
+    return this.buf[this.need(1)]!;
+  }
+  u16(): number {
+    return this.buf.readUInt16BE(this.need(2));
+  }
+  u32(): number {
+    return this.buf.readUInt32BE(this.need(4));
+  }
+  u48(): number {
+    return this.buf.readUIntBE(this.need(6), 6);
+  }
+}
+
 /**
  * The index document in `bytes`, or null when it is not one for `scope` within bounds:
- * wrong version or scope, a head or log outside [fromBlock, head], logs out of chain order,
- * a malformed hash, topic or data, too many entries.
+ * another format or version, another scope, a head or log outside [fromBlock, head], logs
+ * out of chain order, a topic number outside the table, a length past the end, bytes left
+ * over, too many entries.
  */
 export function parseIndex(bytes: Uint8Array, scope: string, fromBlock: number): IndexDoc | null {
   if (bytes.length > MAX_INDEX_BYTES) return null;
-  let d: IndexDoc;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   try {
-    d = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')) as IndexDoc;
-  } catch {
-    return null;
+    const c = new Cursor(buf);
+    if (!buf.subarray(c.need(MAGIC.length), c.at).equals(MAGIC)) return null;
+    const scopeLen = c.u16();
+    if (buf.toString('utf8', c.need(scopeLen), c.at) !== scope) return null;
+    const head = c.u48();
+    if (!isBlock(head, fromBlock - 1, MAX_U48)) return null;
+    const headHash = '0x' + buf.toString('hex', c.need(32), c.at);
+    const topicCount = c.u32();
+    if (topicCount > 4 * MAX_INDEX_LOGS) return null;
+    const topicsAt = c.need(32 * topicCount);
+    const logCount = c.u32();
+    if (logCount > MAX_INDEX_LOGS) return null;
+    const logsAt = c.at;
+    const blocks = new Float64Array(logCount);
+    const offsets = new Uint32Array(logCount);
+    let prevBlock = -1;
+    let prevIndex = -1;
+    for (let i = 0; i < logCount; i++) {
+      offsets[i] = c.at;
+      const block = c.u48();
+      const index = c.u32();
+      if (!isBlock(block, fromBlock, head)) return null;
+      if (block < prevBlock || (block === prevBlock && index <= prevIndex)) return null;
+      c.need(32);
+      const n = c.u8();
+      if (n < 1 || n > 4) return null;
+      for (let k = 0; k < n; k++) if (c.u32() >= topicCount) return null;
+      const len = c.u32();
+      if (len > MAX_DATA_BYTES) return null;
+      c.need(len);
+      blocks[i] = block;
+      prevBlock = block;
+      prevIndex = index;
+    }
+    const logsEnd = c.at;
+    const timeCount = c.u32();
+    if (timeCount > MAX_INDEX_TIMES) return null;
+    const times: [number, number][] = new Array(timeCount);
+    for (let i = 0; i < timeCount; i++) {
+      const b = c.u48();
+      if (b > head) return null;
+      times[i] = [b, c.u48()];
+    }
+    if (c.at !== buf.length) return null;
+    return { buf, head, headHash, topicsAt, topicCount, logsAt, logsEnd, blocks, offsets, times };
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
   }
-  if (!d || typeof d !== 'object' || d.v !== 1 || d.scope !== scope) return null;
-  if (!isBlock(d.head, fromBlock - 1, Number.MAX_SAFE_INTEGER) || typeof d.headHash !== 'string' || !HASH.test(d.headHash)) return null;
-  if (!Array.isArray(d.logs) || d.logs.length > MAX_INDEX_LOGS || !Array.isArray(d.times) || d.times.length > MAX_INDEX_TIMES) return null;
-  let prevBlock = -1;
-  let prevIndex = -1;
-  for (const l of d.logs) {
-    if (!Array.isArray(l) || l.length !== 5) return null;
-    const [block, index, tx, data, topics] = l;
-    if (!isBlock(block, fromBlock, d.head) || !isBlock(index, 0, 0xffffffff)) return null;
-    if (block < prevBlock || (block === prevBlock && index <= prevIndex)) return null;
-    if (typeof tx !== 'string' || !HASH.test(tx) || typeof data !== 'string' || data.length > MAX_DATA_HEX || !DATA.test(data)) return null;
-    if (!Array.isArray(topics) || topics.length < 1 || topics.length > 4) return null;
-    for (const t of topics) if (typeof t !== 'string' || !HASH.test(t)) return null;
-    prevBlock = block;
-    prevIndex = index;
+}
+
+/** The topics of `doc` as lower-case hex → topic number (built when a query or a sync needs it). */
+function topicNumbers(doc: IndexDoc): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i < doc.topicCount; i++) {
+    const at = doc.topicsAt + 32 * i;
+    m.set('0x' + doc.buf.toString('hex', at, at + 32), i);
   }
-  for (const t of d.times) {
-    if (!Array.isArray(t) || t.length !== 2 || !isBlock(t[0], 0, d.head) || !isBlock(t[1], 0, Number.MAX_SAFE_INTEGER)) return null;
+  return m;
+}
+
+/**
+ * A document: `base`'s topics and logs (copied as they are) followed by `added` (in chain
+ * order, after base's), with `head` and `times`. Throws a RangeError past the u48 bounds.
+ */
+export function encodeIndex(
+  scope: string,
+  head: number,
+  headHash: string,
+  added: readonly IndexedLog[],
+  times: Iterable<readonly [number, number]>,
+  base?: IndexDoc,
+  baseTopics?: Map<string, number>,
+): Buffer {
+  const u48 = (n: number) => {
+    if (!isBlock(n, 0, MAX_U48)) throw new RangeError('index: value past 2^48');
+    const b = Buffer.alloc(6);
+    b.writeUIntBE(n, 0, 6);
+    return b;
+  };
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n, 0);
+    return b;
+  };
+  const topics = baseTopics ?? (base ? topicNumbers(base) : new Map<string, number>());
+  const baseCount = base ? base.topicCount : 0;
+  const newTopics: string[] = [];
+  const records: Buffer[] = [];
+  for (const [block, index, tx, data, ts] of added) {
+    const refs = ts.map((t) => {
+      let r = topics.get(t);
+      if (r === undefined) {
+        r = baseCount + newTopics.length;
+        topics.set(t, r);
+        newTopics.push(t);
+      }
+      return r;
+    });
+    const d = Buffer.from(data.slice(2), 'hex');
+    records.push(u48(block), u32(index), Buffer.from(tx.slice(2), 'hex'), Buffer.from([ts.length]), ...refs.map(u32), u32(d.length), d);
   }
-  return d;
+  const timeList = [...times];
+  const scopeBytes = Buffer.from(scope, 'utf8');
+  const scopeLen = Buffer.alloc(2);
+  scopeLen.writeUInt16BE(scopeBytes.length, 0);
+  const parts: Buffer[] = [
+    MAGIC,
+    scopeLen,
+    scopeBytes,
+    u48(head),
+    Buffer.from(headHash.slice(2), 'hex'),
+    u32(baseCount + newTopics.length),
+    ...(base ? [base.buf.subarray(base.topicsAt, base.topicsAt + 32 * base.topicCount)] : []),
+    ...newTopics.map((t) => Buffer.from(t.slice(2), 'hex')),
+    u32((base ? base.offsets.length : 0) + added.length),
+    ...(base ? [base.buf.subarray(base.logsAt, base.logsEnd)] : []),
+    ...records,
+    u32(timeList.length),
+    ...timeList.flatMap(([b, t]) => [u48(b), u48(t)]),
+  ];
+  return Buffer.concat(parts);
 }
 
 /**
@@ -114,6 +257,8 @@ export function parseIndex(bytes: Uint8Array, scope: string, fromBlock: number):
  */
 export class LogIndex {
   private doc: IndexDoc | null = null;
+  /** doc's topics by hex, built at first need (a query or a sync with new logs). */
+  private topicMap: Map<string, number> | null = null;
   private loaded = false;
   /** The head was checked against the chain (or written from it) in this run. */
   private verified = false;
@@ -144,11 +289,18 @@ export class LogIndex {
     return this.syncing;
   }
 
+  private setDoc(doc: IndexDoc | null): void {
+    this.doc = doc;
+    this.topicMap = null;
+  }
+
   private async doSync(source: LogSource): Promise<void> {
+    // Past the bounds earlier in this run: no index, every read is live (§ Log index).
+    if (this.unbounded) return;
     if (!this.loaded) {
       this.loaded = true;
       const bytes = this.store ? await this.store.load() : null;
-      this.doc = bytes ? parseIndex(bytes, this.scope, this.fromBlock) : null;
+      this.setDoc(bytes ? parseIndex(bytes, this.scope, this.fromBlock) : null);
       if (this.doc) for (const [b, t] of this.doc.times) this.times.set(b, t);
       if (this.doc) this.savedHead = this.doc.head;
     }
@@ -166,24 +318,15 @@ export class LogIndex {
         (stored !== undefined && stored?.hash.toLowerCase() !== doc.headHash) ||
         (latest.number === doc.head && latest.hash.toLowerCase() !== doc.headHash));
     if (headGone) {
-      this.doc = null;
+      this.setDoc(null);
       this.times.clear();
       this.savedHead = -1;
     }
-    const base: IndexDoc = this.doc ?? {
-      v: 1,
-      scope: this.scope,
-      head: this.fromBlock - 1,
-      headHash: '0x' + '0'.repeat(64),
-      logs: [],
-      times: [],
-    };
     this.verified = true;
-    if (latest.number <= base.head) {
-      this.doc = base;
-      return;
-    }
-    const start = base.head + 1;
+    const baseHead = this.doc ? this.doc.head : this.fromBlock - 1;
+    // Nothing after the head (or a chain not yet at the first block: nothing to index).
+    if (latest.number <= baseHead) return;
+    const start = baseHead + 1;
     const fresh = await source.logs(start, latest.number);
     const added: IndexedLog[] = [];
     for (const l of fresh) {
@@ -191,16 +334,46 @@ export class LogIndex {
       // A log in the head block from another fork than the head read above: do not index it.
       // This run reads live instead, and the next sync starts again.
       if (l.blockNumber === latest.number && l.blockHash && l.blockHash.toLowerCase() !== latest.hash.toLowerCase()) {
-        this.doc = null;
+        this.setDoc(null);
         return;
       }
       added.push([l.blockNumber, l.index, l.transactionHash.toLowerCase(), l.data.toLowerCase(), l.topics.map((t) => t.toLowerCase())]);
     }
     added.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    this.doc = { ...base, head: latest.number, headHash: latest.hash.toLowerCase(), logs: base.logs.concat(added) };
+    const base = this.doc ?? undefined;
+    this.setDoc(this.build(latest.number, latest.hash.toLowerCase(), added, base));
+    if (!this.doc) {
+      // Past the bounds: not kept, and a saved file is not read again by later runs.
+      await this.store?.drop();
+      return;
+    }
     // Only empty blocks since the saved head: nothing to keep but a later head, so the file is
     // left as it is until the next event or SAVE_AFTER_BLOCKS (a save rewrites the whole file).
     if (added.length > 0 || this.savedHead < 0 || latest.number - this.savedHead >= SAVE_AFTER_BLOCKS) await this.save();
+  }
+
+  /**
+   * The document of `base` plus `added` up to `head`, parsed back (the same checks as a file
+   * read). Past the bounds of the encoding or of § Log index, the index is not kept: null,
+   * and this run reads live.
+   */
+  private build(head: number, headHash: string, added: IndexedLog[], base: IndexDoc | undefined): IndexDoc | null {
+    if ((base ? base.offsets.length : 0) + added.length > MAX_INDEX_LOGS) return this.tooBig();
+    let bytes: Buffer;
+    try {
+      for (const [, , , data, topics] of added) if (data.length > 2 + 2 * MAX_DATA_BYTES || topics.length < 1 || topics.length > 4) return this.tooBig();
+      bytes = encodeIndex(this.scope, head, headHash, added, [], base, base && this.topicMap ? this.topicMap : undefined);
+    } catch (e) {
+      if (e instanceof RangeError) return this.tooBig();
+      throw e;
+    }
+    if (bytes.length > MAX_INDEX_BYTES) return this.tooBig();
+    return parseIndex(bytes, this.scope, this.fromBlock) ?? this.tooBig();
+  }
+
+  private tooBig(): null {
+    this.unbounded = true;
+    return null;
   }
 
   /** Whether [from, to] is inside what the index holds. */
@@ -211,16 +384,40 @@ export class LogIndex {
   /** The indexed logs in [from, to] whose topics match `topics` (null: any; array: any of). */
   logs(address: string, from: number, to: number, topics: readonly (string | readonly string[] | null)[]): PlainLog[] {
     const out: PlainLog[] = [];
-    if (!this.doc) return out;
-    const want = topics.map((t) => (t === null ? null : new Set((Array.isArray(t) ? t : [t]).map((x: string) => x.toLowerCase()))));
-    for (const [block, index, tx, data, ts] of this.doc.logs) {
-      if (block < from || block > to) continue;
+    const doc = this.doc;
+    if (!doc) return out;
+    this.topicMap ??= topicNumbers(doc);
+    const map = this.topicMap;
+    // Each position's wanted topics as topic numbers; a value the index never saw matches nothing.
+    const want = topics.map((t) =>
+      t === null ? null : new Set((Array.isArray(t) ? t : [t]).map((x: string) => map.get(x.toLowerCase()) ?? -1)),
+    );
+    const { buf, blocks, offsets } = doc;
+    const hexOfTopic = (n: number) => '0x' + buf.toString('hex', doc.topicsAt + 32 * n, doc.topicsAt + 32 * n + 32);
+    for (let i = 0; i < offsets.length; i++) {
+      const block = blocks[i]!;
+      if (block < from) continue;
+      if (block > to) break;
+      const at = offsets[i]!;
+      const n = buf[at + 42]!;
       let match = true;
-      for (let i = 0; i < want.length && match; i++) {
-        const w = want[i];
-        if (w && !(i < ts.length && w.has(ts[i]!))) match = false;
+      for (let k = 0; k < want.length && match; k++) {
+        const w = want[k];
+        if (w && !(k < n && w.has(buf.readUInt32BE(at + 43 + 4 * k)))) match = false;
       }
-      if (match) out.push({ address, topics: ts, data, blockNumber: block, index, transactionHash: tx });
+      if (!match) continue;
+      const ts: string[] = [];
+      for (let k = 0; k < n; k++) ts.push(hexOfTopic(buf.readUInt32BE(at + 43 + 4 * k)));
+      const dataAt = at + 43 + 4 * n;
+      const len = buf.readUInt32BE(dataAt);
+      out.push({
+        address,
+        topics: ts,
+        data: '0x' + buf.toString('hex', dataAt + 4, dataAt + 4 + len),
+        blockNumber: block,
+        index: buf.readUInt32BE(at + 6),
+        transactionHash: '0x' + buf.toString('hex', at + 10, at + 42),
+      });
     }
     return out;
   }
@@ -243,20 +440,21 @@ export class LogIndex {
 
   private async save(): Promise<void> {
     this.timesDirty = false;
-    if (!this.store || !this.doc || this.unbounded) return;
-    if (this.doc.logs.length > MAX_INDEX_LOGS || this.times.size > MAX_INDEX_TIMES) {
-      this.unbounded = true;
-      await this.store.drop();
-      return;
+    const doc = this.doc;
+    if (!this.store || !doc || this.unbounded) return;
+    const times = [...this.times].filter(([b, t]) => b <= doc.head && isBlock(t, 0, MAX_U48));
+    let bytes: Buffer | null = null;
+    if (times.length <= MAX_INDEX_TIMES) {
+      // The logs as they are, with today's times: the document is rebuilt around doc's bytes.
+      const withTimes = encodeIndex(this.scope, doc.head, doc.headHash, [], times, doc, this.topicMap ?? undefined);
+      if (withTimes.length <= MAX_INDEX_BYTES) bytes = withTimes;
     }
-    const times = [...this.times].filter(([b]) => b <= this.doc!.head);
-    const bytes = Buffer.from(JSON.stringify({ ...this.doc, times }), 'utf8');
-    if (bytes.length > MAX_INDEX_BYTES) {
+    if (!bytes) {
       this.unbounded = true;
       await this.store.drop();
       return;
     }
     await this.store.save(bytes);
-    this.savedHead = this.doc.head;
+    this.savedHead = doc.head;
   }
 }

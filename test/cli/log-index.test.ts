@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeIndex } from '../../src/chain/log-index.js';
 import { writeSealedFile } from '../../src/session/sealed-file.js';
 import { clinic, emr } from '../helpers/cli.js';
 import { type LogWindowProxy, logWindowProxy } from '../helpers/log-window-proxy.js';
@@ -126,15 +127,8 @@ describe('the log index (CONTRACT.md § Log index)', () => {
     const block = (await c.rpc('eth_getBlockByNumber', [`0x${h.toString(16)}`, false])) as { hash: string };
     const chainId = Number(BigInt((await c.rpc('eth_chainId')) as string));
     const endpoint = createHash('sha256').update(proxy.url).digest('hex').slice(0, 16);
-    const doc = {
-      v: 1,
-      scope: `${chainId}:${devnet.contract.toLowerCase()}:0:${endpoint}`,
-      head: h,
-      headHash: block.hash,
-      logs: [],
-      times: [],
-    };
-    await writeSealedFile(file, alice.recipient, Buffer.from(`${'0'.repeat(64)}\n${JSON.stringify(doc)}`));
+    const doc = encodeIndex(`${chainId}:${devnet.contract.toLowerCase()}:0:${endpoint}`, h, block.hash.toLowerCase(), [], []);
+    await writeSealedFile(file, alice.recipient, Buffer.concat([Buffer.from(`${'0'.repeat(64)}\n`), doc]));
     const forged = await aliceList();
     expect(forged.cids).toEqual(truth);
     expect(Math.min(...forged.ranges.map((x) => x.from))).toBe(0);
