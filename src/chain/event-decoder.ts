@@ -25,13 +25,7 @@
 import type { EventFragment, Interface } from 'ethers';
 import { getAddress } from 'ethers/address';
 
-type Kind =
-  | { t: 'uint'; hexDigits: number }
-  | { t: 'address' }
-  | { t: 'bool' }
-  | { t: 'bytes32' }
-  | { t: 'string' }
-  | { t: 'uint256[]' };
+type Kind = { t: 'uint'; hexDigits: number } | { t: 'address' } | { t: 'bool' } | { t: 'bytes32' } | { t: 'string' } | { t: 'uint256[]' };
 
 interface Param {
   kind: Kind;
@@ -83,9 +77,11 @@ export function decodersOf(iface: Interface): Map<string, EventDecoder | null> {
   let m = decoders.get(iface);
   if (!m) {
     const built = new Map<string, EventDecoder | null>();
-    iface.forEachEvent((f) => {
-      if (!f.anonymous) built.set(f.topicHash.toLowerCase(), decoderFor(f));
-    });
+    // Not forEachEvent: it sorts with localeCompare, whose first call loads ICU (~80 ms).
+    for (const f of iface.fragments) {
+      if (f.type === 'event' && !(f as EventFragment).anonymous)
+        built.set((f as EventFragment).topicHash.toLowerCase(), decoderFor(f as EventFragment));
+    }
     decoders.set(iface, built);
     m = built;
   }
@@ -140,7 +136,8 @@ function staticValue(kind: Kind, w: string): unknown {
       return BigInt('0x' + w.slice(64 - kind.hexDigits));
     case 'address':
       // ethers: toBeHex(value, 20), which refuses a value wider than 20 bytes (deferred).
-      for (let i = 0; i < 24; i++) if (w.charCodeAt(i) !== 48) return new Deferred(new RangeError('event log: address word wider than 20 bytes'));
+      for (let i = 0; i < 24; i++)
+        if (w.charCodeAt(i) !== 48) return new Deferred(new RangeError('event log: address word wider than 20 bytes'));
       return checksum(w.slice(24));
     case 'bool':
       return !/^0+$/.test(w);
@@ -191,7 +188,13 @@ export function decodeWith(dec: EventDecoder, data: string, topics: readonly str
   // Topics after topic0 are one byte string to ethers (concat), read word by word.
   const rest = topics.slice(1);
   const t = rest.every((x) => typeof x === 'string' && WORD_HEX.test(x))
-    ? new Words(rest.map((x) => x.slice(2)).join('').toLowerCase(), 32 * rest.length)
+    ? new Words(
+        rest
+          .map((x) => x.slice(2))
+          .join('')
+          .toLowerCase(),
+        32 * rest.length,
+      )
     : wordsOfHex('0x' + rest.map((x) => wordsOfHex(x, 'topic').hex).join(''), 'topics');
   const d = wordsOfHex(data, 'data');
   const values: unknown[] = new Array(dec.params.length);

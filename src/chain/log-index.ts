@@ -361,7 +361,8 @@ export class LogIndex {
     if ((base ? base.offsets.length : 0) + added.length > MAX_INDEX_LOGS) return this.tooBig();
     let bytes: Buffer;
     try {
-      for (const [, , , data, topics] of added) if (data.length > 2 + 2 * MAX_DATA_BYTES || topics.length < 1 || topics.length > 4) return this.tooBig();
+      for (const [, , , data, topics] of added)
+        if (data.length > 2 + 2 * MAX_DATA_BYTES || topics.length < 1 || topics.length > 4) return this.tooBig();
       bytes = encodeIndex(this.scope, head, headHash, added, [], base, base && this.topicMap ? this.topicMap : undefined);
     } catch (e) {
       if (e instanceof RangeError) return this.tooBig();

@@ -18,7 +18,11 @@ const LOGS: IndexedLog[] = [
   [12, 1, h(0xa2), '0x' + 'ff'.repeat(96), [h(5), h(2)]],
   [40, 0, h(0xa3), '0x' + 'ab'.repeat(300), [h(1), h(2), h(6)]],
 ];
-const doc = () => encodeIndex(SCOPE, 50, h(0xbeef), LOGS, [[12, 1_700_000_000], [40, 1_700_000_100]]);
+const doc = () =>
+  encodeIndex(SCOPE, 50, h(0xbeef), LOGS, [
+    [12, 1_700_000_000],
+    [40, 1_700_000_100],
+  ]);
 
 /** Offsets into doc(): where each part starts (the layout of § Log index, "Encoding"). */
 function layout(buf: Buffer) {
