@@ -66,6 +66,21 @@ export async function canRead(
   ]);
 }
 
+/**
+ * Whether `reader` may open a record now: its patient and its author always (both are
+ * recipients of every version of it), anyone else as the contract's canRead answers, so a
+ * cached entry or a key still held never outlives a revocation (canRead: CONTRACT.md § Functions: who may call).
+ */
+export async function mayReadRecord(
+  chain: EmrChain,
+  reader: string,
+  rec: { patient: string; author: string; recordType: number; id: bigint },
+): Promise<boolean> {
+  const r = reader.toLowerCase();
+  if (rec.patient.toLowerCase() === r || rec.author.toLowerCase() === r) return true;
+  return canRead(chain, { reader, patient: rec.patient, recordType: rec.recordType, recordId: rec.id });
+}
+
 export async function canWrite(chain: EmrChain, params: { author: string; patient: string; recordType: number }): Promise<boolean> {
   return read(chain, 'canWrite', [
     parseAddress(params.author, 'author'),

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { canRead } from '../chain/grants.js';
+import { mayReadRecord } from '../chain/grants.js';
 import { orgNames } from '../chain/org-state.js';
 import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
@@ -45,15 +45,10 @@ export async function exportFhir(
   patient: string,
   o: FhirExportOptions = {},
 ): Promise<FhirExport> {
-  const me = s.me.profile.address.toLowerCase();
   const opened: OpenedRecord[] = [];
   const unreadable: string[] = [];
   for (const rec of await listRecords(s.chain, { patient })) {
-    const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
-    if (
-      !own &&
-      !(await canRead(s.chain, { reader: s.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))
-    ) {
+    if (!(await mayReadRecord(s.chain, s.me.profile.address, rec))) {
       unreadable.push(rec.id.toString());
       continue;
     }

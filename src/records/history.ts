@@ -7,7 +7,7 @@
  * history decrypts nothing again. Takes a session, returns plain data (the web view calls
  * it too).
  */
-import { canRead } from '../chain/grants.js';
+import { mayReadRecord } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
 import type { BundleMetadata } from '../crypto/bundle-format.js';
@@ -100,7 +100,6 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
   const matching = list.length;
   if (!input.all) list = list.filter((r) => !r.voided);
   const voidedHidden = matching - list.length;
-  const me = s.me.profile.address.toLowerCase();
   const cache = await MetaCache.open(s);
   // CONTRACT.md § Erasure: an erased record has no content to read; its cached items go.
   const erased = list
@@ -118,11 +117,7 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
     while (next < list.length) {
       const rec = list[next++]!;
       // The chain decides who may read now: a cached entry never outlives a revocation.
-      const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
-      if (
-        !own &&
-        !(await canRead(s.chain, { reader: s.me.profile.address, patient: rec.patient, recordType: rec.recordType, recordId: rec.id }))
-      ) {
+      if (!(await mayReadRecord(s.chain, s.me.profile.address, rec))) {
         unreadable.push(rec.id.toString());
         continue;
       }

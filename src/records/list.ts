@@ -6,7 +6,7 @@
  * (meta-cache.ts) so a second listing decrypts nothing again.
  */
 
-import { canRead } from '../chain/grants.js';
+import { mayReadRecord } from '../chain/grants.js';
 import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
@@ -181,7 +181,6 @@ function listed(r: RecordInfo, slots: TypeSlots): ListedRecord {
 }
 
 async function addDetails(s: Only<'home' | 'chain' | 'store' | 'me'>, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
-  const me = s.me.profile.address.toLowerCase();
   const cache = await MetaCache.open(s);
   let next = 0;
   const worker = async () => {
@@ -197,16 +196,7 @@ async function addDetails(s: Only<'home' | 'chain' | 'store' | 'me'>, infos: Rec
       }
       try {
         // The chain decides who may read: a revoked reader who still holds a key sees no details.
-        const own = rec.patient.toLowerCase() === me || rec.author.toLowerCase() === me;
-        if (
-          !own &&
-          !(await canRead(s.chain, {
-            reader: s.me.profile.address,
-            patient: rec.patient,
-            recordType: rec.recordType,
-            recordId: rec.id,
-          }))
-        ) {
+        if (!(await mayReadRecord(s.chain, s.me.profile.address, rec))) {
           row.readable = false;
           continue;
         }

@@ -25,22 +25,22 @@ export interface ListInput extends Omit<ListOptions, 'patient' | 'author'> {
   details: boolean;
 }
 
+/** The command's options as commander parses them (`emr record list --help`). */
+export interface ListFlags {
+  patient?: string;
+  author?: string;
+  type?: string;
+  since?: string;
+  until?: string;
+  careSince?: string;
+  careUntil?: string;
+  limit?: string;
+  details?: boolean;
+  all?: boolean;
+}
+
 /** The options checked before any I/O (usage errors, exit 2); `defaultLimit` when no --limit. */
-export function listInput(
-  opts: {
-    patient?: string;
-    author?: string;
-    type?: string;
-    since?: string;
-    until?: string;
-    careSince?: string;
-    careUntil?: string;
-    limit?: string;
-    details?: boolean;
-    all?: boolean;
-  },
-  defaultLimit: number | undefined,
-): ListInput {
+export function listInput(opts: ListFlags, defaultLimit: number | undefined): ListInput {
   const types = opts.type ? opts.type.split(',').map((t) => checkType(t.trim())) : undefined;
   const since = opts.since !== undefined ? parseDate(opts.since, '--since', false) : undefined;
   const until = opts.until !== undefined ? parseDate(opts.until, '--until', true) : undefined;

@@ -4,24 +4,12 @@
  * from chain events; `--details` decrypts the metadata the reader can open (cached,
  * encrypted to the profile); a care-date filter needs that metadata, so it implies it.
  */
+import type { ListFlags } from '../../records/record-list.js';
 import { defineCommand } from '../spec.js';
 import { recordListView } from './record-list-view.js';
 
 /** Rows a person sees without --limit (scripts with --json get everything). */
 export const HUMAN_DEFAULT_LIMIT = 50;
-
-interface Opts {
-  patient?: string;
-  author?: string;
-  type?: string;
-  since?: string;
-  until?: string;
-  careSince?: string;
-  careUntil?: string;
-  limit?: string;
-  details?: boolean;
-  all?: boolean;
-}
 
 export const recordList = defineCommand({
   name: 'list',
@@ -49,7 +37,7 @@ export const recordList = defineCommand({
     'emr record list --care-since 2020 --care-until 2020',
     'emr record list --patient alice --limit 500 --json',
   ],
-  async run(ctx, _args, opts: Opts) {
+  async run(ctx, _args, opts: ListFlags) {
     const [{ openSession }, { listData, listInput, recordListFlow, MAX_LIMIT }, { printable }] = await Promise.all([
       import('../../session/index.js'),
       import('../../records/record-list.js'),
