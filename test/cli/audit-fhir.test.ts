@@ -32,18 +32,11 @@ const coding = (c: any) => c && `${c.system}|${c.code}`;
 const detailOf = (entity: any, type: string) => entity.detail?.find((d: any) => d.type === type)?.valueString;
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-  ]);
-  devnet = await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  await ok([...as('grey'), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'grey']);
-  for (const n of ['alice', 'grey', 'admin'] as const) addr[n] = (await ok(['--home', c.home, 'whois', n])).address;
+  // The shared clinic (test/helpers/shared-world.ts): alice, grey verified (the first
+  // provider the admin verified), and alice's grant to grey of lab,note with write for 1y.
+  devnet = await c.fromWorld();
+  for (const n of ['alice', 'grey', 'admin'] as const) addr[n] = c.address(n);
 
-  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
   const added = (await ok([...as('grey'), 'record', 'add', c.file('lab.txt', 'CBC'), '--patient', 'alice', '--type', 'lab'])).records[0];
   lab = added.id;
   labCid = added.cid;
