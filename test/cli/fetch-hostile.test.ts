@@ -4,7 +4,7 @@
 // content that is not what it claims; whatever fails, no plaintext may remain on disk.
 
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
@@ -53,11 +53,11 @@ async function storeBytes(bytes: Uint8Array): Promise<string> {
 }
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-  ]);
+  // The shared clinic (test/helpers/shared-world.ts): alice, grey verified, alice's grant to
+  // grey of lab,note with write for 1y.
+  const d = await c.fromWorld();
+  rpcUrl = d.rpcUrl;
+  contract = d.contract;
   // The test keeps mal's wallet (the recovery phrase) to send raw contract calls.
   writeFileSync(join(c.home, 'mal.words'), malWallet.mnemonic!.phrase);
   const imp = await emr(
@@ -67,18 +67,12 @@ beforeAll(async () => {
   expect(imp.code, imp.stderr).toBe(0);
   expect(imp.json!.data.address).toBe(malWallet.address);
   writeFileSync(join(c.home, 'mal.pw'), 'mal-pass-123\n');
-  const d = await c.devnetUp('admin');
-  rpcUrl = d.rpcUrl;
-  contract = d.contract;
-  await ok([...as('alice'), 'register']);
-  await ok([...as('grey'), 'register', '--role', 'provider']);
   await ok(['--home', c.home, '--profile', 'mal', '--password-file', join(c.home, 'mal.pw'), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'grey']);
   await ok([...as('admin'), 'admin', 'verify', 'mal']);
-  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
   await ok([...as('alice'), 'grant', 'mal', '--types', 'lab,note', '--write', '--expires', '1y']);
-  const w = await ok([...as('alice'), 'whois', 'alice']);
-  alice = { address: w.address, recipient: w.recipient };
+  // Her public profile (what she registered), not `whois`: no contact pinned that the test did not pin before.
+  const profile = JSON.parse(readFileSync(join(c.home, 'profiles', 'alice.json'), 'utf8'));
+  alice = { address: profile.address, recipient: profile.recipient };
   mal = await connectChain({ rpcUrl, contract, signer: malWallet, pollingIntervalMs: 50 });
 }, 240_000);
 

@@ -32,16 +32,9 @@ let ciphertext: Buffer;
 const member = gzipSync(Buffer.alloc(16 << 20));
 
 beforeAll(async () => {
-  await c.keygen([
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-  ]);
-  await c.devnetUp('admin');
-  await ok([...as('alice'), 'register']);
-  await ok([...as('grey'), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'grey']);
-  await ok([...as('alice'), 'grant', 'grey', '--types', 'lab', '--write', '--expires', '30d']);
+  // The shared clinic (test/helpers/shared-world.ts): alice has granted grey (verified)
+  // lab,note with write.
+  await c.fromWorld();
   writeFileSync(join(c.home, 'cbc.bin'), content);
   rec = (await ok([...as('grey'), 'record', 'add', join(c.home, 'cbc.bin'), '--patient', 'alice', '--type', 'lab'])).records[0];
   const raw = join(c.home, 'cbc.age');

@@ -8,14 +8,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from 'kubo-rpc-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emr, tempHome } from '../helpers/cli.js';
+import { clinic, emr } from '../helpers/cli.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
-const t = tempHome();
-const pw: Record<string, string> = {};
+// The shared clinic (test/helpers/shared-world.ts): alice, grey verified.
+const c = clinic();
 let d1: TestDaemon | undefined;
 let d2: TestDaemon | undefined;
-const as = (who: string) => ['--home', t.home, '--profile', who, '--password-file', (pw[who] ??= t.pw(who))];
+const as = (who: string) => c.as(who);
 
 async function ok(args: string[]) {
   const r = await emr([...args, '--json']);
@@ -32,17 +32,7 @@ async function pins(d: TestDaemon): Promise<string[]> {
 beforeAll(async () => {
   d1 = await startDaemon();
   d2 = await startDaemon();
-  for (const [name, role] of [
-    ['admin', 'admin'],
-    ['alice', 'patient'],
-    ['grey', 'provider'],
-  ] as const) {
-    await ok([...as(name), 'keygen', '--name', name, '--role', role]);
-  }
-  await ok([...as('admin'), 'devnet', 'up']);
-  await ok([...as('alice'), 'register']);
-  await ok([...as('grey'), 'register', '--role', 'provider']);
-  await ok([...as('admin'), 'admin', 'verify', 'grey']);
+  await c.fromWorld();
   // The grant's key delivery carries alice's type key, which grey needs to name her lab slot
   // (CONTRACT.md § Privacy): it is published where grey's record adds read, both nodes.
   await ok([
@@ -62,15 +52,15 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await emr(['--home', t.home, 'devnet', 'down']);
+  await c.devnetDown();
   await d1?.stop();
   await d2?.stop();
-  rmSync(t.home, { recursive: true, force: true });
+  rmSync(c.home, { recursive: true, force: true });
 }, 120_000);
 
 describe('replication before registration (STORAGE.md § Replicas: pinned on N nodes MUST precede registration)', () => {
   it('two --ipfs-api: the record is pinned on both before it is registered; data.records[].pinnedOn names them', async () => {
-    const f = join(t.home, 'a.bin');
+    const f = join(c.home, 'a.bin');
     writeFileSync(f, randomBytes(1_500_000));
     const rec = (
       await ok([
@@ -92,14 +82,14 @@ describe('replication before registration (STORAGE.md § Replicas: pinned on N n
     expect(await pins(d1!)).toContain(rec.cid);
     expect(await pins(d2!)).toContain(rec.cid);
     // Readable from the second node alone.
-    const got = await ok([...as('alice'), '--ipfs-api', d2!.apiUrl, 'fetch', rec.id, '-o', join(t.home, 'a.out'), '--no-receipt']);
+    const got = await ok([...as('alice'), '--ipfs-api', d2!.apiUrl, 'fetch', rec.id, '-o', join(c.home, 'a.out'), '--no-receipt']);
     expect(got.signatureValid).toBe(true);
   });
 
   it('a node down: not enough replicas → exit 6 and nothing registered; with --replicas 1 the retry works', async () => {
     const before = (await ok([...as('alice'), 'record', 'list'])).records.length;
     await d2!.stop();
-    const f = join(t.home, 'b.bin');
+    const f = join(c.home, 'b.bin');
     writeFileSync(f, randomBytes(300_000));
     const r = await emr([
       ...as('grey'),
