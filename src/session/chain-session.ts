@@ -9,11 +9,14 @@ import type { EmrChain } from '../chain/types.js';
 import type { Context } from '../context.js';
 import { type SessionBase, sessionBase } from './base.js';
 import { chainFor } from './chain.js';
-import { type Unlocked, unlock } from './unlock.js';
+import { type Unlocked, unlock, unlockIfAnswerable } from './unlock.js';
 
 export interface ChainNeeds {
-  /** Unlock the acting profile (to decrypt or sign off-chain). */
-  unlock?: boolean;
+  /**
+   * Unlock the acting profile (to decrypt or sign off-chain). 'ifAnswerable': only when that
+   * asks nothing nobody can answer (./unlock.ts unlockIfAnswerable), to name sealed types.
+   */
+  unlock?: boolean | 'ifAnswerable';
   /** Connect to the chain with the acting profile as the transaction signer (implies unlock). */
   signer?: boolean;
   /** Connect to the chain read-only. */
@@ -37,7 +40,12 @@ export async function openParts<T>(
 ): Promise<{ chain?: EmrChain; me?: Unlocked; extra: T }> {
   const chain = needs.chain || needs.signer ? await chainFor(ctx, { signer: needs.signer, profile: needs.profile }) : undefined;
   const extra = await between();
-  const me = needs.unlock || needs.signer ? await unlock(ctx, needs.profile) : undefined;
+  const me =
+    needs.unlock === true || needs.signer
+      ? await unlock(ctx, needs.profile)
+      : needs.unlock === 'ifAnswerable'
+        ? await unlockIfAnswerable(ctx)
+        : undefined;
   return { chain, me, extra };
 }
 

@@ -70,6 +70,17 @@ describe('one way (issue 27 § 2)', () => {
     ]);
   });
 
+  // The three openers stay three modules (chain-session.ts loads no IPFS stack, local.ts no
+  // chain client either: measured in issue 11), but each takes the same options; the two
+  // overlapped unlocks (`unlockSigner` for a batch, `unlockingIdentity` for encrypt) run
+  // beside the work on purpose and are not an opened session's `me`.
+  it('MUST: a command opens its session in one call whose options say what it needs (no `me` unlocked and added after)', () => {
+    const bolted = files(join(root, 'src', 'commands'))
+      .filter((f) => /\bunlockIfAnswerable\b|\bme: await\b|\.me = await\b/.test(text(f)))
+      .map((f) => relative(root, f));
+    expect(bolted).toEqual([]);
+  });
+
   it('MUST: no eslint, istanbul or @ts-ignore comments (Biome lints; tsc reports an unused @ts-expect-error)', () => {
     const dead = ['src', 'test', 'bench', 'scripts', 'bin']
       .flatMap((d) => files(join(root, d)))

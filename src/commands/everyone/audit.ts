@@ -56,14 +56,13 @@ export const audit = defineCommand({
     if (opts.exec !== undefined && !opts.follow)
       throw new UsageError('--exec runs a command per new event: it needs --follow', { hint: 'emr audit --follow --exec <command>' });
     const input = { patient: opts.patient, all: !!opts.all, filter, exec: opts.exec };
-    const [{ openChainSession }, { unlockIfAnswerable }, flow, { auditCsv }] = await Promise.all([
+    const [{ openChainSession }, flow, { auditCsv }] = await Promise.all([
       import('../../session/chain-session.js'),
-      import('../../session/unlock.js'),
       import('../../records/audit.js'),
       import('../../records/audit-csv.js'),
     ]);
     // Type names need the patient's key (docs/CONTRACT.md § Privacy): unlocked when answerable.
-    const s = { ...(await openChainSession(ctx, { chain: true })), me: await unlockIfAnswerable(ctx) };
+    const s = await openChainSession(ctx, { chain: true, unlock: 'ifAnswerable' });
     if (format === 'fhir') {
       const bundle = await flow.auditTrailFhir(s, input);
       return { data: bundle, view: { lines: flow.terminalJson(bundle) } };

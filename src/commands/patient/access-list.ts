@@ -14,13 +14,12 @@ export const accessList = defineCommand({
     { flags: '--mine', description: 'requests you made as a provider (default for provider profiles)' },
   ],
   async run(ctx, _args, opts: { all?: boolean; mine?: boolean }) {
-    const [{ openChainSession }, { unlockIfAnswerable }, { listAccessRequests }] = await Promise.all([
+    const [{ openChainSession }, { listAccessRequests }] = await Promise.all([
       import('../../session/chain-session.js'),
-      import('../../session/unlock.js'),
       import('../../records/access-requests.js'),
     ]);
     // A request's types are sealed to the patient (docs/CONTRACT.md § Privacy): unlocked when answerable.
-    const s = { ...(await openChainSession(ctx, { chain: true })), me: await unlockIfAnswerable(ctx) };
+    const s = await openChainSession(ctx, { chain: true, unlock: 'ifAnswerable' });
     const { requests, mine, hidden } = await listAccessRequests(s, opts);
     return {
       data: { requests },

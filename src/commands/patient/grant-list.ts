@@ -10,13 +10,12 @@ export const grantList = defineCommand({
   ],
   examples: ['emr grant list', 'emr grant list --json', 'emr grant list --format fhir --json'],
   async run(ctx, _args, opts: { patient?: string; format?: string }) {
-    const [{ openChainSession }, { unlockIfAnswerable }, { grantListFlow, terminalJson }] = await Promise.all([
+    const [{ openChainSession }, { grantListFlow, terminalJson }] = await Promise.all([
       import('../../session/chain-session.js'),
-      import('../../session/unlock.js'),
       import('../../records/grant-list.js'),
     ]);
     // Type names need the patient's key (docs/CONTRACT.md § Privacy): unlocked when answerable.
-    const s = { ...(await openChainSession(ctx, { chain: true })), me: await unlockIfAnswerable(ctx) };
+    const s = await openChainSession(ctx, { chain: true, unlock: 'ifAnswerable' });
     const { patient, grants, fhir } = await grantListFlow(s, {
       patient: opts.patient,
       format: opts.format === 'fhir' ? 'fhir' : undefined,

@@ -43,11 +43,9 @@ export const recordList = defineCommand({
       import('../../records/record-list.js'),
       import('../../records/clinical.js'),
     ]);
-    const { unlockIfAnswerable } = await import('../../session/unlock.js');
     const input = listInput(opts, ctx.json ? undefined : HUMAN_DEFAULT_LIMIT);
-    const s = await openSession(ctx, { chain: true, unlock: input.details, store: input.details });
     // Type names need the patient's key (docs/CONTRACT.md § Privacy): unlocked when answerable.
-    if (!s.me) s.me = await unlockIfAnswerable(ctx);
+    const s = await openSession(ctx, { chain: true, unlock: input.details || 'ifAnswerable', store: input.details });
     const res = await recordListFlow(s, input);
     const view = recordListView(res, { details: input.details, maxLimit: MAX_LIMIT, label: (x) => ctx.label(x, 'short'), printable });
     return {
