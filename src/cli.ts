@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, type Help, Option } from 'commander';
 import { roles } from './commands/index.js';
+import { newContext } from './commands/new-context.js';
 import type { CommandArgs, CommandSpec, Node, RoleSpec } from './commands/spec.js';
 import { resolveHome } from './config.js';
-import { Context, type GlobalOptions, type Io } from './context.js';
+import type { GlobalOptions, Io } from './context.js';
 import { type EmrError, exitCodeOf, toEmrError, UsageError } from './errors.js';
 import { humanError, jsonFailure, jsonSuccess, renderHuman, renderSideNotes } from './output.js';
 import { packageVersion } from './package-info.js';
@@ -382,7 +383,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
 
   const invoke: Invoke = async (spec, cmd, args) => {
     const globals = readGlobals(cmd, env);
-    const ctx = new Context(globals, io, env);
+    const ctx = await newContext(globals, io, env);
     let root = cmd;
     while (root.parent) root = root.parent;
     ctx.program = root;

@@ -46,11 +46,6 @@ export interface Progress {
   stop(): void;
 }
 
-/** A terminal a person can watch: a TTY with a known, non-zero width. */
-export function isTerminal(stream: { isTTY?: boolean; columns?: number }): boolean {
-  return !!stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0;
-}
-
 export class Context {
   readonly config: Config;
   readonly profiles: ProfileStore;

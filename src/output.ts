@@ -188,3 +188,11 @@ export function humanError(e: unknown, streams: Streams, env: NodeJS.ProcessEnv 
   if (env.EMR_DEBUG && err.stack) lines.push(s.dim(String((err.cause as Error | undefined)?.stack ?? err.stack)));
   return lines.join('\n') + '\n';
 }
+
+/**
+ * A terminal a person can watch: a TTY with a known, non-zero width. Here, not in context.ts,
+ * so that a command file may ask it without loading the context (start-up, README § Build and layout).
+ */
+export function isTerminal(stream: { isTTY?: boolean; columns?: number }): boolean {
+  return !!stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0;
+}

@@ -14,9 +14,9 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import { didYouMean } from '../suggest.js';
 import type { IdentityKind } from './derive.js';
 import { type KeystoreV3, parseKeystore } from './keystore-v3.js';
+import { checkProfileName, type Role } from './profile-name.js';
 
-export type Role = 'patient' | 'provider' | 'admin';
-export const ROLES: readonly Role[] = ['patient', 'provider', 'admin'];
+export { checkProfileName, ROLES, type Role } from './profile-name.js';
 
 export interface Profile {
   name: string;
@@ -56,17 +56,6 @@ export function compareProfileNames(a: string, b: string): number {
 
 function byName(a: Profile, b: Profile): number {
   return compareProfileNames(a.name, b.name);
-}
-
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export function checkProfileName(name: string): string {
-  if (!NAME_RE.test(name)) {
-    throw new UsageError(`invalid profile name '${name}'`, {
-      hint: 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
-    });
-  }
-  return name;
 }
 
 export class ProfileStore {

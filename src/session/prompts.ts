@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Context, isTerminal, type Progress } from '../context.js';
+import type { Context, Progress } from '../context.js';
 import { UsageError } from '../errors.js';
+import { isTerminal } from '../output.js';
 import { checkNewPassphrase, judgePassphrase, PASSPHRASE_HINT } from './passphrase-rules.js';
 
 export interface PassphraseOptions {

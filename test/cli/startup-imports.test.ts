@@ -128,6 +128,22 @@ describe('start-up: a command loads only what it uses (issue 11)', () => {
     expect(await modulesLoaded(['--help'])).not.toMatch(/\/src\/ui\//);
   }, 60_000);
 
+  it('`emr --help` loads no keystore, profile store or curve code (the context loads with a command, src/commands/new-context.ts)', async () => {
+    // Before, keygen's and batch add's command files reached src/keys/profiles.ts and
+    // src/context.ts statically, and with them noble's secp256k1 (71 KB) and the hashes.
+    const loaded = await modulesLoaded(['--help']);
+    const unused = loaded
+      .split('\n')
+      .filter((m) => /\/node_modules\/@noble\/|\/src\/keys\/(profiles|keystore-v3)\.ts$|\/src\/context\.ts$/.test(m));
+    expect(unused).toEqual([]);
+  }, 60_000);
+
+  it('control: a command run loads the context and the keystore code, so the probe above can see them', async () => {
+    const loaded = await modulesLoaded(['key', 'list']);
+    expect(loaded).toMatch(/^\/src\/context\.ts$/m);
+    expect(loaded).toMatch(/^\/src\/keys\/profiles\.ts$/m);
+  }, 60_000);
+
   it('control: `emr ui --listen` with a bad address loads src/ui, so the probe above can see it', async () => {
     expect(await modulesLoaded(['ui', '--listen', 'nowhere'], 2)).toMatch(/\/src\/ui\/serve\.ts$/m);
   }, 60_000);

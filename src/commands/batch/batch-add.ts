@@ -3,7 +3,7 @@
  * parses the options, opens the run's session and calls the flow (src/batch/batch-add.ts),
  * which validates the manifest, runs the journaled job and builds the one result document.
  */
-import { isTerminal } from '../../context.js';
+import { isTerminal } from '../../output.js';
 import { positiveInt } from '../parse.js';
 import { defineCommand } from '../spec.js';
 import type { ProgressMode } from './progress.js';

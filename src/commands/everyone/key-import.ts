@@ -4,7 +4,7 @@
  * (identity/key-import.ts).
  */
 import { UsageError } from '../../errors.js';
-import { checkProfileName, ROLES, type Role } from '../../keys/profiles.js';
+import { checkProfileName, ROLES, type Role } from '../../keys/profile-name.js';
 import { defineCommand } from '../spec.js';
 
 export const keyImport = defineCommand({

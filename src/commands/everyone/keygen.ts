@@ -1,6 +1,6 @@
 /** `emr keygen --name <profile> [--role …] [--pq]` (docs/CLI.md § Identity; identity/keygen.ts). */
 import { UsageError } from '../../errors.js';
-import { checkProfileName, ROLES, type Role } from '../../keys/profiles.js';
+import { checkProfileName, ROLES, type Role } from '../../keys/profile-name.js';
 import { defineCommand } from '../spec.js';
 
 export type { KeygenData } from '../../identity/keygen.js';
