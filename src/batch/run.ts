@@ -148,7 +148,7 @@ export async function runBatch(s: AddSession, run: BatchRun, rows: readonly Vali
         ...(stored ? { cid: stored.cid } : {}),
         ...(stored?.pinnedOn ? { pinnedOn: stored.pinnedOn } : {}),
       });
-    } else if (stored && (await s.store.has(stored.cid))) {
+    } else if (stored && (await storedWhole(s, stored.cid))) {
       // Stored by an earlier run: register the journaled CID, never re-encrypt.
       results.get(r.key)!.cid = stored.cid;
       if (stored.pinnedOn) results.get(r.key)!.pinnedOn = stored.pinnedOn;
@@ -214,7 +214,15 @@ export async function runBatch(s: AddSession, run: BatchRun, rows: readonly Vali
       const batch = ready
         .splice(0, run.batchSize)
         .sort((a, b) => (a.patient === b.patient ? a.recordType - b.recordType : a.patient < b.patient ? -1 : 1));
-      sending = sending.then(() => register(batch)).catch(stop);
+      // MANIFEST.md § 6.1: the bytes of every row in the transaction are durable before
+      // its `tx` line is written and it is broadcast (one sync per chunk, not an fsync per file).
+      sending = sending
+        .then(async () => {
+          if (stopped) return;
+          await s.store.sync?.();
+          await register(batch);
+        })
+        .catch(stop);
     }
   };
   flush(false);
@@ -313,9 +321,15 @@ export async function runBatch(s: AddSession, run: BatchRun, rows: readonly Vali
       }
     }
   };
-  try {
+  // One writer token for the whole phase (STORAGE.md § Unpin, garbage collection and
+  // erasure): a `store gc` meanwhile refuses instead of finding none between two rows, and
+  // the token is written once, not each time the concurrent adds happened to drain.
+  const encryptAll = async () => {
     await Promise.all(Array.from({ length: Math.max(1, run.concurrency) }, worker));
     await prefetching;
+  };
+  try {
+    await (s.store.writing ? s.store.writing(encryptAll) : encryptAll());
   } finally {
     await pool?.close();
   }
@@ -323,4 +337,23 @@ export async function runBatch(s: AddSession, run: BatchRun, rows: readonly Vali
   await sending;
   journal.sync();
   return { rows: rows.map((r) => results.get(r.key)!), ...(stopped ? { stopped } : {}), txs, warnings };
+}
+
+/**
+ * A row an earlier run journaled `stored` is registered with its CID only when its every
+ * block is here and matches its CID (MANIFEST.md § 6.2): a power loss can leave the journal
+ * line durable and a block file empty or torn (the store's bytes become durable at the
+ * chunk's sync, the line maybe earlier). Anything less, and the row is encrypted again.
+ * An unreachable store is the system's failure and stops the job.
+ */
+async function storedWhole(s: AddSession, cid: string): Promise<boolean> {
+  if (!(await s.store.has(cid))) return false;
+  try {
+    for await (const _ of s.store.cat(cid)) void _;
+    return true;
+  } catch (e) {
+    const err = toEmrError(e);
+    if (err.code === 'INTEGRITY' || err.code === 'NOT_FOUND') return false;
+    throw err;
+  }
 }

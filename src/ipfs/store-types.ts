@@ -62,6 +62,12 @@ export interface RecordStore {
    * garbage collection and erasure); other backends just run it.
    */
   writing?<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Makes everything this store wrote so far durable against a power loss (embedded: one
+   * syncfs of the store's filesystem, STORAGE.md § Durability). Called before what it
+   * wrote is registered on chain; a Kubo node keeps its own durability and has none.
+   */
+  sync?(): Promise<void>;
   /** Deletes these blocks unless a pin reaches them (an import undone; embedded). */
   discardBlocks?(cids: CID[]): Promise<void>;
 }
