@@ -5,8 +5,7 @@
  * are asked once per patient and once per (patient, type), never per row.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isEmrError } from '../errors.js';
 import { readFhirFile } from '../fhir/detect.js';
@@ -82,7 +81,9 @@ const PREFETCH_CONCURRENCY = 16;
 
 export async function sha256File(path: string): Promise<{ sha256: string; size: number }> {
   if (statSync(path).size <= READ_WHOLE_MAX) {
-    const bytes = await readFile(path);
+    // One synchronous read: through fs/promises a small file costs four thread-pool round
+    // trips (open, fstat, read, close), more than hashing it (issue 26 § 2).
+    const bytes = readFileSync(path);
     return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
   }
   const h = createHash('sha256');

@@ -8,7 +8,13 @@ import type { Sink } from './io.js';
 import { CHUNK_SIZE, sealChunk } from './stream.js';
 
 export class StreamEncryptor {
-  private readonly pending = Buffer.alloc(CHUNK_SIZE);
+  /**
+   * Grown as plaintext arrives, up to one chunk: a small record needs a buffer of its own
+   * size, not a zeroed 64 KiB one (a 1,000-row batch of 10 KB records allocated and zeroed
+   * 64 MB of them, and V8 counted every one against its external-memory GC trigger).
+   * Bytes past `fill` are never read, so the buffer need not be zeroed.
+   */
+  private pending: Buffer = Buffer.allocUnsafe(0);
   private fill = 0;
   private counter = 0;
   private finished = false;
@@ -32,10 +38,19 @@ export class StreamEncryptor {
         continue;
       }
       const n = Math.min(CHUNK_SIZE - this.fill, data.length - off);
+      if (this.fill + n > this.pending.length) this.grow(this.fill + n);
       this.pending.set(data.subarray(off, off + n), this.fill);
       this.fill += n;
       off += n;
     }
+  }
+
+  /** At least `need` bytes (at most a chunk), keeping what is pending; the old buffer is wiped. */
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, Math.max(need, this.pending.length * 2)));
+    this.pending.copy(next, 0, 0, this.fill);
+    wipe(this.pending);
+    this.pending = next;
   }
 
   async finish(): Promise<void> {
