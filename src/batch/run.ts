@@ -6,6 +6,7 @@
  * finished step is in the journal, and `--resume` continues from there.
  */
 
+import { type AccountInfo, whoisForEncryption } from '../chain/whois.js';
 import { fastTypedDataSigner } from '../crypto/typed-data-signer.js';
 import { type EmrError, isEmrError, toEmrError } from '../errors.js';
 import type { AddSession } from '../records/add.js';
@@ -229,6 +230,17 @@ export async function runBatch(s: AddSession, run: BatchRun, rows: readonly Vali
 
   // 3. Encryption + storage, `concurrency` rows at a time; recipients asked once per (patient, type).
   const recipients = new Map<string, Promise<string[]>>();
+  // The patient's key, checked once per patient for all its types (whoisForEncryption).
+  const patients = new Map<string, Promise<AccountInfo>>();
+  const patientInfo = (address: string) => {
+    let p = patients.get(address);
+    if (!p) {
+      p = whoisForEncryption(s.chain, address);
+      p.catch(() => undefined); // handled by each pair that awaits it
+      patients.set(address, p);
+    }
+    return p;
+  };
   const warnings: string[] = [];
   const recipientsFor = (r: ValidRow) => {
     const k = `${r.patientAddress}/${r.recordType}`;
@@ -239,6 +251,7 @@ export async function runBatch(s: AddSession, run: BatchRun, rows: readonly Vali
         author,
         authorRecipient: s.me.age.recipient,
         recordType: r.recordType,
+        patientInfo: patientInfo(r.patientAddress),
       }).then((x) => {
         // A reader skipped never blocks a row, but the job says so (SHARING.md § 1.5).
         for (const m of x.warnings) warnings.push(`patient ${r.patientAddress}, type ${r.type}: ${m}`);

@@ -13,7 +13,7 @@ import { emergencyRecipient } from '../chain/emergency-recipient.js';
 import { canWrite, liveReaders, readerKey } from '../chain/grants.js';
 import { liveOrgReaders } from '../chain/org-state.js';
 import type { EmrChain } from '../chain/types.js';
-import { whois, whoisForEncryption } from '../chain/whois.js';
+import { type AccountInfo, whois, whoisForEncryption } from '../chain/whois.js';
 import { parseRecipient } from '../crypto/identity.js';
 import { AccessDeniedError, IntegrityError, NotFoundError } from '../errors.js';
 
@@ -42,10 +42,20 @@ const KIND_NAME: Readonly<Record<Kind, string>> = { x25519: 'X25519 (age1…)', 
 
 export async function recipientsForRecord(
   chain: EmrChain,
-  p: { patient: string; author: string; authorRecipient: string; recordType: number },
+  p: {
+    patient: string;
+    author: string;
+    authorRecipient: string;
+    recordType: number;
+    /**
+     * The patient's `whoisForEncryption`, when the caller asks it once for several types
+     * (a batch: once per patient, not per (patient, type)). Default: asked here.
+     */
+    patientInfo?: Promise<AccountInfo>;
+  },
 ): Promise<RecordRecipients> {
   // The patient's key is never skipped: a changed or disputed one refuses the record (§ 8.2).
-  const patient = await whoisForEncryption(chain, p.patient);
+  const patient = await (p.patientInfo ?? whoisForEncryption(chain, p.patient));
   if (!patient.registered || patient.role !== 'patient' || !patient.recipient) {
     throw new NotFoundError(`${p.patient} is not a registered patient`, { hint: 'the patient must run `emr register` first' });
   }

@@ -15,9 +15,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let build: string;
 let home: string;
 
-/** Transpiles src/ipfs + what it imports from the base floor (errors, lock) to plain JS inside the repo (so node_modules resolve). */
+/** Transpiles src/ipfs + what it imports from the base floor (errors, lock, child-env) to plain JS inside the repo (so node_modules resolve). */
 async function transpile(outRoot: string): Promise<void> {
-  const files = ['src/errors.ts', 'src/lock.ts', 'src/child-env.ts', ...(await readdir(join(root, 'src/ipfs'))).map((f) => `src/ipfs/${f}`)];
+  const files = [
+    'src/errors.ts',
+    'src/lock.ts',
+    'src/child-env.ts',
+    ...(await readdir(join(root, 'src/ipfs'))).map((f) => `src/ipfs/${f}`),
+  ];
   for (const f of files.filter((x) => x.endsWith('.ts'))) {
     const out = ts.transpileModule(await readFile(join(root, f), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023 },
