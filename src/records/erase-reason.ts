@@ -9,10 +9,8 @@
  * Always sealed, even an empty reason, and always the same plaintext length, so the
  * chain does not even tell whether a reason was given, or how long it is.
  */
-import { PassThrough, Readable } from 'node:stream';
-import { decryptFile, encryptFile } from '../crypto/age-file.js';
 import { UsageError } from '../errors.js';
-import { SEALED_PREFIX } from './sealed-request.js';
+import { openSealedText, SEALED_PREFIX, sealText } from './sealed-request.js';
 
 /** Longest reason, in UTF-8 bytes. */
 export const MAX_ERASE_REASON_BYTES = 400;
@@ -20,12 +18,6 @@ export const MAX_ERASE_REASON_BYTES = 400;
 const PLAIN_BYTES = 512;
 /** What is read back from chain (hostile): a PQ patient key makes ~2.7 KB. */
 const MAX_SEALED_CHARS = 4096;
-
-async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of it) parts.push(Buffer.from(c));
-  return Buffer.concat(parts);
-}
 
 export function checkEraseReason(reason: string): void {
   const n = Buffer.byteLength(reason, 'utf8');
@@ -43,26 +35,14 @@ export async function sealEraseReason(patientRecipient: string, reason: string):
   if (body.length > PLAIN_BYTES) throw new UsageError('the reason is too long once escaped', { hint: 'give a shorter --reason' });
   const plain = Buffer.alloc(PLAIN_BYTES, 0x20);
   body.copy(plain);
-  const sink = new PassThrough();
-  const done = collect(sink);
-  await encryptFile({ recipients: [patientRecipient], input: Readable.from([plain]), output: sink });
-  sink.end();
-  return SEALED_PREFIX + (await done).toString('base64');
+  return sealText(patientRecipient, plain);
 }
 
 /** The reason, or undefined when `identity` cannot open it or it is malformed (hostile chain text). */
 export async function openEraseReason(sealed: string, identity: string): Promise<string | undefined> {
   if (!sealed.startsWith(SEALED_PREFIX) || sealed.length > MAX_SEALED_CHARS) return undefined;
   try {
-    const sink = new PassThrough();
-    const done = collect(sink);
-    await decryptFile({
-      identities: [identity],
-      input: Readable.from([Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64')]),
-      output: sink,
-    });
-    sink.end();
-    const obj = JSON.parse((await done).toString('utf8')) as { v?: unknown; erase?: unknown };
+    const obj = JSON.parse((await openSealedText(sealed, identity)).toString('utf8')) as { v?: unknown; erase?: unknown };
     if (obj.v !== 1 || typeof obj.erase !== 'string') return undefined;
     return obj.erase.slice(0, MAX_ERASE_REASON_BYTES);
   } catch {

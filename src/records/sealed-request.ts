@@ -26,13 +26,30 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-export async function sealRequest(patientRecipient: string, body: { types: string[]; reason: string }): Promise<string> {
+/** `plain` age-encrypted to one recipient, as text the chain keeps: SEALED_PREFIX + base64 (also erase-reason.ts). */
+export async function sealText(recipient: string, plain: Uint8Array): Promise<string> {
   const sink = new PassThrough();
   const done = collect(sink);
-  const json = Buffer.from(JSON.stringify({ v: 1, types: body.types, reason: body.reason }));
-  await encryptFile({ recipients: [patientRecipient], input: Readable.from([json]), output: sink });
+  await encryptFile({ recipients: [recipient], input: Readable.from([plain]), output: sink });
   sink.end();
   return SEALED_PREFIX + (await done).toString('base64');
+}
+
+/** The plaintext of text `sealText` made, opened with `identity`; throws when it does not open. The caller bounds the text first. */
+export async function openSealedText(sealed: string, identity: string): Promise<Buffer> {
+  const sink = new PassThrough();
+  const done = collect(sink);
+  await decryptFile({
+    identities: [identity],
+    input: Readable.from([Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64')]),
+    output: sink,
+  });
+  sink.end();
+  return done;
+}
+
+export async function sealRequest(patientRecipient: string, body: { types: string[]; reason: string }): Promise<string> {
+  return sealText(patientRecipient, Buffer.from(JSON.stringify({ v: 1, types: body.types, reason: body.reason })));
 }
 
 export const isSealed = (reason: string) => reason.startsWith(SEALED_PREFIX);
@@ -41,15 +58,7 @@ export const isSealed = (reason: string) => reason.startsWith(SEALED_PREFIX);
 export async function openSealedRequest(reason: string, identity: string): Promise<{ types: string[]; reason: string } | undefined> {
   if (!isSealed(reason) || reason.length > MAX_SEALED_LENGTH) return undefined;
   try {
-    const sink = new PassThrough();
-    const done = collect(sink);
-    await decryptFile({
-      identities: [identity],
-      input: Readable.from([Buffer.from(reason.slice(SEALED_PREFIX.length), 'base64')]),
-      output: sink,
-    });
-    sink.end();
-    const obj = JSON.parse((await done).toString('utf8')) as { v?: unknown; types?: unknown; reason?: unknown };
+    const obj = JSON.parse((await openSealedText(reason, identity)).toString('utf8')) as { v?: unknown; types?: unknown; reason?: unknown };
     if (obj.v !== 1 || !Array.isArray(obj.types) || typeof obj.reason !== 'string') return undefined;
     const types = [...new Set(obj.types.filter((t): t is string => typeof t === 'string' && isRecordType(t)))].slice(0, 32);
     return { types, reason: obj.reason.slice(0, 1024) };
