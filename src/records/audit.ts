@@ -10,7 +10,7 @@
 
 import { type AuditEvent, auditEvents, watchAudit } from '../chain/audit.js';
 import type { RecordStore } from '../ipfs/store.js';
-import { toJson } from '../output.js';
+import { safeText, toJson } from '../output.js';
 import { eventTypeNames, namesOfFields, type TypeSlots } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
@@ -20,6 +20,7 @@ import { execDelivery } from './audit-exec.js';
 import { auditFhirBundle } from './audit-fhir.js';
 import { type AuditFilter, fromBlockOf, limitRows, rowMatches } from './audit-filter.js';
 import { describeAuditEvent } from './audit-text.js';
+import { cachedRecordOrgs, type OrgLabel, orgLabels, orgText } from './org-labels.js';
 import { isSealed, openSealedRequest } from './sealed-request.js';
 import { slotsFor } from './type-keys.js';
 
@@ -39,6 +40,11 @@ export interface AuditRow {
   recordId: string | null;
   description: string;
   details: Record<string, unknown>;
+  /**
+   * The organisation the row is about, where known (SHARING.md § 9.7): an org event's own;
+   * a record's, signed inside it, when this profile's details cache holds its metadata.
+   */
+  org?: OrgLabel;
 }
 
 export interface AuditInput {
@@ -114,8 +120,22 @@ export function auditRow(
   };
 }
 
-/** One line of the human trail. */
-export const auditLine = (r: AuditRow): string => `${r.time.replace('.000Z', 'Z')}  block ${r.block}  ${r.description}`;
+/** One line of the human trail; an organisation's chain name is escaped here too (`--follow` narrates the line). */
+export const auditLine = (r: AuditRow): string =>
+  `${r.time.replace('.000Z', 'Z')}  block ${r.block}  ${r.description}${r.org ? `  [${safeText(orgText(r.org))}]` : ''}`;
+
+/** SHARING.md § 9.7: each row's organisation where known (an org event's own; a record's from the details cache). */
+async function attachOrgs(s: TrailSession, rows: AuditRow[]): Promise<void> {
+  const patients = rows.filter((r) => r.recordId && r.patient).map((r) => r.patient!);
+  const recordOrg = s.me && patients.length ? await cachedRecordOrgs({ home: s.home, chain: s.chain, me: s.me }, patients) : new Map();
+  const orgOf = (r: AuditRow): string | undefined =>
+    r.event.startsWith('org-') ? String(r.details.org) : r.recordId ? recordOrg.get(r.recordId) : undefined;
+  const labels = await orgLabels(s.chain, rows.map(orgOf));
+  for (const r of rows) {
+    const label = labels.get(orgOf(r) ?? '');
+    if (label) r.org = label;
+  }
+}
 
 interface Trail {
   patient?: string;
@@ -220,6 +240,7 @@ export async function auditTrail(s: TrailSession, input: AuditInput): Promise<{ 
   const all = await auditEvents(s.chain, { patient: t.patient, fromBlock: fromBlock(input), prescriptionSlot: t.prescriptionSlot });
   await t.prepare(all);
   const events = limitRows(all.map(t.toRow).filter(t.keep), input.filter?.limit);
+  await attachOrgs(s, events);
   return { events, scope: t.scope, receiptNote: events.some((r) => r.event === 'record-accessed') };
 }
 

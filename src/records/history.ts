@@ -21,6 +21,7 @@ import { checkType } from './add.js';
 import { type CareWindow, careWindow, inCareWindow } from './care-dates.js';
 import type { FetchedRecord } from './fetch.js';
 import { type CachedMeta, MetaCache } from './meta-cache.js';
+import { type OrgLabel, orgLabels, orgText } from './org-labels.js';
 import { parseFhirContent, readRecordContent } from './record-content.js';
 import { slotsFor, vocabularyIndex } from './type-keys.js';
 
@@ -51,6 +52,8 @@ export interface TimelineItem extends Omit<HistoryItem, 'resourceType'> {
   supersededBy?: string;
   /** With --all: the record was voided (entered in error) on chain; `reason` is untrusted text. */
   voided?: { by: string; reason: string };
+  /** The organisation the record names, signed (FORMAT.md § 3.5), with the chain's name (SHARING.md § 9.7). */
+  org?: OrgLabel;
 }
 
 export interface HistoryResult {
@@ -137,6 +140,10 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
   }
   read.sort((a, b) => (a.rec.id < b.rec.id ? -1 : 1));
   const supersededBy = corrections(read);
+  const orgs = await orgLabels(
+    s.chain,
+    read.map((r) => r.entry.meta.org),
+  );
   let items: TimelineItem[] = [];
   let undated = 0;
   let superseded = 0;
@@ -151,7 +158,8 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
     }
     undated += entry.history?.undated ?? 0;
     const voided = rec.voided ? { by: rec.voided.by, reason: rec.voided.reason } : undefined;
-    items.push(...own.map((i) => ({ ...i, ...(by ? { supersededBy: by } : {}), ...(voided ? { voided } : {}) })));
+    const org = entry.meta.org !== undefined ? orgs.get(entry.meta.org) : undefined;
+    items.push(...own.map((i) => ({ ...i, ...(by ? { supersededBy: by } : {}), ...(voided ? { voided } : {}), ...(org ? { org } : {}) })));
   }
   items.sort((a, b) => compareItems(a, b) || (BigInt(a.record) < BigInt(b.record) ? -1 : BigInt(a.record) > BigInt(b.record) ? 1 : 0));
   const truncated = items.length > MAX_HISTORY_ITEMS;
@@ -249,6 +257,15 @@ function timelineOf(rec: RecordInfo, entry: CachedMeta, slots: TypeSlots): Timel
       dateIs: care ? 'care' : 'filed',
     },
   ];
+}
+
+/** The human table of `emr history` (docs/CLI.md § history): an ORG column when an item names an organisation (SHARING.md § 9.7). */
+export function historyTable(items: TimelineItem[], label: (address: string) => string): { columns: string[]; rows: string[][] } {
+  const withOrg = items.some((i) => i.org);
+  return {
+    columns: ['DATE OF CARE', 'KIND', 'SUMMARY', 'RECORD', ...(withOrg ? ['ORG'] : [])],
+    rows: items.map((i) => [i.day, i.kind, marked(i, label), `#${i.record}`, ...(withOrg ? [i.org ? orgText(i.org) : ''] : [])]),
+  };
 }
 
 /** An item's summary as a person reads it, with --all's marks (voided first: it is the stronger). */

@@ -80,6 +80,8 @@ export interface ListedRecord extends RecordRef {
   mrn?: string;
   /** The organisation the author wrote for (docs/FORMAT.md § 3.5): its id. */
   org?: string;
+  /** The name the chain gave that org (SHARING.md § 9.7; null: no such org on chain). Raw chain text. */
+  orgName?: string | null;
   supersedes?: string;
   /** Id of a later record (of those listed) that names this one in `supersedes`. */
   supersededBy?: string;

@@ -14,6 +14,7 @@ import type { Unlocked } from '../session/unlock.js';
 import { checkType } from './add.js';
 import { careWindow } from './care-dates.js';
 import { type ListOptions, type ListResult, listRecordsFlow } from './list.js';
+import { orgLabels } from './org-labels.js';
 import { rememberRecordIds } from './recent-ids.js';
 
 export const MAX_LIMIT = 1_000_000;
@@ -106,6 +107,12 @@ export async function recordListFlow(s: With<'chain'> & Partial<With<'store'>> &
     },
     details,
   );
+  // SHARING.md § 9.7: the org a record names, with the chain's name for it.
+  const orgs = await orgLabels(
+    s.chain,
+    res.records.map((r) => r.org),
+  );
+  for (const r of res.records) if (r.org) r.orgName = orgs.get(r.org)?.name ?? null;
   // Newest first, for shell completion (recent-ids.ts).
   rememberRecordIds(
     s.home,

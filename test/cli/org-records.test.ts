@@ -5,7 +5,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clinic, ROOT } from '../helpers/cli.js';
+import { clinic, emr, ROOT } from '../helpers/cli.js';
 import { bundleInvariantProblems, schemaErrors } from '../helpers/fhir-schema.js';
 
 const c = clinic();
@@ -18,6 +18,8 @@ const HOSTILE = 'Mercy\u001b[31m\nforged\u202e\u2028';
 let site: { chainId: number; contract: string };
 let stE = '';
 let mercy = '';
+/** The records the first describe adds, by role in the tests. */
+const ids: Record<string, string> = {};
 
 beforeAll(async () => {
   // The shared clinic: grey, house, wilson verified; alice grants grey lab,note --write 1y.
@@ -57,7 +59,6 @@ const ofOrg = (b: any, id: string) =>
   orgsIn(b).filter((e: any) => e.resource.identifier?.[0]?.system === system() && e.resource.identifier[0].value === id);
 
 describe('the FHIR export names the organisation (docs/FHIR.md § 9.6)', () => {
-  const ids: Record<string, string> = {};
   let e1: any;
 
   it('records added for an org: a Synthea Bundle, an Encounter without serviceProvider, files with and without org', async () => {
@@ -110,5 +111,54 @@ describe('the FHIR export names the organisation (docs/FHIR.md § 9.6)', () => {
     expect(ofOrg(e2, mercy)).toHaveLength(1);
     expect(orgsIn(e2)).toHaveLength(4);
     expect(ofOrg(e2, stE)[0]).toEqual(ofOrg(e1, stE)[0]);
+  }, 240_000);
+});
+
+describe("a record's organisation in the human views and --json (docs/SHARING.md § 9.7)", () => {
+  const ESCAPED = 'Mercy\\x1b[31m\\nforged\\u{202e}\\u{2028}';
+  const human = async (args: string[]) => {
+    const r = await emr([...as('alice'), ...args]);
+    expect(r.code, r.stderr).toBe(0);
+    // A hostile org name from the chain cannot drive the terminal or forge a line.
+    expect(r.stdout).not.toMatch(/\u001b|\u202e|\u2028/);
+    expect(r.stdout).not.toMatch(/^forged/m);
+    return r.stdout;
+  };
+
+  it('MUST (SHARING.md § 9.7): record list --details, history and audit name the org of each record that carries one, escaped for people, exact in --json', async () => {
+    const listed = await ok([...as('alice'), 'record', 'list', '--details']);
+    const row = (id: string) => listed.records.find((r: any) => r.id === id);
+    expect(row(ids.mercy!)).toMatchObject({ org: mercy, orgName: HOSTILE });
+    expect(row(ids.withOrg!)).toMatchObject({ org: stE, orgName: 'St Elsewhere' });
+    expect(row(ids.none!).org).toBeUndefined();
+    const list = await human(['record', 'list', '--details']);
+    expect(list).toContain(ESCAPED);
+    expect(list).toMatch(/St Elsewhere/);
+
+    const h = await ok([...as('alice'), 'history']);
+    const items = (id: string) => h.items.filter((i: any) => i.record === id);
+    expect(items(ids.mercy!)[0].org).toEqual({ id: mercy, name: HOSTILE });
+    expect(items(ids.enc!)[0].org).toEqual({ id: stE, name: 'St Elsewhere' });
+    expect(items(ids.none!)[0].org).toBeUndefined();
+    const hist = await human(['history']);
+    expect(hist).toContain(ESCAPED);
+    expect(hist.split('\n').find((l) => l.includes(`#${ids.withOrg}`))).toMatch(/St Elsewhere/);
+
+    // The record's org is inside its encryption: audit names it from the details cache the views above filled.
+    const a = await ok([...as('alice'), 'audit']);
+    const added = (id: string) => a.events.find((e: any) => e.event === 'record-added' && e.recordId === id);
+    expect(added(ids.mercy!).org).toEqual({ id: mercy, name: HOSTILE });
+    expect(added(ids.withOrg!).org).toEqual({ id: stE, name: 'St Elsewhere' });
+    expect(added(ids.none!).org).toBeUndefined();
+    const trail = await human(['audit']);
+    expect(trail).toContain(ESCAPED);
+    // An org event names its org too (the admin's view of every event).
+    const all = await ok([...as('admin'), 'audit', '--all', '--event', 'org-created']);
+    expect(all.events.map((e: any) => e.org)).toEqual(
+      expect.arrayContaining([
+        { id: mercy, name: HOSTILE },
+        { id: stE, name: 'St Elsewhere' },
+      ]),
+    );
   }, 240_000);
 });

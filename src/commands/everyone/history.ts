@@ -43,10 +43,7 @@ export const history = defineCommand({
     return {
       data: res,
       view: {
-        table: {
-          columns: ['DATE OF CARE', 'KIND', 'SUMMARY', 'RECORD'],
-          rows: res.items.map((i) => [i.day, i.kind, flow.marked(i, (a) => ctx.label(a)), `#${i.record}`]),
-        },
+        table: flow.historyTable(res.items, (a) => ctx.label(a)),
         lines: notes,
         warnings,
       },

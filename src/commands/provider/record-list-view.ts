@@ -11,6 +11,7 @@
 
 import type { View } from '../../output.js';
 import type { ListedRecord, ListResult } from '../../records/list.js';
+import { withOrgColumn } from '../../records/org-labels.js';
 
 interface ViewOptions {
   details: boolean;
@@ -76,13 +77,12 @@ export function recordListView(res: ListResult & { voidedHidden: number }, o: Vi
   const lines = res.more > 0 ? [`${res.more} more; use --limit ${Math.min(res.total, o.maxLimit)} or filters`] : [];
   if (res.pastRetention) lines.push(retentionLine(res.pastRetention));
   if (res.voidedHidden > 0) lines.push(`${res.voidedHidden} voided (entered-in-error) record(s) hidden; --all shows them`);
+  const columns = o.details
+    ? ['ID', 'DATE OF CARE', 'TYPE', 'PATIENT', 'AUTHOR', 'REGISTERED (ON CHAIN)', 'TITLE', 'FILE', 'STATUS']
+    : ['ID', 'REGISTERED (ON CHAIN)', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'];
   return {
-    table: {
-      columns: o.details
-        ? ['ID', 'DATE OF CARE', 'TYPE', 'PATIENT', 'AUTHOR', 'REGISTERED (ON CHAIN)', 'TITLE', 'FILE', 'STATUS']
-        : ['ID', 'REGISTERED (ON CHAIN)', 'TYPE', 'PATIENT', 'AUTHOR', 'CID'],
-      rows,
-    },
+    // SHARING.md § 9.7: with the details open, the organisation each record names.
+    table: o.details ? withOrgColumn({ columns, rows }, ordered) : { columns, rows },
     lines,
     warnings: res.unavailable ? [missingWarning(res.unavailable)] : [],
   };
