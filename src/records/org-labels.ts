@@ -9,12 +9,9 @@ import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import type { Only } from '../session/index.js';
 import { MetaCache } from './meta-cache.js';
+import type { OrgLabel } from './org-text.js';
 
-/** `--json`'s `org` (docs/CLI.md): the id, and the chain's name (null when the chain has no such org). */
-export interface OrgLabel {
-  id: string;
-  name: string | null;
-}
+export { type OrgLabel, orgText, withOrgColumn } from './org-text.js';
 
 /** Patients whose records one audit looks up in the cache (a bound on chain reads for `--all`). */
 const MAX_PATIENTS = 16;
@@ -25,27 +22,6 @@ export async function orgLabels(chain: EmrChain, ids: Iterable<string | undefine
   if (!want.length) return new Map();
   const names = await orgNames(chain, want);
   return new Map(want.map((id) => [id, { id, name: names.get(id) ?? null }]));
-}
-
-/** How a person reads an org: its name, else its id. */
-export const orgText = (o: OrgLabel): string => o.name ?? `org #${o.id}`;
-
-/**
- * A table of records with an ORG column (the chain's name, else the id; the printer escapes
- * it) when one of them names an organisation; the same table otherwise. `rows[i]` is `records[i]`.
- */
-export function withOrgColumn<V>(
-  table: { columns: string[]; rows: V[][] },
-  records: ReadonlyArray<{ org?: string; orgName?: string | null }>,
-): { columns: string[]; rows: (V | string)[][] } {
-  if (!records.some((r) => r.org)) return table;
-  return {
-    columns: [...table.columns, 'ORG'],
-    rows: table.rows.map((row, i) => {
-      const r = records[i];
-      return [...row, r?.org ? orgText({ id: r.org, name: r.orgName ?? null }) : ''];
-    }),
-  };
 }
 
 /**

@@ -11,7 +11,7 @@
 
 import type { View } from '../../output.js';
 import type { ListedRecord, ListResult } from '../../records/list.js';
-import { withOrgColumn } from '../../records/org-labels.js';
+import { withOrgColumn } from '../../records/org-text.js';
 
 interface ViewOptions {
   details: boolean;
