@@ -44,6 +44,11 @@ export async function addOrgMember(chain: EmrChain, p: { org: bigint; provider: 
   return send(chain, 'addOrgMember', [checkId(p.org, 'org id'), parseAddress(p.provider, 'provider'), checkDepartment(p.department)]);
 }
 
+/** The consortium names or removes an admin of an org (CONTRACT.md § Organisations: `setOrgAdmin`). */
+export async function setOrgAdmin(chain: EmrChain, p: { org: bigint; account: string; on: boolean }): Promise<SentTx> {
+  return send(chain, 'setOrgAdmin', [checkId(p.org, 'org id'), parseAddress(p.account, 'org admin'), p.on]);
+}
+
 export async function removeOrgMember(chain: EmrChain, p: { org: bigint; provider: string }): Promise<SentTx> {
   return send(chain, 'removeOrgMember', [checkId(p.org, 'org id'), parseAddress(p.provider, 'provider')]);
 }

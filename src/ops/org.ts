@@ -4,7 +4,7 @@
  * adds and removes verified providers. Each write refuses a caller without the right role
  * first (exit 3), before any gas estimate.
  */
-import { addOrgMember, checkDepartment, checkOrgName, createOrg, removeOrgMember } from '../chain/org.js';
+import { addOrgMember, checkDepartment, checkOrgName, createOrg, removeOrgMember, setOrgAdmin } from '../chain/org.js';
 import { listOrgs, orgInfo, orgMemberOf, resolveOrg } from '../chain/org-state.js';
 import { read } from '../chain/read.js';
 import { requireAdmin } from '../chain/require-admin.js';
@@ -72,4 +72,19 @@ export async function showOrgFlow(s: With<'chain'>, orgRef: string) {
       current: !m.leftAt,
     })),
   };
+}
+
+/**
+ * `emr org admin add|remove <org> <account>` (docs/CLI.md § Organisations): the consortium
+ * names or removes an org's admin. Refused (exit 3) before any gas to anyone else, an org
+ * admin included; a call that changes nothing sends nothing.
+ */
+export async function setOrgAdminFlow(s: With<'chain'>, orgRef: string, who: string, on: boolean) {
+  await requireAdmin(s.chain, 'only a consortium admin (`emr admin add`) names or removes the admins of an organisation');
+  const org = await resolveOrg(s.chain, orgRef);
+  const account = await resolveAddress(s.ctx, who);
+  const was = Boolean(await read(s.chain, 'isOrgAdmin', [org, account]));
+  if (was === on) return { org: org.toString(), account, admin: on, changed: false, txHash: null, gasUsed: null };
+  const sent = await setOrgAdmin(s.chain, { org, account, on });
+  return { org: org.toString(), account, admin: on, changed: true, txHash: sent.txHash, gasUsed: sent.gasUsed.toString() };
 }

@@ -31,6 +31,8 @@ describe('emr --help', () => {
         'audit',
         'whois <who>',
         'demo',
+        'org admin add <org> <account>',
+        'org admin remove <org> <account>',
       ]),
     );
     expect(lines('Patient')).toEqual(

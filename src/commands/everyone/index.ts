@@ -24,6 +24,8 @@ import { keyList } from './key-list.js';
 import { keyPasswd } from './key-passwd.js';
 import { keygen } from './keygen.js';
 import { orgAdd } from './org-add.js';
+import { orgAdminAdd } from './org-admin-add.js';
+import { orgAdminRemove } from './org-admin-remove.js';
 import { orgCreate } from './org-create.js';
 import { orgList } from './org-list.js';
 import { orgRemove } from './org-remove.js';
@@ -51,12 +53,13 @@ export const everyone: RoleSpec = {
     verify,
     audit,
     defineGroup('report', 'compliance reports: an accounting of disclosures', [reportDisclosures]),
-    defineGroup('org', 'organisations: create (consortium), add/remove members (org admin), list, show', [
+    defineGroup('org', 'organisations: create and name admins (consortium), add/remove members (org admin), list, show', [
       orgCreate,
       orgAdd,
       orgRemove,
       orgList,
       orgShow,
+      defineGroup('admin', 'an organisation’s admins: add, remove (consortium admin)', [orgAdminAdd, orgAdminRemove]),
     ]),
     whois,
     contacts,
