@@ -24,8 +24,8 @@ describe('emr org admin (docs/CLI.md § Organisations)', () => {
     for (const who of ['grey', 'house']) {
       const r = await emr([...as(who), 'org', 'admin', 'add', 'Admin Org', 'wilson', '--json']);
       expect(r.code).toBe(3);
-      expect(r.json!.error.message).toMatch(/not an admin of the contract/);
-      expect(r.json!.error.hint).toMatch(/consortium admin/);
+      expect(r.json!.error!.message).toMatch(/not an admin of the contract/);
+      expect(r.json!.error!.hint).toMatch(/consortium admin/);
     }
     expect((await emr([...as('wilson'), 'org', 'add', org, 'grey'])).code).toBe(3);
     const made = await ok([...as('admin'), 'org', 'admin', 'add', 'Admin Org', 'wilson']);
