@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Context } from '../src/context.js';
 
 function context(): Context {
@@ -36,5 +36,20 @@ describe('Context secrets', () => {
     });
     await new Promise((r) => setImmediate(r));
     expect(ran).toBe(true);
+  });
+});
+
+describe('Context labels', () => {
+  it('a labeler names each address once, as label() names it (issue 26 § 4: one profile lookup per address, not per row)', () => {
+    const ctx = context();
+    const a = '0x' + '11'.repeat(20);
+    const b = '0x' + '22'.repeat(20);
+    const lookups = vi.spyOn(ctx.profiles, 'byAddress');
+    const label = ctx.labeler('short');
+    const names = Array.from({ length: 1000 }, (_, i) => label(i % 2 ? a : b));
+    expect(lookups).toHaveBeenCalledTimes(2);
+    expect(names[0]).toBe(ctx.label(b, 'short'));
+    expect(names[1]).toBe(ctx.label(a, 'short'));
+    expect(names[1]).toBe(`${a.slice(0, 10)}…`);
   });
 });

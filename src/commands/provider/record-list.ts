@@ -47,7 +47,7 @@ export const recordList = defineCommand({
     // Type names need the patient's key (docs/CONTRACT.md § Privacy): unlocked when answerable.
     const s = await openSession(ctx, { chain: true, unlock: input.details || 'ifAnswerable', store: input.details });
     const res = await recordListFlow(s, input);
-    const view = recordListView(res, { details: input.details, maxLimit: MAX_LIMIT, label: (x) => ctx.label(x, 'short'), printable });
+    const view = recordListView(res, { details: input.details, maxLimit: MAX_LIMIT, label: ctx.labeler('short'), printable });
     return {
       data: {
         ...listData(res),
