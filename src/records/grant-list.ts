@@ -9,6 +9,7 @@
 
 import { canRead, grantOf } from '../chain/grants.js';
 import { addressTopic, blockTimes, queryEvents } from '../chain/logs.js';
+import { MAX_ORGS, orgGrantOf, orgInfo } from '../chain/org-state.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { InternalError } from '../errors.js';
@@ -125,16 +126,70 @@ export async function listGrants(chain: EmrChain, patient: string, slots: TypeSl
   return out;
 }
 
+/** One grant to an organisation (docs/SHARING.md § 9.8). */
+export interface OrgGrantEntry {
+  org: string;
+  name: string;
+  /** The department the grant is limited to, '' for the whole org. */
+  department: string;
+  live: boolean;
+  read: string[];
+  expires: string | null;
+  /** Current members in the grant's scope. */
+  members: string[];
+  /**
+   * Current members in scope who joined after the patient's last key delivery to this org:
+   * they read what is added after they joined, not the records before (§ 9.3), until the
+   * patient runs `emr grant --org` again.
+   */
+  pendingKeys: string[];
+  lastDeliveryAt: string | null;
+}
+
+/**
+ * The patient's grants to organisations, from OrgGranted events confirmed against state
+ * (orgGrantOf), with the members who have not had the older records' keys.
+ */
+export async function listOrgGrants(chain: EmrChain, patient: string, slots: TypeSlots = UNKEYED): Promise<OrgGrantEntry[]> {
+  const events = await queryEvents(chain, { names: ['OrgGranted'], topics: [addressTopic(patient)] });
+  const orgs = [...new Set(events.map((e) => (e.args[1] as bigint).toString()))].slice(0, MAX_ORGS);
+  const zero = `0x${'00'.repeat(32)}`;
+  const out: OrgGrantEntry[] = [];
+  for (const id of orgs) {
+    const org = BigInt(id);
+    const [g, info] = await Promise.all([orgGrantOf(chain, patient, org), orgInfo(chain, org)]);
+    const delivery = events.filter((e) => (e.args[1] as bigint) === org && String(e.args[5]) !== zero).at(-1);
+    const deliveredAt = delivery ? ((await blockTimes(chain, [delivery.blockNumber])).get(delivery.blockNumber) ?? 0) : 0;
+    const inScope = info.members.filter((m) => !m.leftAt && (g.departmentTag === 0 || m.departmentTag === g.departmentTag));
+    out.push({
+      org: id,
+      name: info.name,
+      department: g.departmentTag
+        ? (info.members.find((m) => m.departmentTag === g.departmentTag)?.department ?? `tag ${g.departmentTag}`)
+        : '',
+      live: g.live,
+      read: g.live ? slots.fromMask(g.readMask) : [],
+      expires: g.live ? iso(g.expiry) : null,
+      members: inScope.map((m) => m.address),
+      // A member who joined in the delivery's own second may or may not be in it: listed (a re-grant is harmless).
+      pendingKeys: g.live ? inScope.filter((m) => m.joinedAt >= deliveredAt).map((m) => m.address) : [],
+      lastDeliveryAt: iso(deliveredAt),
+    });
+  }
+  return out;
+}
+
 /**
  * `emr grant list [--patient] [--format fhir]` (docs/SHARING.md § 2; docs/FHIR.md § 8): the
  * patient's grants, or the same as a validated R4 Consent Bundle.
  */
 export async function grantListFlow(s: With<'chain'> & { me?: Unlocked | undefined }, input: { patient?: string; format?: 'fhir' }) {
   const patient = input.patient ? await resolveAddress(s.ctx, input.patient) : s.ctx.profile().address;
-  const grants = await listGrants(s.chain, patient, await slotsFor(s, patient));
-  if (input.format !== 'fhir') return { patient, grants, fhir: undefined };
+  const slots = await slotsFor(s, patient);
+  const [grants, orgGrants] = await Promise.all([listGrants(s.chain, patient, slots), listOrgGrants(s.chain, patient, slots)]);
+  if (input.format !== 'fhir') return { patient, grants, orgGrants, fhir: undefined };
   const bundle = consentBundle(patient, grants, s.now());
   const err = findFhirError(bundle as never);
   if (err) throw new InternalError(`the Consent output does not validate: ${err.path}: ${err.message}`);
-  return { patient, grants, fhir: bundle };
+  return { patient, grants, orgGrants, fhir: bundle };
 }

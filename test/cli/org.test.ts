@@ -78,9 +78,14 @@ describe('emr org (docs/CLI.md § Organisations)', () => {
     const name = 'Evil\u001b[31mRed\nforged: line\u202e';
     const made = await ok([...as('admin'), 'org', 'create', name, '--admin', 'house']);
     expect(made.name).toBe(name);
+    // A member and a grant, so that `grant list` names the org too (§ 9.8).
+    await ok([...as('house'), 'org', 'add', made.org, 'wilson']);
+    await ok([...as('alice'), 'grant', '--org', made.org, '--types', 'note', '--expires', '1d']);
+    expect((await ok([...as('alice'), 'grant', 'list'])).orgGrants.find((g: any) => g.org === made.org).name).toBe(name);
     for (const args of [
       ['org', 'list'],
       ['org', 'show', made.org],
+      ['grant', 'list'],
     ]) {
       const out = await emr([...as('alice'), ...args]);
       expect(out.code).toBe(0);
@@ -122,6 +127,34 @@ describe('emr org (docs/CLI.md § Organisations)', () => {
     ]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/not a member of organisation/);
+  });
+
+  it('MUST (SHARING.md § 9.8): grant list names each org grant and the members who joined after the last key delivery; a re-grant gives them the older records', async () => {
+    const made = await ok([...as('admin'), 'org', 'create', 'Late Clinic', '--admin', 'house']);
+    await ok([...as('house'), 'org', 'add', made.org, 'wilson']);
+    const old = await addLab('late-old.txt', 'Na 140');
+    await ok([...as('alice'), 'grant', '--org', made.org, '--types', 'lab', '--expires', '1y']);
+    const listed0 = await ok([...as('alice'), 'grant', 'list']);
+    const entry0 = listed0.orgGrants.find((g: any) => g.org === made.org);
+    expect(entry0).toMatchObject({ name: 'Late Clinic', live: true, read: ['lab'], pendingKeys: [] });
+    expect(entry0.members).toHaveLength(1);
+    // house joins after the grant: it has no key to the record made before.
+    await ok([...as('house'), 'org', 'add', made.org, 'house']);
+    const house = (await ok([...as('house'), 'whois', 'house'])).address;
+    const listed = await ok([...as('alice'), 'grant', 'list']);
+    expect(listed.orgGrants.find((g: any) => g.org === made.org)).toMatchObject({ pendingKeys: [house] });
+    const human = await emr([...as('alice'), 'grant', 'list']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Late Clinic \[org \d+\]: lab until/);
+    expect(human.stderr).toMatch(
+      new RegExp(`1 member\\(s\\) of org ${made.org} joined after your last key delivery .*emr grant --org ${made.org} --types lab`),
+    );
+    expect((await fetchAs('house', old)).code).not.toBe(0);
+    // The re-grant the hint names delivers to the members of now: house reads the older record.
+    const again = await ok([...as('alice'), 'grant', '--org', made.org, '--types', 'lab', '--expires', '1y']);
+    expect(again.keysDelivered).toContain(old);
+    expect((await ok([...as('alice'), 'grant', 'list'])).orgGrants.find((g: any) => g.org === made.org).pendingKeys).toEqual([]);
+    expect((await fetchAs('house', old)).code).toBe(0);
   });
 
   it('usage: --department without --org, --org with a provider or --write: exit 2', async () => {

@@ -1,5 +1,6 @@
 /** `emr grant list [--patient <who>]` (docs/FHIR.md § 8): every live grant, and who can still decrypt what. */
 import { defineCommand } from '../spec.js';
+import { orgGrantLines } from './grant-list-orgs.js';
 
 export const grantList = defineCommand({
   name: 'list',
@@ -16,7 +17,7 @@ export const grantList = defineCommand({
     ]);
     // Type names need the patient's key (docs/CONTRACT.md § Privacy): unlocked when answerable.
     const s = await openChainSession(ctx, { chain: true, unlock: 'ifAnswerable' });
-    const { patient, grants, fhir } = await grantListFlow(s, {
+    const { patient, grants, orgGrants, fhir } = await grantListFlow(s, {
       patient: opts.patient,
       format: opts.format === 'fhir' ? 'fhir' : undefined,
     });
@@ -25,11 +26,13 @@ export const grantList = defineCommand({
     const name = (a: string) => ctx.label(a);
     const live = grants.filter((g) => g.live);
     const stale = grants.filter((g) => g.stillDecryptable.length > 0);
+    const orgs = orgGrantLines(ctx, orgGrants);
     const short = (ids: string[]) => (ids.length > 10 ? `${ids.slice(0, 10).join(',')},… (${ids.length})` : ids.join(',') || '-');
     return {
       data: {
         patient,
         grants: grants.map((g) => ({ ...g, name: ctx.label(g.provider, 'profile'), contactName: ctx.label(g.provider, 'contact') })),
+        orgGrants,
       },
       view: {
         title: `Access to the records of ${name(patient)}`,
@@ -45,13 +48,17 @@ export const grantList = defineCommand({
             g.keysDelivered ? `delivered (${g.keysDelivered})` : 'none',
           ]),
         },
-        lines: stale.length
-          ? [
-              '',
-              'Could still decrypt (keys held; re-key with `emr revoke <provider> --rekey`):',
-              ...stale.map((g) => `  ${name(g.provider)}: records ${short(g.stillDecryptable)}`),
-            ]
-          : [],
+        lines: [
+          ...orgs.lines,
+          ...(stale.length
+            ? [
+                '',
+                'Could still decrypt (keys held; re-key with `emr revoke <provider> --rekey`):',
+                ...stale.map((g) => `  ${name(g.provider)}: records ${short(g.stillDecryptable)}`),
+              ]
+            : []),
+        ],
+        warnings: orgs.warnings,
       },
     };
   },
