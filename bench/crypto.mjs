@@ -125,6 +125,13 @@ try {
       `marginal CPU per GiB (user + sys): encrypt emr ${f3(mc('emrEnc'))} s, age ${f3(mc('ageEnc'))} s, ratio ${f3(mc('emrEnc') / mc('ageEnc'))}; ` +
         `decrypt emr ${f3(mc('emrDec'))} s, age ${f3(mc('ageDec'))} s, ratio ${f3(mc('emrDec') / mc('ageDec'))}`,
     );
+    // Issue 26 § 1: CPU per byte beside its goals (the wall goals are in the table below).
+    const ce = mc('emrEnc') / mc('ageEnc');
+    const cd = mc('emrDec') / mc('ageDec');
+    console.log(
+      `issue 26 § 1 goals, marginal CPU per GiB: encrypt ${f3(ce)}× age (goal ≤ 1.2×: ${ce <= 1.2 ? 'met' : 'not met'}), ` +
+        `decrypt ${f3(cd)}× age (goal ≤ 1.0×: ${cd <= 1.0 ? 'met' : 'not met'})`,
+    );
   }
 
   // Issue 11's table, side by side with the figures it reported (same method: fresh process
