@@ -16,8 +16,13 @@
  *   offset past 2^53 or its length word or bytes past the data, an array whose count
  *   exceeds what the data could hold;
  * - deferred (the log decodes; reading that one argument throws, as reading it from
- *   ethers' Result does): an address word with bits above 160, a string that is not
- *   UTF-8, a length or count word past 2^53;
+ *   ethers' Result does): an address word with bits above 160, a length or count word
+ *   past 2^53;
+ * - one deliberate difference: a string that is not UTF-8 (Solidity does not check; any
+ *   provider can put one in an emergency reason, an org admin in a department name) reads
+ *   as its lossy decode, each bad sequence U+FFFD, where ethers defers an error: one
+ *   hostile string must not fail every view that reads the event (CONTRACT.md § Reading
+ *   logs, "Decoding");
  * - read as ethers reads them: uintN masked to N bits, bool any non-zero word, data past
  *   the last word ignored, topics past the indexed ones ignored, a string's bytes unpadded
  *   at the end of the data accepted.
@@ -42,6 +47,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const HEX = /^0x(?:[0-9a-fA-F]{2})*$/;
 const WORD_HEX = /^0x[0-9a-fA-F]{64}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Lossy = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function kindOf(type: string, indexed: boolean): Kind | null {
   const m = /^uint(\d+)$/.exec(type);
@@ -168,7 +174,7 @@ function dynamicValue(kind: Kind, d: Words, off: number): unknown {
     try {
       return utf8.decode(bytes);
     } catch {
-      return new Deferred(new TypeError('event log: string is not UTF-8'));
+      return utf8Lossy.decode(bytes);
     }
   }
   // uint256[]: ethers first bounds the count by the bytes left (32 each), then reads each.

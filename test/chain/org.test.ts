@@ -1,8 +1,9 @@
 // CONTRACT.md § Organisations (issue 24 § 1): raw contract calls on anvil.
+import { AbiCoder } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addRecord } from '../../src/chain/add-record.js';
 import { addOrgMember, createOrg, grantOrg, logAccessVia, removeOrgMember, revokeOrg } from '../../src/chain/org.js';
-import { currentMembers, liveOrgReaders, orgInfo, readableVia, resolveOrg } from '../../src/chain/org-state.js';
+import { currentMembers, listOrgs, liveOrgReaders, orgInfo, readableVia, resolveOrg } from '../../src/chain/org-state.js';
 import { read } from '../../src/chain/read.js';
 import { suspendProvider } from '../../src/chain/suspend-provider.js';
 import { AccessDeniedError, NotFoundError, UsageError } from '../../src/errors.js';
@@ -97,5 +98,22 @@ describe('organisations', () => {
     await revokeOrg(p.chain, { org });
     expect(await canVia(a, org, p, LAB, id)).toBe(false);
     expect(await liveOrgReaders(p.chain, p.address, LAB)).toEqual([]);
+  });
+  it('MUST (§ Organisations 1): a department or org name that is not UTF-8 (hostile chain text) does not break reading the org', async () => {
+    // ABI-encoded `string` and `bytes` are the same bytes, and Solidity does not check UTF-8:
+    // an org admin can store 0xff 0xfe, which no string decoder accepts (ethers defers the
+    // error to the read of that argument). Before, orgInfo threw, and every view reading the
+    // org (org show, grant list, the author's recipients) failed with it.
+    const orgAdmin = await f.provider();
+    const doc = await f.provider();
+    const { org } = await createOrg(f.admin.chain, { name: 'Bytes General', admins: [orgAdmin.address] });
+    const selector = f.admin.chain.iface.getFunction('addOrgMember')!.selector;
+    const args = AbiCoder.defaultAbiCoder().encode(['uint256', 'address', 'bytes'], [org, doc.address, '0xfffe41']);
+    await (await orgAdmin.chain.signer!.sendTransaction({ to: f.admin.chain.address, data: selector + args.slice(2) })).wait();
+    const info = await orgInfo(f.admin.chain, org);
+    expect(info.members).toHaveLength(1);
+    expect(info.members[0]!.department).toBe('\ufffd\ufffdA');
+    expect(await currentMembers(f.admin.chain, org)).toEqual([doc.address]);
+    expect((await listOrgs(f.admin.chain)).map((o) => o.id)).toContain(org);
   });
 });
