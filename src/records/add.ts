@@ -299,6 +299,8 @@ export async function registerPrepared(s: AddSession, prepared: PreparedRecord[]
     }
   }
   const todo = prepared.filter((p) => !out.has(p));
+  // STORAGE.md § Durability: the bytes a transaction names are on disk before it is sent.
+  if (todo.length) await s.store.sync?.();
   if (todo.length === 1) {
     const p = todo[0]!;
     const r = await addRecord(s.chain, { patient: p.patient, recordType: p.recordType, cidCodec: p.cidCodec, digest: p.digest });

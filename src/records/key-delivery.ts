@@ -73,6 +73,8 @@ export async function publishKeyDelivery(
   if (added.codec !== CODEC_RAW) {
     throw new IntegrityError('key delivery too large for one block', { hint: 'grant fewer records at once (--records), or by type' });
   }
+  // STORAGE.md § Durability: the grant's transaction will name this block.
+  await store.sync?.();
   return { cid: added.cid, digest: '0x' + Buffer.from(added.digest).toString('hex') };
 }
 

@@ -170,6 +170,7 @@ export async function rekeyRecords(
       // Stored and pinned before the chain points at it (§ 1.2); a crash between the two
       // leaves the old CID current, and a retry re-keys the record again (§ 3.7).
       const added = await s.store.add(target);
+      await s.store.sync?.(); // STORAGE.md § Durability
       const tx = await rekeyRecord(s.chain, {
         id: r.id,
         cidCodec: added.codec,
