@@ -36,6 +36,7 @@ export const UNIT = [
   'test/keys/keystore.test.ts',
   'test/keys/profile-order.test.ts',
   'test/helpers/wait.test.ts',
+  'test/helpers/strace.test.ts',
   'test/ui/html.test.ts',
 ];
 

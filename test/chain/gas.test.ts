@@ -86,7 +86,11 @@ describe('gas ceilings (CONTRACT.md § Gas)', () => {
       const g = await grantOrg(p.chain, { org: c.org, readMask: 1 << LAB, expiry });
       note('grantOrg', g.gasUsed);
       const last = members[size - 1]!;
-      note('logAccessVia', (await logAccessVia(last.chain, { recordId: id, patient: p.address, recordType: LAB, org: c.org })).gasUsed);
+      const via = await logAccessVia(last.chain, { recordId: id, patient: p.address, recordType: LAB, org: c.org });
+      note('logAccessVia', via.gasUsed);
+      // The patient's address is random and its zero bytes are cheaper calldata (4 gas, not
+      // 16): "flat" is judged on the gas less the calldata's cost (it failed ~1 run in 13).
+      note('logAccessVia execution', via.gasUsed - (await calldataGas(p.chain, via.txHash)));
       note('removeOrgMember', (await removeOrgMember(orgAdmin.chain, { org: c.org, provider: last.address })).gasUsed);
       note('revokeOrg', (await revokeOrg(p.chain, { org: c.org })).gasUsed);
     }
@@ -94,7 +98,7 @@ describe('gas ceilings (CONTRACT.md § Gas)', () => {
     expect(gas.grantOrg![1]).toBe(gas.grantOrg![0]);
     expect(gas.revokeOrg![0]).toBeLessThanOrEqual(30_000);
     expect(gas.revokeOrg![1]).toBe(gas.revokeOrg![0]);
-    expect(gas.logAccessVia![1]).toBe(gas.logAccessVia![0]);
+    expect(gas['logAccessVia execution']![1]).toBe(gas['logAccessVia execution']![0]);
     expect(gas.logAccessVia![0]).toBeLessThanOrEqual(40_000);
     expect(Math.max(...gas.addOrgMember!)).toBeLessThanOrEqual(60_000);
     expect(Math.max(...gas.removeOrgMember!)).toBeLessThanOrEqual(35_000);
@@ -102,3 +106,15 @@ describe('gas ceilings (CONTRACT.md § Gas)', () => {
     process.stdout.write(`org gas: ${JSON.stringify(Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Math.max(...v)])))}\n`);
   });
 });
+
+/** The calldata part of a transaction's intrinsic gas (EIP-2028: 4 per zero byte, 16 per other). */
+async function calldataGas(
+  chain: { provider: { getTransaction(h: string): Promise<{ data: string } | null> } },
+  txHash: string,
+): Promise<bigint> {
+  const tx = await chain.provider.getTransaction(txHash);
+  const bytes = Buffer.from(tx!.data.slice(2), 'hex');
+  let g = 0n;
+  for (const b of bytes) g += b === 0 ? 4n : 16n;
+  return g;
+}

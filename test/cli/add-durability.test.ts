@@ -9,6 +9,7 @@ import { base32upper } from 'multiformats/bases/base32';
 import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, clinic, ROOT } from '../helpers/cli.js';
+import { syncsCompleted } from '../helpers/strace.js';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 const c = clinic();
@@ -68,9 +69,8 @@ describe('record add durability', () => {
       expect(sent, 'the transaction is in the trace').toBeGreaterThan(-1);
       const last = Math.max(...made);
       expect(last).toBeLessThan(sent);
-      const synced = (l: string) =>
-        / (syncfs|sync)\(.*\) += 0/.test(l) || (/ f(data)?sync\(\d+</.test(l) && l.includes(`<${join(c.home, 'ipfs')}/`));
-      const sync = lines.findIndex((l, i) => i > last && i < sent && synced(l));
+      const synced = syncsCompleted(lines, join(c.home, 'ipfs'));
+      const sync = lines.findIndex((_, i) => i > last && i < sent && synced[i]);
       expect(sync, `no sync between the last store write (line ${last + 1}) and the transaction (line ${sent + 1})`).toBeGreaterThan(-1);
     },
     120_000,

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptAll, recordsOf, sha256Of } from '../batch/check.js';
 import { BIN, ROOT } from '../helpers/cli.js';
 import { failpoints } from '../helpers/failpoints.js';
+import { syncsCompleted } from '../helpers/strace.js';
 import { type BatchWorld, batchWorld, csv, type Patient } from '../helpers/world.js';
 
 let w: BatchWorld;
@@ -127,8 +128,7 @@ describe('emr batch add: durability of the stored bytes', () => {
       expect(chunks).toHaveLength(2);
       const pins = join(w.home, 'ipfs', 'pins');
       const madeAt = (path: string) => lines.findLastIndex((l) => / (openat|rename|renameat2?)\(/.test(l) && l.includes(`"${path}"`));
-      const synced = (l: string) =>
-        / (syncfs|sync)\(.*\) += 0/.test(l) || (/ f(data)?sync\(\d+</.test(l) && l.includes(`<${join(w.home, 'ipfs')}/`));
+      const synced = syncsCompleted(lines, join(w.home, 'ipfs'));
       const txAt = lines.flatMap((l, i) => (/ write\(\d+<[^>]*job\.journal>, "\{\\"ev\\":\\"tx\\"/.test(l) ? [i] : []));
       expect(txAt).toHaveLength(2);
       chunks.forEach((cids, n) => {
@@ -136,7 +136,7 @@ describe('emr batch add: durability of the stored bytes', () => {
         expect(Math.min(...made), `the files of chunk ${n + 1} are in the trace`).toBeGreaterThan(-1);
         const last = Math.max(...made);
         expect(last).toBeLessThan(txAt[n]!);
-        const sync = lines.findIndex((l, i) => i > last && i < txAt[n]! && synced(l));
+        const sync = lines.findIndex((_, i) => i > last && i < txAt[n]! && synced[i]);
         expect(
           sync,
           `chunk ${n + 1}: no sync between its last store write (line ${last + 1}) and its tx line (line ${txAt[n]! + 1})`,
