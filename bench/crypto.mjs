@@ -207,9 +207,10 @@ try {
     const size = Math.max(...SIZES);
     const p = join(dir, 'plain');
     makeFile(p, size);
-    const cryptoEntry = join(dirname(bin), '..', 'dist', 'crypto', 'index.js');
+    // The modules themselves (src/crypto has no barrel: nothing in emr imported one).
+    const cryptoModule = (name) => JSON.stringify(join(dirname(bin), '..', 'dist', 'crypto', `${name}.js`));
     const ethersEntry = createRequire(bin).resolve('ethers');
-    const code = `const m = await import(${JSON.stringify(cryptoEntry)}); const { Wallet } = await import(${JSON.stringify(ethersEntry)});
+    const code = `const m = { ...(await import(${cryptoModule('bundle')})), ...(await import(${cryptoModule('identity')})) }; const { Wallet } = await import(${JSON.stringify(ethersEntry)});
       const w = new Wallet('0x' + '11'.repeat(32)); const id = m.generateIdentity(); const t0 = process.hrtime.bigint();
       await m.encryptBundle({ input: ${JSON.stringify(p)}, output: ${JSON.stringify(p + '.age')}, recipients: [id.recipient], meta: { patient: w.address, author: w.address, type: 'x' }, signer: w });
       const t1 = process.hrtime.bigint();
@@ -247,12 +248,13 @@ try {
     help.push(timed(process.execPath, [bin, '--help']).s);
     bare.push(timed(process.execPath, ['-e', '0']).s);
   }
-  const cryptoEntry = join(dirname(bin), '..', 'dist', 'crypto', 'index.js');
+  // The bundle codec (dist/crypto/bundle.js and what it imports): what a library user loads.
+  const bundleEntry = join(dirname(bin), '..', 'dist', 'crypto', 'bundle.js');
   const imp = [];
-  for (let i = 0; i < 7; i++) imp.push(timed(process.execPath, ['--input-type=module', '-e', `import ${JSON.stringify(cryptoEntry)}`]).s);
+  for (let i = 0; i < 7; i++) imp.push(timed(process.execPath, ['--input-type=module', '-e', `import ${JSON.stringify(bundleEntry)}`]).s);
   console.log(
-    `start-up: node -e 0 ${f3(median(bare))} s; emr --help ${f3(median(help))} s (${f3(median(help) / median(bare))}×); ` +
-      `import dist/crypto ${f3(median(imp))} s`,
+    `start-up: node -e 0 ${f3(median(bare))} s; emr --help ${f3(median(help))} s (${f3(median(help) / median(bare))}×, goal ≤ 1.5×); ` +
+      `import dist/crypto/bundle.js ${f3(median(imp))} s`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
