@@ -2,14 +2,15 @@
 // files are synced to disk before the transaction that registers its CID is sent. Before,
 // `record add` registered on chain with the bytes maybe still in the page cache: a power
 // loss could leave the chain naming a record whose bytes no store holds.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base32upper } from 'multiformats/bases/base32';
 import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, clinic, ROOT } from '../helpers/cli.js';
+import { clinic } from '../helpers/cli.js';
 import { syncsCompleted } from '../helpers/strace.js';
+import { straceEmr } from '../helpers/strace-run.js';
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 const c = clinic();
@@ -33,31 +34,9 @@ describe('record add durability', () => {
     async () => {
       const trace = join(c.home, 'add-strace.txt');
       const args = [...c.as('grey'), '--json', 'record', 'add', c.file('durable.txt', 'K 4.1'), '--patient', 'alice', '--type', 'lab'];
-      let out = '';
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const env: Record<string, string> = {};
-        for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1' })) if (v !== undefined && k !== 'EMR_PASSWORD') env[k] = v;
-        const child = spawn(
-          'strace',
-          [
-            '-f',
-            '-qq',
-            '-y',
-            '-s',
-            '400',
-            '-o',
-            trace,
-            '-e',
-            'trace=openat,rename,renameat,renameat2,syncfs,sync,fsync,fdatasync,write,writev',
-            process.execPath,
-            BIN,
-            ...args,
-          ],
-          { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'ignore'] },
-        );
-        child.stdout.on('data', (d: Buffer) => (out += d));
-        child.on('error', reject);
-        child.on('close', resolve);
+      const { code, stdout: out } = await straceEmr(trace, args, {
+        syscalls: 'openat,rename,renameat,renameat2,syncfs,sync,fsync,fdatasync,write,writev',
+        stringBytes: 400,
       });
       expect(code).toBe(0);
       const cid = JSON.parse(out).data.records[0].cid as string;

@@ -3,16 +3,16 @@
 // before its `tx` line is written and the transaction broadcast, and a resume registers a
 // journaled CID only when its blocks are whole.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base32upper } from 'multiformats/bases/base32';
 import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptAll, recordsOf, sha256Of } from '../batch/check.js';
-import { BIN, ROOT } from '../helpers/cli.js';
 import { failpoints } from '../helpers/failpoints.js';
 import { syncsCompleted } from '../helpers/strace.js';
+import { straceEmr } from '../helpers/strace-run.js';
 import { type BatchWorld, batchWorld, csv, type Patient } from '../helpers/world.js';
 
 let w: BatchWorld;
@@ -90,33 +90,9 @@ describe('emr batch add: durability of the stored bytes', () => {
       const j = await job('synced', 6);
       const trace = join(j.dir, 'strace.txt');
       const args = ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', 'batch', 'add', j.manifest];
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const env: Record<string, string> = {};
-        for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1' })) if (v !== undefined && k !== 'EMR_PASSWORD') env[k] = v;
-        const child = spawn(
-          'strace',
-          [
-            '-f',
-            '-qq',
-            '-y',
-            '-s',
-            '16',
-            '-o',
-            trace,
-            '-e',
-            'trace=openat,rename,renameat,renameat2,syncfs,sync,fsync,fdatasync,write',
-            process.execPath,
-            BIN,
-            ...args,
-            '--journal',
-            j.journal,
-            '--batch-size',
-            '3',
-          ],
-          { cwd: ROOT, env, stdio: 'ignore' },
-        );
-        child.on('error', reject);
-        child.on('close', resolve);
+      const { code } = await straceEmr(trace, [...args, '--journal', j.journal, '--batch-size', '3'], {
+        syscalls: 'openat,rename,renameat,renameat2,syncfs,sync,fsync,fdatasync,write',
+        stringBytes: 16,
       });
       expect(code).toBe(0);
       const lines = readFileSync(trace, 'utf8').split('\n');
