@@ -24,6 +24,11 @@ export interface OrgMember {
   readsBefore: bigint;
   departmentTag: number;
   department: string;
+  /**
+   * Where the member's latest OrgMemberAdded event is: orders the join against another event
+   * exactly (two blocks may share a timestamp, a join and a grant may share a block).
+   */
+  joinedLog?: { blockNumber: number; logIndex: number };
 }
 
 export interface OrgInfo {
@@ -72,11 +77,20 @@ export async function orgInfo(chain: EmrChain, org: bigint): Promise<OrgInfo> {
   }
   // The department name is the one of the member's latest add event (its tag is on chain).
   const dept = new Map<string, string>();
-  for (const e of memberEvents) dept.set(String(e.args[1]).toLowerCase(), String(e.args[4]));
+  const joinedLog = new Map<string, { blockNumber: number; logIndex: number }>();
+  for (const e of memberEvents) {
+    dept.set(String(e.args[1]).toLowerCase(), String(e.args[4]));
+    joinedLog.set(String(e.args[1]).toLowerCase(), { blockNumber: e.blockNumber, logIndex: e.logIndex });
+  }
   const members: OrgMember[] = [];
   for (const a of [...new Set(memberEvents.map((e) => String(e.args[1])))].slice(0, MAX_MEMBERS)) {
     const m = await orgMemberOf(chain, org, a);
-    if (m.joinedAt) members.push({ ...m, department: m.departmentTag ? (dept.get(a.toLowerCase()) ?? '') : '' });
+    if (m.joinedAt)
+      members.push({
+        ...m,
+        department: m.departmentTag ? (dept.get(a.toLowerCase()) ?? '') : '',
+        joinedLog: joinedLog.get(a.toLowerCase()),
+      });
   }
   return { id: org, name: String(created[0]!.args[2]), createdAt: Number(createdAt), admins, members };
 }

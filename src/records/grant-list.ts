@@ -9,7 +9,7 @@
 
 import { canRead, grantOf } from '../chain/grants.js';
 import { addressTopic, blockTimes, queryEvents } from '../chain/logs.js';
-import { MAX_ORGS, orgGrantOf, orgInfo } from '../chain/org-state.js';
+import { MAX_ORGS, type OrgMember, orgGrantOf, orgInfo } from '../chain/org-state.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { InternalError } from '../errors.js';
@@ -146,6 +146,14 @@ export interface OrgGrantEntry {
   lastDeliveryAt: string | null;
 }
 
+/** Whether `m` joined after the key delivery `d` (none: every member lacks the keys). */
+function joinedAfter(m: OrgMember, d: { blockNumber: number; logIndex: number } | undefined, deliveredAt: number): boolean {
+  if (!d) return true;
+  const j = m.joinedLog;
+  if (!j) return m.joinedAt >= deliveredAt;
+  return j.blockNumber > d.blockNumber || (j.blockNumber === d.blockNumber && j.logIndex > d.logIndex);
+}
+
 /**
  * The patient's grants to organisations, from OrgGranted events confirmed against state
  * (orgGrantOf), with the members who have not had the older records' keys.
@@ -171,8 +179,9 @@ export async function listOrgGrants(chain: EmrChain, patient: string, slots: Typ
       read: g.live ? slots.fromMask(g.readMask) : [],
       expires: g.live ? iso(g.expiry) : null,
       members: inScope.map((m) => m.address),
-      // A member who joined in the delivery's own second may or may not be in it: listed (a re-grant is harmless).
-      pendingKeys: g.live ? inScope.filter((m) => m.joinedAt >= deliveredAt).map((m) => m.address) : [],
+      // Joined after the delivery's log (block, then log index: a timestamp cannot tell two
+      // events of the same second apart); without the event, by time, a tie counted as after.
+      pendingKeys: g.live ? inScope.filter((m) => joinedAfter(m, delivery, deliveredAt)).map((m) => m.address) : [],
       lastDeliveryAt: iso(deliveredAt),
     });
   }

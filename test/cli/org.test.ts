@@ -131,8 +131,13 @@ describe('emr org (docs/CLI.md § Organisations)', () => {
 
   it('MUST (SHARING.md § 9.8): grant list names each org grant and the members who joined after the last key delivery; a re-grant gives them the older records', async () => {
     const made = await ok([...as('admin'), 'org', 'create', 'Late Clinic', '--admin', 'house']);
+    // Wilson joins, then the grant delivers the keys, in blocks of one timestamp (anvil mines
+    // blocks of the same second so; a script does it): he has the keys, he is not pending.
+    const t = Number(BigInt(((await c.rpc('eth_getBlockByNumber', ['latest', false])) as { timestamp: string }).timestamp)) + 10;
+    await c.rpc('evm_setNextBlockTimestamp', [t]);
     await ok([...as('house'), 'org', 'add', made.org, 'wilson']);
     const old = await addLab('late-old.txt', 'Na 140');
+    await c.rpc('evm_setNextBlockTimestamp', [t]);
     await ok([...as('alice'), 'grant', '--org', made.org, '--types', 'lab', '--expires', '1y']);
     const listed0 = await ok([...as('alice'), 'grant', 'list']);
     const entry0 = listed0.orgGrants.find((g: any) => g.org === made.org);

@@ -25,6 +25,9 @@ beforeAll(async () => {
   await c.rpc('evm_increaseTime', [86_400]);
   await c.rpc('evm_mine');
   since = iso((await head()) + 1);
+  // anvil mines blocks of the same second with one timestamp: the period's first block must
+  // not share the last one's (a fast run made the grant below fall before `since`).
+  await c.rpc('evm_setNextBlockTimestamp', [(await head()) + 1]);
   lab = (await ok([...as('grey'), 'record', 'add', file('lab.txt', 'Hb 13.9'), '--patient', 'alice', '--type', 'lab'])).records[0].id;
   note = (await ok([...as('grey'), 'record', 'add', file('note.txt', 'seen'), '--patient', 'alice', '--type', 'note'])).records[0].id;
   // 1. a grant (inferred: house can open the lab record)  2. house reads it (receipt)

@@ -4,8 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { deriveTypeKey } from '../../src/keys/derive.js';
@@ -29,16 +31,93 @@ export interface EmrRunOptions {
   env?: Record<string, string | undefined>;
   input?: string | Buffer;
   cwd?: string;
+  /** Killed (SIGKILL) after this long: implies a process of its own. */
   timeoutMs?: number;
+  /** A process of its own (signals, exit behaviour, what a child inherits). */
+  spawn?: boolean;
 }
 
+/** The environment a run sees: the suite's, NO_COLOR, the test's own; never a passphrase from the shell. */
+function runEnv(opts: EmrRunOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) if (v !== undefined) env[k] = v;
+  if (!opts.env?.EMR_PASSWORD) delete env.EMR_PASSWORD;
+  if (!opts.env?.EMR_PASSWORD_FILE) delete env.EMR_PASSWORD_FILE;
+  return env;
+}
+
+/**
+ * Variables that code reads from the process itself rather than from the env main() is given
+ * (os.homedir, os.tmpdir, the failpoints of src/failpoint.ts): a run that sets one needs a
+ * process of its own.
+ */
+const PROCESS_ENV = ['HOME', 'XDG_CONFIG_HOME', 'TMPDIR', 'EMR_FAILPOINTS', 'EMR_FAILPOINT_ACTION', 'NODE_OPTIONS'];
+
+/**
+ * Runs `emr`. In-process by default (docs/TESTING.md § 6): the built bundle's main(argv, {io, env})
+ * with its own stdin, stdout, stderr and environment, the exit code main() returns; the
+ * process start and module load (~0.35 CPU-s of a ~0.6 CPU-s run) are paid once per file.
+ * A run that needs a process of its own (a cwd, a variable read off the process, a kill at a
+ * timeout, or `spawn: true`) gets bin/emr.js as a child, as a user would.
+ */
 export function emr(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
+  const own =
+    opts.spawn ||
+    opts.cwd !== undefined ||
+    opts.timeoutMs !== undefined ||
+    process.env.EMR_TEST_SPAWN === '1' ||
+    PROCESS_ENV.some((k) => opts.env && k in opts.env);
+  return own ? emrSpawn(args, opts) : emrInProcess(args, opts);
+}
+
+type Main = (argv: string[], o: { io: unknown; env: NodeJS.ProcessEnv }) => Promise<number>;
+let mainOnce: Promise<Main> | undefined;
+// Node's own import, not vitest's module runner: the bundle is already built JavaScript, and
+// transforming it again cost ~3 s a file (the same modules bin/emr.js loads).
+const nativeImport = async (path: string): Promise<{ main: Main }> => createRequire(import.meta.url)(path);
+
+async function emrInProcess(args: string[], opts: EmrRunOptions): Promise<EmrRun> {
+  mainOnce ??= nativeImport(join(ROOT, 'dist', 'bundle', 'cli.js')).then((m) => m.main);
+  const main = await mainOnce;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (to: Buffer[]) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        to.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+  const stdin = Readable.from(opts.input === undefined ? [] : [Buffer.from(opts.input)]);
+  const stdout = sink(out);
+  const stderr = sink(err);
+  let code: number;
+  try {
+    code = await main(args, { io: { stdin, stdout, stderr }, env: runEnv(opts) });
+  } catch (e) {
+    // What bin/emr.js would do with an error main() let through: Node prints it, exit 1.
+    err.push(Buffer.from(`${(e as Error)?.stack ?? String(e)}\n`));
+    code = 1;
+  }
+  return result(code, out, err);
+}
+
+function result(code: number, out: Buffer[], err: Buffer[]): EmrRun {
+  const stdoutBytes = Buffer.concat(out);
+  const stdout = stdoutBytes.toString('utf8');
+  let json: EmrRun['json'];
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code, stdout, stderr: Buffer.concat(err).toString('utf8'), stdoutBytes, json };
+}
+
+/** bin/emr.js as a child process, no TTY, env and stdin under the test's control. */
+export function emrSpawn(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) if (v !== undefined) env[k] = v;
-    // Never inherit a passphrase from the developer's shell.
-    if (!opts.env?.EMR_PASSWORD) delete env.EMR_PASSWORD;
-    if (!opts.env?.EMR_PASSWORD_FILE) delete env.EMR_PASSWORD_FILE;
+    const env = runEnv(opts);
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -48,21 +127,7 @@ export function emr(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stdoutBytes = Buffer.concat(out);
-      const stdout = stdoutBytes.toString('utf8');
-      let json: EmrRun['json'];
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({
-        code: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1),
-        stdout,
-        stderr: Buffer.concat(err).toString('utf8'),
-        stdoutBytes,
-        json,
-      });
+      resolve(result(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : -1), out, err));
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
