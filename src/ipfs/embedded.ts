@@ -17,6 +17,7 @@ import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
 import { blockTooLarge, type FetchBlock, readVerifiedFile } from './read-file.js';
 import { CODEC_DAG_PB, MAX_BLOCK_SIZE } from './settings.js';
+import { SyncHelper } from './sync-helper.js';
 import type { RecordStore, StoreCallOptions } from './store-types.js';
 
 export interface EmbeddedStore extends RecordStore {
@@ -181,12 +182,15 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
    * fsync of every file this process created since the last sync, then of their directories.
    */
   let syncing: Promise<void> | undefined;
+  // One `sh` running `sync -f` per request for the store's life, not a fork of emr per sync (sync-helper.ts).
+  const helper = new SyncHelper([blocksDir, pinsDir]);
   async function sync(): Promise<void> {
     // Concurrent callers share one round (what they wrote before it started is covered).
     while (syncing) await syncing;
     const files = [...unsynced];
     unsynced.clear();
-    const round = syncfs(['-f', blocksDir, pinsDir])
+    const round = helper
+      .sync()
       .catch(() => syncfs([]))
       .catch(() => fsyncEach(files));
     syncing = round;
@@ -455,6 +459,7 @@ export async function openEmbeddedStore(opts: { dir: string }): Promise<Embedded
     },
 
     async close() {
+      helper.close();
       await blocks.close();
     },
   };

@@ -121,4 +121,27 @@ describe('emr batch add: durability of the stored bytes', () => {
     },
     90_000,
   );
+
+  it.skipIf(!hasStrace)(
+    'the store’s sync forks no emr process per chunk (STORAGE.md § Durability: one sync helper per store; --batch-size 1 forked per record)',
+    async () => {
+      const j = await job('forks', 5);
+      const trace = join(j.dir, 'strace-forks.txt');
+      const args = ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', 'batch', 'add', j.manifest];
+      const { code } = await straceEmr(trace, [...args, '--journal', j.journal, '--batch-size', '1'], {
+        syscalls: 'clone,clone3,fork,vfork,syncfs',
+        stringBytes: 16,
+      });
+      expect(code).toBe(0);
+      const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      const emrPid = /^(\d+) /.exec(lines[0]!)![1];
+      // New processes (not threads) started by the emr process itself.
+      const forks = lines.filter((l) => l.startsWith(`${emrPid} `) && /(clone3?|v?fork)\(/.test(l) && !l.includes('CLONE_THREAD'));
+      const chunks = journalEvents(j.journal).filter((e) => e.ev === 'tx').length;
+      expect(chunks).toBe(5);
+      expect(lines.some((l) => / syncfs\(/.test(l)), 'the store was synced').toBe(true);
+      expect(forks.length, forks.join('\n')).toBeLessThan(chunks);
+    },
+    90_000,
+  );
 });
