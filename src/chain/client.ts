@@ -89,9 +89,22 @@ export function boundedProvider(
   });
 }
 
+/**
+ * Addresses already parsed, by the exact input: a batch parses the same 50 patients for
+ * each of its rows (packRecords, reads), and ethers' getAddress hashes each time (~120 ms
+ * of a 1,000-row job; issue 26 § 2). Only valid ones; bounded: emptied when full.
+ */
+const parsed = new Map<string, string>();
+const PARSED_MAX = 4096;
+
 export function parseAddress(value: string, what = 'address'): string {
+  const hit = parsed.get(value);
+  if (hit !== undefined) return hit;
   try {
-    return getAddress(value);
+    const a = getAddress(value);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(value, a);
+    return a;
   } catch (e) {
     throw new UsageError(`invalid ${what}: ${value.slice(0, 60)}`, {
       hint: 'addresses are 0x followed by 40 hex digits',

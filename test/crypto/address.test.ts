@@ -25,6 +25,21 @@ describe('toChecksumAddress', () => {
     );
   });
 
+  it('answers a repeated address the same as the first time, valid or not (the answers are remembered; issue 26 § 2)', () => {
+    fc.assert(
+      fc.property(hex40, (h) => {
+        const sum = getAddress('0x' + h);
+        const bad = sum.slice(0, 2) + [...sum.slice(2)].map((c) => (/[a-f]/.test(c) ? c.toUpperCase() : /[A-F]/.test(c) ? c.toLowerCase() : c)).join('');
+        for (let round = 0; round < 3; round++) {
+          expect(toChecksumAddress('0x' + h)).toBe(sum);
+          expect(toChecksumAddress(bad), bad).toBe(ethersOrNull(bad));
+        }
+      }),
+      { numRuns: 100 },
+    );
+    expect(toChecksumAddress(42 as unknown as string)).toBeNull();
+  });
+
   it('rejects what is not 40 hex digits', () => {
     for (const a of ['', '0x', '0x1234', '0x' + 'g'.repeat(40), '0x' + 'a'.repeat(41), '0X' + 'a'.repeat(40), ' 0x' + 'a'.repeat(40)]) {
       expect(toChecksumAddress(a), a).toBeNull();
