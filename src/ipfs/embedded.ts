@@ -17,8 +17,8 @@ import { parseRecordCid } from './cid.js';
 import { type AddSource, importFile } from './import-file.js';
 import { blockTooLarge, type FetchBlock, readVerifiedFile } from './read-file.js';
 import { CODEC_DAG_PB, MAX_BLOCK_SIZE } from './settings.js';
-import { SyncHelper } from './sync-helper.js';
 import type { RecordStore, StoreCallOptions } from './store-types.js';
+import { SyncHelper } from './sync-helper.js';
 
 export interface EmbeddedStore extends RecordStore {
   readonly kind: 'embedded';

@@ -73,7 +73,10 @@ export class SyncHelper {
       const line = this.buffered.slice(0, nl);
       this.buffered = this.buffered.slice(nl + 1);
       const w = this.waiting.shift();
-      if (!w) return this.fail(new Error('sync helper: an answer nobody asked for'));
+      if (!w) {
+        this.fail(new Error('sync helper: an answer nobody asked for'));
+        return;
+      }
       clearTimeout(w.timer);
       if (line === 'ok') w.resolve();
       else {

@@ -139,7 +139,10 @@ describe('emr batch add: durability of the stored bytes', () => {
       const forks = lines.filter((l) => l.startsWith(`${emrPid} `) && /(clone3?|v?fork)\(/.test(l) && !l.includes('CLONE_THREAD'));
       const chunks = journalEvents(j.journal).filter((e) => e.ev === 'tx').length;
       expect(chunks).toBe(5);
-      expect(lines.some((l) => / syncfs\(/.test(l)), 'the store was synced').toBe(true);
+      expect(
+        lines.some((l) => / syncfs\(/.test(l)),
+        'the store was synced',
+      ).toBe(true);
       expect(forks.length, forks.join('\n')).toBeLessThan(chunks);
     },
     90_000,

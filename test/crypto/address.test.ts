@@ -29,7 +29,9 @@ describe('toChecksumAddress', () => {
     fc.assert(
       fc.property(hex40, (h) => {
         const sum = getAddress('0x' + h);
-        const bad = sum.slice(0, 2) + [...sum.slice(2)].map((c) => (/[a-f]/.test(c) ? c.toUpperCase() : /[A-F]/.test(c) ? c.toLowerCase() : c)).join('');
+        const bad =
+          sum.slice(0, 2) +
+          [...sum.slice(2)].map((c) => (/[a-f]/.test(c) ? c.toUpperCase() : /[A-F]/.test(c) ? c.toLowerCase() : c)).join('');
         for (let round = 0; round < 3; round++) {
           expect(toChecksumAddress('0x' + h)).toBe(sum);
           expect(toChecksumAddress(bad), bad).toBe(ethersOrNull(bad));
