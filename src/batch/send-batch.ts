@@ -6,8 +6,8 @@
  * tell whether this exact transaction was mined, and can re-broadcast it unchanged.
  */
 import type { TransactionReceipt } from 'ethers';
+import { keccak256 } from 'ethers/crypto';
 import { NonceManager } from 'ethers/providers';
-import { Transaction } from 'ethers/transaction';
 import { packRecords } from '../chain/add-records.js';
 import { toChainError } from '../chain/errors.js';
 import { requireSigner, writeMethod } from '../chain/send.js';
@@ -163,14 +163,26 @@ export async function sendBatch(
     nm.increment();
     const populated = await wallet.populateTransaction({ ...tx, nonce, gasLimit });
     raw = await wallet.signTransaction(populated);
-    txHash = Transaction.from(raw).hash!;
+    // A signed transaction's hash is the Keccak-256 of its bytes (EIP-2718, and RLP for a
+    // legacy one): parsing them back (ethers' Transaction.from) re-serialized them first.
+    txHash = keccak256(raw);
   } catch (e) {
     nm.reset();
     throw toChainError(e, chain.iface);
   }
   journal.append({ ev: 'tx', txHash, nonce, keys: entries.map((e) => e.key), raw });
   try {
-    await chain.provider.broadcastTransaction(raw);
+    // eth_sendRawTransaction itself: ethers' broadcastTransaction also asks for the block
+    // number and parses the bytes again, recovering the sender with a JS secp256k1 (~15 ms
+    // a transaction here, what `--batch-size 1` paid per record; issue 26 § 2). Errors are
+    // ethers' mapped ones all the same (its send() maps JSON-RPC errors).
+    const said: unknown = await chain.provider.send('eth_sendRawTransaction', [raw]);
+    if (typeof said !== 'string' || said.toLowerCase() !== txHash.toLowerCase()) {
+      throw new UnavailableError(`the node answered another transaction hash than ${txHash}`, {
+        hint: 'check --rpc-url; run again with --resume: the journal knows this transaction',
+        details: { txHash },
+      });
+    }
   } catch (e) {
     // The bytes may or may not have reached the node: the journal's `tx` line lets a
     // resume find out. Nothing else is sent in this run.
