@@ -95,7 +95,7 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
         COLS,
       ),
     );
-    const r = await w.run(['--json', 'batch', 'add', join(dir(), 'm.csv')], { timeoutMs: 180_000 });
+    const r = await w.run(['--json', 'batch', 'add', join(dir(), 'm.csv')]);
     // The failed row gives the exit code of its class (USAGE); the rest went on.
     expect(r.code, r.stderr).toBe(2);
     data = r.json!.data;
@@ -151,7 +151,7 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
   }, 240_000);
 
   it('the same manifest again: the FHIR records are already done (same keys after a new split), the bad row fails again, nothing added twice', async () => {
-    const r = await w.run(['--json', 'batch', 'add', join(dir(), 'm.csv'), '--resume'], { timeoutMs: 120_000 });
+    const r = await w.run(['--json', 'batch', 'add', join(dir(), 'm.csv'), '--resume']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.json!.data.counts).toMatchObject({ added: 0, alreadyDone: data.counts.added, failed: 1 });
     expect(await recordsOf(w, [p[0]!.address])).toHaveLength(data.rows.filter((x: any) => x.line === 2).length);
@@ -177,7 +177,7 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
         COLS,
       ),
     );
-    const r = await w.run(['--json', 'batch', 'add', join(d, 'm.csv')], { timeoutMs: 120_000 });
+    const r = await w.run(['--json', 'batch', 'add', join(d, 'm.csv')]);
     expect(r.code, r.stderr).toBe(2);
     const reasons = (r.json!.error as any).details.rows.map((x: any) => [x.line, x.reason]);
     expect(reasons.map((x: any) => x[0])).toEqual([2, 3, 4, 5, 6, 7]);
@@ -223,7 +223,7 @@ describe('FHIR rows and encounter columns in batch manifests (MANIFEST.md § 3.2
     mkdirSync(d, { recursive: true });
     copyFileSync(join(FIX, 'synthea-patient-b.json'), join(d, 'b.json'));
     writeFileSync(join(d, 'm.csv'), csv([{ file: 'b.json', patient: wallet.address }], COLS));
-    const r = await w.run(['--json', 'batch', 'add', join(d, 'm.csv')], { timeoutMs: 120_000 });
+    const r = await w.run(['--json', 'batch', 'add', join(d, 'm.csv')]);
     expect(r.code, r.stderr).toBe(2);
     expect((r.json!.error as any).details.rows[0].reason).toMatch(/not allowed to add \w+ records .* which b\.json holds/);
     expect(await recordsOf(w, [wallet.address])).toHaveLength(0);

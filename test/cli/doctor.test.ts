@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const doctor = async (who: string) => {
-  const r = await emr([...as(who), '--json', 'doctor'], { timeoutMs: 60_000 });
+  const r = await emr([...as(who), '--json', 'doctor']);
   const checks = (r.json?.data?.checks ?? []) as Array<{ name: string; ok: boolean; detail: string; hint: string }>;
   return { r, checks, get: (n: string) => checks.find((x) => x.name === n) };
 };

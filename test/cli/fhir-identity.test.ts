@@ -108,7 +108,7 @@ describe('the right patient, or nothing (docs/FHIR.md § 3.3)', () => {
     const alice = c.address('alice');
     writeFileSync(join(dir, 'm.csv'), `file,patient,type,title\nb.json,${alice},,\nplain.txt,${alice},note,plain\n`);
     const before = await count('alice');
-    const r = await emr([...as('grey'), '--json', 'batch', 'add', join(dir, 'm.csv')], { timeoutMs: 180_000 });
+    const r = await emr([...as('grey'), '--json', 'batch', 'add', join(dir, 'm.csv')]);
     expect(r.code, r.stdout + r.stderr).toBe(4);
     const rows = r.json!.data.rows;
     expect(rows.find((x: any) => x.line === 2)).toMatchObject({ status: 'failed', error: { code: 'PATIENT_MISMATCH' } });

@@ -326,7 +326,7 @@ async function clinicDayWithAdmin(
       ? ['--home', t.home, '--profile', adminProfile, '--password-file', pwAdmin, ...chainArgs]
       : ['--home', t.home, '--profile', who, '--password-file', pw[who]!, ...chainArgs];
   const ok = async (args: string[]) => {
-    const r = await emr([...args, '--json'], { timeoutMs: 120_000 });
+    const r = await emr([...args, '--json']);
     expect(r.code, `${args.join(' ')}\n${r.stderr}${r.stdout}`).toBe(0);
     return r.json!.data;
   };

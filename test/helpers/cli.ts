@@ -3,7 +3,7 @@
  * would: a child process, no TTY, env and stdin under the test's control.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -60,14 +60,27 @@ const PROCESS_ENV = ['HOME', 'XDG_CONFIG_HOME', 'TMPDIR', 'EMR_FAILPOINTS', 'EMR
  * A run that needs a process of its own (a cwd, a variable read off the process, a kill at a
  * timeout, or `spawn: true`) gets bin/emr.js as a child, as a user would.
  */
-export function emr(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
+export async function emr(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
   const own =
     opts.spawn ||
     opts.cwd !== undefined ||
     opts.timeoutMs !== undefined ||
     process.env.EMR_TEST_SPAWN === '1' ||
     PROCESS_ENV.some((k) => opts.env && k in opts.env);
-  return own ? emrSpawn(args, opts) : emrInProcess(args, opts);
+  const t0 = performance.now();
+  const r = await (own ? emrSpawn(args, opts) : emrInProcess(args, opts));
+  // docs/TESTING.md § 6: EMR_TEST_TIMING_LOG=<file> writes one line a run (wall ms, how, file, argv).
+  const log = process.env.EMR_TEST_TIMING_LOG;
+  if (log) {
+    const file = (expect.getState().testPath ?? '').split('/test/').pop();
+    const argv = args
+      .filter((a) => !a.startsWith('/'))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .slice(0, 200);
+    appendFileSync(log, `${Math.round(performance.now() - t0)}\t${own ? 'spawn' : 'in'}\t${file}\t${argv}\n`);
+  }
+  return r;
 }
 
 type Main = (argv: string[], o: { io: unknown; env: NodeJS.ProcessEnv }) => Promise<number>;
