@@ -46,6 +46,27 @@ const MAX_PIPELINED = 16;
 export interface ServeOptions {
   host: string;
   port: number;
+  /** The stall bound (STALL_MS); only the test suite sets another (testStallMs). */
+  stallMs?: number;
+}
+
+/**
+ * `EMR_TEST_STALL_MS` (docs/STORAGE.md § Serving a store): the suite's shorter stall bound,
+ * so that a test waits 2 s, not 20, for the gateway to drop a reader that reads nothing.
+ * Honoured only with EMR_TEST=1, refused otherwise: a stray variable never changes how a
+ * real gateway treats its clients.
+ */
+export function testStallMs(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.EMR_TEST_STALL_MS;
+  if (v === undefined || v === '') return undefined;
+  if (env.EMR_TEST !== '1') {
+    throw new UsageError('EMR_TEST_STALL_MS is test-only and needs EMR_TEST=1', {
+      hint: `unset EMR_TEST_STALL_MS: a gateway drops a stalled client after ${STALL_MS / 1000} s`,
+    });
+  }
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 100 || n > STALL_MS) throw new UsageError('bad EMR_TEST_STALL_MS', { hint: `100 to ${STALL_MS} (milliseconds)` });
+  return n;
 }
 
 export interface RunningGateway {
@@ -269,7 +290,7 @@ export async function serveStore(store: EmbeddedStore, opts: ServeOptions): Prom
   server.headersTimeout = HEADERS_MS;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
-  server.setTimeout(STALL_MS); // no 'timeout' listener: Node destroys the socket
+  server.setTimeout(opts.stallMs ?? STALL_MS); // no 'timeout' listener: Node destroys the socket
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) =>
       reject(

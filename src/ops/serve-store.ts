@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { openEmbeddedStore } from '../ipfs/embedded.js';
-import { parseListen, serveStore } from '../ipfs/serve.js';
+import { parseListen, serveStore, testStallMs } from '../ipfs/serve.js';
 import { toJson } from '../output.js';
 import { untilSignal } from '../session/signal.js';
 
@@ -17,7 +17,7 @@ export async function serveStoreFlow(ctx: Context, listenArg: string): Promise<{
       hint: 'a Kubo node already is a gateway (its Gateway address); drop --ipfs-api to serve this home’s store',
     });
   }
-  const listen = parseListen(listenArg);
+  const listen = { ...parseListen(listenArg), stallMs: testStallMs(ctx.env) };
   const store = await openEmbeddedStore({ dir: join(ctx.home, 'ipfs') });
   ctx.onClose(() => store.close());
   const stopped = untilSignal(ctx);

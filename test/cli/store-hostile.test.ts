@@ -83,6 +83,9 @@ function stalledClient(url: string, request: string): Promise<{ sock: Socket }> 
 
 describe('store serve against hostile clients (docs/STORAGE.md § Serving a store)', () => {
   it('a client that stops reading a CAR answer MUST lose its connection (a slot of the 64) after the send-stall bound', async () => {
+    // The suite's 2 s bound (EMR_TEST_STALL_MS, STORAGE.md § Serving a store), not 20 s: a
+    // gateway of its own, so the other tests meet the real bound.
+    const site = await serveSite(['--home', t.home], { EMR_TEST_STALL_MS: '2000' });
     const before = socketsOf(site.pid);
     const c = await stalledClient(site.url, `GET /ipfs/${big}?format=car HTTP/1.1\r\nHost: gw\r\n\r\n`);
     try {
@@ -102,7 +105,18 @@ describe('store serve against hostile clients (docs/STORAGE.md § Serving a stor
     const r = await fetch(`${site.url}/ipfs/${big}?format=raw&dag-scope=block`, { headers: { accept: 'application/vnd.ipld.raw' } });
     expect(r.status).toBe(200);
     await r.arrayBuffer();
+    expect(await site.stop()).toBe(0);
   }, 90_000);
+
+  it('EMR_TEST_STALL_MS MUST be refused outside the test suite (EMR_TEST=1) and out of range: exit 2, nothing served', async () => {
+    const stray = await emr(['--home', t.home, 'store', 'serve', '--listen', '127.0.0.1:0'], {
+      env: { EMR_TEST: undefined, EMR_TEST_STALL_MS: '2000' },
+    });
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/EMR_TEST_STALL_MS is test-only and needs EMR_TEST=1/);
+    for (const v of ['50', '20001', '2e3', '-1'])
+      expect((await emr(['--home', t.home, 'store', 'serve', '--listen', '127.0.0.1:0'], { env: { EMR_TEST_STALL_MS: v } })).code, v).toBe(2);
+  });
 });
 
 /** One GET on a connection of its own (no keep-alive pool): its status, or the error. */
