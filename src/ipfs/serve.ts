@@ -65,7 +65,8 @@ export function testStallMs(env: NodeJS.ProcessEnv): number | undefined {
     });
   }
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 100 || n > STALL_MS) throw new UsageError('bad EMR_TEST_STALL_MS', { hint: `100 to ${STALL_MS} (milliseconds)` });
+  if (!/^\d+$/.test(v) || n < 100 || n > STALL_MS)
+    throw new UsageError('bad EMR_TEST_STALL_MS', { hint: `100 to ${STALL_MS} (milliseconds)` });
   return n;
 }
 

@@ -114,8 +114,10 @@ describe('store serve against hostile clients (docs/STORAGE.md § Serving a stor
     });
     expect(stray.code).toBe(2);
     expect(stray.stderr).toMatch(/EMR_TEST_STALL_MS is test-only and needs EMR_TEST=1/);
-    for (const v of ['50', '20001', '2e3', '-1'])
-      expect((await emr(['--home', t.home, 'store', 'serve', '--listen', '127.0.0.1:0'], { env: { EMR_TEST_STALL_MS: v } })).code, v).toBe(2);
+    for (const v of ['50', '20001', '2e3', '-1']) {
+      const r = await emr(['--home', t.home, 'store', 'serve', '--listen', '127.0.0.1:0'], { env: { EMR_TEST_STALL_MS: v } });
+      expect(r.code, v).toBe(2);
+    }
   });
 });
 
