@@ -5,12 +5,14 @@
 // Usage: npm run bench
 //   EMR_BIN=<path to bin/emr.js>  benchmark another checkout (e.g. the commit before a change)
 //   BENCH_RUNS=n, BENCH_SIZES=1,268435456,1073741824 (bytes), BENCH_DIR=/dev/shm (tmpfs: CPU, not disk)
+//   BENCH_PROFILE=0 skips the per-thread CPU profile (perf) printed beside the CPU goal; BENCH_PROFILE_RUNS=n (default 3)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes, scrypt } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { profileCrypto } from './profile-crypto.mjs';
 
 const bin = resolve(process.env.EMR_BIN ?? join(import.meta.dirname, '..', 'bin', 'emr.js'));
 const AGE = existsSync('/usr/bin/age') ? '/usr/bin/age' : null;
@@ -132,6 +134,12 @@ try {
       `issue 26 § 1 goals, marginal CPU per GiB: encrypt ${f3(ce)}× age (goal ≤ 1.2×: ${ce <= 1.2 ? 'met' : 'not met'}), ` +
         `decrypt ${f3(cd)}× age (goal ≤ 1.0×: ${cd <= 1.0 ? 'met' : 'not met'})`,
     );
+    // Where that CPU goes, per thread (perf; bench/profile-crypto.mjs): the goal's explanation.
+    if (process.env.BENCH_PROFILE !== '0' && Math.max(...SIZES) >= 64 << 20) {
+      const mib = Math.floor(Math.max(...SIZES) / (1 << 20));
+      const runs = Number(process.env.BENCH_PROFILE_RUNS ?? 3);
+      console.log(profileCrypto({ bin, home, env, recipient, ageIdentity: idFile, dir, mib, runs }).text);
+    }
   }
 
   // Issue 11's table, side by side with the figures it reported (same method: fresh process
