@@ -24,12 +24,19 @@ import { BATCH_CHUNKS, makeJob, openRead, readExact, runTwoThreads, streamChunks
 import { CHUNK_SIZE, ENCRYPTED_CHUNK_SIZE, openChunk, openFinalChunk, payloadError, sealChunk, TAG_SIZE } from './stream.js';
 
 const HASH_READ = BATCH_CHUNKS * CHUNK_SIZE;
-/**
- * Batches the main thread may read ahead of the AEAD (8 MiB, shared with the worker): enough
- * that neither thread waits for the other on this machine's 2 cores, little next to the
- * 128 MiB streaming-memory bound.
- */
-const RING_SLOTS = 8;
+
+/** SHA-256 of the first `size` bytes of `fd`, read in order into one reused buffer. */
+function hashFile(fd: number, size: number): Uint8Array {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(Math.min(HASH_READ, Math.max(size, 1)));
+  for (let pos = 0; pos < size; ) {
+    const n = Math.min(buf.length, size - pos);
+    readExact(fd, buf, n, pos);
+    h.update(buf.subarray(0, n));
+    pos += n;
+  }
+  return new Uint8Array(h.digest());
+}
 
 export interface EncryptBundleParallelOptions {
   inputPath: string;
@@ -61,9 +68,6 @@ export async function encryptBundleParallel(o: EncryptBundleParallelOptions): Pr
       throw new UsageError('the input file changed while it was encrypted', { hint: 'do not modify a file while emr encrypts it' });
     return await withTemp(o.outputPath, async (outFd) => {
       writeAll(outFd, o.ageHead, 0);
-      const batches = Math.ceil(K / BATCH_CHUNKS);
-      const slots = Math.min(RING_SLOTS, Math.max(batches, 1));
-      const ring = Buffer.from(new SharedArrayBuffer(slots * HASH_READ));
       const job = makeJob({
         mode: 'enc',
         inFd,
@@ -75,60 +79,38 @@ export async function encryptBundleParallel(o: EncryptBundleParallelOptions): Pr
         inSize: P + S,
         chunks: K,
         lastChunk,
-        ring,
       });
-      const prefix = Buffer.from(o.prefix.buffer, o.prefix.byteOffset, o.prefix.byteLength);
-      // Plaintext bytes [x0, x1) (bundle coordinates: prefix, then the file) into `buf`; hashes the file's part.
-      const hash = createHash('sha256');
-      const fill = (buf: Buffer, x0: number, x1: number) => {
-        const got = x0 < P ? prefix.copy(buf, 0, x0, Math.min(P, x1)) : 0;
-        if (x1 - x0 > got) readExact(inFd, buf.subarray(got), x1 - x0 - got, x0 + got - P);
-        hash.update(buf.subarray(Math.max(P - x0, 0), x1 - x0));
-      };
-      // The tail: the last content bytes (and the prefix, for a small file), then the trailer.
-      const from = K * CHUNK_SIZE;
-      const tail = Buffer.alloc(T - from);
       let digest: Uint8Array = new Uint8Array(0);
+      let trailer: Uint8Array = new Uint8Array(0);
       let signError: { e: unknown } | undefined;
       try {
         await runTwoThreads(job, async (run) => {
-          // The input is read once: main reads each batch into the ring in order and hashes it
-          // there; the worker (and main, while it waits for a free slot) encrypts from the ring.
-          for (let b = 0; b < batches; b++) {
-            // Slot b mod slots is free once batch b − slots is written.
-            for (;;) {
-              if (Atomics.load(job.state, 1) !== 0) return; // the worker failed: runTwoThreads reports it
-              if (b < slots || Atomics.load(job.done, b - slots) === 1) break;
-              if (run(1, false) === 1) continue;
-              Atomics.wait(job.done, b - slots, 0, 50);
-            }
-            const at = (b % slots) * HASH_READ;
-            const x0 = b * HASH_READ;
-            const x1 = Math.min(x0 + HASH_READ, K * CHUNK_SIZE);
-            fill(ring.subarray(at, at + x1 - x0), x0, x1);
-            Atomics.store(job.state, 2, b + 1);
-            Atomics.notify(job.state, 2);
-          }
-          fill(tail, from, P + S);
-          digest = new Uint8Array(hash.digest());
+          digest = hashFile(inFd, S);
           // The worker keeps encrypting while the signer works.
-          const trailer = await o.trailer(digest, S).catch((e: unknown) => {
+          trailer = await o.trailer(digest, S).catch((e: unknown) => {
             signError = { e };
             throw e;
           });
-          tail.set(trailer, P + S - from);
           run(Infinity);
         });
       } catch (e) {
         throw signError ? signError.e : e; // the signer's own error, not "file I/O failed"
       }
+      // The tail: the last content bytes (and the prefix, for a small file), then the trailer.
+      const from = K * CHUNK_SIZE;
+      const tail = Buffer.alloc(T - from);
+      let off = from < P ? Buffer.from(o.prefix).copy(tail, 0, from) : 0;
+      const fileFrom = Math.max(0, from - P);
+      readExact(inFd, tail.subarray(off), S - fileFrom, fileFrom);
+      off += S - fileFrom;
+      tail.set(trailer, off);
       for (let c = K; c <= lastChunk; c++) {
         const pt = tail.subarray((c - K) * CHUNK_SIZE, Math.min((c - K + 1) * CHUNK_SIZE, tail.length));
         writeAll(outFd, sealChunk(o.key, c, c === lastChunk, pt), o.ageHead.length + c * ENCRYPTED_CHUNK_SIZE);
       }
       wipe(tail);
-      // The file is read once, so hash and ciphertext agree; a file that changed meanwhile is
-      // still refused: its bundle would seal a mixture of old and new bytes nobody wrote.
+      // The file is read twice (hash, then AEAD): refuse a file that changed meanwhile, whose
+      // bundle would fail its hash check on decryption.
       const after = fstatSync(inFd);
       if (after.size !== S || after.mtimeMs !== before.mtimeMs) {
         throw new UsageError('the input file changed while it was encrypted', { hint: 'do not modify a file while emr encrypts it' });

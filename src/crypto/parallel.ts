@@ -51,71 +51,42 @@ export interface BatchJob {
   keepTo: number;
   /** Minor collections every this many batches (0 = never): see `minorGc`. */
   gcEvery: number;
-  /**
-   * enc only: slots of one batch each (SharedArrayBuffer) that the main thread fills in batch
-   * order (batch b in slot b mod slots), hashing each as it reads it; the runners then encrypt
-   * from the slot instead of reading the input again. Empty: each runner reads its own batch.
-   */
-  ring: Uint8Array;
-  /** [0] next batch to claim, [1] 0 = fine, 1 = authentication failure, 2 = I/O error, [2] batches in the ring so far. */
+  /** [0] next batch to claim, [1] 0 = fine, 1 = authentication failure, 2 = I/O error. */
   state: Int32Array;
   /** One slot per batch, set to 1 (and notified) once its output is written. */
   done: Int32Array;
 }
 
-/** Claims and processes up to `maxBatches` batches; returns how many it did. `wait` false: with a ring, returns instead of waiting for the main thread to fill the next slot. */
-export type BatchRunner = (maxBatches: number, wait?: boolean) => number;
+export type BatchRunner = (maxBatches: number) => number;
 
-/** Returns the runner for one thread (see BatchRunner). */
+/** Returns a function that claims and processes up to `maxBatches` batches; it returns how many it did. */
 export function batchRunner(j: BatchJob, crypto: typeof nodeCrypto, fs: typeof nodeFs, gc: (() => void) | null): BatchRunner {
   const PER = 16;
   const enc = j.mode === 'enc';
   const inChunk = enc ? 65536 : 65552;
   const outChunk = enc ? 65552 : 65536;
   const batches = Math.ceil(j.chunks / PER);
-  const ringSlots = j.ring.length / (PER * inChunk);
-  const inBuf: Buffer = ringSlots > 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(PER * inChunk);
+  const inBuf = Buffer.allocUnsafe(PER * inChunk);
   const nonce = Buffer.alloc(12);
   const head = Buffer.from(j.head.buffer, j.head.byteOffset, j.head.byteLength);
   let sinceGc = 0;
-  return (maxBatches, wait = true) => {
+  return (maxBatches) => {
     let did = 0;
     while (did < maxBatches) {
       if (Atomics.load(j.state, 1) !== 0) return did;
-      let b: number;
-      if (ringSlots > 0) {
-        // Claim the next batch only once the main thread has put it in the ring.
-        const next = Atomics.load(j.state, 0);
-        if (next >= batches) return did;
-        const filled = Atomics.load(j.state, 2);
-        if (next >= filled) {
-          if (!wait) return did;
-          Atomics.wait(j.state, 2, filled, 50);
-          continue;
-        }
-        if (Atomics.compareExchange(j.state, 0, next, next + 1) !== next) continue;
-        b = next;
-      } else {
-        b = Atomics.add(j.state, 0, 1);
-        if (b >= batches) return did;
-      }
+      const b = Atomics.add(j.state, 0, 1);
+      if (b >= batches) return did;
       const first = b * PER;
       const end = Math.min(first + PER, j.chunks);
       const from = first * inChunk;
       const inLen = Math.min(end * inChunk, j.inSize) - from;
-      let src: Buffer = inBuf;
-      if (ringSlots > 0) {
-        const at = (b % ringSlots) * PER * inChunk;
-        src = Buffer.from(j.ring.buffer, j.ring.byteOffset + at, inLen);
-      } else {
-        let got = 0;
-        if (enc && from < head.length) got = head.copy(inBuf, 0, from, Math.min(head.length, from + inLen));
-        const fileBase = enc ? j.inOffset - head.length : j.inOffset;
-        while (got < inLen) {
-          const n = fs.readSync(j.inFd, inBuf, got, inLen - got, fileBase + from + got);
-          if (n === 0) throw new Error('input shrank while reading');
-          got += n;
-        }
+      let got = 0;
+      if (enc && from < head.length) got = head.copy(inBuf, 0, from, Math.min(head.length, from + inLen));
+      const fileBase = enc ? j.inOffset - head.length : j.inOffset;
+      while (got < inLen) {
+        const n = fs.readSync(j.inFd, inBuf, got, inLen - got, fileBase + from + got);
+        if (n === 0) throw new Error('input shrank while reading');
+        got += n;
       }
       // update() returns a fresh buffer per chunk anyway: hand those (and the tags) to one
       // writev instead of copying them into an output buffer first.
@@ -129,15 +100,15 @@ export function batchRunner(j: BatchJob, crypto: typeof nodeCrypto, fs: typeof n
         nonce[11] = c === j.lastChunk ? 1 : 0;
         if (enc) {
           const ci = crypto.createCipheriv('chacha20-poly1305', j.key, nonce, { authTagLength: 16 });
-          const body = ci.update(src.subarray(s, e));
+          const body = ci.update(inBuf.subarray(s, e));
           ci.final();
           const tag = ci.getAuthTag();
           parts.push(body, tag);
           o += body.length + tag.length;
         } else {
           const de = crypto.createDecipheriv('chacha20-poly1305', j.key, nonce, { authTagLength: 16 });
-          de.setAuthTag(src.subarray(e - 16, e));
-          const body = de.update(src.subarray(s, e - 16));
+          de.setAuthTag(inBuf.subarray(e - 16, e));
+          const body = de.update(inBuf.subarray(s, e - 16));
           try {
             de.final();
           } catch {
@@ -207,8 +178,8 @@ try {
   parentPort.postMessage(String(e && e.message));
 }`;
 
-export type JobSpec = Omit<BatchJob, 'state' | 'done' | 'head' | 'keepFrom' | 'keepTo' | 'gcEvery' | 'ring'> &
-  Partial<Pick<BatchJob, 'head' | 'keepFrom' | 'keepTo' | 'gcEvery' | 'ring'>>;
+export type JobSpec = Omit<BatchJob, 'state' | 'done' | 'head' | 'keepFrom' | 'keepTo' | 'gcEvery'> &
+  Partial<Pick<BatchJob, 'head' | 'keepFrom' | 'keepTo' | 'gcEvery'>>;
 
 export function makeJob(spec: JobSpec): BatchJob {
   const batches = Math.max(1, Math.ceil(spec.chunks / BATCH_CHUNKS));
@@ -217,9 +188,8 @@ export function makeJob(spec: JobSpec): BatchJob {
     keepFrom: 0,
     keepTo: Number.MAX_SAFE_INTEGER,
     gcEvery: 4,
-    ring: new Uint8Array(0),
     ...spec,
-    state: new Int32Array(new SharedArrayBuffer(12)),
+    state: new Int32Array(new SharedArrayBuffer(8)),
     done: new Int32Array(new SharedArrayBuffer(4 * batches)),
   };
 }
