@@ -101,6 +101,7 @@ function profiledRun(argv, env, work, age = false) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f2 = (x) => (Math.abs(x) < 0.005 ? '0.00' : x.toFixed(2));
 const THREADS = ['main', 'worker', 'helpers', 'age'];
+const READ = 'file read (kernel copy)';
 export const CATEGORIES = [...RULES.map(([c]) => c), UNSYMBOLISED.age, 'other'];
 
 /**
@@ -169,8 +170,9 @@ export function profileCrypto({ bin, home, env, recipient, ageIdentity, dir, mib
         `| thread total | ${cols.map((th) => f2(sum(th))).join(' | ')} |`,
         `emr, all threads: ${f2(total)} s/GiB${withAge ? ` = ${f2(total / age)}× age's ${f2(age)} (profiled runs)` : ''}; ` +
           `"other" = leaf frames no rule names: ${top.map(([k, s]) => `${k} ${f2(s)}`).join(', ') || 'none'}`,
-        `floor: SHA-256 + ChaCha20-Poly1305 + read + write = ${f2(floor)} s/GiB${withAge ? ` (${f2(floor / age)}× age)` : ''}, of which SHA-256 ` +
-          `${f2(sha)} (age hashes nothing); the rest, ${f2(total - floor)} s/GiB, is Node's per-chunk API, GC, page faults and the worker`,
+        `format work as emr does it: SHA-256 + ChaCha20-Poly1305 + file reads (main ${f2(table.main[READ])}, worker ${f2(table.worker[READ])}: ` +
+          `one thread re-reads what the other read) + writes = ${f2(floor)} s/GiB${withAge ? ` (${f2(floor / age)}× age)` : ''}, of which SHA-256 ` +
+          `${f2(sha)} (age hashes nothing); the rest, ${f2(total - floor)} s/GiB, is Node's cipher API per 64 KiB chunk, JS/V8, GC, page faults, helper threads`,
         '',
       ].join('\n');
     }
