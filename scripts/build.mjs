@@ -4,11 +4,51 @@
 // one file per module, what the tests import), then the bundle bin/emr.js runs
 // (dist/bundle/, esbuild).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Up to date: the same inputs as the last build that finished (a content hash, written last),
+// and its outputs present. `npm install` builds (prepare) and `npm test` builds again
+// (pretest): the second was ~25 CPU-s of nothing new. `--force` builds anyway.
+const STAMP = join(root, 'dist', '.build-inputs');
+function inputsHash() {
+  const h = createHash('sha256');
+  const add = (path) => {
+    if (!existsSync(path)) return;
+    if (statSync(path).isDirectory()) {
+      for (const e of readdirSync(path).sort()) add(join(path, e));
+      return;
+    }
+    h.update(relative(root, path)).update('\0').update(readFileSync(path)).update('\0');
+  };
+  for (const p of [
+    'src',
+    'contracts',
+    'scripts/build.mjs',
+    'scripts/compile-contracts.mjs',
+    'scripts/gen-abi.mjs',
+    'tsconfig.json',
+    'package.json',
+    'package-lock.json',
+  ])
+    add(join(root, p));
+  return h.digest('hex');
+}
+const outputs = ['dist/bundle/cli.js', 'dist/cli.js', 'dist/bundle-meta.json', 'artifacts'].map((p) => join(root, p));
+if (
+  !process.argv.includes('--force') &&
+  outputs.every((p) => existsSync(p)) &&
+  existsSync(STAMP) &&
+  readFileSync(STAMP, 'utf8').trim() === inputsHash()
+) {
+  process.stderr.write('build: up to date (the sources are those of the last build; --force to build anyway)\n');
+  process.exit(0);
+}
+rmSync(STAMP, { force: true });
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
@@ -86,6 +126,8 @@ if (esbuild) {
   // Chunk names carry a content hash: drop the ones this build no longer wrote.
   const written = new Set(Object.keys(result.metafile.outputs).map((o) => join(root, o)));
   for (const e of readdirSync(outdir)) if (!written.has(join(outdir, e))) rmSync(join(outdir, e), { force: true });
+  // Written last: a build that failed or was interrupted leaves no stamp, so the next one runs.
+  writeFileSync(STAMP, `${inputsHash()}\n`);
 } else {
   // A global install from the packed tarball runs the shipped bundle and never builds.
   process.stderr.write('build: esbuild is not installed (a devDependency): dist/bundle/ was not rebuilt\n');
