@@ -193,6 +193,9 @@ async function main() {
   console.log(`load average now: ${load} (2 cores; compare CPU s when the machine is loaded)`);
   console.log('goals (issue 26 § 2): >= 500 records/s whole command (1,000 x 10 KB, 50 patients), <= 10000 gas/record');
   console.log('before (issue 26 § 2, quiet): 183 records/s whole command, 190 job only, 6.62 CPU s per 1,000 records, 7437 gas/record');
+  console.log(
+    'before round 4 (docs/MANIFEST.md § 9.3, load 3-8, alternating with it): 7.13 CPU s per 1,000 records; --batch-size 1: 50.5 CPU s per 1,000 (200 rows)',
+  );
   if (costs) {
     // 500 records/s is 2 s of wall per 1,000 records: on 2 cores at most 4 CPU s, and the main
     // thread (where all but scrypt and file I/O run) at most 2 s busy.
