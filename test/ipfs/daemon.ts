@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,22 +68,28 @@ export async function startDaemon(opts: { repo?: string } = {}): Promise<TestDae
   const fresh = opts.repo === undefined;
   const repo = opts.repo ?? (await mkdtemp(join(tmpdir(), 'emr-ipfsd-')));
   const env: NodeJS.ProcessEnv = { ...process.env, IPFS_PATH: repo };
-  let bin: string;
+  let bin: string | undefined;
   if (kubo !== undefined) {
     bin = kubo;
     if (fresh) run(bin, ['init', '--profile', 'test'], env);
-  } else {
+  }
+  const args = ['daemon'];
+  let initConfig: string | undefined;
+  if (kubo === undefined) {
     bin = jsipfs;
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${polyfill}`.trim();
     if (fresh) {
-      run(bin, ['init', '--profile', 'test'], env);
-      // js-ipfs's gRPC port is fixed (5003) even in the test profile.
-      run(bin, ['config', 'Addresses.RPC', '/ip4/127.0.0.1/tcp/0'], env);
+      // The daemon initialises the repo itself: one js-ipfs process, not three (init, config,
+      // daemon: ~4 CPU-s each to load js-ipfs). js-ipfs's gRPC port is fixed (5003) even in
+      // the test profile, hence the config.
+      initConfig = join(repo, '..', `${basename(repo)}.init.json`);
+      await writeFile(initConfig, JSON.stringify({ Addresses: { RPC: '/ip4/127.0.0.1/tcp/0' } }));
+      args.push('--init-profile', 'test', '--init-config', initConfig);
     }
   }
   // A node killed with SIGKILL leaves its repo lock (and API file) behind.
   if (!fresh) for (const f of ['repo.lock', 'api']) await rm(join(repo, f), { recursive: true, force: true });
-  const child = spawn(bin, ['daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let startup = '';
   try {
     startup = await waitReady(child, 60_000);
@@ -91,6 +97,8 @@ export async function startDaemon(opts: { repo?: string } = {}): Promise<TestDae
     child.kill('SIGKILL');
     await rm(repo, { recursive: true, force: true });
     throw e;
+  } finally {
+    if (initConfig) await rm(initConfig, { force: true });
   }
   const api = (await readFile(join(repo, 'api'), 'utf8')).trim(); // /ip4/127.0.0.1/tcp/N/http
   const port = /\/tcp\/(\d+)/.exec(api)?.[1];
