@@ -91,6 +91,21 @@ prune(join(root, 'dist'), join(root, 'src'));
 // @noble/post-quantum's hybrid KEM) stay in node_modules, as do solc and its wasm, and
 // zxcvbn (its CommonJS build, which esbuild picks for Node, loses its named exports behind a
 // dynamic import; it loads only to judge a new passphrase).
+// commander requires node:child_process at load for executable subcommands, which emr has
+// none of; loading it (and net, dgram, streams behind it) was ~3 ms of every start-up, --help
+// included. Its three `spawn` calls get the real module on first use.
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (a) =>
+      /[\\/]commander[\\/]lib[\\/]command\.js$/.test(a.importer) ? { path: 'lazy-child-process', namespace: 'emr-lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'emr-lazy' }, () => ({
+      contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+      loader: 'js',
+    }));
+  },
+};
 const esbuild = await import('esbuild').catch(() => null);
 if (esbuild) {
   const outdir = join(root, 'dist', 'bundle');
@@ -115,10 +130,13 @@ if (esbuild) {
       js: "import { createRequire as __emrCreateRequire } from 'node:module'; const require = __emrCreateRequire(import.meta.url);",
     },
     // Maps for a developer's --enable-source-maps; the package ships only the .js (package.json files).
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: 'linked',
     sourcesContent: false,
     metafile: true,
     logLevel: 'warning',
+    plugins: [lazyChildProcessForCommander],
   });
   // Which source files each output holds: test/cli/startup-imports.test.ts checks the chunks a
   // command loads against it. Kept outside dist/bundle/ so the package does not ship it.

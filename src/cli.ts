@@ -58,11 +58,16 @@ function roleChildren(role: RoleSpec): Node[] {
 
 type Invoke = (spec: CommandSpec, cmd: Command, args: CommandArgs) => Promise<void>;
 
-function materialize(parent: Command, name: string, node: Merged, invoke: Invoke): void {
+/**
+ * Adds `node` under `parent`. A group that is not `deep` gets its name, summary and heading
+ * only: commander needs no subcommands of a group the command line does not name, and
+ * building all ~80 commands with their options was ~15 ms of `emr --help`'s start-up.
+ */
+function materialize(parent: Command, name: string, node: Merged, invoke: Invoke, deep = true): void {
   if (node.kind === 'group') {
     const g = parent.command(name).description(node.summary);
     if (node.heading) g.helpGroup(node.heading);
-    for (const [childName, child] of node.children) materialize(g, childName, child, invoke);
+    if (deep) for (const [childName, child] of node.children) materialize(g, childName, child, invoke);
     return;
   }
   const spec = node.spec;
@@ -139,7 +144,13 @@ function globalOptions(program: Command): void {
     .option('-y, --yes', 'answer yes to confirmations');
 }
 
+/** The whole command tree (completion and the doc check walk it). */
 export function buildProgram(invoke: Invoke): Command {
+  return addCommands(newProgram(), invoke);
+}
+
+/** `emr` with its global options and no commands yet. */
+function newProgram(): Command {
   const program = new Command('emr');
   program
     .description('Patient-controlled medical records: encrypted, signed, on IPFS, with access on chain.')
@@ -147,7 +158,15 @@ export function buildProgram(invoke: Invoke): Command {
     .showSuggestionAfterError(true)
     .helpCommand(false);
   globalOptions(program);
+  return program;
+}
 
+/**
+ * Adds every top-level command and group; with `only` (the command line's first word), the
+ * other groups stay shallow (materialize). The root help lists the roles from the specs
+ * (rolesHelp), not from commander's tree, so it is the same either way.
+ */
+function addCommands(program: Command, invoke: Invoke, only?: string): Command {
   const top = new Map<string, Merged>();
   for (const role of roles) mergeInto(top, role.children, `${role.heading}:`);
   // Role prefixes that are not already a top-level group get their own command.
@@ -179,7 +198,7 @@ export function buildProgram(invoke: Invoke): Command {
       top.set(role.name, g);
     }
   }
-  for (const [name, node] of top) materialize(program, name, node, invoke);
+  for (const [name, node] of top) materialize(program, name, node, invoke, only === undefined || name === only);
   // docs/CLI.md § Commands: "`emr --help` lists the commands grouped by role, so each person sees
   // their part first". Commander can list a command under one heading only, and `access` /
   // `emergency` belong to two roles, so the root help lists each role's leaf commands itself.
@@ -384,9 +403,9 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
   const invoke: Invoke = async (spec, cmd, args) => {
     const globals = readGlobals(cmd, env);
     const ctx = await newContext(globals, io, env);
-    let root = cmd;
-    while (root.parent) root = root.parent;
-    ctx.program = root;
+    // The whole tree, built when a command asks for it (completion): this run's is partial.
+    let full: Command | undefined;
+    Object.defineProperty(ctx, 'program', { get: () => (full ??= buildProgram(invoke)), configurable: true });
     try {
       const result = await spec.run(ctx, args, cmd.opts());
       await ctx.close();
@@ -405,7 +424,7 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     }
   };
 
-  const program = buildProgram(invoke);
+  const program = newProgram();
   // An unknown command is a usage error even with --help (`emr pharmacist --help` used to
   // print the root help and exit 0), with a "did you mean" when a name is close.
   // The global options that take a value, read off the program itself: a hand-kept list
@@ -414,6 +433,8 @@ export async function main(argv: string[], opts: RunOptions = {}): Promise<numbe
     program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => !!f)),
   );
   const word = firstOperand(argv, valueOptions);
+  // Only the group the command line names is built in full (`emr --help` builds none).
+  addCommands(program, invoke, word ?? '');
   const topNames = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
   if (word !== undefined && !topNames.includes(word)) {
     const close = suggest(word, topNames);
