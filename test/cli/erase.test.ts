@@ -40,8 +40,7 @@ async function holds(d: TestDaemon, cid: string): Promise<boolean> {
 
 beforeAll(async () => {
   await c.fromWorld();
-  d1 = await startDaemon();
-  d2 = await startDaemon();
+  [d1, d2] = await Promise.all([startDaemon(), startDaemon()]);
   // Grey's grant again, its key delivery (the type key, CONTRACT.md § Privacy) stored on the two nodes.
   await ok([...as('alice'), ...ipfs(d1, d2), 'grant', 'grey', '--types', 'lab,note', '--write', '--expires', '1y']);
   for (const p of ['alice', 'grey', 'house']) addr[p] = (await ok(['--home', c.home, 'whois', p])).address;
