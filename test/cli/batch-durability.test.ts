@@ -84,18 +84,23 @@ describe('emr batch add: durability of the stored bytes', () => {
     expect([...dec.values()].map((d) => d.sha256).sort()).toEqual(j.rows.map((row) => sha256Of(join(j.dir, row.file))).sort());
   }, 90_000);
 
+  /** `batch add` of a new job of `rows` rows under strace (the given syscalls): the job and the trace's lines. */
+  async function tracedBatch(name: string, rows: number, batchSize: number, syscalls: string) {
+    const j = await job(name, rows);
+    const trace = join(j.dir, `strace-${name}.txt`);
+    const args = ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', 'batch', 'add', j.manifest];
+    const { code } = await straceEmr(trace, [...args, '--journal', j.journal, '--batch-size', String(batchSize)], {
+      syscalls,
+      stringBytes: 16,
+    });
+    expect(code).toBe(0);
+    return { j, lines: readFileSync(trace, 'utf8').split('\n') };
+  }
+
   it.skipIf(!hasStrace)(
     'MUST (STORAGE.md § Durability): every block and pin file of a chunk is synced to disk before the chunk’s `tx` line is written (syscall order under strace)',
     async () => {
-      const j = await job('synced', 6);
-      const trace = join(j.dir, 'strace.txt');
-      const args = ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', 'batch', 'add', j.manifest];
-      const { code } = await straceEmr(trace, [...args, '--journal', j.journal, '--batch-size', '3'], {
-        syscalls: 'openat,rename,renameat,renameat2,syncfs,sync,fsync,fdatasync,write',
-        stringBytes: 16,
-      });
-      expect(code).toBe(0);
-      const lines = readFileSync(trace, 'utf8').split('\n');
+      const { j, lines } = await tracedBatch('synced', 6, 3, 'openat,rename,renameat,renameat2,syncfs,sync,fsync,fdatasync,write');
       // The rows of each transaction, in order, and the files holding their bytes (each a
       // single block: the block file and the pin file, both named by the CID).
       const evs = journalEvents(j.journal);
@@ -125,15 +130,9 @@ describe('emr batch add: durability of the stored bytes', () => {
   it.skipIf(!hasStrace)(
     'the store’s sync forks no emr process per chunk (STORAGE.md § Durability: one sync helper per store; --batch-size 1 forked per record)',
     async () => {
-      const j = await job('forks', 5);
-      const trace = join(j.dir, 'strace-forks.txt');
-      const args = ['--home', w.home, '--profile', 'dr', '--password-file', w.pw, '--json', 'batch', 'add', j.manifest];
-      const { code } = await straceEmr(trace, [...args, '--journal', j.journal, '--batch-size', '1'], {
-        syscalls: 'clone,clone3,fork,vfork,syncfs',
-        stringBytes: 16,
-      });
-      expect(code).toBe(0);
-      const lines = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+      const traced = await tracedBatch('forks', 5, 1, 'clone,clone3,fork,vfork,syncfs');
+      const j = traced.j;
+      const lines = traced.lines.filter(Boolean);
       const emrPid = /^(\d+) /.exec(lines[0]!)![1];
       // New processes (not threads) started by the emr process itself.
       const forks = lines.filter((l) => l.startsWith(`${emrPid} `) && /(clone3?|v?fork)\(/.test(l) && !l.includes('CLONE_THREAD'));
