@@ -22,14 +22,21 @@ function checksum(lowerHex: string): string {
 /**
  * Answers already computed, by the exact input: a batch checksums the same author and
  * patients for every record (bundle metadata), and each answer costs a Keccak-256 in JS
- * (~80 ms of a 1,000-row job; issue 26 § 2). Bounded: emptied when full.
+ * (~80 ms of a 1,000-row job; issue 26 § 2). Bounded: emptied when full, and only inputs
+ * shaped like an address (≤ 42 characters) are kept: a hostile string of any size (a
+ * manifest cell, a chain event) must not be held after its caller let it go.
  */
 const known = new Map<string, string | null>();
 const KNOWN_MAX = 4096;
 
+/** How many answers are remembered (for the test that bounds what is kept). */
+export function rememberedAddresses(): number {
+  return known.size;
+}
+
 /** The checksummed form, or null when `a` is not a hex address or has a wrong mixed-case checksum. */
 export function toChecksumAddress(a: string): string | null {
-  if (typeof a !== 'string') return null;
+  if (typeof a !== 'string' || !HEX40.test(a)) return null;
   const hit = known.get(a);
   if (hit !== undefined) return hit;
   const sum = computeChecksumAddress(a);
@@ -39,7 +46,6 @@ export function toChecksumAddress(a: string): string | null {
 }
 
 function computeChecksumAddress(a: string): string | null {
-  if (!HEX40.test(a)) return null;
   const hex = a.startsWith('0x') ? a.slice(2) : a;
   const sum = checksum(hex.toLowerCase());
   const mixed = hex !== hex.toLowerCase() && hex !== hex.toUpperCase();

@@ -3,7 +3,7 @@
 import { getAddress, isAddress } from 'ethers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toChecksumAddress } from '../../src/crypto/address.js';
+import { rememberedAddresses, toChecksumAddress } from '../../src/crypto/address.js';
 
 const ethersOrNull = (a: string): string | null => (isAddress(a) ? getAddress(a) : null);
 const hex40 = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => Buffer.from(b).toString('hex'));
@@ -40,6 +40,14 @@ describe('toChecksumAddress', () => {
       { numRuns: 100 },
     );
     expect(toChecksumAddress(42 as unknown as string)).toBeNull();
+  });
+
+  it('keeps no answer for what is not shaped like an address: a hostile string of any size is not held (issue 26 § 2 cache)', () => {
+    const before = rememberedAddresses();
+    for (let i = 0; i < 100; i++) expect(toChecksumAddress(`0x${'a'.repeat(40)}${i}`.padEnd(64 * 1024, 'z'))).toBeNull();
+    expect(rememberedAddresses()).toBe(before);
+    toChecksumAddress(`0x${'b'.repeat(40)}`);
+    expect(rememberedAddresses()).toBe(before + 1);
   });
 
   it('rejects what is not 40 hex digits', () => {
