@@ -27,7 +27,7 @@ if (process.env.EMR_SKIP_HARDHAT_NODE === '1') process.exit(0);
 if (installedVersion() === want) process.exit(0);
 console.error(`ensure-hardhat-node: installing hardhat ${want} into test/hardhat-node (npm ci) …`);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts'], {
+const r = spawnSync(npm, ['ci', '--prefix', dir, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
   stdio: ['ignore', 'inherit', 'inherit'],
   cwd: root,
 });

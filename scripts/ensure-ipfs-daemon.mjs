@@ -38,7 +38,7 @@ if (kuboOnPath()) {
 }
 console.error(`ensure-ipfs-daemon: installing js-ipfs ${want} into test/ipfs-daemon (npm ci) …`);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--omit=optional', '--ignore-scripts'], {
+const r = spawnSync(npm, ['ci', '--prefix', dir, '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', '--ignore-scripts'], {
   stdio: ['ignore', 'inherit', 'inherit'],
   cwd: root,
 });

@@ -23,7 +23,7 @@ function installedVersion() {
 if (process.env.EMR_SKIP_VERIFIED_FETCH === '1' || installedVersion() === want) process.exit(0);
 console.error(`ensure-verified-fetch: installing @helia/verified-fetch ${want} into test/verified-fetch (npm ci) …`);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const r = spawnSync(npm, ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts'], {
+const r = spawnSync(npm, ['ci', '--prefix', dir, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
   stdio: ['ignore', 'inherit', 'inherit'],
   cwd: root,
 });
