@@ -25,10 +25,11 @@ export interface OrgMember {
   departmentTag: number;
   department: string;
   /**
-   * Where the member's latest OrgMemberAdded event is: orders the join against another event
-   * exactly (two blocks may share a timestamp, a join and a grant may share a block).
+   * Where the member's latest OrgMemberAdded event is (every member is found through one):
+   * orders the join against another event exactly (two blocks may share a timestamp, a join
+   * and a grant may share a block).
    */
-  joinedLog?: { blockNumber: number; logIndex: number };
+  joinedLog: { blockNumber: number; logIndex: number };
 }
 
 export interface OrgInfo {
@@ -57,7 +58,7 @@ export async function listOrgs(chain: EmrChain): Promise<Array<{ id: bigint; nam
   return events.slice(0, MAX_ORGS).map((e) => ({ id: e.args[0] as bigint, name: String(e.args[2]), createdBlock: e.blockNumber }));
 }
 
-export async function orgMemberOf(chain: EmrChain, org: bigint, provider: string): Promise<Omit<OrgMember, 'department'>> {
+export async function orgMemberOf(chain: EmrChain, org: bigint, provider: string): Promise<Omit<OrgMember, 'department' | 'joinedLog'>> {
   const [joinedAt, leftAt, readsBefore, departmentTag] = await read(chain, 'orgMemberOf', [org, parseAddress(provider, 'provider')]);
   return { address: provider, joinedAt: Number(joinedAt), leftAt: Number(leftAt), readsBefore, departmentTag: Number(departmentTag) };
 }
@@ -75,21 +76,19 @@ export async function orgInfo(chain: EmrChain, org: bigint): Promise<OrgInfo> {
   for (const a of [...new Set(adminEvents.map((e) => String(e.args[1])))].slice(0, MAX_MEMBERS)) {
     if (await read(chain, 'isOrgAdmin', [org, a])) admins.push(a);
   }
-  // The department name is the one of the member's latest add event (its tag is on chain).
-  const dept = new Map<string, string>();
-  const joinedLog = new Map<string, { blockNumber: number; logIndex: number }>();
-  for (const e of memberEvents) {
-    dept.set(String(e.args[1]).toLowerCase(), String(e.args[4]));
-    joinedLog.set(String(e.args[1]).toLowerCase(), { blockNumber: e.blockNumber, logIndex: e.logIndex });
-  }
+  // Each member's latest add event (in the order members first appear): its department name
+  // (the tag is on chain) and its log position (OrgMember.joinedLog).
+  const latestAdd = new Map<string, (typeof memberEvents)[number]>();
+  for (const e of memberEvents) latestAdd.set(String(e.args[1]).toLowerCase(), e);
   const members: OrgMember[] = [];
-  for (const a of [...new Set(memberEvents.map((e) => String(e.args[1])))].slice(0, MAX_MEMBERS)) {
+  for (const e of [...latestAdd.values()].slice(0, MAX_MEMBERS)) {
+    const a = String(e.args[1]);
     const m = await orgMemberOf(chain, org, a);
     if (m.joinedAt)
       members.push({
         ...m,
-        department: m.departmentTag ? (dept.get(a.toLowerCase()) ?? '') : '',
-        joinedLog: joinedLog.get(a.toLowerCase()),
+        department: m.departmentTag ? String(e.args[4]) : '',
+        joinedLog: { blockNumber: e.blockNumber, logIndex: e.logIndex },
       });
   }
   return { id: org, name: String(created[0]!.args[2]), createdAt: Number(createdAt), admins, members };

@@ -146,11 +146,13 @@ export interface OrgGrantEntry {
   lastDeliveryAt: string | null;
 }
 
-/** Whether `m` joined after the key delivery `d` (none: every member lacks the keys). */
-function joinedAfter(m: OrgMember, d: { blockNumber: number; logIndex: number } | undefined, deliveredAt: number): boolean {
+/**
+ * Whether `m` joined after the key delivery `d` (none: every member lacks the keys), by log
+ * position: block, then log index (a timestamp cannot tell two events of one second apart).
+ */
+function joinedAfter(m: OrgMember, d: { blockNumber: number; logIndex: number } | undefined): boolean {
   if (!d) return true;
   const j = m.joinedLog;
-  if (!j) return m.joinedAt >= deliveredAt;
   return j.blockNumber > d.blockNumber || (j.blockNumber === d.blockNumber && j.logIndex > d.logIndex);
 }
 
@@ -179,9 +181,7 @@ export async function listOrgGrants(chain: EmrChain, patient: string, slots: Typ
       read: g.live ? slots.fromMask(g.readMask) : [],
       expires: g.live ? iso(g.expiry) : null,
       members: inScope.map((m) => m.address),
-      // Joined after the delivery's log (block, then log index: a timestamp cannot tell two
-      // events of the same second apart); without the event, by time, a tie counted as after.
-      pendingKeys: g.live ? inScope.filter((m) => joinedAfter(m, delivery, deliveredAt)).map((m) => m.address) : [],
+      pendingKeys: g.live ? inScope.filter((m) => joinedAfter(m, delivery)).map((m) => m.address) : [],
       lastDeliveryAt: iso(deliveredAt),
     });
   }
