@@ -65,28 +65,23 @@ function pinner(ctx: Context): (address: string, recipient: string) => Promise<C
   let next: Round | undefined;
   return (address, recipient) => {
     if (!next) {
-      const round: Round = { pins: new Map(), written: Promise.resolve(new Map()) };
-      round.written = new Promise((resolve, reject) =>
-        setImmediate(() => {
+      // Written once this turn of the event loop is over (its other lookups have joined).
+      const round: Round = {
+        pins: new Map(),
+        written: new Promise<void>((r) => setImmediate(r)).then(() => {
           if (next === round) next = undefined;
-          try {
-            resolve(
-              ContactBook.update(ctx.home, (b) => {
-                const held = new Map<string, Contact>();
-                const firstSeen = ctx.clock.now().toISOString();
-                for (const [k, p] of round.pins) {
-                  let c = b.get(p.address);
-                  if (!c) b.set((c = { address: p.address, recipient: p.recipient, firstSeen }));
-                  held.set(k, c);
-                }
-                return held;
-              }),
-            );
-          } catch (e) {
-            reject(e);
-          }
+          return ContactBook.update(ctx.home, (b) => {
+            const held = new Map<string, Contact>();
+            const firstSeen = ctx.clock.now().toISOString();
+            for (const [k, p] of round.pins) {
+              let c = b.get(p.address);
+              if (!c) b.set((c = { address: p.address, recipient: p.recipient, firstSeen }));
+              held.set(k, c);
+            }
+            return held;
+          });
         }),
-      );
+      };
       next = round;
     }
     const key = address.toLowerCase();
