@@ -1,6 +1,7 @@
 /**
- * Drives the built `emr` binary (bin/emr.js → dist/) exactly as a user or a batch job
- * would: a child process, no TTY, env and stdin under the test's control.
+ * Drives the built `emr` (dist/bundle/, what bin/emr.js runs) as a user or a batch job
+ * would: no TTY, env and stdin under the test's control; in the test's process unless a run
+ * needs one of its own (emr() below, docs/TESTING.md § 6).
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ export interface EmrRunOptions {
 }
 
 /** The environment a run sees: the suite's, NO_COLOR, the test's own; never a passphrase from the shell. */
-function runEnv(opts: EmrRunOptions): Record<string, string> {
+export function runEnv(opts: EmrRunOptions = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) if (v !== undefined) env[k] = v;
   if (!opts.env?.EMR_PASSWORD) delete env.EMR_PASSWORD;
@@ -85,12 +86,12 @@ export async function emr(args: string[], opts: EmrRunOptions = {}): Promise<Emr
 
 type Main = (argv: string[], o: { io: unknown; env: NodeJS.ProcessEnv }) => Promise<number>;
 let mainOnce: Promise<Main> | undefined;
-// Node's own import, not vitest's module runner: the bundle is already built JavaScript, and
-// transforming it again cost ~3 s a file (the same modules bin/emr.js loads).
-const nativeImport = async (path: string): Promise<{ main: Main }> => createRequire(import.meta.url)(path);
+// Node's own loader (require of an ES module), not vitest's module runner: the bundle is
+// already built JavaScript, and transforming it again cost ~3 s a file.
+const loadBundle = async (path: string): Promise<{ main: Main }> => createRequire(import.meta.url)(path);
 
 async function emrInProcess(args: string[], opts: EmrRunOptions): Promise<EmrRun> {
-  mainOnce ??= nativeImport(join(ROOT, 'dist', 'bundle', 'cli.js')).then((m) => m.main);
+  mainOnce ??= loadBundle(join(ROOT, 'dist', 'bundle', 'cli.js')).then((m) => m.main);
   const main = await mainOnce;
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -128,7 +129,7 @@ function result(code: number, out: Buffer[], err: Buffer[]): EmrRun {
 }
 
 /** bin/emr.js as a child process, no TTY, env and stdin under the test's control. */
-export function emrSpawn(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
+function emrSpawn(args: string[], opts: EmrRunOptions = {}): Promise<EmrRun> {
   return new Promise((resolve, reject) => {
     const env = runEnv(opts);
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,10 +1,10 @@
 /**
  * Runs the built `emr` under `strace -f -qq -y` (the durability tests: STORAGE.md §
- * Durability), with the test's environment less EMR_PASSWORD (a secret must not reach a
- * child it does not need). Read the trace with test/helpers/strace.ts.
+ * Durability), with the environment every test run gets (runEnv: no passphrase from the
+ * shell reaches a child that does not need it). Read the trace with test/helpers/strace.ts.
  */
 import { spawn } from 'node:child_process';
-import { BIN, ROOT } from './cli.js';
+import { BIN, ROOT, runEnv } from './cli.js';
 
 export function straceEmr(
   trace: string,
@@ -12,8 +12,7 @@ export function straceEmr(
   o: { syscalls: string; stringBytes: number },
 ): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1' })) if (v !== undefined && k !== 'EMR_PASSWORD') env[k] = v;
+    const env = runEnv();
     const strace = ['-f', '-qq', '-y', '-s', String(o.stringBytes), '-o', trace, '-e', `trace=${o.syscalls}`];
     const child = spawn('strace', [...strace, process.execPath, BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';

@@ -68,14 +68,13 @@ export async function startDaemon(opts: { repo?: string } = {}): Promise<TestDae
   const fresh = opts.repo === undefined;
   const repo = opts.repo ?? (await mkdtemp(join(tmpdir(), 'emr-ipfsd-')));
   const env: NodeJS.ProcessEnv = { ...process.env, IPFS_PATH: repo };
-  let bin: string | undefined;
+  let bin: string;
+  const args = ['daemon'];
+  let initConfig: string | undefined;
   if (kubo !== undefined) {
     bin = kubo;
     if (fresh) run(bin, ['init', '--profile', 'test'], env);
-  }
-  const args = ['daemon'];
-  let initConfig: string | undefined;
-  if (kubo === undefined) {
+  } else {
     bin = jsipfs;
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${polyfill}`.trim();
     if (fresh) {
@@ -89,7 +88,7 @@ export async function startDaemon(opts: { repo?: string } = {}): Promise<TestDae
   }
   // A node killed with SIGKILL leaves its repo lock (and API file) behind.
   if (!fresh) for (const f of ['repo.lock', 'api']) await rm(join(repo, f), { recursive: true, force: true });
-  const child = spawn(bin!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let startup = '';
   try {
     startup = await waitReady(child, 60_000);
