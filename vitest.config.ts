@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/setup/sequencer.js';
 
 /**
  * `npm test`: the whole suite (docs/TESTING.md). `npm run test:unit` runs the in-process
@@ -20,6 +21,9 @@ export default defineConfig({
     // Two files at a time (this machine has 2 cores; vitest's default there is 1). Files
     // that need their own chain or daemon bind port 0 (TESTING.md § 1), so they never collide.
     maxWorkers: 2,
+    // The longest files first, also on a clone with no cache of durations (CI): the last
+    // file to start is a short one (test/setup/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     // docs/KEYSTORE.md § 2.6: every process the suite starts writes its throw-away keystores
     // at the test-only scrypt cost (N = 2^10, ~4 ms an unlock instead of ~0.5 s) and may open
     // them; a test that needs a real run's refusal unsets both (test/cli/test-kdf.test.ts).
