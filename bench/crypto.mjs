@@ -12,6 +12,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFi
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { median } from './lib.mjs';
 import { profileCrypto } from './profile-crypto.mjs';
 
 const bin = resolve(process.env.EMR_BIN ?? join(import.meta.dirname, '..', 'bin', 'emr.js'));
@@ -24,7 +25,6 @@ const home = join(dir, 'home');
 const pw = join(dir, 'pw');
 const env = { ...process.env, EMR_PASSWORD_FILE: pw, NO_COLOR: '1' };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 const label = (n) => (n >= 1 << 30 ? `${n / (1 << 30)} GiB` : n >= 1 << 20 ? `${n / (1 << 20)} MiB` : `${n} B`);
 

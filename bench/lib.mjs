@@ -87,6 +87,7 @@ export function bench(prefix, actors) {
   return { home, pw, run, emr, main };
 }
 
+/** The median every bench reports: of an even count, the mean of the two middle values. */
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

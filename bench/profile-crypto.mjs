@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median } from './lib.mjs';
 
 /** [category, frame symbol test]; the first rule matching a frame, leaf first, wins. */
 const RULES = [
@@ -98,7 +99,6 @@ function profiledRun(argv, env, work, age = false) {
   return { cells, other };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f2 = (x) => (Math.abs(x) < 0.005 ? '0.00' : x.toFixed(2));
 const THREADS = ['main', 'worker', 'helpers', 'age'];
 const READ = 'file read (kernel copy)';

@@ -3,7 +3,7 @@
  * and hands back its URL once listening; `stop()` sends SIGTERM and returns the exit code.
  */
 import { spawn } from 'node:child_process';
-import { BIN, ROOT } from './cli.js';
+import { BIN, ROOT, runEnv } from './cli.js';
 
 export interface ServingSite {
   url: string;
@@ -17,7 +17,8 @@ export function serveSite(args: string[], env: Record<string, string> = {}): Pro
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args, 'store', 'serve', '--listen', '127.0.0.1:0', '--json'], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      // The environment any spawned `emr` of the suite gets (no stray passphrase variable).
+      env: runEnv({ env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
