@@ -11,6 +11,7 @@ import type { JsonRpcPayload, JsonRpcResult, Signer } from 'ethers';
 import { getAddress } from 'ethers/address';
 import { Contract } from 'ethers/contract';
 import { JsonRpcProvider, Network, NonceManager } from 'ethers/providers';
+import { BoundedMemo } from '../bounded-memo.js';
 import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
 import { emrAbi } from './abi.generated.js';
 import { type RpcRequest, rpcBatch } from './rpc.js';
@@ -94,17 +95,13 @@ export function boundedProvider(
  * each of its rows (packRecords, reads), and ethers' getAddress hashes each time (~120 ms
  * of a 1,000-row job; issue 26 § 2). Only valid ones; bounded: emptied when full.
  */
-const parsed = new Map<string, string>();
-const PARSED_MAX = 4096;
+const parsed = new BoundedMemo<string, string>(4096);
 
 export function parseAddress(value: string, what = 'address'): string {
   const hit = parsed.get(value);
   if (hit !== undefined) return hit;
   try {
-    const a = getAddress(value);
-    if (parsed.size >= PARSED_MAX) parsed.clear();
-    parsed.set(value, a);
-    return a;
+    return parsed.set(value, getAddress(value));
   } catch (e) {
     throw new UsageError(`invalid ${what}: ${value.slice(0, 60)}`, {
       hint: 'addresses are 0x followed by 40 hex digits',

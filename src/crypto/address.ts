@@ -5,6 +5,7 @@
  * correct mixed-case checksum); ICAP "XE…" addresses are not accepted here.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { BoundedMemo } from '../bounded-memo.js';
 
 const HEX40 = /^(0x)?[0-9a-fA-F]{40}$/;
 
@@ -26,8 +27,7 @@ function checksum(lowerHex: string): string {
  * shaped like an address (≤ 42 characters) are kept: a hostile string of any size (a
  * manifest cell, a chain event) must not be held after its caller let it go.
  */
-const known = new Map<string, string | null>();
-const KNOWN_MAX = 4096;
+const known = new BoundedMemo<string, string | null>(4096);
 
 /** How many answers are remembered (for the test that bounds what is kept). */
 export function rememberedAddresses(): number {
@@ -39,10 +39,7 @@ export function toChecksumAddress(a: string): string | null {
   if (typeof a !== 'string' || !HEX40.test(a)) return null;
   const hit = known.get(a);
   if (hit !== undefined) return hit;
-  const sum = computeChecksumAddress(a);
-  if (known.size >= KNOWN_MAX) known.clear();
-  known.set(a, sum);
-  return sum;
+  return known.set(a, computeChecksumAddress(a));
 }
 
 function computeChecksumAddress(a: string): string | null {

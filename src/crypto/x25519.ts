@@ -3,6 +3,7 @@
  * (docs/FORMAT.md). Raw keys are wrapped in fixed DER prefixes.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { BoundedMemo } from '../bounded-memo.js';
 import { IntegrityError } from '../errors.js';
 import { asX25519PublicKey, type X25519PublicKey, type X25519SecretKey } from './keys.js';
 
@@ -24,19 +25,12 @@ function privateKeyObject(secret: X25519SecretKey): KeyObject {
  * patients thousands of times (~20 µs an import here; issue 26 § 2). Public, so keeping
  * them is harmless; bounded: emptied when full.
  */
-const imported = new Map<string, KeyObject>();
-const IMPORTED_MAX = 1024;
+const imported = new BoundedMemo<string, KeyObject>(1024);
 
 // A public key goes in as JWK: ~10 µs against ~75 µs for the DER parse (measured here).
 function publicKeyObject(pub: X25519PublicKey): KeyObject {
   const x = Buffer.from(pub).toString('base64url');
-  let key = imported.get(x);
-  if (!key) {
-    key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
-    if (imported.size >= IMPORTED_MAX) imported.clear();
-    imported.set(x, key);
-  }
-  return key;
+  return imported.get(x) ?? imported.set(x, createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' }));
 }
 
 export function x25519PublicKey(secret: X25519SecretKey): X25519PublicKey {
