@@ -19,6 +19,7 @@ export const UNIT = [
   'test/sealed-file.test.ts',
   'test/read-bounded.test.ts',
   'test/setup/setup.test.ts',
+  'test/bounded-memo.test.ts',
   'test/crypto/accept-hook.test.ts',
   'test/crypto/address.test.ts',
   'test/crypto/bundle-parallel.test.ts',

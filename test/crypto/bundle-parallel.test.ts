@@ -15,12 +15,12 @@ import { encodeMetadata, TRAILER_SIZE } from '../../src/crypto/bundle-format.js'
 import { bundleDomain, EIP712_TYPES, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { asFileKey } from '../../src/crypto/keys.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
-import { bundleWorld, filesIn } from './helpers.js';
+import { bundleWorld, filesIn, patternBytes } from './helpers.js';
 
 const w = bundleWorld();
 const { author, patient, id } = w;
 const meta = { patient: patient.address, author: author.address, type: 'lab-result', title: 'CBC', createdAt: 1_700_000_000 };
-const content = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 13 + 5) & 0xff));
+const content = (n: number) => patternBytes(n, 13, 5);
 const fileKey = asFileKey(new Uint8Array(16).fill(9));
 const nonce = new Uint8Array(16).fill(4);
 const CHUNK = 65536;

@@ -12,7 +12,7 @@ import { BUNDLE_MAGIC, encodeMetadata, MAX_METADATA_SIZE, parseMetadata, TRAILER
 import { bundleDomain, EIP712_TYPES, eip712Value } from '../../src/crypto/bundle-signature.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
-import { AGE_BIN, age, bundleWorld, filesIn } from './helpers.js';
+import { AGE_BIN, age, bundleWorld, filesIn, patternBytes } from './helpers.js';
 
 const w = bundleWorld();
 const { author, patient, id } = w;
@@ -25,7 +25,7 @@ const meta = {
   mediaType: 'application/pdf',
   createdAt: 1_700_000_000,
 };
-const content = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff));
+const content = (n: number) => patternBytes(n, 7, 3);
 
 async function seal(
   pt: Buffer,

@@ -11,7 +11,7 @@ import { decryptFile, encryptFile } from '../../src/crypto/age-file.js';
 import { encodeMetadata, parseMetadata } from '../../src/crypto/bundle-format.js';
 import { generateIdentity } from '../../src/crypto/identity.js';
 import { IntegrityError } from '../../src/errors.js';
-import { filesIn, tempDir } from './helpers.js';
+import { filesIn, patternBytes, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -19,7 +19,7 @@ beforeAll(() => ({ dir, cleanup } = tempDir()));
 afterAll(() => cleanup());
 
 const id = generateIdentity();
-const data = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 13 + 1) & 0xff));
+const data = (n: number) => patternBytes(n, 13, 1);
 
 async function encryptBytes(pt: Buffer): Promise<Buffer> {
   writeFileSync(join(dir, 'in'), pt);

@@ -18,7 +18,7 @@ import {
 } from '../../src/crypto/identity.js';
 import { asFileKey } from '../../src/crypto/keys.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
-import { AGE_BIN, AGE_MISSING_REASON, age, ageKeygen, filesIn, tempDir } from './helpers.js';
+import { AGE_BIN, AGE_MISSING_REASON, age, ageKeygen, filesIn, patternBytes, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -26,7 +26,7 @@ beforeAll(() => ({ dir, cleanup } = tempDir()));
 afterAll(() => cleanup());
 
 const sizes = [0, 1, 65535, 65536, 65537, 3 * 65536, 200_000];
-const data = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff));
+const data = (n: number) => patternBytes(n, 31, 7);
 
 describe('identities and recipients', () => {
   it('x25519 identity from a fixed secret matches age-encryption and age-keygen -y', async () => {

@@ -17,7 +17,7 @@ import { IntegrityError, isEmrError } from '../../src/errors.js';
 import { type EmbeddedStore, openEmbeddedStore } from '../../src/ipfs/embedded.js';
 import { openKeyDelivery, publishKeyDelivery } from '../../src/records/key-delivery.js';
 import { emr } from '../helpers/cli.js';
-import { tempDir } from './helpers.js';
+import { patternBytes, tempDir } from './helpers.js';
 
 const author = new Wallet('0x' + '33'.repeat(32));
 const patient = new Wallet('0x' + '44'.repeat(32));
@@ -48,7 +48,7 @@ async function sealBundle(pt: Buffer): Promise<Buffer> {
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir());
-  bundle = await sealBundle(Buffer.from(Array.from({ length: 150_000 }, (_, i) => (i * 13 + 1) & 0xff)));
+  bundle = await sealBundle(patternBytes(150_000, 13, 1));
   small = await sealBundle(Buffer.from('K+ 4.1 mmol/L'));
   store = await openEmbeddedStore({ dir: join(dir, 'ipfs') });
   const { cid } = await publishKeyDelivery(
