@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
@@ -41,39 +41,15 @@ export function patternBytes(n: number, mul: number, add: number): Buffer {
 export const filesIn = (dir: string): string[] => readdirSync(dir).sort();
 
 /**
- * Compiles every module of src/crypto (and what they import) to plain JS in `outDir`, so a
- * child `node` process can run them as the CLI would run dist/. node_modules is linked
- * beside it. Returns the path of the compiled module named (`age-file` → …/crypto/age-file.js).
+ * The modules of src/crypto as the build compiled them (dist/crypto: `tsc -p .` in
+ * scripts/build.mjs, which `npm test` runs first), for a child `node` process to run as the
+ * CLI would. Compiling them again here with tsc cost ~5 CPU-s a file. Returns the path of
+ * the compiled module named (`age-file` → …/dist/crypto/age-file.js).
  */
-export function buildCryptoJs(outDir: string): (module: string) => string {
-  const root = join(__dirname, '..', '..');
-  execFileSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/typescript/bin/tsc'),
-      '--outDir',
-      join(outDir, 'dist'),
-      '--rootDir',
-      join(root, 'src'),
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-      '--target',
-      'es2023',
-      '--strict',
-      '--skipLibCheck',
-      '--types',
-      'node',
-      ...readdirSync(join(root, 'src/crypto'))
-        .filter((n) => n.endsWith('.ts'))
-        .map((n) => join(root, 'src/crypto', n)),
-    ],
-    { cwd: root, stdio: 'pipe' },
-  );
-  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
-  symlinkSync(join(root, 'node_modules'), join(outDir, 'node_modules'));
-  return (module) => join(outDir, 'dist', 'crypto', `${module}.js`);
+export function compiledCrypto(): (module: string) => string {
+  const dist = join(__dirname, '..', '..', 'dist', 'crypto');
+  if (!existsSync(join(dist, 'age-file.js'))) throw new Error('dist/crypto is missing: run `npm run build` (npm test does)');
+  return (module) => join(dist, `${module}.js`);
 }
 
 /**

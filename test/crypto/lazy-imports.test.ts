@@ -9,14 +9,14 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCryptoJs, tempDir } from './helpers.js';
+import { compiledCrypto, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => void;
 let compiled: (module: string) => string;
 beforeAll(() => {
   ({ dir, cleanup } = tempDir());
-  compiled = buildCryptoJs(dir);
+  compiled = compiledCrypto();
 });
 afterAll(() => cleanup());
 

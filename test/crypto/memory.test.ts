@@ -5,10 +5,10 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCryptoJs, tempDir } from './helpers.js';
+import { compiledCrypto, tempDir } from './helpers.js';
 
 const SIZE = 384 << 20;
 let dir: string;
@@ -17,7 +17,10 @@ let compiled: (module: string) => string;
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir());
-  compiled = buildCryptoJs(dir);
+  compiled = compiledCrypto();
+  // The bundle child imports 'ethers' by name from its working directory (a temp dir that
+  // may lie outside the clone, on tmpfs): the clone's node_modules is linked there.
+  symlinkSync(join(import.meta.dirname, '..', '..', 'node_modules'), join(dir, 'node_modules'));
   const fd = openSync(join(dir, 'big'), 'w');
   const block = Buffer.alloc(1 << 20);
   for (let i = 0; i < SIZE >> 20; i++) writeSync(fd, block.fill(i & 0xff));

@@ -32,7 +32,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonRpcProvider, Network, Wallet } from 'ethers';
+import { hexlify, JsonRpcProvider, Network, randomBytes, Wallet } from 'ethers';
 import { inject } from 'vitest';
 import { anvilFund, startAnvil } from '../../src/chain/anvil.js';
 import { connectChain } from '../../src/chain/client.js';
@@ -63,12 +63,14 @@ export interface Actor {
   chain: EmrChain;
 }
 
+/**
+ * A wallet of a fresh random key. Not Wallet.createRandom(): that derives a BIP-39 mnemonic
+ * first (PBKDF2, ~17 ms here), and the suite makes hundreds of actors.
+ */
+export const randomWallet = (): Wallet => new Wallet(hexlify(randomBytes(32)));
+
 /** A fresh random wallet with 100 ETH (anvil_setBalance: no shared nonce) and its chain client. */
-export async function fundedActor(
-  url: string,
-  contract: string,
-  wallet: Wallet = Wallet.createRandom() as unknown as Wallet,
-): Promise<Actor> {
+export async function fundedActor(url: string, contract: string, wallet: Wallet = randomWallet()): Promise<Actor> {
   await anvilFund(url, wallet.address);
   const chain = await connectChain({ rpcUrl: url, contract, signer: wallet, pollingIntervalMs: 50 });
   return { wallet, address: wallet.address, chain };
@@ -90,7 +92,7 @@ export async function chainWorld(url: string = inject('anvilUrl')): Promise<Chai
   const probe = new JsonRpcProvider(url, undefined, { staticNetwork: true });
   const network = await probe.getNetwork();
   probe.destroy();
-  const adminWallet = Wallet.createRandom() as unknown as Wallet;
+  const adminWallet = randomWallet();
   await anvilFund(url, adminWallet.address);
   const deployer = new JsonRpcProvider(url, Network.from(network.chainId), { staticNetwork: true, pollingInterval: 50 });
   const { address } = await deployContract({ signer: adminWallet.connect(deployer) });
