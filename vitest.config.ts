@@ -9,10 +9,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The run's temp dir (checked empty at the end; the shared worlds of
-    // test/helpers/shared-world.ts live there too), the test-only tools' installs (they go on
-    // while the first files run), then ONE anvil for the whole run (chain tests deploy their
-    // own contracts on it).
-    globalSetup: ['test/setup/temp.ts', 'test/setup/tools.ts', 'test/setup/anvil.ts'],
+    // test/helpers/shared-world.ts live there too), then ONE anvil for the whole run (chain
+    // tests deploy their own contracts on it).
+    globalSetup: ['test/setup/temp.ts', 'test/setup/anvil.ts'],
     // Each file's own temp dir, removed when the file ends (docs/TESTING.md § 5).
     setupFiles: ['test/setup/file-temp.ts'],
     // Chain and CLI tests spawn real processes (anvil, the built binary): give them room.

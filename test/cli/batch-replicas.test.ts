@@ -10,7 +10,6 @@ import { create } from 'kubo-rpc-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordsOf } from '../batch/check.js';
 import { csv, makeWorld, type Patient, type World } from '../batch/fixture.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
 let w: World;
@@ -28,8 +27,6 @@ const journalOf = (path: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   d1 = await startDaemon();

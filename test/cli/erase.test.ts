@@ -8,7 +8,6 @@ import { equals } from 'multiformats/bytes';
 import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
 const c = clinic();
@@ -38,8 +37,6 @@ async function holds(d: TestDaemon, cid: string): Promise<boolean> {
   }
   return false;
 }
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   await c.fromWorld();

@@ -12,7 +12,6 @@ import { create } from 'kubo-rpc-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/ipfs/store.js';
 import { emr, tempHome } from '../helpers/cli.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
 const t = tempHome();
@@ -36,8 +35,6 @@ function filesUnder(dir: string): string[] {
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name));
 }
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   const started = startDaemon();

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { create } from 'kubo-rpc-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic, emr } from '../helpers/cli.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
 // The shared clinic (test/helpers/shared-world.ts): alice, grey verified.
@@ -29,8 +28,6 @@ async function pins(d: TestDaemon): Promise<string[]> {
   for await (const p of create({ url: d.apiUrl }).pin.ls({ type: 'recursive' })) out.push(p.cid.toV1().toString());
   return out;
 }
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   d1 = await startDaemon();

@@ -16,7 +16,6 @@ import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emr, ROOT, tempHome } from '../helpers/cli.js';
 import { type ServingSite, serveSite } from '../helpers/serve.js';
-import { testTool } from '../helpers/test-tools.js';
 import { twoSites } from '../helpers/two-sites.js';
 
 const sites = twoSites();
@@ -154,7 +153,6 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
   });
 
   it('a third-party client, the IPFS project’s @helia/verified-fetch, gets from `store serve` the very bytes emr stored', async () => {
-    await testTool('verified-fetch'); // installed while the run's first files go (test/setup/tools.ts)
     // The ciphertext as stored (CID unchanged): hospital A's own `fetch --raw`.
     const stored = join(A.home, 'stored.age');
     await ok([...asA('grey'), 'fetch', rec.id, '--raw', '-o', stored]);
@@ -166,7 +164,7 @@ describe('two sites, no shared disk (STORAGE.md § Gateways, § Serving a store:
     });
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(sha256(r.stdout)).toBe(sha256(readFileSync(stored)));
-  }, 300_000);
+  });
 
   it('a gateway that sends wrong bytes for a block: exit 4, nothing written', async () => {
     mode = 'wrong';

@@ -13,7 +13,6 @@ import { CID } from 'multiformats/cid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomCar } from '../helpers/car.js';
 import { BIN, clinic, emr } from '../helpers/cli.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
 const c = clinic();
@@ -85,8 +84,6 @@ async function events(signature: string): Promise<number> {
 }
 
 const records = async (): Promise<Array<{ id: string; type: string }>> => (await ok([...as('alice'), 'record', 'list'])).records;
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   const started = startDaemon();

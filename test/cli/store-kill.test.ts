@@ -13,7 +13,6 @@ import { id as topicOf } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clinic } from '../helpers/cli.js';
 import { runStoppedAt } from '../helpers/failpoints.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { csv } from '../helpers/world.js';
 import { startDaemon, type TestDaemon } from '../ipfs/daemon.js';
 
@@ -68,8 +67,6 @@ async function houseOpens(id: string): Promise<boolean> {
   }
   return spawnSync('/usr/bin/age', ['-d', '-i', keyFile, out]).status === 0;
 }
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   const started = startDaemon();

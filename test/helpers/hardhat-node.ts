@@ -8,7 +8,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { testTool } from './test-tools.js';
 
 const HH_DIR = join(import.meta.dirname, '..', 'hardhat-node');
 const HH_CLI = join(HH_DIR, 'node_modules', 'hardhat', 'internal', 'cli', 'bootstrap.js');
@@ -29,7 +28,6 @@ export async function rpc(url: string, method: string, params: unknown[] = []): 
 
 /** Starts the node; a node that fails to start is killed before the error is thrown. */
 export async function startHardhatNode(home: string): Promise<{ child: ChildProcess; url: string }> {
-  await testTool('hardhat-node'); // installed while the run's first files go (test/setup/tools.ts)
   if (!existsSync(HH_CLI))
     throw new Error('test/hardhat-node is not installed: run `node scripts/ensure-hardhat-node.mjs` (npm test does it)');
   // A clean environment: nothing of the caller's (no EMR_* secret) reaches the node.

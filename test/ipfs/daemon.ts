@@ -10,7 +10,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testTool } from '../helpers/test-tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const daemonDir = resolve(here, '../ipfs-daemon');
@@ -63,7 +62,6 @@ function waitReady(child: ChildProcess, ms: number): Promise<string> {
 
 export async function startDaemon(opts: { repo?: string } = {}): Promise<TestDaemon> {
   const kubo = kuboOnPath();
-  if (kubo === undefined) await testTool('ipfs-daemon'); // its file's needsTool waited already
   if (kubo === undefined && !existsSync(jsipfs)) {
     throw new Error('no IPFS daemon for tests: run `node scripts/ensure-ipfs-daemon.mjs` first');
   }

@@ -15,7 +15,6 @@ import { carBytes, walkDag } from '../../src/ipfs/car.js';
 import { openGatewayReader } from '../../src/ipfs/gateway.js';
 import { openStore, type RecordStore } from '../../src/ipfs/store.js';
 import { importCarFile } from '../../src/ops/import-car.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { startDaemon, type TestDaemon } from './daemon.js';
 
 let daemon: TestDaemon | undefined;
@@ -27,8 +26,6 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   for await (const p of it) parts.push(p);
   return Buffer.concat(parts);
 }
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   daemon = await startDaemon();

@@ -15,7 +15,6 @@ import { IntegrityError, NotFoundError, UnavailableError, UsageError } from '../
 import { cidFromDigest } from '../../src/ipfs/cid.js';
 import { KUBO_ADD_FLAGS } from '../../src/ipfs/settings.js';
 import { openStore, type RecordStore } from '../../src/ipfs/store.js';
-import { needsTool } from '../helpers/test-tools.js';
 import { bytesOf, chunked, collect, SIZES, sameBytes } from './corpus.js';
 import { startDaemon, type TestDaemon } from './daemon.js';
 
@@ -24,8 +23,6 @@ let home: string;
 let kubo: RecordStore;
 let embedded: RecordStore;
 let client: KuboRPCClient;
-
-needsTool('ipfs-daemon');
 
 beforeAll(async () => {
   daemon = await startDaemon();

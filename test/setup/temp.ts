@@ -61,9 +61,8 @@ export async function teardown(): Promise<void> {
   const dir = root;
   root = undefined;
   const running = await killProcessesUnder(dir);
-  // The shared worlds (test/helpers/shared-world.ts) and the test tools' install outcomes
-  // (test/setup/tools.ts) are the run's own, made once for all files.
-  const left = readdirSync(dir).filter((n) => !n.startsWith('world-') && n !== 'tools');
+  // The shared worlds (test/helpers/shared-world.ts) are the run's own, made once for all files.
+  const left = readdirSync(dir).filter((n) => !n.startsWith('world-'));
   rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   const problems = [
     ...left.map((n) => `left behind: ${join(dir, n)}`),
