@@ -20,6 +20,7 @@ export const UNIT = [
   'test/read-bounded.test.ts',
   'test/setup/setup.test.ts',
   'test/bounded-memo.test.ts',
+  'test/in-flight.test.ts',
   'test/crypto/accept-hook.test.ts',
   'test/crypto/address.test.ts',
   'test/crypto/bundle-parallel.test.ts',

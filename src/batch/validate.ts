@@ -12,6 +12,7 @@ import { readFhirFile } from '../fhir/detect.js';
 import { recordFileName, splitFhir } from '../fhir/split.js';
 import type { BundleSubject } from '../fhir/subject.js';
 import { findFhirError } from '../fhir/validate.js';
+import { forEachInFlight } from '../in-flight.js';
 import { RECORD_TYPES, typeIndex } from '../record-types.js';
 import type { ClinicalMeta } from '../records/add.js';
 import { clinicalOptions } from '../records/clinical.js';
@@ -138,12 +139,12 @@ export async function validateRows(
   // Ask every question first, concurrently and in the order the pass below will; the pass
   // then finds them answered. A failure here is dropped: the pass meets it again (memo)
   // at the row that needs it, and decides there.
-  let next = 0;
-  const prefetch = async () => {
-    while (next < rows.length && !ask.signal?.aborted) {
-      const row = rows[next++]!;
+  await forEachInFlight(
+    rows,
+    PREFETCH_CONCURRENCY,
+    async (row) => {
       const recordType = typeIndex(row.type);
-      if (recordType === undefined && row.type !== '') continue;
+      if (recordType === undefined && row.type !== '') return;
       try {
         const t = target.get(row)!;
         const hashed = 'path' in t ? content(t.path) : Promise.resolve();
@@ -153,9 +154,9 @@ export async function validateRows(
       } catch {
         // see above
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, rows.length) }, prefetch));
+    },
+    ask.signal,
+  );
   ask.signal?.throwIfAborted();
 
   const seen = new Map<string, number>();

@@ -20,6 +20,7 @@ import { addressTopic, queryEvents } from '../chain/logs.js';
 import { type EraseInfo, getRecord, listRecords } from '../chain/records.js';
 import { CODEC_RAW } from '../chain/types.js';
 import { AccessDeniedError, isEmrError, UnavailableError } from '../errors.js';
+import { forEachInFlight } from '../in-flight.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { With } from '../session/index.js';
 import { controlledStores } from '../session/store.js';
@@ -97,17 +98,17 @@ async function purgeNode(n: { name: string; store: RecordStore }, cids: string[]
     }
   }
   const held = new Map<string, boolean>();
-  const queue = cids.filter((c) => !errors.has(c));
-  const worker = async () => {
-    for (let cid = queue.shift(); cid !== undefined; cid = queue.shift()) {
+  await forEachInFlight(
+    cids.filter((c) => !errors.has(c)),
+    CHECKS_IN_FLIGHT,
+    async (cid) => {
       try {
         held.set(cid, await n.store.has(cid));
       } catch (e) {
         errors.set(cid, asEmrMessage(e));
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CHECKS_IN_FLIGHT, queue.length) }, worker));
+    },
+  );
   // The report keeps the order of `cids`, whatever order the answers came in.
   const o: StoreOutcome = { node: n.name, removed: [], failed: [] };
   for (const cid of cids) {

@@ -14,6 +14,7 @@ import type { BundleMetadata } from '../crypto/bundle-format.js';
 import { V3_FIELDS } from '../crypto/bundle-format.js';
 import { AccessDeniedError, IntegrityError } from '../errors.js';
 import { compareItems, dayOf, type HistoryItem, historyItemOf, isNotHistory, resourcesOf } from '../fhir/summary.js';
+import { forEachInFlight } from '../in-flight.js';
 import type { TypeSlots } from '../record-types.js';
 import type { With } from '../session/index.js';
 import { resolveAddress } from '../session/resolve.js';
@@ -115,14 +116,12 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
   const unreadable: string[] = [];
   const damaged: string[] = [];
   const read: Read[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < list.length) {
-      const rec = list[next++]!;
+  try {
+    await forEachInFlight(list, CONCURRENCY, async (rec) => {
       // The chain decides who may read now: a cached entry never outlives a revocation.
       if (!(await mayReadRecord(s.chain, s.me.profile.address, rec))) {
         unreadable.push(rec.id.toString());
-        continue;
+        return;
       }
       try {
         read.push({ rec, entry: await itemsOf(s, cache, rec) });
@@ -131,10 +130,7 @@ export async function historyFlow(s: With<'me' | 'chain' | 'store'>, input: Hist
         else if (e instanceof IntegrityError) damaged.push(rec.id.toString());
         else throw e;
       }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, list.length) }, worker));
+    });
   } finally {
     await cache.save();
   }

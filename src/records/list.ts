@@ -11,6 +11,7 @@ import type { RecordInfo } from '../chain/records.js';
 import { listRecords } from '../chain/records.js';
 import type { EmrChain } from '../chain/types.js';
 import { AccessDeniedError, IntegrityError, NotFoundError, UnavailableError } from '../errors.js';
+import { forEachInFlight } from '../in-flight.js';
 import type { RecordStore } from '../ipfs/store.js';
 import type { TypeSlots } from '../record-types.js';
 import { retainUntil } from '../retention.js';
@@ -184,23 +185,20 @@ function listed(r: RecordInfo, slots: TypeSlots): ListedRecord {
 
 async function addDetails(s: Only<'home' | 'chain' | 'store' | 'me'>, infos: RecordInfo[], out: ListedRecord[]): Promise<void> {
   const cache = await MetaCache.open(s);
-  let next = 0;
-  const worker = async () => {
-    while (next < infos.length) {
-      const i = next++;
-      const rec = infos[i]!;
+  try {
+    await forEachInFlight(infos, CONCURRENCY, async (rec, i) => {
       const row = out[i]!;
       if (rec.erased) {
         // CONTRACT.md § Erasure: nothing to open; this profile's cached details of it go.
         cache.drop([...rec.pastCids, rec.cid]);
         row.readable = false;
-        continue;
+        return;
       }
       try {
         // The chain decides who may read: a revoked reader who still holds a key sees no details.
         if (!(await mayReadRecord(s.chain, s.me.profile.address, rec))) {
           row.readable = false;
-          continue;
+          return;
         }
         let hit = cache.get(rec.cid);
         if (!hit) {
@@ -249,10 +247,7 @@ async function addDetails(s: Only<'home' | 'chain' | 'store' | 'me'>, infos: Rec
         else if (!(e instanceof AccessDeniedError) && !(e instanceof IntegrityError)) throw e;
         row.readable = false;
       }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, infos.length) }, worker));
+    });
   } finally {
     await cache.save();
   }
